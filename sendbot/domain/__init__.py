@@ -1,0 +1,1 @@
+"""Pure rules of the field: no database, no I/O, no clock."""

@@ -1,0 +1,102 @@
+"""Roles and SEN statuses: the words the rest of sendbot agrees on."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    TEACHER = "teacher"
+    TA = "ta"
+    SENCO = "senco"
+    DSL = "dsl"
+    DEPUTY_DSL = "deputy_dsl"
+    HEADTEACHER = "headteacher"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.TEACHER: "teacher",
+    Role.TA: "teaching assistant",
+    Role.SENCO: "SENCO",
+    Role.DSL: "designated safeguarding lead",
+    Role.DEPUTY_DSL: "deputy safeguarding lead",
+    Role.HEADTEACHER: "headteacher",
+    Role.ADMIN: "school admin",
+}
+
+SAFEGUARDING_LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
+
+
+def parse_roles(text: str) -> list[Role]:
+    """Roles as an MIS export writes them: 'teacher;senco', 'TA', 'Deputy DSL'."""
+    aliases = {
+        "teaching assistant": Role.TA,
+        "teaching_assistant": Role.TA,
+        "ta": Role.TA,
+        "hlta": Role.TA,
+        "deputy dsl": Role.DEPUTY_DSL,
+        "deputy-dsl": Role.DEPUTY_DSL,
+        "ddsl": Role.DEPUTY_DSL,
+        "head": Role.HEADTEACHER,
+        "head teacher": Role.HEADTEACHER,
+        "headteacher": Role.HEADTEACHER,
+        "sendco": Role.SENCO,
+        "senco": Role.SENCO,
+    }
+    roles: list[Role] = []
+    for raw in text.replace(",", ";").replace("|", ";").split(";"):
+        word = raw.strip().lower()
+        if not word:
+            continue
+        role = aliases.get(word)
+        if role is None:
+            try:
+                role = Role(word)
+            except ValueError as exc:
+                raise ValueError(f"'{raw.strip()}' is not a role sendbot knows") from exc
+        if role not in roles:
+            roles.append(role)
+    return roles
+
+
+class SenStatus(StrEnum):
+    """The graduated approach, in the census's terms (K = SEN support, E = EHC plan)."""
+
+    NONE = "none"
+    MONITORING = "monitoring"
+    SEN_SUPPORT = "sen_support"
+    EHC_PLAN = "ehc_plan"
+
+    @property
+    def has_send(self) -> bool:
+        return self in (SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN, SenStatus.MONITORING)
+
+
+SEN_STATUS_ALIASES: dict[str, SenStatus] = {
+    "": SenStatus.NONE,
+    "n": SenStatus.NONE,
+    "none": SenStatus.NONE,
+    "monitoring": SenStatus.MONITORING,
+    "m": SenStatus.MONITORING,
+    "k": SenStatus.SEN_SUPPORT,
+    "sen support": SenStatus.SEN_SUPPORT,
+    "sen_support": SenStatus.SEN_SUPPORT,
+    "e": SenStatus.EHC_PLAN,
+    "ehc plan": SenStatus.EHC_PLAN,
+    "ehc_plan": SenStatus.EHC_PLAN,
+    "ehcp": SenStatus.EHC_PLAN,
+}
+
+
+def parse_sen_status(text: str) -> SenStatus:
+    try:
+        return SEN_STATUS_ALIASES[text.strip().lower()]
+    except KeyError as exc:
+        raise ValueError(
+            f"SEN status '{text}' is not one of N, K, E, monitoring, SEN support, EHC plan"
+        ) from exc

@@ -1,0 +1,559 @@
+"""The whole domain model of DESIGN.md section 4, so later work adds behaviour, not schema.
+
+Times are UTC (`UTCDateTime`); calendar dates are plain `Date`. Free text that can carry a
+child's story (narratives, notes, parent messages and views) sits in `*_text` columns that the
+privacy work encrypts at rest.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from sendbot.store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- schools and people -------------------------------------------------------------------
+
+
+class Trust(Base):
+    __tablename__ = "trust"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class School(Base):
+    __tablename__ = "school"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int | None] = mapped_column(ForeignKey("trust.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    urn: Mapped[str] = mapped_column(String(20), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    nation: Mapped[str] = mapped_column(String(32), default="england")
+    slack_team_id: Mapped[str | None] = mapped_column(String(32))
+    quiet_start: Mapped[time] = mapped_column(Time, default=time(20, 0))
+    quiet_end: Mapped[time] = mapped_column(Time, default=time(7, 0))
+    digest_time: Mapped[time] = mapped_column(Time, default=time(7, 30))
+    # Policy choices the seeds show vary between schools: level names, review frequency,
+    # escalation minutes, cumulative-concern window, retention.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TermDate(Base):
+    __tablename__ = "term_date"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))  # "2026-autumn"
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    half_term_starts_on: Mapped[date | None] = mapped_column(Date)
+    half_term_ends_on: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(20))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    roles: Mapped[list[StaffRole]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
+    )
+    __table_args__ = (
+        UniqueConstraint("school_id", "external_id"),
+        UniqueConstraint("school_id", "email"),
+    )
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class StaffRole(Base):
+    __tablename__ = "staff_role"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+    staff: Mapped[Staff] = relationship(back_populates="roles")
+
+
+class TeachingGroup(Base):
+    """A class or teaching group as the MIS names it (e.g. '3B', 'Oak')."""
+
+    __tablename__ = "teaching_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    year_group: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("school_id", "code"),)
+
+
+class GroupStaff(Base):
+    __tablename__ = "group_staff"
+    group_id: Mapped[int] = mapped_column(ForeignKey("teaching_group.id"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(20), default="teacher")  # teacher | ta
+
+
+class Pupil(Base):
+    __tablename__ = "pupil"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    upn: Mapped[str | None] = mapped_column(String(13))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    year_group: Mapped[int] = mapped_column(Integer)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("teaching_group.id"), index=True)
+    eal: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_language: Mapped[str | None] = mapped_column(String(40))
+    looked_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    sen_status: Mapped[str] = mapped_column(String(20), default="none", index=True)
+    primary_need: Mapped[str | None] = mapped_column(String(8))
+    secondary_need: Mapped[str | None] = mapped_column(String(8))
+    phase_transfer_year: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    group: Mapped[TeachingGroup | None] = relationship(lazy="joined")
+    __table_args__ = (UniqueConstraint("school_id", "external_id"),)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+
+class SenStatusChange(Base):
+    """The graduated approach history: who moved a pupil between levels, when and why."""
+
+    __tablename__ = "sen_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    changed_at: Mapped[datetime]
+
+
+class Guardian(Base):
+    __tablename__ = "guardian"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(20))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    preferred_language: Mapped[str] = mapped_column(String(20), default="en")
+    script: Mapped[str | None] = mapped_column(String(10))
+    needs_interpreter: Mapped[bool] = mapped_column(Boolean, default=False)
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __table_args__ = (UniqueConstraint("school_id", "external_id"),)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class GuardianPupil(Base):
+    __tablename__ = "guardian_pupil"
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardian.id"), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), primary_key=True, index=True)
+    relationship_to_pupil: Mapped[str] = mapped_column(String(40), default="parent")
+    parental_responsibility: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_priority: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Identity(Base):
+    """A person's account on a platform; exactly one of staff_id / guardian_id is set."""
+
+    __tablename__ = "identity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))  # slack | telegram | console
+    team_id: Mapped[str] = mapped_column(String(64), default="")
+    external_id: Mapped[str] = mapped_column(String(128))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("platform", "team_id", "external_id"),)
+
+
+class Invite(Base):
+    __tablename__ = "invite"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+# --- concerns and safeguarding -------------------------------------------------------------
+
+
+class Concern(Base):
+    __tablename__ = "concern"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    raised_at: Mapped[datetime] = mapped_column(index=True)
+    area: Mapped[str] = mapped_column(String(40))
+    narrative_text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20), default="staff")  # staff|parent|pupil
+    safeguarding: Mapped[bool] = mapped_column(Boolean, default=False)
+    immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    triage: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    acknowledged_at: Mapped[datetime | None]
+
+
+class ConcernAction(Base):
+    """The chronology of a concern: acknowledged, decision, referral, follow-up, closed."""
+
+    __tablename__ = "concern_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concern.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(30))
+    note_text: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- provision: interventions, plans, targets ----------------------------------------------
+
+
+class Intervention(Base):
+    __tablename__ = "intervention"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(40))
+    delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    sessions_per_week: Mapped[int] = mapped_column(Integer, default=1)
+    minutes: Mapped[int] = mapped_column(Integer, default=30)
+    starts_on: Mapped[date] = mapped_column(Date)
+    planned_weeks: Mapped[int] = mapped_column(Integer, default=6)
+    review_after_weeks: Mapped[int | None] = mapped_column(Integer)
+    review_on: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InterventionPupil(Base):
+    __tablename__ = "intervention_pupil"
+    intervention_id: Mapped[int] = mapped_column(ForeignKey("intervention.id"), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), primary_key=True, index=True)
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+
+
+class InterventionSession(Base):
+    __tablename__ = "intervention_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(ForeignKey("intervention.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note_text: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
+
+
+class SessionAttendance(Base):
+    __tablename__ = "session_attendance"
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("intervention_session.id"), primary_key=True
+    )
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), primary_key=True, index=True)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    absence_reason: Mapped[str | None] = mapped_column(String(20))  # ill|off_site|refused|other
+
+
+class SupportPlan(Base):
+    __tablename__ = "support_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # monitoring | sen_support | ehc_plan
+    started_on: Mapped[date] = mapped_column(Date)
+    next_review_on: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class Target(Base):
+    __tablename__ = "target"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    staff_wording: Mapped[str] = mapped_column(Text)
+    parent_wording: Mapped[str] = mapped_column(Text)
+    area: Mapped[str] = mapped_column(String(40))
+    success_criteria: Mapped[str | None] = mapped_column(Text)
+    baseline: Mapped[str | None] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # met|partly|not_met
+    closed_note_text: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+
+
+class TargetIntervention(Base):
+    __tablename__ = "target_intervention"
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id"), primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(ForeignKey("intervention.id"), primary_key=True)
+
+
+class TargetProgress(Base):
+    __tablename__ = "target_progress"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("intervention_session.id"))
+    rating: Mapped[str] = mapped_column(String(20))  # not_yet|emerging|developing|secure|achieved
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class PlanReview(Base):
+    __tablename__ = "plan_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # target id -> outcome
+    next_steps_text: Mapped[str | None] = mapped_column(Text)
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime]
+
+
+# --- statutory process ---------------------------------------------------------------------
+
+
+class EhcCase(Base):
+    __tablename__ = "ehc_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    local_authority: Mapped[str | None] = mapped_column(String(100))
+    request_received_on: Mapped[date | None] = mapped_column(Date)
+    decision_on: Mapped[date | None] = mapped_column(Date)
+    advice_requested_on: Mapped[date | None] = mapped_column(Date)
+    draft_served_on: Mapped[date | None] = mapped_column(Date)
+    final_issued_on: Mapped[date | None] = mapped_column(Date)
+    last_annual_review_on: Mapped[date | None] = mapped_column(Date)
+    amendments_sent_on: Mapped[date | None] = mapped_column(Date)
+    phase_transfer_year: Mapped[int | None] = mapped_column(Integer)
+    phase_transfer_kind: Mapped[str | None] = mapped_column(String(30))
+    reassessment_requested_on: Mapped[date | None] = mapped_column(Date)
+    reassessment_decided_on: Mapped[date | None] = mapped_column(Date)
+    decision_letter_sent_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+
+
+class Exemption(Base):
+    """An exemption the regulations list (e.g. reg 10(4)), recorded with its reason."""
+
+    __tablename__ = "exemption"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ehc_case_id: Mapped[int] = mapped_column(ForeignKey("ehc_case.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    __tablename__ = "meeting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None]
+    place: Mapped[str | None] = mapped_column(String(200))
+    video_link: Mapped[str | None] = mapped_column(String(500))
+    attendees: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class Invitation(Base):
+    __tablename__ = "invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardian.id"), index=True)
+    sent_at: Mapped[datetime | None]
+    rsvp: Mapped[str | None] = mapped_column(String(20))  # yes|no|other_time
+    rsvp_at: Mapped[datetime | None]
+    interpreter_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminders_sent: Mapped[list[Any]] = mapped_column(default=list)
+    parent_views_text: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("meeting_id", "guardian_id"),)
+
+
+class Deadline(Base):
+    """A deadline materialised from the rules in domain/, so a sweep is one indexed query."""
+
+    __tablename__ = "deadline"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    owner_role: Mapped[str] = mapped_column(String(20))
+    owner_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    source: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "kind"),
+        Index("ix_deadline_sweep", "status", "due_on", "school_id"),
+    )
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+class Outbox(Base):
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    recipient_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    recipient_guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id"))
+    template: Mapped[str] = mapped_column(String(80))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=5)  # 0 = urgent
+    not_before: Mapped[datetime]
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None]
+    platform: Mapped[str | None] = mapped_column(String(20))
+    platform_message_id: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before", "priority"),)
+
+
+class DeliveryAttempt(Base):
+    __tablename__ = "delivery_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    at: Mapped[datetime]
+    worker: Mapped[str] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(20))  # sent|retry|failed|blocked
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ParentMessage(Base):
+    __tablename__ = "parent_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardian.id"), index=True)
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id"))
+    direction: Mapped[str] = mapped_column(String(10))  # in | out
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    body_text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(20))
+    at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+# --- plumbing --------------------------------------------------------------------------------
+
+
+class ConversationState(Base):
+    """One half-finished flow per chat, kept in the database so restarts lose nothing."""
+
+    __tablename__ = "conversation_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_key: Mapped[str] = mapped_column(String(200))
+    flow: Mapped[str] = mapped_column(String(60))
+    step: Mapped[str | None] = mapped_column(String(60))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    history: Mapped[list[Any]] = mapped_column(default=list)
+    scratch: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    __table_args__ = (UniqueConstraint("platform", "chat_key"),)
+
+
+class ProcessedEvent(Base):
+    __tablename__ = "processed_event"
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only; each row carries the hash of the one before it."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    actor_kind: Mapped[str] = mapped_column(String(20))  # staff|guardian|system|cli
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id"), index=True)
+    at: Mapped[datetime]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

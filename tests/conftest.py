@@ -1,0 +1,108 @@
+"""Every store-backed test runs twice: on a real SQLite file and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sendbot.store.db import make_engine, session_factory, upgrade
+from tests.pg import TemporaryPostgres, find_bin_dir
+
+_PG: TemporaryPostgres | None = None
+_PG_URL: str | None = os.environ.get("SENDBOT_TEST_POSTGRES_URL")
+_PG_REASON = ""
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgresql"] if _PG_URL else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _PG, _PG_URL, _PG_REASON
+    if _PG_URL or os.environ.get("SENDBOT_TEST_BACKENDS") == "sqlite":
+        return
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        _PG_REASON = "no PostgreSQL server binaries on this machine (.ci/run installs them)"
+        if os.environ.get("CI"):
+            raise pytest.UsageError("CI must run the PostgreSQL leg: " + _PG_REASON)
+        return
+    _PG = TemporaryPostgres(bin_dir)
+    _PG_URL = _PG.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _PG is not None:
+        _PG.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _PG_URL:
+        return "database legs: sqlite, postgresql"
+    return f"database legs: sqlite only - PostgreSQL leg NOT run: {_PG_REASON}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", _backends(), scope="session")
+
+
+@pytest.fixture(scope="session")
+def template_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database that each test copies, so migrations run once per leg."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    assert _PG_URL
+    name = f"sendbot_tmpl_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(_PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(_PG_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(backend: str, template_url: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test."""
+    if backend == "sqlite":
+        src = make_url(template_url).database
+        assert src
+        dest = tmp_path / "sendbot.db"
+        shutil.copy(src, dest)
+        yield f"sqlite:///{dest}"
+        return
+    assert _PG_URL
+    name = f"sendbot_t_{uuid.uuid4().hex[:12]}"
+    tmpl = make_url(template_url).database
+    admin = create_engine(_PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tmpl}"'))
+    yield make_url(_PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str):  # type: ignore[no-untyped-def]
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine):  # type: ignore[no-untyped-def]
+    return session_factory(engine)
