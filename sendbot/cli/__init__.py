@@ -1,0 +1,14 @@
+"""The `sendbot` command line: one module per command group, composed here."""
+
+from __future__ import annotations
+
+import typer
+
+from sendbot.cli import db as db_commands
+
+app = typer.Typer(
+    help="sendbot: SEND and safeguarding work for schools in England, in chat.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(db_commands.app, name="db")

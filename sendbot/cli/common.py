@@ -1,0 +1,24 @@
+"""What every command needs: settings, a database it can trust, a console to print on."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from sendbot.config import get_settings
+from sendbot.store.db import make_engine, session_factory, upgrade
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def database_url(override: str | None = None) -> str:
+    return override or get_settings().database_url
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmaker[Session]:
+    """Bring the schema up to date (idempotent), then hand out sessions."""
+    url = database_url(url)
+    if migrate:
+        upgrade(url)
+    return session_factory(make_engine(url))
