@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from sendbot.cli import chat as chat_command
 from sendbot.cli import db as db_commands
 
 app = typer.Typer(
@@ -12,3 +13,4 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.command(name="chat")(chat_command.chat)

@@ -308,9 +308,7 @@ class InterventionSession(Base):
 
 class SessionAttendance(Base):
     __tablename__ = "session_attendance"
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("intervention_session.id"), primary_key=True
-    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("intervention_session.id"), primary_key=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), primary_key=True, index=True)
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     absence_reason: Mapped[str | None] = mapped_column(String(20))  # ill|off_site|refused|other
@@ -532,6 +530,8 @@ class ConversationState(Base):
     updated_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     __table_args__ = (UniqueConstraint("platform", "chat_key"),)
+    # A second worker answering the same chat at the same moment gets StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ProcessedEvent(Base):

@@ -1,0 +1,374 @@
+"""The conversation engine: one message in, exactly one reply out, state in the database.
+
+Each turn is one transaction: load the chat's state, apply the message, save the state (and,
+on the final step, the record the flow creates). If anything fails, the transaction rolls
+back and the person's earlier answers are exactly as they were, so a typo, a restart or a
+second worker never loses a half-finished concern.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from sendbot.clock import Clock
+from sendbot.conversations.fields import (
+    CHANGE,
+    SAVE,
+    Accept,
+    Clarify,
+    ConfirmField,
+    Option,
+    Reject,
+)
+from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
+from sendbot.conversations.turn import Turn
+from sendbot.services.actors import StaffActor
+from sendbot.services.policy import PermissionDenied
+from sendbot.store.models import ConversationState, School
+
+log = logging.getLogger(__name__)
+
+BACK = ("back", "/back")
+CANCEL = ("cancel", "/cancel", "stop")
+HELP = ("help", "/help", "?")
+MENU = ("menu", "/menu", "start", "/start", "hi", "hello")
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """Where a conversation happens: the platform and its own key for the chat and person."""
+
+    platform: str
+    chat_key: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    options: tuple[Option, ...] = ()
+    flow: str | None = None
+    field: str | None = None
+    done: bool = False
+
+
+@dataclass
+class _Working:
+    """The state of one chat while a turn is handled."""
+
+    flow: Flow
+    answers: dict[str, Any]
+    history: list[str]
+    scratch: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        registry: FlowRegistry,
+        clock: Clock,
+        ttl: timedelta = timedelta(hours=24),
+    ) -> None:
+        self.sessions = sessions
+        self.registry = registry
+        self.clock = clock
+        self.ttl = ttl
+
+    # --- public ------------------------------------------------------------------------
+
+    def handle(self, chat: ChatRef, actor: StaffActor, text: str) -> Reply:
+        """Apply one message; retried once if another worker changed the chat meanwhile."""
+        for attempt in (1, 2):
+            try:
+                with self.sessions() as session, session.begin():
+                    return self._turn(session, chat, actor, text)
+            except StaleDataError:
+                if attempt == 2:
+                    raise
+            except OperationalError:
+                log.exception("database unavailable during a conversation turn")
+                return Reply(
+                    "Sorry, I can't reach the school's records just now. Nothing you typed "
+                    "is lost: please try again in a minute."
+                )
+        raise AssertionError("unreachable")
+
+    def resume(self, chat: ChatRef, actor: StaffActor) -> Reply:
+        """What to say when someone comes back: their unfinished question, or the menu."""
+        with self.sessions() as session, session.begin():
+            turn = self._make_turn(session, actor)
+            row = self._load(session, chat)
+            if row is None:
+                return self._menu(actor, greeting=True)
+            working = self._working(row)
+            if working is None:
+                return self._menu(actor, greeting=True)
+            reply = self._ask(turn, working)
+            return Reply(
+                f"You have an unfinished {working.flow.title.lower()}. Let's carry on.\n\n{reply.text}",
+                reply.options,
+                reply.flow,
+                reply.field,
+            )
+
+    def start(
+        self,
+        chat: ChatRef,
+        actor: StaffActor,
+        flow_name: str,
+        prefill: dict[str, Any] | None = None,
+    ) -> Reply:
+        """Begin a named flow directly (a slash command, a shortcut), replacing any other."""
+        flow = self.registry.get(flow_name)
+        if flow is None or not flow.may_start(actor):
+            return Reply("That isn't something you can do here.")
+        with self.sessions() as session, session.begin():
+            turn = self._make_turn(session, actor)
+            row = self._load(session, chat)
+            working = _Working(flow, dict(prefill or {}), list(prefill or {}))
+            reply = self._ask(turn, working, intro=True)
+            self._save(session, chat, row, working, reply)
+            return reply
+
+    # --- one turn ----------------------------------------------------------------------
+
+    def _make_turn(self, session: Session, actor: StaffActor) -> Turn:
+        now = self.clock.now()
+        school = session.get(School, actor.school_id)
+        tz = ZoneInfo(school.timezone if school else "Europe/London")
+        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date())
+
+    def _load(self, session: Session, chat: ChatRef) -> ConversationState | None:
+        return session.scalar(
+            select(ConversationState).where(
+                ConversationState.platform == chat.platform,
+                ConversationState.chat_key == chat.chat_key,
+            )
+        )
+
+    def _working(self, row: ConversationState) -> _Working | None:
+        flow = self.registry.get(row.flow)
+        if flow is None:
+            return None
+        return _Working(flow, dict(row.answers), list(row.history), dict(row.scratch))
+
+    def _turn(self, session: Session, chat: ChatRef, actor: StaffActor, text: str) -> Reply:
+        turn = self._make_turn(session, actor)
+        row = self._load(session, chat)
+        said = " ".join(text.strip().lower().split())
+        expired_note = ""
+        if row is not None and row.expires_at <= turn.now:
+            flow = self.registry.get(row.flow)
+            title = flow.title.lower() if flow else "conversation"
+            expired_note = f"Your unfinished {title} was more than {self._ttl_words()} old, so I cleared it.\n\n"
+            session.delete(row)
+            session.flush()
+            row = None
+        working = self._working(row) if row is not None else None
+
+        if working is None:
+            reply = self._idle(turn, chat, row, said, text)
+            return Reply(
+                expired_note + reply.text, reply.options, reply.flow, reply.field, reply.done
+            )
+
+        if said in CANCEL:
+            session.delete(row)
+            return Reply(f"Cancelled. Nothing was saved.\n\n{self._menu_text(actor)}", done=True)
+        if said in HELP:
+            reply = self._ask(turn, working)
+            help_text = working.flow.next_field(working.answers).help
+            lines = [help_text] if help_text else []
+            lines.append(
+                "Type 'back' to change your last answer, or 'cancel' to stop. Nothing is saved until the last step."
+            )
+            return Reply(
+                "\n".join(lines) + "\n\n" + reply.text, reply.options, reply.flow, reply.field
+            )
+        if said in BACK:
+            return self._back(session, turn, chat, row, working)
+        return self._answer(session, turn, chat, row, working, text)
+
+    def _idle(
+        self, turn: Turn, chat: ChatRef, row: ConversationState | None, said: str, text: str
+    ) -> Reply:
+        flow = self.registry.match(turn.actor, said)
+        if flow is None:
+            if said in MENU or said in HELP:
+                return self._menu(turn.actor, greeting=said in MENU)
+            return Reply(
+                f"Sorry, I didn't understand '{text.strip()[:60]}'.\n\n{self._menu_text(turn.actor)}"
+            )
+        working = _Working(flow, {}, [])
+        reply = self._ask(turn, working, intro=True)
+        self._save(turn.session, chat, row, working, reply)
+        return reply
+
+    def _back(
+        self,
+        session: Session,
+        turn: Turn,
+        chat: ChatRef,
+        row: ConversationState | None,
+        working: _Working,
+    ) -> Reply:
+        if working.scratch.get("candidates"):
+            working.scratch = {}
+        elif working.history:
+            last = working.history.pop()
+            working.answers.pop(last, None)
+            working.answers = working.flow.applicable_answers(working.answers)
+        else:
+            reply = self._ask(turn, working)
+            return Reply(
+                "This is the first question.\n\n" + reply.text,
+                reply.options,
+                reply.flow,
+                reply.field,
+            )
+        reply = self._ask(turn, working)
+        self._save(session, chat, row, working, reply)
+        return reply
+
+    def _answer(
+        self,
+        session: Session,
+        turn: Turn,
+        chat: ChatRef,
+        row: ConversationState | None,
+        working: _Working,
+        text: str,
+    ) -> Reply:
+        current = working.flow.next_field(working.answers)
+        raw = self._option_value(working, text)
+        try:
+            outcome = current.parse(turn, raw, working.scratch)
+        except PermissionDenied as exc:
+            return self._ask(turn, working, note=str(exc))
+        if isinstance(outcome, Reject):
+            return self._ask(turn, working, note=outcome.message)
+        if isinstance(outcome, Clarify):
+            working.scratch = dict(outcome.scratch)
+            reply = Reply(outcome.text, outcome.options, working.flow.name, current.name)
+            self._save(session, chat, row, working, reply)
+            return reply
+        assert isinstance(outcome, Accept)
+        working.scratch = {}
+        if isinstance(current, ConfirmField):
+            if outcome.value == CHANGE:
+                return self._back(session, turn, chat, row, working)
+            assert outcome.value == SAVE
+            return self._submit(session, turn, row, working)
+        working.answers[current.name] = outcome.value
+        working.answers = working.flow.applicable_answers(working.answers)
+        working.history.append(current.name)
+        note = current.after(outcome.value) if current.after else None
+        reply = self._ask(turn, working, note=note)
+        self._save(session, chat, row, working, reply)
+        return reply
+
+    def _submit(
+        self, session: Session, turn: Turn, row: ConversationState | None, working: _Working
+    ) -> Reply:
+        answers = working.flow.applicable_answers(working.answers)
+        try:
+            with session.begin_nested():
+                confirmation = working.flow.submit(turn, answers)
+        except (SubmitRefused, PermissionDenied, ValueError) as exc:
+            reply = self._ask(turn, working)
+            return Reply(f"{exc}\n\n{reply.text}", reply.options, reply.flow, reply.field)
+        if row is not None:
+            session.delete(row)
+        return Reply(confirmation, flow=working.flow.name, done=True)
+
+    # --- asking ------------------------------------------------------------------------
+
+    def _option_value(self, working: _Working, text: str) -> str:
+        """'2' means the second option shown; other text is passed on as typed."""
+        shown: list[str] = working.scratch.get("shown", [])
+        said = text.strip()
+        if said.isdigit() and 1 <= int(said) <= len(shown):
+            return shown[int(said) - 1]
+        return text
+
+    def _ask(
+        self, turn: Turn, working: _Working, note: str | None = None, intro: bool = False
+    ) -> Reply:
+        current = working.flow.next_field(working.answers)
+        if working.scratch.get("candidates") and "question" in working.scratch:
+            question = working.scratch["question"]
+            options = tuple(Option(v, label) for v, label in working.scratch.get("labels", []))
+        elif isinstance(current, ConfirmField):
+            question = (
+                current.summary(turn, working.flow.applicable_answers(working.answers))
+                + "\n\n"
+                + current.question
+            )
+            options = current.options(turn, working.answers)
+        else:
+            question = current.question
+            options = current.options(turn, working.answers)
+        parts = []
+        if intro and working.flow.intro:
+            parts.append(working.flow.intro)
+        if note:
+            parts.append(note)
+        parts.append(question)
+        return Reply("\n\n".join(parts), options, working.flow.name, current.name)
+
+    def _save(
+        self,
+        session: Session,
+        chat: ChatRef,
+        row: ConversationState | None,
+        working: _Working,
+        reply: Reply,
+    ) -> None:
+        scratch = dict(working.scratch)
+        scratch["shown"] = [o.value for o in reply.options]
+        if scratch.get("candidates"):
+            scratch["question"] = reply.text
+            scratch["labels"] = [[o.value, o.label] for o in reply.options]
+        now = self.clock.now()
+        if row is None:
+            row = ConversationState(platform=chat.platform, chat_key=chat.chat_key)
+            session.add(row)
+        row.flow = working.flow.name
+        row.step = reply.field
+        row.answers = dict(working.answers)
+        row.history = list(working.history)
+        row.scratch = scratch
+        row.updated_at = now
+        row.expires_at = now + self.ttl
+        working.scratch = scratch
+
+    # --- menu --------------------------------------------------------------------------
+
+    def _menu_text(self, actor: StaffActor) -> str:
+        flows = self.registry.for_actor(actor)
+        if not flows:
+            return "There is nothing you can do here yet. Please ask your SENCO."
+        lines = ["What would you like to do?"]
+        lines += [f"{i}. {flow.title}" for i, flow in enumerate(flows, start=1)]
+        return "\n".join(lines)
+
+    def _menu(self, actor: StaffActor, greeting: bool = False) -> Reply:
+        flows = self.registry.for_actor(actor)
+        options = tuple(Option(flow.name, flow.title) for flow in flows)
+        text = self._menu_text(actor)
+        if greeting:
+            text = f"Hello {actor.name.split()[0]}. " + text
+        return Reply(text, options)
+
+    def _ttl_words(self) -> str:
+        hours = int(self.ttl.total_seconds() // 3600)
+        return f"{hours} hours" if hours != 1 else "1 hour"

@@ -1,0 +1,1 @@
+"""Transport adapters. Only handlers/<platform>/ may import a platform's library."""

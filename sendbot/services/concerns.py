@@ -1,0 +1,143 @@
+"""Logging a concern: the record, its audit event and its alerts, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sendbot.domain.needs import Area
+from sendbot.domain.people import Role
+from sendbot.services import audit, outbox, policy
+from sendbot.services.actors import StaffActor
+from sendbot.store.models import Concern, Pupil, Staff, StaffRole
+
+NARRATIVE_LIMIT = 2000
+SOURCES = ("staff", "parent", "pupil")
+
+
+class ConcernInvalid(ValueError):
+    """Input a person can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class NewConcern:
+    pupil_id: int
+    area: Area
+    narrative: str
+    safeguarding: bool
+    immediate_danger: bool = False
+    source: str = "staff"
+    triage: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConcernReceipt:
+    concern_id: int
+    safeguarding: bool
+    alerted_staff_ids: tuple[int, ...]
+
+
+def _staff_with_roles(session: Session, school_id: int, roles: set[Role]) -> list[int]:
+    query = (
+        select(Staff.id)
+        .join(StaffRole, StaffRole.staff_id == Staff.id)
+        .where(
+            Staff.school_id == school_id, Staff.active, StaffRole.role.in_([r.value for r in roles])
+        )
+        .distinct()
+        .order_by(Staff.id)
+    )
+    return list(session.scalars(query))
+
+
+def validate(new: NewConcern) -> None:
+    text = new.narrative.strip()
+    if not text:
+        raise ConcernInvalid("Please say what happened, in a sentence or two.")
+    if len(text) > NARRATIVE_LIMIT:
+        raise ConcernInvalid(
+            f"That is {len(text):,} characters; the limit is {NARRATIVE_LIMIT:,}. "
+            f"Please shorten it by {len(text) - NARRATIVE_LIMIT:,} characters."
+        )
+    if new.source not in SOURCES:
+        raise ConcernInvalid(f"Source must be one of {', '.join(SOURCES)}.")
+    if new.immediate_danger and not new.safeguarding:
+        raise ConcernInvalid("Immediate danger is only asked about a safeguarding concern.")
+
+
+def log_concern(
+    session: Session, actor: StaffActor, new: NewConcern, now: datetime
+) -> ConcernReceipt:
+    """Store the concern and alert the SENCO (and the DSL and deputies when it is flagged).
+
+    Alerts carry no narrative: they name who logged it, when, and the pupil's year group,
+    so nothing about a child's story travels through a chat platform.
+    """
+    validate(new)
+    policy.require(session, actor, policy.Action.LOG_CONCERN, new.pupil_id)
+    pupil = session.get(Pupil, new.pupil_id)
+    assert pupil is not None
+    concern = Concern(
+        school_id=actor.school_id,
+        pupil_id=pupil.id,
+        raised_by_id=actor.staff_id,
+        raised_at=now,
+        area=new.area.value,
+        narrative_text=new.narrative.strip(),
+        source=new.source,
+        safeguarding=new.safeguarding,
+        immediate_danger=new.immediate_danger,
+        triage=dict(new.triage),
+        status="open",
+    )
+    session.add(concern)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=actor.staff_id,
+        action="concern.create",
+        object_type="concern",
+        object_id=concern.id,
+        school_id=actor.school_id,
+        pupil_id=pupil.id,
+        details={"safeguarding": new.safeguarding, "area": new.area.value, "source": new.source},
+    )
+    recipients: dict[int, str] = {}
+    for staff_id in _staff_with_roles(session, actor.school_id, {Role.SENCO}):
+        recipients[staff_id] = "concern.new"
+    if new.safeguarding:
+        for staff_id in _staff_with_roles(session, actor.school_id, {Role.DSL, Role.DEPUTY_DSL}):
+            recipients[staff_id] = "safeguarding.alert"
+    params = {
+        "concern_id": concern.id,
+        "pupil_id": pupil.id,
+        "year_group": pupil.year_group,
+        "raised_by": actor.name,
+        "raised_at": now.isoformat(),
+        "area": new.area.value,
+        "safeguarding": new.safeguarding,
+        "immediate_danger": new.immediate_danger,
+    }
+    for staff_id, template in recipients.items():
+        urgent = template == "safeguarding.alert"
+        outbox.enqueue(
+            session,
+            school_id=actor.school_id,
+            recipient_staff_id=staff_id,
+            template=template,
+            params=params,
+            dedupe_key=f"concern:{concern.id}:{template}:staff:{staff_id}",
+            priority=outbox.URGENT if urgent else outbox.NORMAL,
+            now=now,
+        )
+    return ConcernReceipt(
+        concern_id=concern.id,
+        safeguarding=new.safeguarding,
+        alerted_staff_ids=tuple(recipients),
+    )

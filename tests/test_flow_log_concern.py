@@ -1,0 +1,366 @@
+"""The log-a-concern flow, as a teacher would have it in a chat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from sendbot.clock import FrozenClock
+from sendbot.conversations.engine import ChatRef, Engine
+from sendbot.conversations.log_concern import CALL_999
+from sendbot.conversations.registry import REGISTRY
+from sendbot.services.actors import staff_actor_by_id
+from sendbot.store.models import AuditEvent, Concern, ConversationState, Outbox
+from tests.dialog import Dialog
+from tests.factories import NOW, SmallSchool, build_small_school
+
+PUPIL_Q = "Which pupil is this about? Type part of their first name or surname."
+NARRATIVE_Q = (
+    "What happened? Say what you saw or heard, using the child's own words where you can "
+    "(up to 2,000 characters)."
+)
+SOURCE_Q = "How did this come to you?"
+AREA_Q = "Which area is it mostly about?"
+SAFEGUARDING_Q = (
+    "Does this involve an injury, something the child said about harm, or a change in "
+    "behaviour or mood that could mean the child is at risk?"
+)
+DANGER_Q = "Is the child in immediate danger right now?"
+INTRO = "Let's log a concern. Type 'back' to change an answer or 'cancel' to stop at any time."
+MENU = "What would you like to do?\n1. Log a concern"
+
+
+@pytest.fixture
+def school(sessions) -> SmallSchool:
+    return build_small_school(sessions)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+def dialog_for(
+    sessions, clock, school: SmallSchool, who: str, chat_key: str | None = None
+) -> Dialog:
+    with sessions() as session:
+        actor = staff_actor_by_id(session, school.staff[who])
+    assert actor is not None
+    engine = Engine(sessions, REGISTRY, clock)
+    return Dialog(engine, actor, ChatRef("console", chat_key or f"staff:{actor.staff_id}"))
+
+
+def count(sessions, model) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_happy_path_stores_the_concern_its_audit_row_and_the_senco_alert(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.verify(
+        [
+            ("concern", f"{INTRO}\n\n{PUPIL_Q}"),
+            ("zoe", NARRATIVE_Q),
+            ("Zoë was very quiet today and would not join in at break.", SOURCE_Q),
+            ("1", AREA_Q),
+            ("3", SAFEGUARDING_Q),
+            (
+                "no",
+                "Please check your concern:\n"
+                "- Pupil: Zoë Nowak (Year 3, 3B)\n"
+                "- What happened: Zoë was very quiet today and would not join in at break.\n"
+                "- Raised by: I saw or heard it myself\n"
+                "- Area: Social, emotional and mental health\n"
+                "- Safeguarding: No\n\n"
+                "Save this concern?",
+            ),
+        ]
+    )
+    reply = d.says("1")
+    assert reply.done
+    with sessions() as session:
+        concern = session.scalars(select(Concern)).one()
+        assert reply.text == f"Saved as concern #{concern.id}. The SENCO has been told. Thank you."
+        assert concern.pupil_id == school.pupils["zoe"]
+        assert concern.raised_by_id == school.staff["teacher"]
+        assert concern.area == "semh"
+        assert concern.source == "staff"
+        assert concern.safeguarding is False
+        assert concern.narrative_text.startswith("Zoë was very quiet")
+        assert concern.raised_at == NOW
+        events = session.scalars(select(AuditEvent)).all()
+        assert [(e.action, e.object_id, e.pupil_id) for e in events] == [
+            ("concern.create", concern.id, school.pupils["zoe"])
+        ]
+        alerts = session.scalars(select(Outbox)).all()
+        assert [(a.recipient_staff_id, a.template) for a in alerts] == [
+            (school.staff["senco"], "concern.new")
+        ]
+        assert "narrative" not in alerts[0].params
+    assert count(sessions, ConversationState) == 0
+
+
+def test_several_pupils_match_and_the_teacher_chooses(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    reply = d.says("khan")
+    assert reply.text == "2 pupils match 'khan'. Which one do you mean?"
+    assert [o.label for o in reply.options] == [
+        "Amelia Khan (Year 3, 3B)",
+        "Amir Khan (Year 3, 3B)",
+    ]
+    assert d.says("2").text == NARRATIVE_Q
+    with sessions() as session:
+        state = session.scalars(select(ConversationState)).one()
+        assert state.answers["pupil"] == school.pupils["amir"]
+
+
+def test_ruby_khan_in_another_class_is_not_offered_to_the_3b_teacher(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    labels = [o.label for o in d.says("Khan").options]
+    assert "Ruby Khan (Year 4, 4R)" not in labels
+
+
+def test_unknown_pupil_gets_a_kind_message_and_the_same_question(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    d.verify(
+        [
+            (
+                "Xavier",
+                "I couldn't find a pupil called 'Xavier' among the pupils you teach or "
+                f"support. Try part of their first name or surname.\n\n{PUPIL_Q}",
+            ),
+        ]
+    )
+
+
+def test_a_pupil_the_teacher_may_not_see_is_answered_exactly_like_an_unknown_one(
+    sessions, clock, school
+):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    hidden = d.says("Kacper")  # in 4R, which this teacher does not teach
+    unknown = d.says("Kxyzzy")
+    assert hidden.text == (
+        "I couldn't find a pupil called 'Kacper' among the pupils you teach or support. "
+        f"Try part of their first name or surname.\n\n{PUPIL_Q}"
+    )
+    assert unknown.text.replace("Kxyzzy", "Kacper") == hidden.text
+
+
+def test_a_pupil_of_another_school_is_never_found_even_by_the_senco(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "senco")
+    d.says("concern")
+    assert [o.label for o in d.says("Amelia").options] == []
+    with sessions() as session:
+        state = session.scalars(select(ConversationState)).one()
+        assert state.answers["pupil"] == school.pupils["amelia"]
+
+
+def test_a_forged_choice_of_a_hidden_pupil_is_not_accepted(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    d.says("khan")
+    reply = d.says(str(school.pupils["kacper"]))  # a hidden pupil's id, not a choice shown
+    assert "pupil" not in _answers(sessions)
+    assert reply.text == (
+        "Please choose one of the pupils listed: type its number.\n\n"
+        "2 pupils match 'khan'. Which one do you mean?"
+    )
+
+
+def _answers(sessions) -> dict:
+    with sessions() as session:
+        return session.scalars(select(ConversationState)).one().answers
+
+
+def test_text_over_the_limit_is_refused_with_how_much_to_cut_and_nothing_is_lost(
+    sessions, clock, school
+):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    d.says("Amelia")
+    reply = d.says("x" * 2134)
+    assert reply.text == (
+        "That is 2,134 characters; the limit is 2,000. Please shorten it by 134 characters "
+        f"and send it again.\n\n{NARRATIVE_Q}"
+    )
+    assert _answers(sessions) == {"pupil": school.pupils["amelia"]}
+    assert d.says("A shorter account.").text == SOURCE_Q
+
+
+def test_cancel_saves_nothing(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    d.says("Amelia")
+    d.says("Something happened.")
+    reply = d.says("cancel")
+    assert reply.text == f"Cancelled. Nothing was saved.\n\n{MENU}"
+    assert count(sessions, Concern) == 0
+    assert count(sessions, ConversationState) == 0
+    assert count(sessions, Outbox) == 0
+
+
+def test_back_goes_to_the_previous_question_and_keeps_earlier_answers(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    d.says("Amelia")
+    d.says("First version.")
+    d.verify([("back", NARRATIVE_Q), ("Second version.", SOURCE_Q)])
+    assert _answers(sessions) == {"pupil": school.pupils["amelia"], "narrative": "Second version."}
+    assert d.says("back").text == NARRATIVE_Q
+    assert d.says("back").text == PUPIL_Q
+    assert d.says("back").text == f"This is the first question.\n\n{PUPIL_Q}"
+
+
+def test_change_an_answer_at_the_confirm_step_goes_back_one(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    for line in ("concern", "Amelia", "Fell in the playground.", "1", "4", "no"):
+        d.says(line)
+    assert d.says("2").text == SAFEGUARDING_Q
+
+
+def test_restart_mid_flow_a_new_engine_on_the_same_database_resumes(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    d.says("Amelia")
+    d.says("She said her arm hurts.")
+    restarted = dialog_for(sessions, clock, school, "teacher")
+    resumed = restarted.engine.resume(restarted.chat, restarted.actor)
+    assert resumed.text == f"You have an unfinished log a concern. Let's carry on.\n\n{SOURCE_Q}"
+    assert restarted.says("2").text == AREA_Q
+
+
+def test_a_second_worker_sees_the_same_conversation(sessions, clock, school):
+    first = dialog_for(sessions, clock, school, "teacher")
+    second = dialog_for(sessions, clock, school, "teacher")
+    first.says("concern")
+    assert second.says("Amelia").text == NARRATIVE_Q
+    assert first.says("Happy today.").text == SOURCE_Q
+
+
+def test_a_conversation_left_too_long_expires_and_says_so(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    d.says("Amelia")
+    clock.advance(timedelta(hours=25))
+    reply = d.says("She was upset.")
+    assert reply.text.startswith(
+        "Your unfinished log a concern was more than 24 hours old, so I cleared it."
+    )
+    assert count(sessions, ConversationState) == 0
+
+
+def test_safeguarding_yes_without_immediate_danger_alerts_the_dsl_and_deputy(
+    sessions, clock, school
+):
+    d = dialog_for(sessions, clock, school, "ta")
+    for line in (
+        "concern",
+        "Amelia",
+        "She has a bruise on her arm and said 'daddy got cross'.",
+        "2",
+        "5",
+    ):
+        d.says(line)
+    assert d.says("yes").text == DANGER_Q
+    summary = d.says("no").text
+    assert "- Safeguarding: Yes\n- Immediate danger: No" in summary
+    assert summary.endswith(
+        "This will be saved as a safeguarding concern and the DSL alerted at once.\n\nSave this concern?"
+    )
+    reply = d.says("save")
+    with sessions() as session:
+        concern = session.scalars(select(Concern)).one()
+        assert reply.text == (
+            f"Saved as safeguarding concern #{concern.id}. The designated safeguarding lead and "
+            "deputies have been alerted now. If you are still worried, find the DSL in person as well."
+        )
+        assert concern.safeguarding and not concern.immediate_danger
+        assert concern.source == "pupil"
+        assert concern.triage == {
+            "risk_indicators": True,
+            "immediate_danger": False,
+            "told_to_call_999": False,
+        }
+        alerts = {
+            (a.recipient_staff_id, a.template, a.priority) for a in session.scalars(select(Outbox))
+        }
+        assert alerts == {
+            (school.staff["senco"], "concern.new", 5),
+            (school.staff["dsl"], "safeguarding.alert", 0),
+            (school.staff["deputy"], "safeguarding.alert", 0),
+        }
+        for alert in session.scalars(select(Outbox)):
+            assert "bruise" not in str(alert.params)
+
+
+def test_safeguarding_with_immediate_danger_says_call_999_first(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    for line in (
+        "concern",
+        "Amir",
+        "He says someone is waiting outside to hurt him.",
+        "2",
+        "3",
+        "yes",
+    ):
+        d.says(line)
+    reply = d.says("yes")
+    assert reply.text.startswith(CALL_999)
+    assert reply.text.endswith("Save this concern?")
+    saved = d.says("1")
+    assert saved.text.startswith(CALL_999)
+    with sessions() as session:
+        concern = session.scalars(select(Concern)).one()
+        assert concern.immediate_danger is True
+        assert concern.triage["told_to_call_999"] is True
+
+
+def test_answering_no_to_safeguarding_after_going_back_drops_the_danger_answer(
+    sessions, clock, school
+):
+    d = dialog_for(sessions, clock, school, "teacher")
+    for line in ("concern", "Amelia", "Upset at lunch.", "1", "3", "yes", "no"):
+        d.says(line)
+    d.says("back")  # to immediate danger
+    d.says("back")  # to safeguarding
+    summary = d.says("no").text
+    assert "Immediate danger" not in summary
+    d.says("save")
+    with sessions() as session:
+        concern = session.scalars(select(Concern)).one()
+        assert concern.safeguarding is False and concern.immediate_danger is False
+
+
+def test_typos_in_choices_and_yes_no_are_met_with_a_clear_question(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    for line in ("concern", "Amelia", "Upset at lunch.", "1"):
+        d.says(line)
+    assert d.says("9").text == (
+        f"Please choose one of the options: type its number or its name.\n\n{AREA_Q}"
+    )
+    d.says("Cognition and learning")
+    assert d.says("maybe").text == f"Please answer yes or no.\n\n{SAFEGUARDING_Q}"
+
+
+def test_admin_cannot_log_a_concern(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "admin")
+    reply = d.says("concern")
+    assert reply.text == (
+        "Sorry, I didn't understand 'concern'.\n\nThere is nothing you can do here yet. Please ask your SENCO."
+    )
+
+
+def test_help_explains_back_and_cancel_and_repeats_the_question(sessions, clock, school):
+    d = dialog_for(sessions, clock, school, "teacher")
+    d.says("concern")
+    assert d.says("help").text == (
+        "You can find the pupils you teach or support.\n"
+        "Type 'back' to change your last answer, or 'cancel' to stop. Nothing is saved until the last step.\n\n"
+        f"{PUPIL_Q}"
+    )
