@@ -57,8 +57,15 @@ class TemporaryPostgres:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         self._run(
-            str(self.bin_dir / "pg_ctl"), "-D", str(data), "-o", options,
-            "-l", str(self.root / "log"), "-w", "start",
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -70,6 +77,8 @@ class TemporaryPostgres:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "stop")
+            self._run(
+                str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "stop"
+            )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
