@@ -6,6 +6,7 @@ import typer
 
 from sendbot.cli import chat as chat_command
 from sendbot.cli import db as db_commands
+from sendbot.cli import serve as serve_command
 
 app = typer.Typer(
     help="sendbot: SEND and safeguarding work for schools in England, in chat.",
@@ -14,3 +15,4 @@ app = typer.Typer(
 )
 app.add_typer(db_commands.app, name="db")
 app.command(name="chat")(chat_command.chat)
+app.command(name="serve")(serve_command.serve)

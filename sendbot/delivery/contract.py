@@ -1,0 +1,73 @@
+"""Platform-neutral outgoing messages, recipients and send outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Button:
+    """A tap the recipient can make. `action_id` is an opaque id, re-authorised on every tap."""
+
+    action_id: str
+    label: str
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    language: str = "en"
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Recipient:
+    platform: str  # "slack" | "telegram" | "console"
+    address: str  # Slack user id, Telegram chat id, console key
+    team_id: str = ""
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What happened: sent, try again later (with the platform's wait), blocked, or failed."""
+
+    status: str  # "sent" | "retry" | "blocked" | "failed"
+    platform_message_id: str | None = None
+    retry_after_seconds: float | None = None
+    detail: str | None = None
+
+    @classmethod
+    def sent(cls, message_id: str | None = None) -> SendOutcome:
+        return cls("sent", platform_message_id=message_id)
+
+    @classmethod
+    def retry(cls, after_seconds: float | None, detail: str) -> SendOutcome:
+        return cls("retry", retry_after_seconds=after_seconds, detail=detail)
+
+    @classmethod
+    def blocked(cls, detail: str) -> SendOutcome:
+        return cls("blocked", detail=detail)
+
+    @classmethod
+    def failed(cls, detail: str) -> SendOutcome:
+        return cls("failed", detail=detail)
+
+
+class Sender(Protocol):
+    platform: str
+
+    async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
+        """Deliver once. Never raises for platform errors: it reports them as an outcome."""
+        ...

@@ -1,0 +1,1 @@
+"""`sendbot serve`: one asyncio process for the HTTP endpoints, the clock and delivery."""
