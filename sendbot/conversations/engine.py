@@ -9,7 +9,7 @@ second worker never loses a half-finished concern.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,15 +22,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from sendbot.clock import Clock
 from sendbot.conversations.fields import (
     CHANGE,
+    DEFAULT_WORDS,
     SAVE,
+    SKIP_WORDS,
     Accept,
     Clarify,
     ConfirmField,
+    Field,
     Option,
+    Outcome,
     Reject,
 )
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
+from sendbot.domain.people import ROLE_LABELS
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import ConversationState, School
@@ -41,6 +46,8 @@ BACK = ("back", "/back")
 CANCEL = ("cancel", "/cancel", "stop")
 HELP = ("help", "/help", "?")
 MENU = ("menu", "/menu", "start", "/start", "hi", "hello")
+# Field kinds that read numbers themselves ('2,5' absentees, '30' minutes), not as options.
+OWN_NUMBERING = ("number", "multi_choice")
 
 
 @dataclass(frozen=True)
@@ -108,10 +115,10 @@ class Engine:
             turn = self._make_turn(session, actor)
             row = self._load(session, chat)
             if row is None:
-                return self._menu(actor, greeting=True)
+                return self._menu(turn, greeting=True)
             working = self._working(row)
             if working is None:
-                return self._menu(actor, greeting=True)
+                return self._menu(turn, greeting=True)
             reply = self._ask(turn, working)
             return Reply(
                 f"You have an unfinished {working.flow.title.lower()}. Let's carry on.\n\n{reply.text}",
@@ -135,9 +142,7 @@ class Engine:
             turn = self._make_turn(session, actor)
             row = self._load(session, chat)
             working = _Working(flow, dict(prefill or {}), list(prefill or {}))
-            reply = self._ask(turn, working, intro=True)
-            self._save(session, chat, row, working, reply)
-            return reply
+            return self._begin(turn, chat, row, working)
 
     # --- one turn ----------------------------------------------------------------------
 
@@ -183,10 +188,11 @@ class Engine:
 
         if said in CANCEL:
             session.delete(row)
-            return Reply(f"Cancelled. Nothing was saved.\n\n{self._menu_text(actor)}", done=True)
+            return Reply(f"Cancelled. Nothing was saved.\n\n{self._menu_text(turn)}", done=True)
         if said in HELP:
             reply = self._ask(turn, working)
-            help_text = working.flow.next_field(working.answers).help
+            current = working.flow.next_field(working.answers, self._for(turn, working))
+            help_text = current.help if current is not None else ""
             lines = [help_text] if help_text else []
             lines.append(
                 "Type 'back' to change your last answer, or 'cancel' to stop. Nothing is saved until the last step."
@@ -201,14 +207,25 @@ class Engine:
     def _idle(
         self, turn: Turn, chat: ChatRef, row: ConversationState | None, said: str, text: str
     ) -> Reply:
-        flow = self.registry.match(turn.actor, said)
+        flow = self.registry.match(turn.actor, said, turn)
         if flow is None:
-            if said in MENU or said in HELP:
-                return self._menu(turn.actor, greeting=said in MENU)
+            if said in HELP:
+                return self._help(turn)
+            if said in MENU:
+                return self._menu(turn, greeting=True)
             return Reply(
-                f"Sorry, I didn't understand '{text.strip()[:60]}'.\n\n{self._menu_text(turn.actor)}"
+                f"Sorry, I didn't understand '{text.strip()[:60]}'.\n\n{self._menu_text(turn)}"
             )
-        working = _Working(flow, {}, [])
+        return self._begin(turn, chat, row, _Working(flow, {}, []))
+
+    def _begin(
+        self, turn: Turn, chat: ChatRef, row: ConversationState | None, working: _Working
+    ) -> Reply:
+        """Ask the first question; a read-only flow with nothing to ask answers at once."""
+        if working.flow.next_field(working.answers, self._for(turn, working)) is None:
+            if row is not None:
+                turn.session.delete(row)
+            return self._submit(turn.session, turn, None, working)
         reply = self._ask(turn, working, intro=True)
         self._save(turn.session, chat, row, working, reply)
         return reply
@@ -226,7 +243,9 @@ class Engine:
         elif working.history:
             last = working.history.pop()
             working.answers.pop(last, None)
-            working.answers = working.flow.applicable_answers(working.answers)
+            working.answers = working.flow.applicable_answers(
+                working.answers, self._for(turn, working)
+            )
         else:
             reply = self._ask(turn, working)
             return Reply(
@@ -248,10 +267,11 @@ class Engine:
         working: _Working,
         text: str,
     ) -> Reply:
-        current = working.flow.next_field(working.answers)
-        raw = self._option_value(working, text)
+        turn = self._for(turn, working)
+        current = working.flow.next_field(working.answers, turn)
+        assert current is not None
         try:
-            outcome = current.parse(turn, raw, working.scratch)
+            outcome = self._parse(turn, working, current, text)
         except PermissionDenied as exc:
             return self._ask(turn, working, note=str(exc))
         if isinstance(outcome, Reject):
@@ -269,21 +289,42 @@ class Engine:
             assert outcome.value == SAVE
             return self._submit(session, turn, row, working)
         working.answers[current.name] = outcome.value
-        working.answers = working.flow.applicable_answers(working.answers)
+        working.answers = working.flow.applicable_answers(
+            working.answers, self._for(turn, working)
+        )
         working.history.append(current.name)
+        if working.flow.next_field(working.answers, self._for(turn, working)) is None:
+            return self._submit(session, turn, row, working)
         note = current.after(outcome.value) if current.after else None
         reply = self._ask(turn, working, note=note)
         self._save(session, chat, row, working, reply)
         return reply
 
+    def _parse(self, turn: Turn, working: _Working, current: Field, text: str) -> Outcome:
+        """Defaults ('ok' or nothing), skips of optional questions, then the field's parsing."""
+        raw = text if current.kind in OWN_NUMBERING else self._option_value(working, text)
+        said = " ".join(raw.strip().lower().split())
+        if not working.scratch.get("candidates"):
+            if current.optional and said in SKIP_WORDS:
+                return Accept(None)
+            if current.default is not None and said in DEFAULT_WORDS:
+                return current.parse(turn, current.default(turn, turn.answers), working.scratch)
+        return current.parse(turn, raw, working.scratch)
+
     def _submit(
         self, session: Session, turn: Turn, row: ConversationState | None, working: _Working
     ) -> Reply:
-        answers = working.flow.applicable_answers(working.answers)
+        turn = self._for(turn, working)
+        answers = working.flow.applicable_answers(working.answers, turn)
         try:
             with session.begin_nested():
-                confirmation = working.flow.submit(turn, answers)
+                confirmation = working.flow.submit(replace(turn, answers=answers), answers)
         except (SubmitRefused, PermissionDenied, ValueError) as exc:
+            if working.flow.read_only:
+                # Nothing to confirm or change: the refusal is the answer.
+                if row is not None:
+                    session.delete(row)
+                return Reply(str(exc), flow=working.flow.name, done=True)
             reply = self._ask(turn, working)
             return Reply(f"{exc}\n\n{reply.text}", reply.options, reply.flow, reply.field)
         if row is not None:
@@ -300,16 +341,21 @@ class Engine:
             return shown[int(said) - 1]
         return text
 
+    def _for(self, turn: Turn, working: _Working) -> Turn:
+        return replace(turn, answers=dict(working.answers))
+
     def _ask(
         self, turn: Turn, working: _Working, note: str | None = None, intro: bool = False
     ) -> Reply:
-        current = working.flow.next_field(working.answers)
+        turn = self._for(turn, working)
+        current = working.flow.next_field(working.answers, turn)
+        assert current is not None
         if working.scratch.get("candidates") and "question" in working.scratch:
             question = working.scratch["question"]
             options = tuple(Option(v, label) for v, label in working.scratch.get("labels", []))
         elif isinstance(current, ConfirmField):
             question = (
-                current.summary(turn, working.flow.applicable_answers(working.answers))
+                current.summary(turn, working.flow.applicable_answers(working.answers, turn))
                 + "\n\n"
                 + current.question
             )
@@ -353,22 +399,44 @@ class Engine:
 
     # --- menu --------------------------------------------------------------------------
 
-    def _menu_text(self, actor: StaffActor) -> str:
-        flows = self.registry.for_actor(actor)
+    def _menu_text(self, turn: Turn) -> str:
+        flows = self.registry.menu(turn)
         if not flows:
             return "There is nothing you can do here yet. Please ask your SENCO."
         lines = ["What would you like to do?"]
         lines += [f"{i}. {flow.title}" for i, flow in enumerate(flows, start=1)]
         return "\n".join(lines)
 
-    def _menu(self, actor: StaffActor, greeting: bool = False) -> Reply:
-        flows = self.registry.for_actor(actor)
+    def _menu(self, turn: Turn, greeting: bool = False) -> Reply:
+        flows = self.registry.menu(turn)
         options = tuple(Option(flow.name, flow.title) for flow in flows)
-        text = self._menu_text(actor)
+        text = self._menu_text(turn)
         if greeting:
-            text = f"Hello {actor.name.split()[0]}. " + text
+            text = f"Hello {turn.actor.name.split()[0]}. " + text
         return Reply(text, options)
+
+    def _help(self, turn: Turn) -> Reply:
+        """What this person can do, by role, in one message (flows not on the menu too)."""
+        flows = self.registry.for_actor(turn.actor)
+        if not flows:
+            return Reply("There is nothing you can do here yet. Please ask your SENCO.")
+        order = list(ROLE_LABELS)
+        roles = [ROLE_LABELS[r] for r in sorted(turn.actor.roles, key=order.index)]
+        lines = [f"You are signed in as {_and(roles)}. You can:"]
+        for flow in flows:
+            word = flow.triggers[0] if flow.triggers else flow.name
+            lines.append(f"- {flow.title} ('{word}'): {flow.describe}".rstrip(": "))
+        lines.append(
+            "Type a word in quotes or 'menu' to start. While answering, 'back', 'cancel' "
+            "and 'help' always work."
+        )
+        options = tuple(Option(f.name, f.title) for f in self.registry.menu(turn))
+        return Reply("\n".join(lines), options)
 
     def _ttl_words(self) -> str:
         hours = int(self.ttl.total_seconds() // 3600)
         return f"{hours} hours" if hours != 1 else "1 hour"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

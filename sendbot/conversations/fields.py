@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from sendbot.conversations.turn import Turn
 from sendbot.domain.dates import DateNotUnderstood, parse_british_date
 from sendbot.services import pupils
+from sendbot.services.policy import Action
 
 Answers = dict[str, Any]
 
@@ -51,8 +52,17 @@ def _words(raw: str) -> str:
     return " ".join(raw.strip().lower().split())
 
 
+# Words that take a field's default (an empty message too) or skip an optional field.
+DEFAULT_WORDS = ("", "ok", "okay", "default", "usual", "same")
+SKIP_WORDS = ("skip", "none", "no", "n/a", "-", "nothing")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Field:
+    """One question. `needs` names earlier answers it depends on; it applies only once
+    they are given. `default` is the answer typed for the person when they send 'ok' (or an
+    empty message); `optional` lets them 'skip' (the answer is then None)."""
+
     name: str
     label: str
     question: str
@@ -60,9 +70,19 @@ class Field:
     when: Callable[[Answers], bool] | None = None
     after: Callable[[Any], str | None] | None = None
     kind: str = "text"
+    needs: tuple[str, ...] = ()
+    default: Callable[[Turn, Answers], str] | None = None
+    optional: bool = False
+    in_summary: bool = True
 
     def applies(self, answers: Answers) -> bool:
+        if any(name not in answers for name in self.needs):
+            return False
         return self.when is None or self.when(answers)
+
+    def expand(self, turn: Turn | None, answers: Answers) -> tuple[Field, ...]:
+        """The concrete questions this declaration stands for, given the answers so far."""
+        return (self,)
 
     def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
         return ()
@@ -73,6 +93,9 @@ class Field:
     def show(self, turn: Turn, value: Any) -> str:
         return str(value)
 
+    def show_answer(self, turn: Turn, value: Any) -> str:
+        return "skipped" if value is None else self.show(turn, value)
+
 
 @dataclass(frozen=True, kw_only=True)
 class PupilField(Field):
@@ -80,17 +103,19 @@ class PupilField(Field):
 
     kind: str = "pupil"
     max_choices: int = 8
+    action: str = "pupil.find"  # which permission scopes the search (policy.Action)
 
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
+        action = Action(self.action)
         candidates: list[int] = scratch.get("candidates", [])
         if raw.strip().isdigit() and int(raw) in candidates:
-            return Accept(pupils.get_visible(turn.session, turn.actor, int(raw)).id)
+            return Accept(pupils.get_visible(turn.session, turn.actor, int(raw), action).id)
         query = raw.strip()
         if candidates and query.isdigit():
             return Reject("Please choose one of the pupils listed: type its number.")
         if len(query) < 2:
             return Reject("Please type at least two letters of the pupil's first name or surname.")
-        found = pupils.search(turn.session, turn.actor, query)
+        found = pupils.search(turn.session, turn.actor, query, action=action)
         if not found:
             return Reject(
                 f"I couldn't find a pupil called '{query}' among the pupils you teach or "
@@ -110,13 +135,30 @@ class PupilField(Field):
         )
 
     def show(self, turn: Turn, value: Any) -> str:
-        return pupils.get_visible(turn.session, turn.actor, int(value)).label
+        return pupils.get_visible(turn.session, turn.actor, int(value), Action(self.action)).label
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChoiceField(Field):
+    """Fixed options, or options worked out from the answers so far (`source`).
+
+    With `source`, a field with no options at all is left out (`skip_if_empty`).
+    """
+
     choices: Sequence[Option] = ()
     kind: str = "choice"
+    source: Callable[[Turn, Answers], Sequence[Option]] | None = None
+    skip_if_empty: bool = False
+
+    def expand(self, turn: Turn | None, answers: Answers) -> tuple[Field, ...]:
+        if self.source is None:
+            return (self,)
+        if turn is None:
+            raise ValueError(f"field {self.name} needs a turn to list its options")
+        choices = tuple(self.source(turn, answers))
+        if not choices and self.skip_if_empty:
+            return ()
+        return (replace(self, choices=choices, source=None),)
 
     def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
         return tuple(self.choices)
@@ -144,12 +186,20 @@ class MultiChoiceField(ChoiceField):
 
     kind: str = "multi_choice"
     min_choices: int = 0
+    none_label: str | None = None  # offered as the last option, e.g. "Everyone was here"
+
+    def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
+        extra = (Option("none", self.none_label),) if self.none_label else ()
+        return tuple(self.choices) + extra
 
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
-        if _words(raw) in ("none", "no", "-") and self.min_choices == 0:
+        said = _words(raw)
+        none_number = str(len(self.choices) + 1) if self.none_label else None
+        none_words = ("none", "no", "-") + ((_words(self.none_label),) if self.none_label else ())
+        if (said in none_words or said == none_number) and self.min_choices == 0:
             return Accept([])
         picked: list[str] = []
-        for part in re.split(r"[,;]", raw):
+        for part in re.split(r"[,;\s]+" if re.fullmatch(r"[\d,;\s]+", raw) else r"[,;]", raw):
             if not part.strip():
                 continue
             text = part.strip()
@@ -178,6 +228,9 @@ class TextField(Field):
     min_length: int = 1
     kind: str = "text"
 
+    def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
+        return (Option("skip", "Skip"),) if self.optional else ()
+
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         text = raw.strip()
         if len(text) < self.min_length:
@@ -198,7 +251,13 @@ class DateField(Field):
     kind: str = "date"
     direction: str = "past"  # how a bare weekday is read: "past" (last Mon) or "future"
     not_future: bool = False
+    not_past: bool = False
     max_days_back: int | None = None
+    max_days_ahead: int | None = None
+    quick: tuple[Option, ...] = ()  # e.g. Today, Yesterday
+
+    def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
+        return self.quick
 
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         try:
@@ -207,10 +266,17 @@ class DateField(Field):
             return Reject(str(exc))
         if self.not_future and day > turn.today:
             return Reject("That date is in the future. Please give today's date or an earlier one.")
+        if self.not_past and day < turn.today:
+            return Reject("That date has passed. Please give today's date or a later one.")
         if self.max_days_back is not None and (turn.today - day).days > self.max_days_back:
             return Reject(
                 f"That is more than {self.max_days_back} days ago. Please give a date in the "
                 f"last {self.max_days_back} days."
+            )
+        if self.max_days_ahead is not None and (day - turn.today).days > self.max_days_ahead:
+            return Reject(
+                f"That is more than {self.max_days_ahead} days ahead. Please give a date "
+                f"within the next {self.max_days_ahead} days."
             )
         return Accept(day.isoformat())
 
@@ -223,6 +289,12 @@ class NumberField(Field):
     kind: str = "number"
     minimum: int = 0
     maximum: int = 10_000
+    unit: str = ""
+
+    def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
+        if self.default is None:
+            return ()
+        return (Option("ok", f"{self.default(turn, answers)} {self.unit}".strip()),)
 
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         text = raw.strip()
@@ -232,6 +304,9 @@ class NumberField(Field):
         if not self.minimum <= number <= self.maximum:
             return Reject(f"Please type a number from {self.minimum} to {self.maximum}.")
         return Accept(number)
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return f"{value} {self.unit}".strip()
 
 
 YES = ("yes", "y", "yeah", "yep", "true")
@@ -283,3 +358,140 @@ class ConfirmField(Field):
         if said in (CHANGE, "change an answer", "edit"):
             return Accept(CHANGE)
         return Reject(f"Type 1 to {self.save_label.lower()}, 2 to change an answer, or cancel.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LookupField(Field):
+    """A record (an intervention, a member of staff) picked from suggestions or by name.
+
+    `suggest` lists the likely ones as options; `search` finds others by what is typed,
+    only among records the actor may use. Answers are ids.
+    """
+
+    kind: str = "lookup"
+    suggest: Callable[[Turn, Answers], Sequence[Option]] = field(default=lambda turn, answers: ())
+    search: Callable[[Turn, str], Sequence[Option]] = field(default=lambda turn, query: ())
+    label_of: Callable[[Turn, int], str] = field(default=lambda turn, value: str(value))
+    not_found: str = "I couldn't find '{query}'. Try another part of the name."
+    max_choices: int = 8
+
+    def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
+        return tuple(self.suggest(turn, answers))
+
+    def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
+        query = raw.strip()
+        offered = set(scratch.get("candidates", [])) or {
+            o.value for o in self.suggest(turn, turn.answers)
+        }
+        if query in offered and query.isdigit():
+            return Accept(int(query))
+        if scratch.get("candidates") and query.isdigit():
+            return Reject("Please choose one of those listed: type its number.")
+        if len(query) < 2:
+            return Reject("Please type at least two letters of the name.")
+        found = list(self.search(turn, query))
+        if not found:
+            return Reject(self.not_found.format(query=query))
+        if len(found) == 1:
+            return Accept(int(found[0].value))
+        if len(found) > self.max_choices:
+            return Reject(f"Lots of names match '{query}'. Please type more of it.")
+        return Clarify(
+            text=f"{len(found)} match '{query}'. Which one do you mean?",
+            options=tuple(found),
+            scratch={"candidates": [o.value for o in found]},
+        )
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return self.label_of(turn, int(value))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing a repeated question is asked about: a pupil, a target."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Each(Field):
+    """The same question once per item known only at run time (each absent pupil, each
+    target). The template's label and question may say {item}; answers are stored under
+    '<name>.<item key>'."""
+
+    kind: str = "each"
+    label: str = ""
+    question: str = ""
+    items: Callable[[Turn, Answers], Sequence[Item]] = field(default=lambda turn, answers: ())
+    template: Field
+
+    def expand(self, turn: Turn | None, answers: Answers) -> tuple[Field, ...]:
+        if turn is None:
+            raise ValueError(f"field {self.name} needs a turn to list its items")
+        out: list[Field] = []
+        for item in self.items(turn, answers):
+            concrete = replace(
+                self.template,
+                name=f"{self.name}.{item.key}",
+                label=self.template.label.format(item=item.label),
+                question=self.template.question.format(item=item.label),
+                needs=self.needs,
+                when=self.when,
+            )
+            out.extend(concrete.expand(turn, answers))
+        return tuple(out)
+
+    def values(self, answers: Answers) -> dict[str, Any]:
+        """Item key -> answer, for the items answered."""
+        prefix = f"{self.name}."
+        return {k[len(prefix) :]: v for k, v in answers.items() if k.startswith(prefix)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Repeat(Field):
+    """A group of questions asked again while the person says yes ('add another?')."""
+
+    kind: str = "repeat"
+    label: str = ""
+    fields: tuple[Field, ...] = ()
+    first: str = ""  # "Add a new target?"
+    more: str = ""  # "Add another?"
+    max_items: int = 5
+
+    def expand(self, turn: Turn | None, answers: Answers) -> tuple[Field, ...]:
+        key = f"{self.name}.add"
+        out: list[Field] = [
+            YesNoField(name=key, label=self.first, question=self.first, in_summary=False)
+        ]
+        number = 1
+        while answers.get(key) is True and number <= self.max_items:
+            for template in self.fields:
+                out.append(
+                    replace(
+                        template,
+                        name=f"{self.name}.{number}.{template.name}",
+                        label=template.label.format(n=number),
+                        question=template.question.format(n=number),
+                    )
+                )
+            if number == self.max_items:
+                break
+            key = f"{self.name}.{number}.more"
+            out.append(YesNoField(name=key, label=self.more, question=self.more, in_summary=False))
+            number += 1
+        return tuple(out)
+
+    def groups(self, answers: Answers) -> list[dict[str, Any]]:
+        """The answers of each group in order, keyed by the template field names."""
+        found: list[dict[str, Any]] = []
+        for number in range(1, self.max_items + 1):
+            group = {
+                t.name: answers[f"{self.name}.{number}.{t.name}"]
+                for t in self.fields
+                if f"{self.name}.{number}.{t.name}" in answers
+            }
+            if len(group) < len(self.fields):
+                break
+            found.append(group)
+        return found

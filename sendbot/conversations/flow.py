@@ -16,6 +16,13 @@ class SubmitRefused(Exception):
 
 @dataclass(frozen=True)
 class Flow:
+    """`read_only` flows answer as soon as their questions are answered (no confirm step).
+
+    `may_start` decides by role; `offered` (optional) decides whether the menu shows the flow
+    now, e.g. 'record a session' only to someone who delivers an intervention. A flow that
+    is not offered can still be started by name.
+    """
+
     name: str
     title: str
     triggers: tuple[str, ...]
@@ -23,29 +30,56 @@ class Flow:
     submit: Callable[[Turn, Answers], str]
     intro: str = ""
     may_start: Callable[[StaffActor], bool] = lambda actor: True
+    read_only: bool = False
+    describe: str = ""
+    offered: Callable[[Turn], bool] | None = None
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
         if len(names) != len(set(names)):
             raise ValueError(f"flow {self.name} has two fields with one name")
-        if not isinstance(self.fields[-1], ConfirmField):
+        if not self.read_only and not (self.fields and isinstance(self.fields[-1], ConfirmField)):
             raise ValueError(f"flow {self.name} must end with a confirm step")
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
-    def next_field(self, answers: Answers) -> Field:
-        """The first field that applies and has no answer yet (the confirm step last)."""
-        for candidate in self.fields:
-            if candidate.applies(answers) and candidate.name not in answers:
+    def concrete(self, answers: Answers, turn: Turn | None = None) -> list[Field]:
+        """The questions as they stand now: conditions applied, per-item questions expanded."""
+        out: list[Field] = []
+        for declared in self.fields:
+            if declared.applies(answers):
+                out.extend(declared.expand(turn, answers))
+        return out
+
+    def next_field(self, answers: Answers, turn: Turn | None = None) -> Field | None:
+        """The first question not yet answered; the confirm step last; None when a
+        read-only flow has all it needs."""
+        fields = self.concrete(answers, turn)
+        for candidate in fields:
+            if candidate.name not in answers and not isinstance(candidate, ConfirmField):
                 return candidate
+        if self.read_only:
+            return None
         return self.fields[-1]
 
-    def applicable_answers(self, answers: Answers) -> Answers:
+    def applicable_answers(self, answers: Answers, turn: Turn | None = None) -> Answers:
         """Answers to fields that still apply, e.g. follow-ups dropped once 'no' is chosen."""
-        return {
-            f.name: answers[f.name] for f in self.fields if f.name in answers and f.applies(answers)
-        }
+        current = dict(answers)
+        while True:
+            names = [f.name for f in self.concrete(current, turn)]
+            kept = {name: current[name] for name in names if name in current}
+            if kept == current:
+                return kept
+            current = kept
+
+    def answered_fields(self, answers: Answers, turn: Turn) -> list[tuple[Field, object]]:
+        """Each question that has an answer, in order, for a summary."""
+        return [
+            (f, answers[f.name])
+            for f in self.concrete(answers, turn)
+            if f.name in answers and f.in_summary
+        ]
 
 
 @dataclass(frozen=True)
@@ -55,14 +89,24 @@ class FlowRegistry:
     def for_actor(self, actor: StaffActor) -> list[Flow]:
         return [flow for flow in self.flows if flow.may_start(actor)]
 
+    def menu(self, turn: Turn) -> list[Flow]:
+        """What the menu offers this person now, in order."""
+        return [
+            flow
+            for flow in self.for_actor(turn.actor)
+            if flow.offered is None or flow.offered(turn)
+        ]
+
     def get(self, name: str) -> Flow | None:
         return next((flow for flow in self.flows if flow.name == name), None)
 
-    def match(self, actor: StaffActor, text: str) -> Flow | None:
+    def match(self, actor: StaffActor, text: str, turn: Turn | None = None) -> Flow | None:
+        """A menu number (as the menu shows it now) or a flow's name or trigger word."""
         said = " ".join(text.strip().lower().lstrip("/").split())
         available = self.for_actor(actor)
-        if said.isdigit() and 1 <= int(said) <= len(available):
-            return available[int(said) - 1]
+        numbered = self.menu(turn) if turn is not None else available
+        if said.isdigit() and 1 <= int(said) <= len(numbered):
+            return numbered[int(said) - 1]
         for flow in available:
             if said == flow.name or said in flow.triggers or said == flow.title.lower():
                 return flow

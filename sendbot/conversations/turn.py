@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,3 +17,6 @@ class Turn:
     actor: StaffActor
     now: datetime
     today: date
+    # The flow's answers so far, so a question can depend on earlier ones (which pupils
+    # are enrolled depends on the intervention chosen).
+    answers: dict[str, Any] = field(default_factory=dict)

@@ -75,13 +75,19 @@ def _score(query_tokens: list[str], name_tokens: list[str]) -> int:
     return total
 
 
-def search(session: Session, actor: StaffActor, query: str, limit: int = 25) -> list[PupilSummary]:
-    """Best matches first; an empty list when nothing the actor may see matches."""
+def search(
+    session: Session,
+    actor: StaffActor,
+    query: str,
+    limit: int = 25,
+    action: policy.Action = policy.Action.FIND_PUPIL,
+) -> list[PupilSummary]:
+    """Best matches first, among the pupils `action` lets the actor see; never any other."""
     tokens = fold(query).replace(",", " ").split()
     if not tokens:
         return []
     scored: list[tuple[int, str, Pupil]] = []
-    for pupil in session.scalars(policy.visible_pupils(actor)):
+    for pupil in session.scalars(policy.pupils_for(actor, action)):
         names = {fold(pupil.first_name), fold(pupil.last_name)}
         if pupil.preferred_name:
             names.add(fold(pupil.preferred_name))
@@ -96,9 +102,14 @@ def search(session: Session, actor: StaffActor, query: str, limit: int = 25) -> 
     return [summarise(p) for _, _, p in scored[:limit]]
 
 
-def get_visible(session: Session, actor: StaffActor, pupil_id: int) -> PupilSummary:
-    if not policy.can_see_pupil(session, actor, pupil_id):
-        raise policy.PermissionDenied("You can only do that for pupils you teach or support.")
+def get_visible(
+    session: Session,
+    actor: StaffActor,
+    pupil_id: int,
+    action: policy.Action = policy.Action.FIND_PUPIL,
+) -> PupilSummary:
+    if not policy.can_see_pupil(session, actor, pupil_id, action):
+        raise policy.PermissionDenied(policy.REFUSALS.get(action, policy.DEFAULT_REFUSAL))
     pupil = session.get(Pupil, pupil_id)
     assert pupil is not None
     return summarise(pupil)
