@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,34 @@ class Settings(BaseSettings):
         default=Path("sendbot-demo.db"), description="SQLite file `sendbot demo` creates"
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+    encryption_keys: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Keys that encrypt narratives and notes at rest, comma-separated, newest first "
+            "(make one with `sendbot keys generate`); required with PostgreSQL"
+        ),
+    )
+    encryption_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File with one encryption key per line, newest first; used when "
+            "SENDBOT_ENCRYPTION_KEYS is not set. Without either, an SQLite database gets a "
+            "key file beside it (<database>.key), created on first use"
+        ),
+    )
+    translator_url: str | None = Field(
+        default=None,
+        description=(
+            "Base URL of the school's LibreTranslate server for staff free text sent to "
+            "parents (e.g. https://translate.school.example); unset: no machine translation"
+        ),
+    )
+    translator_api_key: SecretStr | None = Field(
+        default=None, description="API key for the LibreTranslate server, if it needs one"
+    )
+    translator_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Give up on one translation after this long"
+    )
 
 
 @lru_cache(maxsize=1)

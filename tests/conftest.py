@@ -24,8 +24,15 @@ def _backends() -> list[str]:
     return ["sqlite", "postgresql"] if _PG_URL else ["sqlite"]
 
 
+# A fixed encryption key, so every engine the tests open can read what the others wrote,
+# and no key from a developer's own environment or .env file ever reaches a test database.
+TEST_ENCRYPTION_KEY = "c2VuZGJvdCB0ZXN0cyBvbmx5OyBuZXZlciByZWFsISE="
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _PG, _PG_URL, _PG_REASON
+    os.environ["SENDBOT_ENCRYPTION_KEYS"] = TEST_ENCRYPTION_KEY
+    os.environ.pop("SENDBOT_ENCRYPTION_KEY_FILE", None)
     if _PG_URL or os.environ.get("SENDBOT_TEST_BACKENDS") == "sqlite":
         return
     bin_dir = find_bin_dir()

@@ -6,6 +6,7 @@ import typer
 
 from sendbot.cli import chat as chat_command
 from sendbot.cli import db as db_commands
+from sendbot.cli import keys as keys_commands
 from sendbot.cli import serve as serve_command
 
 app = typer.Typer(
@@ -14,5 +15,6 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(keys_commands.app, name="keys")
 app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)

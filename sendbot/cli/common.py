@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.config import get_settings
+from sendbot.store.crypto import KeyringError
 from sendbot.store.db import make_engine, session_factory, upgrade
 
 console = Console()
@@ -21,4 +23,8 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmak
     url = database_url(url)
     if migrate:
         upgrade(url)
-    return session_factory(make_engine(url))
+    try:
+        return session_factory(make_engine(url))
+    except KeyringError as exc:  # no key for a server database: refuse, and say what to set
+        err_console.print(str(exc), markup=False)
+        raise typer.Exit(2) from exc

@@ -11,11 +11,22 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from sendbot.store import crypto
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """SQLite gets foreign keys, a busy timeout and WAL so a second worker can share it."""
+def make_engine(url: str, keyring: crypto.Keyring | None = None) -> Engine:
+    """SQLite gets foreign keys, a busy timeout and WAL so a second worker can share it.
+
+    The engine carries its encryption keys (from configuration unless given), loaded now so
+    a server with no key refuses to start rather than failing at the first concern.
+    """
+    keys = keyring or crypto.keyring_from_settings(url)
+    return crypto.attach(_make_engine(url), keys)
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from sendbot.store.crypto import EncryptedText
 from sendbot.store.types import UTCDateTime
 
 NAMING = {
@@ -245,7 +246,7 @@ class Concern(Base):
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     raised_at: Mapped[datetime] = mapped_column(index=True)
     area: Mapped[str] = mapped_column(String(40))
-    narrative_text: Mapped[str] = mapped_column(Text)
+    narrative_text: Mapped[str] = mapped_column(EncryptedText)
     source: Mapped[str] = mapped_column(String(20), default="staff")  # staff|parent|pupil
     safeguarding: Mapped[bool] = mapped_column(Boolean, default=False)
     immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -264,7 +265,7 @@ class ConcernAction(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(30))
-    note_text: Mapped[str | None] = mapped_column(Text)
+    note_text: Mapped[str | None] = mapped_column(EncryptedText)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
@@ -302,7 +303,7 @@ class InterventionSession(Base):
     held_on: Mapped[date] = mapped_column(Date, index=True)
     minutes: Mapped[int] = mapped_column(Integer)
     delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    note_text: Mapped[str | None] = mapped_column(Text)
+    note_text: Mapped[str | None] = mapped_column(EncryptedText)
     recorded_at: Mapped[datetime]
 
 
@@ -338,7 +339,7 @@ class Target(Base):
     baseline: Mapped[str | None] = mapped_column(Text)
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="active")  # met|partly|not_met
-    closed_note_text: Mapped[str | None] = mapped_column(Text)
+    closed_note_text: Mapped[str | None] = mapped_column(EncryptedText)
     closed_at: Mapped[datetime | None]
 
 
@@ -365,7 +366,7 @@ class PlanReview(Base):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"))
     held_on: Mapped[date] = mapped_column(Date)
     outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # target id -> outcome
-    next_steps_text: Mapped[str | None] = mapped_column(Text)
+    next_steps_text: Mapped[str | None] = mapped_column(EncryptedText)
     next_review_on: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     recorded_at: Mapped[datetime]
@@ -434,7 +435,7 @@ class Invitation(Base):
     rsvp_at: Mapped[datetime | None]
     interpreter_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     reminders_sent: Mapped[list[Any]] = mapped_column(default=list)
-    parent_views_text: Mapped[str | None] = mapped_column(Text)
+    parent_views_text: Mapped[str | None] = mapped_column(EncryptedText)
     __table_args__ = (UniqueConstraint("meeting_id", "guardian_id"),)
 
 
@@ -505,7 +506,7 @@ class ParentMessage(Base):
     pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id"))
     direction: Mapped[str] = mapped_column(String(10))  # in | out
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    body_text: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(EncryptedText)
     language: Mapped[str | None] = mapped_column(String(20))
     at: Mapped[datetime]
     read_at: Mapped[datetime | None]

@@ -1,0 +1,54 @@
+"""`sendbot keys`: the encryption keys that protect narratives and notes at rest."""
+
+from __future__ import annotations
+
+import typer
+
+from sendbot.cli.common import console, database_url, err_console
+from sendbot.services.keys import rotate_keys
+from sendbot.store import crypto
+from sendbot.store.db import make_engine, upgrade
+
+app = typer.Typer(help="Make and rotate the encryption keys.", no_args_is_help=True)
+
+
+@app.command()
+def generate() -> None:
+    """Print a new random key. Put it first in SENDBOT_ENCRYPTION_KEYS (or the key file),
+    keep the old keys after it, then run `sendbot keys rotate`."""
+    typer.echo(crypto.generate_key())
+
+
+@app.command()
+def rotate(
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+    batch_size: int = typer.Option(500, min=1, help="Rows re-encrypted per transaction"),
+) -> None:
+    """Re-encrypt every narrative and note under the newest key. Safe to run again."""
+    url = database_url(database)
+    try:
+        keyring = crypto.keyring_from_settings(url)
+        upgrade(url)
+        engine = make_engine(url, keyring=keyring)
+    except crypto.KeyringError as exc:
+        err_console.print(str(exc), markup=False)
+        raise typer.Exit(2) from exc
+    try:
+        report = rotate_keys(engine, keyring, batch_size=batch_size)
+    except crypto.DecryptionError as exc:
+        err_console.print(f"Stopped, nothing more was changed: {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    for col in report.columns:
+        if col.reencrypted or col.encrypted_plaintext:
+            console.print(
+                f"{col.table}.{col.column}: {col.reencrypted} re-encrypted, "
+                f"{col.encrypted_plaintext} encrypted for the first time (of {col.seen})"
+            )
+    console.print(
+        f"All encrypted text is now under key {report.newest_key} "
+        f"({report.changed} values changed). Recorded as audit event {report.audit_event_id}. "
+        "Older keys can be removed from configuration once every copy of the service "
+        "runs with the new one."
+    )

@@ -1,0 +1,216 @@
+"""A pupil with something in every kind of record, each free text distinctive enough to find.
+
+Shared by the encryption, export and retention tests: if a record kind is missing here, it
+is missing from what those tests prove.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import sessionmaker
+
+from sendbot.domain.needs import Area
+from sendbot.services.actors import staff_actor_by_id
+from sendbot.services.concerns import NewConcern, log_concern
+from sendbot.store.models import (
+    ConcernAction,
+    EhcCase,
+    Guardian,
+    GuardianPupil,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    Invitation,
+    Meeting,
+    ParentMessage,
+    PlanReview,
+    SenStatusChange,
+    SessionAttendance,
+    SupportPlan,
+    Target,
+    TargetProgress,
+)
+from tests.factories import NOW, SmallSchool
+
+# One distinctive phrase per encrypted column (table, column) -> text.
+PLANTED: dict[tuple[str, str], str] = {
+    ("concern", "narrative_text"): "Plumtree-narrative: she said the lollipop man shouted",
+    ("concern_action", "note_text"): "Quillfeather-action: rang grandmother about bruising",
+    ("intervention_session", "note_text"): "Rosewater-session: counted to twenty unaided",
+    ("target", "closed_note_text"): "Saltmarsh-target: reads CVC words reliably now",
+    ("plan_review", "next_steps_text"): "Thistledown-review: try a visual timetable at home",
+    ("invitation", "parent_views_text"): "Umberfield-views: mornings are hardest for us",
+    ("parent_message", "body_text"): "Vetchling-message: Zoë slept badly, please be gentle",
+}
+SAFEGUARDING_NARRATIVE = "Wortleberry-safeguarding: said an uncle hurts her at weekends"
+
+
+@dataclass
+class PupilRecords:
+    pupil_id: int
+    concern_id: int
+    safeguarding_concern_id: int
+    guardian_id: int
+    plan_id: int
+    target_id: int
+    session_id: int
+    meeting_id: int
+
+
+def plant_records(sessions: sessionmaker, school: SmallSchool, who: str = "zoe") -> PupilRecords:
+    """Everything a school might hold about one pupil, written the way the bot writes it."""
+    pupil_id = school.pupils[who]
+    with sessions() as session, session.begin():
+        teacher = staff_actor_by_id(session, school.staff["teacher"])
+        assert teacher is not None
+        concern = log_concern(
+            session,
+            teacher,
+            NewConcern(pupil_id, Area.SEMH, PLANTED[("concern", "narrative_text")], False),
+            NOW,
+        )
+        flagged = log_concern(
+            session,
+            teacher,
+            NewConcern(pupil_id, Area.SEMH, SAFEGUARDING_NARRATIVE, True, source="pupil"),
+            NOW + timedelta(minutes=5),
+        )
+    with sessions() as session, session.begin():
+        session.add(
+            ConcernAction(
+                concern_id=concern.concern_id,
+                actor_id=school.staff["senco"],
+                at=NOW + timedelta(hours=1),
+                kind="follow_up",
+                note_text=PLANTED[("concern_action", "note_text")],
+            )
+        )
+        guardian = Guardian(
+            school_id=school.school_id,
+            external_id=f"G-{who}",
+            first_name="Ewa",
+            last_name="Nowak",
+            preferred_language="pl",
+        )
+        session.add(guardian)
+        session.flush()
+        session.add(GuardianPupil(guardian_id=guardian.id, pupil_id=pupil_id))
+        session.add(
+            SenStatusChange(
+                pupil_id=pupil_id,
+                from_status="monitoring",
+                to_status="sen_support",
+                reason="Assessed need in early reading",
+                changed_by_id=school.staff["senco"],
+                changed_at=NOW,
+            )
+        )
+        plan = SupportPlan(
+            pupil_id=pupil_id,
+            kind="sen_support",
+            started_on=date(2026, 9, 7),
+            next_review_on=date(2026, 12, 10),
+            created_by_id=school.staff["senco"],
+        )
+        session.add(plan)
+        session.flush()
+        target = Target(
+            plan_id=plan.id,
+            pupil_id=pupil_id,
+            staff_wording="Blend CVC words with 80% accuracy",
+            parent_wording="Read short words by sounding them out",
+            area="cognition_learning",
+            due_on=date(2026, 12, 10),
+            status="met",
+            closed_note_text=PLANTED[("target", "closed_note_text")],
+            closed_at=NOW,
+        )
+        intervention = Intervention(
+            school_id=school.school_id,
+            name="Phonics catch-up",
+            area="cognition_learning",
+            delivered_by_id=school.staff["ta"],
+            starts_on=date(2026, 9, 14),
+        )
+        session.add_all([target, intervention])
+        session.flush()
+        session.add(
+            InterventionPupil(
+                intervention_id=intervention.id, pupil_id=pupil_id, joined_on=date(2026, 9, 14)
+            )
+        )
+        sitting = InterventionSession(
+            intervention_id=intervention.id,
+            held_on=date(2026, 11, 23),
+            minutes=20,
+            delivered_by_id=school.staff["ta"],
+            note_text=PLANTED[("intervention_session", "note_text")],
+            recorded_at=NOW,
+        )
+        session.add(sitting)
+        session.flush()
+        session.add(SessionAttendance(session_id=sitting.id, pupil_id=pupil_id, present=True))
+        session.add(
+            TargetProgress(
+                target_id=target.id,
+                session_id=sitting.id,
+                rating="secure",
+                recorded_at=NOW,
+                recorded_by_id=school.staff["ta"],
+            )
+        )
+        meeting = Meeting(
+            school_id=school.school_id,
+            pupil_id=pupil_id,
+            kind="sen_support_review",
+            starts_at=NOW + timedelta(days=10),
+            place="SENCO office",
+            created_by_id=school.staff["senco"],
+        )
+        session.add(meeting)
+        session.flush()
+        session.add(
+            Invitation(
+                meeting_id=meeting.id,
+                guardian_id=guardian.id,
+                sent_at=NOW,
+                rsvp="yes",
+                interpreter_requested=True,
+                parent_views_text=PLANTED[("invitation", "parent_views_text")],
+            )
+        )
+        session.add(
+            PlanReview(
+                plan_id=plan.id,
+                meeting_id=meeting.id,
+                held_on=date(2026, 11, 20),
+                outcomes={str(target.id): "met"},
+                next_steps_text=PLANTED[("plan_review", "next_steps_text")],
+                recorded_by_id=school.staff["senco"],
+                recorded_at=NOW,
+            )
+        )
+        session.add(
+            ParentMessage(
+                school_id=school.school_id,
+                guardian_id=guardian.id,
+                pupil_id=pupil_id,
+                direction="in",
+                body_text=PLANTED[("parent_message", "body_text")],
+                language="en",
+                at=NOW,
+            )
+        )
+        session.add(EhcCase(pupil_id=pupil_id, local_authority="Exampleshire", status="open"))
+        return PupilRecords(
+            pupil_id=pupil_id,
+            concern_id=concern.concern_id,
+            safeguarding_concern_id=flagged.concern_id,
+            guardian_id=guardian.id,
+            plan_id=plan.id,
+            target_id=target.id,
+            session_id=sitting.id,
+            meeting_id=meeting.id,
+        )
