@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -59,7 +60,7 @@ def record(
         object_type=object_type,
         object_id=object_id,
         pupil_id=pupil_id,
-        at=at,
+        at=at.astimezone(UTC),  # hashed as it will read back, whatever zone it came in
         details=details or {},
         prev_hash=last or GENESIS,
     )
@@ -77,3 +78,60 @@ def first_broken_link(session: Session) -> int | None:
             return event.id
         prev = event.hash
     return None
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What `sendbot audit verify` says: how many events, the head, and the first break."""
+
+    events: int
+    last_id: int | None
+    last_hash: str | None
+    broken_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+    def describe(self) -> str:
+        if self.intact:
+            head = f", last hash {self.last_hash[:16]}" if self.last_hash else ""
+            return f"audit chain intact ({self.events} events{head})"
+        return f"event {self.broken_id} was changed or removed: {self.reason}"
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the chain from the start and name the first event that is not as recorded.
+
+    An edited event no longer matches its own hash. A deleted event leaves the next one
+    pointing at a hash that is not its predecessor's; the first missing id is named (ids
+    can also skip when a transaction rolls back, so only the broken link is the evidence).
+    Deleting the newest events leaves a shorter chain that still holds, which is why the
+    report gives the last hash: keep it somewhere else and compare.
+    """
+    prev_hash, prev_id, count = GENESIS, None, 0
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        if event.prev_hash != prev_hash:
+            expected_first = 1 if prev_id is None else prev_id + 1
+            missing = expected_first if expected_first < event.id else event.id
+            after = "the start of the log" if prev_id is None else f"event {prev_id}"
+            return ChainReport(
+                count,
+                prev_id,
+                None if prev_id is None else prev_hash,
+                missing,
+                f"event {event.id} no longer follows on from {after} - the events between "
+                f"them were deleted, or event {event.id}'s link was edited",
+            )
+        if event.hash != _digest(prev_hash, event_fields(event)):
+            return ChainReport(
+                count,
+                prev_id,
+                None if prev_id is None else prev_hash,
+                event.id,
+                f"its contents no longer match the hash recorded with it "
+                f"(action now reads {event.action!r}, at {event.at:%Y-%m-%d %H:%M} UTC)",
+            )
+        prev_hash, prev_id, count = event.hash, event.id, count + 1
+    return ChainReport(count, prev_id, None if prev_id is None else prev_hash)

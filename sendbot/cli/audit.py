@@ -1,0 +1,141 @@
+"""`sendbot audit`: check the log has not been tampered with, and read who did what."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sendbot.cli.common import console, err_console, open_database
+from sendbot.clock import SystemClock
+from sendbot.services import audit as audit_log
+from sendbot.store.models import AuditEvent, Guardian, Pupil, School, Staff
+
+app = typer.Typer(help="Check and read the audit log.", no_args_is_help=True)
+
+ACTION_LABELS = {
+    "concern.create": "logged a concern",
+    "concern.view": "opened a concern",
+    "safeguarding.read": "opened safeguarding details",
+    "record.export": "exported the pupil's records",
+    "retention.remove": "removed records past their retention period",
+    "retention.anonymise": "anonymised the pupil's details",
+    "audit.view": "read this audit trail",
+    "keys.rotate": "rotated encryption keys",
+}
+
+
+def operator() -> str:
+    """The login of whoever ran the command, so a command-line action still has a name."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _who(event: AuditEvent, staff: dict[int, str], guardians: dict[int, str]) -> str:
+    if event.actor_kind == "staff" and event.actor_id in staff:
+        return staff[event.actor_id]
+    if event.actor_kind == "guardian" and event.actor_id in guardians:
+        return f"{guardians[event.actor_id]} (parent/carer)"
+    if event.actor_kind == "cli":
+        who = event.details.get("operator")
+        return f"command line ({who})" if who else "command line"
+    if event.actor_kind == "system":
+        return "sendbot"
+    return f"{event.actor_kind} #{event.actor_id}"
+
+
+def _details(details: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(details.items()) if k != "operator")
+
+
+def _pupil_events(session: Session, pupil_id: int) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.pupil_id == pupil_id).order_by(AuditEvent.id)
+        )
+    )
+
+
+@app.command()
+def verify(
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+) -> None:
+    """Recompute every link of the hash chain; exit 1 at the first event that was changed."""
+    sessions = open_database(database)
+    with sessions() as session:
+        report = audit_log.verify_chain(session)
+    if report.intact:
+        console.print(report.describe(), markup=False)
+        return
+    err_console.print(report.describe(), markup=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    pupil: int = typer.Option(..., "--pupil", help="The pupil's id in sendbot"),
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+) -> None:
+    """Everyone who saw or did something with a pupil's records, oldest first.
+
+    Reading this trail is itself recorded, since it says who looked at a child's records.
+    """
+    sessions = open_database(database)
+    with sessions() as session, session.begin():
+        child = session.get(Pupil, pupil)
+        if child is None:
+            err_console.print(f"No pupil has the id {pupil}.")
+            raise typer.Exit(1)
+        school = session.get(School, child.school_id)
+        zone = ZoneInfo(school.timezone if school else "Europe/London")
+        events = _pupil_events(session, pupil)
+        staff_ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id}
+        guardian_ids = {e.actor_id for e in events if e.actor_kind == "guardian" and e.actor_id}
+        staff = {
+            s.id: f"{s.display_name} ({', '.join(sorted(s.role_names))})"
+            for s in session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))
+        }
+        guardians = {
+            g.id: g.display_name
+            for g in session.scalars(select(Guardian).where(Guardian.id.in_(guardian_ids)))
+        }
+        table = Table(title=f"Audit trail for {escape(child.display_name)} (pupil {child.id})")
+        for heading in ("#", "when", "who", "what", "record", "details"):
+            table.add_column(heading)
+        for event in events:
+            when: datetime = event.at.astimezone(zone)
+            table.add_row(
+                str(event.id),
+                when.strftime("%Y-%m-%d %H:%M"),
+                escape(_who(event, staff, guardians)),
+                escape(ACTION_LABELS.get(event.action, event.action)),
+                escape(f"{event.object_type} {event.object_id or ''}".strip()),
+                escape(_details(event.details)),
+            )
+        viewed = audit_log.record(
+            session,
+            at=SystemClock().now(),
+            actor_kind="cli",
+            actor_id=None,
+            action="audit.view",
+            object_type="pupil",
+            object_id=child.id,
+            school_id=child.school_id,
+            pupil_id=child.id,
+            details={"operator": operator(), "events_shown": len(events)},
+        )
+        viewed_id = viewed.id
+    console.print(table)
+    console.print(
+        f"{len(events)} events. Times are {zone.key} time. "
+        f"This look was recorded as audit event {viewed_id}."
+    )
