@@ -30,11 +30,11 @@ class PupilSummary:
     @property
     def label(self) -> str:
         year = "Reception" if self.year_group == 0 else f"Year {self.year_group}"
-        return (
-            f"{self.name} ({year}, {self.class_name})"
-            if self.class_name
-            else f"{self.name} ({year})"
-        )
+        if not self.class_name:
+            return f"{self.name} ({year})"
+        if year.lower() in self.class_name.lower():  # "Year 4 - Birches" says it already
+            return f"{self.name} ({self.class_name})"
+        return f"{self.name} ({year}, {self.class_name})"
 
 
 def summarise(pupil: Pupil) -> PupilSummary:
