@@ -1,0 +1,66 @@
+"""Plugging Slack into the serving process: one route, or one Socket Mode connection."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from sendbot.config import Settings
+from sendbot.handlers.slack.app import SlackApp, build_slack_app
+from sendbot.handlers.slack.sender import SlackSender
+from sendbot.serving.app import Plugin
+from sendbot.serving.core import Core
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+SLACK_APP_KEY: web.AppKey[SlackApp] = web.AppKey("slack_app", SlackApp)
+
+
+def _secret(value: object) -> str | None:
+    if value is None:
+        return None
+    getter = getattr(value, "get_secret_value", None)
+    return str(getter() if getter else value) or None
+
+
+def slack_plugin(settings: Settings) -> Plugin:
+    bot_token = _secret(settings.slack_bot_token)
+    if not bot_token:
+        raise ValueError("SENDBOT_SLACK_BOT_TOKEN is not set")
+    app_token = _secret(settings.slack_app_token)
+
+    def register(app: web.Application, core: Core) -> None:
+        slack = build_slack_app(
+            core,
+            bot_token=bot_token,
+            signing_secret=_secret(settings.slack_signing_secret),
+            api_url=settings.slack_api_url,
+            socket_mode=bool(app_token),
+        )
+        app[SLACK_APP_KEY] = slack
+        core.senders["slack"] = SlackSender(slack.bolt.client)
+        if app_token:
+            handler = AsyncSocketModeHandler(slack.bolt, app_token)
+
+            async def connect(_: web.Application) -> None:
+                await handler.connect_async()
+                log.info("slack: connected in Socket Mode")
+
+            async def close(_: web.Application) -> None:
+                await handler.close_async()
+
+            app.on_startup.append(connect)
+            app.on_cleanup.append(close)
+            return
+
+        async def events(request: web.Request) -> web.Response:
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await slack.bolt.async_dispatch(bolt_request))
+
+        app.router.add_post(EVENTS_PATH, events)
+
+    return register

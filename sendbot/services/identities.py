@@ -1,0 +1,115 @@
+"""Who a chat account belongs to: matched to a staff record once, then remembered.
+
+A Slack account is tied to its workspace: the same user id in another workspace is another
+person, and a staff member is only recognised in the workspace their school has configured.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sendbot.services import audit
+from sendbot.services.actors import StaffActor, actor_for_staff
+from sendbot.store.models import Identity, School, Staff
+
+SLACK = "slack"
+
+
+def slack_staff(session: Session, team_id: str, user_id: str, now: datetime) -> StaffActor | None:
+    """The remembered staff member for this Slack user, if still active at a school here."""
+    row = session.execute(
+        select(Identity, Staff)
+        .join(Staff, Staff.id == Identity.staff_id)
+        .join(School, School.id == Staff.school_id)
+        .where(
+            Identity.platform == SLACK,
+            Identity.team_id == team_id,
+            Identity.external_id == user_id,
+            Identity.active,
+            Staff.active,
+            School.slack_team_id == team_id,
+        )
+    ).first()
+    if row is None:
+        return None
+    identity, staff = row
+    identity.last_seen_at = now
+    return actor_for_staff(staff)
+
+
+def has_slack_identity(session: Session, team_id: str, user_id: str) -> bool:
+    """Whether this account was ever linked (linked once, it is never re-matched by email)."""
+    found = session.scalar(
+        select(Identity.id).where(
+            Identity.platform == SLACK,
+            Identity.team_id == team_id,
+            Identity.external_id == user_id,
+        )
+    )
+    return found is not None
+
+
+def link_slack_by_email(
+    session: Session, team_id: str, user_id: str, email: str, now: datetime
+) -> StaffActor | None:
+    """Match by email among the schools using this workspace; exactly one match or nobody."""
+    if not email.strip() or has_slack_identity(session, team_id, user_id):
+        return None
+    found = session.scalars(
+        select(Staff)
+        .join(School, School.id == Staff.school_id)
+        .where(
+            School.slack_team_id == team_id,
+            func.lower(Staff.email) == email.strip().lower(),
+            Staff.active,
+        )
+    ).all()
+    if len(found) != 1:
+        return None
+    staff = found[0]
+    taken = session.scalar(
+        select(Identity.id).where(
+            Identity.platform == SLACK,
+            Identity.team_id == team_id,
+            Identity.staff_id == staff.id,
+            Identity.active,
+        )
+    )
+    if taken is not None:
+        return None  # another Slack account already speaks for this person
+    identity = Identity(
+        platform=SLACK,
+        team_id=team_id,
+        external_id=user_id,
+        staff_id=staff.id,
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(identity)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=staff.id,
+        action="identity.link",
+        object_type="identity",
+        object_id=identity.id,
+        school_id=staff.school_id,
+        details={"platform": SLACK, "team_id": team_id, "matched_by": "email"},
+    )
+    return actor_for_staff(staff)
+
+
+def slack_address(session: Session, staff_id: int) -> tuple[str, str] | None:
+    """(team id, user id) of a staff member's active Slack account, for delivery."""
+    row = session.execute(
+        select(Identity.team_id, Identity.external_id)
+        .where(Identity.platform == SLACK, Identity.staff_id == staff_id, Identity.active)
+        .order_by(Identity.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -1,0 +1,230 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call the real slack_sdk makes.
+
+It answers the methods sendbot uses with the shapes Slack documents, and can be told to
+fail a method next (a 429 with Retry-After, a 500, an API error) to test how failures are
+handled. `response_url`s and file upload URLs point back at it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+TEAM_ID = "T0OAKFIELD"
+BOT_USER = "U0SENDBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Scripted:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []  # (path, json) to response_urls
+        self.uploads: list[bytes] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.scripted: dict[str, list[Scripted]] = {}
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._changed: asyncio.Event | None = None
+
+    # --- set-up ---------------------------------------------------------------------------
+
+    def add_user(self, user_id: str, email: str, team_id: str = TEAM_ID, **extra: Any) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": team_id,
+            "name": email.split("@")[0],
+            "deleted": False,
+            "is_bot": False,
+            "profile": {"email": email, "real_name": email.split("@")[0]},
+            **extra,
+        }
+
+    def fail_next(
+        self, method: str, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        self.scripted.setdefault(method, []).append(Scripted(status, body, headers or {}))
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._changed = asyncio.Event()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- reading what was sent --------------------------------------------------------------
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 3.0) -> list[Call]:
+        """The calls of one method, once there are `count` of them (or fail after timeout)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.called(method)) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                seen = [c.method for c in self.calls]
+                raise AssertionError(
+                    f"{method} was called {len(self.called(method))} times, wanted {count}; calls: {seen}"
+                )
+            await asyncio.sleep(0.01)
+        return self.called(method)
+
+    async def wait_for_response(
+        self, count: int = 1, timeout: float = 3.0
+    ) -> list[tuple[str, dict[str, Any]]]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.responses) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("no message was posted to the response_url")
+            await asyncio.sleep(0.01)
+        return self.responses
+
+    # --- handlers -------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            raw = await request.read()
+            kind = request.content_type
+            if kind == "application/json":
+                params.update(json.loads(raw or b"{}"))
+            elif kind == "application/x-www-form-urlencoded":
+                params.update(dict(parse_qsl(raw.decode())))
+            elif kind.startswith("multipart/"):
+                params["_multipart"] = True
+        for key in ("view", "blocks", "files"):
+            if isinstance(params.get(key), str):
+                with suppress(json.JSONDecodeError):
+                    params[key] = json.loads(params[key])
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        auth = request.headers.get("Authorization", "")
+        self.calls.append(Call(method, params, auth.removeprefix("Bearer ") or params.get("token")))
+        scripted = self.scripted.get(method)
+        if scripted:
+            answer = scripted.pop(0)
+            return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+        body = self._answer(method, params)
+        return web.json_response(body)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        n = next(self._ids)
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://oakfield.slack.com/",
+                "team": "Oakfield Primary",
+                "user": "sendbot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER,
+                "bot_id": "B0SENDBOT",
+                "is_enterprise_install": False,
+            }
+        if method == "users.info":
+            user = self.users.get(str(params.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            view = dict(params.get("view") or {})
+            view.update({"id": f"V{n:08d}", "hash": f"{n}.hash", "state": {"values": {}}})
+            return {"ok": True, "view": view}
+        if method == "chat.postMessage":
+            channel = str(params.get("channel"))
+            if channel.startswith("U"):
+                channel = "D" + channel[1:]
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": f"1764000000.{n:06d}",
+                "message": {"text": params.get("text")},
+            }
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1764000000.{n:06d}"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{n:08d}"
+            return {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = params.get("files") or []
+            return {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title", "")} for f in files],
+            }
+        return {"ok": True}
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.responses.append((request.match_info["name"], await request.json()))
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads.append(await request.read())
+        return web.Response(text="OK")
+
+
+@contextmanager
+def fake_slack_in_thread() -> Iterator[tuple[FakeSlack, asyncio.AbstractEventLoop]]:
+    """The fake server on its own event loop, for tests that drive a subprocess."""
+    fake = FakeSlack()
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(fake.start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(10)
+    try:
+        yield fake, loop
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
