@@ -51,6 +51,34 @@ class Settings(BaseSettings):
     translator_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="Give up on one translation after this long"
     )
+    slack_bot_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Slack bot token (xoxb-...) from the app's OAuth & Permissions page; setting it "
+            "turns Slack on in `sendbot serve`"
+        ),
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Slack signing secret (Basic Information page); every request to /slack/events "
+            "is checked with it, and ones older than 5 minutes are refused"
+        ),
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Slack app-level token (xapp-..., scope connections:write); when set, sendbot "
+            "connects by Socket Mode instead of receiving requests at a public URL"
+        ),
+    )
+    slack_api_url: str | None = Field(
+        default=None,
+        description=(
+            "Base URL of the Slack Web API (default Slack's own, https://slack.com/api/); "
+            "staging and tests point it at a local server"
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

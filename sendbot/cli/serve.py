@@ -16,7 +16,12 @@ from sendbot.store.db import upgrade
 
 def plugins_for(settings) -> list[Plugin]:  # type: ignore[no-untyped-def]
     """Each platform or job that is configured adds itself here."""
-    return []
+    plugins: list[Plugin] = []
+    if settings.slack_bot_token is not None:
+        from sendbot.handlers.slack.plugin import slack_plugin  # only when Slack is configured
+
+        plugins.append(slack_plugin(settings))
+    return plugins
 
 
 def serve(
