@@ -7,6 +7,7 @@ import typer
 from sendbot.cli import audit as audit_commands
 from sendbot.cli import chat as chat_command
 from sendbot.cli import db as db_commands
+from sendbot.cli import export as export_commands
 from sendbot.cli import keys as keys_commands
 from sendbot.cli import serve as serve_command
 
@@ -18,5 +19,6 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(export_commands.app, name="export")
 app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
 from sendbot.services import audit as audit_log
+from sendbot.services.records import CliActor
 from sendbot.store.models import AuditEvent, Guardian, Pupil, School, Staff
 
 app = typer.Typer(help="Check and read the audit log.", no_args_is_help=True)
@@ -34,10 +34,7 @@ ACTION_LABELS = {
 
 def operator() -> str:
     """The login of whoever ran the command, so a command-line action still has a name."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return CliActor.current().operator
 
 
 def _who(event: AuditEvent, staff: dict[int, str], guardians: dict[int, str]) -> str:

@@ -1,0 +1,88 @@
+"""`sendbot export`: records out of sendbot, each export written to the audit log."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import cast
+
+import typer
+
+from sendbot.cli.common import console, err_console, open_database
+from sendbot.clock import SystemClock
+from sendbot.services import records
+from sendbot.services.policy import PermissionDenied
+
+app = typer.Typer(help="Export records for a request, a move or a report.", no_args_is_help=True)
+
+
+@app.callback()
+def _group() -> None:
+    """Export records for a request, a move or a report."""
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Readable by this user only: the file holds a child's whole record."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
+@app.command()
+def pupil(
+    pupil_id: int = typer.Argument(..., metavar="ID", help="The pupil's id in sendbot"),
+    out: str | None = typer.Option(
+        None, "--out", help="Folder for the JSON and HTML files (default: this folder)"
+    ),
+    purpose: str = typer.Option(
+        "subject-access", help="subject-access, transfer (to a new school) or other"
+    ),
+    leave_out_safeguarding: bool = typer.Option(
+        False,
+        "--leave-out-safeguarding",
+        help="Leave safeguarding concerns out (e.g. a subject access reply after the DSL's "
+        "review); a transfer to a new school's DSL should include them",
+    ),
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+) -> None:
+    """Everything held about one pupil, as JSON and a readable HTML report."""
+    if purpose not in records.PURPOSES:
+        err_console.print(f"--purpose must be one of: {', '.join(records.PURPOSES)}.")
+        raise typer.Exit(2)
+    folder = Path(out or ".")
+    sessions = open_database(database)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        with sessions() as session, session.begin():
+            now = SystemClock().now()
+            export = records.export_pupil(
+                session,
+                records.CliActor.current(),
+                pupil_id,
+                now,
+                purpose=cast(records.Purpose, purpose),
+                include_safeguarding=not leave_out_safeguarding,
+            )
+            stem = f"pupil-{pupil_id}-record-{now:%Y%m%d-%H%M%S}"
+            for suffix, text in ((".json", export.json_text()), (".html", export.html_text())):
+                path = folder / f"{stem}{suffix}"
+                _write_private(path, text)
+                written.append(path)
+    except LookupError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(1) from exc
+    except PermissionDenied as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(1) from exc
+    except BaseException:
+        for path in written:  # not in the audit log, so it must not exist either
+            path.unlink(missing_ok=True)
+        raise
+    for path in written:
+        console.print(f"Wrote {path}", markup=False)
+    console.print(
+        f"Recorded as audit event {export.audit_event_id}. These files hold a child's "
+        "personal data: send them securely and delete your copies when done."
+    )
