@@ -282,6 +282,13 @@ class Engine:
             self._save(session, chat, row, working, reply)
             return reply
         assert isinstance(outcome, Accept)
+        if current.check is not None and outcome.value is not None:
+            problem = current.check(turn, outcome.value)
+            if problem:
+                working.scratch = {}
+                reply = self._ask(turn, working, note=problem)
+                self._save(session, chat, row, working, reply)
+                return reply
         working.scratch = {}
         if isinstance(current, ConfirmField):
             if outcome.value == CHANGE:
@@ -289,9 +296,7 @@ class Engine:
             assert outcome.value == SAVE
             return self._submit(session, turn, row, working)
         working.answers[current.name] = outcome.value
-        working.answers = working.flow.applicable_answers(
-            working.answers, self._for(turn, working)
-        )
+        working.answers = working.flow.applicable_answers(working.answers, self._for(turn, working))
         working.history.append(current.name)
         if working.flow.next_field(working.answers, self._for(turn, working)) is None:
             return self._submit(session, turn, row, working)
@@ -361,7 +366,7 @@ class Engine:
             )
             options = current.options(turn, working.answers)
         else:
-            question = current.question
+            question = current.ask(turn, working.answers)
             options = current.options(turn, working.answers)
         parts = []
         if intro and working.flow.intro:
@@ -410,7 +415,8 @@ class Engine:
     def _menu(self, turn: Turn, greeting: bool = False) -> Reply:
         flows = self.registry.menu(turn)
         options = tuple(Option(flow.name, flow.title) for flow in flows)
-        text = self._menu_text(turn)
+        # The options carry the list; the text only asks (a renderer numbers or buttons them).
+        text = "What would you like to do?" if flows else self._menu_text(turn)
         if greeting:
             text = f"Hello {turn.actor.name.split()[0]}. " + text
         return Reply(text, options)
@@ -422,7 +428,8 @@ class Engine:
             return Reply("There is nothing you can do here yet. Please ask your SENCO.")
         order = list(ROLE_LABELS)
         roles = [ROLE_LABELS[r] for r in sorted(turn.actor.roles, key=order.index)]
-        lines = [f"You are signed in as {_and(roles)}. You can:"]
+        article = "an" if roles[0][0] in "aeiou" else "a"
+        lines = [f"You are signed in as {article} {_and(roles)}. You can:"]
         for flow in flows:
             word = flow.triggers[0] if flow.triggers else flow.name
             lines.append(f"- {flow.title} ('{word}'): {flow.describe}".rstrip(": "))

@@ -74,6 +74,14 @@ class Field:
     default: Callable[[Turn, Answers], str] | None = None
     optional: bool = False
     in_summary: bool = True
+    none_text: str = "skipped"  # how a skipped optional answer reads in a summary
+    # The question worded from earlier answers ("Type 'ok' for the usual 30 minutes").
+    question_for: Callable[[Turn, Answers], str] | None = None
+    # A check of an accepted answer against the records; a message means "ask again".
+    check: Callable[[Turn, Any], str | None] | None = None
+
+    def ask(self, turn: Turn, answers: Answers) -> str:
+        return self.question_for(turn, answers) if self.question_for else self.question
 
     def applies(self, answers: Answers) -> bool:
         if any(name not in answers for name in self.needs):
@@ -94,7 +102,7 @@ class Field:
         return str(value)
 
     def show_answer(self, turn: Turn, value: Any) -> str:
-        return "skipped" if value is None else self.show(turn, value)
+        return self.none_text if value is None else self.show(turn, value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +144,48 @@ class PupilField(Field):
 
     def show(self, turn: Turn, value: Any) -> str:
         return pupils.get_visible(turn.session, turn.actor, int(value), Action(self.action)).label
+
+
+@dataclass(frozen=True, kw_only=True)
+class PupilsField(Field):
+    """Several pupils at once, names separated by commas; each must match exactly one."""
+
+    kind: str = "pupils"
+    action: str = "pupil.find"
+    max_pupils: int = 30
+
+    def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
+        action = Action(self.action)
+        found: list[int] = []
+        for part in re.split(r"[,;\n]", raw):
+            query = part.strip()
+            if not query:
+                continue
+            if len(query) < 2:
+                return Reject("Please type at least two letters of each name.")
+            matches = pupils.search(turn.session, turn.actor, query, action=action)
+            if not matches:
+                return Reject(f"I couldn't find a pupil called '{query}'. Please check that name.")
+            if len(matches) > 1:
+                shown = "; ".join(m.label for m in matches[:5])
+                more = "" if len(matches) <= 5 else f" and {len(matches) - 5} more"
+                return Reject(
+                    f"'{query}' matches {len(matches)} pupils: {shown}{more}. "
+                    "Please type more of that name."
+                )
+            if matches[0].id not in found:
+                found.append(matches[0].id)
+        if not found:
+            return Reject("Please type at least one name.")
+        if len(found) > self.max_pupils:
+            return Reject(f"Please add at most {self.max_pupils} pupils at a time.")
+        return Accept(found)
+
+    def show(self, turn: Turn, value: Any) -> str:
+        action = Action(self.action)
+        return ", ".join(
+            pupils.get_visible(turn.session, turn.actor, int(v), action).name for v in value
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -255,6 +305,7 @@ class DateField(Field):
     max_days_back: int | None = None
     max_days_ahead: int | None = None
     quick: tuple[Option, ...] = ()  # e.g. Today, Yesterday
+    too_far_back: str = ""  # the message when a date is more than max_days_back ago
 
     def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
         return self.quick
@@ -270,7 +321,8 @@ class DateField(Field):
             return Reject("That date has passed. Please give today's date or a later one.")
         if self.max_days_back is not None and (turn.today - day).days > self.max_days_back:
             return Reject(
-                f"That is more than {self.max_days_back} days ago. Please give a date in the "
+                self.too_far_back
+                or f"That is more than {self.max_days_back} days ago. Please give a date in the "
                 f"last {self.max_days_back} days."
             )
         if self.max_days_ahead is not None and (day - turn.today).days > self.max_days_ahead:
@@ -454,6 +506,7 @@ class Repeat(Field):
 
     kind: str = "repeat"
     label: str = ""
+    question: str = ""
     fields: tuple[Field, ...] = ()
     first: str = ""  # "Add a new target?"
     more: str = ""  # "Add another?"

@@ -84,6 +84,7 @@ LOG_CONCERN = Flow(
     title="Log a concern",
     triggers=("concern", "log concern", "log a concern", "new concern"),
     intro="Let's log a concern. Type 'back' to change an answer or 'cancel' to stop at any time.",
+    describe="tell the SENCO (and the DSL, if a child may be at risk) what you saw or heard",
     may_start=lambda actor: actor.has(
         Role.TEACHER, Role.TA, Role.SENCO, Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER
     ),

@@ -1,8 +1,34 @@
-"""Every flow sendbot offers, in menu order."""
+"""Every flow sendbot offers, in menu order: what staff do daily, then the SENCO's tools."""
 
 from __future__ import annotations
 
+from sendbot.conversations.add_target import ADD_TARGET
+from sendbot.conversations.change_enrolment import CHANGE_ENROLMENT
+from sendbot.conversations.check_targets import CHECK_TARGETS
+from sendbot.conversations.close_target import CLOSE_TARGET
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
+from sendbot.conversations.move_level import MOVE_LEVEL
+from sendbot.conversations.record_review import RECORD_REVIEW
+from sendbot.conversations.record_session import RECORD_SESSION
+from sendbot.conversations.send_history import SEND_HISTORY
+from sendbot.conversations.setup_intervention import SETUP_INTERVENTION
+from sendbot.conversations.support_plan import SUPPORT_PLAN
+from sendbot.conversations.whats_due import WHATS_DUE
 
-REGISTRY = FlowRegistry(flows=(LOG_CONCERN,))
+REGISTRY = FlowRegistry(
+    flows=(
+        LOG_CONCERN,
+        RECORD_SESSION,
+        CHECK_TARGETS,
+        WHATS_DUE,
+        SUPPORT_PLAN,
+        ADD_TARGET,
+        CLOSE_TARGET,
+        RECORD_REVIEW,
+        MOVE_LEVEL,
+        SEND_HISTORY,
+        SETUP_INTERVENTION,
+        CHANGE_ENROLMENT,
+    )
+)

@@ -62,7 +62,7 @@ def visible_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
     query = select(Pupil).where(Pupil.school_id == actor.school_id, Pupil.active)
     if actor.roles & WHOLE_SCHOOL:
         return query
-    return query.where(_taught_or_supported(actor))
+    return query.where(taught_or_supported(actor))
 
 
 def send_record_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
@@ -71,8 +71,8 @@ def send_record_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
     if actor.has(Role.HEADTEACHER):
         return query
     if actor.has(Role.SENCO):
-        return query.where(or_(Pupil.sen_status != "none", _taught_or_supported(actor)))
-    return query.where(_taught_or_supported(actor))
+        return query.where(or_(Pupil.sen_status != "none", taught_or_supported(actor)))
+    return query.where(taught_or_supported(actor))
 
 
 def manageable_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
@@ -117,7 +117,7 @@ def require_session_recording(session: Session, actor: StaffActor, intervention_
         raise PermissionDenied("You can only record sessions of interventions you deliver.")
 
 
-def _taught_or_supported(actor: StaffActor) -> ColumnElement[bool]:
+def taught_or_supported(actor: StaffActor) -> ColumnElement[bool]:
     """Pupils in the actor's classes or in the interventions they deliver."""
     if not actor.has(Role.TEACHER, Role.TA, Role.SENCO):
         return Pupil.id.is_(None)

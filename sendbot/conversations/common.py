@@ -1,0 +1,86 @@
+"""Wording shared by the staff flows: dates, day counts, summaries, who may start what."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import exists, select
+
+from sendbot.conversations.fields import Answers, Option
+from sendbot.conversations.flow import Flow
+from sendbot.conversations.turn import Turn
+from sendbot.domain.needs import BROAD_AREAS
+from sendbot.domain.people import Role
+from sendbot.services import policy
+from sendbot.services.actors import StaffActor
+from sendbot.store.models import Intervention, Pupil, SupportPlan
+
+TEACHING_ROLES = (Role.TEACHER, Role.TA, Role.SENCO, Role.HEADTEACHER)
+AREA_OPTIONS = tuple(Option(a.value, a.label) for a in BROAD_AREAS)
+DATE_EXAMPLES = "a date like 'yesterday', 'mon' or '3/2'"
+
+
+def long_date(day: date) -> str:
+    return day.strftime("%a %-d %b %Y")
+
+
+def short_date(day: date) -> str:
+    return day.strftime("%a %-d %b")
+
+
+def days_away(day: date, today: date) -> str:
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday, overdue"
+    if days < 0:
+        return f"{-days} days ago, overdue"
+    return f"in {days} days"
+
+
+def summary(flow: Flow, turn: Turn, answers: Answers, heading: str) -> str:
+    lines = [heading]
+    for field, value in flow.answered_fields(answers, turn):
+        lines.append(f"- {field.label}: {field.show_answer(turn, value)}")
+    return "\n".join(lines)
+
+
+def may_teach(actor: StaffActor) -> bool:
+    return actor.has(*TEACHING_ROLES)
+
+
+def may_manage(actor: StaffActor) -> bool:
+    return policy.may_manage_send(actor)
+
+
+def has_send_work(turn: Turn) -> bool:
+    """Whether the person has SEND records to look at: the SENCO and head always; others
+    when a pupil they teach or support has a plan, or they deliver an intervention."""
+    actor = turn.actor
+    if actor.has(Role.SENCO, Role.HEADTEACHER):
+        return True
+    with_plan = policy.send_record_pupils(actor).where(
+        exists().where(SupportPlan.pupil_id == Pupil.id, SupportPlan.status == "active")
+    )
+    if turn.session.scalar(with_plan.with_only_columns(Pupil.id).limit(1)) is not None:
+        return True
+    return delivers_intervention(turn)
+
+
+def delivers_intervention(turn: Turn) -> bool:
+    query = policy.recordable_interventions(turn.actor).with_only_columns(Intervention.id)
+    return turn.session.scalar(query.limit(1)) is not None
+
+
+def active_school_interventions(turn: Turn) -> bool:
+    return (
+        turn.session.scalar(
+            select(Intervention.id)
+            .where(Intervention.school_id == turn.actor.school_id, Intervention.active)
+            .limit(1)
+        )
+        is not None
+    )

@@ -1,0 +1,171 @@
+"""Record a plan review: each target met / partly / not yet, next steps, the next review
+date and any new targets. Parent summaries are made from this record.
+
+State diagram: docs/flows/record_review.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sendbot.conversations.common import AREA_OPTIONS, long_date, may_manage, summary
+from sendbot.conversations.fields import (
+    Answers,
+    ChoiceField,
+    ConfirmField,
+    DateField,
+    Each,
+    Item,
+    Option,
+    Repeat,
+    TextField,
+)
+from sendbot.conversations.flow import Flow
+from sendbot.conversations.senco_common import (
+    default_review,
+    needs_plan,
+    pupil_field,
+    pupil_id,
+    review_question,
+)
+from sendbot.conversations.turn import Turn
+from sendbot.services import plans, pupils
+from sendbot.services.policy import Action
+
+OUTCOMES = tuple(Option(k, v) for k, v in plans.REVIEW_OUTCOMES.items())
+
+
+def _targets(turn: Turn, answers: Answers) -> list[Item]:
+    found = plans.active_targets(turn.session, turn.actor, pupil_id(answers), Action.MANAGE_SEND)
+    return [Item(str(t.id), t.staff_wording) for t in found]
+
+
+def _kind(turn: Turn, answers: Answers) -> str:
+    plan = plans.active_plan(turn.session, turn.actor, pupil_id(answers), Action.MANAGE_SEND)
+    return plan.kind if plan else "sen_support"
+
+
+def _summary(turn: Turn, answers: Answers) -> str:
+    return summary(RECORD_REVIEW, turn, answers, "Please check the review:")
+
+
+def _submit(turn: Turn, answers: Answers) -> str:
+    next_review = date.fromisoformat(answers["next_review"])
+    new_targets = [
+        plans.NewTarget(
+            pupil_id=pupil_id(answers),
+            staff_wording=group["staff_wording"],
+            parent_wording=group["parent_wording"],
+            area=group["area"],
+            due_on=next_review,
+        )
+        for group in NEW_TARGETS.groups(answers)
+    ]
+    outcomes = {int(k): v for k, v in OUTCOME.values(answers).items()}
+    plans.record_review(
+        turn.session,
+        turn.actor,
+        plans.NewReview(
+            pupil_id=pupil_id(answers),
+            held_on=date.fromisoformat(answers["held_on"]),
+            outcomes=outcomes,
+            next_steps=answers["next_steps"],
+            next_review_on=next_review,
+            new_targets=new_targets,
+        ),
+        turn.now,
+        turn.today,
+    )
+    name = pupils.get_visible(turn.session, turn.actor, pupil_id(answers), Action.MANAGE_SEND).name
+    counts = [sum(1 for v in outcomes.values() if v == k) for k in plans.REVIEW_OUTCOMES]
+    return (
+        f"Review saved for {name}: {counts[0]} met, {counts[1]} partly, {counts[2]} not yet; "
+        f"{len(new_targets)} new target{'' if len(new_targets) == 1 else 's'}. "
+        f"Next review: {long_date(next_review)}."
+    )
+
+
+OUTCOME = Each(
+    name="outcome",
+    needs=("held_on",),
+    items=_targets,
+    template=ChoiceField(
+        name="outcome",
+        label="{item}",
+        question="{item}\nMet, partly, or not yet?",
+        choices=OUTCOMES,
+        help="Met closes the target. Partly and not yet keep it on the plan.",
+    ),
+)
+
+NEW_TARGETS = Repeat(
+    name="new",
+    needs=("next_review",),
+    first="Add a new target now?",
+    more="Add another new target?",
+    max_items=5,
+    fields=(
+        TextField(
+            name="staff_wording",
+            label="New target {n}",
+            question="New target {n}: what is it, in staff words? Up to 500 characters.",
+            max_length=plans.WORDING_LIMIT,
+        ),
+        TextField(
+            name="parent_wording",
+            label="New target {n} for parents",
+            question="How would you say it to the parents? Plain words, up to 500 characters.",
+            max_length=plans.WORDING_LIMIT,
+        ),
+        ChoiceField(
+            name="area",
+            label="New target {n} area",
+            question="Which area of need is it for?",
+            choices=AREA_OPTIONS,
+        ),
+    ),
+)
+
+RECORD_REVIEW = Flow(
+    name="record_review",
+    title="Record a review",
+    triggers=("review", "record review", "record a review", "plan review"),
+    intro="Let's record a plan review. Type 'back' to change an answer or 'cancel' to stop.",
+    describe="each target's outcome, next steps, new targets and the next review date",
+    may_start=may_manage,
+    submit=_submit,
+    fields=(
+        pupil_field("Whose plan was reviewed? Type part of their name.", check=needs_plan),
+        DateField(
+            name="held_on",
+            label="Held on",
+            question="When was the review held? Type 'ok' for today, or a date like 'mon'.",
+            default=lambda turn, answers: "today",
+            not_future=True,
+            max_days_back=60,
+        ),
+        OUTCOME,
+        TextField(
+            name="next_steps",
+            label="Next steps",
+            question="What are the next steps? Up to 1,000 characters.",
+            max_length=plans.NOTE_LIMIT,
+            needs=("held_on",),
+        ),
+        DateField(
+            name="next_review",
+            label="Next review",
+            question="When is the next review?",
+            question_for=lambda turn, answers: review_question(turn, _kind(turn, answers)),
+            default=lambda turn, answers: default_review(turn, _kind(turn, answers)).isoformat(),
+            direction="future",
+            not_past=True,
+            max_days_ahead=366,
+            needs=("next_steps",),
+        ),
+        NEW_TARGETS,
+        ConfirmField(
+            name="confirm", label="Confirm", question="Save this review?", summary=_summary
+        ),
+    ),
+)
