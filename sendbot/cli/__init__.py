@@ -7,7 +7,9 @@ import typer
 from sendbot.cli import audit as audit_commands
 from sendbot.cli import chat as chat_command
 from sendbot.cli import db as db_commands
+from sendbot.cli import demo as demo_command
 from sendbot.cli import export as export_commands
+from sendbot.cli import export_provision
 from sendbot.cli import keys as keys_commands
 from sendbot.cli import retention as retention_commands
 from sendbot.cli import serve as serve_command
@@ -21,6 +23,8 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(export_commands.app, name="export")
+export_provision.register(export_commands.app)
 app.add_typer(retention_commands.app, name="retention")
 app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)
+app.command(name="demo")(demo_command.demo)
