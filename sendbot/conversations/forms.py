@@ -1,10 +1,14 @@
 """A flow filled in all at once, as a form (a Slack modal), beside the step-by-step engine.
 
-The engine asks one field at a time; a form shows every field that applies and receives
-all the answers together. Both use the same `Flow`: the same fields, the same parsing, the
-same `when` conditions and the same submit, so a rule changed in a flow holds everywhere.
-Raw values come in as the strings a person could have typed (a choice's value, 'yes'/'no',
-an ISO date, a pupil id), or lists of them for multi-choice.
+The engine asks one field at a time; a form shows every question that applies and receives
+the answers together. Both use the same `Flow`: the same fields and their expansion
+(per-item and repeated questions), the same parsing, checks, defaults and conditions, and
+the same submit, so a rule changed in a flow holds everywhere.
+
+Raw values come in as a person could have typed them (a choice's value, 'yes'/'no', an ISO
+date, a record's id), or lists of them for multi-choice and several pupils. Because which
+questions apply depends on the answers, a form is worked out to a fixed point: parse what
+applies, recompute what applies from those answers, until nothing changes.
 """
 
 from __future__ import annotations
@@ -22,48 +26,73 @@ from sendbot.conversations.fields import (
     Answers,
     ConfirmField,
     Field,
+    Option,
     Reject,
 )
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
 from sendbot.services import pupils
 from sendbot.services.actors import StaffActor
-from sendbot.services.policy import PermissionDenied
+from sendbot.services.policy import Action, PermissionDenied
 from sendbot.store.models import School
 
 REQUIRED = "Please answer this question."
 NOT_VISIBLE = "Please choose a pupil from the list: type part of their name to search."
+NOT_OFFERED = "Please choose one from the list: type part of its name to search."
+MAX_ROUNDS = 12
+SEARCHED_KINDS = ("pupil", "pupils", "lookup")
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One question as a form shows it now: wording, options and current value."""
+
+    field: Field
+    question: str
+    options: tuple[Option, ...] = ()
+    value: Any = None  # raw: a string, or a list for several choices
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)  # id -> label, searched kinds
+    required: bool = True
 
 
 @dataclass(frozen=True)
 class FormCheck:
-    """Typed answers to the fields that apply, and a message per field that needs fixing."""
+    """Typed answers, a message per field that needs fixing, and the questions that apply."""
 
     answers: Answers
     errors: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    views: tuple[FieldView, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def names(self) -> list[str]:
+        return [v.field.name for v in self.views]
+
 
 @dataclass(frozen=True)
 class FormResult:
-    saved: bool
+    done: bool
     confirmation: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    check: FormCheck | None = None
 
 
-def input_fields(flow: Flow) -> tuple[Field, ...]:
-    """Every field a person fills in (the confirm step is the form's own Save button)."""
-    return tuple(f for f in flow.fields if not isinstance(f, ConfirmField))
+def with_answers(turn: Turn, answers: Answers) -> Turn:
+    """The turn carrying the answers so far, for questions that depend on earlier ones."""
+    if "answers" in {f.name for f in dataclasses.fields(Turn)}:
+        return dataclasses.replace(turn, answers=dict(answers))
+    return turn
 
 
-def confirm_field(flow: Flow) -> ConfirmField:
-    last = flow.fields[-1]
-    assert isinstance(last, ConfirmField)
-    return last
+def save_label(flow: Flow) -> str:
+    last = flow.fields[-1] if flow.fields else None
+    if isinstance(last, ConfirmField):
+        return last.save_label
+    return "Show"
 
 
 def _as_text(raw: Any) -> str:
@@ -78,23 +107,58 @@ def _empty(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def with_answers(turn: Turn, answers: Answers) -> Turn:
-    """The turn carrying the answers so far, where the Turn has room for them."""
-    if "answers" in {f.name for f in dataclasses.fields(Turn)}:
-        return dataclasses.replace(turn, answers=dict(answers))
-    return turn
+def _action(f: Field) -> Action:
+    return Action(getattr(f, "action", Action.FIND_PUPIL.value))
+
+
+def _ids(raw: Any) -> list[str]:
+    values = raw if isinstance(raw, list | tuple) else str(raw).replace(";", ",").split(",")
+    return [str(v).strip() for v in values if str(v).strip()]
+
+
+def _lookup_allowed(turn: Turn, f: Field, text: str) -> bool:
+    """A record id is accepted only if the field would offer it to this person."""
+    suggest = getattr(f, "suggest", None)
+    if suggest is not None and text in {o.value for o in suggest(turn, turn.answers)}:
+        return True
+    label_of, search = getattr(f, "label_of", None), getattr(f, "search", None)
+    if label_of is None or search is None:
+        return False
+    try:
+        label = label_of(turn, int(text))
+    except Exception:  # an unknown id: the field's own lookup decides how it fails
+        return False
+    return text in {o.value for o in search(turn, label)}
 
 
 def parse_one(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
-    """One raw value through the field's own parsing; a form cannot ask a follow-up."""
+    """One raw value through the field's own parsing; a form cannot ask a follow-up, and
+    a chosen record is re-authorised here, never trusted because it was in a list."""
     if f.kind == "pupil":
         text = _as_text(raw).strip()
         if not text.isdigit():
             return Reject(NOT_VISIBLE)
         try:
-            return Accept(pupils.get_visible(turn.session, turn.actor, int(text)).id)
+            return Accept(pupils.get_visible(turn.session, turn.actor, int(text), _action(f)).id)
         except PermissionDenied:
             return Reject(NOT_VISIBLE)
+    if f.kind == "pupils":
+        chosen: list[int] = []
+        for text in _ids(raw):
+            if not text.isdigit():
+                return Reject(NOT_VISIBLE)
+            try:
+                pupil = pupils.get_visible(turn.session, turn.actor, int(text), _action(f))
+            except PermissionDenied:
+                return Reject(NOT_VISIBLE)
+            if pupil.id not in chosen:
+                chosen.append(pupil.id)
+        return Accept(chosen) if chosen else Reject(REQUIRED)
+    if f.kind == "lookup":
+        text = _as_text(raw).strip()
+        if not text.isdigit() or not _lookup_allowed(turn, f, text):
+            return Reject(NOT_OFFERED)
+        return Accept(int(text))
     if f.kind == "multi_choice" and isinstance(raw, list | tuple) and not raw:
         raw = "none"
     outcome = f.parse(turn, _as_text(raw), {})
@@ -103,37 +167,123 @@ def parse_one(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
     return Reject(outcome.text)
 
 
-def check(turn: Turn, flow: Flow, raw: dict[str, Any], *, partial: bool = False) -> FormCheck:
-    """Parse every field that applies, in order, so a `when` sees the answers before it.
+def _accept(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
+    outcome = parse_one(turn, f, raw)
+    if isinstance(outcome, Accept) and f.check is not None and outcome.value is not None:
+        message = f.check(turn, outcome.value)
+        if message:
+            return Reject(message)
+    return outcome
 
-    With `partial`, a missing answer is not an error: used while the form is being filled,
-    to decide which follow-up fields to show.
-    """
+
+def _to_raw(f: Field, value: Any) -> Any:
+    """A typed answer back into the raw form a form element shows."""
+    if value is None:
+        return None
+    if f.kind == "yes_no":
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return str(value)
+
+
+def _inputs(flow: Flow, turn: Turn, answers: Answers) -> list[Field]:
+    return [f for f in flow.concrete(answers, turn) if not isinstance(f, ConfirmField)]
+
+
+def _pass(
+    turn: Turn, fields: list[Field], raw: dict[str, Any], partial: bool
+) -> tuple[Answers, dict[str, str], dict[str, str], dict[str, Any]]:
     answers: Answers = {}
     errors: dict[str, str] = {}
     notes: dict[str, str] = {}
-    for f in input_fields(flow):
-        if not f.applies(answers):
-            continue
+    shown: dict[str, Any] = {}
+    for f in fields:
         value = raw.get(f.name)
-        if _empty(value) and not (f.kind == "multi_choice" and value is not None):
-            if not partial:
-                errors[f.name] = REQUIRED
-            continue
-        outcome = parse_one(with_answers(turn, answers), f, value)
+        here = with_answers(turn, answers)
+        if _empty(value) or (isinstance(value, list) and not value and f.kind != "multi_choice"):
+            if f.default is not None:
+                value = f.default(here, answers)
+            elif f.optional:
+                answers[f.name] = None
+                continue
+            else:
+                if not partial:
+                    errors[f.name] = REQUIRED
+                continue
+        outcome = _accept(here, f, value)
         if isinstance(outcome, Reject):
             if not partial:
                 errors[f.name] = outcome.message
             continue
         answers[f.name] = outcome.value
+        shown[f.name] = (
+            raw.get(f.name) if not _empty(raw.get(f.name)) else _to_raw(f, outcome.value)
+        )
         note = f.after(outcome.value) if f.after else None
         if note:
             notes[f.name] = note
-    return FormCheck(flow.applicable_answers(answers), errors, notes)
+    return answers, errors, notes, shown
 
 
-def applicable_fields(flow: Flow, answers: Answers) -> tuple[Field, ...]:
-    return tuple(f for f in input_fields(flow) if f.applies(answers))
+def check(turn: Turn, flow: Flow, raw: dict[str, Any], *, partial: bool = False) -> FormCheck:
+    """Every question that applies, parsed in order, worked out to a fixed point.
+
+    With `partial`, a missing or wrong answer is not an error: used while the form is being
+    filled in, to decide which questions to show.
+    """
+    answers: Answers = {}
+    fields = _inputs(flow, turn, answers)
+    for _ in range(MAX_ROUNDS):
+        answers, errors, notes, shown = _pass(turn, fields, raw, partial)
+        again = _inputs(flow, turn, answers)
+        if [f.name for f in again] == [f.name for f in fields]:
+            break
+        fields = again
+    final = with_answers(turn, answers)
+    views = tuple(_view(final, f, answers, shown.get(f.name, raw.get(f.name))) for f in fields)
+    return FormCheck(flow.applicable_answers(answers, final), errors, notes, views)
+
+
+def _labels(turn: Turn, f: Field, value: Any) -> dict[str, str]:
+    """Names for the records already chosen in a searched field (re-authorised)."""
+    labels: dict[str, str] = {}
+    if _empty(value):
+        return labels
+    for text in _ids(value):
+        if not text.isdigit():
+            continue
+        try:
+            if f.kind in ("pupil", "pupils"):
+                labels[text] = pupils.get_visible(
+                    turn.session, turn.actor, int(text), _action(f)
+                ).label
+            elif f.kind == "lookup" and _lookup_allowed(turn, f, text):
+                labels[text] = f.show(turn, int(text))
+        except PermissionDenied:
+            continue
+    return labels
+
+
+def _view(turn: Turn, f: Field, answers: Answers, value: Any) -> FieldView:
+    before = {k: v for k, v in answers.items() if k != f.name}
+    here = with_answers(turn, before)
+    options = () if f.kind in SEARCHED_KINDS else tuple(f.options(here, before))
+    if f.kind == "text":
+        options = tuple(o for o in options if o.value != "skip")
+    required = not f.optional and not (
+        f.kind == "multi_choice"
+        and getattr(f, "min_choices", 0) == 0
+        and not getattr(f, "none_label", None)
+    )
+    return FieldView(
+        field=f,
+        question=f.ask(here, before) if hasattr(f, "ask") else f.question,
+        options=options,
+        value=value,
+        labels=_labels(here, f, value) if f.kind in SEARCHED_KINDS else {},
+        required=required,
+    )
 
 
 class Forms:
@@ -155,19 +305,15 @@ class Forms:
         return flow if flow is not None and flow.may_start(actor) else None
 
     def preview(self, actor: StaffActor, flow: Flow, raw: dict[str, Any]) -> FormCheck:
-        """What the form looks like so far: which fields apply, and any note to show."""
+        """What the form looks like so far: the questions that apply and any note to show."""
         with self.sessions() as session, session.begin():
             return check(self._turn(session, actor), flow, raw, partial=True)
-
-    def validate(self, actor: StaffActor, flow: Flow, raw: dict[str, Any]) -> FormCheck:
-        with self.sessions() as session, session.begin():
-            return check(self._turn(session, actor), flow, raw)
 
     def submit(self, actor: StaffActor, flow: Flow, raw: dict[str, Any]) -> FormResult:
         """Check everything, then save with the flow's own submit, all in one transaction.
 
-        A refusal from the service keeps nothing and is reported against the first field,
-        since a form has no single question to repeat.
+        A refusal from the service keeps nothing and is reported against the first
+        question, since a form has no single question to repeat.
         """
         if not flow.may_start(actor):
             raise PermissionDenied("That isn't something you can do here.")
@@ -175,24 +321,44 @@ class Forms:
             turn = self._turn(session, actor)
             checked = check(turn, flow, raw)
             if not checked.ok:
-                return FormResult(False, errors=checked.errors)
+                return FormResult(False, errors=checked.errors, check=checked)
             try:
                 with session.begin_nested():
                     confirmation = flow.submit(with_answers(turn, checked.answers), checked.answers)
             except (SubmitRefused, PermissionDenied, ValueError) as exc:
-                first = applicable_fields(flow, checked.answers)
-                key = first[0].name if first else confirm_field(flow).name
-                return FormResult(False, errors={key: str(exc)})
-            return FormResult(True, confirmation=confirmation)
+                if flow.read_only or not checked.views:
+                    return FormResult(True, confirmation=str(exc), check=checked)
+                return FormResult(
+                    False, errors={checked.views[0].field.name: str(exc)}, check=checked
+                )
+            return FormResult(True, confirmation=confirmation, check=checked)
 
-    def summary(self, actor: StaffActor, flow: Flow, answers: Answers) -> str:
+    def search_options(
+        self, actor: StaffActor, flow: Flow, raw: dict[str, Any], field_name: str, query: str
+    ) -> list[tuple[str, str]]:
+        """(id, label) for a searched question: only records this person may see."""
         with self.sessions() as session, session.begin():
-            return confirm_field(flow).summary(self._turn(session, actor), answers)
+            turn = self._turn(session, actor)
+            checked = check(turn, flow, raw, partial=True)
+            f = next((v.field for v in checked.views if v.field.name == field_name), None)
+            if f is None:
+                return []
+            here = with_answers(turn, {k: v for k, v in checked.answers.items() if k != field_name})
+            if f.kind in ("pupil", "pupils"):
+                if len(query.strip()) < 2:
+                    return []
+                found = pupils.search(session, actor, query, action=_action(f))
+                return [(str(p.id), p.label) for p in found]
+            if f.kind == "lookup":
+                if not query.strip():
+                    return [(o.value, o.label) for o in f.suggest(here, here.answers)]  # type: ignore[attr-defined]
+                return [(o.value, o.label) for o in f.search(here, query)]  # type: ignore[attr-defined]
+            return []
 
     def pupil_options(
         self, actor: StaffActor, query: str, limit: int = 25
     ) -> list[tuple[str, str]]:
-        """(id, label) for the pupils this person may see whose names match, best first."""
+        """(id, label) for the pupils this person may find whose names match, best first."""
         if len(query.strip()) < 2:
             return []
         with self.sessions() as session, session.begin():

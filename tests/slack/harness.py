@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,3 +114,33 @@ class running:
         await self.harness.client.close()
         await self.harness.fake.stop()
         self.harness.core.db.dispose()
+
+
+async def open_modal(h: Harness, who: str, text: str = "concern") -> dict[str, Any]:
+    """/send TEXT, then the modal that was opened, as Slack would echo it back."""
+    before = len(h.fake.called("views.open"))
+    response = await h.command(who, text)
+    assert response.status == 200
+    calls = await h.fake.wait_for("views.open", before + 1)
+    return payloads.opened_view(calls[-1].params["view"], {})
+
+
+def filled(
+    view: dict[str, Any], answers: dict[str, Any], labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {**view, "state": {"values": payloads.state_for(view, answers, labels)}}
+
+
+async def submit(
+    h: Harness,
+    who: str,
+    view: dict[str, Any],
+    answers: dict[str, Any],
+    labels: dict[str, str] | None = None,
+) -> Any:
+    response = await h.interact(
+        payloads.view_submission(USERS.get(who, who), filled(view, answers, labels))
+    )
+    assert response.status == 200
+    text = await response.text()
+    return json.loads(text) if text else None

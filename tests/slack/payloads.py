@@ -283,3 +283,63 @@ def json_request(
         **sign(body, **sign_kw),
         **(extra_headers or {}),
     }
+
+
+def state_for(
+    view: dict[str, Any], answers: dict[str, Any], labels: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """`view.state.values` as Slack builds it from what the person entered in each block."""
+    labels = labels or {}
+    values: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        kind, action = element["type"], element["action_id"]
+        answer = answers.get(block["block_id"])
+        state: dict[str, Any] = {"type": kind}
+        if kind in ("radio_buttons", "static_select", "external_select"):
+            chosen = None
+            if answer is not None:
+                options = element.get("options") or [
+                    {
+                        "text": {
+                            "type": "plain_text",
+                            "text": labels.get(str(answer), str(answer)),
+                            "emoji": True,
+                        },
+                        "value": str(answer),
+                    }
+                ]
+                chosen = next(o for o in options if o["value"] == str(answer))
+            state["selected_option"] = chosen
+        elif kind in ("checkboxes", "multi_static_select", "multi_external_select"):
+            wanted = [str(a) for a in answer or []]
+            options = element.get("options") or [
+                {
+                    "text": {"type": "plain_text", "text": labels.get(v, v), "emoji": True},
+                    "value": v,
+                }
+                for v in wanted
+            ]
+            state["selected_options"] = [o for o in options if o["value"] in wanted]
+        elif kind == "datepicker":
+            state["selected_date"] = answer
+        else:
+            state["value"] = None if answer is None else str(answer)
+        values[block["block_id"]] = {action: state}
+    return values
+
+
+def choose(view: dict[str, Any], block_id: str, value: str) -> dict[str, Any]:
+    """The `actions[0]` Slack sends when a dispatching input's choice changes."""
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    element = block["element"]
+    selected = next((o for o in element.get("options", []) if o["value"] == value), None)
+    return {
+        "type": element["type"],
+        "block_id": block_id,
+        "action_id": element["action_id"],
+        "selected_option": selected
+        or {"text": {"type": "plain_text", "text": value}, "value": value},
+    }

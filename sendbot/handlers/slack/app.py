@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Select, select
 
 from sendbot.conversations.flow import Flow
-from sendbot.conversations.forms import Forms, applicable_fields, confirm_field
+from sendbot.conversations.forms import Forms
 from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.domain.people import Role
 from sendbot.handlers.slack import blocks
@@ -61,14 +61,6 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _pupil_label(view: dict[str, Any]) -> str | None:
-    for actions in (view.get("state") or {}).get("values", {}).values():
-        for state in actions.values():
-            if state.get("type") == "external_select" and state.get("selected_option"):
-                return str(state["selected_option"]["text"]["text"])
-    return None
 
 
 def _input_block_ids(view: dict[str, Any]) -> list[str]:
@@ -312,18 +304,22 @@ class SlackApp:
         actor: StaffActor,
         flow: Flow,
         prefill: dict[str, Any] | None = None,
-        pupil_label: str | None = None,
+        respond: Any = None,
     ) -> None:
+        """The flow's modal; a flow with no questions at all simply answers."""
         raw = dict(prefill or {})
         preview = await self.db(self.forms.preview, actor, flow, raw)
-        view = blocks.flow_modal(
-            flow,
-            applicable_fields(flow, preview.answers),
-            values=raw,
-            notes=preview.notes,
-            pupil_label=pupil_label,
-            save_label=confirm_field(flow).save_label,
-        )
+        if not preview.views:
+            result = await self.db(self.forms.submit, actor, flow, raw)
+            if respond is not None:
+                await respond(text=result.confirmation, response_type="ephemeral")
+            else:
+                await client.views_open(
+                    trigger_id=trigger_id,
+                    view=blocks.message_modal(flow.title, result.confirmation, "sendbot.done"),
+                )
+            return
+        view = blocks.flow_modal(flow, preview.views, notes=preview.notes)
         await client.views_open(trigger_id=trigger_id, view=view)
 
     async def open_named(
@@ -374,13 +370,14 @@ class SlackApp:
             return
         await ack()
         prefill: dict[str, Any] = {}
-        label = None
-        if rest and any(f.kind == "pupil" for f in flow.fields):
-            matches = await self.db(self.forms.pupil_options, actor, rest)
+        searched = next((f for f in flow.fields if f.kind == "pupil"), None)
+        if rest and searched is not None:
+            matches = await self.db(self.forms.search_options, actor, flow, {}, searched.name, rest)
             if len(matches) == 1:
-                pupil_field = next(f for f in flow.fields if f.kind == "pupil")
-                prefill[pupil_field.name], label = matches[0]
-        await self.open_flow(client, body["trigger_id"], actor, flow, prefill, pupil_label=label)
+                prefill[searched.name] = matches[0][0]
+        await self.open_flow(
+            client, body["trigger_id"], actor, flow, prefill, respond=context.get("respond")
+        )
 
     async def on_global_shortcut(
         self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
@@ -419,20 +416,10 @@ class SlackApp:
             return
         raw = blocks.state_values(view)
         preview = await self.db(self.forms.preview, context["actor"], flow, raw)
-        fields = applicable_fields(flow, preview.answers)
         wanted_notes = [f"note.{name}" for name in preview.notes]
-        if [f.name for f in fields] == _input_block_ids(view) and wanted_notes == _note_block_ids(
-            view
-        ):
+        if preview.names == _input_block_ids(view) and wanted_notes == _note_block_ids(view):
             return
-        new_view = blocks.flow_modal(
-            flow,
-            fields,
-            values=raw,
-            notes=preview.notes,
-            pupil_label=_pupil_label(view),
-            save_label=confirm_field(flow).save_label,
-        )
+        new_view = blocks.flow_modal(flow, preview.views, notes=preview.notes)
         new_view["private_metadata"] = view.get("private_metadata", new_view["private_metadata"])
         try:
             await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
@@ -444,9 +431,20 @@ class SlackApp:
     async def on_options(
         self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
     ) -> None:
-        """The pupil search behind the external select: only pupils this person may see."""
-        query = str(body.get("value") or "")
-        found = await self.db(self.forms.pupil_options, context["actor"], query)
+        """The search behind an external select: only records this person may see."""
+        view = body.get("view") or {}
+        flow = self.forms.flow_for(context["actor"], _metadata(view).get("flow", ""))
+        if flow is None:
+            await ack(options=[])
+            return
+        found = await self.db(
+            self.forms.search_options,
+            context["actor"],
+            flow,
+            blocks.state_values(view),
+            str(body.get("block_id") or ""),
+            str(body.get("value") or ""),
+        )
         await ack(options=[blocks.option(value, label) for value, label in found[:100]])
 
     async def on_submit(
@@ -463,21 +461,14 @@ class SlackApp:
             return
         raw = blocks.state_values(view)
         result = await self.db(self.forms.submit, actor, flow, raw)
-        if not result.saved:
+        if not result.done:
             shown = set(_input_block_ids(view))
             if set(result.errors) <= shown:
                 await ack(response_action="errors", errors=result.errors)
                 return
             # A follow-up question applies that the modal is not showing yet: show it.
             preview = await self.db(self.forms.preview, actor, flow, raw)
-            redrawn = blocks.flow_modal(
-                flow,
-                applicable_fields(flow, preview.answers),
-                values=raw,
-                notes=preview.notes,
-                pupil_label=_pupil_label(view),
-                save_label=confirm_field(flow).save_label,
-            )
+            redrawn = blocks.flow_modal(flow, preview.views, notes=preview.notes)
             redrawn["private_metadata"] = view.get("private_metadata", redrawn["private_metadata"])
             await ack(response_action="update", view=redrawn)
             return

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sendbot.conversations.fields import ChoiceField, DateField, Field, NumberField, TextField
+from sendbot.conversations.fields import Field, NumberField, TextField
 from sendbot.conversations.flow import Flow
+from sendbot.conversations.forms import FieldView, save_label
 from sendbot.delivery.contract import OutgoingMessage
 from sendbot.domain.needs import Area
 from sendbot.domain.people import Role
@@ -83,62 +84,65 @@ def field_action(name: str) -> str:
     return f"{FIELD_ACTION}{name}"
 
 
-def _choices(f: Field) -> list[tuple[str, str]]:
-    if f.kind == "yes_no":
-        return [("yes", "Yes"), ("no", "No")]
-    if isinstance(f, ChoiceField):
-        return [(o.value, o.label) for o in f.choices]
-    return []
-
-
-def _initial_raw(f: Field, value: Any) -> str | list[str] | None:
+def _initial(view: FieldView) -> Any:
+    value = view.value
     if value is None:
         return None
-    if f.kind == "yes_no":
-        return "yes" if value in (True, "yes") else "no"
-    if isinstance(value, list):
+    if view.field.kind == "yes_no":
+        return "yes" if value in (True, "yes") else "no" if value in (False, "no") else None
+    if isinstance(value, list | tuple):
         return [str(v) for v in value]
     return str(value)
 
 
-def element_for(f: Field, value: Any = None, pupil_label: str | None = None) -> dict[str, Any]:
-    """The Slack element that asks this kind of field; unknown kinds fall back to text."""
+def element_for(view: FieldView) -> dict[str, Any]:
+    """The Slack element that asks this kind of question; unknown kinds become text."""
+    f = view.field
     action = field_action(f.name)
-    initial = _initial_raw(f, value)
-    if f.kind == "pupil":
+    initial = _initial(view)
+    if f.kind in ("pupil", "lookup"):
         element: dict[str, Any] = {
             "type": "external_select",
             "action_id": action,
             "placeholder": plain("Type part of a name"),
+            "min_query_length": 2 if f.kind == "pupil" else 0,
+        }
+        if isinstance(initial, str) and initial in view.labels:
+            element["initial_option"] = option(initial, view.labels[initial])
+        return element
+    if f.kind == "pupils":
+        element = {
+            "type": "multi_external_select",
+            "action_id": action,
+            "placeholder": plain("Type part of a name"),
             "min_query_length": 2,
         }
-        if initial and pupil_label:
-            element["initial_option"] = option(str(initial), pupil_label)
+        chosen = [option(v, view.labels[v]) for v in (initial or []) if v in view.labels]
+        if chosen:
+            element["initial_options"] = chosen
         return element
-    choices = _choices(f)
+    options = [option(o.value, o.label) for o in view.options]
     if f.kind in ("choice", "yes_no"):
-        options = [option(v, label) for v, label in choices]
-        kind = "radio_buttons" if len(choices) <= 4 else "static_select"
+        kind = "radio_buttons" if len(options) <= 4 else "static_select"
         element = {"type": kind, "action_id": action, "options": options}
         if kind == "static_select":
             element["placeholder"] = plain("Choose one")
-        chosen = [o for o in options if o["value"] == initial]
-        if chosen:
-            element["initial_option"] = chosen[0]
+        picked = [o for o in options if o["value"] == initial]
+        if picked:
+            element["initial_option"] = picked[0]
         return element
     if f.kind == "multi_choice":
-        options = [option(v, label) for v, label in choices]
-        kind = "checkboxes" if len(choices) <= 10 else "multi_static_select"
+        kind = "checkboxes" if len(options) <= 10 else "multi_static_select"
         element = {"type": kind, "action_id": action, "options": options}
         if kind == "multi_static_select":
             element["placeholder"] = plain("Choose any that apply")
-        picked = [o for o in options if isinstance(initial, list) and o["value"] in initial]
-        if picked:
-            element["initial_options"] = picked
+        ticked = [o for o in options if isinstance(initial, list) and o["value"] in initial]
+        if ticked:
+            element["initial_options"] = ticked
         return element
     if f.kind == "date":
         element = {"type": "datepicker", "action_id": action}
-        if isinstance(initial, str):
+        if isinstance(initial, str) and len(initial) == 10:
             element["initial_date"] = initial
         return element
     if f.kind == "number" and isinstance(f, NumberField):
@@ -152,68 +156,62 @@ def element_for(f: Field, value: Any = None, pupil_label: str | None = None) -> 
         if initial is not None:
             element["initial_value"] = str(initial)
         return element
-    limit = f.max_length if isinstance(f, TextField) else 3000
+    limit = min(f.max_length if isinstance(f, TextField) else 3000, 3000)
     element = {
         "type": "plain_text_input",
         "action_id": action,
         "multiline": limit > 150,
-        "max_length": min(limit, 3000),
+        "max_length": limit,
     }
     if isinstance(initial, str) and initial:
-        element["initial_value"] = initial[: element["max_length"]]
+        element["initial_value"] = initial[:limit]
     return element
 
 
 def _dispatches(f: Field) -> bool:
-    """Choices report each change, so follow-up fields can appear as soon as they apply."""
-    return f.kind in ("choice", "yes_no", "multi_choice", "date")
+    """Choices report each change, so questions that depend on them can appear at once."""
+    return f.kind in ("choice", "yes_no", "multi_choice", "date", "lookup", "pupil", "pupils")
 
 
-def input_block(f: Field, value: Any = None, pupil_label: str | None = None) -> Block:
+def input_block(view: FieldView) -> Block:
+    f = view.field
     block: Block = {
         "type": "input",
         "block_id": f.name,
-        "label": plain(f.question or f.label, 2000),
-        "element": element_for(f, value, pupil_label),
-        "optional": False,
+        "label": plain(view.question or f.label, 2000),
+        "element": element_for(view),
+        "optional": not view.required,
     }
     if _dispatches(f):
         block["dispatch_action"] = True
     if f.help:
         block["hint"] = plain(f.help, 2000)
-    if isinstance(f, DateField) and f.not_future:
-        block.setdefault("hint", plain("Today or earlier.", 2000))
     return block
 
 
 def flow_modal(
     flow: Flow,
-    fields: Sequence[Field],
+    views: Sequence[FieldView],
     *,
-    values: dict[str, Any] | None = None,
     notes: dict[str, str] | None = None,
-    pupil_label: str | None = None,
     metadata: dict[str, Any] | None = None,
-    save_label: str = "Save",
 ) -> dict[str, Any]:
-    """The modal for a flow showing just the fields that apply to the answers so far."""
-    values = values or {}
+    """The modal for a flow, showing just the questions that apply to the answers so far."""
     notes = notes or {}
+    label = save_label(flow)
     blocks: list[Block] = []
-    for f in fields:
-        blocks.append(
-            input_block(f, values.get(f.name), pupil_label if f.kind == "pupil" else None)
-        )
-        if f.name in notes:
-            blocks.append(
-                section(f":warning: *{escape(notes[f.name])}*", block_id=f"note.{f.name}")
-            )
-    blocks.append(context("Nothing is saved until you press " + save_label + "."))
+    for view in views:
+        blocks.append(input_block(view))
+        name = view.field.name
+        if name in notes:
+            blocks.append(section(f":warning: *{escape(notes[name])}*", block_id=f"note.{name}"))
+    if not flow.read_only:
+        blocks.append(context(f"Nothing is saved until you press {label}."))
     return {
         "type": "modal",
         "callback_id": f"{FLOW_CALLBACK}{flow.name}",
         "title": plain(flow.title, PLAIN_LIMITS["title"]),
-        "submit": plain(save_label, PLAIN_LIMITS["button"]),
+        "submit": plain(label, PLAIN_LIMITS["button"]),
         "close": plain("Cancel", PLAIN_LIMITS["button"]),
         "private_metadata": json.dumps({"flow": flow.name, **(metadata or {})})[:3000],
         "blocks": blocks,
