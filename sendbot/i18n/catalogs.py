@@ -1,0 +1,98 @@
+"""Loading the parent catalogs: compiled from the .po files in memory at first use.
+
+`*.mo` files are git-ignored, so a fresh clone or an editable install must work with no
+extra build step; compiling from the .po each time a process starts (and again whenever a
+.po file changes on disk) also means a stale compiled catalog can never be served.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from gettext import GNUTranslations, NullTranslations
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from sendbot.i18n.languages import PARENT_LANGUAGES
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "parents"
+# A message a fluent speaker has checked carries a translator comment starting with this.
+REVIEWED_MARK = "reviewed-by:"
+
+
+def locales_dir() -> Path:
+    """`locales/` beside the package (editable install, checkout) unless configured."""
+    configured = os.environ.get("SENDBOT_LOCALES_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "locales"
+
+
+def template_path(base: Path | None = None) -> Path:
+    return (base or locales_dir()) / f"{DOMAIN}.pot"
+
+
+def po_path(code: str, base: Path | None = None) -> Path:
+    return (base or locales_dir()) / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale, domain=DOMAIN)
+
+
+@dataclass
+class _Loaded:
+    mtime_ns: int
+    translations: NullTranslations
+
+
+_cache: dict[str, _Loaded] = {}
+_lock = threading.Lock()
+
+
+def _compile(path: Path, code: str) -> NullTranslations:
+    catalog = read_catalog(path, locale=code)
+    buffer = BytesIO()
+    # Fuzzy entries are left out on purpose: an unsure translation falls back to English.
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return GNUTranslations(buffer)
+
+
+def translations(code: str) -> NullTranslations:
+    """The compiled catalog for a language code; English (the msgids) when there is none."""
+    path = po_path(code)
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return NullTranslations()
+    with _lock:
+        loaded = _cache.get(code)
+        if loaded is None or loaded.mtime_ns != mtime:
+            try:
+                loaded = _Loaded(mtime, _compile(path, code))
+            except Exception:  # a broken catalog must not stop English messages going out
+                log.exception("could not compile the %s catalog; writing English", code)
+                loaded = _Loaded(mtime, NullTranslations())
+            _cache[code] = loaded
+        return loaded.translations
+
+
+def warm_up() -> list[str]:
+    """Compile every parent catalog now (call at start-up); returns the codes that loaded."""
+    ok = []
+    for lang in PARENT_LANGUAGES:
+        if isinstance(translations(lang.code), GNUTranslations):
+            ok.append(lang.code)
+        else:
+            log.warning("no usable catalog for %s: parents will get English", lang.code)
+    return ok

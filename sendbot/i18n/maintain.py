@@ -1,0 +1,240 @@
+"""Keeping the parent catalogs honest: extract, update, check, compile.
+
+`python -m sendbot.i18n check` is what CI runs (through the ordinary test suite too): it fails
+when the template is out of date with the code, when a parent message is missing or fuzzy in
+any catalog, when a placeholder or plural form is broken, or when a catalog's header does
+not say how it was translated.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_keywords
+from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import write_po
+
+from sendbot.i18n.catalogs import DOMAIN, REVIEWED_MARK, locales_dir, po_path, read_catalog
+from sendbot.i18n.catalogs import template_path as _template_path
+from sendbot.i18n.languages import PARENT_LANGUAGES
+from sendbot.i18n.writer import placeholders
+
+ROOT = Path(__file__).resolve().parents[2]
+STATUS_LINE = "Translation status:"
+_WIDTH = 100
+TEMPLATE_HEADER = """\
+# Messages sendbot sends to parents and carers. English (en_GB) is the source.
+# Made by `python -m sendbot.i18n extract` from the code; do not edit by hand.
+# How to add a language or fix a translation: docs/translations.md."""
+
+
+def _babel_config(root: Path) -> list[dict[str, object]]:
+    with (root / "pyproject.toml").open("rb") as handle:
+        return list(tomllib.load(handle)["tool"]["babel"]["mappings"])
+
+
+def extract(root: Path = ROOT) -> Catalog:
+    """The parent messages as the code says them now, per `[tool.babel]` in pyproject.toml."""
+    catalog = Catalog(
+        domain=DOMAIN,
+        project="sendbot",
+        version="1",
+        copyright_holder="sendbot contributors",
+        msgid_bugs_address="",
+        charset="utf-8",
+        header_comment=TEMPLATE_HEADER,
+    )
+    for mapping in _babel_config(root):
+        patterns = mapping["pattern"]
+        keywords = parse_keywords(list(mapping.get("keywords", ["_"])))  # type: ignore[call-overload]
+        comments = list(mapping.get("add_comments", []))  # type: ignore[call-overload]
+        method_map = [(p, str(mapping["method"])) for p in patterns]  # type: ignore[union-attr]
+        for filename, lineno, message, auto, context in extract_from_dir(
+            root, method_map, keywords=keywords, comment_tags=comments, strip_comment_tags=True
+        ):
+            catalog.add(message, None, [(filename, lineno)], auto_comments=auto, context=context)
+    return catalog
+
+
+def _key(message: Message) -> tuple[object, str | None]:
+    return (message.id, message.context)
+
+
+def _ids(catalog: Catalog) -> set[tuple[object, str | None]]:
+    return {_key(m) for m in catalog if m.id}
+
+
+def write_template(root: Path = ROOT) -> Path:
+    path = _template_path(root / "locales")
+    with path.open("wb") as handle:
+        write_po(handle, extract(root), width=_WIDTH, include_lineno=False, omit_header=False)
+    return path
+
+
+def update_catalogs(root: Path = ROOT) -> list[Path]:
+    """Merge the template into each language: new messages arrive untranslated."""
+    template = read_catalog(_template_path(root / "locales"))
+    written = []
+    for lang in PARENT_LANGUAGES:
+        path = po_path(lang.code, root / "locales")
+        catalog = read_catalog(path, locale=lang.code)
+        catalog.update(template, no_fuzzy_matching=True)
+        catalog.obsolete.clear()
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=_WIDTH, include_lineno=False)
+        written.append(path)
+    return written
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}"
+
+
+def check_template(root: Path = ROOT) -> list[Finding]:
+    path = _template_path(root / "locales")
+    if not path.exists():
+        return [Finding(str(path.name), "missing: run python -m sendbot.i18n extract")]
+    on_disk, fresh = _ids(read_catalog(path)), _ids(extract(root))
+    findings = [
+        Finding(path.name, f"not in the template (run extract): {k[0]!r}")
+        for k in sorted(fresh - on_disk, key=str)
+    ]
+    findings += [
+        Finding(path.name, f"no longer in the code (run extract): {k[0]!r}")
+        for k in sorted(on_disk - fresh, key=str)
+    ]
+    return findings
+
+
+def _forms(message: Message) -> list[str]:
+    if isinstance(message.string, tuple | list):
+        return list(message.string)
+    return [message.string or ""]
+
+
+def check_message(message: Message, num_plurals: int) -> list[str]:
+    """Problems with one translated message: emptiness, placeholders, plural forms."""
+    problems = []
+    forms = _forms(message)
+    if message.fuzzy:
+        problems.append("marked fuzzy (not used until a person clears the flag)")
+    if any(not f.strip() for f in forms):
+        problems.append("not translated")
+        return problems
+    if message.pluralizable:
+        singular, plural = message.id  # type: ignore[misc]
+        if len(forms) != num_plurals:
+            problems.append(f"has {len(forms)} plural forms, the language needs {num_plurals}")
+        allowed = placeholders(singular) | placeholders(plural)
+        required = allowed - {"count"}
+    else:
+        allowed = required = placeholders(str(message.id))
+    for i, form in enumerate(forms):
+        try:
+            found = placeholders(form)
+        except ValueError as exc:
+            problems.append(f"form {i}: broken braces ({exc})")
+            continue
+        if found - allowed:
+            problems.append(f"form {i}: unknown placeholder(s) {sorted(found - allowed)}")
+        if required - found:
+            problems.append(f"form {i}: lost placeholder(s) {sorted(required - found)}")
+    if message.pluralizable and "count" not in placeholders(forms[-1]):
+        problems.append("the last plural form (the general one) must show {count}")
+    return problems
+
+
+def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Finding]:
+    path = po_path(code, root / "locales")
+    where = f"{code}/{path.name}"
+    if not path.exists():
+        return [Finding(where, "missing")]
+    catalog = read_catalog(path, locale=code)
+    findings = []
+    header = catalog.header_comment or ""
+    if STATUS_LINE not in header:
+        findings.append(Finding(where, f"header must say how it was translated ({STATUS_LINE})"))
+    expected = get_plural(code)
+    if catalog.num_plurals != expected.num_plurals:
+        findings.append(
+            Finding(where, f"Plural-Forms has {catalog.num_plurals}, CLDR says {expected}")
+        )
+    ids = _ids(catalog)
+    for key in sorted(_ids(template) - ids, key=str):
+        findings.append(Finding(where, f"missing {key[0]!r} (run python -m sendbot.i18n update)"))
+    for key in sorted(ids - _ids(template), key=str):
+        findings.append(Finding(where, f"not in the template: {key[0]!r}"))
+    for message in catalog:
+        if not message.id:
+            continue
+        for problem in check_message(message, catalog.num_plurals):
+            findings.append(Finding(where, f"{message.id!r}: {problem}"))
+    try:
+        write_mo(BytesIO(), catalog)
+    except Exception as exc:  # pragma: no cover - babel rarely fails here
+        findings.append(Finding(where, f"does not compile: {exc}"))
+    return findings
+
+
+def check(root: Path = ROOT) -> list[Finding]:
+    findings = check_template(root)
+    path = _template_path(root / "locales")
+    if path.exists():
+        template = read_catalog(path)
+        for lang in PARENT_LANGUAGES:
+            findings += check_catalog(lang.code, template, root)
+    return findings
+
+
+def is_reviewed(message: Message) -> bool:
+    """A fluent speaker checked it: a `# reviewed-by: ...` translator comment, not fuzzy."""
+    return not message.fuzzy and any(
+        c.strip().lower().startswith(REVIEWED_MARK) for c in message.user_comments
+    )
+
+
+def review_status(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """(reviewed, total) messages per language, for docs and the admin command line."""
+    status = {}
+    for lang in PARENT_LANGUAGES:
+        catalog = read_catalog(po_path(lang.code, root / "locales"), locale=lang.code)
+        messages = [m for m in catalog if m.id]
+        status[lang.code] = (sum(is_reviewed(m) for m in messages), len(messages))
+    return status
+
+
+def compile_to(directory: Path, root: Path = ROOT) -> list[Path]:
+    """Write .mo files for tools that want them; sendbot itself compiles in memory."""
+    written = []
+    for lang in PARENT_LANGUAGES:
+        catalog = read_catalog(po_path(lang.code, root / "locales"), locale=lang.code)
+        out = directory / lang.code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("wb") as handle:
+            write_mo(handle, catalog)
+        written.append(out)
+    return written
+
+
+__all__ = [
+    "Finding",
+    "check",
+    "compile_to",
+    "extract",
+    "is_reviewed",
+    "locales_dir",
+    "review_status",
+    "update_catalogs",
+    "write_template",
+]

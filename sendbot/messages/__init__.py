@@ -1,0 +1,1 @@
+"""Message builders: plain data in, platform-neutral `OutgoingMessage` out."""

@@ -1,0 +1,137 @@
+"""The meeting invitation: text, the four RSVP buttons and a calendar file, all in one language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event, vText
+
+from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
+from sendbot.i18n.writer import Writer
+from sendbot.messages.parents.data import MeetingInvitationData, normalise_meeting_kind
+
+DEFAULT_LENGTH = timedelta(hours=1)
+
+
+def meeting_title(w: Writer, kind: str, child: str) -> str:
+    kind = normalise_meeting_kind(kind)
+    if kind == "annual_review":
+        # TRANSLATORS: {child} is the child's first name, inserted unchanged. Word the
+        # sentence so the name needs no case ending. Keep "EHC plan" after the full name.
+        return w._(
+            "Yearly meeting to check {child}'s Education, Health and Care plan (EHC plan)",
+            child=child,
+        )
+    if kind == "sen_support_review":
+        return w._("Meeting to check how the extra help for {child} is going", child=child)
+    if kind == "interim_review":
+        return w._("Extra meeting to check how {child} is getting on", child=child)
+    if kind == "reintegration":
+        return w._("Meeting to plan {child}'s return to school", child=child)
+    return w._("Meeting about {child}", child=child)
+
+
+def _when(w: Writer, data: MeetingInvitationData) -> list[str]:
+    # TRANSLATORS: {date} is already written in your language, e.g. the weekday and month.
+    lines = [w._("Date: {date}", date=w.local_date(data.starts_at))]
+    if data.ends_at:
+        lines.append(
+            w._("Time: {start} to {end}", start=w.time(data.starts_at), end=w.time(data.ends_at))
+        )
+    else:
+        lines.append(w._("Time: {start}", start=w.time(data.starts_at)))
+    if data.place:
+        lines.append(w._("Place: {place}", place=data.place))
+    if data.video_link:
+        lines.append(w._("Online: {link}", link=w.isolate(data.video_link, ltr=True)))
+    return lines
+
+
+def invitation_text(w: Writer, data: MeetingInvitationData) -> str:
+    child = data.child_name
+    parts = []
+    if data.parent_name:
+        parts.append(w._("Hello {name},", name=data.parent_name))
+    parts.append(meeting_title(w, data.meeting_kind, child))
+    parts.append("\n".join(_when(w, data)))
+    parts.append(
+        w._(
+            "We would like you to come. You know {child} best, and your views matter to us.",
+            child=child,
+        )
+    )
+    parts.append(w._("Please tap a button below to tell us if you can come."))
+    parts.append(
+        w._(
+            "You can bring a friend or family member with you. "
+            "We can give you an interpreter for free."
+        )
+    )
+    parts.append(w._("The calendar file adds the meeting to your phone's calendar."))
+    parts.append(w._("From {school}", school=data.school_name))
+    return "\n\n".join(parts)
+
+
+def rsvp_buttons(w: Writer, data: MeetingInvitationData) -> tuple[Button, ...]:
+    a = data.actions
+    return (
+        Button(a.will_come, w._("I will come"), "primary"),
+        Button(a.cannot_come, w._("I cannot come")),
+        Button(a.other_time, w._("Please offer another time")),
+        Button(a.interpreter, w._("I need an interpreter")),
+    )
+
+
+def ics_description(w: Writer, data: MeetingInvitationData) -> str:
+    lines = [
+        w._("A meeting at {school} about {child}.", school=data.school_name, child=data.child_name),
+    ]
+    if data.video_link:
+        lines.append(w._("Online: {link}", link=w.isolate(data.video_link, ltr=True)))
+    lines.append(
+        w._("To reply, use the buttons in the message from {school}.", school=data.school_name)
+    )
+    return "\n".join(lines)
+
+
+def invitation_ics(w: Writer, data: MeetingInvitationData, now: datetime | None = None) -> bytes:
+    """An RFC 5545 calendar file whose summary and description are in the reader's language."""
+    language = w.language.code.replace("_", "-")
+    cal = Calendar()
+    cal.add("prodid", "-//sendbot//parent invitation//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"invitation-{data.invitation_id}@{data.uid_domain}")
+    event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
+    event.add("dtstart", data.starts_at.astimezone(UTC))
+    event.add("dtend", (data.ends_at or data.starts_at + DEFAULT_LENGTH).astimezone(UTC))
+    event.add("sequence", data.sequence)
+    # The isolates belong in chat text; a calendar app does its own layout.
+    plain = Writer(w.language, w.tz, isolates=False)
+    summary = meeting_title(plain, data.meeting_kind, data.child_name)
+    event.add("summary", vText(summary), parameters={"LANGUAGE": language})
+    event.add("description", vText(ics_description(plain, data)), parameters={"LANGUAGE": language})
+    if data.place:
+        event.add("location", data.place)
+    if data.video_link:
+        event.add("url", data.video_link)
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def build_invitation(
+    w: Writer, data: MeetingInvitationData, now: datetime | None = None
+) -> OutgoingMessage:
+    ics = Attachment(
+        filename="meeting.ics",
+        content=invitation_ics(w, data, now),
+        mime_type="text/calendar",
+        title=meeting_title(w, data.meeting_kind, data.child_name),
+    )
+    return OutgoingMessage(
+        text=invitation_text(w, data),
+        buttons=rsvp_buttons(w, data),
+        attachments=(ics,),
+        language=w.language.code,
+    )
