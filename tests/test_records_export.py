@@ -122,7 +122,24 @@ def test_only_the_headteacher_may_export_through_the_service(sessions, school) -
             records.gather(session, teacher, planted.pupil_id)
         with pytest.raises(PermissionDenied):
             records.gather(session, other, planted.pupil_id)
-        assert records.gather(session, head, planted.pupil_id)["pupil"]["id"] == planted.pupil_id
+        by_head = records.gather(session, head, planted.pupil_id)
+        assert by_head["pupil"]["id"] == planted.pupil_id
+
+
+def test_the_headteacher_export_leaves_out_safeguarding_unless_they_are_a_lead(
+    sessions, school
+) -> None:
+    planted = plant_records(sessions, school)
+    with sessions() as session, session.begin():
+        head = staff_actor_by_id(session, school.staff["head"])
+        assert head is not None
+        export = records.export_pupil(session, head, planted.pupil_id, NOW)
+        assert [c["safeguarding"] for c in export.record["concerns"]] == [False]
+        assert export.record["safeguarding_concerns_left_out"] == 1
+        event = session.get(AuditEvent, export.audit_event_id)
+        assert event is not None and event.details["safeguarding_included"] is False
+        assert (event.actor_kind, event.actor_id) == ("staff", school.staff["head"])
+    assert SAFEGUARDING_NARRATIVE not in export.json_text()
 
 
 def test_an_unknown_pupil_exports_nothing_and_audits_nothing(

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sendbot.domain.people import Role
+from sendbot.domain.people import SAFEGUARDING_LEADS, Role
 from sendbot.services import audit
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import PermissionDenied
@@ -81,12 +81,18 @@ def audit_actor(actor: Requester) -> tuple[str, int | None, dict[str, Any]]:
 def may_export(actor: Requester, pupil: Pupil) -> bool:
     """The headteacher (who answers subject access requests) or the command line.
 
-    Narrower than reading: an export carries the whole record, safeguarding included, out
-    of the system. The permission matrix work may widen it to a named data protection lead.
+    Narrower than reading: an export carries the whole record out of the system. The
+    permission matrix work may widen it to a named data protection lead.
     """
     if isinstance(actor, CliActor):
         return True
     return actor.school_id == pupil.school_id and actor.has(Role.HEADTEACHER)
+
+
+def may_export_safeguarding(actor: Requester) -> bool:
+    """Safeguarding concerns leave only with someone who may read them (DSL or deputy), or
+    from the command line, whose user can read the database and its key anyway."""
+    return isinstance(actor, CliActor) or bool(actor.roles & SAFEGUARDING_LEADS)
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -400,6 +406,7 @@ def gather(
         raise LookupError(f"No pupil has the id {pupil_id}.")
     if not may_export(actor, pupil):
         raise PermissionDenied("Only the headteacher can export a pupil's whole record.")
+    include_safeguarding = include_safeguarding and may_export_safeguarding(actor)
     school = session.get(School, pupil.school_id)
     assert school is not None
     names = _Names(session, pupil.school_id)
@@ -470,6 +477,7 @@ def gather(
         ],
         "concerns": concerns,
         "safeguarding_concerns_left_out": left_out,
+        "safeguarding_included": include_safeguarding,
         "plans": _plans(session, pupil_id, names),
         "interventions": _interventions(session, pupil_id, names),
         "ehc_cases": _ehc_cases(session, pupil_id, names),
@@ -561,7 +569,7 @@ def export_pupil(
         details={
             **extra,
             "purpose": purpose,
-            "safeguarding_included": include_safeguarding,
+            "safeguarding_included": record["safeguarding_included"],
             "concerns": len(record["concerns"]),
             "messages": len(record["messages"]),
         },
