@@ -154,9 +154,12 @@ def _ratings(session: Session, target_id: int) -> tuple[tuple[date, str], ...]:
         .outerjoin(InterventionSession, InterventionSession.id == TargetProgress.session_id)
         .where(TargetProgress.target_id == target_id)
         .order_by(TargetProgress.recorded_at.desc(), TargetProgress.id.desc())
-        .limit(3)
+        .limit(12)
     )
-    return tuple((held or at.date(), rating) for rating, at, held in rows)
+    # Newest session first (a session can be recorded a few days after it was held).
+    found = [(held or at.date(), at, rating) for rating, at, held in rows]
+    found.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return tuple((day, rating) for day, _, rating in found[:3])
 
 
 def _last_session(session: Session, pupil_id: int, target_id: int) -> date | None:
