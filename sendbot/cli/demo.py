@@ -1,0 +1,98 @@
+"""`sendbot demo`: a synthetic school in a local SQLite file, in this terminal."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from sendbot.cli.common import console, err_console
+from sendbot.clock import SystemClock
+from sendbot.config import get_settings
+from sendbot.conversations.engine import Engine
+from sendbot.conversations.registry import REGISTRY
+from sendbot.demo import walkthrough as tour
+from sendbot.demo.build import build_demo, open_demo
+from sendbot.demo.school import DEMO_LOGINS, DEMO_SCHOOL_NAME
+from sendbot.handlers.console import chat as console_chat
+from sendbot.services.actors import StaffActor, staff_actor_by_email
+
+
+def _people(sessions) -> list[tuple[str, StaffActor]]:  # type: ignore[no-untyped-def]
+    """The demo's fixed logins, one per role, with who they are."""
+    found: list[tuple[str, StaffActor]] = []
+    with sessions() as session:
+        for email in DEMO_LOGINS.values():
+            actor = staff_actor_by_email(session, email)
+            if actor is not None:
+                found.append((email, actor))
+    return found
+
+
+def demo(
+    walkthrough: bool = typer.Option(
+        False, "--walkthrough", help="Run the scripted tour unattended and print it"
+    ),
+    reset: bool = typer.Option(
+        False, "--reset", help="Throw away the demo school and make a new one"
+    ),
+    as_email: str | None = typer.Option(None, "--as", help="Start the chat as this person"),
+    database: Path | None = typer.Option(
+        None, help="SQLite file for the demo (default SENDBOT_DEMO_DATABASE)"
+    ),
+) -> None:
+    """Open a chat with a synthetic primary school, or watch the scripted tour."""
+    settings = get_settings()
+    clock = SystemClock()
+    today = clock.now().astimezone(ZoneInfo("Europe/London")).date()
+    if walkthrough:
+        path = database or Path(tempfile.mkdtemp(prefix="sendbot-walkthrough-")) / "walkthrough.db"
+        console.print(f"Building {DEMO_SCHOOL_NAME} in {path} ...")
+        sessions = build_demo(path, today)
+        engine = Engine(sessions, REGISTRY, clock)
+        tour.run(engine, sessions, sys.stdout)
+        console.print(f"\nThe tour's database is {path}: open it with sqlite3 to look around.")
+        return
+    path = database or settings.demo_database
+    sessions, built = open_demo(path, today, reset)
+    console.print(
+        f"{'Built' if built else 'Opened'} {DEMO_SCHOOL_NAME} in {path} "
+        f"({'a new synthetic school' if built else 'your earlier work is still there; --reset starts again'})."
+    )
+    rows = _people(sessions)
+    table = Table(title="Who you can act as")
+    for column in ("#", "email", "name", "role"):
+        table.add_column(column)
+    for i, (email, actor) in enumerate(rows, start=1):
+        table.add_row(str(i), email, actor.name, ", ".join(sorted(r.label for r in actor.roles)))
+    console.print(table)
+    engine = Engine(sessions, REGISTRY, clock, ttl=timedelta(hours=settings.conversation_ttl_hours))
+    actor = _choose(sessions, rows, as_email)
+    console.print(f"You are {actor.name}. Type 'menu' for what you can do, 'quit' to leave.\n")
+    console_chat.run(engine, actor, sys.stdin, sys.stdout, echo=not sys.stdin.isatty())
+
+
+def _choose(sessions, rows: list[tuple[str, StaffActor]], as_email: str | None) -> StaffActor:  # type: ignore[no-untyped-def]
+    if as_email:
+        with sessions() as session:
+            actor = staff_actor_by_email(session, as_email)
+        if actor is None:
+            err_console.print(f"Nobody at the demo school has the email {as_email}.")
+            raise typer.Exit(1)
+        return actor
+    while True:
+        console.print(f"Who would you like to be? Type a number from 1 to {len(rows)}: ", end="")
+        line = sys.stdin.readline()
+        if not line:
+            raise typer.Exit(0)
+        choice = line.strip()
+        if not sys.stdin.isatty():
+            console.print(choice)
+        if choice.isdigit() and 1 <= int(choice) <= len(rows):
+            return rows[int(choice) - 1][1]
+        console.print("Please type one of the numbers in the table.")

@@ -1,0 +1,111 @@
+"""The unattended tour: scripted messages through the real engine, printed as a transcript."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sendbot.conversations.engine import Engine
+from sendbot.demo.school import DEMO_SHARED_SURNAME, DEMO_TA_EMAIL, DEMO_TEACHER_EMAIL
+from sendbot.handlers.console.chat import chat_ref, render
+from sendbot.services.actors import staff_actor_by_email
+from sendbot.store.models import AuditEvent, Concern, Outbox, Pupil, Staff
+
+TOO_LONG = "She told me about her weekend. " * 70  # over the 2,000-character limit
+
+
+@dataclass(frozen=True)
+class Step:
+    as_email: str
+    says: str
+    note: str = ""
+
+
+SCRIPT: tuple[Step, ...] = (
+    Step(DEMO_TEACHER_EMAIL, "concern", "An ordinary concern, logged by the Year 4 teacher"),
+    Step(DEMO_TEACHER_EMAIL, "Amelia"),
+    Step(
+        DEMO_TEACHER_EMAIL,
+        "Amelia could not start her writing today and cried when asked to try again.",
+    ),
+    Step(DEMO_TEACHER_EMAIL, "1"),
+    Step(DEMO_TEACHER_EMAIL, "2"),
+    Step(DEMO_TEACHER_EMAIL, "no"),
+    Step(DEMO_TEACHER_EMAIL, "1"),
+    Step(
+        DEMO_TA_EMAIL,
+        "concern",
+        "A safeguarding concern, logged by the teaching assistant, with mistakes on the way",
+    ),
+    Step(
+        DEMO_TA_EMAIL,
+        "Xavier",
+        "A pupil who is not in the TA's classes: a kind error, and the same question again",
+    ),
+    Step(DEMO_TA_EMAIL, DEMO_SHARED_SURNAME, "Two pupils share this surname: choose one"),
+    Step(DEMO_TA_EMAIL, "2"),
+    Step(DEMO_TA_EMAIL, TOO_LONG, "Too much text: the limit is explained and nothing is lost"),
+    Step(
+        DEMO_TA_EMAIL,
+        "He had a bruise on his wrist and said 'I'm not allowed to tell'. He flinched when I reached for his book.",
+    ),
+    Step(DEMO_TA_EMAIL, "2"),
+    Step(DEMO_TA_EMAIL, "3"),
+    Step(DEMO_TA_EMAIL, "yes"),
+    Step(DEMO_TA_EMAIL, "no"),
+    Step(DEMO_TA_EMAIL, "1"),
+)
+
+
+def _said(text: str) -> str:
+    return text if len(text) <= 160 else f"({len(text):,} characters of text)"
+
+
+def run(
+    engine: Engine, sessions: sessionmaker[Session], out: TextIO, script: Sequence[Step] = SCRIPT
+) -> None:
+    current = None
+    for step in script:
+        with sessions() as session:
+            actor = staff_actor_by_email(session, step.as_email)
+        if actor is None:
+            raise RuntimeError(f"the demo school has no staff member {step.as_email}")
+        if step.as_email != current:
+            roles = ", ".join(sorted(r.label for r in actor.roles))
+            out.write(f"\n=== Acting as {actor.name} ({roles}), {step.as_email} ===\n")
+            current = step.as_email
+        if step.note:
+            out.write(f"\n# {step.note}\n")
+        out.write(f"\n> {_said(step.says)}\n")
+        out.write(render(engine.handle(chat_ref(actor), actor, step.says)) + "\n")
+    write_what_was_stored(sessions, out)
+
+
+def write_what_was_stored(sessions: sessionmaker[Session], out: TextIO) -> None:
+    """Show the rows a concern leaves behind, as `sqlite3` would."""
+    with sessions() as session:
+        out.write("\n=== What the database now holds ===\n")
+        for concern in session.scalars(select(Concern).order_by(Concern.id)):
+            pupil = session.get(Pupil, concern.pupil_id)
+            raiser = session.get(Staff, concern.raised_by_id) if concern.raised_by_id else None
+            kind = "safeguarding" if concern.safeguarding else "concern"
+            out.write(
+                f"concern #{concern.id}: {kind}, {pupil.display_name if pupil else '?'}, "
+                f"area {concern.area}, source {concern.source}, "
+                f"raised by {raiser.display_name if raiser else '?'}\n"
+            )
+        for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.action != "roster.import").order_by(AuditEvent.id)
+        ):
+            out.write(
+                f"audit #{event.id}: {event.action} {event.object_type} {event.object_id} (hash {event.hash[:12]}...)\n"
+            )
+        for row in session.scalars(select(Outbox).order_by(Outbox.id)):
+            staff = session.get(Staff, row.recipient_staff_id) if row.recipient_staff_id else None
+            who = staff.display_name if staff else f"guardian {row.recipient_guardian_id}"
+            priority = "urgent" if row.priority == 0 else "normal"
+            out.write(f"outbox #{row.id}: {row.template} to {who}, {priority}, {row.status}\n")

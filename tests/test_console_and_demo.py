@@ -1,0 +1,78 @@
+"""The console transport and the demo, driven as a person at a terminal would drive them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from sendbot.cli import app
+from tests.factories import build_small_school
+
+runner = CliRunner()
+
+
+def test_chat_as_a_teacher_with_piped_input_logs_a_concern(sessions, db_url) -> None:
+    build_small_school(sessions)
+    lines = "concern\nZoe\nShe hid under the table in maths.\n1\n3\nno\n1\nquit\n"
+    result = runner.invoke(
+        app, ["chat", "--as", "teacher@oakfield.example", "--database", db_url], input=lines
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Hello Hannah. What would you like to do?\n  1. Log a concern")
+    assert "\n> Zoe\nWhat happened?" in result.output
+    assert "Saved as concern #1. The SENCO has been told. Thank you." in result.output
+    assert result.output.rstrip().endswith("Goodbye. Anything unfinished is kept for next time.")
+
+
+def test_chat_refuses_an_unknown_email_kindly(sessions, db_url) -> None:
+    build_small_school(sessions)
+    result = runner.invoke(app, ["chat", "--as", "nobody@oakfield.example", "--database", db_url])
+    assert result.exit_code == 1
+    assert "No active staff member has the email nobody@oakfield.example." in result.output
+
+
+def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) -> None:
+    database = tmp_path / "tour.db"
+    result = runner.invoke(app, ["demo", "--walkthrough", "--database", str(database)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Saved as concern #1. The SENCO has been told. Thank you." in out
+    assert "I couldn't find a pupil called 'Xavier' among the pupils you teach or support." in out
+    assert "2 pupils match 'Walsh'. Which one do you mean?" in out
+    assert "the limit is 2,000" in out
+    assert "Saved as safeguarding concern #2." in out
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        concerns = (
+            conn.execute(text("select safeguarding from concern order by id")).scalars().all()
+        )
+        audit = conn.execute(
+            text("select count(*) from audit_event where action = 'concern.create'")
+        ).scalar()
+        alerts = conn.execute(
+            text("select count(*) from outbox where template = 'safeguarding.alert'")
+        ).scalar()
+    engine.dispose()
+    assert [bool(c) for c in concerns] == [False, True]
+    assert audit == 2
+    assert alerts >= 1
+
+
+def test_demo_keeps_earlier_work_and_lets_the_user_choose_who_to_be(tmp_path: Path) -> None:
+    database = tmp_path / "demo.db"
+    first = runner.invoke(
+        app, ["demo", "--database", str(database)], input="1\nconcern\nAmelia\nquit\n"
+    )
+    assert first.exit_code == 0, first.output
+    assert "Built Brookfield Primary School" in first.output
+    assert "Who would you like to be?" in first.output
+    second = runner.invoke(
+        app,
+        ["demo", "--database", str(database), "--as", "teacher@brookfield.example"],
+        input="quit\n",
+    )
+    assert "Opened Brookfield Primary School" in second.output
+    assert "You have an unfinished log a concern. Let's carry on." in second.output
+    assert "What happened?" in second.output
