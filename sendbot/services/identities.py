@@ -113,3 +113,18 @@ def slack_address(session: Session, staff_id: int) -> tuple[str, str] | None:
         .limit(1)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def unlinked_slack_staff(session: Session, team_id: str) -> list[tuple[int, str]]:
+    """(staff id, email) of active staff at this workspace's schools with no Slack account
+    on record yet, so alerts can reach a DSL who has never opened sendbot."""
+    linked = select(Identity.staff_id).where(
+        Identity.platform == SLACK, Identity.team_id == team_id, Identity.staff_id.is_not(None)
+    )
+    rows = session.execute(
+        select(Staff.id, Staff.email)
+        .join(School, School.id == Staff.school_id)
+        .where(School.slack_team_id == team_id, Staff.active, Staff.id.not_in(linked))
+        .order_by(Staff.id)
+    ).all()
+    return [(staff_id, email) for staff_id, email in rows if email]

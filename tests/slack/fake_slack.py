@@ -164,6 +164,12 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "users.lookupByEmail":
+            email = str(params.get("email", "")).lower()
+            user = next(
+                (u for u in self.users.values() if u["profile"]["email"].lower() == email), None
+            )
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "users_not_found"}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             view = dict(params.get("view") or {})
             view.update({"id": f"V{n:08d}", "hash": f"{n}.hash", "state": {"values": {}}})

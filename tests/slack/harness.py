@@ -104,7 +104,7 @@ class running:
         settings = settings_for(self.db_url, fake)
         core = build_core(settings, clock)
         core.conversations = Engine(core.sessions, self.registry, clock)
-        app = build_app(core, [slack_plugin(settings)])
+        app = build_app(core, [slack_plugin(settings, link_on_start=False)])
         client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
         self.harness = Harness(fake, client, core, school, clock)

@@ -545,6 +545,37 @@ class SlackApp:
             return
         await self.publish_home(client, context["actor"], event["user"], context["tz"])
 
+    # --- linking staff who have not used sendbot yet -----------------------------------
+
+    async def link_unlinked_staff(self) -> int:
+        """Find each unlinked staff member's Slack account by email (users.lookupByEmail),
+        so the first safeguarding alert reaches a DSL who never opened sendbot."""
+        client = self.bolt.client
+        team_id = str((await client.auth_test()).get("team_id") or "")
+        if not team_id:
+            return 0
+        unlinked = await self.db(self._tx, identities.unlinked_slack_staff, team_id)
+        linked = 0
+        for _staff_id, email in unlinked:
+            try:
+                found = await client.users_lookupByEmail(email=email)
+            except SlackApiError as error:
+                code = error.response.get("error")
+                if code == "ratelimited":
+                    wait = float(error.response.headers.get("Retry-After", 30))
+                    log.info("users.lookupByEmail rate limited; waiting %.0f s", wait)
+                    await asyncio.sleep(wait)
+                elif code != "users_not_found":
+                    log.warning("users.lookupByEmail failed: %s", code)
+                continue
+            user = found.get("user") or {}
+            if user.get("deleted") or user.get("is_bot") or user.get("team_id", team_id) != team_id:
+                continue
+            now = self.core.clock.now()
+            if await self.db(self._tx, self._link, team_id, user["id"], email, now):
+                linked += 1
+        return linked
+
     # --- the Home tab -------------------------------------------------------------------
 
     def _board(self, session: Any, actor: StaffActor) -> dashboard.Dashboard:

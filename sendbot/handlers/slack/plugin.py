@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -27,7 +28,8 @@ def _secret(value: object) -> str | None:
     return str(getter() if getter else value) or None
 
 
-def slack_plugin(settings: Settings) -> Plugin:
+def slack_plugin(settings: Settings, *, link_on_start: bool = True) -> Plugin:
+    """`link_on_start` looks up unlinked staff by email in the background at start-up."""
     bot_token = _secret(settings.slack_bot_token)
     if not bot_token:
         raise ValueError("SENDBOT_SLACK_BOT_TOKEN is not set")
@@ -43,6 +45,26 @@ def slack_plugin(settings: Settings) -> Plugin:
         )
         app[SLACK_APP_KEY] = slack
         core.senders["slack"] = SlackSender(slack.bolt.client)
+
+        async def link_staff(_: web.Application) -> None:
+            async def run() -> None:
+                try:
+                    count = await slack.link_unlinked_staff()
+                    log.info("slack: linked %d staff accounts by email", count)
+                except Exception:  # never stop serving because Slack was unreachable
+                    log.exception("slack: linking staff accounts by email failed")
+
+            tasks.append(asyncio.create_task(run()))
+
+        async def stop_tasks(_: web.Application) -> None:
+            for task in tasks:
+                task.cancel()
+
+        tasks: list[asyncio.Task[None]] = []
+        if link_on_start:
+            app.on_startup.append(link_staff)
+            app.on_cleanup.append(stop_tasks)
+
         if app_token:
             handler = AsyncSocketModeHandler(slack.bolt, app_token)
 
