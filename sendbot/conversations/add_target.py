@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sendbot.conversations.common import AREA_OPTIONS, long_date, may_manage, summary
+from sendbot.conversations.common import AREA_OPTIONS, long_date, may_manage, ref, ref_id, summary
 from sendbot.conversations.fields import (
     Answers,
     ChoiceField,
@@ -43,7 +43,7 @@ def _interventions(turn: Turn, answers: Answers) -> list[Option]:
     found = plans.interventions_this_term(
         turn.session, turn.actor.school_id, pupil_id(answers), turn.today
     )
-    return [Option(str(i.id), i.name) for i in found]
+    return [Option(ref("intervention", i.id), i.name) for i in found]
 
 
 def _summary(turn: Turn, answers: Answers) -> str:
@@ -62,7 +62,7 @@ def _submit(turn: Turn, answers: Answers) -> str:
             success_criteria=answers.get("success_criteria"),
             baseline=answers.get("baseline"),
             due_on=date.fromisoformat(answers["due_on"]),
-            intervention_ids=[int(i) for i in answers.get("interventions", [])],
+            intervention_ids=[ref_id(i) for i in answers.get("interventions", [])],
         ),
         turn.now,
         turn.today,

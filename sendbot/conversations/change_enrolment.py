@@ -5,7 +5,13 @@ State diagram: docs/flows/change_enrolment.md.
 
 from __future__ import annotations
 
-from sendbot.conversations.common import active_school_interventions, may_manage, summary
+from sendbot.conversations.common import (
+    active_school_interventions,
+    may_manage,
+    ref,
+    ref_id,
+    summary,
+)
 from sendbot.conversations.fields import (
     Answers,
     ConfirmField,
@@ -36,7 +42,7 @@ def _name(turn: Turn, intervention_id: int) -> str:
 
 def _members(turn: Turn, answers: Answers) -> list[Option]:
     found = provision.current_members(turn.session, int(answers["intervention"]))
-    return [Option(str(p.id), p.display_name) for p in found]
+    return [Option(ref("pupil", p.id), p.display_name) for p in found]
 
 
 def _summary(turn: Turn, answers: Answers) -> str:
@@ -50,7 +56,7 @@ def _submit(turn: Turn, answers: Answers) -> str:
         turn.actor,
         intervention_id,
         [int(p) for p in answers.get("add") or []],
-        [int(p) for p in answers.get("remove", [])],
+        [ref_id(p) for p in answers.get("remove", [])],
         turn.today,
         turn.now,
     )

@@ -20,6 +20,15 @@ AREA_OPTIONS = tuple(Option(a.value, a.label) for a in BROAD_AREAS)
 DATE_EXAMPLES = "a date like 'yesterday', 'mon' or '3/2'"
 
 
+def ref(kind: str, record_id: int) -> str:
+    """An option value for a record: never a bare number, which means a position in a list."""
+    return f"{kind}-{record_id}"
+
+
+def ref_id(value: str) -> int:
+    return int(value.rsplit("-", 1)[-1])
+
+
 def long_date(day: date) -> str:
     return day.strftime("%a %-d %b %Y")
 

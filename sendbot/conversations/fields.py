@@ -249,12 +249,14 @@ class MultiChoiceField(ChoiceField):
         if (said in none_words or said == none_number) and self.min_choices == 0:
             return Accept([])
         picked: list[str] = []
+        option: Option | None
         for part in re.split(r"[,;\s]+" if re.fullmatch(r"[\d,;\s]+", raw) else r"[,;]", raw):
             if not part.strip():
                 continue
             text = part.strip()
-            if text.isdigit() and 1 <= int(text) <= len(self.choices):
-                option: Option | None = self.choices[int(text) - 1]
+            if text.isdigit():  # a number is a position in the list, never an id
+                index = int(text)
+                option = self.choices[index - 1] if 1 <= index <= len(self.choices) else None
             else:
                 option = self._match(text)
             if option is None:

@@ -14,6 +14,8 @@ from sendbot.conversations.common import (
     delivers_intervention,
     long_date,
     may_teach,
+    ref,
+    ref_id,
     summary,
 )
 from sendbot.conversations.fields import (
@@ -67,7 +69,7 @@ def _minutes_question(turn: Turn, answers: Answers) -> str:
 def _group(turn: Turn, answers: Answers) -> list[Option]:
     held_on = date.fromisoformat(answers["held_on"])
     found = provision.enrolled(turn.session, turn.actor, int(answers["intervention"]), held_on)
-    return [Option(str(p.id), p.name) for p in found]
+    return [Option(ref("pupil", p.id), p.name) for p in found]
 
 
 def _absent_items(turn: Turn, answers: Answers) -> list[Item]:
@@ -76,7 +78,7 @@ def _absent_items(turn: Turn, answers: Answers) -> list[Item]:
 
 
 def _rating_items(turn: Turn, answers: Answers) -> list[Item]:
-    present = [int(o.value) for o in _group(turn, answers) if o.value not in answers["absent"]]
+    present = [ref_id(o.value) for o in _group(turn, answers) if o.value not in answers["absent"]]
     targets = provision.linked_targets(
         turn.session, turn.actor, int(answers["intervention"]), present
     )
@@ -88,7 +90,7 @@ def _summary(turn: Turn, answers: Answers) -> str:
 
 
 def _submit(turn: Turn, answers: Answers) -> str:
-    absences = {int(k): v for k, v in ABSENCE.values(answers).items()}
+    absences = {ref_id(k): v for k, v in ABSENCE.values(answers).items()}
     ratings = {int(k): v for k, v in RATING.values(answers).items() if v != SKIP}
     held_on = date.fromisoformat(answers["held_on"])
     receipt = provision.record_session(
