@@ -79,6 +79,39 @@ class Settings(BaseSettings):
             "staging and tests point it at a local server"
         ),
     )
+    telegram_bot_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Telegram bot token from @BotFather; setting it turns Telegram on in `sendbot serve`"
+        ),
+    )
+    telegram_bot_username: str | None = Field(
+        default=None,
+        description=(
+            "The bot's username without @, for invite links (https://t.me/USERNAME?start=CODE)"
+        ),
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token with every webhook call "
+            "(1-256 of A-Z a-z 0-9 _ -); requests without it get 403. Required for webhooks"
+        ),
+    )
+    telegram_api_url: str | None = Field(
+        default=None,
+        description=(
+            "Root URL of the Telegram Bot API server (default https://api.telegram.org); "
+            "staging and tests point it at a local server"
+        ),
+    )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "Public https URL of this server (e.g. https://sendbot.school.example); with it "
+            "Telegram delivers updates to <public_url>/telegram/webhook, without it the bot polls"
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from sendbot.cli import db as db_commands
 from sendbot.cli import demo as demo_command
 from sendbot.cli import export as export_commands
 from sendbot.cli import export_provision
+from sendbot.cli import invite as invite_commands
 from sendbot.cli import keys as keys_commands
 from sendbot.cli import retention as retention_commands
 from sendbot.cli import serve as serve_command
@@ -25,6 +26,7 @@ app.add_typer(audit_commands.app, name="audit")
 app.add_typer(export_commands.app, name="export")
 export_provision.register(export_commands.app)
 app.add_typer(retention_commands.app, name="retention")
+app.add_typer(invite_commands.app, name="invite")
 app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)
 app.command(name="demo")(demo_command.demo)

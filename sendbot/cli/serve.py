@@ -21,6 +21,10 @@ def plugins_for(settings) -> list[Plugin]:  # type: ignore[no-untyped-def]
         from sendbot.handlers.slack.plugin import slack_plugin  # only when Slack is configured
 
         plugins.append(slack_plugin(settings))
+    if settings.telegram_bot_token is not None:
+        from sendbot.handlers.telegram.plugin import telegram_plugin  # only when configured
+
+        plugins.append(telegram_plugin(settings))
     return plugins
 
 

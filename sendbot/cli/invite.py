@@ -1,0 +1,66 @@
+"""`sendbot invite`: one-time Telegram links (and QR codes for a letter home)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sendbot.cli.common import console, err_console, open_database
+from sendbot.clock import SystemClock
+from sendbot.config import get_settings
+from sendbot.services import invites
+
+app = typer.Typer(
+    help="Invite parents, carers and staff to sendbot on Telegram.", no_args_is_help=True
+)
+
+QR_OPTION = typer.Option(None, help="Where to write the QR code PNG")
+
+
+def _username() -> str:
+    username = get_settings().telegram_bot_username
+    if not username:
+        err_console.print("Set SENDBOT_TELEGRAM_BOT_USERNAME (the bot's @name) first.")
+        raise typer.Exit(2)
+    return username
+
+
+def _issue(kind: str, person_id: int, qr: Path | None, database: str | None) -> None:
+    username = _username()
+    sessions = open_database(database)
+    create = invites.create_guardian_invite if kind == "guardian" else invites.create_staff_invite
+    try:
+        with sessions() as session, session.begin():
+            created = create(session, person_id, SystemClock().now(), username)
+    except invites.InviteRefused as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(1) from exc
+    path = qr or Path(f"invite-{kind}-{person_id}.png")
+    path.write_bytes(created.qr_png())
+    console.print(
+        f"Invite for {created.for_name}, works once until {created.expires_at:%d %B %Y %H:%M} UTC:"
+    )
+    console.print(created.link, markup=False, soft_wrap=True)
+    console.print(f"QR code for a letter: {path}")
+    console.print("The link is shown only now; a new invite replaces any unused earlier one.")
+
+
+@app.command()
+def guardian(
+    guardian_id: int = typer.Argument(..., help="The guardian's id in sendbot"),
+    qr: Path | None = QR_OPTION,
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+) -> None:
+    """Make a one-time link for a parent or carer (valid 14 days)."""
+    _issue("guardian", guardian_id, qr, database)
+
+
+@app.command()
+def staff(
+    staff_id: int = typer.Argument(..., help="The staff member's id in sendbot"),
+    qr: Path | None = QR_OPTION,
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+) -> None:
+    """Make a one-time link for a member of staff to use sendbot in Telegram."""
+    _issue("staff", staff_id, qr, database)

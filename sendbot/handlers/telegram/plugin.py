@@ -1,0 +1,112 @@
+"""Telegram inside `sendbot serve`: the webhook route, or polling when there is no public URL.
+
+The webhook answers only requests carrying the secret Telegram was given with `setWebhook`
+(compared in constant time); anything else gets 403 and is not read. Start-up initialises
+the Application, publishes the command menus, registers the outbox `Sender`, and then
+either sets the webhook or starts polling; clean-up reverses it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from telegram import Update
+
+from sendbot.config import Settings
+from sendbot.handlers.telegram.bot import DEFAULT_API_ROOT, PLATFORM, TelegramBot, TelegramSettings
+from sendbot.handlers.telegram.sender import TelegramSender
+from sendbot.serving.app import Plugin
+from sendbot.serving.core import Core
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+BOT_KEY: web.AppKey[TelegramBot] = web.AppKey("telegram_bot", TelegramBot)
+MAX_BODY = 1_000_000
+
+
+def secret_ok(request: web.Request, secret: str | None) -> bool:
+    given = request.headers.get(SECRET_HEADER)
+    if not secret or given is None:
+        return False
+    return hmac.compare_digest(given.encode(), secret.encode())
+
+
+def telegram_plugin(settings: Settings) -> Plugin:
+    """The plugin for `build_app`; call only when a bot token is configured."""
+    assert settings.telegram_bot_token is not None
+    config = TelegramSettings(
+        token=settings.telegram_bot_token.get_secret_value(),
+        api_root=settings.telegram_api_url or DEFAULT_API_ROOT,
+    )
+    secret = (
+        settings.telegram_webhook_secret.get_secret_value()
+        if settings.telegram_webhook_secret
+        else None
+    )
+    public_url = (settings.public_url or "").rstrip("/") or None
+    if public_url and not secret:
+        raise ValueError(
+            "SENDBOT_PUBLIC_URL is set but SENDBOT_TELEGRAM_WEBHOOK_SECRET is not: a webhook "
+            "without a secret would accept updates from anyone"
+        )
+
+    def register(app: web.Application, core: Core) -> None:
+        bot = TelegramBot(core, config)
+        app[BOT_KEY] = bot
+
+        async def webhook(request: web.Request) -> web.Response:
+            if not secret_ok(request, secret):
+                return web.Response(status=403, text="forbidden")
+            if request.content_length and request.content_length > MAX_BODY:
+                return web.Response(status=413)
+            try:
+                data = json.loads(await request.read())
+                update = Update.de_json(data, bot.application.bot)
+            except (ValueError, TypeError, KeyError):
+                return web.Response(status=400, text="not a Telegram update")
+            await bot.application.process_update(update)
+            return web.Response(text="ok")
+
+        async def start(app: web.Application) -> None:
+            application = bot.application
+            await application.initialize()
+            core.senders[PLATFORM] = TelegramSender(application.bot)
+            await application.start()
+            try:
+                await bot.set_default_commands()
+            except Exception:  # a menu is a nicety; it must not stop the bot
+                log.exception("could not set the Telegram command menus")
+            if public_url:
+                await application.bot.set_webhook(
+                    url=public_url + WEBHOOK_PATH,
+                    secret_token=secret,
+                    allowed_updates=["message", "edited_message", "callback_query"],
+                )
+                log.info("telegram: webhook at %s%s", public_url, WEBHOOK_PATH)
+            else:
+                assert application.updater is not None
+                await application.bot.delete_webhook()
+                await application.updater.start_polling(
+                    allowed_updates=["message", "edited_message", "callback_query"]
+                )
+                log.info("telegram: polling (no SENDBOT_PUBLIC_URL)")
+
+        async def stop(app: web.Application) -> None:
+            application = bot.application
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+            await application.shutdown()
+            core.senders.pop(PLATFORM, None)
+
+        app.router.add_post(WEBHOOK_PATH, webhook)
+        app.on_startup.append(start)
+        app.on_cleanup.append(stop)
+
+    return register

@@ -1,0 +1,56 @@
+"""Delivering outbox messages on Telegram, reporting what happened as a `SendOutcome`.
+
+429 carries Telegram's `retry_after`, passed on so the worker waits exactly that long; 403
+means the person blocked the bot (or deleted their account): blocked, and the worker marks
+the identity inactive and tells the school once (`services.parents.mark_blocked`). Network
+trouble and time-outs are worth retrying; any other API error is a failure to look at.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
+from sendbot.handlers.telegram.layout import deliver
+
+log = logging.getLogger(__name__)
+
+
+def seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def outcome_for(error: TelegramError) -> SendOutcome:
+    if isinstance(error, RetryAfter):
+        return SendOutcome.retry(seconds(error.retry_after), "telegram: flood control")
+    if isinstance(error, Forbidden):
+        return SendOutcome.blocked(f"telegram: {error.message}")
+    if isinstance(error, BadRequest):
+        return SendOutcome.failed(f"telegram: {error.message}")
+    if isinstance(error, (TimedOut, NetworkError)):
+        return SendOutcome.retry(None, f"telegram: {type(error).__name__}: {error.message}")
+    return SendOutcome.failed(f"telegram: {error.message}")
+
+
+class TelegramSender:
+    """The `Sender` for Telegram identities (addresses are private chat ids)."""
+
+    platform = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
+        try:
+            sent = await deliver(self.bot, int(recipient.address), message)
+        except TelegramError as error:
+            outcome = outcome_for(error)
+            log.warning("telegram delivery to %s: %s", recipient.address, outcome.detail)
+            return outcome
+        except ValueError as error:  # a message we cannot lay out: a bug, not worth retrying
+            return SendOutcome.failed(f"telegram: {error}")
+        return SendOutcome.sent(str(sent.message_id))

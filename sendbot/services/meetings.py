@@ -1,0 +1,625 @@
+"""Review and parent meetings: invitations, answers, reminders and parents' views.
+
+Scheduling a meeting creates one invitation per guardian with parental responsibility and
+queues each invitation in the outbox in the same transaction, so an invitation exists iff
+its meeting does. The buttons carry opaque ids (`action_ids`) sealed with the meeting's
+start time: when a meeting moves, the old buttons go stale and say so kindly. Every tap is
+re-authorised: the invitation must be the tapping guardian's, for a child still linked
+to them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sendbot.domain.people import Role
+from sendbot.messages.parents.data import (
+    MEETING_KINDS,
+    MeetingInvitationData,
+    RsvpActions,
+)
+from sendbot.services import action_ids, audit, policy
+from sendbot.services.action_ids import Action
+from sendbot.services.actors import StaffActor
+from sendbot.services.outbox import enqueue
+from sendbot.store.models import (
+    Guardian,
+    GuardianPupil,
+    Identity,
+    Invitation,
+    Meeting,
+    Pupil,
+    School,
+    Staff,
+    StaffRole,
+)
+
+# Outbox templates this module writes (rendered by sendbot.delivery.parent_notices).
+INVITATION = "meeting.invitation"
+REMINDER = "meeting.reminder"
+VIEWS_REQUEST = "meeting.views_request"
+STAFF_RSVP = "meeting.rsvp_notice"
+STAFF_VIEWS = "meeting.views_notice"
+
+ANSWERS = ("yes", "no", "other_time")
+UNANSWERED_REMINDERS = (timedelta(days=7), timedelta(days=1))
+ACCEPTED_REMINDER = timedelta(days=1)
+VIEWS_KINDS = ("annual_review", "sen_support_review", "interim_review")
+VIEW_QUESTIONS = ("going_well", "worries", "hopes")
+PLACE_LIMIT = 200
+LINK_LIMIT = 500
+VIEWS_LIMIT = 2000
+
+
+class MeetingInvalid(ValueError):
+    """Something the SENCO can fix; the message says what."""
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    meeting_id: int
+    invitation_ids: tuple[int, ...]
+    guardians_without_chat: tuple[str, ...]  # to be invited by letter or phone
+
+
+def _senco_ids(session: Session, school_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Staff.id)
+            .join(StaffRole, StaffRole.staff_id == Staff.id)
+            .where(Staff.school_id == school_id, Staff.active, StaffRole.role == Role.SENCO)
+            .order_by(Staff.id)
+        )
+    )
+
+
+def tell_sencos(
+    session: Session,
+    school_id: int,
+    template: str,
+    params: dict[str, Any],
+    dedupe: str,
+    now: datetime,
+    also: Sequence[int] = (),
+) -> int:
+    """Queue a notice to every SENCO of the school (and anyone in `also`), once each."""
+    count = 0
+    for staff_id in dict.fromkeys([*_senco_ids(session, school_id), *also]):
+        if enqueue(
+            session,
+            school_id=school_id,
+            template=template,
+            params=params,
+            dedupe_key=f"{dedupe}:to:{staff_id}"[:200],
+            now=now,
+            recipient_staff_id=staff_id,
+        ):
+            count += 1
+    return count
+
+
+def actions_for(session: Session, invitation: Invitation, meeting: Meeting) -> RsvpActions:
+    stamp = action_ids.minutes(meeting.starts_at)
+
+    def sealed(value: str) -> str:
+        return action_ids.encode(session, Action("rsvp", invitation.id, value, stamp))
+
+    return RsvpActions(
+        will_come=sealed("yes"),
+        cannot_come=sealed("no"),
+        other_time=sealed("other_time"),
+        interpreter=sealed("interpreter"),
+    )
+
+
+def invitation_params(
+    session: Session, invitation: Invitation, uid_domain: str = "sendbot.invalid"
+) -> dict[str, Any]:
+    """What the outbox row holds: the invitation data plus who will be there."""
+    meeting = session.get(Meeting, invitation.meeting_id)
+    guardian = session.get(Guardian, invitation.guardian_id)
+    assert meeting is not None and guardian is not None
+    pupil = session.get(Pupil, meeting.pupil_id)
+    school = session.get(School, meeting.school_id)
+    assert pupil is not None and school is not None
+    data = MeetingInvitationData(
+        invitation_id=invitation.id,
+        meeting_kind=meeting.kind,
+        child_name=pupil.preferred_name or pupil.first_name,
+        school_name=school.name,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        place=meeting.place,
+        video_link=meeting.video_link,
+        actions=actions_for(session, invitation, meeting),
+        parent_name=guardian.first_name,
+        uid_domain=uid_domain,
+    )
+    return {
+        "invitation": data.to_params(),
+        "attendees": [str(a) for a in meeting.attendees or []],
+        "school_timezone": school.timezone,
+    }
+
+
+def schedule(
+    session: Session,
+    actor: StaffActor,
+    *,
+    pupil_id: int,
+    kind: str,
+    starts_at: datetime,
+    now: datetime,
+    ends_at: datetime | None = None,
+    place: str | None = None,
+    video_link: str | None = None,
+    attendees: Sequence[str] = (),
+) -> Scheduled:
+    """Schedule a review or parent meeting and invite the child's guardians."""
+    policy.require(session, actor, policy.Action.MANAGE_SEND, pupil_id)
+    if kind not in MEETING_KINDS:
+        raise MeetingInvalid(f"Unknown kind of meeting: {kind}.")
+    if starts_at.tzinfo is None:
+        raise MeetingInvalid("The meeting time needs a timezone.")
+    if starts_at <= now:
+        raise MeetingInvalid("The meeting must be in the future.")
+    if ends_at is not None and ends_at <= starts_at:
+        raise MeetingInvalid("The meeting must end after it starts.")
+    if not (place and place.strip()) and not (video_link and video_link.strip()):
+        raise MeetingInvalid("Say where the meeting is, or give a video link.")
+    if place and len(place) > PLACE_LIMIT:
+        raise MeetingInvalid(f"Keep the place under {PLACE_LIMIT} characters.")
+    if video_link and (len(video_link) > LINK_LIMIT or not video_link.startswith("https://")):
+        raise MeetingInvalid("The video link must start with https:// and be under 500 characters.")
+    pupil = session.get(Pupil, pupil_id)
+    assert pupil is not None
+    meeting = Meeting(
+        school_id=pupil.school_id,
+        pupil_id=pupil.id,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place.strip() if place else None,
+        video_link=video_link.strip() if video_link else None,
+        attendees=[a.strip()[:100] for a in attendees if a.strip()],
+        created_by_id=actor.staff_id,
+    )
+    session.add(meeting)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=actor.staff_id,
+        action="meeting.schedule",
+        object_type="meeting",
+        object_id=meeting.id,
+        school_id=meeting.school_id,
+        pupil_id=pupil.id,
+        details={"kind": kind, "starts_at": starts_at.isoformat()},
+    )
+    invited: list[int] = []
+    no_chat: list[str] = []
+    guardians = session.scalars(
+        select(Guardian)
+        .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
+        .where(
+            GuardianPupil.pupil_id == pupil.id,
+            GuardianPupil.parental_responsibility,
+            Guardian.active,
+        )
+        .order_by(GuardianPupil.contact_priority, Guardian.id)
+    ).all()
+    for guardian in guardians:
+        invitation = Invitation(meeting_id=meeting.id, guardian_id=guardian.id, sent_at=now)
+        session.add(invitation)
+        session.flush()
+        invited.append(invitation.id)
+        _queue_invitation(session, invitation, meeting, now)
+        if not _has_chat(session, guardian.id):
+            no_chat.append(guardian.display_name)
+    return Scheduled(meeting.id, tuple(invited), tuple(no_chat))
+
+
+def _has_chat(session: Session, guardian_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Identity.id).where(Identity.guardian_id == guardian_id, Identity.active)
+        )
+        is not None
+    )
+
+
+def _queue_invitation(
+    session: Session, invitation: Invitation, meeting: Meeting, now: datetime
+) -> None:
+    stamp = action_ids.minutes(meeting.starts_at)
+    enqueue(
+        session,
+        school_id=meeting.school_id,
+        template=INVITATION,
+        params=invitation_params(session, invitation),
+        dedupe_key=f"invitation:{invitation.id}:{stamp}",
+        now=now,
+        recipient_guardian_id=invitation.guardian_id,
+    )
+    if meeting.kind in VIEWS_KINDS:
+        enqueue(
+            session,
+            school_id=meeting.school_id,
+            template=VIEWS_REQUEST,
+            params={
+                "invitation_id": invitation.id,
+                "child_name": invitation_params(session, invitation)["invitation"]["child_name"],
+                "share": action_ids.encode(session, Action("views", invitation.id, "", stamp)),
+                "not_now": action_ids.encode(
+                    session, Action("views_skip", invitation.id, "", stamp)
+                ),
+            },
+            dedupe_key=f"views-request:{invitation.id}:{stamp}",
+            # After the invitation, so the parent reads what the meeting is first.
+            now=now,
+            not_before=now + timedelta(seconds=1),
+            recipient_guardian_id=invitation.guardian_id,
+        )
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TapResult:
+    """What a parent's tap did. `status`:
+
+    recorded, unchanged (same answer again), interpreter, interpreter_again, stale (the
+    meeting moved), past, cancelled, refused (not theirs, or not a real button).
+    """
+
+    status: str
+    answer: str | None = None
+    invitation_id: int | None = None
+    meeting_kind: str | None = None
+    child_name: str | None = None
+    starts_at: datetime | None = None
+    previous: str | None = None
+
+
+def _authorised_invitation(
+    session: Session, guardian_id: int, action: Action
+) -> tuple[Invitation, Meeting, Pupil] | None:
+    invitation = session.get(Invitation, action.subject_id)
+    if invitation is None or invitation.guardian_id != guardian_id:
+        return None
+    meeting = session.get(Meeting, invitation.meeting_id)
+    pupil = session.get(Pupil, meeting.pupil_id) if meeting else None
+    if meeting is None or pupil is None:
+        return None
+    linked = session.scalar(
+        select(GuardianPupil.pupil_id).where(
+            GuardianPupil.guardian_id == guardian_id, GuardianPupil.pupil_id == pupil.id
+        )
+    )
+    guardian = session.get(Guardian, guardian_id)
+    if linked is None or guardian is None or guardian.school_id != meeting.school_id:
+        return None
+    return invitation, meeting, pupil
+
+
+def _check_current(
+    action: Action, meeting: Meeting, now: datetime, base: dict[str, Any]
+) -> TapResult | None:
+    if meeting.status == "cancelled":
+        return TapResult("cancelled", **base)
+    if action.stamp != action_ids.minutes(meeting.starts_at):
+        return TapResult("stale", **base)
+    if meeting.starts_at <= now:
+        return TapResult("past", **base)
+    return None
+
+
+def answer(session: Session, guardian_id: int, token: str, now: datetime) -> TapResult:
+    """Record an RSVP tap, re-authorised now; tell the SENCO through the outbox."""
+    action = action_ids.decode(session, token)
+    if action is None or action.kind != "rsvp":
+        return TapResult("refused")
+    found = _authorised_invitation(session, guardian_id, action)
+    if found is None:
+        audit.record(
+            session,
+            at=now,
+            actor_kind="guardian",
+            actor_id=guardian_id,
+            action="invitation.refused_tap",
+            object_type="invitation",
+            object_id=action.subject_id,
+        )
+        return TapResult("refused")
+    invitation, meeting, pupil = found
+    base = {
+        "invitation_id": invitation.id,
+        "meeting_kind": meeting.kind,
+        "child_name": pupil.preferred_name or pupil.first_name,
+        "starts_at": meeting.starts_at,
+    }
+    problem = _check_current(action, meeting, now, base)
+    if problem is not None:
+        return TapResult(problem.status, answer=action.value, **base)
+    previous = invitation.rsvp
+    if action.value == "interpreter":
+        if invitation.interpreter_requested:
+            return TapResult("interpreter_again", answer="interpreter", **base)
+        invitation.interpreter_requested = True
+        status = "interpreter"
+    elif action.value in ANSWERS:
+        if invitation.rsvp == action.value:
+            return TapResult("unchanged", answer=action.value, **base)
+        invitation.rsvp = action.value
+        invitation.rsvp_at = now
+        status = "recorded"
+    else:
+        return TapResult("refused")
+    guardian = session.get(Guardian, guardian_id)
+    assert guardian is not None
+    audit.record(
+        session,
+        at=now,
+        actor_kind="guardian",
+        actor_id=guardian_id,
+        action="invitation.answer",
+        object_type="invitation",
+        object_id=invitation.id,
+        school_id=meeting.school_id,
+        pupil_id=pupil.id,
+        details={"answer": action.value, "previous": previous},
+    )
+    tell_sencos(
+        session,
+        meeting.school_id,
+        STAFF_RSVP,
+        {
+            "meeting_id": meeting.id,
+            "meeting_kind": meeting.kind,
+            "starts_at": meeting.starts_at.isoformat(),
+            "child_name": pupil.display_name,
+            "guardian_name": guardian.display_name,
+            "answer": action.value,
+            "previous": previous,
+            "language": guardian.preferred_language,
+        },
+        f"rsvp:{invitation.id}:{action.value}:{now.isoformat()}",
+        now,
+        also=[meeting.created_by_id] if meeting.created_by_id else (),
+    )
+    return TapResult(status, answer=action.value, previous=previous, **base)
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def sweep_reminders(session: Session, now: datetime) -> int:
+    """Queue due reminders: unanswered 7 days and 1 day before, accepted the day before.
+
+    Idempotent (each offset is noted on the invitation and the outbox dedupes), so the
+    scheduler may call it every minute from several processes.
+    """
+    horizon = now + max(UNANSWERED_REMINDERS)
+    rows = session.execute(
+        select(Invitation, Meeting)
+        .join(Meeting, Meeting.id == Invitation.meeting_id)
+        .where(
+            Meeting.status == "scheduled",
+            Meeting.starts_at > now,
+            Meeting.starts_at <= horizon,
+        )
+    ).all()
+    queued = 0
+    for invitation, meeting in rows:
+        if invitation.rsvp is None:
+            offsets = UNANSWERED_REMINDERS
+        elif invitation.rsvp == "yes":
+            offsets = (ACCEPTED_REMINDER,)
+        else:
+            continue
+        sent = list(invitation.reminders_sent or [])
+        stamp = action_ids.minutes(meeting.starts_at)
+        # Only the nearest due offset, and none that had passed before the invitation went
+        # out: a meeting booked 3 days ahead gets no '7 days to go' note.
+        due = [
+            o
+            for o in offsets
+            if meeting.starts_at - o <= now
+            and (invitation.sent_at is None or invitation.sent_at < meeting.starts_at - o)
+        ]
+        if not due:
+            continue
+        offset = min(due)
+        key = f"{int(offset.total_seconds() // 86400)}d:{stamp}"
+        if key in sent:
+            continue
+        params = invitation_params(session, invitation)
+        params["reminder"] = "unanswered" if invitation.rsvp is None else "accepted"
+        params["days"] = int(offset.total_seconds() // 86400)
+        if enqueue(
+            session,
+            school_id=meeting.school_id,
+            template=REMINDER,
+            params=params,
+            dedupe_key=f"reminder:{invitation.id}:{key}",
+            now=now,
+            recipient_guardian_id=invitation.guardian_id,
+        ):
+            queued += 1
+        invitation.reminders_sent = [*sent, key]
+    return queued
+
+
+# --- parents' views ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewsTarget:
+    """An invitation a parent may give views for, re-authorised from a tapped id."""
+
+    status: str  # ok, refused, stale, past, cancelled
+    invitation_id: int | None = None
+    child_name: str | None = None
+    already: bool = False
+
+
+def views_target(session: Session, guardian_id: int, token: str, now: datetime) -> ViewsTarget:
+    action = action_ids.decode(session, token)
+    if action is None or action.kind not in ("views", "views_skip"):
+        return ViewsTarget("refused")
+    return views_target_for(session, guardian_id, action, now)
+
+
+def views_target_for(
+    session: Session, guardian_id: int, action: Action, now: datetime
+) -> ViewsTarget:
+    found = _authorised_invitation(session, guardian_id, action)
+    if found is None:
+        return ViewsTarget("refused")
+    invitation, meeting, pupil = found
+    problem = _check_current(action, meeting, now, {})
+    if problem is not None:
+        return ViewsTarget(problem.status, invitation.id, pupil.preferred_name or pupil.first_name)
+    return ViewsTarget(
+        "ok",
+        invitation.id,
+        pupil.preferred_name or pupil.first_name,
+        already=invitation.parent_views_text is not None,
+    )
+
+
+def save_views(
+    session: Session,
+    guardian_id: int,
+    invitation_id: int,
+    views: dict[str, str | None],
+    language: str,
+    now: datetime,
+) -> bool:
+    """Store the parent's views with the meeting (encrypted) and tell the SENCO."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.guardian_id != guardian_id:
+        return False
+    found = _authorised_invitation(session, guardian_id, Action("views", invitation_id, "", 0))
+    if found is None:
+        return False
+    _, meeting, pupil = found
+    clean = {q: (views.get(q) or "").strip()[:VIEWS_LIMIT] or None for q in VIEW_QUESTIONS}
+    invitation.parent_views_text = json.dumps(
+        {"answers": clean, "language": language, "at": now.isoformat()}, ensure_ascii=False
+    )
+    guardian = session.get(Guardian, guardian_id)
+    assert guardian is not None
+    audit.record(
+        session,
+        at=now,
+        actor_kind="guardian",
+        actor_id=guardian_id,
+        action="invitation.views",
+        object_type="invitation",
+        object_id=invitation.id,
+        school_id=meeting.school_id,
+        pupil_id=pupil.id,
+    )
+    tell_sencos(
+        session,
+        meeting.school_id,
+        STAFF_VIEWS,
+        {
+            "meeting_id": meeting.id,
+            "meeting_kind": meeting.kind,
+            "starts_at": meeting.starts_at.isoformat(),
+            "child_name": pupil.display_name,
+            "guardian_name": guardian.display_name,
+        },
+        f"views:{invitation.id}:{now.isoformat()}",
+        now,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class GuardianPaper:
+    name: str
+    rsvp: str | None
+    interpreter: bool
+    views: dict[str, str | None] = field(default_factory=dict)
+    views_language: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewPapers:
+    """What the review papers say about the parents: who is coming and what they told us."""
+
+    meeting_id: int
+    kind: str
+    child_name: str
+    starts_at: datetime
+    place: str | None
+    video_link: str | None
+    attendees: tuple[str, ...]
+    guardians: tuple[GuardianPaper, ...]
+
+
+def review_papers(
+    session: Session, actor: StaffActor, meeting_id: int, now: datetime
+) -> ReviewPapers:
+    """The parents' part of the review papers; reading it is audited."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.school_id != actor.school_id:
+        raise policy.PermissionDenied("There is no such meeting.")
+    policy.require(session, actor, policy.Action.READ_SEND_RECORD, meeting.pupil_id)
+    pupil = session.get(Pupil, meeting.pupil_id)
+    assert pupil is not None
+    papers = []
+    for invitation, guardian in session.execute(
+        select(Invitation, Guardian)
+        .join(Guardian, Guardian.id == Invitation.guardian_id)
+        .where(Invitation.meeting_id == meeting.id)
+        .order_by(Invitation.id)
+    ):
+        views: dict[str, str | None] = {}
+        language = None
+        if invitation.parent_views_text:
+            stored = json.loads(invitation.parent_views_text)
+            views, language = stored.get("answers", {}), stored.get("language")
+        papers.append(
+            GuardianPaper(
+                guardian.display_name,
+                invitation.rsvp,
+                invitation.interpreter_requested,
+                views,
+                language,
+            )
+        )
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=actor.staff_id,
+        action="meeting.papers",
+        object_type="meeting",
+        object_id=meeting.id,
+        school_id=meeting.school_id,
+        pupil_id=pupil.id,
+    )
+    return ReviewPapers(
+        meeting.id,
+        meeting.kind,
+        pupil.display_name,
+        meeting.starts_at,
+        meeting.place,
+        meeting.video_link,
+        tuple(meeting.attendees or []),
+        tuple(papers),
+    )

@@ -1,0 +1,397 @@
+"""What a linked parent or carer can do: language, their child's targets, talk to school, stop.
+
+A guardian only ever reaches the pupils linked to them (`GuardianPupil`), re-checked on every
+call: nothing a parent sends can name another family's child. Messages to school go to the
+SENCO and the child's class teacher through the outbox, in the same transaction as the
+stored message, so a message is never recorded without its notice (or the reverse).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sendbot.i18n.languages import BY_CODE, Language, resolve
+from sendbot.services import action_ids, audit
+from sendbot.services.action_ids import Action
+from sendbot.services.actors import StaffActor
+from sendbot.services.meetings import tell_sencos
+from sendbot.services.outbox import enqueue
+from sendbot.services.policy import PermissionDenied
+from sendbot.store.models import (
+    GroupStaff,
+    Guardian,
+    GuardianPupil,
+    Identity,
+    Meeting,
+    ParentMessage,
+    Pupil,
+    School,
+    SupportPlan,
+    Target,
+)
+
+# Outbox templates this module writes (rendered by sendbot.delivery.parent_notices).
+STAFF_PARENT_MESSAGE = "parent.message_notice"
+STAFF_STOPPED = "parent.stopped_notice"
+STAFF_RESUMED = "parent.resumed_notice"
+PARENT_STAFF_REPLY = "parent.staff_reply"
+
+MESSAGE_LIMIT = 3000
+DEFAULT_OFFICE_HOURS = {"start": "08:00", "end": "16:30"}
+_SCRIPTS = {"ur": "Arab", "ar": "Arab", "pa_Guru": "Guru"}
+
+
+@dataclass(frozen=True)
+class Child:
+    pupil_id: int
+    name: str  # what the parent calls them: preferred or first name, with the surname
+
+
+def children(session: Session, guardian_id: int) -> list[Child]:
+    rows = session.scalars(
+        select(Pupil)
+        .join(GuardianPupil, GuardianPupil.pupil_id == Pupil.id)
+        .join(Guardian, Guardian.id == GuardianPupil.guardian_id)
+        .where(
+            GuardianPupil.guardian_id == guardian_id,
+            Pupil.active,
+            Pupil.school_id == Guardian.school_id,
+        )
+        .order_by(Pupil.first_name, Pupil.id)
+    ).all()
+    return [Child(p.id, p.display_name) for p in rows]
+
+
+def require_child(session: Session, guardian_id: int, pupil_id: int) -> Child:
+    for child in children(session, guardian_id):
+        if child.pupil_id == pupil_id:
+            return child
+    raise PermissionDenied("not your child")
+
+
+def guardian_language(session: Session, guardian_id: int) -> tuple[str, str | None]:
+    guardian = session.get(Guardian, guardian_id)
+    return (guardian.preferred_language, guardian.script) if guardian else ("en", None)
+
+
+def school_timezone(session: Session, guardian_id: int) -> str:
+    guardian = session.get(Guardian, guardian_id)
+    school = session.get(School, guardian.school_id) if guardian else None
+    return school.timezone if school else "Europe/London"
+
+
+def set_language(session: Session, guardian_id: int, code: str, now: datetime) -> Language:
+    """Store a language the parent picked from our list (never free text)."""
+    if code not in BY_CODE:
+        raise ValueError("not a language we offer")
+    guardian = session.get(Guardian, guardian_id)
+    assert guardian is not None
+    language = resolve(code)
+    previous = guardian.preferred_language
+    guardian.preferred_language = "en" if language.code == "en_GB" else language.code
+    guardian.script = _SCRIPTS.get(language.code)
+    audit.record(
+        session,
+        at=now,
+        actor_kind="guardian",
+        actor_id=guardian.id,
+        action="guardian.language",
+        object_type="guardian",
+        object_id=guardian.id,
+        school_id=guardian.school_id,
+        details={"from": previous, "to": guardian.preferred_language},
+    )
+    return language
+
+
+# --- /mychild ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    wording: str  # the parent-friendly wording, English as staff wrote it
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    name: str
+    plan_kind: str | None
+    targets: tuple[TargetLine, ...]
+    next_review_on: date | None
+    next_meeting_at: datetime | None
+
+
+def my_child(session: Session, guardian_id: int, pupil_id: int, now: datetime) -> ChildSummary:
+    child = require_child(session, guardian_id, pupil_id)
+    plan = session.scalar(
+        select(SupportPlan)
+        .where(SupportPlan.pupil_id == pupil_id, SupportPlan.status == "active")
+        .order_by(SupportPlan.started_on.desc())
+        .limit(1)
+    )
+    targets: list[TargetLine] = []
+    if plan is not None:
+        targets = [
+            TargetLine(t.parent_wording or t.staff_wording, t.due_on)
+            for t in session.scalars(
+                select(Target)
+                .where(Target.plan_id == plan.id, Target.status == "active")
+                .order_by(Target.id)
+            )
+        ]
+    meeting = session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.pupil_id == pupil_id,
+            Meeting.status == "scheduled",
+            Meeting.starts_at > now,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+    audit.record(
+        session,
+        at=now,
+        actor_kind="guardian",
+        actor_id=guardian_id,
+        action="guardian.view_child",
+        object_type="pupil",
+        object_id=pupil_id,
+        pupil_id=pupil_id,
+    )
+    return ChildSummary(
+        child.name,
+        plan.kind if plan else None,
+        tuple(targets),
+        plan.next_review_on if plan else None,
+        meeting.starts_at if meeting else None,
+    )
+
+
+# --- talking to school ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int
+    child_name: str
+    school_open: bool
+    opens_at: datetime | None  # when staff will read it, if the school is closed now
+
+
+def _office_hours(school: School) -> tuple[time, time]:
+    hours = {**DEFAULT_OFFICE_HOURS, **(school.settings or {}).get("office_hours", {})}
+    return time.fromisoformat(hours["start"]), time.fromisoformat(hours["end"])
+
+
+def next_opening(school: School, now: datetime) -> datetime | None:
+    """None while the school office is open; otherwise when it next opens (weekdays)."""
+    tz = ZoneInfo(school.timezone)
+    local = now.astimezone(tz)
+    start, end = _office_hours(school)
+    if local.weekday() < 5 and start <= local.time() < end:
+        return None
+    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, start, tzinfo=tz)
+
+
+def message_school(
+    session: Session, guardian_id: int, pupil_id: int, text: str, language: str, now: datetime
+) -> Sent:
+    """Store a parent's message and tell the SENCO and the class teacher."""
+    child = require_child(session, guardian_id, pupil_id)
+    body = text.strip()
+    if not body:
+        raise ValueError("empty message")
+    if len(body) > MESSAGE_LIMIT:
+        raise ValueError("message too long")
+    guardian = session.get(Guardian, guardian_id)
+    pupil = session.get(Pupil, pupil_id)
+    school = session.get(School, guardian.school_id) if guardian else None
+    assert guardian is not None and pupil is not None and school is not None
+    message = ParentMessage(
+        school_id=school.id,
+        guardian_id=guardian.id,
+        pupil_id=pupil.id,
+        direction="in",
+        body_text=body,
+        language=language,
+        at=now,
+    )
+    session.add(message)
+    session.flush()
+    teachers = session.scalars(
+        select(GroupStaff.staff_id).where(
+            GroupStaff.group_id == pupil.group_id, GroupStaff.role == "teacher"
+        )
+    ).all()
+    tell_sencos(
+        session,
+        school.id,
+        STAFF_PARENT_MESSAGE,
+        {
+            "message_id": message.id,
+            "child_name": child.name,
+            "class_name": pupil.group.name if pupil.group else None,
+            "guardian_name": guardian.display_name,
+            "language": language,
+            "text": body,
+            "at": now.isoformat(),
+            "reply_action": action_ids.encode(session, Action("reply", message.id)),
+        },
+        f"parent-message:{message.id}",
+        now,
+        also=list(teachers) if pupil.group_id else (),
+    )
+    audit.record(
+        session,
+        at=now,
+        actor_kind="guardian",
+        actor_id=guardian.id,
+        action="parent_message.in",
+        object_type="parent_message",
+        object_id=message.id,
+        school_id=school.id,
+        pupil_id=pupil.id,
+    )
+    opens = next_opening(school, now)
+    return Sent(message.id, child.name, opens is None, opens)
+
+
+def staff_reply(
+    session: Session, actor: StaffActor, message_id: int, text: str, now: datetime
+) -> int:
+    """A member of staff answers a parent's message; it goes back through the outbox."""
+    original = session.get(ParentMessage, message_id)
+    if original is None or original.school_id != actor.school_id or original.direction != "in":
+        raise PermissionDenied("There is no such message from a parent.")
+    from sendbot.domain.people import Role  # local: only replies need the role list
+
+    teaches = original.pupil_id is not None and session.scalar(
+        select(GroupStaff.staff_id)
+        .join(Pupil, Pupil.group_id == GroupStaff.group_id)
+        .where(Pupil.id == original.pupil_id, GroupStaff.staff_id == actor.staff_id)
+    )
+    if not (actor.roles & {Role.SENCO, Role.HEADTEACHER} or teaches):
+        raise PermissionDenied("Only the SENCO or the child's teacher can answer this message.")
+    body = text.strip()
+    if not body or len(body) > MESSAGE_LIMIT:
+        raise ValueError(f"Write a reply of 1 to {MESSAGE_LIMIT} characters.")
+    reply = ParentMessage(
+        school_id=original.school_id,
+        guardian_id=original.guardian_id,
+        pupil_id=original.pupil_id,
+        direction="out",
+        staff_id=actor.staff_id,
+        body_text=body,
+        language="en",
+        at=now,
+    )
+    session.add(reply)
+    original.read_at = original.read_at or now
+    session.flush()
+    pupil = session.get(Pupil, original.pupil_id) if original.pupil_id else None
+    school = session.get(School, original.school_id)
+    enqueue(
+        session,
+        school_id=original.school_id,
+        template=PARENT_STAFF_REPLY,
+        params={
+            "reply_id": reply.id,
+            "child_name": pupil.preferred_name or pupil.first_name if pupil else None,
+            "staff_name": actor.name,
+            "school_name": school.name if school else "",
+            "text": body,
+        },
+        dedupe_key=f"staff-reply:{reply.id}",
+        now=now,
+        recipient_guardian_id=original.guardian_id,
+    )
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=actor.staff_id,
+        action="parent_message.out",
+        object_type="parent_message",
+        object_id=reply.id,
+        school_id=original.school_id,
+        pupil_id=original.pupil_id,
+    )
+    return reply.id
+
+
+# --- stopping and blocking -------------------------------------------------------------------
+
+
+def _school_notice(
+    session: Session, guardian: Guardian, template: str, key: str, now: datetime
+) -> None:
+    tell_sencos(
+        session,
+        guardian.school_id,
+        template,
+        {
+            "guardian_name": guardian.display_name,
+            "children": [c.name for c in children(session, guardian.id)],
+            "at": now.isoformat(),
+        },
+        key,
+        now,
+    )
+
+
+def stop(session: Session, identity_id: int, now: datetime) -> bool:
+    """The parent asked for no more messages here; the school is told. False if already."""
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.guardian_id is None or not identity.active:
+        return False
+    identity.active = False
+    guardian = session.get(Guardian, identity.guardian_id)
+    assert guardian is not None
+    audit.record(
+        session,
+        at=now,
+        actor_kind="guardian",
+        actor_id=guardian.id,
+        action="identity.stop",
+        object_type="identity",
+        object_id=identity.id,
+        school_id=guardian.school_id,
+    )
+    _school_notice(
+        session, guardian, STAFF_STOPPED, f"stopped:{identity.id}:{now.isoformat()}", now
+    )
+    return True
+
+
+def resume(session: Session, identity_id: int, now: datetime) -> bool:
+    """The parent came back (/start after /stop or after unblocking the bot)."""
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.guardian_id is None or identity.active:
+        return False
+    identity.active = True
+    guardian = session.get(Guardian, identity.guardian_id)
+    assert guardian is not None
+    audit.record(
+        session,
+        at=now,
+        actor_kind="guardian",
+        actor_id=guardian.id,
+        action="identity.resume",
+        object_type="identity",
+        object_id=identity.id,
+        school_id=guardian.school_id,
+    )
+    _school_notice(
+        session, guardian, STAFF_RESUMED, f"resumed:{identity.id}:{now.isoformat()}", now
+    )
+    return True

@@ -1,0 +1,253 @@
+"""A fake Telegram Bot API on 127.0.0.1 that records every call python-telegram-bot makes.
+
+It runs on its own thread and event loop, so the Application under test (in the test's loop
+or in a `sendbot serve` subprocess) reaches it over real HTTP. It answers the methods sendbot
+uses with the shapes the Bot API documents (`{"ok": true, "result": ...}`), and can be told
+to fail a method next: 429 with `parameters.retry_after`, 403 "bot was blocked by the user".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-token-for-a-fake-server"
+BOT_ID = 123456
+BOT_USERNAME = "oakfield_send_bot"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, tuple[str, bytes]]
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback data) of each inline button, in order."""
+        markup = self.params.get("reply_markup") or {}
+        return [
+            (b["text"], b.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+
+
+def _decode(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+class FakeBotApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self._ids = itertools.count(1000)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # --- set-up ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def fail_next(self, method: str, status: int, body: dict[str, Any]) -> None:
+        self.failures.setdefault(method, []).append((status, body))
+
+    def start(self) -> FakeBotApi:
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            app = web.Application(client_max_size=20_000_000)
+            app.router.add_post("/bot{token}/{method}", self._api)
+            self._runner = web.AppRunner(app)
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            loop.run_until_complete(site.start())
+            server = site._server
+            assert server is not None
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fake-bot-api", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    # --- reading what happened ------------------------------------------------------------
+
+    def of(self, method: str, chat_id: int | None = None) -> list[Call]:
+        with self._lock:
+            calls = list(self.calls)
+        return [
+            c for c in calls if c.method == method and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [c.params["text"] for c in self.of("sendMessage", chat_id)]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.of(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"{method} called {len(self.of(method))} times, wanted {count}")
+
+    # --- the API --------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        params: dict[str, Any] = {}
+        files: dict[str, tuple[str, bytes]] = {}
+        if request.content_type == "application/json":
+            params = await request.json()
+        elif request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if part.filename:
+                    files[part.name or ""] = (part.filename, bytes(await part.read()))
+                else:
+                    params[part.name or ""] = _decode(await part.text())
+        else:
+            params = {k: _decode(v) for k, v in (await request.post()).items()}
+        with self._lock:
+            self.calls.append(Call(method, params, files))
+            scripted = self.failures.get(method)
+            failure = scripted.pop(0) if scripted else None
+        if failure is not None:
+            status, body = failure
+            return web.json_response(body, status=status)
+        return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Oakfield sendbot",
+                "username": BOT_USERNAME,
+                "can_join_groups": False,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method in ("sendMessage", "sendDocument"):
+            chat_id = int(params["chat_id"])
+            message: dict[str, Any] = {
+                "message_id": next(self._ids),
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Oakfield sendbot"},
+                "chat": {"id": chat_id, "type": "private", "first_name": "Parent"},
+                "date": int(time.time()),
+            }
+            if method == "sendMessage":
+                message["text"] = params.get("text", "")
+            else:
+                message["document"] = {
+                    "file_id": f"doc{message['message_id']}",
+                    "file_unique_id": f"u{message['message_id']}",
+                    "file_name": "meeting.ics",
+                }
+            return message
+        if method == "getUpdates":
+            return []
+        if method == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        return True
+
+
+# --- payloads shaped like the Bot API's --------------------------------------------------
+
+_update_ids = itertools.count(500_000)
+_message_ids = itertools.count(1)
+
+
+def person(user_id: int, first_name: str = "Anna", language_code: str | None = "pl") -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code:
+        user["language_code"] = language_code
+    return user
+
+
+def _message(user: dict[str, Any], text: str, chat_type: str = "private") -> dict[str, Any]:
+    chat: dict[str, Any] = {"id": user["id"], "type": chat_type, "first_name": user["first_name"]}
+    if chat_type != "private":
+        chat = {"id": -1001234567890, "type": chat_type, "title": "Year 3 parents"}
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "from": user,
+        "chat": chat,
+        "date": 1795000000,
+        "text": text,
+    }
+    if text.startswith("/"):
+        command = text.split(" ", 1)[0]
+        message["entities"] = [{"offset": 0, "length": len(command), "type": "bot_command"}]
+    return message
+
+
+def text_update(user: dict[str, Any], text: str, chat_type: str = "private") -> dict[str, Any]:
+    return {"update_id": next(_update_ids), "message": _message(user, text, chat_type)}
+
+
+def edited_update(user: dict[str, Any], text: str) -> dict[str, Any]:
+    message = _message(user, text)
+    message["edit_date"] = message["date"] + 30
+    return {"update_id": next(_update_ids), "edited_message": message}
+
+
+def tap_update(user: dict[str, Any], data: str, message_text: str = "…") -> dict[str, Any]:
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": user,
+            "message": {
+                "message_id": next(_message_ids),
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Oakfield sendbot"},
+                "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+                "date": 1795000000,
+                "text": message_text,
+            },
+            "chat_instance": "-4242424242",
+            "data": data,
+        },
+    }
