@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.people import Role
+from sendbot.domain.timescales import RULES_BY_KIND
 from sendbot.services import policy, school_policy
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import Deadline, Intervention, Pupil, SupportPlan, Target
@@ -94,13 +95,21 @@ def due_for(session: Session, actor: StaffActor, today: date) -> list[DueItem]:
         )
     ):
         pupil = session.get(Pupil, deadline.pupil_id) if deadline.pupil_id else None
-        what = deadline.kind.replace("_", " ").replace(".", ": ")
         items.append(
             DueItem(
                 deadline.due_on,
-                f"{what[:1].upper()}{what[1:]}" + (f" ({pupil.display_name})" if pupil else ""),
+                _deadline_title(deadline.kind) + (f" ({pupil.display_name})" if pupil else ""),
                 deadline.pupil_id,
             )
         )
     items.sort(key=lambda item: (item.due_on, item.text))
     return items
+
+
+def _deadline_title(kind: str) -> str:
+    """The statutory rule's own title ('Annual review of the EHC plan'), else the kind."""
+    rule = RULES_BY_KIND.get(kind)
+    if rule is not None:
+        return rule.title
+    words = kind.replace("_", " ").replace(".", ": ")
+    return words[:1].upper() + words[1:]
