@@ -14,6 +14,7 @@ from sendbot.cli import invite as invite_commands
 from sendbot.cli import keys as keys_commands
 from sendbot.cli import retention as retention_commands
 from sendbot.cli import serve as serve_command
+from sendbot.cli import slack as slack_commands
 
 app = typer.Typer(
     help="sendbot: SEND and safeguarding work for schools in England, in chat.",
@@ -26,6 +27,7 @@ app.add_typer(audit_commands.app, name="audit")
 app.add_typer(export_commands.app, name="export")
 export_provision.register(export_commands.app)
 app.add_typer(retention_commands.app, name="retention")
+app.add_typer(slack_commands.app, name="slack")
 app.add_typer(invite_commands.app, name="invite")
 app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)

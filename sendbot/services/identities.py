@@ -128,3 +128,40 @@ def unlinked_slack_staff(session: Session, team_id: str) -> list[tuple[int, str]
         .order_by(Staff.id)
     ).all()
     return [(staff_id, email) for staff_id, email in rows if email]
+
+
+class WorkspaceError(ValueError):
+    """The school to connect could not be chosen; the message says how to choose it."""
+
+
+def connect_slack_workspace(
+    session: Session, team_id: str, now: datetime, school_urn: str | None = None
+) -> School:
+    """Record that this Slack workspace is the school's: only its members can be staff."""
+    if school_urn is not None:
+        school = session.scalar(select(School).where(School.urn == school_urn))
+        if school is None:
+            raise WorkspaceError(f"There is no school with URN {school_urn}.")
+    else:
+        schools = session.scalars(select(School).limit(2)).all()
+        if len(schools) != 1:
+            raise WorkspaceError(
+                "Please say which school with --school URN"
+                if schools
+                else "There is no school yet: import the roster first (sendbot import roster)."
+            )
+        school = schools[0]
+    before = school.slack_team_id
+    school.slack_team_id = team_id
+    audit.record(
+        session,
+        at=now,
+        actor_kind="cli",
+        actor_id=None,
+        action="school.slack_connect",
+        object_type="school",
+        object_id=school.id,
+        school_id=school.id,
+        details={"team_id": team_id, "previous_team_id": before},
+    )
+    return school
