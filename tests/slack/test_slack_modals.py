@@ -194,7 +194,7 @@ def test_safeguarding_follow_up_appears_only_when_the_answer_is_yes(db_url, sess
             note = next(
                 b
                 for b in updates[-1].params["view"]["blocks"]
-                if b.get("block_id") == "note.immediate_danger"
+                if b.get("block_id") == "sendbot.note:immediate_danger"
             )
             assert "Call 999 now." in note["text"]["text"]
 

@@ -71,7 +71,7 @@ def _note_block_ids(view: dict[str, Any]) -> list[str]:
     return [
         b["block_id"]
         for b in view.get("blocks", [])
-        if str(b.get("block_id", "")).startswith("note.")
+        if str(b.get("block_id", "")).startswith(blocks.NOTE_PREFIX)
     ]
 
 
@@ -416,7 +416,7 @@ class SlackApp:
             return
         raw = blocks.state_values(view)
         preview = await self.db(self.forms.preview, context["actor"], flow, raw)
-        wanted_notes = [f"note.{name}" for name in preview.notes]
+        wanted_notes = [f"{blocks.NOTE_PREFIX}{name}" for name in preview.notes]
         if preview.names == _input_block_ids(view) and wanted_notes == _note_block_ids(view):
             return
         new_view = blocks.flow_modal(flow, preview.views, notes=preview.notes)

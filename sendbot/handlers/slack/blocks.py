@@ -25,6 +25,7 @@ from sendbot.services.safeguarding import ConcernDetails
 
 FLOW_CALLBACK = "flow:"
 FIELD_ACTION = "field."
+NOTE_PREFIX = "sendbot.note:"
 HOME_START = "home.start:"
 PLAIN_LIMITS = {"title": 24, "button": 24, "option": 75, "header": 150, "placeholder": 150}
 
@@ -204,7 +205,9 @@ def flow_modal(
         blocks.append(input_block(view))
         name = view.field.name
         if name in notes:
-            blocks.append(section(f":warning: *{escape(notes[name])}*", block_id=f"note.{name}"))
+            blocks.append(
+                section(f":warning: *{escape(notes[name])}*", block_id=f"{NOTE_PREFIX}{name}")
+            )
     if not flow.read_only:
         blocks.append(context(f"Nothing is saved until you press {label}."))
     return {
