@@ -75,15 +75,16 @@ def translations(code: str) -> NullTranslations:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
         return NullTranslations()
+    key = str(path)
     with _lock:
-        loaded = _cache.get(code)
+        loaded = _cache.get(key)
         if loaded is None or loaded.mtime_ns != mtime:
             try:
                 loaded = _Loaded(mtime, _compile(path, code))
             except Exception:  # a broken catalog must not stop English messages going out
                 log.exception("could not compile the %s catalog; writing English", code)
                 loaded = _Loaded(mtime, NullTranslations())
-            _cache[code] = loaded
+            _cache[key] = loaded
         return loaded.translations
 
 

@@ -71,10 +71,19 @@ def _ids(catalog: Catalog) -> set[tuple[object, str | None]]:
 
 
 def write_template(root: Path = ROOT) -> Path:
+    """Write locales/parents.pot; left untouched when only its creation date would change."""
     path = _template_path(root / "locales")
-    with path.open("wb") as handle:
-        write_po(handle, extract(root), width=_WIDTH, include_lineno=False, omit_header=False)
+    buffer = BytesIO()
+    write_po(buffer, extract(root), width=_WIDTH, include_lineno=False, omit_header=False)
+    fresh = buffer.getvalue()
+    if path.exists() and _without_date(path.read_bytes()) == _without_date(fresh):
+        return path
+    path.write_bytes(fresh)
     return path
+
+
+def _without_date(po: bytes) -> bytes:
+    return b"\n".join(x for x in po.split(b"\n") if not x.startswith(b'"POT-Creation-Date:'))
 
 
 def update_catalogs(root: Path = ROOT) -> list[Path]:

@@ -97,12 +97,13 @@ class Writer:
 
     def _format(self, translated: str, source: str, params: Mapping[str, Any]) -> str:
         values = {k: self.isolate(v) for k, v in params.items()}
+        # The result is a finished phrase in the reader's language: never isolated again.
         try:
-            return translated.format_map(values)
+            return _Raw(translated.format_map(values))
         except (KeyError, IndexError, ValueError):
             # A catalog with a broken placeholder must not stop the message: say it in English.
             log.warning("broken placeholder in %s catalog for %r", self.locale, source)
-            return source.format_map(values)
+            return _Raw(source.format_map(values))
 
     def _(self, message: str, **params: Any) -> str:
         return self._format(self._catalog.gettext(message), message, params)

@@ -85,6 +85,14 @@ def rsvp_buttons(w: Writer, data: MeetingInvitationData) -> tuple[Button, ...]:
 def ics_description(w: Writer, data: MeetingInvitationData) -> str:
     lines = [
         w._("A meeting at {school} about {child}.", school=data.school_name, child=data.child_name),
+        w._(
+            "We would like you to come. You know {child} best, and your views matter to us.",
+            child=data.child_name,
+        ),
+        w._(
+            "You can bring a friend or family member with you. "
+            "We can give you an interpreter for free."
+        ),
     ]
     if data.video_link:
         lines.append(w._("Online: {link}", link=w.isolate(data.video_link, ltr=True)))
