@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -230,7 +231,7 @@ def slowed_for(session: Session, platform: str, chat_key: str, now: datetime) ->
     if len(recent) < MAX_WRONG:
         return 0
     free_at = min(recent[-MAX_WRONG:]) + WRONG_WINDOW
-    return max(1, int((free_at - now).total_seconds() // 60) + 1)
+    return max(1, math.ceil((free_at - now).total_seconds() / 60))
 
 
 def _refuse(

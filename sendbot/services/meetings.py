@@ -578,7 +578,12 @@ def review_papers(
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or meeting.school_id != actor.school_id:
         raise policy.PermissionDenied("There is no such meeting.")
-    policy.require(session, actor, policy.Action.READ_SEND_RECORD, meeting.pupil_id)
+    # Whoever may arrange the meeting (the SENCO) may read its papers, SEND record or not.
+    if not any(
+        policy.allowed(session, actor, action, meeting.pupil_id)
+        for action in (policy.Action.READ_SEND_RECORD, policy.Action.MANAGE_SEND)
+    ):
+        raise policy.PermissionDenied(policy.DEFAULT_REFUSAL)
     pupil = session.get(Pupil, meeting.pupil_id)
     assert pupil is not None
     papers = []

@@ -200,7 +200,9 @@ _update_ids = itertools.count(500_000)
 _message_ids = itertools.count(1)
 
 
-def person(user_id: int, first_name: str = "Anna", language_code: str | None = "pl") -> dict[str, Any]:
+def person(
+    user_id: int, first_name: str = "Anna", language_code: str | None = "pl"
+) -> dict[str, Any]:
     user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
     if language_code:
         user["language_code"] = language_code

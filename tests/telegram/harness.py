@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 
 from sendbot.clock import FrozenClock
@@ -16,7 +17,7 @@ from sendbot.delivery.parent_notices import render_outbox
 from sendbot.handlers.telegram.bot import TelegramBot, TelegramSettings
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.i18n.languages import resolve
-from sendbot.serving.core import Core, build_core
+from sendbot.serving.core import build_core
 from sendbot.store.models import Guardian, GuardianPupil, Identity, Outbox
 from tests.factories import NOW, SmallSchool
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
@@ -29,7 +30,7 @@ class Family:
 
 
 def add_guardian(
-    core: Core,
+    sessions: sessionmaker[Session],
     school: SmallSchool,
     key: str,
     first: str,
@@ -37,7 +38,7 @@ def add_guardian(
     pupils: list[str],
     language: str = "en",
 ) -> Family:
-    with core.sessions() as session, session.begin():
+    with sessions() as session, session.begin():
         guardian = Guardian(
             school_id=school.school_id,
             external_id=f"G-{key}",

@@ -31,7 +31,7 @@ def test_invite_link_polish_invitation_interpreter_and_an_old_button(
 
     async def journey() -> None:
         async with Harness(db_url, fake_api) as h:
-            family = add_guardian(h.core, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+            family = add_guardian(h.core.sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
             with h.core.sessions() as session, session.begin():
                 senco = staff_actor_by_id(session, school.staff["senco"])
                 assert senco is not None
@@ -148,7 +148,7 @@ def test_a_used_code_a_strangers_chat_and_a_group_are_refused(
 
     async def scenario() -> None:
         async with Harness(db_url, fake_api) as h:
-            family = add_guardian(h.core, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+            family = add_guardian(h.core.sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
             with h.core.sessions() as session, session.begin():
                 invite = invites.create_guardian_invite(
                     session, family.guardian_id, NOW, BOT_USERNAME

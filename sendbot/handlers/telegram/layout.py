@@ -21,38 +21,33 @@ CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
 _SENTENCE_END = re.compile(r"(?<=[.!?\u06d4\u0964\u3002])\s+")
 
 
-def _pieces(text: str, limit: int) -> list[str]:
-    """Paragraphs, then sentences, then words, then characters: the largest that fit."""
-    if len(text) <= limit:
-        return [text]
-    for splitter in (
-        lambda t: t.split("\n\n"),
-        lambda t: t.split("\n"),
-        _SENTENCE_END.split,
-        str.split,
-    ):
-        parts = [p for p in splitter(text) if p]
-        if len(parts) > 1:
-            return [piece for part in parts for piece in _pieces(part, limit)]
-    return [text[i : i + limit] for i in range(0, len(text), limit)]
+def _cut(window: str) -> tuple[int, int]:
+    """Where to break a too-long text: (end of this chunk, start of the next)."""
+    for separator in ("\n\n", "\n"):
+        at = window.rfind(separator)
+        if at > len(window) // 4:
+            return at, at + len(separator)
+    ends = [m for m in _SENTENCE_END.finditer(window) if m.start() > len(window) // 4]
+    if ends:
+        return ends[-1].start(), ends[-1].end()
+    at = window.rfind(" ")
+    if at > len(window) // 4:
+        return at, at + 1
+    return len(window), len(window)
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Chunks under `limit`, broken at paragraph or sentence ends where possible."""
-    if len(text) <= limit:
-        return [text]
+    """Chunks of at most `limit` characters, broken at a paragraph, line or sentence end
+    where one is near, else between words; nothing but the break itself is lost."""
     chunks: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit - 2):
-        joiner = "\n\n" if current else ""
-        if len(current) + len(joiner) + len(piece) <= limit:
-            current += joiner + piece
-        else:
-            chunks.append(current)
-            current = piece
-    if current:
-        chunks.append(current)
-    return chunks
+    rest = text
+    while len(rest) > limit:
+        end, start = _cut(rest[: limit + 1])
+        end = min(end, limit)
+        chunks.append(rest[:end])
+        rest = rest[max(start, end) :]
+    chunks.append(rest)
+    return [c for c in chunks if c.strip()] or [text[:limit]]
 
 
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:

@@ -9,6 +9,7 @@ trouble and time-outs are worth retrying; any other API error is a failure to lo
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import timedelta
 
 from telegram import Bot
@@ -26,7 +27,10 @@ def seconds(value: int | float | timedelta) -> float:
 
 def outcome_for(error: TelegramError) -> SendOutcome:
     if isinstance(error, RetryAfter):
-        return SendOutcome.retry(seconds(error.retry_after), "telegram: flood control")
+        with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
+            warnings.simplefilter("ignore")
+            wait = seconds(error.retry_after)
+        return SendOutcome.retry(wait, "telegram: flood control")
     if isinstance(error, Forbidden):
         return SendOutcome.blocked(f"telegram: {error.message}")
     if isinstance(error, BadRequest):
