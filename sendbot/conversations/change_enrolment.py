@@ -8,6 +8,7 @@ from __future__ import annotations
 from sendbot.conversations.common import (
     active_school_interventions,
     may_manage,
+    plural,
     ref,
     ref_id,
     summary,
@@ -61,7 +62,9 @@ def _submit(turn: Turn, answers: Answers) -> str:
         turn.now,
     )
     now = len(provision.current_members(turn.session, intervention_id))
-    return f"{_name(turn, intervention_id)}: {joined} joined, {left} left. {now} pupils now."
+    return (
+        f"{_name(turn, intervention_id)}: {joined} joined, {left} left. {plural(now, 'pupil')} now."
+    )
 
 
 CHANGE_ENROLMENT = Flow(

@@ -29,6 +29,10 @@ def ref_id(value: str) -> int:
     return int(value.rsplit("-", 1)[-1])
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def long_date(day: date) -> str:
     return day.strftime("%a %-d %b %Y")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sendbot.conversations.common import AREA_OPTIONS, long_date, may_manage, summary
+from sendbot.conversations.common import AREA_OPTIONS, long_date, may_manage, plural, summary
 from sendbot.conversations.fields import (
     Answers,
     ChoiceField,
@@ -56,7 +56,7 @@ def _submit(turn: Turn, answers: Answers) -> str:
         ),
         turn.now,
     )
-    text = f"Set up {answers['name']} with {len(answers['pupils'])} pupils."
+    text = f"Set up {answers['name']} with {plural(len(answers['pupils']), 'pupil')}."
     if review_after:
         text += f" Review due {long_date(starts_on + timedelta(weeks=int(review_after)))}."
     return text
