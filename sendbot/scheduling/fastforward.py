@@ -1,0 +1,151 @@
+"""Fast-forward: move a simulated clock through the jobs and print what would be sent.
+
+Instead of ticking every minute, the clock jumps straight to the next moment anything could
+happen (a reminder time, a digest time, the daily run, an escalation step, a message held
+until the morning), runs every job there, and delivers through a transcript sender. A term
+of reminders takes seconds, and nothing is sent to a real platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sendbot.clock import FrozenClock
+from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
+from sendbot.scheduling import jobs
+from sendbot.scheduling.senders import format_message
+from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig
+from sendbot.store.models import Guardian, Identity, School, Staff
+
+PLATFORMS = ("console", "slack", "telegram", "webhook")
+
+
+@dataclass
+class Delivered:
+    at: datetime
+    recipient: Recipient
+    name: str
+    message: OutgoingMessage
+
+
+@dataclass
+class TranscriptSender:
+    """Records every message with the simulated time and the recipient's name."""
+
+    platform: str
+    clock: FrozenClock
+    sessions: sessionmaker[Session]
+    timezone: str = "Europe/London"
+    stream: IO[str] | None = None
+    delivered: list[Delivered] = field(default_factory=list)
+
+    def _name(self, recipient: Recipient) -> str:
+        kind, _, number = recipient.address.partition(":")
+        with self.sessions() as session:
+            if recipient.platform == "console" and number.isdigit():
+                person = session.get(Staff if kind == "staff" else Guardian, int(number))
+            else:
+                identity = session.scalar(
+                    select(Identity).where(
+                        Identity.platform == recipient.platform,
+                        Identity.external_id == recipient.address,
+                    )
+                )
+                person = None
+                if identity is not None and identity.staff_id:
+                    person = session.get(Staff, identity.staff_id)
+                elif identity is not None and identity.guardian_id:
+                    person = session.get(Guardian, identity.guardian_id)
+            if person is None:
+                return recipient.address
+            roles = ", ".join(sorted(getattr(person, "role_names", ()))) or "parent/carer"
+            return f"{person.display_name} ({roles})"
+
+    async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
+        now = self.clock.now()
+        name = await asyncio.to_thread(self._name, recipient)
+        self.delivered.append(Delivered(now, recipient, name, message))
+        if self.stream is not None:
+            local = now.astimezone(ZoneInfo(self.timezone))
+            self.stream.write(
+                f"[{local:%a %d %b %Y %H:%M %Z}] " + format_message(recipient, message, name)
+            )
+            self.stream.flush()
+        return SendOutcome.sent(f"sim-{len(self.delivered)}")
+
+
+class FastForward:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: FrozenClock,
+        *,
+        stream: IO[str] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        with sessions() as session:
+            first = session.scalar(select(School.timezone).order_by(School.id).limit(1))
+        self.transcript = TranscriptSender(
+            "console", clock, sessions, first or "Europe/London", stream
+        )
+        senders = {platform: self.transcript for platform in PLATFORMS}
+        config = WorkerConfig(
+            fallback_platform="console",
+            limits={p: PlatformLimit(None, 0.0) for p in PLATFORMS},
+        )
+        self.worker = OutboxWorker(
+            sessions, clock, senders, worker_id="fast-forward", config=config
+        )
+        self._daily_done: set[tuple[str, object]] = set()
+        self.report = jobs.JobReport()
+
+    @property
+    def delivered(self) -> list[Delivered]:
+        return self.transcript.delivered
+
+    def _daily_due(self) -> bool:
+        now = self.clock.now()
+        due = False
+        with self.sessions() as session:
+            zones = set(session.scalars(select(School.timezone)))
+        for tz in zones or {"Europe/London"}:
+            local = now.astimezone(ZoneInfo(tz))
+            key = (tz, local.date())
+            if local.time() >= jobs.DAILY_AT and key not in self._daily_done:
+                self._daily_done.add(key)
+                due = True
+        return due
+
+    async def step(self) -> None:
+        """Everything that is due at the current simulated time."""
+        now = self.clock.now()
+        if self._daily_due():
+            await asyncio.to_thread(jobs.run_daily_jobs, self.sessions, now, self.report)
+        await asyncio.to_thread(jobs.run_minute_jobs, self.sessions, now, self.report)
+        await self.worker.drain(max_seconds=120)
+
+    async def run_until(self, until: datetime, max_steps: int = 100_000) -> list[Delivered]:
+        start = len(self.delivered)
+        await self.step()
+        for _ in range(max_steps):
+            now = self.clock.now()
+            with self.sessions() as session:
+                wake = jobs.next_wakeup(session, now)
+            if wake <= now:
+                wake = now + timedelta(minutes=1)
+            if wake > until:
+                break
+            self.clock.set(wake)
+            await self.step()
+        if self.clock.now() < until:
+            self.clock.set(until)
+            await self.step()
+        return self.delivered[start:]

@@ -1,0 +1,409 @@
+"""The idempotent jobs of DESIGN.md section 6, and when each next has work to do.
+
+Every job takes a session factory and the time, writes what is due to the outbox in one
+transaction, and can run any number of times, in any number of processes: the outbox's
+unique dedupe keys turn a second run into nothing. A race between two processes shows up
+as a unique-key error at commit; the job is simply run again and finds its work done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sendbot.domain.people import Role
+from sendbot.domain.timescales import RULES_BY_KIND, Owner
+from sendbot.scheduling.settings import scheduling_settings
+from sendbot.services import deadlines as deadline_service
+from sendbot.services import escalation, outbox, terms
+from sendbot.store.models import Deadline, Meeting, Outbox, Pupil, School
+
+log = logging.getLogger(__name__)
+UTC = ZoneInfo("UTC")
+WATCHED_OWNERS = (Owner.LA.value, Owner.PARENT.value)
+DAILY_AT = time(6, 0)  # school time: before the digest, after midnight's date change
+LOOK_AHEAD_WEEKS = 10  # annual reviews without a meeting booked
+
+
+def run(
+    sessions: sessionmaker[Session],
+    job: Callable[[Session, datetime], int],
+    now: datetime,
+    attempts: int = 3,
+) -> int:
+    """One job in one transaction, run again if another process raced it to a key."""
+    for attempt in range(attempts):
+        try:
+            with sessions() as session, session.begin():
+                session.info["sendbot.now"] = now
+                return job(session, now)
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == attempts - 1:
+                raise
+            log.info(
+                "job %s raced another process (%s); running it again",
+                job.__name__,
+                type(exc).__name__,
+            )
+    return 0
+
+
+def _schools(session: Session) -> list[School]:
+    return list(session.scalars(select(School).order_by(School.id)))
+
+
+def _local_now(school: School, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(school.timezone))
+
+
+def _at(day: date, at: time, tz: str) -> datetime:
+    return datetime.combine(day, at, ZoneInfo(tz)).astimezone(UTC)
+
+
+def reminder_time(school: School) -> time:
+    return scheduling_settings(school.settings).reminder_time or school.digest_time
+
+
+# --- deadline reminders --------------------------------------------------------------------
+
+
+def sweep_deadline_reminders(session: Session, now: datetime) -> int:
+    """Remind owners 28, 14, 7, 2 days before and on the day (school-configurable).
+
+    Only the nearest reminder point that has passed is queued, so a deadline first known
+    10 days out gets its "14 days" reminder at once and no flood of older ones; a process
+    that was down for a week sends one reminder per deadline, not seven.
+    """
+    queued = 0
+    for school in _schools(session):
+        settings = scheduling_settings(school.settings)
+        local = _local_now(school, now)
+        today = local.date()
+        send_at = max(now, _at(today, reminder_time(school), school.timezone))
+        horizon = today + timedelta(days=max(settings.reminder_offsets))
+        rows = session.scalars(
+            select(Deadline).where(
+                Deadline.status == deadline_service.OPEN,
+                Deadline.due_on >= today,
+                Deadline.due_on <= horizon,
+                Deadline.school_id == school.id,
+                Deadline.subject_type == "pupil",
+            )
+        )
+        for row in rows:
+            if row.kind in deadline_service.NOT_REMINDED:
+                continue
+            left = (row.due_on - today).days
+            if row.owner_role in WATCHED_OWNERS:
+                if left != 0:
+                    continue
+                template, offset = "deadline.watch", 0
+            else:
+                passed = [o for o in settings.reminder_offsets if o >= left]
+                if not passed:
+                    continue
+                template, offset = "deadline.reminder", min(passed)
+            params = {"deadline_id": row.id, "due_on": row.due_on.isoformat(), "offset": offset}
+            for staff in deadline_service.owners(session, row):
+                if outbox.enqueue(
+                    session,
+                    school_id=school.id,
+                    recipient_staff_id=staff.id,
+                    template=template,
+                    params=params,
+                    dedupe_key=f"deadline:{row.id}:{row.due_on.isoformat()}:d{offset}:staff:{staff.id}",
+                    now=now,
+                    not_before=send_at,
+                ):
+                    queued += 1
+    return queued
+
+
+def sweep_meeting_reminders(session: Session, now: datetime) -> int:
+    """Parents' meeting reminders (7 days and 1 day before if unanswered; the day before if
+    they said yes), by the meetings service that owns the invitations."""
+    try:
+        from sendbot.services import meetings
+    except ImportError:
+        return 0
+    return int(meetings.sweep_reminders(session, now))
+
+
+# --- digests -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestDue:
+    role: str
+    recipients: tuple[int, ...]
+
+
+def digests_due(session: Session, school: School, day: date) -> list[DigestDue]:
+    settings = scheduling_settings(school.settings)
+    due = []
+    if day.weekday() in settings.digest_days:
+        due.append(
+            DigestDue(
+                "senco",
+                tuple(
+                    s.id for s in deadline_service.staff_with_role(session, school.id, Role.SENCO)
+                ),
+            )
+        )
+        dsl = [s.id for s in deadline_service.staff_with_role(session, school.id, Role.DSL)]
+        if settings.dsl_digest_to_deputies:
+            dsl += [
+                s.id for s in deadline_service.staff_with_role(session, school.id, Role.DEPUTY_DSL)
+            ]
+        due.append(DigestDue("dsl", tuple(dict.fromkeys(dsl))))
+    if day.weekday() == settings.headteacher_digest_weekday:
+        due.append(
+            DigestDue(
+                "headteacher",
+                tuple(
+                    s.id
+                    for s in deadline_service.staff_with_role(session, school.id, Role.HEADTEACHER)
+                ),
+            )
+        )
+    return due
+
+
+def enqueue_due_digests(session: Session, now: datetime) -> int:
+    """At each school's digest time (school timezone, so daylight saving moves it with the
+    clocks), one digest per person, role and day: the dedupe key is the guarantee."""
+    queued = 0
+    for school in _schools(session):
+        local = _local_now(school, now)
+        if local.time() < school.digest_time:
+            continue
+        day = local.date()
+        for due in digests_due(session, school, day):
+            for staff_id in due.recipients:
+                key = f"digest:{due.role}:{day.isoformat()}:staff:{staff_id}"
+                if session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key)) is not None:
+                    continue
+                if outbox.enqueue(
+                    session,
+                    school_id=school.id,
+                    recipient_staff_id=staff_id,
+                    template=f"digest.{due.role}",
+                    params={"school_id": school.id, "role": due.role, "date": day.isoformat()},
+                    dedupe_key=key,
+                    now=now,
+                ):
+                    queued += 1
+    return queued
+
+
+# --- daily ---------------------------------------------------------------------------------
+
+
+def recompute_all(session: Session, now: datetime) -> int:
+    """The nightly safety net: what only the passing of time changes, and missed hooks."""
+    changed = 0
+    for school in _schools(session):
+        result = deadline_service.recompute_school(session, school.id, now)
+        changed += result.opened + result.changed + result.closed
+    return changed
+
+
+def term_start_reminders(session: Session, now: datetime) -> int:
+    """On the first day of each term, tell the SENCO what the term holds."""
+    queued = 0
+    for school in _schools(session):
+        today = _local_now(school, now).date()
+        cal = terms.calendar_for(session, school.id)
+        term = cal.term_containing(today)
+        if term is None or term.starts_on != today:
+            continue
+        rows = list(
+            session.scalars(
+                select(Deadline).where(
+                    Deadline.school_id == school.id,
+                    Deadline.status == deadline_service.OPEN,
+                    Deadline.due_on <= term.ends_on,
+                    ~Deadline.kind.like("safeguarding.%"),
+                )
+            )
+        )
+        reviews = sum(1 for r in rows if r.kind in deadline_service.REVIEW_KINDS)
+        annual = sum(1 for r in rows if r.kind == "ehc.annual_review")
+        overdue = sum(1 for r in rows if r.due_on < today)
+        text = (
+            f"Term {term.name} starts today (to {term.ends_on:%a %-d %b %Y}).\n"
+            f"Reviews due this term: {reviews}, of which EHC annual reviews: {annual}.\n"
+            f"Other deadlines this term: {len(rows) - reviews}. Already overdue: {overdue}.\n"
+            "Your daily digest lists each one as it comes due."
+        )
+        for staff in deadline_service.staff_with_role(session, school.id, Role.SENCO):
+            if outbox.enqueue(
+                session,
+                school_id=school.id,
+                recipient_staff_id=staff.id,
+                template="staff.notice",
+                params={"text": text},
+                dedupe_key=f"term_start:{school.id}:{term.name}:staff:{staff.id}",
+                now=now,
+                not_before=max(now, _at(today, reminder_time(school), school.timezone)),
+            ):
+                queued += 1
+    return queued
+
+
+def annual_review_look_ahead(session: Session, now: datetime) -> int:
+    """EHC annual reviews due within 10 weeks with no meeting booked: time to book one."""
+    queued = 0
+    for school in _schools(session):
+        today = _local_now(school, now).date()
+        rows = session.execute(
+            select(Deadline, Pupil)
+            .join(Pupil, Pupil.id == Deadline.pupil_id)
+            .where(
+                Deadline.school_id == school.id,
+                Deadline.kind == "ehc.annual_review",
+                Deadline.status == deadline_service.OPEN,
+                Deadline.due_on <= today + timedelta(weeks=LOOK_AHEAD_WEEKS),
+            )
+        ).all()
+        for row, pupil in rows:
+            booked = session.scalar(
+                select(Meeting.id).where(
+                    Meeting.pupil_id == pupil.id,
+                    Meeting.status != "cancelled",
+                    Meeting.kind.like("%annual%"),
+                    Meeting.starts_at >= now,
+                )
+            )
+            if booked is not None:
+                continue
+            rule = RULES_BY_KIND["ehc.annual_review"]
+            text = (
+                f"Book {pupil.display_name}'s EHC plan annual review: it must be held by "
+                f"{row.due_on:%a %-d %b %Y}.\n"
+                "Invitations and advice must go out at least 2 weeks before the meeting "
+                "(SEND Regs 2014 reg 20), so allow time.\n"
+                f"Source: {rule.source}"
+            )
+            for staff in deadline_service.owners(session, row):
+                if outbox.enqueue(
+                    session,
+                    school_id=school.id,
+                    recipient_staff_id=staff.id,
+                    template="staff.notice",
+                    params={"text": text},
+                    dedupe_key=f"annual_look_ahead:{row.id}:{row.due_on.isoformat()}:staff:{staff.id}",
+                    now=now,
+                    not_before=max(now, _at(today, reminder_time(school), school.timezone)),
+                ):
+                    queued += 1
+    return queued
+
+
+MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
+    escalation.check_escalations,
+    escalation.check_referral_chases,
+    escalation.check_cumulative,
+    sweep_deadline_reminders,
+    sweep_meeting_reminders,
+    enqueue_due_digests,
+)
+DAILY_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
+    recompute_all,
+    term_start_reminders,
+    annual_review_look_ahead,
+)
+
+
+@dataclass
+class JobReport:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, n: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+
+def run_minute_jobs(
+    sessions: sessionmaker[Session], now: datetime, report: JobReport | None = None
+) -> JobReport:
+    report = report or JobReport()
+    for job in MINUTE_JOBS:
+        try:
+            report.add(job.__name__, run(sessions, job, now))
+        except Exception:  # one failing job must not stop the others (escalation above all)
+            log.exception("job %s failed", job.__name__)
+    return report
+
+
+def run_daily_jobs(
+    sessions: sessionmaker[Session], now: datetime, report: JobReport | None = None
+) -> JobReport:
+    report = report or JobReport()
+    for job in DAILY_JOBS:
+        try:
+            report.add(job.__name__, run(sessions, job, now))
+        except Exception:
+            log.exception("job %s failed", job.__name__)
+    return report
+
+
+# --- when is there next something to do (for fast-forwarding) ------------------------------
+
+
+def _next_local(now: datetime, at: time, tz: str, days: set[int] | None = None) -> datetime:
+    local = now.astimezone(ZoneInfo(tz))
+    day = local.date()
+    for _ in range(15):
+        candidate = _at(day, at, tz)
+        if candidate > now and (days is None or day.weekday() in days):
+            return candidate
+        day += timedelta(days=1)
+    return now + timedelta(days=1)
+
+
+def next_wakeup(session: Session, now: datetime) -> datetime:
+    """The earliest moment after `now` any job or any queued message could have work."""
+    candidates: list[datetime] = []
+    for school in _schools(session):
+        settings = scheduling_settings(school.settings)
+        candidates.append(_next_local(now, reminder_time(school), school.timezone))
+        days = set(settings.digest_days)
+        if settings.headteacher_digest_weekday is not None:
+            days.add(settings.headteacher_digest_weekday)
+        if days:
+            candidates.append(_next_local(now, school.digest_time, school.timezone, days))
+        candidates.append(_next_local(now, DAILY_AT, school.timezone))
+        # Meeting reminders are counted in whole days before the meeting's own time.
+        for starts_at in session.scalars(
+            select(Meeting.starts_at).where(
+                Meeting.school_id == school.id,
+                Meeting.status == "scheduled",
+                Meeting.starts_at > now,
+            )
+        ):
+            for days_before in (7, 1):
+                at = starts_at - timedelta(days=days_before)
+                if at > now:
+                    candidates.append(at)
+    for found in (
+        escalation.next_escalation_at(session, now),
+        escalation.next_chase_at(session, now),
+    ):
+        if found is not None:
+            candidates.append(max(found, now + timedelta(seconds=1)))
+    pending = session.scalar(
+        select(Outbox.not_before)
+        .where(Outbox.status == "pending", Outbox.not_before > now)
+        .order_by(Outbox.not_before)
+        .limit(1)
+    )
+    if pending is not None:
+        candidates.append(pending)
+    return min(candidates) if candidates else now + timedelta(days=1)

@@ -1,0 +1,749 @@
+"""Deadlines materialised from the domain rules, so the reminder sweep is one indexed query.
+
+Facts live in many tables (the EHC case and its exemptions, plans and reviews, meetings,
+referrals). Whenever one of them changes in a transaction, the pupil's deadlines are worked
+out again with `domain.timescales.compute_deadlines` and stored in `deadline` before the
+transaction commits (`install_hooks`), whoever made the change. A nightly recompute catches
+what only the passing of time changes (a meeting that is now in the past).
+
+A row is one (subject, rule) pair: subject "pupil" for the pupil's statutory and policy
+deadlines, "concern" for a referral's follow-up. When the facts move a due date (next
+year's annual review) the same row gets the new date and opens again; reminders are keyed
+by the due date, so they fire again for the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from sendbot.domain import timescales
+from sendbot.domain.calendar import SchoolCalendar
+from sendbot.domain.people import Role
+from sendbot.domain.timescales import (
+    RULES_BY_KIND,
+    DueDate,
+    Exemption,
+    ExemptionKind,
+    Owner,
+    PhaseTransfer,
+    PupilFacts,
+    ReviewFrequency,
+)
+from sendbot.services import audit, school_policy, terms
+from sendbot.services.actors import StaffActor
+from sendbot.store.models import (
+    Concern,
+    ConcernAction,
+    Deadline,
+    EhcCase,
+    Meeting,
+    PlanReview,
+    Pupil,
+    School,
+    Staff,
+    StaffRole,
+    SupportPlan,
+    TermDate,
+)
+from sendbot.store.models import Exemption as ExemptionRow
+
+log = logging.getLogger(__name__)
+
+# Alerts handle these at once; a dated row would only repeat them.
+NOT_MATERIALISED = frozenset({"safeguarding.tell_dsl", "safeguarding.immediate_danger"})
+CONCERN_KINDS = frozenset({"safeguarding.la_referral_response", "safeguarding.referral_follow_up"})
+# Dates a reminder would make no sense for: the school *may* ask from then on.
+NOT_REMINDED = frozenset({"ehc.reassessment_earliest"})
+REVIEW_KINDS = frozenset(
+    {
+        "sen_support.review",
+        "sen_support.parent_meeting",
+        "reintegration.review",
+        "ehc.annual_review",
+        "ehc.under5_review",
+    }
+)
+OPEN = "open"
+DONE = "done"
+MET = "met"
+CANCELLED = "cancelled"
+SUSPENDED = "suspended"
+LIVE_STATUSES = (OPEN, SUSPENDED)
+
+# What ConcernAction.kind (or a "decision" action's details) says about a referral. The
+# safeguarding flows may word the decision slightly differently; all of these count.
+REFERRAL_WORDS = frozenset(
+    {"referral", "referral_made", "referral_csc", "social_care", "children_social_care", "csc"}
+)
+LA_RESPONSE_KINDS = frozenset(
+    {"la_response", "la_acknowledged", "referral_acknowledged", "la_decision"}
+)
+CLOSED_CONCERN = ("closed", "resolved")
+
+
+def is_referral(action: ConcernAction) -> bool:
+    if action.kind in REFERRAL_WORDS:
+        return True
+    decision = (action.details or {}).get("decision")
+    return action.kind == "decision" and str(decision) in REFERRAL_WORDS
+
+
+def school_today(school: School | None, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(school.timezone if school else "Europe/London")).date()
+
+
+def _local_date(at: datetime, tz: str) -> date:
+    return at.astimezone(ZoneInfo(tz)).date()
+
+
+# --- facts from the store ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GatheredFacts:
+    facts: PupilFacts
+    exemptions: tuple[Exemption, ...]
+    # The school's agreed review date beats the rule's end-of-term default.
+    review_on: date | None = None
+
+
+def _kind(meeting: Meeting) -> str:
+    return (meeting.kind or "").lower()
+
+
+def _is_annual(meeting: Meeting) -> bool:
+    return "annual" in _kind(meeting)
+
+
+def _exemptions(session: Session, case: EhcCase) -> list[Exemption]:
+    found: list[Exemption] = []
+    for row in session.scalars(select(ExemptionRow).where(ExemptionRow.ehc_case_id == case.id)):
+        try:
+            exemption = Exemption(
+                kind=ExemptionKind(row.kind),
+                reason=row.reason,
+                starts_on=row.starts_on,
+                ends_on=row.ends_on,
+                rule=row.rule or None,
+            )
+        except ValueError as exc:
+            log.warning("exemption %s ignored: %s", row.id, exc)
+            continue
+        found.append(exemption)
+    return found
+
+
+def gather_facts(session: Session, pupil: Pupil, today: date) -> GatheredFacts:
+    """Everything the rules read about one pupil, from wherever it is recorded."""
+    school = session.get(School, pupil.school_id)
+    tz = school.timezone if school else "Europe/London"
+    values: dict[str, object] = {"date_of_birth": pupil.date_of_birth}
+    exemptions: list[Exemption] = []
+    case = session.scalar(
+        select(EhcCase)
+        .where(EhcCase.pupil_id == pupil.id, EhcCase.status != "closed")
+        .order_by(EhcCase.id.desc())
+        .limit(1)
+    )
+    if case is not None:
+        values.update(
+            request_received_on=case.request_received_on,
+            assessment_decided_on=case.decision_on,
+            advice_requested_on=case.advice_requested_on,
+            draft_served_on=case.draft_served_on,
+            final_issued_on=case.final_issued_on,
+            last_annual_review_on=case.last_annual_review_on,
+            amendments_sent_on=case.amendments_sent_on,
+            reassessment_requested_on=case.reassessment_requested_on,
+            reassessment_decided_on=case.reassessment_decided_on,
+            decision_letter_sent_on=case.decision_letter_sent_on,
+        )
+        if case.phase_transfer_year:
+            values["phase_transfer_year"] = case.phase_transfer_year
+            if case.phase_transfer_kind in {k.value for k in PhaseTransfer}:
+                values["phase_transfer_kind"] = PhaseTransfer(case.phase_transfer_kind)
+        exemptions = _exemptions(session, case)
+    if "phase_transfer_year" not in values and pupil.phase_transfer_year and case is not None:
+        values["phase_transfer_year"] = pupil.phase_transfer_year
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.pupil_id == pupil.id, Meeting.status != "cancelled")
+            .order_by(Meeting.starts_at)
+        )
+    )
+    annual = [m for m in meetings if _is_annual(m)]
+    if annual and case is not None:
+        latest = annual[-1]
+        values["review_meeting_on"] = _local_date(latest.starts_at, tz)
+        held = [
+            _local_date(m.starts_at, tz)
+            for m in annual
+            if m.status in ("held", "completed", "done") and m is not latest
+        ]
+        known = [d for d in (case.last_annual_review_on, *held) if d is not None]
+        if known:
+            values["last_annual_review_on"] = max(known)
+    review_on = None
+    plan = session.scalar(
+        select(SupportPlan)
+        .where(
+            SupportPlan.pupil_id == pupil.id,
+            SupportPlan.status == "active",
+            SupportPlan.kind == "sen_support",
+        )
+        .order_by(SupportPlan.id.desc())
+        .limit(1)
+    )
+    if plan is not None:
+        values["support_plan_started_on"] = plan.started_on
+        last_review = session.scalar(
+            select(PlanReview.held_on)
+            .where(PlanReview.plan_id == plan.id)
+            .order_by(PlanReview.held_on.desc())
+            .limit(1)
+        )
+        if last_review is not None and last_review >= plan.started_on:
+            values["support_plan_last_reviewed_on"] = last_review
+        frequency = school_policy.load(session, pupil.school_id).review("sen_support")
+        values["review_frequency"] = ReviewFrequency(frequency)
+        parent_meetings = [
+            _local_date(m.starts_at, tz)
+            for m in meetings
+            if _kind(m) in ("sen_support_review", "parent_meeting")
+            and _local_date(m.starts_at, tz) <= today
+        ]
+        if parent_meetings:
+            values["last_parent_meeting_on"] = parent_meetings[-1]
+        review_on = plan.next_review_on
+    reintegration = [_local_date(m.starts_at, tz) for m in meetings if "reintegration" in _kind(m)]
+    if reintegration:
+        values["reintegration_started_on"] = reintegration[0]
+        past = [d for d in reintegration if d <= today]
+        if past and past[-1] > reintegration[0]:
+            values["reintegration_last_reviewed_on"] = past[-1]
+    return GatheredFacts(_safe_facts(values, pupil.id), tuple(exemptions), review_on)
+
+
+def _safe_facts(values: dict[str, object], pupil_id: int) -> PupilFacts:
+    """Facts recorded out of order (a decision before its request) drop the later one."""
+    try:
+        return PupilFacts(**values)  # type: ignore[arg-type]
+    except ValueError as exc:
+        log.warning("pupil %s: facts out of order (%s); dropping the offending date", pupil_id, exc)
+        text = str(exc)
+        name = text.split(" ", 1)[0]
+        if name in values:
+            values = {k: v for k, v in values.items() if k != name}
+            return _safe_facts(values, pupil_id)
+        return PupilFacts(date_of_birth=values.get("date_of_birth"))  # type: ignore[arg-type]
+
+
+def _compute(
+    facts: PupilFacts, calendar: SchoolCalendar, exemptions: Iterable[Exemption]
+) -> list[DueDate]:
+    usable = []
+    for exemption in exemptions:
+        try:
+            timescales.check_exemptions(facts, [exemption])
+        except ValueError as exc:
+            log.warning("exemption not applied: %s", exc)
+            continue
+        usable.append(exemption)
+    return timescales.compute_deadlines(facts, calendar, usable)
+
+
+# --- storing -------------------------------------------------------------------------------
+
+
+@dataclass
+class RecomputeResult:
+    opened: int = 0
+    changed: int = 0
+    closed: int = 0
+
+
+def _store(
+    session: Session,
+    *,
+    school_id: int,
+    pupil_id: int,
+    subject_type: str,
+    subject_id: int,
+    dues: list[DueDate],
+    keep: frozenset[str] | None,
+    now: datetime,
+    owner_staff_id: int | None = None,
+) -> RecomputeResult:
+    result = RecomputeResult()
+    existing = {
+        row.kind: row
+        for row in session.scalars(
+            select(Deadline).where(
+                Deadline.subject_type == subject_type, Deadline.subject_id == subject_id
+            )
+        )
+    }
+    seen: set[str] = set()
+    for due in dues:
+        if due.kind in NOT_MATERIALISED or (keep is not None and due.kind not in keep):
+            continue
+        seen.add(due.kind)
+        status = SUSPENDED if due.suspended else MET if due.met_on is not None else OPEN
+        source = due.source[:200]
+        row = existing.get(due.kind)
+        if row is None:
+            session.add(
+                Deadline(
+                    school_id=school_id,
+                    pupil_id=pupil_id,
+                    kind=due.kind,
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    due_on=due.due,
+                    owner_role=due.owner.value,
+                    owner_staff_id=owner_staff_id,
+                    status=status,
+                    source=source,
+                    computed_at=now,
+                    done_at=now if status == MET else None,
+                )
+            )
+            result.opened += 1
+            continue
+        moved = row.due_on != due.due
+        if status == OPEN and row.status == DONE and not moved:
+            status = DONE  # staff marked it done; the facts have not moved it
+        if moved or row.status != status or row.source != source:
+            result.changed += 1
+            row.due_on = due.due
+            row.status = status
+            row.source = source
+            row.owner_role = due.owner.value
+            row.done_at = row.done_at if status == DONE else (now if status == MET else None)
+        if owner_staff_id is not None:
+            row.owner_staff_id = owner_staff_id
+        row.computed_at = now
+    for kind, row in existing.items():
+        if kind not in seen and row.status in LIVE_STATUSES:
+            row.status = CANCELLED
+            row.computed_at = now
+            result.closed += 1
+    return result
+
+
+def recompute_pupil(
+    session: Session, pupil_id: int, now: datetime, calendar: SchoolCalendar | None = None
+) -> RecomputeResult:
+    """Work out and store one pupil's deadlines from the facts as they are now."""
+    pupil = session.get(Pupil, pupil_id)
+    if pupil is None:
+        return RecomputeResult()
+    school = session.get(School, pupil.school_id)
+    cal = calendar or terms.calendar_for(session, pupil.school_id)
+    gathered = gather_facts(session, pupil, school_today(school, now))
+    dues = _compute(gathered.facts, cal, gathered.exemptions)
+    if gathered.review_on is not None:
+        dues = [
+            _replace_due(d, gathered.review_on) if d.kind == "sen_support.review" else d
+            for d in dues
+        ]
+    pupil_kinds = frozenset(RULES_BY_KIND) - CONCERN_KINDS
+    return _store(
+        session,
+        school_id=pupil.school_id,
+        pupil_id=pupil.id,
+        subject_type="pupil",
+        subject_id=pupil.id,
+        dues=dues if pupil.active else [],
+        keep=pupil_kinds,
+        now=now,
+    )
+
+
+def _replace_due(due: DueDate, on: date) -> DueDate:
+    from dataclasses import replace
+
+    return replace(due, due=on, note="The date agreed for this plan's review.")
+
+
+def referral_of(session: Session, concern_id: int) -> ConcernAction | None:
+    """The latest referral to children's social care recorded on a concern."""
+    actions = session.scalars(
+        select(ConcernAction)
+        .where(ConcernAction.concern_id == concern_id)
+        .order_by(ConcernAction.at.desc(), ConcernAction.id.desc())
+    )
+    return next((a for a in actions if is_referral(a)), None)
+
+
+def la_response_of(session: Session, concern_id: int, after: datetime) -> ConcernAction | None:
+    return session.scalar(
+        select(ConcernAction)
+        .where(
+            ConcernAction.concern_id == concern_id,
+            ConcernAction.kind.in_(LA_RESPONSE_KINDS),
+            ConcernAction.at >= after,
+        )
+        .order_by(ConcernAction.at)
+        .limit(1)
+    )
+
+
+def recompute_concern(
+    session: Session, concern_id: int, now: datetime, calendar: SchoolCalendar | None = None
+) -> RecomputeResult:
+    """A referral's deadlines: the LA's one working day, then the DSL's follow-up."""
+    concern = session.get(Concern, concern_id)
+    if concern is None:
+        return RecomputeResult()
+    school = session.get(School, concern.school_id)
+    tz = school.timezone if school else "Europe/London"
+    referral = referral_of(session, concern.id)
+    dues: list[DueDate] = []
+    if referral is not None and concern.status not in CLOSED_CONCERN:
+        response = la_response_of(session, concern.id, referral.at)
+        made = _local_date(referral.at, tz)
+        answered = _local_date(response.at, tz) if response else None
+        facts = PupilFacts(
+            referral_made_on=made,
+            referral_acknowledged_on=max(answered, made) if answered else None,
+        )
+        cal = calendar or terms.calendar_for(session, concern.school_id)
+        dues = timescales.compute_deadlines(facts, cal)
+    return _store(
+        session,
+        school_id=concern.school_id,
+        pupil_id=concern.pupil_id,
+        subject_type="concern",
+        subject_id=concern.id,
+        dues=dues,
+        keep=CONCERN_KINDS,
+        now=now,
+        owner_staff_id=referral.actor_id if referral is not None else None,
+    )
+
+
+def recompute_school(session: Session, school_id: int, now: datetime) -> RecomputeResult:
+    """Every pupil with facts, and every concern with a referral, in one school."""
+    cal = terms.calendar_for(session, school_id)
+    total = RecomputeResult()
+    pupil_ids = set(
+        session.scalars(select(EhcCase.pupil_id).join(Pupil).where(Pupil.school_id == school_id))
+    )
+    pupil_ids |= set(
+        session.scalars(
+            select(SupportPlan.pupil_id).join(Pupil).where(Pupil.school_id == school_id)
+        )
+    )
+    pupil_ids |= set(
+        session.scalars(select(Meeting.pupil_id).where(Meeting.school_id == school_id))
+    )
+    pupil_ids |= set(
+        session.scalars(
+            select(Deadline.pupil_id).where(
+                Deadline.school_id == school_id, Deadline.subject_type == "pupil"
+            )
+        )
+    )
+    for pupil_id in sorted(p for p in pupil_ids if p is not None):
+        _add(total, recompute_pupil(session, pupil_id, now, cal))
+    concern_ids = set(
+        session.scalars(
+            select(ConcernAction.concern_id)
+            .join(Concern, Concern.id == ConcernAction.concern_id)
+            .where(Concern.school_id == school_id)
+        )
+    )
+    for concern_id in sorted(concern_ids):
+        _add(total, recompute_concern(session, concern_id, now, cal))
+    return total
+
+
+def _add(total: RecomputeResult, part: RecomputeResult) -> None:
+    total.opened += part.opened
+    total.changed += part.changed
+    total.closed += part.closed
+
+
+# --- keeping them fresh: recompute inside the transaction that changed a fact --------------
+
+_PENDING = "sendbot.deadlines.pending"
+_BUSY = "sendbot.deadlines.busy"
+_PUPIL_FACT_ATTRS = ("date_of_birth", "phase_transfer_year", "active")
+
+
+def _collect(session: Session, flush_context: object) -> None:
+    if session.info.get(_BUSY):
+        return
+    pending = session.info.setdefault(
+        _PENDING,
+        {"pupils": set(), "cases": set(), "plans": set(), "concerns": set(), "schools": set()},
+    )
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, EhcCase | Meeting | SupportPlan):
+            if obj.pupil_id is not None:
+                pending["pupils"].add(obj.pupil_id)
+        elif isinstance(obj, ExemptionRow):
+            pending["cases"].add(obj.ehc_case_id)
+        elif isinstance(obj, PlanReview):
+            pending["plans"].add(obj.plan_id)
+        elif isinstance(obj, ConcernAction):
+            pending["concerns"].add(obj.concern_id)
+        elif isinstance(obj, Concern) and obj in session.dirty:
+            pending["concerns"].add(obj.id)
+        elif isinstance(obj, TermDate):
+            pending["schools"].add(obj.school_id)
+        elif isinstance(obj, Pupil) and obj in session.dirty:
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in _PUPIL_FACT_ATTRS):
+                pending["pupils"].add(obj.id)
+        elif isinstance(obj, School) and obj in session.dirty:
+            state = inspect(obj)
+            if any(state.attrs[n].history.has_changes() for n in ("settings", "nation")):
+                pending["schools"].add(obj.id)
+
+
+def _apply(session: Session) -> None:
+    if session.info.get(_BUSY):
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # before_commit runs before commit's own flush: collect first
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not any(pending.values()) or session.info.get(_BUSY):
+        return
+    from sendbot.clock import SystemClock
+
+    now = session.info.get("sendbot.now") or SystemClock().now()
+    session.info[_BUSY] = True
+    try:
+        with session.begin_nested():
+            _recompute_pending(session, pending, now)
+    except Exception:  # never lose the caller's change over a deadline; the nightly run retries
+        log.exception("deadlines could not be recomputed now; the nightly run will retry")
+    finally:
+        session.info.pop(_BUSY, None)
+
+
+def _recompute_pending(session: Session, pending: dict[str, set[int]], now: datetime) -> None:
+    session.flush()
+    pupils = set(pending["pupils"])
+    if pending["cases"]:
+        pupils |= set(
+            session.scalars(select(EhcCase.pupil_id).where(EhcCase.id.in_(pending["cases"])))
+        )
+    if pending["plans"]:
+        pupils |= set(
+            session.scalars(
+                select(SupportPlan.pupil_id).where(SupportPlan.id.in_(pending["plans"]))
+            )
+        )
+    for school_id in sorted(pending["schools"]):
+        recompute_school(session, school_id, now)
+    for pupil_id in sorted(pupils):
+        recompute_pupil(session, pupil_id, now)
+    for concern_id in sorted(pending["concerns"]):
+        recompute_concern(session, concern_id, now)
+
+
+def _forget(session: Session, *args: object) -> None:
+    session.info.pop(_PENDING, None)
+
+
+_installed = False
+
+
+def install_hooks() -> None:
+    """Recompute deadlines in every transaction that changes a fact (idempotent).
+
+    A service may set `session.info["sendbot.now"]` to its clock's time, so a frozen or
+    fast-forwarded clock stamps the recomputation too.
+    """
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "after_flush", _collect)
+    event.listen(Session, "before_commit", _apply)
+    event.listen(Session, "after_rollback", _forget)
+    _installed = True
+
+
+install_hooks()
+
+
+# --- reading them back ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    id: int
+    kind: str
+    title: str
+    description: str
+    pupil_id: int | None
+    pupil_name: str | None
+    due_on: date
+    days_left: int
+    owner_role: str
+    owner: str
+    status: str
+    source: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "pupil_id": self.pupil_id,
+            "pupil": self.pupil_name,
+            "due_on": self.due_on.isoformat(),
+            "days_left": self.days_left,
+            "owner_role": self.owner_role,
+            "owner": self.owner,
+            "status": self.status,
+            "source": self.source,
+        }
+
+
+OWNER_WORDS = {
+    Owner.LA.value: "local authority",
+    Owner.PARENT.value: "family",
+    Owner.SCHOOL.value: "school",
+    Owner.SENCO.value: "SENCO",
+    Owner.DSL.value: "DSL",
+    Owner.STAFF.value: "staff",
+    Owner.ANYONE.value: "anyone",
+}
+
+
+def reminder_role(owner_role: str) -> Role:
+    """Whose job it is in school to act on (or chase) this deadline."""
+    return Role.DSL if owner_role == Owner.DSL.value else Role.SENCO
+
+
+def staff_with_role(session: Session, school_id: int, role: Role) -> list[Staff]:
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(StaffRole, StaffRole.staff_id == Staff.id)
+            .where(Staff.school_id == school_id, Staff.active, StaffRole.role == role.value)
+            .order_by(Staff.id)
+        )
+    )
+
+
+def owners(session: Session, row: Deadline) -> list[Staff]:
+    """The named owner if still active, else everyone in school with the owning role."""
+    if row.owner_staff_id is not None:
+        staff = session.get(Staff, row.owner_staff_id)
+        if staff is not None and staff.active:
+            return [staff]
+    return staff_with_role(session, row.school_id, reminder_role(row.owner_role))
+
+
+def _view(session: Session, row: Deadline, pupil: Pupil | None, today: date) -> DeadlineView:
+    rule = RULES_BY_KIND.get(row.kind)
+    people = owners(session, row)
+    who = OWNER_WORDS.get(row.owner_role, row.owner_role)
+    if row.owner_role not in (Owner.LA.value, Owner.PARENT.value) and people:
+        who = f"{who}: {', '.join(p.display_name for p in people)}"
+    elif people:
+        who = f"{who} (school contact: {', '.join(p.display_name for p in people)})"
+    return DeadlineView(
+        id=row.id,
+        kind=row.kind,
+        title=rule.title if rule else row.kind,
+        description=rule.description if rule else "",
+        pupil_id=row.pupil_id,
+        pupil_name=pupil.display_name if pupil else None,
+        due_on=row.due_on,
+        days_left=(row.due_on - today).days,
+        owner_role=row.owner_role,
+        owner=who,
+        status=row.status,
+        source=row.source,
+    )
+
+
+def list_deadlines(
+    session: Session,
+    now: datetime,
+    *,
+    school_id: int | None = None,
+    pupil_id: int | None = None,
+    include_closed: bool = False,
+) -> list[DeadlineView]:
+    if school_id is None and pupil_id is None:
+        raise ValueError("name a school or a pupil")
+    query = select(Deadline, Pupil).outerjoin(Pupil, Pupil.id == Deadline.pupil_id)
+    if school_id is not None:
+        query = query.where(Deadline.school_id == school_id)
+    if pupil_id is not None:
+        query = query.where(Deadline.pupil_id == pupil_id)
+    if not include_closed:
+        query = query.where(Deadline.status.in_(LIVE_STATUSES))
+    rows = session.execute(query.order_by(Deadline.due_on, Deadline.kind, Deadline.id)).all()
+    if not rows:
+        return []
+    school = session.get(School, rows[0][0].school_id)
+    today = school_today(school, now)
+    return [_view(session, row, pupil, today) for row, pupil in rows]
+
+
+# --- marking one done ----------------------------------------------------------------------
+
+
+class DeadlineNotFound(LookupError):
+    """No such deadline in the actor's school."""
+
+
+def may_mark_done(actor: StaffActor, row: Deadline) -> bool:
+    if row.school_id != actor.school_id:
+        return False
+    if row.owner_staff_id == actor.staff_id:
+        return True
+    if row.owner_role == Owner.DSL.value:
+        return actor.has(Role.DSL, Role.DEPUTY_DSL)
+    return actor.has(Role.SENCO, Role.HEADTEACHER)
+
+
+def mark_done(session: Session, actor: StaffActor, deadline_id: int, now: datetime) -> str:
+    """The "Done" button on a reminder: stops its reminders and its overdue line."""
+    row = session.get(Deadline, deadline_id)
+    if row is None or row.school_id != actor.school_id:
+        raise DeadlineNotFound("I can't find that deadline.")
+    rule = RULES_BY_KIND.get(row.kind)
+    title = rule.title if rule else row.kind
+    if not may_mark_done(actor, row):
+        return f"Only the owner of this deadline can mark it done ({title})."
+    if row.status == DONE:
+        return f"Already marked done: {title}."
+    row.status = DONE
+    row.done_at = now
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=actor.staff_id,
+        action="deadline.done",
+        object_type="deadline",
+        object_id=row.id,
+        school_id=row.school_id,
+        pupil_id=row.pupil_id,
+        details={"kind": row.kind, "due_on": row.due_on.isoformat()},
+    )
+    return f"Marked done: {title} (due {row.due_on:%a %-d %b %Y})."
+
+
+DONE_ACTION = "deadline.done"
+
+
+def done_action_id(deadline_id: int) -> str:
+    return f"{DONE_ACTION}:{deadline_id}"

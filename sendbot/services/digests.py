@@ -1,0 +1,610 @@
+"""The daily digests of the SENCO and the DSL, and the headteacher's weekly counts.
+
+Built from the database at the moment they are sent (or printed by `sendbot digest`), as
+plain data first and text second, so a platform can lay them out its own way. No digest
+carries a concern's narrative. Safeguarding items name no pupil: the DSL opens them in
+sendbot, where every view is audited.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
+from sendbot.domain.needs import Area
+from sendbot.domain.timescales import RULES_BY_KIND
+from sendbot.scheduling.settings import scheduling_settings
+from sendbot.services import deadlines as deadline_service
+from sendbot.services import terms
+from sendbot.store.models import (
+    Concern,
+    ConcernAction,
+    Deadline,
+    Intervention,
+    InterventionSession,
+    Invitation,
+    Meeting,
+    ParentMessage,
+    Pupil,
+    School,
+    Staff,
+    Target,
+)
+
+ROLES = ("senco", "dsl", "headteacher")
+LOOK_AHEAD = timedelta(days=14)
+WEEKS_IN_CHART = 4
+OPEN_CONCERN = ("open", "acknowledged")
+ANSWERS = {"yes": "will come", "no": "cannot come", "other_time": "asked for another time"}
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    lines: tuple[str, ...]
+    # A section that is only context (the sessions line) does not make a day non-empty.
+    counts: bool = True
+
+
+@dataclass(frozen=True)
+class Digest:
+    role: str
+    school_name: str
+    day: date
+    sections: tuple[Section, ...]
+    chart: bytes | None = None
+    weekly: bool = False
+    buttons: tuple[Button, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not any(s.lines for s in self.sections if s.counts)
+
+    @property
+    def title(self) -> str:
+        who = {"senco": "SENCO", "dsl": "DSL", "headteacher": "Headteacher"}[self.role]
+        kind = "weekly digest, week to" if self.weekly else "digest for"
+        return f"{who} {kind} {self.day:%A %-d %B %Y} - {self.school_name}"
+
+    def text(self) -> str:
+        if self.empty:
+            return one_line(self)
+        parts = [self.title]
+        for section in self.sections:
+            if not section.lines:
+                continue
+            parts.append(f"{section.title}\n" + "\n".join(f"- {line}" for line in section.lines))
+        return "\n\n".join(parts)
+
+
+def one_line(digest: Digest) -> str:
+    return f"{digest.title}: nothing new today, nothing due or overdue."
+
+
+# --- windows and helpers -------------------------------------------------------------------
+
+
+def _school(session: Session, school_id: int) -> School:
+    school = session.get(School, school_id)
+    if school is None:
+        raise LookupError(f"no school with id {school_id}")
+    return school
+
+
+def _at(day: date, at: time, tz: str) -> datetime:
+    return datetime.combine(day, at, ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
+
+
+def window(school: School, day: date) -> tuple[datetime, datetime]:
+    """From the previous digest day's digest time to this one's (Monday covers the weekend)."""
+    settings = scheduling_settings(school.settings)
+    previous = day - timedelta(days=1)
+    for _ in range(7):
+        if previous.weekday() in settings.digest_days:
+            break
+        previous -= timedelta(days=1)
+    return _at(previous, school.digest_time, school.timezone), _at(
+        day, school.digest_time, school.timezone
+    )
+
+
+def _local(at: datetime, tz: str) -> datetime:
+    return at.astimezone(ZoneInfo(tz))
+
+
+def _year(year_group: int) -> str:
+    return "Reception" if year_group == 0 else f"Year {year_group}"
+
+
+def _area(value: str) -> str:
+    try:
+        return Area(value).label
+    except ValueError:
+        return value
+
+
+def _age(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours < 1:
+        return f"{max(0, int(delta.total_seconds() // 60))} min"
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def _name(session: Session, staff_id: int | None) -> str:
+    staff = session.get(Staff, staff_id) if staff_id else None
+    return staff.display_name if staff else "someone"
+
+
+def _due_words(due: date, today: date) -> str:
+    days = (due - today).days
+    if days < 0:
+        return f"OVERDUE by {-days} day{'s' if days != -1 else ''} (was due {due:%a %-d %b})"
+    if days == 0:
+        return "due TODAY"
+    return f"due {due:%a %-d %b} (in {days} day{'s' if days != 1 else ''})"
+
+
+# --- the SENCO -----------------------------------------------------------------------------
+
+
+def _new_concerns(session: Session, school: School, start: datetime, end: datetime) -> Section:
+    lines = []
+    rows = session.execute(
+        select(Concern, Pupil)
+        .join(Pupil, Pupil.id == Concern.pupil_id)
+        .where(Concern.school_id == school.id, Concern.raised_at >= start, Concern.raised_at < end)
+        .order_by(Concern.raised_at)
+    ).all()
+    for concern, pupil in rows:
+        when = _local(concern.raised_at, school.timezone)
+        who = _name(session, concern.raised_by_id)
+        if concern.safeguarding:
+            lines.append(
+                f"Safeguarding concern ({_year(pupil.year_group)}), logged by {who}, "
+                f"{when:%a %H:%M}: with the DSL"
+            )
+        else:
+            lines.append(
+                f"{pupil.display_name} ({_year(pupil.year_group)}): {_area(concern.area)}, "
+                f"logged by {who}, {when:%a %H:%M}"
+            )
+    return Section(f"New concerns ({len(lines)})", tuple(lines))
+
+
+def _weekdays_elapsed(monday: date, through: date) -> int:
+    return sum(
+        1 for n in range((through - monday).days + 1) if (monday + timedelta(days=n)).weekday() < 5
+    )
+
+
+def _running(intervention: Intervention, monday: date) -> bool:
+    ends = intervention.starts_on + timedelta(weeks=intervention.planned_weeks)
+    return (
+        intervention.active
+        and intervention.starts_on <= monday + timedelta(days=4)
+        and ends > monday
+    )
+
+
+def planned_and_logged(
+    session: Session, school_id: int, monday: date, through: date
+) -> tuple[int, int, list[str]]:
+    """Sessions planned and logged from Monday to `through`, and the interventions behind."""
+    elapsed = _weekdays_elapsed(monday, through)
+    planned = logged = 0
+    behind = []
+    interventions = session.scalars(
+        select(Intervention).where(Intervention.school_id == school_id).order_by(Intervention.name)
+    )
+    counts = dict(
+        session.execute(
+            select(InterventionSession.intervention_id, func.count(InterventionSession.id))
+            .join(Intervention, Intervention.id == InterventionSession.intervention_id)
+            .where(
+                Intervention.school_id == school_id,
+                InterventionSession.held_on >= monday,
+                InterventionSession.held_on <= through,
+            )
+            .group_by(InterventionSession.intervention_id)
+        ).all()
+    )
+    for intervention in interventions:
+        done = int(counts.get(intervention.id, 0))
+        logged += done
+        if not _running(intervention, monday):
+            continue
+        due = round(intervention.sessions_per_week * elapsed / 5)
+        planned += due
+        if done < due:
+            who = _name(session, intervention.delivered_by_id)
+            behind.append(f"{intervention.name} ({who}): {done} of {due} planned so far this week")
+    return planned, logged, behind
+
+
+def _sessions(session: Session, school: School, day: date) -> Section:
+    cal = terms.calendar_for(session, school.id)
+    yesterday = cal.add_working_days(day, -1)
+    held = session.scalar(
+        select(func.count(InterventionSession.id))
+        .join(Intervention, Intervention.id == InterventionSession.intervention_id)
+        .where(Intervention.school_id == school.id, InterventionSession.held_on == yesterday)
+    )
+    monday = yesterday - timedelta(days=yesterday.weekday())
+    planned, logged, behind = planned_and_logged(session, school.id, monday, yesterday)
+    if not planned and not logged and not held:
+        return Section("Intervention sessions", (), counts=False)
+    lines = [
+        f"Logged on {yesterday:%a %-d %b}: {held or 0}. "
+        f"Week to {yesterday:%a}: {logged} of {planned} planned."
+    ]
+    return Section("Intervention sessions", (*lines, *behind), counts=bool(behind))
+
+
+def _deadline_lines(session: Session, school: School, day: date, kinds: str) -> tuple[str, ...]:
+    rows = session.execute(
+        select(Deadline, Pupil)
+        .outerjoin(Pupil, Pupil.id == Deadline.pupil_id)
+        .where(
+            Deadline.school_id == school.id,
+            Deadline.status.in_(deadline_service.LIVE_STATUSES),
+            Deadline.due_on <= day + LOOK_AHEAD,
+        )
+        .order_by(Deadline.due_on, Deadline.id)
+    ).all()
+    lines = []
+    for row, pupil in rows:
+        is_review = row.kind in deadline_service.REVIEW_KINDS
+        if row.kind.startswith("safeguarding.") or row.kind in deadline_service.NOT_REMINDED:
+            continue
+        if (kinds == "reviews") != is_review:
+            continue
+        rule = RULES_BY_KIND.get(row.kind)
+        title = rule.title if rule else row.kind
+        owner = deadline_service.OWNER_WORDS.get(row.owner_role, row.owner_role)
+        who = f"{pupil.display_name}: " if pupil else ""
+        state = (
+            " - paused by a recorded exemption" if row.status == deadline_service.SUSPENDED else ""
+        )
+        source = "" if is_review else f" [{rule.law if rule else row.source}]"
+        lines.append(f"{who}{title} ({owner}), {_due_words(row.due_on, day)}{state}{source}")
+    return tuple(lines)
+
+
+def _targets(session: Session, school: School, day: date) -> tuple[str, ...]:
+    rows = session.execute(
+        select(Target, Pupil)
+        .join(Pupil, Pupil.id == Target.pupil_id)
+        .where(
+            Pupil.school_id == school.id,
+            Target.status == "active",
+            Target.due_on.is_not(None),
+            Target.due_on <= day + LOOK_AHEAD,
+        )
+        .order_by(Target.due_on)
+    ).all()
+    return tuple(
+        f'{pupil.display_name}: target "{_short(target.staff_wording)}", {_due_words(target.due_on, day)}'
+        for target, pupil in rows
+        if target.due_on is not None
+    )
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _parents(session: Session, school: School, start: datetime, end: datetime) -> Section:
+    lines = []
+    rows = session.execute(
+        select(Invitation, Meeting, Pupil)
+        .join(Meeting, Meeting.id == Invitation.meeting_id)
+        .join(Pupil, Pupil.id == Meeting.pupil_id)
+        .where(
+            Meeting.school_id == school.id, Invitation.rsvp_at >= start, Invitation.rsvp_at < end
+        )
+        .order_by(Invitation.rsvp_at)
+    ).all()
+    for invitation, meeting, pupil in rows:
+        when = _local(meeting.starts_at, school.timezone)
+        answer = ANSWERS.get(invitation.rsvp or "", invitation.rsvp or "answered")
+        extra = "; interpreter requested" if invitation.interpreter_requested else ""
+        lines.append(
+            f"{pupil.display_name}'s meeting {when:%a %-d %b %H:%M}: parent {answer}{extra}"
+        )
+    waiting = session.scalar(
+        select(func.count(ParentMessage.id)).where(
+            ParentMessage.school_id == school.id,
+            ParentMessage.direction == "in",
+            ParentMessage.read_at.is_(None),
+        )
+    )
+    if waiting:
+        lines.append(
+            f"{waiting} message{'s' if waiting != 1 else ''} from parents waiting to be read"
+        )
+    return Section("Parents", tuple(lines))
+
+
+def senco_digest(session: Session, school_id: int, day: date, *, chart: bool = True) -> Digest:
+    school = _school(session, school_id)
+    start, end = window(school, day)
+    sections = (
+        _new_concerns(session, school, start, end),
+        _sessions(session, school, day),
+        Section(
+            "Reviews and targets due in the next 14 days",
+            (*_deadline_lines(session, school, day, "reviews"), *_targets(session, school, day)),
+        ),
+        Section(
+            "Statutory deadlines due or overdue", _deadline_lines(session, school, day, "statutory")
+        ),
+        _parents(session, school, start, end),
+    )
+    digest = Digest("senco", school.name, day, sections)
+    if chart and not digest.empty:
+        digest = Digest("senco", school.name, day, sections, chart=chart_png(session, school, day))
+    return digest
+
+
+# --- the chart -----------------------------------------------------------------------------
+
+
+def chart_data(
+    session: Session, school: School, day: date
+) -> tuple[list[date], dict[str, list[int]], list[int], list[int]]:
+    """Week starts, concerns by area per week, sessions delivered and planned per week."""
+    this_monday = day - timedelta(days=day.weekday())
+    weeks = [this_monday - timedelta(weeks=n) for n in range(WEEKS_IN_CHART - 1, -1, -1)]
+    tz = school.timezone
+    first = _at(weeks[0], time(0, 0), tz)
+    concerns = session.execute(
+        select(Concern.area, Concern.raised_at).where(
+            Concern.school_id == school.id,
+            Concern.raised_at >= first,
+            Concern.raised_at < _at(day + timedelta(days=1), time(0, 0), tz),
+        )
+    ).all()
+    by_area: dict[str, list[int]] = {a.label: [0] * len(weeks) for a in Area}
+    for area, raised_at in concerns:
+        local = _local(raised_at, tz).date()
+        index = (local - weeks[0]).days // 7
+        if 0 <= index < len(weeks):
+            by_area.setdefault(_area(area), [0] * len(weeks))[index] += 1
+    delivered, planned = [], []
+    for monday in weeks:
+        through = min(monday + timedelta(days=6), day)
+        p, logged, _ = planned_and_logged(session, school.id, monday, through)
+        delivered.append(logged)
+        planned.append(p)
+    return weeks, by_area, delivered, planned
+
+
+def chart_png(session: Session, school: School, day: date) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    weeks, by_area, delivered, planned = chart_data(session, school, day)
+    labels = [f"w/c {w:%-d %b}" for w in weeks]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), dpi=90)
+    try:
+        bottom = [0] * len(weeks)
+        for area, counts in by_area.items():
+            if any(counts):
+                left.bar(labels, counts, bottom=bottom, label=area)
+                bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+        left.set_title("Concerns by area of need, last 4 weeks")
+        left.set_ylabel("concerns")
+        if any(bottom):
+            left.legend(fontsize=7)
+        positions = range(len(weeks))
+        right.bar(
+            [p - 0.2 for p in positions], planned, width=0.4, label="planned", color="#bbbbbb"
+        )
+        right.bar(
+            [p + 0.2 for p in positions], delivered, width=0.4, label="delivered", color="#2a7ab0"
+        )
+        right.set_xticks(list(positions), labels)
+        right.set_title("Intervention sessions: delivered against planned")
+        right.legend(fontsize=7)
+        for axis in (left, right):
+            axis.tick_params(axis="x", labelsize=8)
+            axis.yaxis.get_major_locator().set_params(integer=True)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
+
+
+# --- the DSL -------------------------------------------------------------------------------
+
+
+def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Digest:
+    school = _school(session, school_id)
+    open_lines, referral_lines = [], []
+    rows = session.execute(
+        select(Concern, Pupil.year_group)
+        .join(Pupil, Pupil.id == Concern.pupil_id)
+        .where(
+            Concern.school_id == school.id, Concern.safeguarding, Concern.status.in_(OPEN_CONCERN)
+        )
+        .order_by(Concern.raised_at)
+    ).all()
+    cal = terms.calendar_for(session, school.id)
+    for concern, year_group in rows:
+        ack = (
+            "NOT ACKNOWLEDGED"
+            if concern.acknowledged_at is None
+            else f"acknowledged {_local(concern.acknowledged_at, school.timezone):%a %-d %b %H:%M}"
+        )
+        danger = ", immediate danger reported" if concern.immediate_danger else ""
+        open_lines.append(
+            f"#{concern.id} {_year(year_group)}, logged by {_name(session, concern.raised_by_id)}, "
+            f"open {_age(now - concern.raised_at)}, {ack}{danger}"
+        )
+        referral = deadline_service.referral_of(session, concern.id)
+        if (
+            referral is not None
+            and deadline_service.la_response_of(session, concern.id, referral.at) is None
+        ):
+            made = _local(referral.at, school.timezone)
+            due = cal.add_working_days(made.date(), 1)
+            chases = session.scalar(
+                select(func.count(ConcernAction.id)).where(
+                    ConcernAction.concern_id == concern.id,
+                    ConcernAction.kind == "referral_chase",
+                    ConcernAction.at >= referral.at,
+                )
+            )
+            referral_lines.append(
+                f"#{concern.id} referred {made:%a %-d %b %H:%M}; the LA should have replied by "
+                f"{due:%a %-d %b}"
+                + (f"; chased {chases} time{'s' if chases != 1 else ''}" if chases else "")
+            )
+    follow_ups = []
+    for row in session.scalars(
+        select(Deadline)
+        .where(
+            Deadline.school_id == school.id,
+            Deadline.status == deadline_service.OPEN,
+            Deadline.kind.like("safeguarding.%"),
+            Deadline.due_on <= day + timedelta(days=7),
+        )
+        .order_by(Deadline.due_on)
+    ):
+        rule = RULES_BY_KIND.get(row.kind)
+        ref = f"#{row.subject_id} " if row.subject_type == "concern" else ""
+        follow_ups.append(f"{ref}{rule.title if rule else row.kind}, {_due_words(row.due_on, day)}")
+    start, end = window(school, day)
+    patterns = session.scalar(
+        select(func.count(ConcernAction.id))
+        .join(Concern, Concern.id == ConcernAction.concern_id)
+        .where(
+            Concern.school_id == school.id,
+            ConcernAction.kind == "cumulative_prompt",
+            ConcernAction.at >= start,
+            ConcernAction.at < end,
+        )
+    )
+    if patterns:
+        follow_ups.append(
+            f"{patterns} pupil{'s' if patterns != 1 else ''} with several concerns in a short "
+            "time: look at them together with the SENCO"
+        )
+    sections = (
+        Section(f"Open safeguarding items ({len(open_lines)})", tuple(open_lines)),
+        Section("Referrals awaiting the local authority", tuple(referral_lines)),
+        Section("Follow-ups due", tuple(follow_ups)),
+    )
+    return Digest("dsl", school.name, day, sections)
+
+
+# --- the headteacher -----------------------------------------------------------------------
+
+
+def headteacher_digest(session: Session, school_id: int, day: date, now: datetime) -> Digest:
+    """Counts only: no names, no narratives, no year groups."""
+    school = _school(session, school_id)
+    start = _at(day - timedelta(days=7), school.digest_time, school.timezone)
+    end = _at(day, school.digest_time, school.timezone)
+    concerns = session.execute(
+        select(Concern.area, Concern.safeguarding).where(
+            Concern.school_id == school.id, Concern.raised_at >= start, Concern.raised_at < end
+        )
+    ).all()
+    by_area = Counter(_area(area) for area, _ in concerns)
+    safeguarding = sum(1 for _, flagged in concerns if flagged)
+    open_items = session.scalar(
+        select(func.count(Concern.id)).where(
+            Concern.school_id == school.id, Concern.safeguarding, Concern.status.in_(OPEN_CONCERN)
+        )
+    )
+    escalated = session.scalar(
+        select(func.count(func.distinct(ConcernAction.concern_id)))
+        .join(Concern, Concern.id == ConcernAction.concern_id)
+        .where(
+            Concern.school_id == school.id,
+            ConcernAction.kind == "escalated",
+            ConcernAction.at >= start,
+            ConcernAction.at < end,
+        )
+    )
+    live = select(func.count(Deadline.id)).where(
+        Deadline.school_id == school.id,
+        Deadline.status == deadline_service.OPEN,
+        ~Deadline.kind.like("safeguarding.%"),
+    )
+    overdue = session.scalar(live.where(Deadline.due_on < day))
+    upcoming = session.scalar(
+        live.where(Deadline.due_on >= day, Deadline.due_on <= day + LOOK_AHEAD)
+    )
+    last_monday = day - timedelta(days=day.weekday() + 7)
+    planned, logged, _ = planned_and_logged(
+        session, school.id, last_monday, last_monday + timedelta(days=6)
+    )
+    waiting = session.scalar(
+        select(func.count(ParentMessage.id)).where(
+            ParentMessage.school_id == school.id,
+            ParentMessage.direction == "in",
+            ParentMessage.read_at.is_(None),
+        )
+    )
+    areas = ", ".join(f"{name}: {n}" for name, n in sorted(by_area.items())) or "none"
+    lines = (
+        f"Concerns logged in the last 7 days: {len(concerns)} ({areas})",
+        f"Safeguarding concerns logged: {safeguarding}; open now: {open_items or 0}; "
+        f"escalated because nobody acknowledged in time: {escalated or 0}",
+        f"Statutory and review deadlines overdue: {overdue or 0}; due in the next 14 days: {upcoming or 0}",
+        f"Intervention sessions last week: {logged} delivered of {planned} planned",
+        f"Messages from parents waiting to be read: {waiting or 0}",
+    )
+    busy = bool(concerns or open_items or overdue or upcoming or logged or planned or waiting)
+    return Digest(
+        "headteacher",
+        school.name,
+        day,
+        (Section("This week in numbers", lines, counts=busy),),
+        weekly=True,
+    )
+
+
+# --- one entry point -----------------------------------------------------------------------
+
+
+def build(
+    session: Session, school_id: int, role: str, day: date, now: datetime, *, chart: bool = True
+) -> Digest:
+    if role == "senco":
+        return senco_digest(session, school_id, day, chart=chart)
+    if role == "dsl":
+        return dsl_digest(session, school_id, day, now)
+    if role == "headteacher":
+        return headteacher_digest(session, school_id, day, now)
+    raise ValueError(f"role must be one of {', '.join(ROLES)}")
+
+
+def to_message(digest: Digest) -> OutgoingMessage:
+    attachments = ()
+    if digest.chart is not None:
+        attachments = (
+            Attachment(
+                filename=f"{digest.role}-digest-{digest.day.isoformat()}.png",
+                content=digest.chart,
+                mime_type="image/png",
+                title="Concerns by area of need, and sessions delivered against planned",
+            ),
+        )
+    return OutgoingMessage(text=digest.text(), attachments=attachments, buttons=digest.buttons)
