@@ -246,3 +246,12 @@ def test_settings_keys_reach_make_engine(monkeypatch, tmp_path) -> None:
     finally:
         get_settings.cache_clear()
     assert not (tmp_path / "a.db.key").exists()
+
+
+def test_a_key_file_others_can_read_is_used_with_a_warning(tmp_path, caplog) -> None:
+    path = tmp_path / "keys"
+    path.write_text(crypto.generate_key() + "\n")
+    path.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="sendbot.crypto"):
+        crypto.read_key_file(path)
+    assert "can be read by other users" in caplog.text

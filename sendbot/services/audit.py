@@ -111,7 +111,8 @@ def verify_chain(session: Session) -> ChainReport:
     report gives the last hash: keep it somewhere else and compare.
     """
     prev_hash, prev_id, count = GENESIS, None, 0
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+    events = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    for event in session.scalars(events):
         if event.prev_hash != prev_hash:
             expected_first = 1 if prev_id is None else prev_id + 1
             missing = expected_first if expected_first < event.id else event.id

@@ -9,6 +9,9 @@ Keys come from configuration, newest first; the newest encrypts, every key decry
 school can add a new key, run `sendbot keys rotate`, and only then retire the old one.
 Each engine carries its own keyring (set by `make_engine`), so one process can talk to two
 databases with different keys, and a test can read the same file with the wrong key.
+
+Encryption is randomised (a fresh IV every time), so the same words never give the same
+token: an encrypted column cannot be searched or compared in SQL, only read back.
 """
 
 from __future__ import annotations
@@ -185,7 +188,14 @@ def _create_key_file(path: Path) -> None:
 
 
 def read_key_file(path: Path) -> Keyring:
+    """Keys from a file; a file others on the server can read is used, with a warning."""
     try:
+        if path.stat().st_mode & 0o077:
+            log.warning(
+                "The encryption key file %s can be read by other users on this server; "
+                "make it readable by the sendbot user only (chmod 600).",
+                path,
+            )
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:
         raise KeyringError(f"The encryption key file {path} does not exist.") from None
