@@ -1,6 +1,6 @@
 """Change who is in an intervention: who leaves, who joins (from today).
 
-State diagram: docs/flows/change_enrolment.md.
+State diagram: docs/flows/setup_intervention.md.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A pupil's SEND history in order: levels, plans, targets and reviews (assess, plan, do,
-review, cycle after cycle). Answers at once. State diagram: docs/flows/send_history.md.
+review, cycle after cycle). Answers at once. State diagram: docs/flows/move_level.md.
 """
 
 from __future__ import annotations
