@@ -12,13 +12,11 @@ from telegram import Update
 
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
-from sendbot.delivery.contract import Recipient
-from sendbot.delivery.parent_notices import render_outbox
 from sendbot.handlers.telegram.bot import TelegramBot, TelegramSettings
 from sendbot.handlers.telegram.sender import TelegramSender
-from sendbot.i18n.languages import resolve
+from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, RunReport, WorkerConfig
 from sendbot.serving.core import build_core
-from sendbot.store.models import Guardian, GuardianPupil, Identity, Outbox
+from sendbot.store.models import Guardian, GuardianPupil, Outbox
 from tests.factories import NOW, SmallSchool
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 
@@ -75,49 +73,20 @@ class Harness:
         update = Update.de_json(payload, self.bot.application.bot)
         await self.bot.application.process_update(update)
 
-    async def deliver(self) -> list[Outbox]:
-        """A minimal claim-and-send loop: due rows to guardians with a Telegram account.
+    async def deliver(self) -> RunReport:
+        """The colleagues' real outbox worker, with our Telegram Sender as its platform.
 
-        Staff rows stay in the outbox for the test to read (staff use Slack here).
+        Staff here have no chat account unless a test links one, so their rows stay in the
+        outbox for the test to read. Pacing is off so tests stay fast.
         """
-        now = self.clock.now()
-        with self.core.sessions() as session:
-            rows = session.scalars(
-                select(Outbox)
-                .where(
-                    Outbox.status == "pending",
-                    Outbox.not_before <= now,
-                    Outbox.recipient_guardian_id.is_not(None),
-                )
-                .order_by(Outbox.not_before, Outbox.id)
-            ).all()
-            work = []
-            for row in rows:
-                guardian = session.get(Guardian, row.recipient_guardian_id)
-                identity = session.scalar(
-                    select(Identity).where(
-                        Identity.guardian_id == row.recipient_guardian_id,
-                        Identity.platform == "telegram",
-                        Identity.active,
-                    )
-                )
-                if guardian is None or identity is None:
-                    continue
-                language = resolve(guardian.preferred_language, guardian.script).code
-                params = {**row.params, "_now": now.isoformat(), "_timezone": "Europe/London"}
-                message = render_outbox(row.template, params, language)
-                work.append((row.id, identity.external_id, message))
-        done = []
-        for outbox_id, address, message in work:
-            outcome = await self.sender.send(Recipient("telegram", address), message)
-            with self.core.sessions() as session, session.begin():
-                row = session.get(Outbox, outbox_id)
-                assert row is not None
-                row.status = "sent" if outcome.status == "sent" else outcome.status
-                row.sent_at = now
-                row.platform_message_id = outcome.platform_message_id
-                done.append(row)
-        return done
+        worker = OutboxWorker(
+            self.core.sessions,
+            self.clock,
+            {"telegram": self.sender},
+            worker_id="test-worker",
+            config=WorkerConfig(limits={"telegram": PlatformLimit(None, 0.0)}),
+        )
+        return await worker.drain(max_seconds=20)
 
     def outbox(self, template: str | None = None) -> list[Outbox]:
         with self.core.sessions() as session:

@@ -224,3 +224,42 @@ def test_reminders_seven_days_and_one_day_before(db_url, sessions) -> None:
     accepted = next(r for r in rows if r.params["reminder"] == "accepted")
     message = render_outbox(accepted.template, accepted.params, "en_GB")
     assert "tomorrow" in message.text and not message.buttons
+
+
+def test_a_parent_who_blocked_the_bot_is_marked_inactive_and_the_school_told_once(
+    db_url, sessions, fake_api: FakeBotApi
+) -> None:
+    school = build_small_school(sessions)
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake_api) as h:
+            anna = add_guardian(h.core.sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+            await link(h, anna.guardian_id, ANNA)
+            with h.core.sessions() as session, session.begin():
+                senco = staff_actor_by_id(session, school.staff["senco"])
+                assert senco is not None
+                for days in (10, 11):
+                    meetings.schedule(
+                        session,
+                        senco,
+                        pupil_id=school.pupils["kacper"],
+                        kind="parent_meeting",
+                        starts_at=NOW + timedelta(days=days),
+                        place="Office",
+                        now=NOW,
+                    )
+            blocked = {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+            fake_api.fail_next("sendMessage", 403, blocked)
+            fake_api.fail_next("sendMessage", 403, blocked)
+            report = await h.deliver()
+            assert report.blocked >= 1
+            with h.core.sessions() as session:
+                assert not session.query(Identity).one().active
+            told = h.outbox("identity.blocked")
+            assert len(told) == 1  # the school's admin, once, however many messages bounced
+
+    asyncio.run(scenario())

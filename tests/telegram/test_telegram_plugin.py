@@ -1,0 +1,75 @@
+"""The plugin in-process: polling without a public URL, refusals, and `sendbot invite`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from sendbot.cli import app as cli
+from sendbot.config import Settings, get_settings
+from sendbot.handlers.telegram.plugin import telegram_plugin
+from sendbot.serving.app import build_app
+from sendbot.serving.core import build_core
+from sendbot.store.models import Invite
+from tests.factories import build_small_school
+from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
+from tests.telegram.harness import add_guardian
+
+
+def test_without_a_public_url_it_polls_and_the_webhook_refuses_everyone(
+    db_url, fake_api: FakeBotApi
+) -> None:
+    settings = Settings(
+        database_url=db_url,
+        telegram_bot_token=SecretStr(TOKEN),
+        telegram_api_url=fake_api.url,
+    )
+
+    async def scenario() -> None:
+        core = build_core(settings)
+        async with TestClient(TestServer(build_app(core, [telegram_plugin(settings)]))) as client:
+            await asyncio.to_thread(fake_api.wait_for, "getUpdates")
+            assert fake_api.of("deleteWebhook") and not fake_api.of("setWebhook")
+            assert "telegram" in core.senders
+            response = await client.post("/telegram/webhook", json={"update_id": 1})
+            assert response.status == 403
+        core.db.dispose()
+
+    asyncio.run(scenario())
+
+
+def test_a_public_url_without_a_secret_is_refused_at_start() -> None:
+    settings = Settings(
+        telegram_bot_token=SecretStr(TOKEN), public_url="https://sendbot.school.example"
+    )
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
+        telegram_plugin(settings)
+
+
+def test_sendbot_invite_guardian_prints_a_link_and_writes_a_qr_code(
+    db_url, sessions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    school = build_small_school(sessions)
+    family = add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    monkeypatch.setenv("SENDBOT_DATABASE_URL", db_url)
+    monkeypatch.setenv("SENDBOT_TELEGRAM_BOT_USERNAME", BOT_USERNAME)
+    get_settings.cache_clear()
+    qr = tmp_path / "letter.png"
+    try:
+        result = CliRunner().invoke(
+            cli, ["invite", "guardian", str(family.guardian_id), "--qr", str(qr)]
+        )
+        missing = CliRunner().invoke(cli, ["invite", "guardian", "99999"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert f"https://t.me/{BOT_USERNAME}?start=" in result.output
+    assert qr.read_bytes().startswith(b"\x89PNG")
+    with sessions() as session:
+        assert session.query(Invite).one().guardian_id == family.guardian_id
+    assert missing.exit_code != 0
