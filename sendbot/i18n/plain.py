@@ -86,7 +86,7 @@ PHRASES: tuple[Term, ...] = (
     Term("provision map", "the school's chart of extra help"),
     Term("Local Offer", "the council's website listing SEND help"),
     Term("phase transfer", "moving to the next stage of education"),
-    Term("SEN support", "extra help the school gives from its own resources"),
+    Term("SEN support", "extra help the school gives from its own resources", ("extra help",)),
     Term("EHC needs assessment", "the council's detailed check of your child's needs"),
 )
 
@@ -124,7 +124,14 @@ def _explained(term: Term, text: str) -> bool:
 def unexplained_terms(text: str) -> list[str]:
     """Glossary acronyms and phrases in the text with no plain meaning anywhere in it."""
     found = []
-    claimed: list[tuple[int, int]] = []
+    low = text.lower()
+    # An explained phrase explains the acronym inside it: "extra help (SEN support)".
+    claimed: list[tuple[int, int]] = [
+        (m.start(), m.end())
+        for term in PHRASES
+        if _explained(term, text)
+        for m in re.finditer(re.escape(term.acronym.lower()), low)
+    ]
     for term, pattern in _ACRONYMS:
         for match in pattern.finditer(text):
             span = match.span()
@@ -135,7 +142,7 @@ def unexplained_terms(text: str) -> list[str]:
                 found.append(term.acronym)
             break
     for term in PHRASES:
-        if term.acronym.lower() in text.lower() and not _explained(term, text):
+        if term.acronym.lower() in low and not _explained(term, text):
             found.append(term.acronym)
     return sorted(set(found))
 

@@ -51,11 +51,12 @@ def tree(tmp_path: Path) -> Path:
     """A copy of what the checks read, to plant faults in."""
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     shutil.copytree(ROOT / "locales", tmp_path / "locales")
-    shutil.copytree(
-        ROOT / "sendbot" / "messages" / "parents",
-        tmp_path / "sendbot" / "messages" / "parents",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
+    for mapping in maintain._babel_config(ROOT):
+        for pattern in mapping["pattern"]:  # type: ignore[union-attr]
+            for source in ROOT.glob(str(pattern).replace("**.py", "**/*.py")):
+                target = tmp_path / source.relative_to(ROOT)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, target)
     assert maintain.check(tmp_path) == []
     return tmp_path
 
