@@ -95,7 +95,7 @@ class FakeSlack:
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 3.0) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """The calls of one method, once there are `count` of them (or fail after timeout)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while len(self.called(method)) < count:
@@ -108,7 +108,7 @@ class FakeSlack:
         return self.called(method)
 
     async def wait_for_response(
-        self, count: int = 1, timeout: float = 3.0
+        self, count: int = 1, timeout: float = 10.0
     ) -> list[tuple[str, dict[str, Any]]]:
         deadline = asyncio.get_running_loop().time() + timeout
         while len(self.responses) < count:
