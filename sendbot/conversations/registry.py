@@ -8,6 +8,7 @@ from sendbot.conversations.check_targets import CHECK_TARGETS
 from sendbot.conversations.close_target import CLOSE_TARGET
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
+from sendbot.conversations.meeting_flows import INVITE_PARENT, SCHEDULE_MEETING
 from sendbot.conversations.move_level import MOVE_LEVEL
 from sendbot.conversations.record_review import RECORD_REVIEW
 from sendbot.conversations.record_session import RECORD_SESSION
@@ -26,6 +27,8 @@ REGISTRY = FlowRegistry(
         ADD_TARGET,
         CLOSE_TARGET,
         RECORD_REVIEW,
+        SCHEDULE_MEETING,
+        INVITE_PARENT,
         MOVE_LEVEL,
         SEND_HISTORY,
         SETUP_INTERVENTION,

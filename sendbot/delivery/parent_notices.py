@@ -16,6 +16,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.translate import Translator
@@ -25,6 +27,7 @@ from sendbot.messages.parents.data import MeetingInvitationData
 from sendbot.messages.parents.freetext import FreeText
 from sendbot.messages.parents.invitation import build_invitation, meeting_title
 from sendbot.services import meetings, parents
+from sendbot.store.models import ParentMessage
 
 ParentBuilder = Callable[
     [Writer, Mapping[str, Any], Translator | None, datetime | None], OutgoingMessage
@@ -123,7 +126,7 @@ def staff_reply(
     w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
 ) -> OutgoingMessage:
     free = FreeText(w, translator)
-    body = free(str(params["text"]))
+    body = free(str(params["text"]))  # put there by `_with_bodies` at send time
     if params.get("child_name"):
         head = w._(
             "A reply from {staff} at {school} about {child}:",
@@ -149,6 +152,30 @@ PARENT_TEMPLATES: dict[str, ParentBuilder] = {
 }
 
 
+# Templates whose words are a stored, encrypted message: the outbox holds only its id, and
+# the text is read at send time, so no message between a family and school sits in plain
+# JSON in the outbox.
+_BODIES = {parents.PARENT_STAFF_REPLY: "reply_id", parents.STAFF_PARENT_MESSAGE: "message_id"}
+
+
+class NeedsSession(LookupError):
+    """This message's text is in the database; render it with a session."""
+
+
+def _with_bodies(
+    template: str, params: Mapping[str, Any], session: Session | None
+) -> Mapping[str, Any]:
+    key = _BODIES.get(template)
+    if key is None or "text" in params:
+        return params
+    if session is None:
+        raise NeedsSession(f"{template} reads the message text: pass a database session")
+    message = session.get(ParentMessage, int(params[key]))
+    if message is None:
+        raise NeedsSession(f"{template}: message {params[key]} no longer exists")
+    return {**params, "text": message.body_text}
+
+
 def render_for_guardian(
     template: str,
     params: Mapping[str, Any],
@@ -158,8 +185,10 @@ def render_for_guardian(
     timezone: str | tzinfo = "Europe/London",
     translator: Translator | None = None,
     now: datetime | None = None,
+    session: Session | None = None,
 ) -> OutgoingMessage:
     """Any parent template, ours or the language team's, in the guardian's language."""
+    params = _with_bodies(template, params, session)
     builder = PARENT_TEMPLATES.get(template)
     if builder is None:
         return language_team_render(
@@ -235,7 +264,7 @@ def message_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> Outg
     language = resolve(params.get("language"))
     if language.code != "en_GB":
         lines.append(f"Their language: {language.english_name} (they may have written in it).")
-    lines += ["", str(params["text"])]
+    lines += ["", str(params["text"])]  # put there by `_with_bodies` at send time
     buttons = (Button(str(params["reply_action"]), "Reply"),) if params.get("reply_action") else ()
     return OutgoingMessage(text="\n".join(lines), buttons=buttons)
 
@@ -259,6 +288,10 @@ STAFF_TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
         "Parent stopped Telegram messages",
         "They will get nothing from sendbot until they send /start. Please contact them another way.",
     ),
+    parents.STAFF_BLOCKED: _people_notice(
+        "Parent blocked the sendbot Telegram bot",
+        "Messages to them are not being delivered. Please contact them another way.",
+    ),
     parents.STAFF_RESUMED: _people_notice(
         "Parent turned Telegram messages back on", "They will get messages from sendbot again."
     ),
@@ -266,13 +299,16 @@ STAFF_TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
 
 
 def render_for_staff(
-    template: str, params: Mapping[str, Any], tz: str = "Europe/London"
+    template: str,
+    params: Mapping[str, Any],
+    tz: str = "Europe/London",
+    session: Session | None = None,
 ) -> OutgoingMessage:
-    return STAFF_TEMPLATES[template](params, tz)
+    return STAFF_TEMPLATES[template](_with_bodies(template, params, session), tz)
 
 
 def render_outbox(
-    template: str, params: Mapping[str, Any], language: str, session: object = None
+    template: str, params: Mapping[str, Any], language: str, session: Session | None = None
 ) -> OutgoingMessage:
     """For the outbox worker: one of this module's templates, for a guardian or staff.
 
@@ -282,8 +318,27 @@ def render_outbox(
     tz = str(params.get("_timezone") or params.get("school_timezone") or "Europe/London")
     now = datetime.fromisoformat(str(params["_now"])) if params.get("_now") else None
     if template in PARENT_TEMPLATES:
-        return render_for_guardian(template, params, language, timezone=tz, now=now)
-    return render_for_staff(template, params, tz)
+        return render_for_guardian(
+            template, params, language, timezone=tz, now=now, session=session
+        )
+    return render_for_staff(template, params, tz, session=session)
 
 
 OUR_TEMPLATES = frozenset(PARENT_TEMPLATES) | frozenset(STAFF_TEMPLATES)
+
+
+def _register_with_the_outbox_worker() -> None:
+    """Offer our templates to the worker's own registry, which passes a session."""
+    try:
+        from sendbot.scheduling import templates
+    except ImportError:  # a build without the scheduler
+        return
+    for name in OUR_TEMPLATES:
+        templates.register(name)(
+            lambda params, language, session, name=name: render_outbox(
+                name, params, language, session
+            )
+        )
+
+
+_register_with_the_outbox_worker()

@@ -38,6 +38,7 @@ from sendbot.store.models import (
 # Outbox templates this module writes (rendered by sendbot.delivery.parent_notices).
 STAFF_PARENT_MESSAGE = "parent.message_notice"
 STAFF_STOPPED = "parent.stopped_notice"
+STAFF_BLOCKED = "parent.blocked_notice"
 STAFF_RESUMED = "parent.resumed_notice"
 PARENT_STAFF_REPLY = "parent.staff_reply"
 
@@ -243,7 +244,6 @@ def message_school(
             "class_name": pupil.group.name if pupil.group else None,
             "guardian_name": guardian.display_name,
             "language": language,
-            "text": body,
             "at": now.isoformat(),
             "reply_action": action_ids.encode(session, Action("reply", message.id)),
         },
@@ -309,7 +309,6 @@ def staff_reply(
             "child_name": pupil.preferred_name or pupil.first_name if pupil else None,
             "staff_name": actor.name,
             "school_name": school.name if school else "",
-            "text": body,
         },
         dedupe_key=f"staff-reply:{reply.id}",
         now=now,
@@ -394,4 +393,45 @@ def resume(session: Session, identity_id: int, now: datetime) -> bool:
     _school_notice(
         session, guardian, STAFF_RESUMED, f"resumed:{identity.id}:{now.isoformat()}", now
     )
+    return True
+
+
+def mark_blocked(
+    session: Session, platform: str, address: str, now: datetime, team_id: str = ""
+) -> bool:
+    """The platform says this account blocked us: stop sending and tell the school, once.
+
+    For the outbox worker on `SendOutcome.blocked`. Only the change from active to inactive
+    tells the school, so retries and other workers do not repeat the notice; a parent who
+    unblocks and sends /start is active again (`resume`).
+    """
+    identity = session.scalar(
+        select(Identity)
+        .where(
+            Identity.platform == platform,
+            Identity.team_id == team_id,
+            Identity.external_id == address,
+            Identity.active,
+        )
+        .with_for_update()
+    )
+    if identity is None:
+        return False
+    identity.active = False
+    guardian = session.get(Guardian, identity.guardian_id) if identity.guardian_id else None
+    audit.record(
+        session,
+        at=now,
+        actor_kind="system",
+        actor_id=None,
+        action="identity.blocked",
+        object_type="identity",
+        object_id=identity.id,
+        school_id=guardian.school_id if guardian else None,
+        details={"platform": platform},
+    )
+    if guardian is not None:
+        _school_notice(
+            session, guardian, STAFF_BLOCKED, f"blocked:{identity.id}:{now.isoformat()}", now
+        )
     return True

@@ -90,7 +90,7 @@ def test_invite_link_polish_invitation_interpreter_and_an_old_button(
             text = invitation.params["text"]
             polish = Writer(resolve("pl"))
             assert polish._("Date: {date}", date="") in text  # the Polish catalog's words
-            assert "Who will be there" in text and "SENCO, Class teacher" in text
+            assert polish._("Who will be there: {people}", people="SENCO, Class teacher") in text
             row = h.outbox(meetings.INVITATION)[0]
             expected = render_outbox(row.template, {**row.params, "_now": NOW.isoformat()}, "pl")
             assert text == expected.text
@@ -123,7 +123,9 @@ def test_invite_link_polish_invitation_interpreter_and_an_old_button(
 
             # Tapping it again is handled kindly, and tells nobody twice.
             await h.send(tap_update(PARENT, interpreter))
-            assert "already know" in fake_api.texts(PARENT["id"])[-1]
+            assert fake_api.texts(PARENT["id"])[-1] == polish._(
+                "We already know you would like an interpreter. The school will arrange it."
+            )
             assert len(h.outbox(meetings.STAFF_RSVP)) == 1
 
             # The meeting moves: the old message's buttons say so, and record nothing.
@@ -132,7 +134,10 @@ def test_invite_link_polish_invitation_interpreter_and_an_old_button(
                 assert meeting is not None
                 meeting.starts_at = starts + timedelta(days=1)
             await h.send(tap_update(PARENT, invitation.buttons[0][1]))
-            assert "newest message" in fake_api.texts(PARENT["id"])[-1]
+            assert fake_api.texts(PARENT["id"])[-1] == polish._(
+                "This meeting has changed since that message. "
+                "Please use the buttons in the newest message about it."
+            )
             with h.core.sessions() as session:
                 row = session.get(Invitation, scheduled.invitation_ids[0])
                 assert row is not None and row.rsvp is None
@@ -155,7 +160,10 @@ def test_a_used_code_a_strangers_chat_and_a_group_are_refused(
                 )
             # A group chat never links, even with a good code.
             await h.send(text_update(PARENT, f"/start {invite.code}", chat_type="group"))
-            assert "private" in fake_api.of("sendMessage")[-1].params["text"]
+            refusal = Writer(resolve("pl"))._(
+                "I only talk in private chats. Please message me directly."
+            )
+            assert fake_api.of("sendMessage")[-1].params["text"] == refusal
             await h.send(text_update(PARENT, f"/start {invite.code}"))
             # The same code from someone else's phone.
             await h.send(text_update(other, f"/start {invite.code}"))

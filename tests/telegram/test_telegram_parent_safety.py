@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sendbot.i18n.languages import resolve
+from sendbot.i18n.writer import Writer
 from sendbot.services import action_ids, invites, meetings
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import staff_actor_by_id
@@ -98,7 +100,8 @@ def test_wrong_codes_are_slowed_and_old_codes_explained(
                 old = invites.create_guardian_invite(session, anna.guardian_id, NOW, BOT_USERNAME)
             h.clock.advance(timedelta(days=15))
             await h.send(text_update(ANNA, f"/start {old.code}"))
-            assert "too old" in fake_api.texts(ANNA["id"])[-1]
+            too_old = Writer(resolve("pl"))._("That link is too old. Links work for 14 days.")
+            assert fake_api.texts(ANNA["id"])[-1].startswith(too_old)
             with h.core.sessions() as session, session.begin():
                 good = invites.create_guardian_invite(
                     session, anna.guardian_id, h.clock.now(), BOT_USERNAME

@@ -1,0 +1,79 @@
+"""The SENCO books a meeting and makes a parent's link, step by step (any platform)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from sendbot.clock import FrozenClock
+from sendbot.config import get_settings
+from sendbot.conversations.engine import ChatRef, Engine
+from sendbot.conversations.registry import REGISTRY
+from sendbot.services import meetings
+from sendbot.services.actors import staff_actor_by_id
+from sendbot.store.models import Invitation, Invite, Meeting, Outbox
+from tests.dialog import Dialog
+from tests.factories import NOW, build_small_school
+from tests.telegram.fake_bot_api import BOT_USERNAME
+from tests.telegram.harness import add_guardian
+
+
+def dialog(sessions, staff_id: int) -> Dialog:  # type: ignore[no-untyped-def]
+    with sessions() as session:
+        actor = staff_actor_by_id(session, staff_id)
+    assert actor is not None
+    engine = Engine(sessions, REGISTRY, FrozenClock(NOW))
+    return Dialog(engine, actor, ChatRef("console", f"staff:{staff_id}"))
+
+
+def test_the_senco_books_a_review_and_the_parents_are_invited(sessions) -> None:
+    school = build_small_school(sessions)
+    family = add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    senco = dialog(sessions, school.staff["senco"])
+    assert "Which pupil" in senco.says("meeting").text
+    assert "What kind" in senco.says("kacper").text
+    senco.says("SEN support review")
+    assert "What time" in senco.says("1/12").text
+    assert "like 15:30" in senco.says("half three").text
+    assert "between 7am and 7pm" in senco.says("11pm").text
+    senco.says("3.30pm")
+    senco.says("45 minutes")
+    senco.says("Room 4")
+    senco.says("skip")
+    check = senco.says("SENCO, class teacher").text
+    assert "Tue 1 Dec 2026" in check and "Room 4" in check
+    done = senco.says("1").text
+    assert "Meeting booked for Tue 1 Dec 2026 at 15:30" in done
+    assert "Not on Telegram" in done and "Anna Wiśniewska" in done
+    with sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert meeting.starts_at == datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
+        assert meeting.attendees == ["SENCO", "class teacher"]
+        invitation = session.scalars(select(Invitation)).one()
+        assert invitation.guardian_id == family.guardian_id
+        assert session.scalars(select(Outbox).where(Outbox.template == meetings.INVITATION)).one()
+    teacher = dialog(sessions, school.staff["teacher"])
+    assert "Which pupil is the meeting about" not in teacher.says("meeting").text
+
+
+def test_the_senco_makes_a_parents_link(sessions, monkeypatch: pytest.MonkeyPatch) -> None:
+    school = build_small_school(sessions)
+    add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    monkeypatch.setenv("SENDBOT_TELEGRAM_BOT_USERNAME", BOT_USERNAME)
+    get_settings.cache_clear()
+    try:
+        senco = dialog(sessions, school.staff["senco"])
+        senco.says("invite")
+        options = senco.says("kacper").options
+        assert [o.label for o in options] == ["Anna Wiśniewska (parent)"]
+        senco.says("1")
+        done = senco.says("1").text
+    finally:
+        get_settings.cache_clear()
+    assert f"https://t.me/{BOT_USERNAME}?start=" in done
+    with sessions() as session:
+        invite = session.scalars(select(Invite)).one()
+        assert invite.created_by_id == school.staff["senco"]
+        assert invite.expires_at == NOW + timedelta(days=14)
