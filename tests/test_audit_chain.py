@@ -58,6 +58,23 @@ def test_an_untouched_log_is_reported_intact_with_its_length(sessions, db_url, s
         assert head is not None and head.hash[:16] in output
 
 
+def test_deleting_the_newest_events_is_caught_with_a_hash_kept_elsewhere(
+    sessions, engine, db_url, school
+) -> None:
+    ids = _add_events(sessions, school, 4)
+    code, output = _verify(db_url)
+    kept = output.split("last hash ")[1].rstrip(")")
+    assert code == 0 and len(kept) == 16
+    ok = runner.invoke(app, ["audit", "verify", "--known-hash", kept, "--database", db_url])
+    assert ok.exit_code == 0 and f"is still event {ids[-1]}" in ok.output
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE id >= :id"), {"id": ids[2]})
+    assert _verify(db_url)[0] == 0  # the shorter chain holds on its own...
+    caught = runner.invoke(app, ["audit", "verify", "--known-hash", kept, "--database", db_url])
+    assert caught.exit_code == 1  # ...but the hash kept elsewhere is gone
+    assert "is no longer in the audit log" in " ".join(caught.output.split())
+
+
 def test_an_empty_log_is_intact(db_url) -> None:
     assert _verify(db_url) == (0, "audit chain intact (0 events)")
 

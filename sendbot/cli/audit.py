@@ -64,17 +64,41 @@ def _pupil_events(session: Session, pupil_id: int) -> list[AuditEvent]:
 
 @app.command()
 def verify(
+    known: str | None = typer.Option(
+        None,
+        "--known-hash",
+        help="A last hash printed by an earlier run (16 characters or more): checks that "
+        "event is still in the log, which catches deleting the newest events",
+    ),
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Recompute every link of the hash chain; exit 1 at the first event that was changed."""
+    if known is not None and len(known.strip()) < 16:
+        err_console.print("--known-hash needs at least the first 16 characters of the hash.")
+        raise typer.Exit(2)
     sessions = open_database(database)
     with sessions() as session:
         report = audit_log.verify_chain(session)
-    if report.intact:
-        console.print(report.describe(), markup=False)
-        return
-    err_console.print(report.describe(), markup=False)
-    raise typer.Exit(1)
+        found = (
+            session.scalar(
+                select(AuditEvent.id).where(AuditEvent.hash.startswith(known.strip().lower()))
+            )
+            if known
+            else None
+        )
+    if not report.intact:
+        err_console.print(report.describe(), markup=False)
+        raise typer.Exit(1)
+    if known and found is None:
+        err_console.print(
+            f"the event with hash {known.strip()[:16]} is no longer in the audit log: events "
+            "were deleted from its end, or the whole chain was rewritten",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    console.print(report.describe(), markup=False)
+    if known:
+        console.print(f"the event with hash {known.strip()[:16]} is still event {found}.")
 
 
 @app.command()
