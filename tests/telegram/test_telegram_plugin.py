@@ -8,16 +8,18 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from sendbot.cli import app as cli
 from sendbot.config import Settings, get_settings
-from sendbot.handlers.telegram.plugin import telegram_plugin
+from sendbot.handlers.telegram.plugin import BOT_KEY, telegram_plugin
+from sendbot.services import invites
 from sendbot.serving.app import build_app
 from sendbot.serving.core import build_core
 from sendbot.store.models import Invite
 from tests.factories import build_small_school
-from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
+from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi, person, text_update
 from tests.telegram.harness import add_guardian
 
 
@@ -73,3 +75,47 @@ def test_sendbot_invite_guardian_prints_a_link_and_writes_a_qr_code(
     with sessions() as session:
         assert session.query(Invite).one().guardian_id == family.guardian_id
     assert missing.exit_code != 0
+
+
+def test_an_update_that_fails_for_want_of_the_database_is_asked_for_again(
+    db_url, sessions, fake_api: FakeBotApi
+) -> None:
+    school = build_small_school(sessions)
+    family = add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    settings = Settings(
+        database_url=db_url,
+        telegram_bot_token=SecretStr(TOKEN),
+        telegram_api_url=fake_api.url,
+        telegram_webhook_secret=SecretStr("s3cret"),
+    )
+    parent = person(7401, "Anna")
+
+    async def scenario() -> None:
+        core = build_core(settings)
+        app = build_app(core, [telegram_plugin(settings)])
+        async with TestClient(TestServer(app)) as client:
+            bot = app[BOT_KEY]
+            with core.sessions() as session, session.begin():
+                code = invites.create_guardian_invite(
+                    session, family.guardian_id, core.clock.now(), BOT_USERNAME
+                ).code
+            real = bot.router.handle
+            calls = {"n": 0}
+
+            def flaky(incoming):  # type: ignore[no-untyped-def]
+                calls["n"] += 1
+                if calls["n"] == 1:
+                    raise OperationalError("SELECT 1", {}, Exception("database is down"))
+                return real(incoming)
+
+            bot.router.handle = flaky  # type: ignore[method-assign]
+            update = text_update(parent, f"/start {code}")
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            first = await client.post("/telegram/webhook", json=update, headers=headers)
+            assert first.status == 503
+            again = await client.post("/telegram/webhook", json=update, headers=headers)
+            assert again.status == 200
+            assert "Hello Anna" in fake_api.texts(parent["id"])[-1]
+        core.db.dispose()
+
+    asyncio.run(scenario())

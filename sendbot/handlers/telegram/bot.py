@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import (
     Application,
@@ -77,6 +78,8 @@ class TelegramBot:
     def __init__(self, core: Core, config: TelegramSettings) -> None:
         self.core = core
         self.router = ChatRouter(core.sessions, core.clock)
+        # Updates that failed before anything was saved: the webhook asks Telegram to retry.
+        self.retry_ids: set[int] = set()
         root = config.api_root.rstrip("/")
         self.application: Application = (  # type: ignore[type-arg]
             Application.builder()
@@ -112,6 +115,23 @@ class TelegramBot:
 
     async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)
+        if isinstance(update, Update) and isinstance(context.error, SQLAlchemyError):
+            # The database was unreachable: nothing was committed, so let the update come
+            # again rather than lose a parent's message.
+            self.retry_ids.add(update.update_id)
+            try:
+                await asyncio.to_thread(
+                    events.release, self.core.sessions, PLATFORM, str(update.update_id)
+                )
+            except SQLAlchemyError:
+                log.warning("could not release telegram update %s", update.update_id)
+
+    def should_retry(self, update: Update) -> bool:
+        """After `process_update`: True if Telegram should deliver this update again."""
+        if update.update_id in self.retry_ids:
+            self.retry_ids.discard(update.update_id)
+            return True
+        return False
 
     # --- handlers --------------------------------------------------------------------------
 

@@ -70,6 +70,8 @@ def telegram_plugin(settings: Settings) -> Plugin:
             except (ValueError, TypeError, KeyError):
                 return web.Response(status=400, text="not a Telegram update")
             await bot.application.process_update(update)
+            if bot.should_retry(update):
+                return web.Response(status=503, text="try again")
             return web.Response(text="ok")
 
         async def start(app: web.Application) -> None:
