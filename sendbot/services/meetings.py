@@ -51,6 +51,7 @@ STAFF_VIEWS = "meeting.views_notice"
 ANSWERS = ("yes", "no", "other_time")
 UNANSWERED_REMINDERS = (timedelta(days=7), timedelta(days=1))
 ACCEPTED_REMINDER = timedelta(days=1)
+VIEWS_DELAY = timedelta(minutes=2)
 VIEWS_KINDS = ("annual_review", "sen_support_review", "interim_review")
 VIEW_QUESTIONS = ("going_well", "worries", "hopes")
 PLACE_LIMIT = 200
@@ -241,11 +242,12 @@ def _queue_invitation(
     session: Session, invitation: Invitation, meeting: Meeting, now: datetime
 ) -> None:
     stamp = action_ids.minutes(meeting.starts_at)
+    params = invitation_params(session, invitation)
     enqueue(
         session,
         school_id=meeting.school_id,
         template=INVITATION,
-        params=invitation_params(session, invitation),
+        params=params,
         dedupe_key=f"invitation:{invitation.id}:{stamp}",
         now=now,
         recipient_guardian_id=invitation.guardian_id,
@@ -257,16 +259,17 @@ def _queue_invitation(
             template=VIEWS_REQUEST,
             params={
                 "invitation_id": invitation.id,
-                "child_name": invitation_params(session, invitation)["invitation"]["child_name"],
+                "child_name": params["invitation"]["child_name"],
                 "share": action_ids.encode(session, Action("views", invitation.id, "", stamp)),
                 "not_now": action_ids.encode(
                     session, Action("views_skip", invitation.id, "", stamp)
                 ),
             },
             dedupe_key=f"views-request:{invitation.id}:{stamp}",
-            # After the invitation, so the parent reads what the meeting is first.
+            # In a later batch than the invitation (a batch is sent concurrently), so the
+            # parent reads what the meeting is first.
             now=now,
-            not_before=now + timedelta(seconds=1),
+            not_before=now + VIEWS_DELAY,
             recipient_guardian_id=invitation.guardian_id,
         )
 

@@ -139,9 +139,11 @@ def test_parents_views_go_into_the_review_papers(db_url, sessions, fake_api: Fak
                     video_link="https://meet.school.example/review",
                     now=NOW,
                 )
-            h.clock.advance(timedelta(minutes=1))
             fake_api.clear()
-            await h.deliver()
+            h.clock.advance(timedelta(minutes=1))
+            await h.deliver()  # the invitation
+            h.clock.advance(meetings.VIEWS_DELAY)
+            await h.deliver()  # then the question about views
             ask = next(c for c in fake_api.of("sendMessage", ANNA["id"]) if len(c.buttons) == 2)
             assert "views" in ask.params["text"]
             await h.send(tap_update(ANNA, ask.buttons[0][1]))
