@@ -30,6 +30,7 @@ from sendbot.store.models import (
 )
 
 LOOK_AHEAD_DAYS = 14
+SAFEGUARDING_OWNER = "dsl"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ def _senco(session: Session, actor: StaffActor, today: date) -> SencoView:
                 Deadline.school_id == actor.school_id,
                 Deadline.status == "open",
                 Deadline.due_on <= until,
+                # The DSL's safeguarding deadlines are theirs alone.
+                Deadline.owner_role != SAFEGUARDING_OWNER,
             )
             .order_by(Deadline.due_on)
         )

@@ -48,6 +48,8 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._changed: asyncio.Event | None = None
+        self.socket: web.WebSocketResponse | None = None
+        self.socket_replies: dict[str, dict[str, Any]] = {}
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -79,6 +81,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -87,6 +90,8 @@ class FakeSlack:
         self._changed = asyncio.Event()
 
     async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -164,6 +169,8 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "users.lookupByEmail":
             email = str(params.get("email", "")).lower()
             user = next(
@@ -202,6 +209,48 @@ class FakeSlack:
                 "files": [{"id": f["id"], "title": f.get("title", "")} for f in files],
             }
         return {"ok": True}
+
+    # --- Socket Mode ----------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0SENDBOT"}}
+        )
+        self.socket = ws
+        async for message in ws:
+            if message.type.name == "TEXT":
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.socket_replies[data["envelope_id"]] = data
+        return ws
+
+    async def envelope(
+        self, kind: str, payload: dict[str, Any], timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Send one Socket Mode envelope and wait for the app's acknowledgement."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.socket is None:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the app never opened the Socket Mode connection")
+            await asyncio.sleep(0.02)
+        envelope_id = f"env-{next(self._ids)}"
+        await self.socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": True,
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        while envelope_id not in self.socket_replies:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the app did not acknowledge the envelope")
+            await asyncio.sleep(0.02)
+        return self.socket_replies[envelope_id]
 
     async def _response(self, request: web.Request) -> web.Response:
         self.responses.append((request.match_info["name"], await request.json()))

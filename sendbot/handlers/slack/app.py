@@ -186,9 +186,13 @@ class SlackApp:
         if not event_id:
             return await next()
         retry = (request.headers.get("x-slack-retry-num") or [None])[0]
-        first = await self.db(
-            events.claim, self.core.sessions, PLATFORM, str(event_id), self.core.clock.now()
-        )
+        try:
+            first = await self.db(
+                events.claim, self.core.sessions, PLATFORM, str(event_id), self.core.clock.now()
+            )
+        except Exception:  # better handled twice than dropped: the listeners are idempotent
+            log.exception("could not record slack event %s; handling it anyway", event_id)
+            return await next()
         if not first:
             log.info("slack event %s already processed (retry %s)", event_id, retry)
             return BoltResponse(status=200, body="")
@@ -207,15 +211,18 @@ class SlackApp:
         if not user_id or not team_id:
             return await next()
         now = self.core.clock.now()
-        found = await self.db(self._tx, self._known, team_id, user_id, now)
-        if found is None:
-            try:
+        try:
+            found = await self.db(self._tx, self._known, team_id, user_id, now)
+            if found is None:
                 email = await self._email(client, user_id)
-            except SlackApiError as error:
-                log.warning("users.info failed for a Slack user: %s", error.response.get("error"))
-                return await self._refuse(body, client, CANT_CHECK)
-            if email:
-                found = await self.db(self._tx, self._link, team_id, user_id, email, now)
+                if email:
+                    found = await self.db(self._tx, self._link, team_id, user_id, email, now)
+        except SlackApiError as error:
+            log.warning("users.info failed for a Slack user: %s", error.response.get("error"))
+            return await self._refuse(body, client, CANT_CHECK)
+        except Exception:
+            log.exception("could not check who a Slack user is")
+            return await self._refuse(body, client, SORRY)
         if found is None:
             log.info("refused a Slack user who is not set up in workspace %s", team_id)
             return await self._refuse(body, client, NOT_SET_UP)
