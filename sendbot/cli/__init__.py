@@ -7,6 +7,8 @@ import typer
 from sendbot.cli import audit as audit_commands
 from sendbot.cli import chat as chat_command
 from sendbot.cli import db as db_commands
+from sendbot.cli import deadlines as deadlines_command
+from sendbot.cli import digest as digest_command
 from sendbot.cli import demo as demo_command
 from sendbot.cli import export as export_commands
 from sendbot.cli import export_provision
@@ -15,6 +17,8 @@ from sendbot.cli import keys as keys_commands
 from sendbot.cli import retention as retention_commands
 from sendbot.cli import serve as serve_command
 from sendbot.cli import slack as slack_commands
+from sendbot.cli import terms as terms_commands
+from sendbot.cli import tick as tick_command
 
 app = typer.Typer(
     help="sendbot: SEND and safeguarding work for schools in England, in chat.",
@@ -32,3 +36,7 @@ app.add_typer(invite_commands.app, name="invite")
 app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)
 app.command(name="demo")(demo_command.demo)
+app.add_typer(terms_commands.app, name="terms")
+app.command(name="deadlines")(deadlines_command.deadlines)
+app.command(name="digest")(digest_command.digest)
+app.command(name="tick")(tick_command.tick)

@@ -25,6 +25,10 @@ def plugins_for(settings) -> list[Plugin]:  # type: ignore[no-untyped-def]
         from sendbot.handlers.telegram.plugin import telegram_plugin  # only when configured
 
         plugins.append(telegram_plugin(settings))
+    # Last, so the platforms above have added their senders before the clock starts.
+    from sendbot.scheduling.service import scheduler_plugin
+
+    plugins.append(scheduler_plugin)
     return plugins
 
 

@@ -369,7 +369,11 @@ def _next_local(now: datetime, at: time, tz: str, days: set[int] | None = None) 
 
 
 def next_wakeup(session: Session, now: datetime) -> datetime:
-    """The earliest moment after `now` any job or any queued message could have work."""
+    """The earliest moment after `now` any job or any queued message could have work.
+
+    The daily run has no wake-up of its own: fast-forward runs it at the first wake-up of
+    each school day after 06:00 (the reminder time comes every day).
+    """
     candidates: list[datetime] = []
     for school in _schools(session):
         settings = scheduling_settings(school.settings)
@@ -379,7 +383,6 @@ def next_wakeup(session: Session, now: datetime) -> datetime:
             days.add(settings.headteacher_digest_weekday)
         if days:
             candidates.append(_next_local(now, school.digest_time, school.timezone, days))
-        candidates.append(_next_local(now, DAILY_AT, school.timezone))
         # Meeting reminders are counted in whole days before the meeting's own time.
         for starts_at in session.scalars(
             select(Meeting.starts_at).where(

@@ -227,6 +227,8 @@ class OutboxWorker:
         self.worker_id = worker_id or default_worker_id()
         self.config = config or WorkerConfig()
         self.limiter = RateLimiter(self.config.limits)
+        self._outcomes: list[tuple[Prepared, SendOutcome, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     # claiming
 
@@ -303,8 +305,10 @@ class OutboxWorker:
         now = self.clock.now()
         out = []
         with self.sessions() as session, session.begin():
+            rows = {r.id: r for r in session.scalars(select(Outbox).where(Outbox.id.in_(ids)))}
+            keep = _preload(session, list(rows.values()))  # noqa: F841 (held: weak identity map)
             for outbox_id in ids:
-                row = session.get(Outbox, outbox_id)
+                row = rows.get(outbox_id)
                 if row is None:
                     continue
                 skip = (skip_identities or {}).get(outbox_id, ())
@@ -411,7 +415,7 @@ class OutboxWorker:
             outcome = SendOutcome.retry(None, f"sender error: {exc}"[:500])
         if outcome.status == "retry" and outcome.retry_after_seconds:
             self.limiter.pause(platform, outcome.retry_after_seconds)
-        again = await asyncio.to_thread(self._finish, item, outcome)
+        again = await self._record(item, outcome)
         if outcome.status == "sent":
             report.sent += 1
             report.transcript.append((item.recipient, item.message, item.template))
@@ -422,6 +426,50 @@ class OutboxWorker:
         else:
             report.failed += 1
         return item if again else None
+
+    async def _record(self, item: Prepared, outcome: SendOutcome) -> bool:
+        """Group commit: outcomes that arrive while a write is running go in the next one.
+
+        One message at a time when it is quiet; under load, many per transaction. The
+        duplicate window stays "sent but not yet recorded", never wider than what is in
+        flight.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((item, outcome, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                results = await asyncio.to_thread(self._finish_many, [(i, o) for i, o, _ in batch])
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, _, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    def _finish_many(self, batch: list[tuple[Prepared, SendOutcome]]) -> list[bool]:
+        if len(batch) == 1:
+            return [self._finish(*batch[0])]
+        try:
+            with self.sessions() as session, session.begin(), session.no_autoflush:
+                query = select(Outbox).where(Outbox.id.in_([i.outbox_id for i, _ in batch]))
+                if _pg(session):
+                    query = query.with_for_update()
+                rows = {r.id: r for r in session.scalars(query)}
+                return [
+                    self._finish_in(session, item, outcome, rows.get(item.outbox_id))
+                    for item, outcome in batch
+                ]
+        except Exception:  # one bad row must not cost the others their record
+            log.exception("recording %s outcomes together failed; recording one by one", len(batch))
+            return [self._finish(item, outcome) for item, outcome in batch]
 
     def _release(self, outbox_id: int, after_seconds: float) -> None:
         """Put a claimed row back, untouched, for after the platform's pause."""
@@ -463,40 +511,46 @@ class OutboxWorker:
 
     def _finish(self, item: Prepared, outcome: SendOutcome) -> bool:
         """Record what happened; True when the row should be tried on the next account."""
-        now = self.clock.now()
         with self.sessions() as session, session.begin():
+            return self._finish_in(session, item, outcome)
+
+    def _finish_in(
+        self, session: Session, item: Prepared, outcome: SendOutcome, row: Outbox | None = None
+    ) -> bool:
+        now = self.clock.now()
+        if row is None:
             row = session.get(Outbox, item.outbox_id, with_for_update=_pg(session))
-            if row is None:
-                return False
-            row.attempts += 1
-            platform = item.recipient.platform if item.recipient else None
-            self._attempt(session, row, outcome.status, outcome.detail or platform)
-            if outcome.status == "sent":
-                row.status, row.sent_at, row.platform = SENT, now, platform
-                row.platform_message_id = outcome.platform_message_id
-                row.claimed_by, row.lease_until, row.last_error = None, None, None
-                return False
-            if row.status == SENT:
-                return False  # another worker sent it meanwhile (after our lease ran out)
-            if outcome.status == "retry":
-                wait = (
-                    timedelta(seconds=outcome.retry_after_seconds)
-                    if outcome.retry_after_seconds
-                    else self._backoff(row.attempts)
-                )
-                self._retry_or_fail(session, row, now, wait, outcome.detail)
-                return False
-            if outcome.status == "blocked" and item.identity_id is not None:
-                self._mark_blocked(session, row, item.identity_id, now, outcome.detail)
-            row.last_error = (outcome.detail or outcome.status)[:2000]
-            if item.identity_id is not None:
-                row.status, row.claimed_by = CLAIMED, self.worker_id
-                row.lease_until = now + self.config.lease
-                return True  # try the recipient's next account, if any
-            row.status = BLOCKED if outcome.status == "blocked" else FAILED
-            row.claimed_by, row.lease_until = None, None
-            self._tell_school_failed(session, row, now)
+        if row is None:
             return False
+        row.attempts += 1
+        platform = item.recipient.platform if item.recipient else None
+        self._attempt(session, row, outcome.status, outcome.detail or platform)
+        if outcome.status == "sent":
+            row.status, row.sent_at, row.platform = SENT, now, platform
+            row.platform_message_id = outcome.platform_message_id
+            row.claimed_by, row.lease_until, row.last_error = None, None, None
+            return False
+        if row.status == SENT:
+            return False  # another worker sent it meanwhile (after our lease ran out)
+        if outcome.status == "retry":
+            wait = (
+                timedelta(seconds=outcome.retry_after_seconds)
+                if outcome.retry_after_seconds
+                else self._backoff(row.attempts)
+            )
+            self._retry_or_fail(session, row, now, wait, outcome.detail)
+            return False
+        if outcome.status == "blocked" and item.identity_id is not None:
+            self._mark_blocked(session, row, item.identity_id, now, outcome.detail)
+        row.last_error = (outcome.detail or outcome.status)[:2000]
+        if item.identity_id is not None:
+            row.status, row.claimed_by = CLAIMED, self.worker_id
+            row.lease_until = now + self.config.lease
+            return True  # try the recipient's next account, if any
+        row.status = BLOCKED if outcome.status == "blocked" else FAILED
+        row.claimed_by, row.lease_until = None, None
+        self._tell_school_failed(session, row, now)
+        return False
 
     def _retry_or_fail(
         self, session: Session, row: Outbox, now: datetime, wait: timedelta, detail: str | None
@@ -513,9 +567,21 @@ class OutboxWorker:
     def _mark_blocked(
         self, session: Session, row: Outbox, identity_id: int, now: datetime, detail: str | None
     ) -> None:
+        """The account blocked the bot: mark it inactive and tell the school, once."""
         identity = session.get(Identity, identity_id)
         if identity is None or not identity.active:
             return
+        if identity.guardian_id is not None:
+            try:  # the parent work owns this notice (it names the children to staff)
+                from sendbot.services import parents
+
+                parents.mark_blocked(
+                    session, identity.platform, identity.external_id, now, identity.team_id
+                )
+                session.refresh(identity)
+                return
+            except ImportError:
+                pass
         identity.active = False
         from sendbot.services import audit
 
@@ -537,11 +603,7 @@ class OutboxWorker:
                 school_id=row.school_id,
                 recipient_staff_id=staff_id,
                 template="identity.blocked",
-                params={
-                    "person": who,
-                    "platform": identity.platform,
-                    "staff": identity.staff_id is not None,
-                },
+                params={"person": who, "platform": identity.platform},
                 dedupe_key=f"identity_blocked:{identity.id}:staff:{staff_id}",
                 now=now,
             )
@@ -660,6 +722,39 @@ class OutboxWorker:
         return total
 
 
+def _preload(session: Session, rows: list[Outbox]) -> list[object]:
+    """Load a batch's schools and people in a few queries instead of a few per row.
+
+    The session's identity map holds objects weakly: the caller keeps the returned list.
+    """
+    loaded: list[object] = []
+    staff_ids = {r.recipient_staff_id for r in rows if r.recipient_staff_id is not None}
+    guardian_ids = {r.recipient_guardian_id for r in rows if r.recipient_guardian_id is not None}
+    school_ids = {r.school_id for r in rows}
+    if school_ids:
+        loaded += session.scalars(select(School).where(School.id.in_(school_ids)))
+    if staff_ids:
+        loaded += session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))
+    if guardian_ids:
+        loaded += session.scalars(select(Guardian).where(Guardian.id.in_(guardian_ids)))
+    found: dict[tuple[str, int], list[Identity]] = {}
+    if staff_ids or guardian_ids:
+        for identity in session.scalars(
+            select(Identity).where(
+                Identity.active,
+                or_(Identity.staff_id.in_(staff_ids), Identity.guardian_id.in_(guardian_ids)),
+            )
+        ):
+            if identity.staff_id is not None:
+                found.setdefault(("staff", identity.staff_id), []).append(identity)
+            else:
+                found.setdefault(("guardian", identity.guardian_id or 0), []).append(identity)
+    cache = session.info.setdefault("sendbot.identities", {})
+    for key in [("staff", i) for i in staff_ids] + [("guardian", i) for i in guardian_ids]:
+        cache[key] = found.get(key, [])
+    return loaded
+
+
 def _pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -671,14 +766,17 @@ def _identities(
     guardian_id: int | None = None,
     skip: tuple[int, ...] = (),
 ) -> list[Identity]:
-    query = select(Identity).where(Identity.active)
-    if staff_id is not None:
-        query = query.where(Identity.staff_id == staff_id)
-        order = STAFF_PREFERENCE
-    else:
-        query = query.where(Identity.guardian_id == guardian_id)
-        order = GUARDIAN_PREFERENCE
-    found = [i for i in session.scalars(query.order_by(Identity.id.desc())) if i.id not in skip]
+    key = ("staff", staff_id) if staff_id is not None else ("guardian", guardian_id)
+    cached = session.info.get("sendbot.identities", {}).get(key)
+    if cached is None:
+        query = select(Identity).where(Identity.active)
+        if staff_id is not None:
+            query = query.where(Identity.staff_id == staff_id)
+        else:
+            query = query.where(Identity.guardian_id == guardian_id)
+        cached = list(session.scalars(query))
+    order = STAFF_PREFERENCE if staff_id is not None else GUARDIAN_PREFERENCE
+    found = sorted((i for i in cached if i.id not in skip and i.active), key=lambda i: -i.id)
     rank = {p: n for n, p in enumerate(order)}
     return sorted(found, key=lambda i: rank.get(i.platform, len(rank)))
 

@@ -400,6 +400,7 @@ def chart_png(session: Session, school: School, day: date) -> bytes:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), dpi=90)
     try:
         bottom = [0] * len(weeks)
+        left.bar(labels, bottom, color="white")  # the weeks on the axis even with none
         for area, counts in by_area.items():
             if any(counts):
                 left.bar(labels, counts, bottom=bottom, label=area)
@@ -408,6 +409,8 @@ def chart_png(session: Session, school: School, day: date) -> bytes:
         left.set_ylabel("concerns")
         if any(bottom):
             left.legend(fontsize=7)
+        else:
+            left.text(0.5, 0.5, "No concerns logged", ha="center", transform=left.transAxes)
         positions = range(len(weeks))
         right.bar(
             [p - 0.2 for p in positions], planned, width=0.4, label="planned", color="#bbbbbb"
