@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
@@ -517,12 +518,12 @@ class SlackApp:
                 ),
             )
         elif not result.first and result.at is not None:
-            when = result.at.strftime("%H:%M")
+            when = result.at.astimezone(ZoneInfo(context["tz"])).strftime("%H:%M on %a %-d %b")
             await client.views_open(
                 trigger_id=body["trigger_id"],
                 view=blocks.message_modal(
                     "Already acknowledged",
-                    f"{result.by or 'Someone'} acknowledged this at {when} (UTC).",
+                    f"{result.by or 'Someone'} acknowledged this at {when}.",
                 ),
             )
         await self.refresh_homes(client, actor)

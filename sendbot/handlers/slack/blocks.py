@@ -342,7 +342,7 @@ def details_modal(details: ConcernDetails, tz: str) -> dict[str, Any]:
             context(f"Acknowledged by {escape(details.acknowledged_by or 'someone')} at {ack}")
         )
     blocks.append(context("Opening this record has been logged in the audit trail."))
-    title = "Safeguarding concern" if details.safeguarding else "Concern"
+    title = "Safeguarding" if details.safeguarding else "Concern"
     return {
         "type": "modal",
         "callback_id": "concern.details",
