@@ -331,3 +331,19 @@ def test_charts_go_by_files_upload_v2_into_the_same_conversation():
         assert complete["channel_id"] == "D0SENCO"
 
     run(with_sender(go))
+
+
+def test_a_chart_that_fails_to_upload_does_not_send_the_message_twice():
+    async def go(fake, sender):  # type: ignore[no-untyped-def]
+        fake.fail_next(
+            "files.getUploadURLExternal", 200, {"ok": False, "error": "not_allowed_token_type"}
+        )
+        chart = Attachment("progress.png", b"png", "image/png")
+        outcome = await sender.send(
+            TO, OutgoingMessage("Digest\nSessions: 3", attachments=(chart,))
+        )
+        assert outcome.status == "sent"
+        assert outcome.detail == "slack: not uploaded: progress.png"
+        assert len(fake.called("chat.postMessage")) == 1
+
+    run(with_sender(go))

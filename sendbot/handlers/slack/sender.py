@@ -76,9 +76,26 @@ class SlackSender:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-            channel = str(posted.get("channel") or recipient.address)
-            ts = str(posted.get("ts") or "")
-            for attachment in message.attachments:
+        except SlackApiError as error:
+            outcome = outcome_for(error)
+            log.warning("slack delivery to %s: %s", recipient.address, outcome.detail)
+            return outcome
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            return SendOutcome.retry(None, f"slack: network: {type(error).__name__}")
+        channel = str(posted.get("channel") or recipient.address)
+        ts = str(posted.get("ts") or "")
+        message_id = f"{channel}:{ts}" if ts else channel
+        missing = await self._upload(channel, ts, message)
+        if missing:
+            # The message itself arrived: retrying would send it twice, so report it sent
+            # and say which files did not follow.
+            return SendOutcome("sent", platform_message_id=message_id, detail=missing)
+        return SendOutcome.sent(message_id)
+
+    async def _upload(self, channel: str, ts: str, message: OutgoingMessage) -> str | None:
+        failed: list[str] = []
+        for attachment in message.attachments:
+            try:
                 await self.client.files_upload_v2(
                     channel=channel,
                     filename=attachment.filename,
@@ -86,10 +103,7 @@ class SlackSender:
                     title=attachment.title or attachment.filename,
                     thread_ts=ts or None,
                 )
-        except SlackApiError as error:
-            outcome = outcome_for(error)
-            log.warning("slack delivery to %s: %s", recipient.address, outcome.detail)
-            return outcome
-        except (TimeoutError, aiohttp.ClientError, OSError) as error:
-            return SendOutcome.retry(None, f"slack: network: {type(error).__name__}")
-        return SendOutcome.sent(f"{channel}:{ts}" if ts else channel)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as error:
+                log.warning("slack file upload %s failed: %s", attachment.filename, error)
+                failed.append(attachment.filename)
+        return f"slack: not uploaded: {', '.join(failed)}" if failed else None
