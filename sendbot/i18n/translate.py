@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import httpx
@@ -131,15 +132,20 @@ def _error_text(response: httpx.Response) -> str:
 
 
 def translator_from_settings() -> Translator | None:
-    """The school's configured translator, or None when none is configured."""
+    """The school's configured translator, or None when none is configured (one per process)."""
     from sendbot.config import get_settings
 
     settings = get_settings()
-    url = getattr(settings, "translator_url", None)
-    if not url:
-        return None
     key = getattr(settings, "translator_api_key", None)
     if key is not None and hasattr(key, "get_secret_value"):
         key = key.get_secret_value()
-    timeout = float(getattr(settings, "translator_timeout_seconds", 10.0))
-    return LibreTranslate(url, key or None, timeout)
+    return _translator_for(
+        getattr(settings, "translator_url", None),
+        key or None,
+        float(getattr(settings, "translator_timeout_seconds", 10.0)),
+    )
+
+
+@lru_cache(maxsize=4)
+def _translator_for(url: str | None, key: str | None, timeout: float) -> Translator | None:
+    return LibreTranslate(url, key, timeout) if url else None

@@ -2,7 +2,8 @@
 
 The outbox row holds the template key and plain params (`ReviewSummaryData` /
 `TermProgressData`); the words are chosen at send time in each guardian's language by
-`sendbot.messages.parents.render`. Only guardians with parental responsibility for the
+`sendbot.messages.parents.render`. The staff's next steps are encrypted at rest, so the row
+holds the review's id, never the words; `render(..., session=...)` reads them when sending. Only guardians with parental responsibility for the
 pupil, at the pupil's own school and still active, are sent a summary.
 """
 
@@ -113,6 +114,9 @@ def queue_review_summary(session: Session, plan_review_id: int, now: datetime) -
     key is per review and guardian. Returns the new outbox row ids.
     """
     data, pupil = review_summary_data(session, plan_review_id)
+    if data.next_steps:
+        # The words stay in their encrypted column; the row names them by id.
+        data = replace(data, next_steps=None, next_steps_review_id=plan_review_id)
     ids = []
     for guardian in guardians_with_responsibility(session, pupil):
         params = replace(data, parent_name=guardian.first_name)
@@ -168,6 +172,7 @@ def term_progress_data(
         targets=lines,
         next_steps=last_review.next_steps_text if last_review else None,
         next_review_on=plan.next_review_on,
+        next_steps_review_id=last_review.id if last_review else None,
     )
     return data, pupil
 
@@ -184,6 +189,7 @@ def queue_term_progress(
     if plan.kind != "sen_support" or plan.status != "active":
         return []
     data, pupil = term_progress_data(session, plan_id, term, since)
+    data = replace(data, next_steps=None)  # read from the review at send time, as above
     ids = []
     for guardian in guardians_with_responsibility(session, pupil):
         params = replace(data, parent_name=guardian.first_name)

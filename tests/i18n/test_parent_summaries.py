@@ -3,13 +3,15 @@ then rendered from the outbox row in each guardian's language."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from sendbot.i18n.catalogs import po_path, read_catalog
 from sendbot.messages.parents import render
-from sendbot.messages.parents.render import REVIEW_SUMMARY, TERM_PROGRESS
+from sendbot.messages.parents.render import REVIEW_SUMMARY, TERM_PROGRESS, NeedsSession
 from sendbot.services.parent_summaries import (
     queue_review_summary,
     queue_term_progress,
@@ -146,6 +148,12 @@ def test_review_summary_queued_for_each_guardian_with_responsibility(sessions) -
         ]
         assert params["new_targets"] == ["Read 40 common words on sight"]
         assert params["next_review_on"] == "2027-02-10"
+        # The staff's next steps are encrypted at rest: the row names them, never copies them.
+        assert params["next_steps"] is None
+        assert params["next_steps_review_id"] == review_id
+        assert all("phonics" not in json.dumps(r.params) for r in rows)
+        with pytest.raises(NeedsSession):
+            render(rows[0].template, rows[0].params, "en")
 
         # Rendered at send time in each guardian's language.
         for row in rows:
@@ -157,6 +165,7 @@ def test_review_summary_queued_for_each_guardian_with_responsibility(sessions) -
                 guardian.preferred_language,
                 script=guardian.script,
                 timezone=school_row.timezone,
+                session=session,
             )
             code = {"ur": "ur", "pl": "pl"}[guardian.preferred_language]
             catalog = read_catalog(po_path(code), locale=code)
@@ -201,7 +210,9 @@ def test_term_progress_for_sen_support(sessions) -> None:
             "Count on to 50": None,
             "Read 40 common words on sight": "developing",
         }
-        text = render(row.template, row.params, "en").text
+        assert row.params["next_steps"] is None
+        text = render(row.template, row.params, "en", session=session).text
+        assert "The teaching assistant (TA) will do phonics with Amelia every morning." in text
         assert "Term: autumn term 2026" in text
         assert "Nearly there. Amelia can do this most of the time." in text
 
@@ -215,3 +226,22 @@ def test_term_progress_skips_other_plans(sessions) -> None:
         plan.kind = "sen_support"
         plan.status = "closed"
         assert queue_term_progress(session, plan_id, "2026-autumn", NOW) == []
+
+
+def test_the_outbox_worker_renders_summaries_with_its_session(sessions) -> None:
+    """Through the scheduler's template registry, as the delivery worker calls it."""
+    from sendbot.scheduling import templates
+
+    _, guardians, _, review_id = _setup(sessions)
+    with sessions() as session, session.begin():
+        queue_review_summary(session, review_id, NOW)
+    with sessions() as session:
+        row = session.scalars(
+            select(Outbox).where(Outbox.recipient_guardian_id == guardians["marek"].id)
+        ).one()
+        context = {"_timezone": "Europe/London", "_now": NOW.isoformat(), "_outbox_id": row.id}
+        message = templates.render(row.template, {**row.params, **context}, "pl", session)
+        catalog = read_catalog(po_path("pl"), locale="pl")
+        assert str(catalog.get("What school will do next:").string) in message.text
+        assert "The teaching assistant (TA) will do phonics" in message.text
+        assert message.language == "pl"

@@ -129,6 +129,9 @@ class ReviewSummaryData:
     reply_action_id: str | None = None
     interpreter_action_id: str | None = None
     show_english_action_id: str | None = None
+    # Staff's next steps are encrypted at rest (PlanReview.next_steps_text): the outbox row
+    # holds this id instead of the words, and `render` reads them with a session at send time.
+    next_steps_review_id: int | None = None
 
     def to_params(self) -> dict[str, Any]:
         params = asdict(self)
@@ -166,6 +169,7 @@ class TermProgressData:
     reply_action_id: str | None = None
     interpreter_action_id: str | None = None
     show_english_action_id: str | None = None
+    next_steps_review_id: int | None = None  # as in ReviewSummaryData
 
     def to_params(self) -> dict[str, Any]:
         params = asdict(self)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sendbot.delivery.contract import OutgoingMessage
 from sendbot.i18n.languages import resolve
@@ -18,6 +19,11 @@ from sendbot.messages.parents.data import (
 from sendbot.messages.parents.invitation import build_invitation
 from sendbot.messages.parents.summaries import build_review_summary, build_term_progress
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
 MEETING_INVITATION = "parent.meeting_invitation"
 REVIEW_SUMMARY = "parent.review_summary"
 TERM_PROGRESS = "parent.term_progress"
@@ -25,6 +31,10 @@ TERM_PROGRESS = "parent.term_progress"
 
 class UnknownTemplate(KeyError):
     """Not a parent template; the outbox worker should try the staff templates."""
+
+
+class NeedsSession(LookupError):
+    """The row names encrypted staff text by id: render it with a database session."""
 
 
 Builder = Callable[[Writer, dict[str, Any], Translator | None, datetime | None], OutgoingMessage]
@@ -40,6 +50,19 @@ TEMPLATES: dict[str, Builder] = {
 }
 
 
+def _with_next_steps(params: dict[str, Any], session: Session | None) -> dict[str, Any]:
+    """Read the staff's next steps from the encrypted column the row points at."""
+    review_id = params.get("next_steps_review_id")
+    if review_id is None or params.get("next_steps"):
+        return params
+    if session is None:
+        raise NeedsSession("this summary reads the review's next steps: pass session=")
+    from sendbot.store.models import PlanReview
+
+    review = session.get(PlanReview, int(review_id))
+    return {**params, "next_steps": review.next_steps_text if review else None}
+
+
 def render(
     template: str,
     params: dict[str, Any],
@@ -49,16 +72,55 @@ def render(
     timezone: str | tzinfo = "Europe/London",
     translator: Translator | None = None,
     now: datetime | None = None,
+    session: Session | None = None,
 ) -> OutgoingMessage:
     """Render a parent template for a guardian's stored language and script.
 
     `language`/`script` are Guardian.preferred_language/script as stored; a language with no
-    catalog is written in plain English. `timezone` is School.timezone. To show a parent the
-    English original of a message ("Show the English"), render it again with language "en".
+    catalog is written in plain English. `timezone` is School.timezone. Summaries queued by
+    `sendbot.services.parent_summaries` need `session` to read the staff's (encrypted) next
+    steps. To show a parent the English original ("Show the English"), render the same row
+    again with language "en".
     """
     try:
         builder = TEMPLATES[template]
     except KeyError:
         raise UnknownTemplate(template) from None
+    params = _with_next_steps({k: v for k, v in params.items() if not k.startswith("_")}, session)
     writer = Writer(resolve(language, script), timezone)
     return builder(writer, params, translator, now)
+
+
+def _from_outbox_worker(
+    template: str, params: Mapping[str, Any], language: str, session: Session
+) -> OutgoingMessage:
+    """The worker's renderer signature; its context keys start with an underscore."""
+    from sendbot.i18n.translate import translator_from_settings
+
+    raw_now = params.get("_now")
+    return render(
+        template,
+        dict(params),
+        language,
+        timezone=str(params.get("_timezone") or "Europe/London"),
+        translator=translator_from_settings(),
+        now=datetime.fromisoformat(raw_now) if raw_now else None,
+        session=session,
+    )
+
+
+def _register_with_the_outbox_worker() -> None:
+    """Offer these templates to the scheduler's registry, which passes a session."""
+    try:
+        from sendbot.scheduling import templates
+    except ImportError:  # a build without the scheduler
+        return
+    for name in TEMPLATES:
+        templates.register(name)(
+            lambda params, language, session, name=name: _from_outbox_worker(
+                name, params, language, session
+            )
+        )
+
+
+_register_with_the_outbox_worker()
