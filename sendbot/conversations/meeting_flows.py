@@ -262,3 +262,63 @@ INVITE_PARENT = Flow(
         ),
     ),
 )
+
+
+# --- the parents' part of the review papers ----------------------------------------------
+
+ANSWER_WORDS = {
+    "yes": "coming",
+    "no": "cannot come",
+    "other_time": "asked for another time",
+    None: "not answered yet",
+}
+VIEW_TITLES = {
+    "going_well": "Going well",
+    "worries": "Worries",
+    "hopes": "Hopes",
+}
+
+
+def _papers(turn: Turn, answers: Answers) -> str:
+    pupil_id = int(answers["pupil"])
+    meeting_id = meetings.next_meeting_id(turn.session, pupil_id, turn.now)
+    if meeting_id is None:
+        raise SubmitRefused("There is no meeting booked for this pupil.")
+    papers = meetings.review_papers(turn.session, turn.actor, meeting_id, turn.now)
+    school = turn.session.get(School, turn.actor.school_id)
+    at = papers.starts_at.astimezone(ZoneInfo(school.timezone if school else "Europe/London"))
+    kind = next((o.label for o in KINDS if o.value == papers.kind), "Meeting")
+    lines = [f"{kind} for {papers.child_name}, {at:%a %-d %b %Y at %H:%M}"]
+    if papers.place:
+        lines.append(f"Place: {papers.place}")
+    if papers.video_link:
+        lines.append(f"Online: {papers.video_link}")
+    if papers.attendees:
+        lines.append("From school: " + ", ".join(papers.attendees))
+    if not papers.guardians:
+        lines.append("No parent or carer was invited.")
+    for guardian in papers.guardians:
+        lines.append("")
+        line = f"{guardian.name}: {ANSWER_WORDS.get(guardian.rsvp, guardian.rsvp)}"
+        if guardian.interpreter:
+            line += "; needs an interpreter"
+        lines.append(line)
+        if guardian.views:
+            lines.append("Their views:")
+            for key, title in VIEW_TITLES.items():
+                lines.append(f"- {title}: {guardian.views.get(key) or '(skipped)'}")
+        else:
+            lines.append("No views shared yet.")
+    return "\n".join(lines)
+
+
+MEETING_PAPERS = Flow(
+    name="meeting_papers",
+    title="Parents' answers and views for a meeting",
+    triggers=("papers", "meeting papers", "parent views"),
+    describe="who is coming to a pupil's next meeting, and what the parents told us",
+    may_start=lambda actor: actor.has(Role.SENCO, Role.HEADTEACHER),
+    read_only=True,
+    submit=_papers,
+    fields=(PupilField(name="pupil", label="Pupil", question="Which pupil's meeting?"),),
+)

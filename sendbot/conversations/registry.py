@@ -8,7 +8,11 @@ from sendbot.conversations.check_targets import CHECK_TARGETS
 from sendbot.conversations.close_target import CLOSE_TARGET
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
-from sendbot.conversations.meeting_flows import INVITE_PARENT, SCHEDULE_MEETING
+from sendbot.conversations.meeting_flows import (
+    INVITE_PARENT,
+    MEETING_PAPERS,
+    SCHEDULE_MEETING,
+)
 from sendbot.conversations.move_level import MOVE_LEVEL
 from sendbot.conversations.record_review import RECORD_REVIEW
 from sendbot.conversations.record_session import RECORD_SESSION
@@ -28,6 +32,7 @@ REGISTRY = FlowRegistry(
         CLOSE_TARGET,
         RECORD_REVIEW,
         SCHEDULE_MEETING,
+        MEETING_PAPERS,
         INVITE_PARENT,
         MOVE_LEVEL,
         SEND_HISTORY,

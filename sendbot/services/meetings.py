@@ -551,6 +551,24 @@ def save_views(
     return True
 
 
+def next_meeting_id(session: Session, pupil_id: int, now: datetime) -> int | None:
+    """The pupil's next scheduled meeting, or else the one that happened most recently."""
+    upcoming = session.scalar(
+        select(Meeting.id)
+        .where(Meeting.pupil_id == pupil_id, Meeting.status == "scheduled", Meeting.starts_at > now)
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+    if upcoming is not None:
+        return upcoming
+    return session.scalar(
+        select(Meeting.id)
+        .where(Meeting.pupil_id == pupil_id, Meeting.starts_at <= now)
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )
+
+
 @dataclass(frozen=True)
 class GuardianPaper:
     name: str

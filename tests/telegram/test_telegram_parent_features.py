@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+from sendbot.conversations.engine import ChatRef
 from sendbot.delivery.parent_notices import render_outbox
 from sendbot.services import invites, meetings, parents
 from sendbot.services.actors import staff_actor_by_id
@@ -165,6 +166,14 @@ def test_parents_views_go_into_the_review_papers(db_url, sessions, fake_api: Fak
                 "hopes": "To read on his own.",
             }
             assert h.outbox(meetings.STAFF_VIEWS)
+            # The SENCO reads them step by step: "papers", then the pupil.
+            chat = ChatRef("console", "senco")
+            h.core.conversations.handle(chat, senco, "papers")
+            papers_text = h.core.conversations.handle(chat, senco, "kacper").text
+            assert "EHCP annual review for Kacper Wiśniewski" in papers_text
+            assert "Anna Wiśniewska: not answered yet" in papers_text
+            assert "- Going well: He loves football club." in papers_text
+            assert "- Worries: (skipped)" in papers_text
             # A message after the dialog goes to school as usual, not into the views.
             await h.send(text_update(ANNA, "Thank you"))
             assert "has gone to the school" in fake_api.texts(ANNA["id"])[-1]
