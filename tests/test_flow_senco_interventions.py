@@ -177,3 +177,23 @@ def test_nobody_leaves_and_nobody_joins_changes_nothing(sessions, clock, school,
         "- Joining: nobody\n\nSave these changes?"
     )
     assert d.says("1").text == "Lego club: 0 joined, 0 left. 2 pupils now."
+
+
+def test_back_in_set_up_and_resume_back_and_cancel_in_enrolment(sessions, clock, school, prov):
+    d = dialog_for(sessions, clock, school, "senco")
+    say_all(d, ["new intervention", "Calm corner", "3", "owen"])
+    assert d.says("back").text == WHO_Q
+    assert d.says("back").text == "Which area of need?"
+    d.says("cancel")
+    say_all(d, ["enrol", "2", "5"])
+    again = restarted(sessions, clock, d)
+    assert again.engine.resume(again.chat, again.actor).text == (
+        f"You have an unfinished change who is in an intervention. Let's carry on.\n\n{JOINING_Q}"
+    )
+    assert again.says("back").text == LEAVING_Q
+    assert again.says("cancel").text.startswith("Cancelled. Nothing was saved.")
+    with sessions() as session:
+        left = session.scalars(
+            select(InterventionPupil).where(InterventionPupil.left_on.is_not(None))
+        ).all()
+        assert left == []

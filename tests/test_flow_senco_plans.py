@@ -12,6 +12,7 @@ from sendbot.services import plans
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import (
+    AuditEvent,
     ConversationState,
     PlanReview,
     Pupil,
@@ -447,3 +448,63 @@ def test_moving_off_the_register_closes_the_plan(sessions, clock, school, prov):
         assert session.scalars(
             select(SupportPlan.status).where(SupportPlan.pupil_id == school.pupils["leo"])
         ).all() == ["closed"]
+
+
+# --- back, cancel and resume in the rest of the SENCO's flows ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "flow_title", "question", "previous"),
+    [
+        (
+            ["target", "amelia", "Count to 20"],
+            "add a target",
+            PARENT_Q,
+            STAFF_Q,
+        ),
+        (
+            ["close target", "amelia", "1"],
+            "close a target",
+            "Was it met?",
+            "Which target?",
+        ),
+        (
+            ["review", "amelia", "ok", "met"],
+            "record a review",
+            "Read 20 HFWs on sight\nMet, partly, or not yet?",
+            "Blend CVC words\nMet, partly, or not yet?",
+        ),
+        (
+            ["level", "zoe", "1"],
+            "move between levels",
+            "Why? This is kept in the pupil's history (up to 1,000 characters).",
+            "Now: Monitoring. Move to which level?",
+        ),
+    ],
+)
+def test_resume_back_and_cancel_save_nothing(
+    sessions, clock, school, prov, lines, flow_title, question, previous
+):
+    d = dialog_for(sessions, clock, school, "senco")
+    say_all(d, lines)
+    again = restarted(sessions, clock, d)
+    assert again.engine.resume(again.chat, again.actor).text == (
+        f"You have an unfinished {flow_title}. Let's carry on.\n\n{question}"
+    )
+    assert again.says("back").text == previous
+    assert again.says("cancel").text.startswith("Cancelled. Nothing was saved.\n\n")
+    assert count(sessions, ConversationState) == 0
+    with sessions() as session:
+        assert session.scalars(select(Target.status).order_by(Target.id)).all() == ["active"] * 4
+        assert session.get(Pupil, school.pupils["zoe"]).sen_status == "monitoring"
+        assert count(sessions, PlanReview) == 0
+
+
+def test_reading_the_history_is_audited(sessions, clock, school, prov):
+    d = dialog_for(sessions, clock, school, "senco")
+    say_all(d, ["history", "amelia"])
+    with sessions() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "send_history.read")
+        ).one()
+        assert (event.actor_id, event.pupil_id) == (school.staff["senco"], school.pupils["amelia"])

@@ -14,7 +14,7 @@ from sendbot.services.policy import Action
 
 def _submit(turn: Turn, answers: Answers) -> str:
     pupil_id = int(answers["pupil"])
-    lines = plans.history(turn.session, turn.actor, pupil_id)
+    lines = plans.history(turn.session, turn.actor, pupil_id, turn.now)
     name = pupils.get_visible(turn.session, turn.actor, pupil_id, Action.READ_SEND_RECORD).name
     if not lines:
         return f"{name} has no SEND history yet."

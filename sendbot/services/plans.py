@@ -582,9 +582,9 @@ HISTORY_ACTIONS = (
 )
 
 
-def history(session: Session, actor: StaffActor, pupil_id: int) -> list[HistoryLine]:
+def history(session: Session, actor: StaffActor, pupil_id: int, now: datetime) -> list[HistoryLine]:
     """Levels, plans, targets and reviews in the order they were recorded (the audit log's
-    order), each with who recorded it."""
+    order), each with who recorded it. The read itself is audited, after the lines are read."""
     policy.require(session, actor, policy.Action.READ_SEND_RECORD, pupil_id)
     names = school_policy.load(session, actor.school_id)
     lines: list[HistoryLine] = []
@@ -599,6 +599,7 @@ def history(session: Session, actor: StaffActor, pupil_id: int) -> list[HistoryL
         text = _history_text(session, names, event)
         if text:
             lines.append(HistoryLine(event.at.date(), text + by))
+    _audit(session, actor, now, "send_history.read", "pupil", pupil_id, pupil_id)
     return lines
 
 
