@@ -206,3 +206,13 @@ def queue_term_progress(
             session.flush()
             ids.append(row.id)
     return ids
+
+
+def preview_for_staff(data: ReviewSummaryData | TermProgressData, timezone: str) -> str:
+    """The summary exactly as an English-reading parent will get it, for the staff member to
+    check before recording (jargon already spelt out, staff wording already swapped for the
+    parent wording). Other languages carry the same content."""
+    from sendbot.messages.parents.render import render
+
+    template = REVIEW_SUMMARY if isinstance(data, ReviewSummaryData) else TERM_PROGRESS
+    return render(template, data.to_params(), "en", timezone=timezone).text

@@ -245,3 +245,15 @@ def test_the_outbox_worker_renders_summaries_with_its_session(sessions) -> None:
         assert str(catalog.get("What school will do next:").string) in message.text
         assert "The teaching assistant (TA) will do phonics" in message.text
         assert message.language == "pl"
+
+
+def test_staff_preview_is_what_the_parent_reads(sessions) -> None:
+    from sendbot.services.parent_summaries import preview_for_staff
+
+    _, _, _, review_id = _setup(sessions)
+    with sessions() as session:
+        data, _ = review_summary_data(session, review_id)
+    text = preview_for_staff(data, "Europe/London")
+    assert "The teaching assistant (TA) will do phonics with Amelia every morning." in text
+    assert "Read short words like cat and dog" in text
+    assert text == render(REVIEW_SUMMARY, data.to_params(), "en").text
