@@ -482,6 +482,9 @@ class ChatRouter:
         state = self._state(session, m)
         said = m.text.strip()
         if state is not None and state.flow == VIEWS_FLOW:
+            if said.lower() in ("cancel", "/cancel"):
+                session.delete(state)
+                return _say(w._("Cancelled. Nothing was sent."))
             return self._views_step(session, m, state, guardian_id, w, now, said)
         if state is not None:
             session.delete(state)

@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sqlalchemy.orm import Session
@@ -91,9 +92,6 @@ def decode(session: Session, token: str) -> Action | None:
     return None
 
 
-def minutes(value: object) -> int:
+def minutes(value: datetime) -> int:
     """A datetime as whole minutes since 1970, the stamp of a meeting's time."""
-    from datetime import datetime
-
-    assert isinstance(value, datetime)
     return int(value.timestamp() // 60) & 0xFFFFFFFF
