@@ -129,6 +129,7 @@ def scheduler_plugin(app: web.Application, core: Core) -> None:
 
     async def on_cleanup(_: web.Application) -> None:
         service.stop()
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
