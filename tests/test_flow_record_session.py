@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -12,6 +14,7 @@ from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import (
     AuditEvent,
     ConversationState,
+    InterventionPupil,
     InterventionSession,
     SessionAttendance,
     TargetProgress,
@@ -327,3 +330,15 @@ def test_the_service_refuses_someone_elses_intervention(sessions, school, prov):
                 NOW,
                 TODAY,
             )
+
+
+def test_a_day_before_anyone_joined_is_questioned(sessions, clock, school, prov):
+    with sessions() as session, session.begin():
+        for link in session.scalars(select(InterventionPupil)):
+            link.joined_on = date(2026, 11, 20)
+    d = dialog_for(sessions, clock, school, "ta")
+    say_all(d, ["session", "1"])
+    assert d.says("19/11").text == (
+        f"Nobody was in Phonics catch-up on that day. Please check the date.\n\n{DATE_Q}"
+    )
+    assert d.says("20/11").text == MINUTES_Q

@@ -72,6 +72,13 @@ def _group(turn: Turn, answers: Answers) -> list[Option]:
     return [Option(ref("pupil", p.id), p.name) for p in found]
 
 
+def _someone_enrolled(turn: Turn, value: object) -> str | None:
+    if _group(turn, {**turn.answers, "held_on": str(value)}):
+        return None
+    name = _name(turn, int(turn.answers["intervention"]))
+    return f"Nobody was in {name} on that day. Please check the date."
+
+
 def _absent_items(turn: Turn, answers: Answers) -> list[Item]:
     names = {o.value: o.label for o in _group(turn, answers)}
     return [Item(v, names[v]) for v in answers["absent"] if v in names]
@@ -171,6 +178,7 @@ RECORD_SESSION = Flow(
             quick=(Option("today", "Today"), Option("yesterday", "Yesterday")),
             not_future=True,
             max_days_back=provision.MAX_DAYS_BACK,
+            check=_someone_enrolled,
             too_far_back=(
                 f"Sessions can be recorded up to {provision.MAX_DAYS_BACK} days back. "
                 "For an older session, please ask the SENCO."
