@@ -127,3 +127,60 @@ def test_done_stops_the_reminders(sessions) -> None:
     later = asyncio.run(ff.run_until(utc(2027, 1, 1)))
     assert not any("Annual review invitations sent" in x.message.text for x in later)
     assert any("Annual review advice circulated" in x.message.text for x in later)
+
+
+def test_parents_are_reminded_7_days_and_1_day_before_in_their_language(sessions) -> None:
+    from sendbot.store.models import Guardian, GuardianPupil, Identity, Invitation
+
+    school = build_small_school(sessions)
+    set_settings(sessions, school.school_id)
+    set_settings(sessions, school.other_school_id)
+    pupil = school.pupils["kacper"]
+    starts = datetime(2026, 12, 10, 9, 0, tzinfo=LONDON)
+    with sessions() as session, session.begin():
+        session.info["sendbot.now"] = NOW
+        mum = Guardian(
+            school_id=school.school_id,
+            external_id="G1",
+            first_name="Anna",
+            last_name="Wiśniewska",
+            preferred_language="pl",
+        )
+        dad = Guardian(
+            school_id=school.school_id, external_id="G2", first_name="Piotr", last_name="Wiśniewski"
+        )
+        session.add_all([mum, dad])
+        session.flush()
+        meeting = Meeting(
+            school_id=school.school_id, pupil_id=pupil, kind="sen_support_review", starts_at=starts
+        )
+        session.add(meeting)
+        session.flush()
+        for guardian, rsvp in ((mum, None), (dad, "yes")):
+            session.add(GuardianPupil(guardian_id=guardian.id, pupil_id=pupil))
+            session.add(
+                Identity(
+                    platform="telegram",
+                    external_id=f"chat-{guardian.id}",
+                    guardian_id=guardian.id,
+                    created_at=NOW,
+                )
+            )
+            session.add(
+                Invitation(meeting_id=meeting.id, guardian_id=guardian.id, sent_at=NOW, rsvp=rsvp)
+            )
+        ids = {"mum": f"chat-{mum.id}", "dad": f"chat-{dad.id}"}
+    ff = FastForward(sessions, FrozenClock(NOW))
+    asyncio.run(ff.run_until(utc(2026, 12, 11)))
+    got = sorted(
+        (x.recipient.address, x.at.astimezone(LONDON).strftime("%d %b %H:%M"), x.message.language)
+        for x in ff.delivered
+        if x.recipient.platform == "telegram"
+    )
+    assert got == sorted(
+        [
+            (ids["dad"], "09 Dec 09:00", "en_GB"),  # accepted: the day before
+            (ids["mum"], "03 Dec 09:00", "pl"),  # unanswered: 7 days before
+            (ids["mum"], "09 Dec 09:00", "pl"),  # and 1 day before
+        ]
+    )
