@@ -168,3 +168,19 @@ def test_broken_catalog_at_run_time_falls_back_to_english(
 
 def test_template_path_is_in_locales() -> None:
     assert template_path() == ROOT / "locales" / "parents.pot"
+
+
+def test_command_line_check_and_status(capsys: pytest.CaptureFixture[str]) -> None:
+    from sendbot.i18n.__main__ import main
+
+    assert main(["check"]) == 0
+    assert "catalogs OK" in capsys.readouterr().out
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "pa_Guru" in out and "0/" in out and "reviewed by a fluent speaker" in out
+
+
+def test_compile_to_writes_mo_files(tmp_path: Path) -> None:
+    written = maintain.compile_to(tmp_path)
+    assert len(written) == len(PARENT_LANGUAGES)
+    assert all(p.stat().st_size > 1000 for p in written)
