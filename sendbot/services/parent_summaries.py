@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from sendbot.store.models import (
     SupportPlan,
     Target,
     TargetProgress,
+    TermDate,
 )
 
 
@@ -216,3 +217,30 @@ def preview_for_staff(data: ReviewSummaryData | TermProgressData, timezone: str)
 
     template = REVIEW_SUMMARY if isinstance(data, ReviewSummaryData) else TERM_PROGRESS
     return render(template, data.to_params(), "en", timezone=timezone).text
+
+
+def queue_term_progress_for_school(
+    session: Session, school_id: int, term: str, now: datetime
+) -> int:
+    """The termly sweep: every active SEN support plan at the school, once per term.
+
+    For the scheduler (daily near the end of term is fine: the dedupe keys make repeats
+    harmless). Ratings count from the term's first day when the term is in TermDate.
+    Returns how many messages were queued.
+    """
+    term_row = session.scalar(
+        select(TermDate).where(TermDate.school_id == school_id, TermDate.name == term)
+    )
+    since = datetime.combine(term_row.starts_on, time(0), UTC) if term_row else None
+    plan_ids = session.scalars(
+        select(SupportPlan.id)
+        .join(Pupil, Pupil.id == SupportPlan.pupil_id)
+        .where(
+            Pupil.school_id == school_id,
+            Pupil.active.is_(True),
+            SupportPlan.kind == "sen_support",
+            SupportPlan.status == "active",
+        )
+        .order_by(SupportPlan.id)
+    ).all()
+    return sum(len(queue_term_progress(session, p, term, now, since)) for p in plan_ids)

@@ -257,3 +257,30 @@ def test_staff_preview_is_what_the_parent_reads(sessions) -> None:
     assert "The teaching assistant (TA) will do phonics with Amelia every morning." in text
     assert "Read short words like cat and dog" in text
     assert text == render(REVIEW_SUMMARY, data.to_params(), "en").text
+
+
+def test_termly_sweep_queues_each_sen_support_plan_once(sessions) -> None:
+    from sendbot.services.parent_summaries import queue_term_progress_for_school
+    from sendbot.store.models import TermDate
+
+    school, _, _, _ = _setup(sessions)
+    with sessions() as session, session.begin():
+        session.add(
+            TermDate(
+                school_id=school.school_id,
+                name="2026-autumn",
+                starts_on=date(2026, 11, 1),
+                ends_on=date(2026, 12, 18),
+            )
+        )
+        session.flush()
+        assert queue_term_progress_for_school(session, school.school_id, "2026-autumn", NOW) == 2
+        assert queue_term_progress_for_school(session, school.school_id, "2026-autumn", NOW) == 0
+        assert (
+            queue_term_progress_for_school(session, school.other_school_id, "2026-autumn", NOW) == 0
+        )
+    with sessions() as session:
+        row = session.scalars(select(Outbox).where(Outbox.template == TERM_PROGRESS)).first()
+        ratings = {t["wording"]: t["rating"] for t in row.params["targets"]}
+        # Only ratings from 1 November count: the September "emerging" is last term's.
+        assert ratings["Put a full stop at the end of a sentence"] == "secure"
