@@ -132,12 +132,6 @@ def test_staff_narratives_and_notes_written_by_the_services_are_never_plain(
     assert_nowhere(engine, db_url, STAFF_TEXT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parents.message_school and parents.staff_reply copy the message text into "
-    "outbox.params (plain JSON) for rendering; the renderer should read "
-    "parent_message.body_text by id at send time instead",
-)
 def test_messages_between_parents_and_school_are_never_plain(
     sessions, engine, db_url, school
 ) -> None:

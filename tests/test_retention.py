@@ -15,6 +15,7 @@ from sendbot.store.models import (
     AuditEvent,
     Concern,
     ConversationState,
+    Deadline,
     DeliveryAttempt,
     Guardian,
     InterventionSession,
@@ -99,6 +100,16 @@ def test_dry_run_plan_lists_everything_and_changes_nothing(sessions, school) -> 
         result = retention.plan(session, AT_25)
     (outcome,) = _about(result, records.pupil_id)
     assert outcome.anonymise
+    with sessions() as session:  # whatever deadlines the planted facts produced go too
+        deadlines = session.scalars(
+            select(Deadline.subject_type).where(Deadline.pupil_id == records.pupil_id)
+        ).all()
+    on_concerns = sum(1 for kind in deadlines if kind == "concern")
+    assert (
+        outcome.removed.pop("concerns: deadlines", 0)
+        + outcome.removed.pop("safeguarding concerns: deadlines", 0)
+    ) == on_concerns
+    assert outcome.removed.pop("deadlines", 0) == len(deadlines) - on_concerns
     assert outcome.removed == {
         "concerns: actions": 1,
         "concerns": 1,

@@ -180,6 +180,11 @@ def _concern_steps(session: Session, pupil_id: int, safeguarding: bool) -> list[
     )
     return [
         Step(f"{kind}: actions", ConcernAction, ConcernAction.concern_id.in_(ids)),
+        Step(
+            f"{kind}: deadlines",
+            Deadline,
+            (Deadline.subject_type == "concern") & Deadline.subject_id.in_(ids),
+        ),
         Step(kind, Concern, Concern.id.in_(ids)),
     ]
 
@@ -231,7 +236,11 @@ def _send_steps(session: Session, pupil_id: int) -> list[Step]:
         Step("EHC cases", EhcCase, EhcCase.id.in_(cases)),
         Step("SEN status history", SenStatusChange, SenStatusChange.pupil_id == pupil_id),
         Step("parent messages", ParentMessage, ParentMessage.pupil_id == pupil_id),
-        Step("deadlines", Deadline, Deadline.pupil_id == pupil_id),
+        Step(  # a concern's deadlines go with the concern, which may be kept longer
+            "deadlines",
+            Deadline,
+            (Deadline.pupil_id == pupil_id) & (Deadline.subject_type != "concern"),
+        ),
     ]
 
 
@@ -267,7 +276,7 @@ def _plan_pupil(
         n = _count(session, step)
         if n and step.clear is None:
             outcome.removed[step.label] = outcome.removed.get(step.label, 0) + n
-    sg_left = 0 if sg_due else _count(session, _concern_steps(session, pupil.id, True)[1])
+    sg_left = 0 if sg_due else _count(session, _concern_steps(session, pupil.id, True)[-1])
     if records_due and sg_left == 0:
         outcome.anonymise = True
         guardians = _ids(
