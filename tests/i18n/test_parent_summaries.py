@@ -284,3 +284,58 @@ def test_termly_sweep_queues_each_sen_support_plan_once(sessions) -> None:
         ratings = {t["wording"]: t["rating"] for t in row.params["targets"]}
         # Only ratings from 1 November count: the September "emerging" is last term's.
         assert ratings["Put a full stop at the end of a sentence"] == "secure"
+
+
+def test_recorded_through_the_plans_service_and_never_plain(sessions, engine) -> None:
+    """The staff flow records a review and queues the summary in one transaction; the
+    next steps (encrypted at rest) are then nowhere in the database as plain text."""
+    from sqlalchemy import text
+
+    from sendbot.services import plans
+    from sendbot.services.actors import staff_actor_by_id
+    from sendbot.store.models import Base
+
+    school = build_small_school(sessions)
+    zoe = school.pupils["zoe"]
+    today = NOW.date()
+    words = "Quillanby-steps: practise the sound cards at home"
+    with sessions() as session, session.begin():
+        guardian = _guardian(session, school.school_id, "ewa", "pl")
+        session.add(GuardianPupil(guardian_id=guardian.id, pupil_id=zoe))
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        plans.save_plan(session, senco, zoe, "sen_support", today + timedelta(days=30), NOW, today)
+        first = plans.add_target(
+            session,
+            senco,
+            plans.NewTarget(
+                zoe, "Blend CVC words", "Read short words", "cognition_learning",
+                today + timedelta(days=30),
+            ),
+            NOW,
+            today,
+        )  # fmt: skip
+    with sessions() as session, session.begin():
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        review_id = plans.record_review(
+            session,
+            senco,
+            plans.NewReview(zoe, today, {first: "met"}, words, today + timedelta(days=60)),
+            NOW,
+            today,
+        )
+        assert len(queue_review_summary(session, review_id, NOW)) == 1
+    with sessions() as session:
+        row = session.scalars(select(Outbox).where(Outbox.template == REVIEW_SUMMARY)).one()
+        message = render(row.template, row.params, "pl", session=session)
+        assert words in message.text
+        assert "Read short words" in message.text
+    with engine.connect() as conn:
+        dump = "\n".join(
+            str(value)
+            for table in Base.metadata.sorted_tables
+            for row in conn.execute(text(f'SELECT * FROM "{table.name}"'))
+            for value in row
+        )
+    assert "Quillanby-steps" not in dump
