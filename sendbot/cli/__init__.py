@@ -8,13 +8,14 @@ from sendbot.cli import audit as audit_commands
 from sendbot.cli import chat as chat_command
 from sendbot.cli import db as db_commands
 from sendbot.cli import deadlines as deadlines_command
-from sendbot.cli import digest as digest_command
 from sendbot.cli import demo as demo_command
+from sendbot.cli import digest as digest_command
 from sendbot.cli import export as export_commands
 from sendbot.cli import export_provision
 from sendbot.cli import invite as invite_commands
 from sendbot.cli import keys as keys_commands
 from sendbot.cli import retention as retention_commands
+from sendbot.cli import roster as roster_commands
 from sendbot.cli import serve as serve_command
 from sendbot.cli import slack as slack_commands
 from sendbot.cli import terms as terms_commands
@@ -26,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(roster_commands.app, name="import")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(export_commands.app, name="export")
