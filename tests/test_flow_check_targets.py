@@ -177,8 +177,25 @@ def test_whats_due_includes_the_senco_deadlines_and_not_another_teachers(
                 computed_at=NOW,
             )
         )
+        # The scheduler's own row for the plan's review (kept by services/deadlines.py).
+        if not session.scalar(select(Deadline.id).where(Deadline.kind == "sen_support.review")):
+            session.add(
+                Deadline(
+                    school_id=school.school_id,
+                    pupil_id=school.pupils["amelia"],
+                    kind="sen_support.review",
+                    subject_type="pupil",
+                    subject_id=school.pupils["amelia"],
+                    due_on=date(2026, 12, 4),
+                    owner_role="senco",
+                    source="Code 6.65",
+                    computed_at=NOW,
+                )
+            )
     senco = dialog_for(sessions, clock, school, "senco").says("due").text
     assert "- Mon 30 Nov (in 6 days): Annual review of the EHC plan (Amelia Khan)" in senco
+    assert senco.count("Amelia Khan") == 3  # annual review, plan review (once), target
+    assert "assess, plan, do, review" not in senco
     assert dialog_for(sessions, clock, school, "teacher4").says("due").text == (
         "Nothing is due for you in the next 14 days, and nothing is overdue."
     )

@@ -41,7 +41,7 @@ def _due_question(turn: Turn, answers: Answers) -> str:
 
 def _interventions(turn: Turn, answers: Answers) -> list[Option]:
     found = plans.interventions_this_term(
-        turn.session, turn.actor.school_id, pupil_id(answers), turn.today
+        turn.session, turn.actor, pupil_id(answers), turn.today, Action.MANAGE_SEND
     )
     return [Option(ref("intervention", i.id), i.name) for i in found]
 

@@ -42,7 +42,7 @@ def _name(turn: Turn, intervention_id: int) -> str:
 
 
 def _members(turn: Turn, answers: Answers) -> list[Option]:
-    found = provision.current_members(turn.session, int(answers["intervention"]))
+    found = provision.current_members(turn.session, turn.actor, int(answers["intervention"]))
     return [Option(ref("pupil", p.id), p.display_name) for p in found]
 
 
@@ -61,7 +61,7 @@ def _submit(turn: Turn, answers: Answers) -> str:
         turn.today,
         turn.now,
     )
-    now = len(provision.current_members(turn.session, intervention_id))
+    now = len(provision.current_members(turn.session, turn.actor, intervention_id))
     return (
         f"{_name(turn, intervention_id)}: {joined} joined, {left} left. {plural(now, 'pupil')} now."
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sendbot.conversations.common import long_date
 from sendbot.conversations.fields import Answers, Option, PupilField
@@ -14,7 +16,9 @@ from sendbot.services.policy import Action
 MANAGE = Action.MANAGE_SEND.value
 
 
-def pupil_field(question: str, check=None) -> PupilField:  # type: ignore[no-untyped-def]
+def pupil_field(
+    question: str, check: Callable[[Turn, Any], str | None] | None = None
+) -> PupilField:
     return PupilField(
         name="pupil",
         label="Pupil",

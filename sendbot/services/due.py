@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.people import Role
@@ -20,6 +20,8 @@ from sendbot.services.actors import StaffActor
 from sendbot.store.models import Deadline, Intervention, Pupil, SupportPlan, Target
 
 WINDOW_DAYS = 14
+# Deadlines the scheduler materialises from a plan's own review date (services/deadlines.py).
+PLAN_REVIEW_KINDS = frozenset({"sen_support.review"})
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class DueItem:
     pupil_id: int | None = None
 
 
-def _pupil_scope(actor: StaffActor):  # type: ignore[no-untyped-def]
+def _pupil_scope(actor: StaffActor) -> Select[tuple[int]]:
     """Pupils whose reviews and targets are this person's to watch (not the head's whole
     school: their digest is counts only)."""
     mine = policy.taught_or_supported(actor)
@@ -43,6 +45,7 @@ def due_for(session: Session, actor: StaffActor, today: date) -> list[DueItem]:
     names = school_policy.load(session, actor.school_id)
     scope = _pupil_scope(actor)
     items: list[DueItem] = []
+    reviewed: set[int] = set()  # pupils whose plan review is listed
     for plan, pupil in session.execute(
         select(SupportPlan, Pupil)
         .join(Pupil, Pupil.id == SupportPlan.pupil_id)
@@ -53,6 +56,7 @@ def due_for(session: Session, actor: StaffActor, today: date) -> list[DueItem]:
         )
     ):
         assert plan.next_review_on is not None
+        reviewed.add(pupil.id)
         items.append(
             DueItem(
                 plan.next_review_on,
@@ -94,6 +98,8 @@ def due_for(session: Session, actor: StaffActor, today: date) -> list[DueItem]:
             ),
         )
     ):
+        if deadline.kind in PLAN_REVIEW_KINDS and deadline.pupil_id in reviewed:
+            continue  # already listed from the plan, in the school's own words
         pupil = session.get(Pupil, deadline.pupil_id) if deadline.pupil_id else None
         items.append(
             DueItem(

@@ -210,11 +210,16 @@ def active_targets(
 
 
 def interventions_this_term(
-    session: Session, school_id: int, pupil_id: int, today: date
+    session: Session,
+    actor: StaffActor,
+    pupil_id: int,
+    today: date,
+    action: policy.Action = policy.Action.READ_SEND_RECORD,
 ) -> list[Intervention]:
     """Interventions the pupil is enrolled in at any time in the current (or next) term;
     without term dates, those they are enrolled in today."""
-    calendar = terms.calendar_for(session, school_id)
+    policy.require(session, actor, action, pupil_id)
+    calendar = terms.calendar_for(session, actor.school_id)
     term = terms.current_or_next_term(calendar, today)
     first, last = (term.starts_on, term.ends_on) if term else (today, today)
     return list(
@@ -247,7 +252,7 @@ def pupil_record(
         plan=_plan_summary(session, actor.school_id, plan) if plan else None,
         targets=tuple(active_targets(session, actor, pupil_id)),
         interventions=tuple(
-            i.name for i in interventions_this_term(session, actor.school_id, pupil_id, today)
+            i.name for i in interventions_this_term(session, actor, pupil_id, today)
         ),
     )
     audit.record(

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
@@ -400,7 +400,12 @@ def create_intervention(
     return row.id
 
 
-def current_members(session: Session, intervention_id: int) -> list[Pupil]:
+def current_members(session: Session, actor: StaffActor, intervention_id: int) -> list[Pupil]:
+    """Who is in the intervention now, for the SENCO changing it."""
+    _require_manager(actor)
+    row = session.get(Intervention, intervention_id)
+    if row is None or row.school_id != actor.school_id:
+        raise policy.PermissionDenied("That intervention is not at your school.")
     return list(
         session.scalars(
             select(Pupil)
@@ -473,15 +478,4 @@ def _audit_enrolment(
         school_id=actor.school_id,
         pupil_id=pupil_id,
         details={"on": on.isoformat()},
-    )
-
-
-def sessions_count(session: Session, intervention_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(InterventionSession)
-            .where(InterventionSession.intervention_id == intervention_id)
-        )
-        or 0
     )
