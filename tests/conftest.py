@@ -43,6 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     _PG = TemporaryPostgres(bin_dir)
     _PG_URL = _PG.start()
+    # Parallel workers (pytest-xdist) start after this and inherit the environment, so they
+    # share this one server instead of starting their own.
+    os.environ["SENDBOT_TEST_POSTGRES_URL"] = _PG_URL
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

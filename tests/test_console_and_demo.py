@@ -43,6 +43,10 @@ def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) 
     assert "2 pupils match 'Walsh'. Which one do you mean?" in out
     assert "the limit is 2,000" in out
     assert "Saved as safeguarding concern #2." in out
+    assert "4 present, 2 absent, 3 target ratings." in out
+    assert "Interventions this term: Reading catch-up." in out
+    assert "Due in the next 14 days (1 overdue):" in out
+    assert list((tmp_path / "exports").glob("provision-map-*.csv"))
     engine = create_engine(f"sqlite:///{database}")
     with engine.connect() as conn:
         concerns = (

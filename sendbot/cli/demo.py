@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from sendbot.cli.common import console, err_console
-from sendbot.clock import SystemClock
+from sendbot.clock import FrozenClock, SystemClock
 from sendbot.config import get_settings
 from sendbot.conversations.engine import Engine
 from sendbot.conversations.registry import REGISTRY
@@ -21,6 +21,8 @@ from sendbot.demo.build import build_demo, open_demo
 from sendbot.demo.school import DEMO_LOGINS, DEMO_SCHOOL_NAME
 from sendbot.handlers.console import chat as console_chat
 from sendbot.services.actors import StaffActor, staff_actor_by_email
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def _people(sessions) -> list[tuple[str, StaffActor]]:  # type: ignore[no-untyped-def]
@@ -49,13 +51,17 @@ def demo(
     """Open a chat with a synthetic primary school, or watch the scripted tour."""
     settings = get_settings()
     clock = SystemClock()
-    today = clock.now().astimezone(ZoneInfo("Europe/London")).date()
+    today = clock.now().astimezone(LONDON).date()
     if walkthrough:
+        day = tour.walkthrough_day(today)
+        clock = FrozenClock(datetime.combine(day, time(10, 30), LONDON))
         path = database or Path(tempfile.mkdtemp(prefix="sendbot-walkthrough-")) / "walkthrough.db"
-        console.print(f"Building {DEMO_SCHOOL_NAME} in {path} ...")
-        sessions = build_demo(path, today)
+        console.print(
+            f"Building {DEMO_SCHOOL_NAME} in {path}; the tour is set on {day:%A %-d %B %Y}."
+        )
+        sessions = build_demo(path, day)
         engine = Engine(sessions, REGISTRY, clock)
-        tour.run(engine, sessions, sys.stdout)
+        tour.run(engine, sessions, sys.stdout, f"sqlite:///{path}", path.parent / "exports")
         console.print(f"\nThe tour's database is {path}: open it with sqlite3 to look around.")
         return
     path = database or settings.demo_database

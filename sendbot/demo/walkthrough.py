@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sendbot.cli.export_provision import provision_map_command
 from sendbot.conversations.engine import Engine
-from sendbot.demo.school import DEMO_SHARED_SURNAME, DEMO_TA_EMAIL, DEMO_TEACHER_EMAIL
+from sendbot.demo.provision import demo_terms
+from sendbot.demo.school import (
+    DEMO_SENCO_EMAIL,
+    DEMO_SHARED_SURNAME,
+    DEMO_TA_EMAIL,
+    DEMO_TEACHER_EMAIL,
+    DEMO_URN,
+)
 from sendbot.handlers.console.chat import chat_ref, render
 from sendbot.services.actors import staff_actor_by_email
 from sendbot.store.models import AuditEvent, Concern, Outbox, Pupil, Staff
@@ -58,6 +68,21 @@ SCRIPT: tuple[Step, ...] = (
     Step(DEMO_TA_EMAIL, "yes"),
     Step(DEMO_TA_EMAIL, "no"),
     Step(DEMO_TA_EMAIL, "1"),
+    Step(DEMO_TA_EMAIL, "session", "The TA records today's reading group: two away, three ratings"),
+    Step(DEMO_TA_EMAIL, "1"),
+    Step(DEMO_TA_EMAIL, "ok"),
+    Step(DEMO_TA_EMAIL, "ok"),
+    Step(DEMO_TA_EMAIL, "2, 5"),
+    Step(DEMO_TA_EMAIL, "1"),
+    Step(DEMO_TA_EMAIL, "2"),
+    Step(DEMO_TA_EMAIL, "3"),
+    Step(DEMO_TA_EMAIL, "4"),
+    Step(DEMO_TA_EMAIL, "3"),
+    Step(DEMO_TA_EMAIL, "Good focus; Kacper used his word mat."),
+    Step(DEMO_TA_EMAIL, "1"),
+    Step(DEMO_TEACHER_EMAIL, "targets", "The class teacher checks Amelia's targets"),
+    Step(DEMO_TEACHER_EMAIL, "Amelia"),
+    Step(DEMO_SENCO_EMAIL, "due", "The SENCO asks what is due"),
 )
 
 
@@ -65,9 +90,29 @@ def _said(text: str) -> str:
     return text if len(text) <= 160 else f"({len(text):,} characters of text)"
 
 
+def walkthrough_day(today: date) -> date:
+    """The tour is set on a weekday, so the reading group meets on the day it records."""
+    while today.weekday() >= 5:
+        today -= timedelta(days=1)
+    return today
+
+
+def term_name(day: date) -> str:
+    """The demo school's term that holds `day` (or the last one to start before it)."""
+    terms = [t for t in demo_terms(day) if t.starts_on <= day] or demo_terms(day)[:1]
+    return terms[-1].name
+
+
 def run(
-    engine: Engine, sessions: sessionmaker[Session], out: TextIO, script: Sequence[Step] = SCRIPT
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    out: TextIO,
+    database_url: str,
+    export_to: Path,
+    script: Sequence[Step] = SCRIPT,
 ) -> None:
+    with sessions() as session:
+        first_new_event = (session.scalar(select(func.max(AuditEvent.id))) or 0) + 1
     current = None
     for step in script:
         with sessions() as session:
@@ -82,11 +127,18 @@ def run(
             out.write(f"\n# {step.note}\n")
         out.write(f"\n> {_said(step.says)}\n")
         out.write(render(engine.handle(chat_ref(actor), actor, step.says)) + "\n")
-    write_what_was_stored(sessions, out)
+    term = term_name(engine.clock.now().date())
+    out.write(f"\n=== The SENCO exports the provision map for {term} ===\n")
+    out.write(f"\n> sendbot export provision-map --school {DEMO_URN} --term {term}\n")
+    out.flush()
+    provision_map_command(school=DEMO_URN, term=term, out=str(export_to), database=database_url)
+    write_what_was_stored(sessions, out, first_new_event)
 
 
-def write_what_was_stored(sessions: sessionmaker[Session], out: TextIO) -> None:
-    """Show the rows a concern leaves behind, as `sqlite3` would."""
+def write_what_was_stored(
+    sessions: sessionmaker[Session], out: TextIO, first_event: int = 1
+) -> None:
+    """Show the rows the tour left behind, as `sqlite3` would."""
     with sessions() as session:
         out.write("\n=== What the database now holds ===\n")
         for concern in session.scalars(select(Concern).order_by(Concern.id)):
@@ -98,11 +150,11 @@ def write_what_was_stored(sessions: sessionmaker[Session], out: TextIO) -> None:
                 f"area {concern.area}, source {concern.source}, "
                 f"raised by {raiser.display_name if raiser else '?'}\n"
             )
-        for event in session.scalars(
-            select(AuditEvent).where(AuditEvent.action != "roster.import").order_by(AuditEvent.id)
-        ):
+        events = select(AuditEvent).where(AuditEvent.id >= first_event).order_by(AuditEvent.id)
+        for event in session.scalars(events):
             out.write(
-                f"audit #{event.id}: {event.action} {event.object_type} {event.object_id} (hash {event.hash[:12]}...)\n"
+                f"audit #{event.id}: {event.action} {event.object_type} {event.object_id} "
+                f"(hash {event.hash[:12]}...)\n"
             )
         for row in session.scalars(select(Outbox).order_by(Outbox.id)):
             staff = session.get(Staff, row.recipient_staff_id) if row.recipient_staff_id else None
