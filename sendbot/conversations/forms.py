@@ -14,6 +14,7 @@ applies, recompute what applies from those answers, until nothing changes.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +36,8 @@ from sendbot.services import pupils
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import Action, PermissionDenied
 from sendbot.store.models import School
+
+log = logging.getLogger(__name__)
 
 REQUIRED = "Please answer this question."
 NOT_VISIBLE = "Please choose a pupil from the list: type part of their name to search."
@@ -167,15 +170,6 @@ def parse_one(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
     return Reject(outcome.text)
 
 
-def _accept(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
-    outcome = parse_one(turn, f, raw)
-    if isinstance(outcome, Accept) and f.check is not None and outcome.value is not None:
-        message = f.check(turn, outcome.value)
-        if message:
-            return Reject(message)
-    return outcome
-
-
 def _to_raw(f: Field, value: Any) -> Any:
     """A typed answer back into the raw form a form element shows."""
     if value is None:
@@ -187,39 +181,79 @@ def _to_raw(f: Field, value: Any) -> Any:
     return str(value)
 
 
+def _shown(f: Field, raw: dict[str, Any], value: Any) -> Any:
+    """What the form shows: what the person entered, else the default it stands for."""
+    given = raw.get(f.name)
+    return given if not _empty(given) else _to_raw(f, value)
+
+
 def _inputs(flow: Flow, turn: Turn, answers: Answers) -> list[Field]:
-    return [f for f in flow.concrete(answers, turn) if not isinstance(f, ConfirmField)]
+    """Like `Flow.concrete`, but a question that cannot be worked out from a half-filled
+    form yet (its expansion needs an answer still missing) is left out until it can."""
+    out: list[Field] = []
+    for declared in flow.fields:
+        if isinstance(declared, ConfirmField) or not declared.applies(answers):
+            continue
+        try:
+            out.extend(declared.expand(turn, answers))
+        except Exception:  # depends on an answer not given yet: ask it once that is given
+            log.debug("field %s of %s not ready yet", declared.name, flow.name, exc_info=True)
+    return out
 
 
 def _pass(
     turn: Turn, fields: list[Field], raw: dict[str, Any], partial: bool
 ) -> tuple[Answers, dict[str, str], dict[str, str], dict[str, Any]]:
+    """One reading of the form in order. The engine asks a question only once the ones
+    before it are answered; here a question after a gap may not be checkable yet, and is
+    then left for the person to reach once the gap is filled."""
     answers: Answers = {}
     errors: dict[str, str] = {}
     notes: dict[str, str] = {}
     shown: dict[str, Any] = {}
+    gap = False
     for f in fields:
         value = raw.get(f.name)
         here = with_answers(turn, answers)
-        if _empty(value) or (isinstance(value, list) and not value and f.kind != "multi_choice"):
-            if f.default is not None:
-                value = f.default(here, answers)
-            elif f.optional:
-                answers[f.name] = None
+        try:
+            if _empty(value) or (
+                isinstance(value, list) and not value and f.kind != "multi_choice"
+            ):
+                if f.default is not None:
+                    value = f.default(here, answers)
+                elif f.optional:
+                    answers[f.name] = None
+                    continue
+                else:
+                    gap = True
+                    if not partial:
+                        errors[f.name] = REQUIRED
+                    continue
+            outcome = parse_one(here, f, value)
+        except Exception:
+            if not (gap or partial):
+                raise
+            log.debug("field %s not readable before earlier answers", f.name, exc_info=True)
+            continue
+        if isinstance(outcome, Accept) and f.check is not None and outcome.value is not None:
+            try:
+                message = f.check(here, outcome.value)
+            except Exception:
+                if not (gap or partial):
+                    raise
+                # Shown as entered (or its default); checked once the earlier answers exist.
+                log.debug("field %s not checkable yet", f.name, exc_info=True)
+                shown[f.name] = _shown(f, raw, outcome.value)
                 continue
-            else:
-                if not partial:
-                    errors[f.name] = REQUIRED
-                continue
-        outcome = _accept(here, f, value)
+            if message:
+                outcome = Reject(message)
         if isinstance(outcome, Reject):
+            gap = True
             if not partial:
                 errors[f.name] = outcome.message
             continue
         answers[f.name] = outcome.value
-        shown[f.name] = (
-            raw.get(f.name) if not _empty(raw.get(f.name)) else _to_raw(f, outcome.value)
-        )
+        shown[f.name] = _shown(f, raw, outcome.value)
         note = f.after(outcome.value) if f.after else None
         if note:
             notes[f.name] = note
@@ -241,7 +275,11 @@ def check(turn: Turn, flow: Flow, raw: dict[str, Any], *, partial: bool = False)
             break
         fields = again
     final = with_answers(turn, answers)
-    views = tuple(_view(final, f, answers, shown.get(f.name, raw.get(f.name))) for f in fields)
+    views = tuple(
+        view
+        for f in fields
+        if (view := _view(final, f, answers, shown.get(f.name, raw.get(f.name)))) is not None
+    )
     return FormCheck(flow.applicable_answers(answers, final), errors, notes, views)
 
 
@@ -265,23 +303,30 @@ def _labels(turn: Turn, f: Field, value: Any) -> dict[str, str]:
     return labels
 
 
-def _view(turn: Turn, f: Field, answers: Answers, value: Any) -> FieldView:
+def _view(turn: Turn, f: Field, answers: Answers, value: Any) -> FieldView | None:
+    """How the question looks now; None while its wording or options need answers the
+    form does not have yet, or when a choice has nothing to choose from."""
     before = {k: v for k, v in answers.items() if k != f.name}
     here = with_answers(turn, before)
-    options = () if f.kind in SEARCHED_KINDS else tuple(f.options(here, before))
+    try:
+        question = f.ask(here, before) if hasattr(f, "ask") else f.question
+        options = () if f.kind in SEARCHED_KINDS else tuple(f.options(here, before))
+        labels = _labels(here, f, value) if f.kind in SEARCHED_KINDS else {}
+    except Exception:
+        log.debug("field %s not ready to show", f.name, exc_info=True)
+        return None
     if f.kind == "text":
         options = tuple(o for o in options if o.value != "skip")
-    required = not f.optional and not (
-        f.kind == "multi_choice"
-        and getattr(f, "min_choices", 0) == 0
-        and not getattr(f, "none_label", None)
-    )
+    if f.kind in ("choice", "multi_choice", "yes_no") and not options:
+        return None
+    no_minimum = f.kind == "multi_choice" and getattr(f, "min_choices", 0) == 0
+    required = not f.optional and not (no_minimum and not getattr(f, "none_label", None))
     return FieldView(
         field=f,
-        question=f.ask(here, before) if hasattr(f, "ask") else f.question,
+        question=question,
         options=options,
         value=value,
-        labels=_labels(here, f, value) if f.kind in SEARCHED_KINDS else {},
+        labels=labels,
         required=required,
     )
 
