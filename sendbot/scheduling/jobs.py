@@ -123,6 +123,26 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
                     not_before=send_at,
                 ):
                     queued += 1
+        sencos = deadline_service.staff_with_role(session, school.id, Role.SENCO)
+        for review in deadline_service.plan_reviews_due(session, school.id, horizon):
+            left = (review.due_on - today).days
+            passed = [o for o in settings.reminder_offsets if o >= left]
+            if left < 0 or not passed:
+                continue
+            offset = min(passed)
+            params = {"plan_id": review.plan_id, "due_on": review.due_on.isoformat()}
+            for staff in sencos:
+                if outbox.enqueue(
+                    session,
+                    school_id=school.id,
+                    recipient_staff_id=staff.id,
+                    template="plan.review_reminder",
+                    params=params,
+                    dedupe_key=f"plan_review:{review.plan_id}:{review.due_on.isoformat()}:d{offset}:staff:{staff.id}",
+                    now=now,
+                    not_before=send_at,
+                ):
+                    queued += 1
     return queued
 
 

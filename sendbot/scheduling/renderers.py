@@ -21,8 +21,8 @@ from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.scheduling.settings import scheduling_settings
 from sendbot.scheduling.templates import NOT_MINE, add_provider, register
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import digests
-from sendbot.store.models import Concern, Deadline, Pupil, School
+from sendbot.services import digests, school_policy
+from sendbot.store.models import Concern, Deadline, Pupil, School, SupportPlan
 
 REFERRAL_RESPONDED = "referral.la_response"
 REFERRAL_CHASED = "referral.chased"
@@ -120,6 +120,29 @@ def deadline_watch(
         text="\n".join(lines),
         buttons=(Button(deadline_service.done_action_id(row.id), "Done / heard back"),),
     )
+
+
+@register("plan.review_reminder")
+def plan_review_reminder(
+    params: Mapping[str, Any], language: str, session: Session
+) -> OutgoingMessage | None:
+    plan = session.get(SupportPlan, int(params["plan_id"]))
+    if plan is None or plan.status != "active" or plan.next_review_on is None:
+        return None
+    if plan.next_review_on.isoformat() != params.get("due_on"):
+        return None  # reviewed or moved since: the new date has its own reminders
+    pupil = session.get(Pupil, plan.pupil_id)
+    name = school_policy.load(session, pupil.school_id).plan_name(plan.kind) if pupil else plan.kind
+    today = _now(params).astimezone(ZoneInfo(_tz(params))).date()
+    left = (plan.next_review_on - today).days
+    lines = [
+        f"Review {_days(left)}: {name} for {pupil.display_name if pupil else 'a pupil'}",
+        f"Due: {plan.next_review_on:%A %-d %B %Y} (the date agreed for this plan)",
+        "Assess, plan, do, review: check progress on each target with the class teacher and "
+        "the family, and record the review in sendbot; that sets the next date.",
+        "Source: Code 6.44, 6.65 and the school's review policy",
+    ]
+    return OutgoingMessage(text="\n".join(lines))
 
 
 # --- safeguarding --------------------------------------------------------------------------

@@ -351,10 +351,9 @@ def recompute_pupil(
     gathered = gather_facts(session, pupil, school_today(school, now))
     dues = _compute(gathered.facts, cal, gathered.exemptions)
     if gathered.review_on is not None:
-        dues = [
-            _replace_due(d, gathered.review_on) if d.kind == "sen_support.review" else d
-            for d in dues
-        ]
+        # The plan carries the review date the school agreed; it is shown and reminded from
+        # the plan itself (`plan_reviews_due`), so a second row would list it twice.
+        dues = [d for d in dues if d.kind != "sen_support.review"]
     pupil_kinds = frozenset(RULES_BY_KIND) - CONCERN_KINDS
     return _store(
         session,
@@ -366,12 +365,6 @@ def recompute_pupil(
         keep=pupil_kinds,
         now=now,
     )
-
-
-def _replace_due(due: DueDate, on: date) -> DueDate:
-    from dataclasses import replace
-
-    return replace(due, due=on, note="The date agreed for this plan's review.")
 
 
 def referral_of(session: Session, concern_id: int) -> ConcernAction | None:
@@ -695,6 +688,43 @@ def list_deadlines(
     school = session.get(School, rows[0][0].school_id)
     today = school_today(school, now)
     return [_view(session, row, pupil, today) for row, pupil in rows]
+
+
+# --- plan reviews: dated on the plan itself ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanReviewDue:
+    plan_id: int
+    pupil_id: int
+    pupil_name: str
+    kind: str
+    due_on: date
+
+
+def plan_reviews_due(session: Session, school_id: int, until: date) -> list[PlanReviewDue]:
+    """Active support and monitoring plans whose agreed review date is by `until`.
+
+    EHC plans are left out: their review is the statutory annual review deadline.
+    """
+    rows = session.execute(
+        select(SupportPlan, Pupil)
+        .join(Pupil, Pupil.id == SupportPlan.pupil_id)
+        .where(
+            Pupil.school_id == school_id,
+            Pupil.active,
+            SupportPlan.status == "active",
+            SupportPlan.kind != "ehc_plan",
+            SupportPlan.next_review_on.is_not(None),
+            SupportPlan.next_review_on <= until,
+        )
+        .order_by(SupportPlan.next_review_on, SupportPlan.id)
+    ).all()
+    return [
+        PlanReviewDue(plan.id, pupil.id, pupil.display_name, plan.kind, plan.next_review_on)
+        for plan, pupil in rows
+        if plan.next_review_on is not None
+    ]
 
 
 # --- marking one done ----------------------------------------------------------------------

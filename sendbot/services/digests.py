@@ -279,6 +279,16 @@ def _deadline_lines(session: Session, school: School, day: date, kinds: str) -> 
     return tuple(lines)
 
 
+def _plan_reviews(session: Session, school: School, day: date) -> tuple[str, ...]:
+    from sendbot.services import school_policy
+
+    policy = school_policy.load(session, school.id)
+    return tuple(
+        f"{r.pupil_name}: {policy.plan_name(r.kind)} review, {_due_words(r.due_on, day)}"
+        for r in deadline_service.plan_reviews_due(session, school.id, day + LOOK_AHEAD)
+    )
+
+
 def _targets(session: Session, school: School, day: date) -> tuple[str, ...]:
     rows = session.execute(
         select(Target, Pupil)
@@ -343,7 +353,11 @@ def senco_digest(session: Session, school_id: int, day: date, *, chart: bool = T
         _sessions(session, school, day),
         Section(
             "Reviews and targets due in the next 14 days",
-            (*_deadline_lines(session, school, day, "reviews"), *_targets(session, school, day)),
+            (
+                *_plan_reviews(session, school, day),
+                *_deadline_lines(session, school, day, "reviews"),
+                *_targets(session, school, day),
+            ),
         ),
         Section(
             "Statutory deadlines due or overdue", _deadline_lines(session, school, day, "statutory")

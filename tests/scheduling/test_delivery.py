@@ -82,6 +82,15 @@ def _statuses(sessions) -> dict[str, int]:  # type: ignore[no-untyped-def]
         )
 
 
+def _held_by(sessions, worker: str) -> list[int]:  # type: ignore[no-untyped-def]
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(Outbox.id).where(Outbox.status == "claimed", Outbox.claimed_by == worker)
+            )
+        )
+
+
 def _workers(db_url: str, url: str, n: int, **options: object) -> list[subprocess.Popen[bytes]]:
     args = []
     for key, value in options.items():
@@ -115,14 +124,14 @@ def _wait(procs: list[subprocess.Popen[bytes]], seconds: float = 60) -> None:
 def test_several_worker_processes_deliver_each_message_exactly_once(
     db_url, sessions, backend
 ) -> None:
-    total, workers = (1000, 3) if backend == "postgresql" else (200, 2)
+    total, workers = (1000, 3) if backend == "postgresql" else (150, 2)
     school = build_small_school(sessions)
     people = _people(sessions, school.school_id, 100)
     _enqueue(sessions, school.school_id, people, total)
     platform = FakePlatform()
     url = platform.start()
     try:
-        procs = _workers(db_url, url, workers, rate=2000, batch=25, idle_exit_seconds=1.5)
+        procs = _workers(db_url, url, workers, rate=2000, batch=25, idle_exit_seconds=1.0)
         _wait(procs)
     finally:
         platform.stop()
@@ -137,11 +146,11 @@ def test_several_worker_processes_deliver_each_message_exactly_once(
 
 
 def test_a_worker_killed_mid_run_loses_nothing(db_url, sessions, backend) -> None:
-    total = 1000 if backend == "postgresql" else 200
+    total = 1000 if backend == "postgresql" else 150
     school = build_small_school(sessions)
     people = _people(sessions, school.school_id, 100)
     _enqueue(sessions, school.school_id, people, total)
-    platform = FakePlatform(delay=0.01)
+    platform = FakePlatform(delay=0.005)
     url = platform.start()
     batch = 20
     try:
@@ -152,16 +161,20 @@ def test_a_worker_killed_mid_run_loses_nothing(db_url, sessions, backend) -> Non
             rate=2000,
             batch=batch,
             concurrency=batch,
-            lease_seconds=2,
-            idle_exit_seconds=4,
+            lease_seconds=1.5,
+            idle_exit_seconds=2.5,
         )
         deadline = time.monotonic() + 30
-        while sum(platform.delivered.values()) < total // 4 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        # Kill the first worker while it holds claimed rows, a quarter of the way through.
+        while time.monotonic() < deadline:
+            if sum(platform.delivered.values()) >= total // 4 and _held_by(sessions, "w0"):
+                break
+            time.sleep(0.01)
         victim = procs[0]
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
         assert victim.returncode == -signal.SIGKILL
+        orphans = _held_by(sessions, "w0")
         _wait(procs[1:])
     finally:
         platform.stop()
@@ -171,6 +184,16 @@ def test_a_worker_killed_mid_run_loses_nothing(db_url, sessions, backend) -> Non
     # Only messages in flight in the killed worker (sent, not yet recorded) can go twice.
     assert duplicates <= batch
     assert _statuses(sessions) == {"sent": total}
+    # The rows the dead worker held came back when their lease ran out, and went out.
+    assert orphans
+    with sessions() as session:
+        rescued = session.execute(
+            select(DeliveryAttempt.outbox_id, DeliveryAttempt.worker).where(
+                DeliveryAttempt.outbox_id.in_(orphans), DeliveryAttempt.outcome == "sent"
+            )
+        ).all()
+    assert {row for row, _ in rescued} == set(orphans)
+    assert {worker for _, worker in rescued} <= {"w1", "w2"}
 
 
 def test_a_429_storm_slows_delivery_and_loses_nothing(sessions) -> None:
