@@ -53,6 +53,7 @@ class Harness:
 
     async def command(self, who: str, text: str, **kw: Any) -> Any:
         user = USERS.get(who, who)
+        kw.setdefault("response_url", self.fake.response_url())
         body, headers = payloads.form_request(payloads.slash_command(user, text, **kw))
         return await self.post(body, headers)
 

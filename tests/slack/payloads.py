@@ -18,6 +18,8 @@ from tests.slack.fake_slack import TEAM_ID
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the sample secret in Slack's docs
 APP_ID = "A0SENDBOT"
+# Nothing in a test may leave this machine: an unused local port stands in for hooks.slack.com.
+LOCAL_RESPONSE_URL = "http://127.0.0.1:9/response"
 _ids = itertools.count(1)
 
 
@@ -54,7 +56,7 @@ def slash_command(
         "text": text,
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
-        "response_url": response_url or "https://hooks.slack.com/commands/T0/1/abc",
+        "response_url": response_url or LOCAL_RESPONSE_URL,
         "trigger_id": trigger_id(),
     }
 
@@ -95,7 +97,7 @@ def message_shortcut(
         "enterprise": None,
         "callback_id": "log_concern_from_message",
         "trigger_id": trigger_id(),
-        "response_url": response_url or "https://hooks.slack.com/app/T0/1/abc",
+        "response_url": response_url or LOCAL_RESPONSE_URL,
         "message_ts": "1764000000.000100",
         "message": {
             "type": "message",
@@ -196,7 +198,7 @@ def message_button(
         "is_enterprise_install": False,
         "channel": {"id": channel, "name": "directmessage"},
         "message": message,
-        "response_url": response_url or "https://hooks.slack.com/actions/T0/1/abc",
+        "response_url": response_url or LOCAL_RESPONSE_URL,
         "actions": [
             {
                 "type": "button",
