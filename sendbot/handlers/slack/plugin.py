@@ -21,7 +21,7 @@ EVENTS_PATH = "/slack/events"
 SLACK_APP_KEY: web.AppKey[SlackApp] = web.AppKey("slack_app", SlackApp)
 
 
-def _secret(value: object) -> str | None:
+def secret_value(value: object) -> str | None:
     if value is None:
         return None
     getter = getattr(value, "get_secret_value", None)
@@ -30,16 +30,16 @@ def _secret(value: object) -> str | None:
 
 def slack_plugin(settings: Settings, *, link_on_start: bool = True) -> Plugin:
     """`link_on_start` looks up unlinked staff by email in the background at start-up."""
-    bot_token = _secret(settings.slack_bot_token)
+    bot_token = secret_value(settings.slack_bot_token)
     if not bot_token:
         raise ValueError("SENDBOT_SLACK_BOT_TOKEN is not set")
-    app_token = _secret(settings.slack_app_token)
+    app_token = secret_value(settings.slack_app_token)
 
     def register(app: web.Application, core: Core) -> None:
         slack = build_slack_app(
             core,
             bot_token=bot_token,
-            signing_secret=_secret(settings.slack_signing_secret),
+            signing_secret=secret_value(settings.slack_signing_secret),
             api_url=settings.slack_api_url,
             socket_mode=bool(app_token),
         )

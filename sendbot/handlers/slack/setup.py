@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from sendbot.config import Settings
 from sendbot.handlers.slack.app import SlackApp, build_slack_app
-from sendbot.handlers.slack.plugin import _secret
+from sendbot.handlers.slack.plugin import secret_value
 from sendbot.services import identities
 from sendbot.serving.core import build_core
 
@@ -29,7 +29,7 @@ class SetupError(Exception):
 async def connect(settings: Settings, school_urn: str | None = None) -> Connected:
     """Ask Slack which workspace the bot token belongs to, make it the school's, then find
     every staff member's Slack account by email."""
-    token = _secret(settings.slack_bot_token)
+    token = secret_value(settings.slack_bot_token)
     if not token:
         raise SetupError("Set SENDBOT_SLACK_BOT_TOKEN first (the app's Bot User OAuth Token).")
     core = build_core(settings)
@@ -37,7 +37,7 @@ async def connect(settings: Settings, school_urn: str | None = None) -> Connecte
         slack: SlackApp = build_slack_app(
             core,
             bot_token=token,
-            signing_secret=_secret(settings.slack_signing_secret) or "not-needed-here",
+            signing_secret=secret_value(settings.slack_signing_secret) or "not-needed-here",
             api_url=settings.slack_api_url,
         )
         try:
