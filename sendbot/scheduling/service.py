@@ -82,6 +82,8 @@ class SchedulerService:
             self._zones.add(tz)
 
     def start(self) -> AsyncIOScheduler:
+        # A line every two seconds for the delivery job would drown the log; failures still show.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         scheduler = AsyncIOScheduler(timezone=UTC)
         self.scheduler = scheduler
         now = datetime.now(UTC)
