@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from sendbot.clock import FrozenClock
 from sendbot.scheduling.fastforward import FastForward
-from sendbot.services import deadlines
+from sendbot.services import deadlines, meetings
+from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Deadline, EhcCase, Meeting
 from tests.factories import NOW, build_small_school
 from tests.scheduling.helpers import d, set_settings, utc
@@ -30,14 +31,17 @@ def test_annual_review_deadlines_and_reminders_each_exactly_once(sessions) -> No
         session.add(
             EhcCase(pupil_id=pupil, local_authority="Testshire", final_issued_on=d("2026-01-20"))
         )
-        session.add(
-            Meeting(
-                school_id=school.school_id,
-                pupil_id=pupil,
-                kind="annual_review",
-                starts_at=datetime(2027, 1, 11, 10, 0, tzinfo=LONDON),
-                created_by_id=school.staff["senco"],
-            )
+    with sessions() as session, session.begin():  # the SENCO books it, as the flow does
+        session.info["sendbot.now"] = NOW
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        meetings.schedule(
+            session,
+            senco,
+            pupil_id=pupil,
+            kind="annual_review",
+            starts_at=datetime(2027, 1, 11, 10, 0, tzinfo=LONDON),
+            now=NOW,
+            place="School office",
         )
     # Materialised in the same transaction as the facts, with the rule's source named.
     with sessions() as session:
