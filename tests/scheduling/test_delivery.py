@@ -423,3 +423,52 @@ def test_a_failure_on_one_account_tries_the_next(sessions) -> None:
             select(DeliveryAttempt.outcome).order_by(DeliveryAttempt.id)
         ).all()
     assert outcomes == ["failed", "sent"]
+
+
+def test_a_parent_who_blocked_the_bot_is_marked_inactive_and_the_senco_told_once(sessions) -> None:
+    from sendbot.delivery.contract import SendOutcome
+    from sendbot.store.models import GuardianPupil
+
+    school = build_small_school(sessions)
+    now = utc(2026, 11, 24, 12, 0)
+    with sessions() as session, session.begin():
+        guardian = Guardian(
+            school_id=school.school_id, external_id="G9", first_name="Sam", last_name="Khan"
+        )
+        session.add(guardian)
+        session.flush()
+        session.add(GuardianPupil(guardian_id=guardian.id, pupil_id=school.pupils["amir"]))
+        session.add(
+            Identity(
+                platform="telegram", external_id="999", guardian_id=guardian.id, created_at=now
+            )
+        )
+        for n in range(2):
+            outbox.enqueue(
+                session,
+                school_id=school.school_id,
+                recipient_guardian_id=guardian.id,
+                template="staff.notice",
+                params={"text": f"hi {n}"},
+                dedupe_key=f"g{n}",
+                now=now,
+            )
+
+    class Blocked:
+        platform = "telegram"
+
+        async def send(self, recipient, message):  # type: ignore[no-untyped-def]
+            return SendOutcome.blocked("telegram: Forbidden: bot was blocked by the user")
+
+    worker = OutboxWorker(sessions, FrozenClock(now), {"telegram": Blocked()})
+    asyncio.run(worker.drain())
+    with sessions() as session:
+        identity = session.scalar(select(Identity).where(Identity.external_id == "999"))
+        assert identity is not None and not identity.active
+        assert {
+            r.status for r in session.scalars(select(Outbox).where(Outbox.dedupe_key.like("g%")))
+        } == {"blocked"}
+        notices = session.scalars(
+            select(Outbox).where(Outbox.template == "parent.blocked_notice")
+        ).all()
+    assert [n.recipient_staff_id for n in notices] == [school.staff["senco"]]
