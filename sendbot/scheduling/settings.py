@@ -133,3 +133,61 @@ def scheduling_settings(settings: dict[str, Any] | None) -> SchedulingSettings:
         cumulative_count=_int(cumulative.get("count"), 3, 2, 50),
         cumulative_days=_int(cumulative.get("days"), 14, 1, 366),
     )
+
+
+# The keys read here (School.settings also holds other parts' keys, so others are not errors).
+KNOWN_KEYS = frozenset(
+    {
+        "reminder_offsets_days",
+        "reminder_time",
+        "digest_days",
+        "empty_digest",
+        "headteacher_digest_weekday",
+        "dsl_digest_to_deputies",
+        "escalation_minutes",
+        "school_hours",
+        "out_of_hours",
+        "on_call_staff_ids",
+        "referral_chase_working_days",
+        "cumulative_concerns",
+    }
+)
+
+
+def _whole_numbers(value: Any, low: int, high: int) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in value)
+    )
+
+
+def problems(settings: dict[str, Any] | None) -> list[str]:
+    """What an admin should fix: values that would otherwise fall back to a default quietly."""
+    s = settings or {}
+    found: list[str] = []
+
+    def wrong(key: str, default: str) -> None:
+        found.append(f"{key}: {s[key]!r} is not understood; {default} is used")
+
+    if "reminder_offsets_days" in s and not _whole_numbers(s["reminder_offsets_days"], 0, 365):
+        wrong("reminder_offsets_days", "[28, 14, 7, 2, 0]")
+    if "escalation_minutes" in s and not _whole_numbers(s["escalation_minutes"], 1, 24 * 60):
+        wrong("escalation_minutes", "[15, 60]")
+    if "empty_digest" in s and s["empty_digest"] not in ("one_line", "none"):
+        wrong("empty_digest", "one_line")
+    if "out_of_hours" in s and s["out_of_hours"] not in OUT_OF_HOURS_CHOICES:
+        wrong("out_of_hours", "same")
+    if "reminder_time" in s and _time(s["reminder_time"], None) is None:
+        wrong("reminder_time", "the digest time")
+    hours = s.get("school_hours")
+    if hours is not None:
+        ok = isinstance(hours, dict) and all(_time(hours.get(k), None) for k in ("start", "end"))
+        if not ok or _time(hours["end"], None) <= _time(hours["start"], None):  # type: ignore[operator]
+            wrong("school_hours", "08:00 to 18:00")
+    parsed = scheduling_settings(s)
+    if parsed.out_of_hours == "on_call" and not parsed.on_call_staff_ids:
+        found.append(
+            "out_of_hours is 'on_call' but on_call_staff_ids is empty: escalation goes to the deputies"
+        )
+    return found
