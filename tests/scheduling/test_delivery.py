@@ -91,7 +91,9 @@ def _held_by(sessions, worker: str) -> list[int]:  # type: ignore[no-untyped-def
         )
 
 
-def _workers(db_url: str, url: str, n: int, **options: object) -> list[subprocess.Popen[bytes]]:
+def _workers(
+    db_url: str, url: str, n: int, first: int = 0, **options: object
+) -> list[subprocess.Popen[bytes]]:
     args = []
     for key, value in options.items():
         args += [f"--{key.replace('_', '-')}", str(value)]
@@ -111,7 +113,7 @@ def _workers(db_url: str, url: str, n: int, **options: object) -> list[subproces
             ],
             env={**os.environ},
         )
-        for i in range(n)
+        for i in range(first, first + n)
     ]
 
 
@@ -156,23 +158,24 @@ def test_a_worker_killed_mid_run_loses_nothing(db_url, sessions, backend) -> Non
     url = platform.start()
     batch = 20
     try:
-        procs = _workers(
-            db_url,
-            url,
-            3,
-            rate=2000,
-            batch=batch,
-            concurrency=batch,
-            lease_seconds=1.5,
-            idle_exit_seconds=2.5,
-        )
+        common = {
+            "batch": batch,
+            "concurrency": batch,
+            "lease_seconds": 1.5,
+            "idle_exit_seconds": 2.5,
+        }
+        # The victim starts first and paces itself, so it is surely mid-run when killed.
+        victim = _workers(db_url, url, 1, rate=100, **common)[0]
         deadline = time.monotonic() + 30
-        # Kill the first worker while it holds claimed rows, a quarter of the way through.
+        while not _held_by(sessions, "w0") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        survivors = _workers(db_url, url, 2, first=1, rate=2000, **common)
+        procs = [victim, *survivors]
+        # Kill it while it holds claimed rows, at least a quarter of the way through.
         while time.monotonic() < deadline:
             if sum(platform.delivered.values()) >= total // 4 and _held_by(sessions, "w0"):
                 break
-            time.sleep(0.01)
-        victim = procs[0]
+            time.sleep(0.005)
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
         assert victim.returncode == -signal.SIGKILL
