@@ -7,10 +7,12 @@ import logging
 import typer
 from aiohttp import web
 
-from sendbot.cli.common import console
+from sendbot.cli.common import console, err_console
 from sendbot.config import get_settings
+from sendbot.i18n import catalogs
 from sendbot.serving.app import Plugin, build_app
 from sendbot.serving.core import build_core
+from sendbot.store.crypto import KeyringError, keyring_from_settings
 from sendbot.store.db import upgrade
 
 
@@ -39,9 +41,22 @@ def serve(
 ) -> None:
     """Serve the HTTP endpoints (health, platforms) with the clock and delivery worker."""
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        # Before anything touches the database: a server database with no key is refused
+        # with one line saying what to set, as every other command does (cli.common).
+        keyring_from_settings(settings.database_url)
+    except KeyringError as exc:
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
     if migrate:
         upgrade(settings.database_url)
+    # Compile the parent catalogs now, so the first parent message waits for nothing and a
+    # broken catalog is in the start-up log rather than found by a family.
+    loaded = catalogs.warm_up()
+    logging.getLogger(__name__).info("parent catalogs loaded: %s", ", ".join(loaded) or "none")
     core = build_core(settings)
     app = build_app(core, plugins_for(settings))
     console.print(f"sendbot serving on http://{host}:{port} (health: /healthz)")
