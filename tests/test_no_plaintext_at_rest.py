@@ -162,3 +162,31 @@ def test_the_raw_dump_would_see_plain_text_if_it_were_there(sessions, engine, sc
         row.last_name = "Quicksilver-canary"
         session.add(row)
     assert "Quicksilver-canary" in raw_dump(engine)
+
+
+HALF_TYPED = "Quillamere-halfway: he said his uncle locks him in the shed"
+
+
+def test_a_half_finished_concerns_narrative_is_not_plain_in_the_database(
+    sessions, engine, db_url, school
+) -> None:
+    """The narrative is typed, the flow is not finished: the answers row is encrypted."""
+    from sendbot.clock import FrozenClock
+    from sendbot.conversations.engine import ChatRef, Engine
+    from sendbot.conversations.registry import REGISTRY
+    from sendbot.store.models import ConversationState
+
+    with sessions() as session:
+        teacher = staff_actor_by_id(session, school.staff["teacher"])
+    assert teacher is not None
+    engine_ = Engine(sessions, REGISTRY, FrozenClock(NOW))
+    chat = ChatRef("console", "staff:half")
+    for said in ("log a concern", "Zoë", HALF_TYPED):
+        engine_.handle(chat, teacher, said)
+    with sessions() as session:
+        row = session.scalar(select(ConversationState))
+        assert row is not None and HALF_TYPED in str(row.answers)  # readable through the model
+    assert_nowhere(engine, db_url, {"half-typed narrative": HALF_TYPED})
+    # And the person carries on where they were, in a new process reading the same rows.
+    reply = Engine(sessions, REGISTRY, FrozenClock(NOW)).resume(chat, teacher)
+    assert "unfinished" in reply.text

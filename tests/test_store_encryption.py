@@ -67,10 +67,19 @@ def _raw_values(engine) -> list[str]:
     return values
 
 
+# Half-finished conversations: the answers typed so far, as encrypted JSON.
+CONVERSATION_COLUMNS = {
+    ("conversation_state", "answers"),
+    ("conversation_state", "history"),
+    ("conversation_state", "scratch"),
+}
+
+
 def test_exactly_the_story_columns_are_encrypted() -> None:
-    assert set(crypto.encrypted_columns(Base.metadata)) == {
-        (model.__tablename__, name) for model, name in MODEL_COLUMNS
-    }
+    assert (
+        set(crypto.encrypted_columns(Base.metadata))
+        == {(model.__tablename__, name) for model, name in MODEL_COLUMNS} | CONVERSATION_COLUMNS
+    )
 
 
 def test_the_models_still_match_the_migrations_so_no_schema_change_was_needed(engine) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import logging
 import os
 import weakref
@@ -256,6 +257,31 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         return keyring_of(dialect).decrypt(value)
+
+
+class EncryptedJSON(EncryptedText):
+    """JSON in Python, a Fernet token in the database.
+
+    For the half-finished answers of a conversation (a concern's narrative typed but not yet
+    saved): the same keys, the same rotation, and nothing readable in the raw row.
+    """
+
+    cache_ok = True
+
+    def process_bind_param(  # type: ignore[override]
+        self, value: Any, dialect: Dialect
+    ) -> str | None:
+        if value is None:
+            return None
+        return super().process_bind_param(
+            json.dumps(value, ensure_ascii=False, separators=(",", ":")), dialect
+        )
+
+    def process_result_value(  # type: ignore[override]
+        self, value: str | None, dialect: Dialect
+    ) -> Any:
+        plain = super().process_result_value(value, dialect)
+        return None if plain is None else json.loads(plain)
 
 
 def encrypted_columns(metadata: Any) -> Iterator[tuple[str, str]]:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from sendbot.store.crypto import EncryptedText
+from sendbot.store.crypto import EncryptedJSON, EncryptedText
 from sendbot.store.types import UTCDateTime
 
 NAMING = {
@@ -524,9 +524,11 @@ class ConversationState(Base):
     chat_key: Mapped[str] = mapped_column(String(200))
     flow: Mapped[str] = mapped_column(String(60))
     step: Mapped[str | None] = mapped_column(String(60))
-    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    history: Mapped[list[Any]] = mapped_column(default=list)
-    scratch: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Encrypted: half-typed answers (a concern's narrative before it is saved) are as
+    # sensitive as the saved record.
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    history: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
+    scratch: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
