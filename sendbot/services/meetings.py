@@ -300,17 +300,11 @@ def _authorised_invitation(
     invitation = session.get(Invitation, action.subject_id)
     if invitation is None or invitation.guardian_id != guardian_id:
         return None
+    if not policy.may_answer_invitation(session, guardian_id, invitation):
+        return None
     meeting = session.get(Meeting, invitation.meeting_id)
     pupil = session.get(Pupil, meeting.pupil_id) if meeting else None
     if meeting is None or pupil is None:
-        return None
-    linked = session.scalar(
-        select(GuardianPupil.pupil_id).where(
-            GuardianPupil.guardian_id == guardian_id, GuardianPupil.pupil_id == pupil.id
-        )
-    )
-    guardian = session.get(Guardian, guardian_id)
-    if linked is None or guardian is None or guardian.school_id != meeting.school_id:
         return None
     return invitation, meeting, pupil
 

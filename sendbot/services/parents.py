@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.i18n.languages import BY_CODE, Language, resolve
-from sendbot.services import action_ids, audit
+from sendbot.services import action_ids, audit, policy
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.meetings import tell_sencos
@@ -25,7 +25,6 @@ from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import (
     GroupStaff,
     Guardian,
-    GuardianPupil,
     Identity,
     Meeting,
     ParentMessage,
@@ -54,24 +53,20 @@ class Child:
 
 
 def children(session: Session, guardian_id: int) -> list[Child]:
+    """The guardian's own children, as the permission policy scopes them."""
     rows = session.scalars(
-        select(Pupil)
-        .join(GuardianPupil, GuardianPupil.pupil_id == Pupil.id)
-        .join(Guardian, Guardian.id == GuardianPupil.guardian_id)
-        .where(
-            GuardianPupil.guardian_id == guardian_id,
-            Pupil.active,
-            Pupil.school_id == Guardian.school_id,
-        )
-        .order_by(Pupil.first_name, Pupil.id)
+        policy.own_children(guardian_id).order_by(Pupil.first_name, Pupil.id)
     ).all()
     return [Child(p.id, p.display_name) for p in rows]
 
 
 def require_child(session: Session, guardian_id: int, pupil_id: int) -> Child:
-    for child in children(session, guardian_id):
-        if child.pupil_id == pupil_id:
-            return child
+    guardian = session.get(Guardian, guardian_id)
+    actor = policy.GuardianActor(guardian_id, guardian.school_id if guardian else 0)
+    if policy.decide(session, actor, policy.Action.READ_OWN_CHILD, pupil_id):
+        pupil = session.get(Pupil, pupil_id)
+        assert pupil is not None
+        return Child(pupil.id, pupil.display_name)
     raise PermissionDenied("not your child")
 
 
@@ -273,14 +268,7 @@ def staff_reply(
     original = session.get(ParentMessage, message_id)
     if original is None or original.school_id != actor.school_id or original.direction != "in":
         raise PermissionDenied("There is no such message from a parent.")
-    from sendbot.domain.people import Role  # local: only replies need the role list
-
-    teaches = original.pupil_id is not None and session.scalar(
-        select(GroupStaff.staff_id)
-        .join(Pupil, Pupil.group_id == GroupStaff.group_id)
-        .where(Pupil.id == original.pupil_id, GroupStaff.staff_id == actor.staff_id)
-    )
-    if not (actor.roles & {Role.SENCO, Role.HEADTEACHER} or teaches):
+    if not policy.may_reply_to_parent(session, actor, original):
         raise PermissionDenied("Only the SENCO or the child's teacher can answer this message.")
     body = text.strip()
     if not body or len(body) > MESSAGE_LIMIT:

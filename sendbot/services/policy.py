@@ -21,19 +21,47 @@ any pupil of their school (they decide who joins the SEN register).
 Recording an intervention session: the person who delivers it; the SENCO and headteacher
 for any intervention in their school.
 
-Nobody ever sees a pupil of another school.
+Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding service asks):
+- a safeguarding concern's details: the DSL and deputies; the SENCO where the pupil has SEND
+  (the "close liaison" of Keeping Children Safe in Education); nobody else, the headteacher
+  and the member of staff who logged it included;
+- a concern that is not safeguarding: the leads, the SENCO, the headteacher and whoever
+  logged it;
+- acknowledging a safeguarding alert: the DSL and deputies; other concerns: the SENCO too;
+- the list of open safeguarding concerns: the DSL and deputies.
+
+Answering a parent's message: the SENCO, the headteacher and the staff attached to the
+child's class (teacher or TA).
+
+Parents and carers (`GuardianActor`): only their own linked children (`GuardianPupil`) in
+the school that holds their record, and only invitations addressed to them; no staff action.
+
+Nobody ever sees a pupil of another school. `decide` answers for any actor, action and
+record id, and tests/test_permission_matrix.py holds it to a table of every role and action.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
-from sendbot.domain.people import SAFEGUARDING_LEADS, Role
+from sendbot.domain.people import SAFEGUARDING_LEADS, Role, SenStatus
 from sendbot.services.actors import StaffActor
-from sendbot.store.models import GroupStaff, Intervention, InterventionPupil, Pupil
+from sendbot.store.models import (
+    Concern,
+    GroupStaff,
+    Guardian,
+    GuardianPupil,
+    Intervention,
+    InterventionPupil,
+    Invitation,
+    Meeting,
+    ParentMessage,
+    Pupil,
+)
 
 WHOLE_SCHOOL = frozenset({Role.SENCO, Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER})
 ANY_INTERVENTION = frozenset({Role.SENCO, Role.HEADTEACHER})
@@ -45,6 +73,39 @@ class Action(StrEnum):
     READ_SAFEGUARDING = "safeguarding.read"
     READ_SEND_RECORD = "send_record.read"
     MANAGE_SEND = "send_record.manage"
+    # Subject: a concern id.
+    READ_CONCERN = "concern.read"
+    ACKNOWLEDGE_CONCERN = "concern.acknowledge"
+    # Subject: an intervention id.
+    RECORD_SESSION = "session.record"
+    # Subject: a parent's message id.
+    REPLY_TO_PARENT = "parent_message.reply"
+    # Parents. Subject: a pupil id / an invitation id.
+    READ_OWN_CHILD = "child.read"
+    ANSWER_INVITATION = "invitation.answer"
+
+
+PUPIL_ACTIONS = frozenset(
+    {
+        Action.FIND_PUPIL,
+        Action.LOG_CONCERN,
+        Action.READ_SAFEGUARDING,
+        Action.READ_SEND_RECORD,
+        Action.MANAGE_SEND,
+        Action.READ_OWN_CHILD,
+    }
+)
+
+
+@dataclass(frozen=True)
+class GuardianActor:
+    """A linked parent or carer: no roles, only the children linked to them."""
+
+    guardian_id: int
+    school_id: int
+
+
+Actor = StaffActor | GuardianActor
 
 
 REFUSALS: dict[Action, str] = {
@@ -141,7 +202,12 @@ def can_see_pupil(
     return session.scalar(query) is not None
 
 
-def allowed(session: Session, actor: StaffActor, action: Action, pupil_id: int) -> bool:
+def allowed(session: Session, actor: Actor, action: Action, pupil_id: int) -> bool:
+    """The pupil actions: may this actor do this to this pupil's record?"""
+    if isinstance(actor, GuardianActor):
+        return action is Action.READ_OWN_CHILD and is_own_child(
+            session, actor.guardian_id, pupil_id
+        )
     if action in (Action.FIND_PUPIL, Action.LOG_CONCERN):
         return can_see_pupil(session, actor, pupil_id)
     if action is Action.READ_SAFEGUARDING:
@@ -151,6 +217,132 @@ def allowed(session: Session, actor: StaffActor, action: Action, pupil_id: int) 
     return False
 
 
-def require(session: Session, actor: StaffActor, action: Action, pupil_id: int) -> None:
+def require(session: Session, actor: Actor, action: Action, pupil_id: int) -> None:
     if not allowed(session, actor, action, pupil_id):
         raise PermissionDenied(REFUSALS.get(action, DEFAULT_REFUSAL))
+
+
+# --- concerns ------------------------------------------------------------------------------
+
+
+def _has_send(pupil: Pupil) -> bool:
+    try:
+        return SenStatus(pupil.sen_status).has_send
+    except ValueError:
+        return False
+
+
+def may_read_concern(actor: Actor, concern: Concern, pupil: Pupil) -> bool:
+    """Safeguarding details: leads; the SENCO where the pupil has SEND. Others: SEND staff."""
+    if not isinstance(actor, StaffActor):
+        return False
+    if concern.school_id != actor.school_id or pupil.school_id != actor.school_id:
+        return False
+    if actor.roles & SAFEGUARDING_LEADS:
+        return True
+    if concern.safeguarding:
+        return actor.has(Role.SENCO) and _has_send(pupil)
+    return actor.has(Role.SENCO, Role.HEADTEACHER) or concern.raised_by_id == actor.staff_id
+
+
+def may_acknowledge_concern(actor: Actor, concern: Concern) -> bool:
+    if not isinstance(actor, StaffActor) or concern.school_id != actor.school_id:
+        return False
+    if concern.safeguarding:
+        return bool(actor.roles & SAFEGUARDING_LEADS)
+    return actor.has(Role.SENCO) or bool(actor.roles & SAFEGUARDING_LEADS)
+
+
+def may_list_safeguarding(actor: Actor) -> bool:
+    """The DSL's list of open safeguarding concerns (it names no narrative, but still)."""
+    return isinstance(actor, StaffActor) and bool(actor.roles & SAFEGUARDING_LEADS)
+
+
+# --- parents -------------------------------------------------------------------------------
+
+
+def own_children(guardian_id: int) -> Select[tuple[Pupil]]:
+    """A guardian's linked, active children in the school that holds the guardian's record."""
+    return (
+        select(Pupil)
+        .join(GuardianPupil, GuardianPupil.pupil_id == Pupil.id)
+        .join(Guardian, Guardian.id == GuardianPupil.guardian_id)
+        .where(
+            GuardianPupil.guardian_id == guardian_id,
+            Pupil.active,
+            Pupil.school_id == Guardian.school_id,
+        )
+    )
+
+
+def is_own_child(session: Session, guardian_id: int, pupil_id: int) -> bool:
+    query = own_children(guardian_id).where(Pupil.id == pupil_id).with_only_columns(Pupil.id)
+    return session.scalar(query) is not None
+
+
+def may_answer_invitation(session: Session, guardian_id: int, invitation: Invitation) -> bool:
+    """Their own invitation, to a meeting about their own linked child, in their school."""
+    if invitation.guardian_id != guardian_id:
+        return False
+    meeting = session.get(Meeting, invitation.meeting_id)
+    guardian = session.get(Guardian, guardian_id)
+    if meeting is None or guardian is None or guardian.school_id != meeting.school_id:
+        return False
+    linked = session.scalar(
+        select(GuardianPupil.pupil_id).where(
+            GuardianPupil.guardian_id == guardian_id, GuardianPupil.pupil_id == meeting.pupil_id
+        )
+    )
+    return linked is not None
+
+
+def may_reply_to_parent(session: Session, actor: Actor, message: ParentMessage) -> bool:
+    """The SENCO, the headteacher, or staff of the class of the child the message is about."""
+    if not isinstance(actor, StaffActor) or message.school_id != actor.school_id:
+        return False
+    if message.direction != "in":
+        return False
+    if actor.roles & {Role.SENCO, Role.HEADTEACHER}:
+        return True
+    if message.pupil_id is None:
+        return False
+    teaches = session.scalar(
+        select(GroupStaff.staff_id)
+        .join(Pupil, Pupil.group_id == GroupStaff.group_id)
+        .where(Pupil.id == message.pupil_id, GroupStaff.staff_id == actor.staff_id)
+    )
+    return teaches is not None
+
+
+# --- the one entry point ---------------------------------------------------------------------
+
+
+def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> bool:
+    """May this actor do this action to this record? The record is named by its id: a pupil
+    for the pupil actions, a concern, an intervention, a parent's message or an invitation
+    for the others (see `Action`)."""
+    if isinstance(actor, GuardianActor):
+        if action is Action.READ_OWN_CHILD:
+            return is_own_child(session, actor.guardian_id, subject_id)
+        if action is Action.ANSWER_INVITATION:
+            invitation = session.get(Invitation, subject_id)
+            return invitation is not None and may_answer_invitation(
+                session, actor.guardian_id, invitation
+            )
+        return False
+    if action in PUPIL_ACTIONS:
+        return allowed(session, actor, action, subject_id)
+    if action in (Action.READ_CONCERN, Action.ACKNOWLEDGE_CONCERN):
+        concern = session.get(Concern, subject_id)
+        pupil = session.get(Pupil, concern.pupil_id) if concern else None
+        if concern is None or pupil is None:
+            return False
+        if action is Action.READ_CONCERN:
+            return may_read_concern(actor, concern, pupil)
+        return may_acknowledge_concern(actor, concern)
+    if action is Action.RECORD_SESSION:
+        return can_record_session(session, actor, subject_id)
+    if action is Action.REPLY_TO_PARENT:
+        message = session.get(ParentMessage, subject_id)
+        return message is not None and may_reply_to_parent(session, actor, message)
+    return False

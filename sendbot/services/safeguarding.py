@@ -2,7 +2,8 @@
 
 Details of a concern are the most sensitive thing sendbot holds. They open only for the
 designated safeguarding lead and deputies, and for the SENCO when the pupil has SEND (the
-"close liaison" of Keeping Children Safe in Education). Every view, and every refused
+"close liaison" of Keeping Children Safe in Education); the rules live in
+`sendbot.services.policy` with every other permission. Every view, and every refused
 attempt, is written to the audit log, so the chronology shows who read what and when.
 """
 
@@ -14,8 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sendbot.domain.people import SAFEGUARDING_LEADS, Role, SenStatus
-from sendbot.services import audit
+from sendbot.services import audit, policy
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import Concern, ConcernAction, Pupil, Staff
 
@@ -71,32 +71,6 @@ class OpenItem:
     age_hours: float
 
 
-def _has_send(pupil: Pupil) -> bool:
-    try:
-        return SenStatus(pupil.sen_status).has_send
-    except ValueError:
-        return False
-
-
-def may_read_details(actor: StaffActor, concern: Concern, pupil: Pupil) -> bool:
-    """Safeguarding details: leads; the SENCO where the pupil has SEND. Others: SEND staff."""
-    if concern.school_id != actor.school_id or pupil.school_id != actor.school_id:
-        return False
-    if actor.roles & SAFEGUARDING_LEADS:
-        return True
-    if concern.safeguarding:
-        return actor.has(Role.SENCO) and _has_send(pupil)
-    return actor.has(Role.SENCO, Role.HEADTEACHER) or concern.raised_by_id == actor.staff_id
-
-
-def may_acknowledge(actor: StaffActor, concern: Concern) -> bool:
-    if concern.school_id != actor.school_id:
-        return False
-    if concern.safeguarding:
-        return bool(actor.roles & SAFEGUARDING_LEADS)
-    return actor.has(Role.SENCO) or bool(actor.roles & SAFEGUARDING_LEADS)
-
-
 def _name(session: Session, staff_id: int | None) -> str:
     staff = session.get(Staff, staff_id) if staff_id else None
     return staff.display_name if staff else "someone"
@@ -131,7 +105,7 @@ def view_details(
             details={"reason": "not found"},
         )
         return DetailsResult(False, message=NOT_FOUND)
-    allowed = may_read_details(actor, concern, pupil)
+    allowed = policy.may_read_concern(actor, concern, pupil)
     audit.record(
         session,
         at=now,
@@ -171,7 +145,7 @@ def acknowledge(session: Session, actor: StaffActor, concern_id: int, now: datet
     concern = session.get(Concern, concern_id)
     if concern is None or concern.school_id != actor.school_id:
         return AckResult(False, False, message=NOT_FOUND)
-    if not may_acknowledge(actor, concern):
+    if not policy.may_acknowledge_concern(actor, concern):
         audit.record(
             session,
             at=now,
@@ -213,7 +187,7 @@ def acknowledge(session: Session, actor: StaffActor, concern_id: int, now: datet
 
 def open_items(session: Session, actor: StaffActor, now: datetime) -> list[OpenItem]:
     """Open safeguarding concerns, oldest first, for the leads only (an empty list otherwise)."""
-    if not actor.roles & SAFEGUARDING_LEADS:
+    if not policy.may_list_safeguarding(actor):
         return []
     rows = session.execute(
         select(Concern, Pupil.year_group)
