@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.calendar import SchoolCalendar
@@ -31,6 +31,7 @@ from sendbot.scheduling.settings import SchedulingSettings, scheduling_settings
 from sendbot.services import audit, outbox, terms
 from sendbot.services import deadlines as deadline_service
 from sendbot.services.actors import StaffActor
+from sendbot.store import locks
 from sendbot.store.models import Concern, ConcernAction, Pupil, School, Staff, StaffRole
 
 ESCALATION = "safeguarding.escalation"
@@ -113,12 +114,6 @@ def _active(session: Session, school_id: int, ids: Iterable[int]) -> list[int]:
             .order_by(Staff.id)
         )
     )
-
-
-def _lock(session: Session, key: int) -> None:
-    """Serialise one job's writes across processes on PostgreSQL (SQLite has one writer)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def _chronicle(
@@ -253,7 +248,7 @@ class _Context:
 
 def check_escalations(session: Session, now: datetime) -> int:
     """Escalate every unacknowledged alert whose next step is due; returns messages queued."""
-    _lock(session, 7401)
+    locks.serialise(session, locks.ESCALATION)
     ctx = _Context(session)
     queued = 0
     for concern in _unacknowledged(session, now):
@@ -388,7 +383,7 @@ def _referral_concerns(session: Session) -> list[Concern]:
 
 
 def check_referral_chases(session: Session, now: datetime) -> int:
-    _lock(session, 7402)
+    locks.serialise(session, locks.REFERRAL_CHASE)
     ctx = _Context(session)
     queued = 0
     for concern in _referral_concerns(session):
@@ -471,7 +466,7 @@ def next_chase_at(session: Session, now: datetime) -> datetime | None:
 
 def check_cumulative(session: Session, now: datetime) -> int:
     """Prompt the DSL and SENCO once for each new concern that keeps a pattern going."""
-    _lock(session, 7403)
+    locks.serialise(session, locks.CUMULATIVE_CONCERNS)
     queued = 0
     ctx = _Context(session)
     longest = max(
