@@ -73,7 +73,7 @@ def demo(
     rows = _people(sessions)
     table = Table(title="Who you can act as")
     for column in ("#", "email", "name", "role"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "email")  # an email must be copyable whole
     for i, (email, actor) in enumerate(rows, start=1):
         table.add_row(str(i), email, actor.name, ", ".join(sorted(r.label for r in actor.roles)))
     console.print(table)
