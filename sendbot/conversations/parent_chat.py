@@ -66,6 +66,7 @@ class Outcome:
     staff: StaffActor | None = None  # a staff chat: the adapter runs the staff engine
     language: str | None = None  # the language the parent now uses, for the command menu
     linked: str | None = None  # "guardian" | "staff" when this message linked an account
+    clear_buttons: bool = False  # the tapped message's buttons have done their job
 
 
 def language_choice_buttons() -> tuple[Button, ...]:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.i18n.languages import resolve
-from sendbot.i18n.translate import Translator
+from sendbot.i18n.replies import for_staff
+from sendbot.i18n.translate import Translator, translator_from_settings
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents import render as language_team_render
 from sendbot.messages.parents.data import MeetingInvitationData
@@ -253,6 +254,11 @@ def views_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> Outgoi
     )
 
 
+def staff_translator() -> Translator | None:
+    """The school's translator for parents' words shown to staff (None: not configured)."""
+    return translator_from_settings()
+
+
 def message_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> OutgoingMessage:
     about = params["child_name"] + (
         f" ({params['class_name']})" if params.get("class_name") else ""
@@ -261,10 +267,10 @@ def message_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> Outg
         f"Message from a parent: {params['guardian_name']} about {about}",
         f"Sent: {_when(params['at'], tz)}",
     ]
-    language = resolve(params.get("language"))
-    if language.code != "en_GB":
-        lines.append(f"Their language: {language.english_name} (they may have written in it).")
-    lines += ["", str(params["text"])]  # put there by `_with_bodies` at send time
+    # The words are put there by `_with_bodies` at send time. Staff see the language named
+    # and, with the school's translator, an English translation beside the parent's words.
+    shown = for_staff(str(params["text"]), params.get("language"), translator=staff_translator())
+    lines += ["", shown.as_text()]
     buttons = (Button(str(params["reply_action"]), "Reply"),) if params.get("reply_action") else ()
     return OutgoingMessage(text="\n".join(lines), buttons=buttons)
 

@@ -1,12 +1,15 @@
 """What a tap on one of the scheduler's buttons does, for any platform's adapter to call.
 
-`handle(session, actor, action_id, now)` returns the reply to show the person, or None when
-the id is not one of ours. Every id is re-authorised here against the tapping person; the
-id itself carries only a kind and a number.
+`tap(session, actor, action_id, now)` says what happened (the reply, and whether the tap
+did its work, so an adapter can update the message), or None when the id is not one of
+ours; `handle` is the same with only the reply. Every id is re-authorised here against the
+tapping person, and a refusal is written to the audit log; the id itself carries only a
+kind and a number, and adapters decide nothing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,45 +20,105 @@ from sendbot.domain.people import SAFEGUARDING_LEADS, Role
 from sendbot.scheduling.renderers import REFERRAL_CHASED, REFERRAL_RESPONDED, REVIEW_PUPIL
 from sendbot.services import audit, deadlines, escalation
 from sendbot.services.actors import StaffActor
-from sendbot.store.models import Concern, Pupil, School
+from sendbot.store.models import Concern, Deadline, Pupil, School
 
 KINDS = (deadlines.DONE_ACTION, REFERRAL_RESPONDED, REFERRAL_CHASED, REVIEW_PUPIL)
+OUT_OF_DATE = "That button is out of date. Please open sendbot again."
+
+
+@dataclass(frozen=True)
+class Tap:
+    text: str  # what to tell the person
+    done: bool  # the tap did its work (or it was already done): the message can say so
+    kind: str  # which button: deadlines.DONE_ACTION, REFERRAL_RESPONDED, ...
+
+
+def is_ours(action_id: str) -> bool:
+    return action_id.partition(":")[0] in KINDS
 
 
 def handle(session: Session, actor: StaffActor, action_id: str, now: datetime) -> str | None:
+    result = tap(session, actor, action_id, now)
+    return result.text if result is not None else None
+
+
+def tap(session: Session, actor: StaffActor, action_id: str, now: datetime) -> Tap | None:
     kind, _, number = action_id.partition(":")
     if kind not in KINDS:
         return None
     if not number.isdigit():
-        return "That button is out of date. Please open sendbot again."
+        return Tap(OUT_OF_DATE, False, kind)
     ident = int(number)
     try:
         if kind == deadlines.DONE_ACTION:
-            return deadlines.mark_done(session, actor, ident, now)
+            row = session.get(Deadline, ident)
+            if (
+                row is not None
+                and row.school_id == actor.school_id
+                and not deadlines.may_mark_done(actor, row)
+            ):
+                text = deadlines.mark_done(session, actor, ident, now)  # says whose it is
+                return _refused(session, actor, kind, ident, now, text, row.pupil_id)
+            return Tap(deadlines.mark_done(session, actor, ident, now), True, kind)
         if kind == REFERRAL_RESPONDED:
             escalation.record_la_response(session, actor, ident, now)
-            return "Recorded: the local authority has replied. No more follow-up prompts for this referral."
+            return Tap(
+                "Recorded: the local authority has replied. No more follow-up prompts for "
+                "this referral.",
+                True,
+                kind,
+            )
         if kind == REFERRAL_CHASED:
             escalation.record_chase(session, actor, ident, now)
-            return (
+            return Tap(
                 "Recorded that you followed the referral up. If there is still no reply, "
-                "I will ask again in 1 working day."
+                "I will ask again in 1 working day.",
+                True,
+                kind,
             )
         return _concerns_together(session, actor, ident, now)
     except escalation.NotAllowed as exc:
-        return str(exc)
+        concern = session.get(Concern, ident)
+        pupil_id = concern.pupil_id if concern is not None else None
+        return _refused(session, actor, kind, ident, now, str(exc), pupil_id)
     except LookupError as exc:
-        return str(exc.args[0]) if exc.args else "I can't find that."
+        return Tap(str(exc.args[0]) if exc.args else "I can't find that.", False, kind)
 
 
-def _concerns_together(session: Session, actor: StaffActor, pupil_id: int, now: datetime) -> str:
+def _refused(
+    session: Session,
+    actor: StaffActor,
+    kind: str,
+    ident: int,
+    now: datetime,
+    text: str,
+    pupil_id: int | None,
+) -> Tap:
+    """A tap by someone not allowed: nothing changes, and the attempt is in the audit log."""
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=actor.staff_id,
+        action="button.refused",
+        object_type=kind,
+        object_id=ident,
+        school_id=actor.school_id,
+        pupil_id=pupil_id,
+        details={"button": kind},
+    )
+    return Tap(text, False, kind)
+
+
+def _concerns_together(session: Session, actor: StaffActor, pupil_id: int, now: datetime) -> Tap:
     """The dates and areas of a pupil's recent concerns, for the DSL and SENCO to look at
     together; the narratives stay behind each concern's own audited "View details"."""
     pupil = session.get(Pupil, pupil_id)
     if pupil is None or pupil.school_id != actor.school_id:
-        return "I can't find that pupil."
+        return Tap("I can't find that pupil.", False, REVIEW_PUPIL)
     if not (actor.roles & SAFEGUARDING_LEADS or actor.has(Role.SENCO)):
-        return "Only the DSL, the deputies and the SENCO can look at these together."
+        text = "Only the DSL, the deputies and the SENCO can look at these together."
+        return _refused(session, actor, REVIEW_PUPIL, pupil.id, now, text, pupil.id)
     school = session.get(School, pupil.school_id)
     from zoneinfo import ZoneInfo
 
@@ -89,4 +152,4 @@ def _concerns_together(session: Session, actor: StaffActor, pupil_id: int, now: 
             f"#{c.id} {c.raised_at.astimezone(tz):%a %-d %b %H:%M}: {area}{flag} ({c.status})"
         )
     lines.append("Open each one with View details to read what was written.")
-    return "\n".join(lines)
+    return Tap("\n".join(lines), True, REVIEW_PUPIL)

@@ -28,8 +28,10 @@ from sendbot.conversations.forms import Forms
 from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.domain.people import Role
 from sendbot.handlers.slack import blocks
-from sendbot.services import dashboard, events, identities, safeguarding
+from sendbot.scheduling import actions as scheduler_actions
+from sendbot.services import action_ids, dashboard, events, identities, parents, safeguarding
 from sendbot.services.actors import StaffActor, actor_for_staff
+from sendbot.services.policy import PermissionDenied
 from sendbot.serving.core import Core
 from sendbot.store.models import Identity, School, Staff, StaffRole
 
@@ -52,6 +54,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 MESSAGE_SHORTCUT = "log_concern_from_message"
 PLATFORM = "slack"
+# The scheduler's buttons (a deadline's Done, a referral chase's answers, concerns together).
+SCHEDULER_ACTION = re.compile(
+    "^(" + "|".join(re.escape(k) for k in scheduler_actions.KINDS) + r"):"
+)
+# A sealed button id (services.action_ids): on staff messages, a parent message's Reply.
+SEALED_ACTION = re.compile(rf"^{re.escape(action_ids.PREFIX)}[A-Za-z0-9_-]{{22}}$")
+REPLY_CALLBACK = "parent.reply"
 
 Listener = Callable[[Any, dict[str, Any], AsyncWebClient, Any], Awaitable[None]]
 
@@ -116,6 +125,9 @@ class SlackApp:
         app.action(re.compile(r"^home\.start:"))(self._wrap(self.on_home_start))
         app.action(re.compile(rf"^{re.escape(ACK)}:\d+$"))(self._wrap(self.on_acknowledge))
         app.action(re.compile(rf"^{re.escape(VIEW)}:\d+$"))(self._wrap(self.on_view_details))
+        app.action(SCHEDULER_ACTION)(self._wrap(self.on_scheduler_button))
+        app.action(SEALED_ACTION)(self._wrap(self.on_sealed_button))
+        app.view(REPLY_CALLBACK)(self._wrap(self.on_reply_submit))
         app.options(re.compile(r"^field\."))(self._wrap(self.on_options))
         app.view(re.compile(rf"^{blocks.FLOW_CALLBACK}"))(self._wrap(self.on_submit))
         app.view_closed(re.compile(".*"))(self._wrap(self.on_closed))
@@ -543,6 +555,92 @@ class SlackApp:
         else:
             view = blocks.message_modal("Not available", result.message, "concern.refused")
         await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def on_scheduler_button(
+        self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
+        """Done, "they have replied", "I have chased them", "look at them together": the
+        scheduler's action handler re-authorises the tap; the message then says what was done."""
+        await ack()
+        actor: StaffActor = context["actor"]
+        action_id = body["actions"][0]["action_id"]
+        now = self.core.clock.now()
+        result = await self.db(self._tx, scheduler_actions.tap, actor, action_id, now)
+        if result is None:
+            return
+        channel = (body.get("container") or {}).get("channel_id") or (
+            body.get("channel") or {}
+        ).get("id")
+        message = body.get("message") or {}
+        if result.done and result.kind != scheduler_actions.REVIEW_PUPIL and message.get("ts"):
+            await client.chat_update(
+                channel=channel,
+                ts=message["ts"],
+                text=f"{message.get('text', '')}\n{result.text}",
+                blocks=blocks.tapped_blocks(
+                    message.get("blocks", []), result.text, actor.name, now, context["tz"]
+                ),
+            )
+        else:
+            title = "Concerns together" if result.done else "sendbot"
+            await client.views_open(
+                trigger_id=body["trigger_id"], view=blocks.message_modal(title, result.text)
+            )
+        if result.done:
+            await self.refresh_homes(client, actor)
+
+    def _reply_target(self, session: Any, token: str) -> int | None:
+        action = action_ids.decode(session, token)
+        return action.subject_id if action is not None and action.kind == "reply" else None
+
+    async def on_sealed_button(
+        self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
+        """A parent message's Reply: a small form; who may answer is checked on sending."""
+        await ack()
+        token = body["actions"][0]["action_id"]
+        message_id = await self.db(self._tx, self._reply_target, token)
+        if message_id is None:
+            view = blocks.message_modal(
+                "sendbot", "That button is out of date, or it is not for you."
+            )
+        else:
+            view = blocks.reply_modal(REPLY_CALLBACK, token)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def on_reply_submit(
+        self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
+        actor: StaffActor = context["actor"]
+        view = body["view"]
+        token = str(_metadata(view).get("reply") or "")
+        text = blocks.reply_text(view)
+        now = self.core.clock.now()
+
+        def send(session: Any) -> str | None:
+            message_id = self._reply_target(session, token)
+            if message_id is None:
+                raise PermissionDenied("That button is out of date, or it is not for you.")
+            parents.staff_reply(session, actor, message_id, text, now)
+            return None
+
+        try:
+            await self.db(self._tx, send)
+        except ValueError as error:
+            await ack(response_action="errors", errors={blocks.REPLY_BLOCK: str(error)})
+            return
+        except PermissionDenied as error:
+            await ack(
+                response_action="update",
+                view=blocks.message_modal("Not sent", f"{error} Nothing was sent."),
+            )
+            return
+        await ack(
+            response_action="update",
+            view=blocks.message_modal(
+                "Reply sent", "Sent. The parent will get your reply in Telegram."
+            ),
+        )
 
     async def on_home_opened(
         self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any

@@ -9,6 +9,7 @@ modal is redrawn (views.update) when the set of fields that apply changes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -38,9 +39,17 @@ def plain(text: str, limit: int | None = None) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
+# A word joiner after the '@' of a broadcast word keeps "@channel" from ever notifying anyone,
+# whatever a workspace's link_names setting; it is invisible when the message is read.
+_BROADCAST = re.compile(r"(?<![\w.])@(?=(channel|here|everyone)\b)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
 def escape(text: str) -> str:
-    """User text inside mrkdwn: Slack's three control characters, nothing else."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """User text inside mrkdwn: Slack's three control characters, so `<!channel>`, `<@U123>`
+    and `<https://x|a link>` arrive as the characters typed; broadcast words defused."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@" + WORD_JOINER, text)
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -302,6 +311,64 @@ def acknowledged_blocks(original: list[Block], who: str, at: datetime, tz: str) 
     if view:
         kept.append({"type": "actions", "block_id": "actions", "elements": view})
     return kept
+
+
+def tapped_blocks(original: list[Block], note: str, who: str, at: datetime, tz: str) -> list[Block]:
+    """A reminder or prompt after someone used its button: what was done, by whom and when,
+    in place of its buttons (View details stays, since reading is not a step done)."""
+    when = at.astimezone(ZoneInfo(tz)).strftime("%H:%M on %a %-d %b")
+    kept = [b for b in original if b.get("type") != "actions" or b.get("block_id") != "actions"]
+    view = [
+        e
+        for b in original
+        if b.get("block_id") == "actions"
+        for e in b.get("elements", [])
+        if str(e.get("action_id", "")).startswith("concern.view:")
+    ]
+    kept.append(context(f":white_check_mark: {escape(note)} ({escape(who)}, {when})"))
+    if view:
+        kept.append({"type": "actions", "block_id": "actions", "elements": view})
+    return kept
+
+
+REPLY_BLOCK = "reply"
+REPLY_ACTION = "reply.text"
+
+
+def reply_modal(callback_id: str, token: str) -> dict[str, Any]:
+    """The form behind a parent message's Reply button; the sealed id rides in metadata."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain("Reply to a parent", PLAIN_LIMITS["title"]),
+        "submit": plain("Send", PLAIN_LIMITS["button"]),
+        "close": plain("Cancel", PLAIN_LIMITS["button"]),
+        "private_metadata": json.dumps({"reply": token}),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REPLY_BLOCK,
+                "label": plain("Your reply", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REPLY_ACTION,
+                    "multiline": True,
+                    "max_length": 3000,
+                },
+                "hint": plain(
+                    "Plain words, no abbreviations. The parent gets it in Telegram; if they "
+                    "read another language, they are told it is in English or given a "
+                    "machine translation.",
+                    2000,
+                ),
+            }
+        ],
+    }
+
+
+def reply_text(view: dict[str, Any]) -> str:
+    state = (view.get("state") or {}).get("values", {}).get(REPLY_BLOCK, {})
+    return str((state.get(REPLY_ACTION) or {}).get("value") or "")
 
 
 def _year(year_group: int) -> str:

@@ -37,7 +37,9 @@ from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.handlers.telegram.layout import deliver
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, resolve
 from sendbot.i18n.writer import Writer
+from sendbot.scheduling import actions as scheduler_actions
 from sendbot.services import events
+from sendbot.services.actors import StaffActor
 from sendbot.serving.core import Core
 
 log = logging.getLogger(__name__)
@@ -195,6 +197,9 @@ class TelegramBot:
         query = update.callback_query
         if query is not None:
             await query.answer(text=outcome.toast[:200] if outcome.toast else None)
+            if outcome.clear_buttons:
+                # The step is done: take the buttons off so nobody taps them again.
+                await query.edit_message_reply_markup(reply_markup=None)
         for message in outcome.replies:
             await deliver(self.application.bot, chat_id, message)
         if outcome.language is not None:
@@ -206,6 +211,8 @@ class TelegramBot:
         assert actor is not None
         chat = ChatRef(PLATFORM, incoming.chat_key)
         engine = self.core.conversations
+        if incoming.kind == "tap" and scheduler_actions.is_ours(incoming.text):
+            return await asyncio.to_thread(self._scheduler_tap, actor, incoming.text)
         if incoming.kind == "tap":
             said = await asyncio.to_thread(self._option_text, incoming)
             if said is None:
@@ -225,6 +232,16 @@ class TelegramBot:
             )
         reply = await asyncio.to_thread(engine.handle, chat, actor, text)
         return Outcome([staff_reply_message(reply)], toast=None)
+
+    def _scheduler_tap(self, actor: StaffActor, action_id: str) -> Outcome:
+        """A reminder's or prompt's button: the scheduler's handler re-authorises it."""
+        with self.core.sessions() as session, session.begin():
+            result = scheduler_actions.tap(session, actor, action_id, self.core.clock.now())
+        if result is None:  # is_ours said it was; kept for safety
+            return Outcome([OutgoingMessage("That button is out of date.")], toast="Out of date")
+        outcome = Outcome([OutgoingMessage(result.text)], toast=result.text.split("\n")[0])
+        outcome.clear_buttons = result.done and result.kind != scheduler_actions.REVIEW_PUPIL
+        return outcome
 
     def _option_text(self, incoming: Incoming) -> str | None:
         """'o:2:tag' means option 2 of the question with that tag; None if it moved on."""
