@@ -14,6 +14,7 @@ from sendbot.conversations.meeting_flows import (
     SCHEDULE_MEETING,
 )
 from sendbot.conversations.move_level import MOVE_LEVEL
+from sendbot.conversations.record_decision import RECORD_DECISION
 from sendbot.conversations.record_review import RECORD_REVIEW
 from sendbot.conversations.record_session import RECORD_SESSION
 from sendbot.conversations.send_history import SEND_HISTORY
@@ -38,5 +39,6 @@ REGISTRY = FlowRegistry(
         SEND_HISTORY,
         SETUP_INTERVENTION,
         CHANGE_ENROLMENT,
+        RECORD_DECISION,
     )
 )

@@ -318,6 +318,53 @@ def record_referral(
     )
 
 
+# The DSL's decisions on a safeguarding concern (KCSIE part 1: the options a DSL weighs).
+DECISIONS: dict[str, str] = {
+    "monitor": "Monitor in school",
+    "early_help": "Early help",
+    "referral": "Referral to children's social care",
+    "police": "Report to the police",
+}
+NOTE_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Decided:
+    action_id: int
+    decision: str
+    acknowledged_now: bool  # nobody had acknowledged the alert: this did, so escalation stops
+
+
+def record_decision(
+    session: Session,
+    actor: StaffActor,
+    concern_id: int,
+    decision: str,
+    now: datetime,
+    note: str | None = None,
+) -> Decided:
+    """The DSL's decision on a concern, in its chronology. A referral to children's social
+    care is recorded by `record_referral`, which starts the 1-working-day chase. Deciding
+    also acknowledges an alert nobody had acknowledged, so nobody is escalated to about a
+    concern the DSL has already acted on."""
+    from sendbot.services import safeguarding  # local: safeguarding is the alert's service
+
+    concern = _require_lead(session, actor, concern_id)
+    if decision not in DECISIONS:
+        raise ValueError("Choose one of: " + ", ".join(DECISIONS.values()).lower() + ".")
+    note = (note or "").strip() or None
+    if note is not None and len(note) > NOTE_LIMIT:
+        raise ValueError(f"Keep the note to {NOTE_LIMIT:,} characters.")
+    acknowledged_now = False
+    if concern.acknowledged_at is None:
+        acknowledged_now = safeguarding.acknowledge(session, actor, concern.id, now).first
+    if decision == "referral":
+        action = record_referral(session, actor, concern.id, now, note)
+    else:
+        action = _chronicle(session, concern, "decision", now, {"decision": decision}, actor, note)
+    return Decided(action.id, decision, acknowledged_now)
+
+
 def record_la_response(
     session: Session, actor: StaffActor, concern_id: int, now: datetime, note: str | None = None
 ) -> ConcernAction:
