@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,7 +24,16 @@ from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.scheduling.settings import scheduling_settings
 from sendbot.services import deadlines as deadline_service
 from sendbot.services import escalation, outbox, terms
-from sendbot.store.models import Deadline, Meeting, Outbox, Pupil, School
+from sendbot.store.models import (
+    Deadline,
+    Meeting,
+    Outbox,
+    Pupil,
+    School,
+    Staff,
+    StaffRole,
+    SupportPlan,
+)
 
 log = logging.getLogger(__name__)
 UTC = ZoneInfo("UTC")
@@ -80,70 +90,169 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
     Only the nearest reminder point that has passed is queued, so a deadline first known
     10 days out gets its "14 days" reminder at once and no flood of older ones; a process
     that was down for a week sends one reminder per deadline, not seven.
+
+    It runs every minute over every school, and nearly everything it finds was queued by
+    an earlier minute, so it reads in a handful of queries for the whole trust (the due
+    rows, the owners by role, the plans, which dedupe keys the outbox holds) rather than
+    a few queries per row: see BENCHMARKS.md.
     """
-    queued = 0
+    windows: dict[int, _Window] = {}
     for school in _schools(session):
         settings = scheduling_settings(school.settings)
-        local = _local_now(school, now)
-        today = local.date()
-        send_at = max(now, _at(today, reminder_time(school), school.timezone))
-        horizon = today + timedelta(days=max(settings.reminder_offsets))
-        rows = session.scalars(
-            select(Deadline).where(
-                Deadline.status == deadline_service.OPEN,
-                Deadline.due_on >= today,
-                Deadline.due_on <= horizon,
-                Deadline.school_id == school.id,
-                Deadline.subject_type == "pupil",
-            )
+        today = _local_now(school, now).date()
+        windows[school.id] = _Window(
+            school.id,
+            today,
+            today + timedelta(days=max(settings.reminder_offsets)),
+            max(now, _at(today, reminder_time(school), school.timezone)),
+            settings.reminder_offsets,
         )
-        for row in rows:
-            if row.kind in deadline_service.NOT_REMINDED:
+    if not windows:
+        return 0
+    first = min(w.today for w in windows.values())
+    last = max(w.horizon for w in windows.values())
+    by_role = _staff_by_role(session)
+    wanted: list[_Reminder] = []
+    rows = session.execute(
+        select(
+            Deadline.id,
+            Deadline.school_id,
+            Deadline.kind,
+            Deadline.due_on,
+            Deadline.owner_role,
+            Deadline.owner_staff_id,
+        )
+        .where(
+            Deadline.status == deadline_service.OPEN,
+            Deadline.due_on >= first,
+            Deadline.due_on <= last,
+            Deadline.subject_type == "pupil",
+        )
+        .order_by(Deadline.school_id, Deadline.id)
+    )
+    for row in rows:
+        window = windows.get(row.school_id)
+        if window is None or not window.today <= row.due_on <= window.horizon:
+            continue
+        if row.kind in deadline_service.NOT_REMINDED:
+            continue
+        left = (row.due_on - window.today).days
+        if row.owner_role in WATCHED_OWNERS:
+            if left != 0:
                 continue
-            left = (row.due_on - today).days
-            if row.owner_role in WATCHED_OWNERS:
-                if left != 0:
-                    continue
-                template, offset = "deadline.watch", 0
-            else:
-                passed = [o for o in settings.reminder_offsets if o >= left]
-                if not passed:
-                    continue
-                template, offset = "deadline.reminder", min(passed)
-            params = {"deadline_id": row.id, "due_on": row.due_on.isoformat(), "offset": offset}
-            for staff in deadline_service.owners(session, row):
-                if outbox.enqueue(
-                    session,
-                    school_id=school.id,
-                    recipient_staff_id=staff.id,
-                    template=template,
-                    params=params,
-                    dedupe_key=f"deadline:{row.id}:{row.due_on.isoformat()}:d{offset}:staff:{staff.id}",
-                    now=now,
-                    not_before=send_at,
-                ):
-                    queued += 1
-        sencos = deadline_service.staff_with_role(session, school.id, Role.SENCO)
-        for review in deadline_service.plan_reviews_due(session, school.id, horizon):
-            left = (review.due_on - today).days
-            passed = [o for o in settings.reminder_offsets if o >= left]
-            if left < 0 or not passed:
+            template, offset = "deadline.watch", 0
+        else:
+            passed = [o for o in window.offsets if o >= left]
+            if not passed:
                 continue
-            offset = min(passed)
-            params = {"plan_id": review.plan_id, "due_on": review.due_on.isoformat()}
-            for staff in sencos:
-                if outbox.enqueue(
-                    session,
-                    school_id=school.id,
-                    recipient_staff_id=staff.id,
-                    template="plan.review_reminder",
-                    params=params,
-                    dedupe_key=f"plan_review:{review.plan_id}:{review.due_on.isoformat()}:d{offset}:staff:{staff.id}",
-                    now=now,
-                    not_before=send_at,
-                ):
-                    queued += 1
+            template, offset = "deadline.reminder", min(passed)
+        params = {"deadline_id": row.id, "due_on": row.due_on.isoformat(), "offset": offset}
+        for staff_id in _owner_ids(session, row, by_role):
+            key = f"deadline:{row.id}:{row.due_on.isoformat()}:d{offset}:staff:{staff_id}"
+            wanted.append(_Reminder(window, staff_id, template, params, key))
+    for plan_id, school_id, due_on in _plan_reviews(session, first, last):
+        window = windows.get(school_id)
+        if window is None or not window.today <= due_on <= window.horizon:
+            continue
+        left = (due_on - window.today).days
+        passed = [o for o in window.offsets if o >= left]
+        if not passed:
+            continue
+        offset = min(passed)
+        params = {"plan_id": plan_id, "due_on": due_on.isoformat()}
+        for staff_id in by_role.get((school_id, Role.SENCO), []):
+            key = f"plan_review:{plan_id}:{due_on.isoformat()}:d{offset}:staff:{staff_id}"
+            wanted.append(_Reminder(window, staff_id, "plan.review_reminder", params, key))
+    queued = 0
+    queued_keys = _queued_keys(session, [w.dedupe_key for w in wanted])
+    for reminder in wanted:
+        if reminder.dedupe_key in queued_keys:
+            continue
+        if outbox.enqueue(
+            session,
+            school_id=reminder.window.school_id,
+            recipient_staff_id=reminder.staff_id,
+            template=reminder.template,
+            params=reminder.params,
+            dedupe_key=reminder.dedupe_key,
+            now=now,
+            not_before=reminder.window.send_at,
+        ):
+            queued_keys.add(reminder.dedupe_key)
+            queued += 1
     return queued
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One school's reminder window today, in its own timezone and settings."""
+
+    school_id: int
+    today: date
+    horizon: date
+    send_at: datetime
+    offsets: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Reminder:
+    window: _Window
+    staff_id: int
+    template: str
+    params: dict[str, object]
+    dedupe_key: str
+
+
+def _staff_by_role(session: Session) -> dict[tuple[int, Role], list[int]]:
+    """Active staff ids of every school by the roles reminders go to, in one query."""
+    roles = (Role.SENCO, Role.DSL)
+    found: dict[tuple[int, Role], list[int]] = {}
+    rows = session.execute(
+        select(Staff.school_id, StaffRole.role, Staff.id)
+        .join(StaffRole, StaffRole.staff_id == Staff.id)
+        .where(Staff.active, StaffRole.role.in_([r.value for r in roles]))
+        .order_by(Staff.id)
+    )
+    for school_id, role, staff_id in rows:
+        found.setdefault((school_id, Role(role)), []).append(staff_id)
+    return found
+
+
+def _owner_ids(session: Session, row: Any, by_role: dict[tuple[int, Role], list[int]]) -> list[int]:
+    """`deadlines.owners`: the named owner if still active, else the owning role's staff."""
+    if row.owner_staff_id is not None:
+        staff = session.get(Staff, row.owner_staff_id)
+        if staff is not None and staff.active:
+            return [staff.id]
+    return by_role.get((row.school_id, deadline_service.reminder_role(row.owner_role)), [])
+
+
+def _plan_reviews(session: Session, first: date, last: date) -> list[tuple[int, int, date]]:
+    """`deadlines.plan_reviews_due` for every school at once: (plan, school, review date)."""
+    rows = session.execute(
+        select(SupportPlan.id, Pupil.school_id, SupportPlan.next_review_on)
+        .join(Pupil, Pupil.id == SupportPlan.pupil_id)
+        .where(
+            Pupil.active,
+            SupportPlan.status == "active",
+            SupportPlan.kind != "ehc_plan",
+            SupportPlan.next_review_on.is_not(None),
+            SupportPlan.next_review_on >= first,
+            SupportPlan.next_review_on <= last,
+        )
+        .order_by(SupportPlan.next_review_on, SupportPlan.id)
+    )
+    return [(plan_id, school_id, due) for plan_id, school_id, due in rows if due is not None]
+
+
+def _queued_keys(session: Session, keys: list[str], chunk: int = 900) -> set[str]:
+    """Which of these dedupe keys the outbox already holds (unique index, a few queries)."""
+    found: set[str] = set()
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), chunk):
+        part = unique[start : start + chunk]
+        found.update(session.scalars(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(part))))
+    return found
 
 
 def sweep_meeting_reminders(session: Session, now: datetime) -> int:
