@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,29 @@ _PG_REASON = ""
 def _backends() -> list[str]:
     return ["sqlite", "postgresql"] if _PG_URL else ["sqlite"]
 
+
+# Property tests (hypothesis). "ci", the default: derandomized (the same examples every run,
+# so a failure reproduces and CI never flakes) and a small budget. "release": many more,
+# random examples; run `python -m pytest --hypothesis-profile=release -p no:xdist -k
+# "hostile or calendar or timescales"` before a release (docs/testing.md). A test that sets
+# its own max_examples keeps it. Flows need the database fixtures, which are safe to share
+# across examples here (each example uses its own chat), hence the health check.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=12,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "release",
+    max_examples=400,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("SENDBOT_HYPOTHESIS_PROFILE", "ci"))
 
 # A fixed encryption key, so every engine the tests open can read what the others wrote,
 # and no key from a developer's own environment or .env file ever reaches a test database.

@@ -36,6 +36,7 @@ from sendbot.conversations.fields import (
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
 from sendbot.domain.people import ROLE_LABELS
+from sendbot.services import rate_limit
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import ConversationState, School
@@ -46,6 +47,10 @@ BACK = ("back", "/back")
 CANCEL = ("cancel", "/cancel", "stop")
 HELP = ("help", "/help", "?")
 MENU = ("menu", "/menu", "start", "/start", "hi", "hello")
+UNAVAILABLE = (
+    "Sorry, I can't reach the school's records just now. Nothing you typed is lost: "
+    "please try again in a minute."
+)
 # Field kinds that read numbers themselves ('2,5' absentees, '30' minutes), not as options.
 OWN_NUMBERING = ("number", "multi_choice")
 
@@ -84,11 +89,13 @@ class Engine:
         registry: FlowRegistry,
         clock: Clock,
         ttl: timedelta = timedelta(hours=24),
+        limit: rate_limit.RateLimit | None = rate_limit.DEFAULT,
     ) -> None:
         self.sessions = sessions
         self.registry = registry
         self.clock = clock
         self.ttl = ttl
+        self.limit = limit
 
     # --- public ------------------------------------------------------------------------
 
@@ -97,20 +104,33 @@ class Engine:
         for attempt in (1, 2):
             try:
                 with self.sessions() as session, session.begin():
+                    if not self._admit(session, chat):
+                        return Reply(rate_limit.SLOW_DOWN)
                     return self._turn(session, chat, actor, text)
             except StaleDataError:
                 if attempt == 2:
                     raise
             except OperationalError:
                 log.exception("database unavailable during a conversation turn")
-                return Reply(
-                    "Sorry, I can't reach the school's records just now. Nothing you typed "
-                    "is lost: please try again in a minute."
-                )
+                return Reply(UNAVAILABLE)
         raise AssertionError("unreachable")
+
+    def _admit(self, session: Session, chat: ChatRef) -> bool:
+        """Per-sender inbound limit, counted in the database (shared by every worker)."""
+        if self.limit is None:
+            return True
+        scope = f"{chat.platform}:staff"
+        return rate_limit.admit(session, scope, chat.chat_key, self.clock.now(), self.limit)
 
     def resume(self, chat: ChatRef, actor: StaffActor) -> Reply:
         """What to say when someone comes back: their unfinished question, or the menu."""
+        try:
+            return self._resume(chat, actor)
+        except OperationalError:
+            log.exception("database unavailable when resuming a conversation")
+            return Reply(UNAVAILABLE)
+
+    def _resume(self, chat: ChatRef, actor: StaffActor) -> Reply:
         with self.sessions() as session, session.begin():
             turn = self._make_turn(session, actor)
             row = self._load(session, chat)
@@ -138,11 +158,15 @@ class Engine:
         flow = self.registry.get(flow_name)
         if flow is None or not flow.may_start(actor):
             return Reply("That isn't something you can do here.")
-        with self.sessions() as session, session.begin():
-            turn = self._make_turn(session, actor)
-            row = self._load(session, chat)
-            working = _Working(flow, dict(prefill or {}), list(prefill or {}))
-            return self._begin(turn, chat, row, working)
+        try:
+            with self.sessions() as session, session.begin():
+                turn = self._make_turn(session, actor)
+                row = self._load(session, chat)
+                working = _Working(flow, dict(prefill or {}), list(prefill or {}))
+                return self._begin(turn, chat, row, working)
+        except OperationalError:
+            log.exception("database unavailable when starting a conversation")
+            return Reply(UNAVAILABLE)
 
     # --- one turn ----------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, resolve
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents.freetext import FreeText
-from sendbot.services import action_ids, invites, meetings, parents
+from sendbot.services import action_ids, invites, meetings, parents, rate_limit
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import PermissionDenied
@@ -95,6 +95,9 @@ class ChatRouter:
 
     def handle(self, incoming: Incoming) -> Outcome:
         with self.sessions() as session, session.begin():
+            scope = f"{incoming.platform}:chat"
+            if not rate_limit.admit(session, scope, incoming.chat_key, self.clock.now()):
+                return _say(rate_limit.SLOW_DOWN, toast=incoming.kind == "tap")
             return self._handle(session, incoming)
 
     def current_step(self, platform: str, chat_key: str) -> tuple[str | None, str | None]:

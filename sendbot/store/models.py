@@ -544,6 +544,16 @@ class ProcessedEvent(Base):
     at: Mapped[datetime]
 
 
+class InboundRate(Base):
+    """Messages one sender sent in the current window, shared by every worker (rate limit)."""
+
+    __tablename__ = "inbound_rate"
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)  # platform and entry
+    sender_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditEvent(Base):
     """Append-only; each row carries the hash of the one before it."""
 

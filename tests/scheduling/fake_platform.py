@@ -1,6 +1,6 @@
 """A chat platform on 127.0.0.1 for delivery tests: records every message, gives each
 distinct message one id (so a duplicate is visible), and can slow down, throttle with 429
-and `retry_after`, or report a user as having blocked the bot."""
+and `retry_after`, fail with 500 for a while, or report a user as having blocked the bot."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class FakePlatform:
     delay: float = 0.0
     storm_seconds: float = 0.0  # answer everything with 429 for this long after the first
     retry_after: float = 1.0
+    outage_seconds: float = 0.0  # answer everything with 500 for this long after the first
     blocked: set[str] = field(default_factory=set)
     log: list[Received] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
@@ -39,6 +40,9 @@ class FakePlatform:
         with self._lock:
             now = time.monotonic()
             self._first = getattr(self, "_first", None) or now
+            if now - self._first < self.outage_seconds:
+                self.log.append(Received(time.monotonic(), text, address, 500))
+                return web.json_response({"ok": False, "description": "oops"}, status=500)
             if now - self._first < self.storm_seconds:
                 self.log.append(Received(time.monotonic(), text, address, 429))
                 return web.json_response({"ok": False, "retry_after": self.retry_after}, status=429)

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
-from sendbot.handlers.slack.blocks import message_blocks
+from sendbot.handlers.slack.blocks import escape, message_blocks
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,8 @@ class SlackSender:
         try:
             posted = await self.client.chat_postMessage(
                 channel=recipient.address,
-                text=message.text,
+                # The notification text is mrkdwn too: escaped like the blocks.
+                text=escape(message.text),
                 blocks=message_blocks(message),
                 unfurl_links=False,
                 unfurl_media=False,

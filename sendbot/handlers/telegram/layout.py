@@ -18,6 +18,12 @@ from sendbot.delivery.contract import Button, OutgoingMessage
 
 TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
+# Telegram turns "@name" in plain text into a link to that account, and tg:// into a link
+# that can open a profile. A word joiner after the '@' (and in "tg:") leaves the words
+# readable and links no one; an email address (a letter before the '@') is left alone.
+_MENTION = re.compile(r"(?<![\w.])@(?=\w)")
+_TG_LINK = re.compile(r"tg:(?=//)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 _SENTENCE_END = re.compile(r"(?<=[.!?\u06d4\u0964\u3002])\s+")
 
 
@@ -50,6 +56,12 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return [c for c in chunks if c.strip()] or [text[:limit]]
 
 
+def defuse(text: str) -> str:
+    """Text that can mention or link nobody. Messages go without parse_mode, so Markdown and
+    HTML a person typed are shown as typed, never interpreted."""
+    return _TG_LINK.sub("tg:" + WORD_JOINER, _MENTION.sub("@" + WORD_JOINER, text))
+
+
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     """One button a row (two when there are many short ones, like the language list)."""
     if not buttons:
@@ -67,7 +79,7 @@ async def deliver(bot: Bot, chat_id: int | str, message: OutgoingMessage) -> Mes
 
     Raises python-telegram-bot's errors; callers decide what they mean.
     """
-    chunks = split_text(message.text) if message.text else []
+    chunks = split_text(defuse(message.text)) if message.text else []
     markup = keyboard(message.buttons)
     first: Message | None = None
     for number, chunk in enumerate(chunks, start=1):
