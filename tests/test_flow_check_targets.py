@@ -200,7 +200,8 @@ def test_whats_due_includes_the_senco_deadlines_and_not_another_teachers(
         "Nothing is due for you in the next 14 days, and nothing is overdue."
     )
     assert dialog_for(sessions, clock, school, "dsl").says("due").text == (
-        "Sorry, I didn't understand 'due'.\n\nWhat would you like to do?\n1. Log a concern"
+        "Sorry, I didn't understand 'due'.\n\nWhat would you like to do?\n1. Log a concern\n"
+        "2. Record a decision"
     )
 
 

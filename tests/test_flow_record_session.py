@@ -304,7 +304,8 @@ def test_the_senco_may_record_any_intervention(sessions, clock, school, prov):
 
 def test_the_dsl_and_the_admin_cannot_record_sessions(sessions, clock, school, prov):
     assert dialog_for(sessions, clock, school, "dsl").says("session").text == (
-        "Sorry, I didn't understand 'session'.\n\nWhat would you like to do?\n1. Log a concern"
+        "Sorry, I didn't understand 'session'.\n\nWhat would you like to do?\n1. Log a concern\n"
+        "2. Record a decision"
     )
     assert dialog_for(sessions, clock, school, "admin").says("session").text == (
         "Sorry, I didn't understand 'session'.\n\n"

@@ -15,6 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from telegram import Bot
 
+from sendbot.conversations.flow import FlowRegistry
+from sendbot.conversations.log_concern import LOG_CONCERN
+from sendbot.conversations.record_decision import RECORD_DECISION
 from sendbot.delivery import parent_notices
 from sendbot.domain.needs import Area
 from sendbot.handlers.telegram.sender import TelegramSender
@@ -35,7 +38,7 @@ from sendbot.store.models import (
 )
 from tests.factories import NOW
 from tests.slack import payloads
-from tests.slack.harness import USERS, running
+from tests.slack.harness import USERS, running, submit
 from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
 
 
@@ -298,3 +301,69 @@ def test_a_reply_typed_in_slack_reaches_the_parent_in_telegram(db_url, sessions,
         run(scenario())
     finally:
         fake_tg.stop()
+
+
+def test_record_decision_from_the_details_starts_the_referral_chase(db_url, sessions):
+    registry = FlowRegistry(flows=(LOG_CONCERN, RECORD_DECISION))
+
+    async def scenario() -> None:
+        async with running(db_url, sessions, registry=registry) as h:
+            await h.slack.link_unlinked_staff()
+            pupil = h.school.pupils["amir"]
+            with sessions() as session, session.begin():
+                session.info["sendbot.now"] = NOW
+                teacher = staff_actor_by_id(session, h.school.staff["teacher"])
+                concern = concerns.log_concern(
+                    session,
+                    teacher,
+                    concerns.NewConcern(pupil, Area.SEMH, "What was seen.", safeguarding=True),
+                    NOW,
+                ).concern_id
+            await deliver(h)
+            alert = posted_to(h, "dsl", "Safeguarding concern logged")
+            await h.interact(tap("dsl", alert, f"concern.view:{concern}"))
+            details = (await h.fake.wait_for("views.open", 1))[-1].params["view"]
+            buttons = [
+                e for b in details["blocks"] if b["type"] == "actions" for e in b["elements"]
+            ]
+            assert [(b["text"]["text"], b["action_id"]) for b in buttons] == [
+                ("Record decision", f"decision.start:{concern}")
+            ]
+            shown = payloads.opened_view(details, {})
+            await h.interact(
+                payloads.view_block_action(
+                    USERS["dsl"],
+                    shown,
+                    {
+                        "type": "button",
+                        "block_id": "decision",
+                        "action_id": buttons[0]["action_id"],
+                    },
+                )
+            )
+            form = (await h.fake.wait_for("views.push", 1))[-1].params["view"]
+            assert form["callback_id"] == "flow:record_decision"
+            chosen = form["blocks"][0]["element"]["initial_option"]
+            assert chosen["value"] == str(concern)
+            assert chosen["text"]["text"].startswith(f"#{concern} Year 3, logged by")
+            reply = await submit(
+                h,
+                "dsl",
+                payloads.opened_view(form, {}),
+                {"concern": concern, "decision": "referral", "note": "Front door team told."},
+                labels={str(concern): chosen["text"]["text"]},
+            )
+            assert reply["response_action"] == "update"
+            assert f"referral to children's social care for concern #{concern}" in str(
+                reply["view"]
+            )
+            with sessions() as session:
+                kinds = session.scalars(
+                    select(ConcernAction.kind).where(ConcernAction.concern_id == concern)
+                ).all()
+                assert kinds == ["acknowledged", "referral"]
+            assert (
+                jobs.run(sessions, escalation.check_referral_chases, NOW + timedelta(days=1)) == 1
+            )
+
+    run(scenario())

@@ -61,6 +61,9 @@ SCHEDULER_ACTION = re.compile(
 # A sealed button id (services.action_ids): on staff messages, a parent message's Reply.
 SEALED_ACTION = re.compile(rf"^{re.escape(action_ids.PREFIX)}[A-Za-z0-9_-]{{22}}$")
 REPLY_CALLBACK = "parent.reply"
+# "Record decision" in a safeguarding concern's details: the DSL's decision form, filled in.
+DECISION_FLOW = "record_decision"
+DECISION_START = "decision.start:"
 
 Listener = Callable[[Any, dict[str, Any], AsyncWebClient, Any], Awaitable[None]]
 
@@ -126,6 +129,9 @@ class SlackApp:
         app.action(re.compile(rf"^{re.escape(ACK)}:\d+$"))(self._wrap(self.on_acknowledge))
         app.action(re.compile(rf"^{re.escape(VIEW)}:\d+$"))(self._wrap(self.on_view_details))
         app.action(SCHEDULER_ACTION)(self._wrap(self.on_scheduler_button))
+        app.action(re.compile(rf"^{re.escape(DECISION_START)}\d+$"))(
+            self._wrap(self.on_decision_start)
+        )
         app.action(SEALED_ACTION)(self._wrap(self.on_sealed_button))
         app.view(REPLY_CALLBACK)(self._wrap(self.on_reply_submit))
         app.options(re.compile(r"^field\."))(self._wrap(self.on_options))
@@ -552,6 +558,20 @@ class SlackApp:
         )
         if result.allowed and result.details is not None:
             view = blocks.details_modal(result.details, context["tz"])
+            if result.details.safeguarding and self.forms.flow_for(actor, DECISION_FLOW):
+                view["blocks"].append(
+                    {
+                        "type": "actions",
+                        "block_id": "decision",
+                        "elements": [
+                            blocks.button(
+                                "Record decision",
+                                f"{DECISION_START}{concern_id}",
+                                style="primary",
+                            )
+                        ],
+                    }
+                )
         else:
             view = blocks.message_modal("Not available", result.message, "concern.refused")
         await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -588,6 +608,21 @@ class SlackApp:
             )
         if result.done:
             await self.refresh_homes(client, actor)
+
+    async def on_decision_start(
+        self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
+        """From the details: the decision form over them, with this concern chosen."""
+        await ack()
+        actor: StaffActor = context["actor"]
+        concern_id = body["actions"][0]["action_id"].split(":", 1)[1]
+        flow = self.forms.flow_for(actor, DECISION_FLOW)
+        if flow is None:
+            view = blocks.message_modal("sendbot", "That isn't something you can do in sendbot.")
+        else:
+            preview = await self.db(self.forms.preview, actor, flow, {"concern": concern_id})
+            view = blocks.flow_modal(flow, preview.views, notes=preview.notes)
+        await client.views_push(trigger_id=body["trigger_id"], view=view)
 
     def _reply_target(self, session: Any, token: str) -> int | None:
         action = action_ids.decode(session, token)
