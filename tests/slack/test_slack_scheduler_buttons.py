@@ -254,8 +254,14 @@ def test_a_reply_typed_in_slack_reaches_the_parent_in_telegram(db_url, sessions,
                 )
                 reply_id = notice["blocks"][-1]["elements"][0]["action_id"]
 
+                # A teacher of another class (a forwarded message) is told before typing.
+                await h.interact(tap("teacher4", notice, reply_id))
+                refused = (await h.fake.wait_for("views.open", 1))[-1].params["view"]
+                assert refused["blocks"][0]["text"]["text"] == (
+                    "Only the SENCO or the child's teacher can answer this message."
+                )
                 await h.interact(tap("teacher", notice, reply_id))
-                form = (await h.fake.wait_for("views.open", 1))[-1].params["view"]
+                form = (await h.fake.wait_for("views.open", 2))[-1].params["view"]
                 assert form["callback_id"] == "parent.reply"
                 shown = payloads.opened_view(form, {})
 

@@ -29,11 +29,19 @@ from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.domain.people import Role
 from sendbot.handlers.slack import blocks
 from sendbot.scheduling import actions as scheduler_actions
-from sendbot.services import action_ids, dashboard, events, identities, parents, safeguarding
+from sendbot.services import (
+    action_ids,
+    dashboard,
+    events,
+    identities,
+    parents,
+    policy,
+    safeguarding,
+)
 from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.services.policy import PermissionDenied
 from sendbot.serving.core import Core
-from sendbot.store.models import Identity, School, Staff, StaffRole
+from sendbot.store.models import Identity, ParentMessage, School, Staff, StaffRole
 
 log = logging.getLogger(__name__)
 
@@ -628,17 +636,27 @@ class SlackApp:
         action = action_ids.decode(session, token)
         return action.subject_id if action is not None and action.kind == "reply" else None
 
+    def _may_reply(self, session: Any, actor: StaffActor, token: str) -> str | None:
+        """Why this person cannot answer (asked before they type), or None if they can."""
+        message_id = self._reply_target(session, token)
+        message = session.get(ParentMessage, message_id) if message_id is not None else None
+        if message is None:
+            return "That button is out of date, or it is not for you."
+        if not policy.may_reply_to_parent(session, actor, message):
+            return "Only the SENCO or the child's teacher can answer this message."
+        return None
+
     async def on_sealed_button(
         self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
     ) -> None:
-        """A parent message's Reply: a small form; who may answer is checked on sending."""
+        """A parent message's Reply: a small form, for someone the policy lets answer (the
+        parents service checks again on sending)."""
         await ack()
+        actor: StaffActor = context["actor"]
         token = body["actions"][0]["action_id"]
-        message_id = await self.db(self._tx, self._reply_target, token)
-        if message_id is None:
-            view = blocks.message_modal(
-                "sendbot", "That button is out of date, or it is not for you."
-            )
+        refusal = await self.db(self._tx, self._may_reply, actor, token)
+        if refusal is not None:
+            view = blocks.message_modal("sendbot", refusal)
         else:
             view = blocks.reply_modal(REPLY_CALLBACK, token)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
