@@ -27,8 +27,8 @@ def _backends() -> list[str]:
 
 # Property tests (hypothesis). "ci", the default: derandomized (the same examples every run,
 # so a failure reproduces and CI never flakes) and a small budget. "release": many more,
-# random examples; run `python -m pytest --hypothesis-profile=release -p no:xdist -k
-# "hostile or calendar or timescales"` before a release (docs/testing.md). A test that sets
+# random examples; run `python -m pytest tests/test_hostile_input.py tests/domain
+# --hypothesis-profile=release` before a release (docs/testing.md). A test that sets
 # its own max_examples keeps it. Flows need the database fixtures, which are safe to share
 # across examples here (each example uses its own chat), hence the health check.
 settings.register_profile(

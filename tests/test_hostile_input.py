@@ -288,3 +288,15 @@ def test_the_parent_chat_is_rate_limited_too(sessions, school) -> None:
     assert answers[-1].replies[0].text == rate_limit.SLOW_DOWN
     other = router.handle(Incoming(platform="telegram", chat_key="9002", kind="text", text="hi"))
     assert rate_limit.SLOW_DOWN not in other.replies[0].text
+
+
+def test_digits_that_are_not_plain_numbers_are_read_as_text(sessions, school) -> None:
+    """Found by the release run: '²' passed isdigit() and then crashed int(). An
+    Arabic-Indic '٢' is a real digit and picks the second option."""
+    with sessions() as session:
+        teacher = staff_actor_by_id(session, school.staff["teacher"])
+    assert teacher is not None
+    engine = Engine(sessions, REGISTRY, FrozenClock(NOW))
+    chat = ChatRef("console", "digits")
+    for said in ("²", "log a concern", "²", "Zoë", "a note", "١"):
+        assert engine.handle(chat, teacher, said).text.strip()

@@ -366,7 +366,7 @@ class Engine:
         """'2' means the second option shown; other text is passed on as typed."""
         shown: list[str] = working.scratch.get("shown", [])
         said = text.strip()
-        if said.isdigit() and 1 <= int(said) <= len(shown):
+        if said.isdecimal() and 1 <= int(said) <= len(shown):
             return shown[int(said) - 1]
         return text
 

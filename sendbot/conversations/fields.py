@@ -116,10 +116,10 @@ class PupilField(Field):
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         action = Action(self.action)
         candidates: list[int] = scratch.get("candidates", [])
-        if raw.strip().isdigit() and int(raw) in candidates:
+        if raw.strip().isdecimal() and int(raw) in candidates:
             return Accept(pupils.get_visible(turn.session, turn.actor, int(raw), action).id)
         query = raw.strip()
-        if candidates and query.isdigit():
+        if candidates and query.isdecimal():
             return Reject("Please choose one of the pupils listed: type its number.")
         if len(query) < 2:
             return Reject("Please type at least two letters of the pupil's first name or surname.")
@@ -254,7 +254,7 @@ class MultiChoiceField(ChoiceField):
             if not part.strip():
                 continue
             text = part.strip()
-            if text.isdigit():  # a number is a position in the list, never an id
+            if text.isdecimal():  # a number is a position in the list, never an id
                 index = int(text)
                 option = self.choices[index - 1] if 1 <= index <= len(self.choices) else None
             else:
@@ -437,9 +437,9 @@ class LookupField(Field):
         offered = set(scratch.get("candidates", [])) or {
             o.value for o in self.suggest(turn, turn.answers)
         }
-        if query in offered and query.isdigit():
+        if query in offered and query.isdecimal():
             return Accept(int(query))
-        if scratch.get("candidates") and query.isdigit():
+        if scratch.get("candidates") and query.isdecimal():
             return Reject("Please choose one of those listed: type its number.")
         if len(query) < 2:
             return Reject("Please type at least two letters of the name.")

@@ -105,7 +105,7 @@ class FlowRegistry:
         said = " ".join(text.strip().lower().lstrip("/").split())
         available = self.for_actor(actor)
         numbered = self.menu(turn) if turn is not None else available
-        if said.isdigit() and 1 <= int(said) <= len(numbered):
+        if said.isdecimal() and 1 <= int(said) <= len(numbered):
             return numbered[int(said) - 1]
         for flow in available:
             if said == flow.name or said in flow.triggers or said == flow.title.lower():

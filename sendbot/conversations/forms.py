@@ -139,7 +139,7 @@ def parse_one(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
     a chosen record is re-authorised here, never trusted because it was in a list."""
     if f.kind == "pupil":
         text = _as_text(raw).strip()
-        if not text.isdigit():
+        if not text.isdecimal():
             return Reject(NOT_VISIBLE)
         try:
             return Accept(pupils.get_visible(turn.session, turn.actor, int(text), _action(f)).id)
@@ -148,7 +148,7 @@ def parse_one(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
     if f.kind == "pupils":
         chosen: list[int] = []
         for text in _ids(raw):
-            if not text.isdigit():
+            if not text.isdecimal():
                 return Reject(NOT_VISIBLE)
             try:
                 pupil = pupils.get_visible(turn.session, turn.actor, int(text), _action(f))
@@ -159,7 +159,7 @@ def parse_one(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
         return Accept(chosen) if chosen else Reject(REQUIRED)
     if f.kind == "lookup":
         text = _as_text(raw).strip()
-        if not text.isdigit() or not _lookup_allowed(turn, f, text):
+        if not text.isdecimal() or not _lookup_allowed(turn, f, text):
             return Reject(NOT_OFFERED)
         return Accept(int(text))
     if f.kind == "multi_choice" and isinstance(raw, list | tuple) and not raw:
@@ -289,7 +289,7 @@ def _labels(turn: Turn, f: Field, value: Any) -> dict[str, str]:
     if _empty(value):
         return labels
     for text in _ids(value):
-        if not text.isdigit():
+        if not text.isdecimal():
             continue
         try:
             if f.kind in ("pupil", "pupils"):
