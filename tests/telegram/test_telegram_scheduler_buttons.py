@@ -2,7 +2,8 @@
 
 A deadline reminder's Done marks it done and its reminders stop; a referral chase's "They
 have replied" is recorded in the pupil's chronology; a tap by someone not allowed is
-refused and audited, and changes nothing.
+refused and audited, and changes nothing. An alert's Acknowledge works from Telegram for the
+safeguarding leads; its details are never sent into the chat.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, tap_up
 from tests.telegram.harness import Harness
 
 SENCO = person(7501, "Grace", language_code="en")
-TEACHER = person(7502, "Bilal", language_code="en")
-DSL = person(7503, "Dana", language_code="en")
+TEACHER = person(7502, "Hannah", language_code="en")
+DSL = person(7503, "Martin", language_code="en")
 
 
 async def _link(h: Harness, who: dict, staff_id: int) -> None:  # type: ignore[type-arg]
@@ -102,6 +103,27 @@ def test_done_and_they_have_replied_from_telegram(db_url, sessions, fake_api: Fa
                 for c in fake_api.of("sendMessage", DSL["id"])
                 if c.params["text"].startswith("Referral follow-up")
             ][-1]
+            # The alert's own buttons work from Telegram too, for the right people.
+            alert = [
+                c
+                for c in fake_api.of("sendMessage", DSL["id"])
+                if c.params["text"].startswith("Safeguarding concern logged")
+            ][-1]
+            ack, view = (data for _, data in alert.buttons)
+            await h.send(tap_update(TEACHER, ack))
+            assert fake_api.texts(TEACHER["id"])[-1].startswith(
+                "Only the designated safeguarding lead and deputies can acknowledge this."
+            )
+            await h.send(tap_update(DSL, view))
+            assert "not sent in Telegram" in fake_api.texts(DSL["id"])[-1]
+            await h.send(tap_update(DSL, ack))
+            assert fake_api.texts(DSL["id"])[-1] == (
+                "Acknowledged. Nobody else will be escalated to about this alert."
+            )
+            await h.send(tap_update(DSL, ack))
+            assert fake_api.texts(DSL["id"])[-1] == (
+                "Martin Shaw acknowledged this at 10:15 on Wed 2 Dec."
+            )
             replied = dict(chase.buttons)["They have replied"]
             await h.send(tap_update(TEACHER, replied))
             assert "Only the designated safeguarding lead" in fake_api.texts(TEACHER["id"])[-1]

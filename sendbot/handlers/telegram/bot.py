@@ -11,6 +11,8 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -33,14 +35,16 @@ from sendbot.conversations.parent_chat import (
     Outcome,
     command_descriptions,
 )
+from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.handlers.telegram.layout import deliver
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, resolve
 from sendbot.i18n.writer import Writer
 from sendbot.scheduling import actions as scheduler_actions
-from sendbot.services import events
+from sendbot.services import events, safeguarding
 from sendbot.services.actors import StaffActor
 from sendbot.serving.core import Core
+from sendbot.store.models import School
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +217,8 @@ class TelegramBot:
         engine = self.core.conversations
         if incoming.kind == "tap" and scheduler_actions.is_ours(incoming.text):
             return await asyncio.to_thread(self._scheduler_tap, actor, incoming.text)
+        if incoming.kind == "tap" and incoming.text.startswith((f"{ACK}:", f"{VIEW}:")):
+            return await asyncio.to_thread(self._alert_tap, actor, incoming.text)
         if incoming.kind == "tap":
             said = await asyncio.to_thread(self._option_text, incoming)
             if said is None:
@@ -242,6 +248,37 @@ class TelegramBot:
         outcome = Outcome([OutgoingMessage(result.text)], toast=result.text.split("\n")[0])
         outcome.clear_buttons = result.done and result.kind != scheduler_actions.REVIEW_PUPIL
         return outcome
+
+    def _alert_tap(self, actor: StaffActor, data: str) -> Outcome:
+        """An alert's or escalation's buttons. Acknowledge goes to the safeguarding service,
+        which decides who may; the details are never sent into a Telegram chat, where they
+        would stay in the phone's history."""
+        kind, _, number = data.partition(":")
+        if kind == VIEW or not number.isdigit():
+            text = (
+                "The details of a concern are not sent in Telegram. Open them with View "
+                "details in sendbot on Slack, or ask the designated safeguarding lead."
+            )
+            return Outcome([OutgoingMessage(text)], toast="Not in Telegram")
+        now = self.core.clock.now()
+        with self.core.sessions() as session, session.begin():
+            result = safeguarding.acknowledge(session, actor, int(number), now)
+            tz = ZoneInfo(self._timezone(session, actor))
+        if not result.acknowledged:
+            text = result.message
+        elif result.first:
+            text = "Acknowledged. Nobody else will be escalated to about this alert."
+        else:
+            when = result.at.astimezone(tz).strftime("%H:%M on %a %-d %b") if result.at else ""
+            text = f"{result.by or 'Someone'} acknowledged this at {when}."
+        outcome = Outcome([OutgoingMessage(text)], toast=text.split("\n")[0])
+        outcome.clear_buttons = result.acknowledged
+        return outcome
+
+    @staticmethod
+    def _timezone(session: Any, actor: StaffActor) -> str:
+        school = session.get(School, actor.school_id)
+        return school.timezone if school else "Europe/London"
 
     def _option_text(self, incoming: Incoming) -> str | None:
         """'o:2:tag' means option 2 of the question with that tag; None if it moved on."""
