@@ -1,11 +1,14 @@
-"""Every role against every action, on a record in scope and on a record of another school.
+"""Every role against every action: on a record in scope, on a record of the same school out
+of scope, and on a record of another school.
 
 The one policy (sendbot/services/policy.py) answers `decide(actor, action, record)`; this
 table is the whole of what it may say. One person a role, so no answer comes from a second
 role: a teacher and a TA in class 3B (the TA delivers an intervention there), a SENCO, a
 DSL, a deputy DSL, a headteacher and an admin with no class, and a parent linked to one
-pupil of 3B. The records in scope are about that pupil, who is on SEN support; the foreign
-records are the same kinds in another school, where every answer is no.
+pupil of 3B. The records in scope are about that pupil, who is on SEN support (own class,
+pupils supported, SEND school-wide, safeguarding, own child); the out-of-scope ones are about
+a pupil of another class with no SEND; the foreign records are the same kinds in another
+school, where every answer is no.
 """
 
 from __future__ import annotations
@@ -56,13 +59,32 @@ MATRIX: dict[Action, tuple[bool, ...]] = {
     Action.ANSWER_INVITATION:         (N,     N,  N,    N,  N,     N,   N,    Y),
 }  # fmt: skip
 
+# The same school, a record outside the class-bound scopes: a pupil of another class with no
+# SEND, a concern about them, another teacher's intervention, another family's message and
+# invitation. Whole-school roles keep their reach; the SENCO's SEND reach does not apply.
+OUTSIDE: dict[Action, tuple[bool, ...]] = {
+    #                                  teacher ta senco dsl deputy head admin parent
+    Action.FIND_PUPIL:                (N,     N,  Y,    Y,  Y,     Y,   N,    N),
+    Action.LOG_CONCERN:               (N,     N,  Y,    Y,  Y,     Y,   N,    N),
+    Action.READ_SAFEGUARDING:         (N,     N,  N,    Y,  Y,     N,   N,    N),
+    Action.READ_SEND_RECORD:          (N,     N,  N,    N,  N,     Y,   N,    N),
+    Action.MANAGE_SEND:               (N,     N,  Y,    N,  N,     N,   N,    N),
+    Action.READ_CONCERN:              (N,     N,  N,    Y,  Y,     N,   N,    N),
+    Action.ACKNOWLEDGE_CONCERN:       (N,     N,  N,    Y,  Y,     N,   N,    N),
+    Action.RECORD_SESSION:            (N,     N,  Y,    N,  N,     Y,   N,    N),
+    Action.REPLY_TO_PARENT:           (N,     N,  Y,    N,  N,     Y,   N,    N),
+    Action.READ_OWN_CHILD:            (N,     N,  N,    N,  N,     N,   N,    N),
+    Action.ANSWER_INVITATION:         (N,     N,  N,    N,  N,     N,   N,    N),
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Side:
     """One school's people and records, by action subject."""
 
     actors: dict[str, policy.Actor]
-    subjects: dict[Action, int]
+    subjects: dict[Action, int]  # in the actors' scope (see the module docstring)
+    outside: dict[Action, int]  # same school, out of scope for class-bound roles
 
 
 def _school(session: Session, urn: str, tag: str) -> Side:
@@ -92,20 +114,6 @@ def _school(session: Session, urn: str, tag: str) -> Side:
             GroupStaff(group_id=group.id, staff_id=people["ta"].id, role="ta"),
         ]
     )
-    pupil = Pupil(
-        school_id=school.id,
-        external_id=f"{tag}-p",
-        first_name="Pat",
-        last_name=tag,
-        date_of_birth=date(2018, 3, 14),
-        year_group=3,
-        group_id=group.id,
-        sen_status="sen_support",
-    )
-    guardian = Guardian(school_id=school.id, external_id=f"{tag}-g", first_name="G", last_name=tag)
-    session.add_all([pupil, guardian])
-    session.flush()
-    session.add(GuardianPupil(guardian_id=guardian.id, pupil_id=pupil.id))
     other_teacher = Staff(
         school_id=school.id,
         external_id=f"{tag}-t2",
@@ -114,26 +122,70 @@ def _school(session: Session, urn: str, tag: str) -> Side:
         email=f"t2@{tag}.example",
         roles=[StaffRole(role="teacher")],
     )
-    session.add(other_teacher)
+    elsewhere = TeachingGroup(school_id=school.id, code="4R", name="4R", year_group=4)
+    session.add_all([other_teacher, elsewhere])
     session.flush()
+    # In scope: a pupil of 3B on SEN support, in the TA's intervention, the parent's child.
+    guardian, in_scope = _records(
+        session, school.id, group.id, f"{tag}-in", "sen_support", people["ta"].id, other_teacher.id
+    )
+    # Same school, out of scope: a pupil of 4R without SEND, another teacher's intervention,
+    # another family.
+    _, outside = _records(
+        session, school.id, elsewhere.id, f"{tag}-out", "none", other_teacher.id, other_teacher.id
+    )
+    actors: dict[str, policy.Actor] = {r: actor_for_staff(people[r]) for r in ROLES[:-1]}
+    actors["parent"] = GuardianActor(guardian.id, school.id)
+    return Side(
+        actors,
+        {action: in_scope[_kind(action)] for action in Action},
+        {action: outside[_kind(action)] for action in Action},
+    )
+
+
+def _records(
+    session: Session,
+    school_id: int,
+    group_id: int,
+    tag: str,
+    sen_status: str,
+    delivered_by: int,
+    raised_by: int,
+) -> tuple[Guardian, dict[str, int]]:
+    """A pupil with a guardian, a safeguarding concern, an intervention, a message from the
+    guardian and an invitation to a review; their ids by kind."""
+    pupil = Pupil(
+        school_id=school_id,
+        external_id=f"{tag}-p",
+        first_name="Pat",
+        last_name=tag,
+        date_of_birth=date(2018, 3, 14),
+        year_group=3,
+        group_id=group_id,
+        sen_status=sen_status,
+    )
+    guardian = Guardian(school_id=school_id, external_id=f"{tag}-g", first_name="G", last_name=tag)
+    session.add_all([pupil, guardian])
+    session.flush()
+    session.add(GuardianPupil(guardian_id=guardian.id, pupil_id=pupil.id))
     concern = Concern(
-        school_id=school.id,
+        school_id=school_id,
         pupil_id=pupil.id,
-        raised_by_id=other_teacher.id,
+        raised_by_id=raised_by,
         raised_at=NOW,
         area="semh",
         narrative_text="matrix",
         safeguarding=True,
     )
     intervention = Intervention(
-        school_id=school.id,
+        school_id=school_id,
         name="Phonics",
         area="cognition_learning",
-        delivered_by_id=people["ta"].id,
+        delivered_by_id=delivered_by,
         starts_on=NOW.date(),
     )
     message = ParentMessage(
-        school_id=school.id,
+        school_id=school_id,
         guardian_id=guardian.id,
         pupil_id=pupil.id,
         direction="in",
@@ -141,7 +193,7 @@ def _school(session: Session, urn: str, tag: str) -> Side:
         at=NOW,
     )
     meeting = Meeting(
-        school_id=school.id, pupil_id=pupil.id, kind="sen_support_review",
+        school_id=school_id, pupil_id=pupil.id, kind="sen_support_review",
         starts_at=NOW + timedelta(days=7),
     )  # fmt: skip
     session.add_all([concern, intervention, message, meeting])
@@ -152,17 +204,13 @@ def _school(session: Session, urn: str, tag: str) -> Side:
     invitation = Invitation(meeting_id=meeting.id, guardian_id=guardian.id)
     session.add(invitation)
     session.flush()
-    actors: dict[str, policy.Actor] = {r: actor_for_staff(people[r]) for r in ROLES[:-1]}
-    actors["parent"] = GuardianActor(guardian.id, school.id)
-    by_kind = {
+    return guardian, {
         "pupil": pupil.id,
         "concern": concern.id,
         "intervention": intervention.id,
         "message": message.id,
         "invitation": invitation.id,
     }
-    subjects = {action: by_kind[_kind(action)] for action in Action}
-    return Side(actors, subjects)
 
 
 def _kind(action: Action) -> str:
@@ -184,7 +232,7 @@ def sides(sessions: sessionmaker[Session]) -> tuple[Side, Side]:
 
 
 def test_the_matrix_names_every_action() -> None:
-    assert set(MATRIX) == set(Action)
+    assert set(MATRIX) == set(OUTSIDE) == set(Action)
 
 
 def test_every_role_against_every_action_on_an_own_and_a_foreign_record(sessions, sides) -> None:
@@ -203,6 +251,21 @@ def test_every_role_against_every_action_on_an_own_and_a_foreign_record(sessions
             )
     assert got_own == MATRIX
     assert got_foreign == {action: (N,) * len(ROLES) for action in Action}
+
+
+def test_every_role_against_every_action_on_a_record_of_their_school_out_of_scope(
+    sessions, sides
+) -> None:
+    own, _ = sides
+    with sessions() as session:
+        got = {
+            action: tuple(
+                policy.decide(session, own.actors[role], action, own.outside[action])
+                for role in ROLES
+            )
+            for action in Action
+        }
+    assert got == OUTSIDE
 
 
 def test_a_parent_never_reaches_another_familys_child_in_the_same_school(sessions, sides) -> None:
