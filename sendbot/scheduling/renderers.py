@@ -325,10 +325,17 @@ def _parent_notices(
     if params.get("_recipient_guardian_id") is not None:
         try:
             return parent_notices.render_for_guardian(
-                template, stored, language, timezone=_tz(params), now=_now(params)
+                template,
+                stored,
+                language,
+                timezone=_tz(params),
+                now=_now(params),
+                session=session,
             )
         except KeyError:  # UnknownTemplate: not a parent template
             return NOT_MINE
     if template in parent_notices.STAFF_TEMPLATES:
-        return parent_notices.render_for_staff(template, stored, _tz(params))
+        # With the session: a parent's message is read from its encrypted row at send time,
+        # even in a fresh process where this import is what registers the templates.
+        return parent_notices.render_for_staff(template, stored, _tz(params), session=session)
     return NOT_MINE
