@@ -346,7 +346,7 @@ class SlackApp:
         if not preview.views:
             result = await self.db(self.forms.submit, actor, flow, raw)
             if respond is not None:
-                await respond(text=result.confirmation, response_type="ephemeral")
+                await respond(text=blocks.escape(result.confirmation), response_type="ephemeral")
             else:
                 await client.views_open(
                     trigger_id=trigger_id,
@@ -538,7 +538,7 @@ class SlackApp:
             await client.chat_update(
                 channel=channel,
                 ts=message["ts"],
-                text=f"{message.get('text', '')}\nAcknowledged by {result.by}",
+                text=f"{message.get('text', '')}\nAcknowledged by {blocks.escape(str(result.by))}",
                 blocks=blocks.acknowledged_blocks(
                     message.get("blocks", []), result.by or "", now, context["tz"]
                 ),
