@@ -46,7 +46,7 @@ def tap(session: Session, actor: StaffActor, action_id: str, now: datetime) -> T
     kind, _, number = action_id.partition(":")
     if kind not in KINDS:
         return None
-    if not number.isdigit():
+    if not number.isdecimal():
         return Tap(OUT_OF_DATE, False, kind)
     ident = int(number)
     try:
