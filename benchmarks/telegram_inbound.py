@@ -1,0 +1,230 @@
+"""Telegram inbound: updates through the real python-telegram-bot Application and our core.
+
+Staff and parents each send their updates in order (one chat never has two in flight),
+and several chats are in flight at once, as when the webhook receives them: staff open the
+menu, answer its question and cancel; parents ask for /help and tap "I will come" and
+"I cannot come" on a review invitation. Each update is claimed by its id, routed, handled
+by the engine or the parent chat, saved, and answered through the Bot API (a local fake).
+
+The baseline is a handler on the same kind of Application that only writes one row to the
+same database and commits: the floor for recording anything durably.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from benchmarks.common import NOW, Databases, Results, Row, median, percentile
+from benchmarks.fakes import TOKEN, FakeBotApiProcess
+from sendbot.clock import FrozenClock
+from sendbot.config import Settings
+from sendbot.delivery.parent_notices import render_outbox
+from sendbot.handlers.telegram.bot import TelegramBot, TelegramSettings
+from sendbot.services import invites, meetings
+from sendbot.services.actors import staff_actor_by_id
+from sendbot.serving.core import build_core
+from sendbot.store.models import Outbox, ProcessedEvent
+from tests.factories import build_small_school
+from tests.telegram.fake_bot_api import person, tap_update, text_update
+from tests.telegram.harness import add_guardian
+
+NAME = "telegram inbound"
+STAFF_KEYS = ("teacher", "teacher4", "senco", "ta")
+PARENTS = 8
+BOT_USERNAME = "bench_send_bot"
+
+
+async def _drive(
+    process: Callable[[dict[str, Any]], Awaitable[None]],
+    scripts: list[list[Callable[[], dict[str, Any]]]],
+    total: int,
+) -> tuple[float, list[float]]:
+    """Every chat runs its script in a loop, all chats at once, until `total` updates."""
+    latencies: list[float] = []
+    remaining = [total]
+
+    async def chat(script: list[Callable[[], dict[str, Any]]]) -> None:
+        step = 0
+        while remaining[0] > 0:
+            remaining[0] -= 1
+            payload = script[step % len(script)]()
+            step += 1
+            start = time.perf_counter()
+            await process(payload)
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(chat(s) for s in scripts))
+    return time.perf_counter() - start, latencies
+
+
+async def _measure(url: str, api: FakeBotApiProcess, total: int) -> dict[str, Any]:
+    clock = FrozenClock(NOW)
+    core = build_core(Settings(database_url=url), clock)
+    school = build_small_school(core.sessions)
+    bot = TelegramBot(core, TelegramSettings(TOKEN, api.url))
+    app = bot.application
+    await app.initialize()
+
+    async def process(payload: dict[str, Any]) -> None:
+        await app.process_update(Update.de_json(payload, app.bot))
+
+    # --- set-up, not timed: staff and parents link their chats, a review is booked --------
+    staff_users = [person(710_000 + n, "Staff", "en") for n in range(len(STAFF_KEYS))]
+    for key, user in zip(STAFF_KEYS, staff_users, strict=True):
+        with core.sessions() as session, session.begin():
+            code = invites.create_staff_invite(
+                session, school.staff[key], clock.now(), BOT_USERNAME
+            ).code
+        await process(text_update(user, f"/start {code}"))
+    parent_users = [person(720_000 + n, "Parent", "en") for n in range(PARENTS)]
+    for n, user in enumerate(parent_users):
+        family = add_guardian(core.sessions, school, f"p{n}", "Parent", str(n), ["kacper"])
+        with core.sessions() as session, session.begin():
+            code = invites.create_guardian_invite(
+                session, family.guardian_id, clock.now(), BOT_USERNAME
+            ).code
+        await process(text_update(user, f"/start {code}"))
+    with core.sessions() as session, session.begin():
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        starts = NOW + timedelta(days=21)
+        meetings.schedule(
+            session,
+            senco,
+            pupil_id=school.pupils["kacper"],
+            kind="sen_support_review",
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=45),
+            place="Room 4",
+            now=NOW,
+        )
+    with core.sessions() as session:
+        rows = session.query(Outbox).filter(Outbox.template == meetings.INVITATION).all()
+        buttons = {
+            row.recipient_guardian_id: render_outbox(
+                row.template, {**row.params, "_now": NOW.isoformat()}, "en_GB", session
+            ).buttons
+            for row in rows
+        }
+    taps = list(buttons.values())
+    if len(taps) < PARENTS:
+        raise RuntimeError("the review did not invite every parent")
+
+    scripts: list[list[Callable[[], dict[str, Any]]]] = []
+    for user in staff_users:
+        scripts.append(
+            [
+                lambda u=user: text_update(u, "menu"),
+                lambda u=user: text_update(u, "1"),
+                lambda u=user: text_update(u, "cancel"),
+            ]
+        )
+    for user, row_buttons in zip(parent_users, taps, strict=False):
+        yes, no = row_buttons[0].action_id, row_buttons[1].action_id
+        scripts.append(
+            [
+                lambda u=user: text_update(u, "/help"),
+                lambda u=user, d=yes: tap_update(u, d),
+                lambda u=user, d=no: tap_update(u, d),
+            ]
+        )
+    await _drive(process, scripts, min(total, 60))  # warm up: imports, caches, connections
+    ours_elapsed, ours = await _drive(process, scripts, total)
+    await app.shutdown()
+
+    # --- the baseline: the same Application, a handler that writes one row and commits ----
+    base_app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(f"{api.url}/bot")
+        .base_file_url(f"{api.url}/file/bot")
+        .build()
+    )
+
+    def write_one(update_id: int) -> None:
+        with core.sessions() as session, session.begin():
+            session.execute(
+                insert(ProcessedEvent).values(
+                    platform="baseline", event_id=str(update_id), at=clock.now()
+                )
+            )
+
+    async def floor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await asyncio.to_thread(write_one, update.update_id)
+
+    base_app.add_handler(TypeHandler(Update, floor))
+    await base_app.initialize()
+
+    async def base_process(payload: dict[str, Any]) -> None:
+        await base_app.process_update(Update.de_json(payload, base_app.bot))
+
+    await _drive(base_process, scripts, min(total, 60))
+    base_elapsed, base = await _drive(base_process, scripts, total)
+    await base_app.shutdown()
+    core.db.dispose()
+    return {
+        "ours": (ours_elapsed, ours),
+        "base": (base_elapsed, base),
+        "chats": len(scripts),
+    }
+
+
+def run(databases: Databases, backend: str, total: int, results: Results) -> None:
+    url = databases.fresh(backend, "telegram")
+    api = FakeBotApiProcess(per_second=10**9).start()  # replies are never throttled here
+    try:
+        found = asyncio.run(_measure(url, api, total))
+    finally:
+        api.stop()
+    ours_elapsed, ours = found["ours"]
+    base_elapsed, base = found["base"]
+    ours_rate, base_rate = len(ours) / ours_elapsed, len(base) / base_elapsed
+    chats = found["chats"]
+    results.add(
+        Row(
+            NAME,
+            backend,
+            "updates per second",
+            ours_rate,
+            base_rate,
+            "upd/s",
+            goal=">= 300/s",
+            met=ours_rate >= 300,
+            lower_is_better=False,
+            note=f"{len(ours):,} updates, {chats} chats in flight at once, one process",
+        )
+    )
+    cost = base_rate / ours_rate if ours_rate else float("inf")
+    results.add(
+        Row(
+            NAME,
+            backend,
+            "cost per update vs baseline",
+            1000 / ours_rate,
+            1000 / base_rate,
+            "ms",
+            goal="<= 3x",
+            met=cost <= 3,
+        )
+    )
+    for q in (50, 99):
+        results.add(
+            Row(
+                NAME,
+                backend,
+                f"p{q} latency",
+                percentile(ours, q) * 1000,
+                percentile(base, q) * 1000,
+                "ms",
+                note=f"median {median(ours) * 1000:.1f} ms" if q == 50 else "",
+            )
+        )
