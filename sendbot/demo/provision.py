@@ -33,10 +33,10 @@ from sendbot.demo.school import (
     DEMO_SHARED_SURNAME_PUPILS,
     DEMO_TA_EMAIL,
 )
-from sendbot.domain.calendar import Term
+from sendbot.domain.calendar import Term, add_months
 from sendbot.services import plans, provision, terms
 from sendbot.services.actors import StaffActor, staff_actor_by_email
-from sendbot.store.models import Pupil, School, TeachingGroup, TermDate
+from sendbot.store.models import EhcCase, Pupil, School, TeachingGroup, TermDate
 
 READING = "Reading catch-up"
 TALK = "Talk boost"
@@ -247,6 +247,15 @@ def seed_demo_provision(session: Session, school_id: int, today: date) -> None:
             started,
         )
     _past_sessions(session, senco, ta, ids, started, today)
+    # Zainab's EHC plan was issued a year before her review, so the statutory annual-review
+    # deadlines (held within 12 months, invitations 2 weeks before...) show in digests.
+    session.add(
+        EhcCase(
+            pupil_id=zainab.id,
+            local_authority="Brookfield Borough Council (made up)",
+            final_issued_on=add_months(REVIEWS[DEMO_PUPIL_ZAINAB](today), -12),
+        )
+    )
 
 
 def _past_sessions(
