@@ -4,6 +4,7 @@ the worker only when their module is first imported)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -50,7 +51,10 @@ def test_the_first_parent_message_notice_renders_in_a_fresh_process(tmp_path: Pa
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "HOME": str(tmp_path)},
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("SENDBOT_")},
+            "PYTHONPATH": str(root),
+        },
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Written in Polish:\nDzien dobry" in done.stdout
