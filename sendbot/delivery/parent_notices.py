@@ -331,20 +331,3 @@ def render_outbox(
 
 
 OUR_TEMPLATES = frozenset(PARENT_TEMPLATES) | frozenset(STAFF_TEMPLATES)
-
-
-def _register_with_the_outbox_worker() -> None:
-    """Offer our templates to the worker's own registry, which passes a session."""
-    try:
-        from sendbot.scheduling import templates
-    except ImportError:  # a build without the scheduler
-        return
-    for name in OUR_TEMPLATES:
-        templates.register(name)(
-            lambda params, language, session, name=name: render_outbox(
-                name, params, language, session
-            )
-        )
-
-
-_register_with_the_outbox_worker()

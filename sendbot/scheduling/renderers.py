@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from sendbot.delivery import concern_alerts
+from sendbot.delivery import concern_alerts, parent_notices
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.domain.needs import Area
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
+from sendbot.messages.parents.render import TEMPLATES as PARENT_MESSAGES
+from sendbot.messages.parents.render import from_outbox_worker as render_parent_message
 from sendbot.scheduling.settings import scheduling_settings
 from sendbot.scheduling.templates import NOT_MINE, add_provider, register
 from sendbot.services import deadlines as deadline_service
@@ -317,25 +319,18 @@ def _concern_alerts(
 def _parent_notices(
     template: str, params: Mapping[str, Any], language: str, session: Session
 ) -> Any:
-    try:
-        from sendbot.delivery import parent_notices
-    except ImportError:
+    """Meeting, message and reply notices (Telegram's team); with the session, so a parent's
+    message is read from its encrypted row at send time."""
+    if template not in parent_notices.OUR_TEMPLATES:
         return NOT_MINE
-    stored = {k: v for k, v in params.items() if not k.startswith("_")}
-    if params.get("_recipient_guardian_id") is not None:
-        try:
-            return parent_notices.render_for_guardian(
-                template,
-                stored,
-                language,
-                timezone=_tz(params),
-                now=_now(params),
-                session=session,
-            )
-        except KeyError:  # UnknownTemplate: not a parent template
-            return NOT_MINE
-    if template in parent_notices.STAFF_TEMPLATES:
-        # With the session: a parent's message is read from its encrypted row at send time,
-        # even in a fresh process where this import is what registers the templates.
-        return parent_notices.render_for_staff(template, stored, _tz(params), session=session)
-    return NOT_MINE
+    return parent_notices.render_outbox(template, params, language, session)
+
+
+@add_provider
+def _parent_summaries(
+    template: str, params: Mapping[str, Any], language: str, session: Session
+) -> Any:
+    """Review summaries, term progress and meeting invitations in the parent's language."""
+    if template not in PARENT_MESSAGES:
+        return NOT_MINE
+    return render_parent_message(template, params, language, session)

@@ -91,7 +91,7 @@ def render(
     return builder(writer, params, translator, now)
 
 
-def _from_outbox_worker(
+def from_outbox_worker(
     template: str, params: Mapping[str, Any], language: str, session: Session
 ) -> OutgoingMessage:
     """The worker's renderer signature; its context keys start with an underscore."""
@@ -107,20 +107,3 @@ def _from_outbox_worker(
         now=datetime.fromisoformat(raw_now) if raw_now else None,
         session=session,
     )
-
-
-def _register_with_the_outbox_worker() -> None:
-    """Offer these templates to the scheduler's registry, which passes a session."""
-    try:
-        from sendbot.scheduling import templates
-    except ImportError:  # a build without the scheduler
-        return
-    for name in TEMPLATES:
-        templates.register(name)(
-            lambda params, language, session, name=name: _from_outbox_worker(
-                name, params, language, session
-            )
-        )
-
-
-_register_with_the_outbox_worker()
