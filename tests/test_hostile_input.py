@@ -290,6 +290,22 @@ def test_the_parent_chat_is_rate_limited_too(sessions, school) -> None:
     assert rate_limit.SLOW_DOWN not in other.replies[0].text
 
 
+def test_the_parent_chat_says_slow_down_in_the_parents_language(sessions, school) -> None:
+    from babel.messages.pofile import read_po
+
+    from sendbot.conversations.parent_chat import ChatRouter, Incoming
+    from sendbot.i18n.catalogs import po_path
+
+    router = ChatRouter(sessions, FrozenClock(NOW))
+    said = Incoming(
+        platform="telegram", chat_key="9003", kind="text", text="cześć", client_language="pl"
+    )
+    answers = [router.handle(said) for _ in range(rate_limit.DEFAULT.messages + 1)]
+    with po_path("pl").open("rb") as f:
+        polish = read_po(f, locale="pl")[rate_limit.SLOW_DOWN].string
+    assert polish and answers[-1].replies[0].text == polish
+
+
 def test_digits_that_are_not_plain_numbers_are_read_as_text(sessions, school) -> None:
     """Found by the release run: '²' passed isdigit() and then crashed int(). An
     Arabic-Indic '٢' is a real digit and picks the second option."""

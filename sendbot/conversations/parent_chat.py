@@ -97,8 +97,20 @@ class ChatRouter:
         with self.sessions() as session, session.begin():
             scope = f"{incoming.platform}:chat"
             if not rate_limit.admit(session, scope, incoming.chat_key, self.clock.now()):
-                return _say(rate_limit.SLOW_DOWN, toast=incoming.kind == "tap")
+                return _say(self._slow_down(session, incoming), toast=incoming.kind == "tap")
             return self._handle(session, incoming)
+
+    def _slow_down(self, session: Session, m: Incoming) -> str:
+        """The rate limit's message, in the parent's chosen language when we know them."""
+        owner = invites.owner_of(session, m.platform, m.chat_key, self.clock.now())
+        if owner is not None and owner.guardian_id is not None:
+            w = self._writer(session, owner.guardian_id)
+        else:
+            w = Writer(resolve(m.client_language) if m.client_language else ENGLISH)
+        return w._(
+            "You're sending messages faster than I can read them. Please wait a minute, then "
+            "carry on: nothing you've already answered is lost."
+        )
 
     def current_step(self, platform: str, chat_key: str) -> tuple[str | None, str | None]:
         """The flow and question a chat is on now (None, None at the menu)."""
