@@ -96,7 +96,9 @@ class Field:
         return ()
 
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
-        raise NotImplementedError  # every concrete field kind defines its own parsing
+        # Every question kind parses its own answers; Each and Repeat are expanded into
+        # concrete questions by the flow before anything is asked.
+        raise TypeError(f"{type(self).__name__} '{self.name}' is never asked directly")
 
     def show(self, turn: Turn, value: Any) -> str:
         return str(value)
