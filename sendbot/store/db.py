@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransactionOrigin, sessionmaker
 
 from sendbot.store import crypto
 
@@ -43,7 +43,24 @@ def _make_engine(url: str) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    if engine.dialect.name == "sqlite":
+        event.listen(factory, "after_begin", _sqlite_write_lock_first)
+    return factory
+
+
+def _sqlite_write_lock_first(session: Session, transaction: object, connection: object) -> None:
+    """A session opened to write (`session.begin()`) takes SQLite's write lock first.
+
+    In WAL mode a transaction that reads and then writes cannot wait for another writer:
+    SQLite refuses it at once with "database is locked", whatever the busy timeout, so 20
+    teachers saving concerns at the same moment lost most of them (BENCHMARKS.md). Taking
+    the lock at the start makes them queue for up to the timeout instead. Sessions that
+    only read (no `begin()`) are left alone, so they never wait on a writer.
+    """
+    root = getattr(transaction, "_parent", None) is None
+    if root and getattr(transaction, "origin", None) is SessionTransactionOrigin.BEGIN:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
 @contextmanager
