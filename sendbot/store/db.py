@@ -8,8 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, SessionTransactionOrigin, sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin, sessionmaker
 
 from sendbot.store import crypto
 
@@ -49,7 +49,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
-def _sqlite_write_lock_first(session: Session, transaction: object, connection: object) -> None:
+def _sqlite_write_lock_first(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
     """A session opened to write (`session.begin()`) takes SQLite's write lock first.
 
     In WAL mode a transaction that reads and then writes cannot wait for another writer:
@@ -58,9 +60,8 @@ def _sqlite_write_lock_first(session: Session, transaction: object, connection: 
     the lock at the start makes them queue for up to the timeout instead. Sessions that
     only read (no `begin()`) are left alone, so they never wait on a writer.
     """
-    root = getattr(transaction, "_parent", None) is None
-    if root and getattr(transaction, "origin", None) is SessionTransactionOrigin.BEGIN:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    if transaction.parent is None and transaction.origin is SessionTransactionOrigin.BEGIN:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
