@@ -191,3 +191,25 @@ def test_when_the_records_cannot_be_reached_the_person_is_told_kindly(
             assert await response.json() == {"response_type": "ephemeral", "text": SORRY}
 
     run(scenario())
+
+
+def test_someone_sending_too_fast_is_asked_to_wait_and_nothing_else_happens(db_url, sessions):
+    from sendbot.services import rate_limit
+
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            for _ in range(rate_limit.DEFAULT.messages):
+                response = await h.command("teacher", "help")
+                assert (await response.json())["text"] != rate_limit.SLOW_DOWN
+            h.fake.calls.clear()
+            refused = await h.command("teacher", "concern")
+            assert await refused.json() == {
+                "response_type": "ephemeral",
+                "text": rate_limit.SLOW_DOWN,
+            }
+            other = await h.command("senco", "help")
+            assert (await other.json())["text"] != rate_limit.SLOW_DOWN
+            await asyncio.sleep(0.2)
+            assert "views.open" not in [c.method for c in h.fake.calls]
+
+    run(scenario())

@@ -2,9 +2,10 @@
 
 Every listener acknowledges inside Slack's three seconds and does slower work after the
 ack (Bolt sends the HTTP response as soon as `ack` is called). The synchronous core runs
-in a thread (`asyncio.to_thread`). Two global middlewares run first: one makes each
-`event_id` count once however often Slack retries it; the other finds the staff member
-behind the Slack user, or answers politely that they are not set up, and nothing more.
+in a thread (`asyncio.to_thread`). Three global middlewares run first: one makes each
+`event_id` count once however often Slack retries it; the next finds the staff member
+behind the Slack user, or answers politely that they are not set up, and nothing more; the
+last holds each person to the inbound rate limit.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from sendbot.services import (
     identities,
     parents,
     policy,
+    rate_limit,
     safeguarding,
 )
 from sendbot.services.actors import StaffActor, actor_for_staff
@@ -129,6 +131,7 @@ class SlackApp:
         app = self.bolt
         app.middleware(self._once)
         app.middleware(self._identify)
+        app.middleware(self._throttle)
         app.command("/send")(self._wrap(self.on_send))
         app.shortcut(MESSAGE_SHORTCUT)(self._wrap(self.on_message_shortcut))
         app.shortcut(re.compile(r"^[a-z_]+$"))(self._wrap(self.on_global_shortcut))
@@ -254,6 +257,25 @@ class SlackApp:
             log.info("refused a Slack user who is not set up in workspace %s", team_id)
             return await self._refuse(body, client, NOT_SET_UP)
         context["actor"], context["tz"] = found
+        return await next()
+
+    async def _throttle(
+        self,
+        body: dict[str, Any],
+        context: Any,
+        client: AsyncWebClient,
+        next: Callable[[], Awaitable[Any]],
+    ) -> Any:
+        """Each person's requests count against the inbound limit every worker shares.
+
+        Pupil-search suggestions are left out: Slack sends one per keystroke."""
+        user_id = context.user_id or _user_id(body)
+        if "actor" not in context or not user_id or body.get("type") == "block_suggestion":
+            return await next()
+        now = self.core.clock.now()
+        admitted = await self.db(self._tx, rate_limit.admit, f"{PLATFORM}:user", user_id, now)
+        if not admitted:
+            return await self._refuse(body, client, rate_limit.SLOW_DOWN)
         return await next()
 
     @staticmethod
