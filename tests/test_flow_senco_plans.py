@@ -308,6 +308,8 @@ REVIEW_SUMMARY = (
     "- New target 1: Read CVCC words\n"
     "- New target 1 for parents: Amelia will read words like 'jump'.\n"
     "- New target 1 area: Cognition and learning\n\n"
+    "The parents will read the next steps as:\n"
+    "More phonics; practise the words at home.\n\n"
     "Save this review?"
 )
 
@@ -365,7 +367,20 @@ def test_going_back_past_the_new_target_question_drops_the_new_target(
     assert d.says("back").text == "Add a new target now?"
     summary = d.says("no").text
     assert "New target" not in summary
-    assert summary.endswith("- Next review: Fri 18 Dec 2026\n\nSave this review?")
+    assert summary.endswith(
+        "- Next review: Fri 18 Dec 2026\n\n"
+        "The parents will read the next steps as:\nKeep going.\n\nSave this review?"
+    )
+
+
+def test_the_senco_sees_the_next_steps_as_the_parents_will_read_them(sessions, clock, school, prov):
+    d = dialog_for(sessions, clock, school, "senco")
+    say_all(d, ["review", "amelia", "ok", "met", "partly", "The EP will visit in March.", "ok"])
+    summary = d.says("no").text
+    assert summary.endswith(
+        "The parents will read the next steps as:\n"
+        "The educational psychologist (EP) will visit in March.\n\nSave this review?"
+    )
 
 
 def test_a_pupil_without_a_plan_cannot_be_reviewed(sessions, clock, school, prov):

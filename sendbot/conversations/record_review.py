@@ -29,6 +29,7 @@ from sendbot.conversations.senco_common import (
     review_question,
 )
 from sendbot.conversations.turn import Turn
+from sendbot.i18n.plain import preview_for_parent
 from sendbot.services import plans, pupils
 from sendbot.services.policy import Action
 
@@ -46,7 +47,12 @@ def _kind(turn: Turn, answers: Answers) -> str:
 
 
 def _summary(turn: Turn, answers: Answers) -> str:
-    return summary(RECORD_REVIEW, turn, answers, "Please check the review:")
+    text = summary(RECORD_REVIEW, turn, answers, "Please check the review:")
+    steps = answers.get("next_steps")
+    if not steps:
+        return text
+    # The summary goes to the parents: show the next steps as they will read them.
+    return f"{text}\n\nThe parents will read the next steps as:\n{preview_for_parent(steps).parent_text}"
 
 
 def _submit(turn: Turn, answers: Answers) -> str:

@@ -23,7 +23,7 @@ from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.scheduling.settings import scheduling_settings
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import escalation, outbox, terms
+from sendbot.services import escalation, outbox, parent_summaries, terms
 from sendbot.store.models import (
     Deadline,
     Meeting,
@@ -387,6 +387,26 @@ def term_start_reminders(session: Session, now: datetime) -> int:
     return queued
 
 
+TERM_SUMMARY_DAYS = 7  # parents hear how the term went in its last week
+
+
+def term_progress_summaries(session: Session, now: datetime) -> int:
+    """In the last week of each term, parents of pupils on SEN support get the term's summary.
+
+    Daily, so a day the server was down is made up the next; the dedupe keys (plan, term,
+    guardian) send each summary once however often this runs."""
+    queued = 0
+    for school in _schools(session):
+        today = _local_now(school, now).date()
+        term = terms.calendar_for(session, school.id).term_containing(today)
+        if term is None or (term.ends_on - today).days >= TERM_SUMMARY_DAYS:
+            continue
+        queued += parent_summaries.queue_term_progress_for_school(
+            session, school.id, term.name, now
+        )
+    return queued
+
+
 def annual_review_look_ahead(session: Session, now: datetime) -> int:
     """EHC annual reviews due within 10 weeks with no meeting booked: time to book one."""
     queued = 0
@@ -447,6 +467,7 @@ MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
 DAILY_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
     recompute_all,
     term_start_reminders,
+    term_progress_summaries,
     annual_review_look_ahead,
 )
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import BROAD_AREAS, Area
 from sendbot.domain.people import SenStatus
-from sendbot.services import audit, policy, school_policy, terms
+from sendbot.services import audit, parent_summaries, policy, school_policy, terms
 from sendbot.services.actors import StaffActor
 from sendbot.services.pupils import PupilSummary, summarise
 from sendbot.store.models import (
@@ -572,6 +572,9 @@ def record_review(
     )  # fmt: skip
     for target in new.new_targets:
         _add_target(session, actor, plan, target, now, today)
+    session.flush()
+    # Each parent with parental responsibility hears how it went, in their own language.
+    parent_summaries.queue_review_summary(session, review.id, now)
     return review.id
 
 
