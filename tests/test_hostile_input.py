@@ -316,3 +316,13 @@ def test_digits_that_are_not_plain_numbers_are_read_as_text(sessions, school) ->
     chat = ChatRef("console", "digits")
     for said in ("²", "log a concern", "²", "Zoë", "a note", "١"):
         assert engine.handle(chat, teacher, said).text.strip()
+
+
+def test_staff_are_shown_their_reply_as_the_parent_will_read_it() -> None:
+    from sendbot.services.parents import reply_sent_note
+
+    assert reply_sent_note("The EP and the SENCO will call you.") == (
+        "Sent. The parent will get your reply in Telegram. They will read:\n"
+        "The educational psychologist (EP) and the special educational needs co-ordinator "
+        "(SENCO) will call you."
+    )

@@ -256,7 +256,7 @@ class ChatRouter:
                 session.delete(state)
                 return _say(str(exc))
             session.delete(state)
-            return _say("Sent. The parent will get your reply in Telegram.")
+            return _say(parents.reply_sent_note(m.text))
         return Outcome(staff=actor)
 
     # --- guardians -------------------------------------------------------------------------

@@ -261,6 +261,17 @@ def message_school(
     return Sent(message.id, child.name, opens is None, opens)
 
 
+def reply_sent_note(text: str) -> str:
+    """What the staff member is told after replying: including the words the parent will
+    read, with school jargon spelt out ("EP" becomes "educational psychologist (EP)")."""
+    from sendbot.i18n.plain import preview_for_parent
+
+    return (
+        "Sent. The parent will get your reply in Telegram. They will read:\n"
+        + preview_for_parent(text).parent_text
+    )
+
+
 def staff_reply(
     session: Session, actor: StaffActor, message_id: int, text: str, now: datetime
 ) -> int:

@@ -692,15 +692,15 @@ class SlackApp:
         text = blocks.reply_text(view)
         now = self.core.clock.now()
 
-        def send(session: Any) -> str | None:
+        def send(session: Any) -> str:
             message_id = self._reply_target(session, token)
             if message_id is None:
                 raise PermissionDenied("That button is out of date, or it is not for you.")
             parents.staff_reply(session, actor, message_id, text, now)
-            return None
+            return parents.reply_sent_note(text)
 
         try:
-            await self.db(self._tx, send)
+            note = await self.db(self._tx, send)
         except ValueError as error:
             await ack(response_action="errors", errors={blocks.REPLY_BLOCK: str(error)})
             return
@@ -712,9 +712,7 @@ class SlackApp:
             return
         await ack(
             response_action="update",
-            view=blocks.message_modal(
-                "Reply sent", "Sent. The parent will get your reply in Telegram."
-            ),
+            view=blocks.message_modal("Reply sent", note),
         )
 
     async def on_home_opened(
