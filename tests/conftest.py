@@ -13,8 +13,11 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from sendbot.clock import FrozenClock
 from sendbot.store.db import make_engine, session_factory, upgrade
+from tests.factories import NOW, SmallSchool, build_small_school
 from tests.pg import TemporaryPostgres, find_bin_dir
+from tests.provision_factories import Provision, build_provision
 
 _PG: TemporaryPostgres | None = None
 _PG_URL: str | None = os.environ.get("SENDBOT_TEST_POSTGRES_URL")
@@ -140,3 +143,21 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def sessions(engine):  # type: ignore[no-untyped-def]
     return session_factory(engine)
+
+
+# --- the people, pupils and provision most dialog tests share ----------------------------
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def school(sessions) -> SmallSchool:  # type: ignore[no-untyped-def]
+    return build_small_school(sessions)
+
+
+@pytest.fixture
+def prov(sessions, school: SmallSchool) -> Provision:  # type: ignore[no-untyped-def]
+    return build_provision(sessions, school)

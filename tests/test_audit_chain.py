@@ -12,15 +12,10 @@ from typer.testing import CliRunner
 from sendbot.cli import app, common
 from sendbot.services import audit
 from sendbot.store.models import AuditEvent
-from tests.factories import NOW, SmallSchool, build_small_school
+from tests.factories import NOW, SmallSchool
 from tests.privacy_records import plant_records
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
 
 
 def _add_events(sessions, school: SmallSchool, n: int) -> list[int]:

@@ -7,16 +7,13 @@ import io
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from sendbot.cli import app
-from sendbot.clock import FrozenClock
 from sendbot.services import provision_map
 from sendbot.store.models import AuditEvent, ConversationState, Deadline, School
-from tests.factories import NOW, SmallSchool, build_small_school
-from tests.provision_factories import Provision, build_provision
+from tests.factories import NOW
 from tests.staff_dialogs import count, dialog_for, restarted, say_all
 
 PUPIL_Q = "Whose targets? Type part of their first name or surname."
@@ -36,21 +33,6 @@ TIERS = {
         "sen_support": {"name": "Tier 3", "plan_name": "SEND Support Plan"},
     }
 }
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
-
-
-@pytest.fixture
-def prov(sessions, school) -> Provision:
-    return build_provision(sessions, school)
 
 
 def test_a_teacher_checks_a_pupils_targets_and_the_read_is_audited(sessions, clock, school, prov):

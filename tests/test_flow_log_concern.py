@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from sendbot.clock import FrozenClock
 from sendbot.conversations.engine import ChatRef, Engine
 from sendbot.conversations.log_concern import CALL_999
 from sendbot.conversations.registry import REGISTRY
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import AuditEvent, Concern, ConversationState, Outbox
 from tests.dialog import Dialog
-from tests.factories import NOW, SmallSchool, build_small_school
+from tests.factories import NOW, SmallSchool
 
 PUPIL_Q = "Which pupil is this about? Type part of their first name or surname."
 NARRATIVE_Q = (
@@ -30,16 +28,6 @@ SAFEGUARDING_Q = (
 DANGER_Q = "Is the child in immediate danger right now?"
 INTRO = "Let's log a concern. Type 'back' to change an answer or 'cancel' to stop at any time."
 MENU = "What would you like to do?\n1. Log a concern"
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
 
 
 def dialog_for(

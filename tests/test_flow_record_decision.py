@@ -16,7 +16,7 @@ from sendbot.services import concerns, escalation, safeguarding
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import AuditEvent, ConcernAction, Outbox
 from tests.dialog import Dialog
-from tests.factories import NOW, SmallSchool, build_small_school
+from tests.factories import NOW, SmallSchool
 
 INTRO = (
     "Let's record your decision on a safeguarding concern. Type 'back' to change an answer "
@@ -35,11 +35,6 @@ DECISIONS = [
     "Report to the police",
 ]
 NOTE = "Spoke to the front door team; a social worker will visit today."
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
 
 
 def dialog_for(sessions, school: SmallSchool, who: str, at=NOW) -> Dialog:

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from sendbot.clock import FrozenClock
 from sendbot.services import provision
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
@@ -19,8 +18,8 @@ from sendbot.store.models import (
     SessionAttendance,
     TargetProgress,
 )
-from tests.factories import NOW, SmallSchool, build_small_school
-from tests.provision_factories import TODAY, Provision, build_provision
+from tests.factories import NOW
+from tests.provision_factories import TODAY
 from tests.staff_dialogs import count, dialog_for, restarted, say_all, state_answers
 
 INTRO = "Let's record an intervention session. Type 'back' to change an answer or 'cancel' to stop."
@@ -37,21 +36,6 @@ TA_MENU = (
     "What would you like to do?\n1. Log a concern\n2. Record a session\n3. Check targets\n"
     "4. What's due"
 )
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
-
-
-@pytest.fixture
-def prov(sessions, school) -> Provision:
-    return build_provision(sessions, school)
 
 
 # Two absences (Amir, Maya) and three ratings, as the issue asks: twelve short messages.

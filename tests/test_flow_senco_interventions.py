@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from sendbot.clock import FrozenClock
 from sendbot.store.models import ConversationState, Intervention, InterventionPupil
-from tests.factories import NOW, SmallSchool, build_small_school
-from tests.provision_factories import TODAY, Provision, build_provision
+from tests.provision_factories import TODAY
 from tests.staff_dialogs import count, dialog_for, restarted, say_all
 
 NAME_Q = "What is the intervention called? Up to 200 characters."
@@ -28,21 +25,6 @@ ENROL_INTRO = "Let's change who is in an intervention. Type 'back' or 'cancel' a
 WHICH_Q = "Which intervention? Choose one, or type part of its name."
 LEAVING_Q = "Who is leaving? Type their numbers, like 1, 3, or 'none'."
 JOINING_Q = "Who is joining? Type their names separated by commas, or 'none'."
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
-
-
-@pytest.fixture
-def prov(sessions, school) -> Provision:
-    return build_provision(sessions, school)
 
 
 def test_set_up_an_intervention(sessions, clock, school, prov):

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from sendbot.clock import FrozenClock
 from sendbot.services import plans
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
@@ -22,8 +21,8 @@ from sendbot.store.models import (
     Target,
     TargetIntervention,
 )
-from tests.factories import NOW, SmallSchool, build_small_school
-from tests.provision_factories import TODAY, Provision, build_provision
+from tests.factories import NOW
+from tests.provision_factories import TODAY
 from tests.staff_dialogs import count, dialog_for, restarted, say_all, state_answers
 
 PUPIL_Q = "Which pupil? Type part of their first name or surname."
@@ -38,21 +37,6 @@ PARENT_Q = (
     "How would you say it to the pupil's parents? Plain words, no acronyms, up to 500 characters."
 )
 TEACHER_MENU = "What would you like to do?\n1. Log a concern\n2. Check targets\n3. What's due"
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
-
-
-@pytest.fixture
-def prov(sessions, school) -> Provision:
-    return build_provision(sessions, school)
 
 
 # --- plan for a pupil -------------------------------------------------------------------

@@ -11,12 +11,7 @@ from sendbot.conversations.forms import NOT_VISIBLE, REQUIRED, Forms
 from sendbot.conversations.log_concern import CALL_999, LOG_CONCERN
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Concern
-from tests.factories import NOW, SmallSchool, build_small_school
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
+from tests.factories import NOW
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from sendbot.handlers.telegram.layout import defuse
 from sendbot.services import rate_limit
 from sendbot.services.actors import StaffActor, staff_actor_by_id
 from sendbot.store import models as m
-from tests.factories import NOW, SmallSchool, build_small_school
+from tests.factories import NOW, SmallSchool
 
 HOSTILE = [
     "<!channel>",
@@ -108,11 +108,6 @@ pieces = st.one_of(
 messages = st.lists(pieces, min_size=1, max_size=3).map("".join)
 sequences = st.lists(messages, min_size=1, max_size=8)
 _chats = itertools.count()
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
 
 
 def _actor_for(sessions, school: SmallSchool, flow: Flow) -> StaffActor:  # type: ignore[no-untyped-def]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
@@ -19,7 +18,7 @@ from sendbot.services import plans, provision
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.concerns import NewConcern, log_concern
 from sendbot.store.models import Base, Guardian, GuardianPupil, InterventionSession, Target
-from tests.factories import NOW, SmallSchool, build_small_school
+from tests.factories import NOW
 
 TODAY = NOW.date()
 STAFF_TEXT = {
@@ -32,11 +31,6 @@ PARENT_TEXT = {
     "message": "Bramblecote-message: she is worried about the school trip",
     "reply": "Cindervale-reply: we will sit with her on the coach",
 }
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
 
 
 def raw_dump(engine) -> str:

@@ -15,15 +15,10 @@ from sendbot.services import audit, records
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import AuditEvent, Concern
-from tests.factories import NOW, SmallSchool, build_small_school
+from tests.factories import NOW
 from tests.privacy_records import PLANTED, SAFEGUARDING_NARRATIVE, plant_records
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
 
 
 def _export(db_url: str, pupil_id: int, out: Path, *extra: str):

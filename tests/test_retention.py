@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -28,17 +27,12 @@ from sendbot.store.models import (
     SupportPlan,
     Target,
 )
-from tests.factories import NOW, SmallSchool, build_small_school
+from tests.factories import NOW
 from tests.privacy_records import plant_records
 
 runner = CliRunner()
 BORN = date(2018, 3, 14)  # every pupil in the small school
 AT_25 = datetime(2043, 3, 14, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
 
 
 def _leave(sessions, pupil_id: int, born: date | None = None) -> None:

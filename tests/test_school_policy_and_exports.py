@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from sendbot.cli import app
 from sendbot.services import provision_map, school_policy, terms
 from sendbot.store.models import Pupil, School
-from tests.factories import SmallSchool, build_small_school
 from tests.provision_factories import AUTUMN, SPRING, Provision, build_provision
 
 
@@ -53,11 +52,6 @@ def test_bad_settings_are_named():
     ]
     with pytest.raises(ValueError, match="school settings"):
         school_policy.from_settings({"send_levels": []})
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
 
 
 @pytest.mark.parametrize(

@@ -24,4 +24,7 @@ def test_health_is_ok_when_the_database_answers(db_url) -> None:
 
 def test_health_is_503_when_the_database_is_unreachable(tmp_path) -> None:
     missing = f"sqlite:///{tmp_path}/no/such/folder/sendbot.db"
-    assert asyncio.run(_get_health(missing)) == (503, {"status": "unavailable", "database": "unreachable"})
+    assert asyncio.run(_get_health(missing)) == (
+        503,
+        {"status": "unavailable", "database": "unreachable"},
+    )

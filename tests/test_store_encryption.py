@@ -26,7 +26,6 @@ from sendbot.store.models import (
     PlanReview,
     Target,
 )
-from tests.factories import SmallSchool, build_small_school
 from tests.privacy_records import PLANTED, SAFEGUARDING_NARRATIVE, plant_records
 
 MODEL_COLUMNS = {
@@ -38,11 +37,6 @@ MODEL_COLUMNS = {
     (Invitation, "parent_views_text"),
     (ParentMessage, "body_text"),
 }
-
-
-@pytest.fixture
-def school(sessions) -> SmallSchool:
-    return build_small_school(sessions)
 
 
 def _all_planted() -> list[str]:
