@@ -142,7 +142,7 @@ def run(databases: Databases, backend: str, messages: int, results: Results) -> 
         # Bounded: three times what the platform's limit needs, and half a minute more.
         budget = messages / PLATFORM_RATE * 3 + 30
         elapsed = asyncio.run(_deliver(sessions, api, budget))
-        accepted, throttled = api.stats()
+        accepted, throttled, _ = api.stats()
     finally:
         api.stop()
     with sessions() as session:

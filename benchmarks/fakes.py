@@ -24,6 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
+from sendbot.services.rate_limit import SLOW_DOWN
+
 TOKEN = "123456:BENCH-token-for-a-fake-server"
 BOT = {"id": 123456, "is_bot": True, "first_name": "sendbot", "username": "bench_send_bot"}
 
@@ -34,6 +36,7 @@ class RateLimitedBotApi:
         self.retry_after = retry_after
         self.accepted: collections.Counter[int] = collections.Counter()
         self.throttled = 0
+        self.slowed = 0  # replies that were the inbound rate limit's "please slow down"
         self.calls = 0
         self.first_at: float | None = None
         self.last_at: float | None = None
@@ -85,7 +88,11 @@ class RateLimitedBotApi:
 
     async def _stats(self, request: web.Request) -> web.Response:
         return web.json_response(
-            {"accepted": {str(k): v for k, v in self.accepted.items()}, "throttled": self.throttled}
+            {
+                "accepted": {str(k): v for k, v in self.accepted.items()},
+                "throttled": self.throttled,
+                "slowed": self.slowed,
+            }
         )
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -116,6 +123,7 @@ class RateLimitedBotApi:
         self._window.append(now)
         chat_id = int(params["chat_id"])
         self.accepted[chat_id] += 1
+        self.slowed += SLOW_DOWN[:40] in str(params.get("text", ""))
         self.first_at = self.first_at or now
         self.last_at = now
         return web.json_response(
@@ -176,11 +184,12 @@ class FakeBotApiProcess:
         self.port = int(line)
         return self
 
-    def stats(self) -> tuple[collections.Counter[int], int]:
+    def stats(self) -> tuple[collections.Counter[int], int, int]:
+        """Messages accepted per chat, 429s answered, and "please slow down" replies seen."""
         with urllib.request.urlopen(f"{self.url}/stats", timeout=10) as response:
             data = json.loads(response.read())
         accepted = collections.Counter({int(k): int(v) for k, v in data["accepted"].items()})
-        return accepted, int(data["throttled"])
+        return accepted, int(data["throttled"]), int(data["slowed"])
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

@@ -106,7 +106,7 @@ class Engine:
                 with self.sessions() as session, session.begin():
                     if not self._admit(session, chat):
                         return Reply(rate_limit.SLOW_DOWN)
-                    return self._turn(session, chat, actor, text)
+                    return self.turn_in(session, chat, actor, text)
             except StaleDataError:
                 if attempt == 2:
                     raise
@@ -132,20 +132,24 @@ class Engine:
 
     def _resume(self, chat: ChatRef, actor: StaffActor) -> Reply:
         with self.sessions() as session, session.begin():
-            turn = self._make_turn(session, actor)
-            row = self._load(session, chat)
-            if row is None:
-                return self._menu(turn, greeting=True)
-            working = self._working(row)
-            if working is None:
-                return self._menu(turn, greeting=True)
-            reply = self._ask(turn, working)
-            return Reply(
-                f"You have an unfinished {working.flow.title.lower()}. Let's carry on.\n\n{reply.text}",
-                reply.options,
-                reply.flow,
-                reply.field,
-            )
+            return self.resume_in(session, chat, actor)
+
+    def resume_in(self, session: Session, chat: ChatRef, actor: StaffActor) -> Reply:
+        """`resume` inside the caller's transaction."""
+        turn = self._make_turn(session, actor)
+        row = self._load(session, chat)
+        if row is None:
+            return self._menu(turn, greeting=True)
+        working = self._working(row)
+        if working is None:
+            return self._menu(turn, greeting=True)
+        reply = self._ask(turn, working)
+        return Reply(
+            f"You have an unfinished {working.flow.title.lower()}. Let's carry on.\n\n{reply.text}",
+            reply.options,
+            reply.flow,
+            reply.field,
+        )
 
     def start(
         self,
@@ -190,7 +194,9 @@ class Engine:
             return None
         return _Working(flow, dict(row.answers), list(row.history), dict(row.scratch))
 
-    def _turn(self, session: Session, chat: ChatRef, actor: StaffActor, text: str) -> Reply:
+    def turn_in(self, session: Session, chat: ChatRef, actor: StaffActor, text: str) -> Reply:
+        """One message inside the caller's transaction, which has already counted it against
+        the sender's rate limit; the caller retries the whole transaction on StaleDataError."""
         turn = self._make_turn(session, actor)
         row = self._load(session, chat)
         said = " ".join(text.strip().lower().split())
@@ -348,6 +354,7 @@ class Engine:
         try:
             with session.begin_nested():
                 confirmation = working.flow.submit(replace(turn, answers=answers), answers)
+            turn.memo.clear()  # what was saved may change what the menu offers
         except (SubmitRefused, PermissionDenied, ValueError) as exc:
             if working.flow.read_only:
                 # Nothing to confirm or change: the refusal is the answer.

@@ -91,11 +91,13 @@ class FlowRegistry:
 
     def menu(self, turn: Turn) -> list[Flow]:
         """What the menu offers this person now, in order."""
-        return [
-            flow
-            for flow in self.for_actor(turn.actor)
-            if flow.offered is None or flow.offered(turn)
-        ]
+        if "menu" not in turn.memo:
+            turn.memo["menu"] = [
+                flow
+                for flow in self.for_actor(turn.actor)
+                if flow.offered is None or flow.offered(turn)
+            ]
+        return list(turn.memo["menu"])
 
     def get(self, name: str) -> Flow | None:
         return next((flow for flow in self.flows if flow.name == name), None)

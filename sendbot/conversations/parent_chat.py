@@ -6,8 +6,9 @@ dialogs (parents' views, a message waiting for "which child?", a staff reply) ar
 `conversation_state`, never process memory. Who the chat is gets re-read on every message
 and tap, and every tapped id is re-authorised by the service it reaches.
 
-Staff chats are handed back (`Outcome.staff`) for the staff conversation engine, except a
-staff reply to a parent's message, which is handled here.
+Staff chats go to the staff conversation engine (`StaffChat`) in the same transaction, except
+a staff reply to a parent's message, which is handled here. The update's id is claimed in that
+transaction too, so a retried or raced update is handled once, and a failure leaves no claim.
 
 The parent-facing strings go through the language team's `Writer._`; the ones their
 catalogs do not hold yet show in English until extracted (see docs/flows/parents.md).
@@ -16,19 +17,23 @@ catalogs do not hold yet show in English until extracted (see docs/flows/parents
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from sendbot.clock import Clock
+from sendbot.conversations.chat import Incoming, Outcome
+from sendbot.conversations.engine import Engine
+from sendbot.conversations.registry import REGISTRY
+from sendbot.conversations.staff_chat import StaffChat
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, resolve
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents.freetext import FreeText
-from sendbot.services import action_ids, invites, meetings, parents, rate_limit
+from sendbot.services import action_ids, events, invites, meetings, parents, rate_limit
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import PermissionDenied
@@ -46,27 +51,6 @@ REPLY_FLOW = "staff.reply"
 OUR_FLOWS = (VIEWS_FLOW, MESSAGE_FLOW, REPLY_FLOW)
 STATE_TTL = timedelta(hours=24)
 COMMANDS = ("start", "help", "language", "mychild", "stop")
-
-
-@dataclass(frozen=True)
-class Incoming:
-    platform: str
-    chat_key: str  # the platform's id of this private chat
-    kind: str  # command | text | tap | edited
-    text: str = ""  # the command's name, the text typed, or the tapped id
-    args: str = ""  # what follows a command
-    client_language: str | None = None  # the app's language, for people we do not know yet
-    private: bool = True
-
-
-@dataclass
-class Outcome:
-    replies: list[OutgoingMessage] = field(default_factory=list)
-    toast: str | None = None  # a short note shown on the tapped button
-    staff: StaffActor | None = None  # a staff chat: the adapter runs the staff engine
-    language: str | None = None  # the language the parent now uses, for the command menu
-    linked: str | None = None  # "guardian" | "staff" when this message linked an account
-    clear_buttons: bool = False  # the tapped message's buttons have done their job
 
 
 def language_choice_buttons() -> tuple[Button, ...]:
@@ -87,18 +71,37 @@ def command_descriptions(w: Writer) -> list[tuple[str, str]]:
 
 
 class ChatRouter:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, engine: Engine | None = None
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.staff_chat = StaffChat(engine or Engine(sessions, REGISTRY, clock))
 
     # --- entry -----------------------------------------------------------------------------
 
     def handle(self, incoming: Incoming) -> Outcome:
-        with self.sessions() as session, session.begin():
-            scope = f"{incoming.platform}:chat"
-            if not rate_limit.admit(session, scope, incoming.chat_key, self.clock.now()):
-                return _say(self._slow_down(session, incoming), toast=incoming.kind == "tap")
-            return self._handle(session, incoming)
+        """One update, one transaction; tried again once if another worker changed the same
+        conversation meanwhile (the first try is rolled back whole, its claim included)."""
+        for attempt in (1, 2):
+            try:
+                with self.sessions() as session, session.begin():
+                    return self._entry(session, incoming)
+            except StaleDataError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _entry(self, session: Session, incoming: Incoming) -> Outcome:
+        now = self.clock.now()
+        if incoming.event_id is not None and not events.claim_in(
+            session, incoming.platform, incoming.event_id, now
+        ):
+            return Outcome(duplicate=True)
+        scope = f"{incoming.platform}:chat"
+        if not rate_limit.admit(session, scope, incoming.chat_key, now):
+            return _say(self._slow_down(session, incoming), toast=incoming.kind == "tap")
+        return self._handle(session, incoming)
 
     def _slow_down(self, session: Session, m: Incoming) -> str:
         """The rate limit's message, in the parent's chosen language when we know them."""
@@ -257,13 +260,13 @@ class ChatRouter:
                 return _say(str(exc))
             session.delete(state)
             return _say(parents.reply_sent_note(m.text))
-        return Outcome(staff=actor)
+        return self.staff_chat.answer(session, m, actor, now)
 
     # --- guardians -------------------------------------------------------------------------
 
     def _writer(self, session: Session, guardian_id: int) -> Writer:
-        language, script = parents.guardian_language(session, guardian_id)
-        return Writer(resolve(language, script), parents.school_timezone(session, guardian_id))
+        language, script, timezone = parents.reading(session, guardian_id)
+        return Writer(resolve(language, script), timezone)
 
     def _help(self, w: Writer) -> OutgoingMessage:
         lines = [w._("This is what I can do:")]

@@ -1,7 +1,8 @@
 """Platform events processed once, even when the platform retries or two workers race.
 
-The claim is a row with a unique key; whoever inserts it first does the work. If the work
-fails, the claim is released so the platform's retry can try again.
+The claim is a row with a unique key; whoever inserts it first does the work. Made in the
+work's own transaction (`claim_in`), it rolls back with the work; made on its own (`claim`),
+it is released if the work fails, so the platform's retry can try again.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.store.models import ProcessedEvent
@@ -17,12 +18,23 @@ from sendbot.store.models import ProcessedEvent
 
 def claim(sessions: sessionmaker[Session], platform: str, event_id: str, now: datetime) -> bool:
     """True for the first caller with this event id; False for every repeat."""
-    try:
-        with sessions() as session, session.begin():
-            session.add(ProcessedEvent(platform=platform, event_id=event_id[:128], at=now))
-    except IntegrityError:
-        return False
-    return True
+    with sessions() as session, session.begin():
+        return claim_in(session, platform, event_id, now)
+
+
+def claim_in(session: Session, platform: str, event_id: str, now: datetime) -> bool:
+    """`claim` inside the transaction that does the work, so the claim and the work commit
+    or roll back together. A second worker with the same id waits for the first to finish:
+    it gets False if the first committed, and the claim if the first rolled back."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProcessedEvent)
+        .values(platform=platform, event_id=event_id[:128], at=now)
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id)
+    )
+    return session.execute(statement).first() is not None
 
 
 def release(sessions: sessionmaker[Session], platform: str, event_id: str) -> None:

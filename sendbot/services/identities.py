@@ -6,7 +6,7 @@ person, and a staff member is only recognised in the workspace their school has 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ def slack_staff(session: Session, team_id: str, user_id: str, now: datetime) -> 
     if row is None:
         return None
     identity, staff = row
-    identity.last_seen_at = now
+    mark_seen(identity, now)
     return actor_for_staff(staff)
 
 
@@ -165,3 +165,13 @@ def connect_slack_workspace(
         details={"team_id": team_id, "previous_team_id": before},
     )
     return school
+
+
+SEEN_PRECISION = timedelta(minutes=1)
+
+
+def mark_seen(identity: Identity, now: datetime) -> None:
+    """To the minute: a write on every message would make each one cost an UPDATE."""
+    seen = identity.last_seen_at
+    if seen is None or now - seen >= SEEN_PRECISION or now < seen:
+        identity.last_seen_at = now

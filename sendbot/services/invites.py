@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sendbot.domain.people import Role
 from sendbot.services import audit
 from sendbot.services.actors import StaffActor, actor_for_staff
+from sendbot.services.identities import mark_seen
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import ConversationState, Guardian, Identity, Invite, School, Staff
 
@@ -371,10 +372,10 @@ def owner_of(
         staff = session.get(Staff, identity.staff_id)
         if staff is None or not staff.active or not identity.active:
             return None
-        identity.last_seen_at = now
+        mark_seen(identity, now)
         return ChatOwner(identity.id, True, staff=actor_for_staff(staff))
     guardian = session.get(Guardian, identity.guardian_id) if identity.guardian_id else None
     if guardian is None or not guardian.active:
         return None
-    identity.last_seen_at = now
+    mark_seen(identity, now)
     return ChatOwner(identity.id, identity.active, guardian_id=guardian.id)

@@ -75,6 +75,17 @@ def guardian_language(session: Session, guardian_id: int) -> tuple[str, str | No
     return (guardian.preferred_language, guardian.script) if guardian else ("en", None)
 
 
+def reading(session: Session, guardian_id: int) -> tuple[str, str | None, str]:
+    """The parent's language and script and their school's time zone, in one query: the
+    parent chat needs all three for every message it answers."""
+    row = session.execute(
+        select(Guardian.preferred_language, Guardian.script, School.timezone)
+        .join(School, School.id == Guardian.school_id)
+        .where(Guardian.id == guardian_id)
+    ).first()
+    return (row[0], row[1], row[2]) if row else ("en", None, "Europe/London")
+
+
 def school_timezone(session: Session, guardian_id: int) -> str:
     guardian = session.get(Guardian, guardian_id)
     school = session.get(School, guardian.school_id) if guardian else None

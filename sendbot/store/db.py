@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,11 +10,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin, sessionmaker
 
 from sendbot.store import crypto
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for another before giving up
+_HOLDS_WRITE_LOCK = "sendbot.sqlite_write_lock"
 
 
 def make_engine(url: str, keyring: crypto.Keyring | None = None) -> Engine:
@@ -28,7 +32,7 @@ def make_engine(url: str, keyring: crypto.Keyring | None = None) -> Engine:
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -45,23 +49,53 @@ def _make_engine(url: str) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     if engine.dialect.name == "sqlite":
-        event.listen(factory, "after_begin", _sqlite_write_lock_first)
+        writers = _SQLiteWriters()
+        event.listen(factory, "after_begin", writers.lock_first)
+        event.listen(factory, "after_transaction_end", writers.unlock)
     return factory
 
 
-def _sqlite_write_lock_first(
-    session: Session, transaction: SessionTransaction, connection: Connection
-) -> None:
+class _SQLiteWriters:
     """A session opened to write (`session.begin()`) takes SQLite's write lock first.
 
     In WAL mode a transaction that reads and then writes cannot wait for another writer:
     SQLite refuses it at once with "database is locked", whatever the busy timeout, so 20
     teachers saving concerns at the same moment lost most of them (BENCHMARKS.md). Taking
-    the lock at the start makes them queue for up to the timeout instead. Sessions that
-    only read (no `begin()`) are left alone, so they never wait on a writer.
+    the lock at the start (BEGIN IMMEDIATE) makes them queue instead. Sessions that only
+    read (no `begin()`) are left alone, so they never wait on a writer.
+
+    Writers in this process also queue on a lock of our own before asking SQLite. SQLite's
+    busy handler polls, sleeping longer each time (up to 100 ms), so a waiting writer
+    sleeps on long after the lock is free; twelve chats at once spent most of their time
+    asleep. The process lock hands over the moment a writer finishes; the busy timeout
+    still orders writers from other processes. It is re-entrant, so a thread that opens a
+    second write session inside a first meets SQLite's timeout, as it would without it.
     """
-    if transaction.parent is None and transaction.origin is SessionTransactionOrigin.BEGIN:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def lock_first(
+        self, session: Session, transaction: SessionTransaction, connection: Connection
+    ) -> None:
+        if (
+            transaction.parent is not None
+            or transaction.origin is not SessionTransactionOrigin.BEGIN
+        ):
+            return
+        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT):
+            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked"))
+        session.info[_HOLDS_WRITE_LOCK] = transaction
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.unlock(session, transaction)
+            raise
+
+    def unlock(self, session: Session, transaction: SessionTransaction) -> None:
+        if session.info.get(_HOLDS_WRITE_LOCK) is transaction:
+            del session.info[_HOLDS_WRITE_LOCK]
+            self._lock.release()
 
 
 @contextmanager

@@ -1,0 +1,29 @@
+"""What a chat adapter hands the chat router, and what it gets back to send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sendbot.delivery.contract import OutgoingMessage
+
+
+@dataclass(frozen=True)
+class Incoming:
+    platform: str
+    chat_key: str  # the platform's id of this private chat
+    kind: str  # command | text | tap | edited
+    text: str = ""  # the command's name, the text typed, or the tapped id
+    args: str = ""  # what follows a command
+    client_language: str | None = None  # the app's language, for people we do not know yet
+    private: bool = True
+    event_id: str | None = None  # the platform's id for this update: handled once only
+
+
+@dataclass
+class Outcome:
+    replies: list[OutgoingMessage] = field(default_factory=list)
+    toast: str | None = None  # a short note shown on the tapped button
+    language: str | None = None  # the language the parent now uses, for the command menu
+    linked: str | None = None  # "guardian" | "staff" when this message linked an account
+    clear_buttons: bool = False  # the tapped message's buttons have done their job
+    duplicate: bool = False  # this update was handled before (a retry, or another worker)

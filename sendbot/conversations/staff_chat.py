@@ -1,0 +1,128 @@
+"""A staff member's private chat (Telegram): the staff engine with its options as buttons, and
+the buttons on reminders, prompts and safeguarding alerts.
+
+It runs inside the chat router's transaction, so a staff message is claimed, counted against
+the sender's limit, answered and saved in one commit: one write, not three, and nothing half
+done if the database fails midway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sendbot.conversations.chat import Incoming, Outcome
+from sendbot.conversations.engine import ChatRef, Engine, Reply
+from sendbot.delivery.concern_alerts import ACK, VIEW
+from sendbot.delivery.contract import Button, OutgoingMessage
+from sendbot.scheduling import actions as scheduler_actions
+from sendbot.services import safeguarding
+from sendbot.services.actors import StaffActor
+from sendbot.store.models import ConversationState, School
+
+OPTION_PREFIX = "o:"
+OUT_OF_DATE = "That button belongs to an earlier question.\n\n"
+NOT_IN_CHAT = (
+    "The details of a concern are not sent in Telegram. Open them with View details in "
+    "sendbot on Slack, or ask the designated safeguarding lead."
+)
+
+
+def step_tag(flow: str | None, field: str | None) -> str:
+    return hashlib.sha256(f"{flow}/{field}".encode()).hexdigest()[:8]
+
+
+def staff_reply_message(reply: Reply) -> OutgoingMessage:
+    """An engine reply with its options as buttons tied to the question they answer."""
+    tag = step_tag(reply.flow, reply.field)
+    buttons = tuple(
+        Button(f"{OPTION_PREFIX}{number}:{tag}", option.label[:60])
+        for number, option in enumerate(reply.options, start=1)
+    )
+    return OutgoingMessage(reply.text, buttons=buttons)
+
+
+class StaffChat:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def answer(self, session: Session, m: Incoming, actor: StaffActor, now: datetime) -> Outcome:
+        chat = ChatRef(m.platform, m.chat_key)
+        text: str | None = m.text if m.kind in ("text", "command") else None
+        if m.kind == "tap" and scheduler_actions.is_ours(m.text):
+            return self._scheduler_tap(session, actor, m.text, now)
+        if m.kind == "tap" and m.text.startswith((f"{ACK}:", f"{VIEW}:")):
+            return self._alert_tap(session, actor, m.text, now)
+        if m.kind == "tap":
+            text = self._option_number(session, m, now)
+            if text is None:
+                message = staff_reply_message(self.engine.resume_in(session, chat, actor))
+                return Outcome(
+                    [OutgoingMessage(OUT_OF_DATE + message.text, buttons=message.buttons)],
+                    toast="Out of date",
+                )
+        if m.kind == "command":
+            text = {"start": "menu", "help": "help"}.get(m.text, f"/{m.text} {m.args}".strip())
+        if text is None or not text.strip():
+            return Outcome(
+                [OutgoingMessage("Please type your answer, or 'menu' to see what you can do.")]
+            )
+        reply = self.engine.turn_in(session, chat, actor, text)
+        return Outcome([staff_reply_message(reply)])
+
+    def _option_number(self, session: Session, m: Incoming, now: datetime) -> str | None:
+        """'o:2:tag' means option 2 of the question with that tag; None if it moved on."""
+        if not m.text.startswith(OPTION_PREFIX):
+            return None
+        try:
+            _, number, tag = m.text.split(":", 2)
+        except ValueError:
+            return None
+        row = session.scalar(
+            select(ConversationState).where(
+                ConversationState.platform == m.platform,
+                ConversationState.chat_key == m.chat_key,
+            )
+        )
+        flow, field = (None, None) if row is None or row.expires_at <= now else (row.flow, row.step)
+        if tag != step_tag(flow, field) or not number.isdigit():
+            return None
+        return number
+
+    @staticmethod
+    def _scheduler_tap(
+        session: Session, actor: StaffActor, action_id: str, now: datetime
+    ) -> Outcome:
+        """A reminder's or prompt's button: the scheduler's handler re-authorises it."""
+        result = scheduler_actions.tap(session, actor, action_id, now)
+        if result is None:  # is_ours said it was; kept for safety
+            return Outcome([OutgoingMessage("That button is out of date.")], toast="Out of date")
+        outcome = Outcome([OutgoingMessage(result.text)], toast=result.text.split("\n")[0])
+        outcome.clear_buttons = result.done and result.kind != scheduler_actions.REVIEW_PUPIL
+        return outcome
+
+    @staticmethod
+    def _alert_tap(session: Session, actor: StaffActor, data: str, now: datetime) -> Outcome:
+        """An alert's or escalation's buttons. Acknowledge goes to the safeguarding service,
+        which decides who may; the details are never sent into a Telegram chat, where they
+        would stay in the phone's history."""
+        kind, _, number = data.partition(":")
+        if kind == VIEW or not number.isdigit():
+            return Outcome([OutgoingMessage(NOT_IN_CHAT)], toast="Not in Telegram")
+        result = safeguarding.acknowledge(session, actor, int(number), now)
+        school = session.get(School, actor.school_id)
+        tz = ZoneInfo(school.timezone if school else "Europe/London")
+        if not result.acknowledged:
+            text = result.message
+        elif result.first:
+            text = "Acknowledged. Nobody else will be escalated to about this alert."
+        else:
+            when = result.at.astimezone(tz).strftime("%H:%M on %a %-d %b") if result.at else ""
+            text = f"{result.by or 'Someone'} acknowledged this at {when}."
+        outcome = Outcome([OutgoingMessage(text)], toast=text.split("\n")[0])
+        outcome.clear_buttons = result.acknowledged
+        return outcome
