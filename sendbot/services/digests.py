@@ -427,9 +427,7 @@ def chart_png(session: Session, school: School, day: date) -> bytes:
         left.text(0.5, 0.5, "No concerns logged", ha="center", transform=left.transAxes)
         left.set_ylim(0, 1)  # an empty chart shows 0 and 1, not negative counts
     positions = range(len(weeks))
-    right.bar(
-        [p - 0.2 for p in positions], planned, width=0.4, label="planned", color="#bbbbbb"
-    )
+    right.bar([p - 0.2 for p in positions], planned, width=0.4, label="planned", color="#bbbbbb")
     right.bar(
         [p + 0.2 for p in positions], delivered, width=0.4, label="delivered", color="#2a7ab0"
     )

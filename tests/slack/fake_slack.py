@@ -50,6 +50,7 @@ class FakeSlack:
         self._changed: asyncio.Event | None = None
         self.socket: web.WebSocketResponse | None = None
         self.socket_replies: dict[str, dict[str, Any]] = {}
+        self.latency: dict[str, float] = {}  # seconds a method takes to answer, as over a network
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class FakeSlack:
         params = await self._params(request)
         auth = request.headers.get("Authorization", "")
         self.calls.append(Call(method, params, auth.removeprefix("Bearer ") or params.get("token")))
+        await asyncio.sleep(self.latency.get(method, 0.0))
         scripted = self.scripted.get(method)
         if scripted:
             answer = scripted.pop(0)

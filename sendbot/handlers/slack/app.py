@@ -115,6 +115,8 @@ class SlackApp:
         self.core = core
         self.bolt = bolt
         self.forms = Forms(core.sessions, core.conversations.registry, core.clock)
+        self._refreshing: set[str] = set()  # Slack users whose Home tab is being drawn
+        self._refresh_again: set[str] = set()  # ... and changed meanwhile
         self._register()
 
     # --- plumbing -----------------------------------------------------------------------
@@ -125,6 +127,11 @@ class SlackApp:
 
     def _tx(self, fn: Callable[..., Any], *args: Any) -> Any:
         with self.core.sessions() as session, session.begin():
+            return fn(session, *args)
+
+    def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Reading only (the Home tab): never queues behind, or holds up, someone saving."""
+        with self.core.sessions() as session:
             return fn(session, *args)
 
     def _register(self) -> None:
@@ -763,7 +770,7 @@ class SlackApp:
     async def publish_home(
         self, client: AsyncWebClient, actor: StaffActor, user_id: str, tz: str
     ) -> None:
-        board = await self.db(self._tx, self._board, actor)
+        board = await self.db(self._read, self._board, actor)
         flows = [(f.name, f.title) for f in self.core.conversations.registry.for_actor(actor)]
         await client.views_publish(user_id=user_id, view=blocks.home_view(board, flows, tz))
 
@@ -777,14 +784,33 @@ class SlackApp:
 
     async def refresh_homes(self, client: AsyncWebClient, actor: StaffActor) -> None:
         """After a change: the person's own Home tab, then the SENCO's and the leads'."""
-        found = await self.db(self._tx, self._leads, actor.school_id)
-        mine = await self.db(self._tx, self._my_slack, actor)
+        found = await self.db(self._read, self._leads, actor.school_id)
+        mine = await self.db(self._read, self._my_slack, actor)
         targets = ([mine] if mine else []) + [t for t in found if not mine or t[1] != mine[1]]
         for who, user_id, tz in targets:
-            try:
-                await self.publish_home(client, who, user_id, tz)
-            except SlackApiError as error:
-                log.warning("could not refresh a Home tab: %s", error.response.get("error"))
+            await self._refresh_once(client, who, user_id, tz)
+
+    async def _refresh_once(
+        self, client: AsyncWebClient, actor: StaffActor, user_id: str, tz: str
+    ) -> None:
+        """One refresh of a person's Home tab at a time. A change during it asks for one more
+        after, so 20 concerns saved at once redraw the SENCO's tab twice, not 20 times, and
+        the last drawing always shows the last change."""
+        if user_id in self._refreshing:
+            self._refresh_again.add(user_id)
+            return
+        self._refreshing.add(user_id)
+        try:
+            while True:
+                self._refresh_again.discard(user_id)
+                try:
+                    await self.publish_home(client, actor, user_id, tz)
+                except SlackApiError as error:
+                    log.warning("could not refresh a Home tab: %s", error.response.get("error"))
+                if user_id not in self._refresh_again:
+                    return
+        finally:
+            self._refreshing.discard(user_id)
 
     def _my_slack(self, session: Any, actor: StaffActor) -> tuple[StaffActor, str, str] | None:
         address = identities.slack_address(session, actor.staff_id)
