@@ -36,7 +36,7 @@ from tests.slack.fake_slack import TEAM_ID
 from tests.slack.harness import USERS, filled, open_modal, running
 
 NAME = "slack inbound"
-PACE = timedelta(seconds=3)
+PACE = timedelta(seconds=6)  # 10 a minute: with 20 in flight, never near the limit of 30
 SLACK_LIMIT = 3.0
 
 

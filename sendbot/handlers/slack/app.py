@@ -64,6 +64,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 MESSAGE_SHORTCUT = "log_concern_from_message"
 PLATFORM = "slack"
+RATE_SCOPE = f"{PLATFORM}:user"
 # The scheduler's buttons (a deadline's Done, a referral chase's answers, concerns together).
 SCHEDULER_ACTION = re.compile(
     "^(" + "|".join(re.escape(k) for k in scheduler_actions.KINDS) + r"):"
@@ -248,9 +249,12 @@ class SlackApp:
         if not user_id or not team_id:
             return await next()
         now = self.core.clock.now()
+        counted = body.get("type") != "block_suggestion"
         try:
-            found = await self.db(self._tx, self._known, team_id, user_id, now)
-            if found is None:
+            found = await self.db(self._tx, self._known, team_id, user_id, now, counted)
+            if found is not None:
+                found, context["admitted"] = found[:2], found[2]
+            else:
                 email = await self._email(client, user_id)
                 if email:
                     found = await self.db(self._tx, self._link, team_id, user_id, email, now)
@@ -279,8 +283,10 @@ class SlackApp:
         user_id = context.user_id or _user_id(body)
         if "actor" not in context or not user_id or body.get("type") == "block_suggestion":
             return await next()
-        now = self.core.clock.now()
-        admitted = await self.db(self._tx, rate_limit.admit, f"{PLATFORM}:user", user_id, now)
+        admitted = context.get("admitted")  # counted when they were identified
+        if admitted is None:
+            now = self.core.clock.now()
+            admitted = await self.db(self._tx, rate_limit.admit, RATE_SCOPE, user_id, now)
         if not admitted:
             return await self._refuse(body, client, rate_limit.SLOW_DOWN)
         return await next()
@@ -291,10 +297,15 @@ class SlackApp:
         return school.timezone if school else "Europe/London"
 
     def _known(
-        self, session: Any, team_id: str, user_id: str, now: Any
-    ) -> tuple[StaffActor, str] | None:
+        self, session: Any, team_id: str, user_id: str, now: Any, counted: bool
+    ) -> tuple[StaffActor, str, bool | None] | None:
+        """Who this is and, in the same transaction, the request counted against their
+        limit (None when it does not count): one write for both, not two."""
         actor = identities.slack_staff(session, team_id, user_id, now)
-        return (actor, self._school_tz(session, actor)) if actor else None
+        if actor is None:
+            return None
+        admitted = rate_limit.admit(session, RATE_SCOPE, user_id, now) if counted else None
+        return actor, self._school_tz(session, actor), admitted
 
     def _link(
         self, session: Any, team_id: str, user_id: str, email: str, now: Any
