@@ -28,6 +28,7 @@ from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.delivery.parent_notices import render_outbox
 from sendbot.handlers.telegram.bot import TelegramBot, TelegramSettings
+from sendbot.handlers.telegram.transport import AiohttpRequest
 from sendbot.services import invites, meetings
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.serving.core import build_core
@@ -155,6 +156,7 @@ async def _measure(url: str, api: FakeBotApiProcess, total: int) -> dict[str, An
     base_app = (
         Application.builder()
         .token(TOKEN)
+        .request(AiohttpRequest())  # the same transport as ours, so the floors are fair
         .base_url(f"{api.url}/bot")
         .base_file_url(f"{api.url}/file/bot")
         .build()

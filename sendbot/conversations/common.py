@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import exists, select
@@ -69,6 +71,20 @@ def may_manage(actor: StaffActor) -> bool:
     return policy.may_manage_send(actor)
 
 
+def once_per_turn(predicate: Callable[[Turn], bool]) -> Callable[[Turn], bool]:
+    """A menu predicate asked by several flows in one message runs its query once."""
+    key = f"{predicate.__module__}.{predicate.__qualname__}"
+
+    @functools.wraps(predicate)
+    def remembered(turn: Turn) -> bool:
+        if key not in turn.memo:
+            turn.memo[key] = predicate(turn)
+        return bool(turn.memo[key])
+
+    return remembered
+
+
+@once_per_turn
 def has_send_work(turn: Turn) -> bool:
     """Whether the person has SEND records to look at: the SENCO and head always; others
     when a pupil they teach or support has a plan, or they deliver an intervention."""
@@ -83,11 +99,13 @@ def has_send_work(turn: Turn) -> bool:
     return delivers_intervention(turn)
 
 
+@once_per_turn
 def delivers_intervention(turn: Turn) -> bool:
     query = policy.recordable_interventions(turn.actor).with_only_columns(Intervention.id)
     return turn.session.scalar(query.limit(1)) is not None
 
 
+@once_per_turn
 def active_school_interventions(turn: Turn) -> bool:
     return (
         turn.session.scalar(

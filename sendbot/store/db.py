@@ -18,6 +18,8 @@ from sendbot.store import crypto
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for another before giving up
 _HOLDS_WRITE_LOCK = "sendbot.sqlite_write_lock"
+_HELD = "sendbot.held"
+HOLD_LIMIT = 500
 
 
 def make_engine(url: str, keyring: crypto.Keyring | None = None) -> Engine:
@@ -48,11 +50,31 @@ def _make_engine(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "loaded_as_persistent", _hold)
+    event.listen(factory, "after_transaction_end", _let_go)
     if engine.dialect.name == "sqlite":
         writers = _SQLiteWriters()
         event.listen(factory, "after_begin", writers.lock_first)
         event.listen(factory, "after_transaction_end", writers.unlock)
     return factory
+
+
+def _hold(session: Session, instance: object) -> None:
+    """Keep what a transaction loaded until it ends (SQLAlchemy's strong-referencing recipe).
+
+    The session's identity map holds rows weakly, so a row a service loaded and let go of
+    was loaded again by the next service that asked for it: an RSVP tap read the same
+    meeting and parent three times. Bounded, so a job that reads thousands of rows holds
+    no more than the first few hundred.
+    """
+    held = session.info.setdefault(_HELD, [])
+    if len(held) < HOLD_LIMIT:
+        held.append(instance)
+
+
+def _let_go(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)
 
 
 class _SQLiteWriters:

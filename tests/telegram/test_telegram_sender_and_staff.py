@@ -9,6 +9,7 @@ from telegram import Bot
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage, Recipient
 from sendbot.handlers.telegram.layout import TEXT_LIMIT, split_text
 from sendbot.handlers.telegram.sender import TelegramSender
+from sendbot.handlers.telegram.transport import AiohttpRequest
 from sendbot.services import invites
 from sendbot.store.models import ParentMessage
 from tests.factories import build_small_school
@@ -26,7 +27,7 @@ CHAT = Recipient("telegram", "7301")
 
 
 async def _send(fake: FakeBotApi, message: OutgoingMessage):  # type: ignore[no-untyped-def]
-    async with Bot(TOKEN, base_url=f"{fake.url}/bot") as bot:
+    async with Bot(TOKEN, base_url=f"{fake.url}/bot", request=AiohttpRequest()) as bot:
         return await TelegramSender(bot).send(CHAT, message)
 
 

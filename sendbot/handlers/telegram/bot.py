@@ -24,6 +24,7 @@ from telegram.ext import (
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.parent_chat import ChatRouter, command_descriptions
 from sendbot.handlers.telegram.layout import deliver
+from sendbot.handlers.telegram.transport import AiohttpRequest
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, resolve
 from sendbot.i18n.writer import Writer
 from sendbot.serving.core import Core
@@ -57,6 +58,7 @@ class TelegramBot:
         self.application: Application = (  # type: ignore[type-arg]
             Application.builder()
             .token(config.token)
+            .request(AiohttpRequest())
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
             .build()
