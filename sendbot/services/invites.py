@@ -358,23 +358,27 @@ class ChatOwner:
 def owner_of(
     session: Session, platform: str, chat_key: str, now: datetime, team_id: str = ""
 ) -> ChatOwner | None:
-    """Who this chat is, re-read on every message and tap; None for a stranger."""
-    identity = session.scalar(
-        select(Identity).where(
+    """Who this chat is, re-read on every message and tap; None for a stranger.
+
+    One query for the account and whoever it belongs to, since every message asks."""
+    row = session.execute(
+        select(Identity, Staff, Guardian)
+        .outerjoin(Staff, Staff.id == Identity.staff_id)
+        .outerjoin(Guardian, Guardian.id == Identity.guardian_id)
+        .where(
             Identity.platform == platform,
             Identity.team_id == team_id,
             Identity.external_id == chat_key,
         )
-    )
-    if identity is None:
+    ).first()
+    if row is None:
         return None
+    identity, staff, guardian = row
     if identity.staff_id is not None:
-        staff = session.get(Staff, identity.staff_id)
         if staff is None or not staff.active or not identity.active:
             return None
         mark_seen(identity, now)
         return ChatOwner(identity.id, True, staff=actor_for_staff(staff))
-    guardian = session.get(Guardian, identity.guardian_id) if identity.guardian_id else None
     if guardian is None or not guardian.active:
         return None
     mark_seen(identity, now)
