@@ -7,9 +7,11 @@ it is released if the work fails, so the platform's retry can try again.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,15 +28,21 @@ def claim_in(session: Session, platform: str, event_id: str, now: datetime) -> b
     """`claim` inside the transaction that does the work, so the claim and the work commit
     or roll back together. A second worker with the same id waits for the first to finish:
     it gets False if the first committed, and the claim if the first rolled back."""
-    dialect = session.get_bind().dialect.name
+    statement = _claim_statement(session.get_bind().dialect.name)
+    params = {"platform": platform, "event_id": event_id[:128], "at": now}
+    return session.execute(statement, params).first() is not None
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """Built once per dialect: every inbound update runs it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
+    return (
         insert(ProcessedEvent)
-        .values(platform=platform, event_id=event_id[:128], at=now)
+        .values(platform=bindparam("platform"), event_id=bindparam("event_id"), at=bindparam("at"))
         .on_conflict_do_nothing()
         .returning(ProcessedEvent.event_id)
     )
-    return session.execute(statement).first() is not None
 
 
 def release(sessions: sessionmaker[Session], platform: str, event_id: str) -> None:

@@ -9,10 +9,12 @@ forgets nothing. A refused message changes nothing else: the conversation waits 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,19 +46,31 @@ def admit(
     session: Session, scope: str, sender_key: str, now: datetime, limit: RateLimit = DEFAULT
 ) -> bool:
     """Count this message; False when the sender is over the limit for this window."""
-    start = limit.window_start(now)
-    dialect = session.get_bind().dialect.name
+    statement = _count_statement(session.get_bind().dialect.name)
+    params = {
+        "scope": scope[:40],
+        "sender_key": sender_key[:200],
+        "window_start": limit.window_start(now),
+    }
+    count = session.execute(statement, params).scalar_one()
+    return count <= limit.messages
+
+
+@functools.cache
+def _count_statement(dialect: str) -> Any:
+    """The upsert, built once per dialect: every inbound message runs it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(InboundRate).values(
-        scope=scope[:40], sender_key=sender_key[:200], window_start=start, count=1
+        scope=bindparam("scope"),
+        sender_key=bindparam("sender_key"),
+        window_start=bindparam("window_start"),
+        count=1,
     )
     same_window = InboundRate.window_start == statement.excluded.window_start
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[InboundRate.scope, InboundRate.sender_key],
         set_={
             "count": case((same_window, InboundRate.count + 1), else_=1),
             "window_start": statement.excluded.window_start,
         },
     ).returning(InboundRate.count)
-    count = session.execute(statement).scalar_one()
-    return count <= limit.messages
