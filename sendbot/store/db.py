@@ -59,6 +59,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
+def holds_sqlite_write_lock(session: Session) -> bool:
+    """True inside a SQLite session opened to write: it took the write lock at its start."""
+    return _HOLDS_WRITE_LOCK in session.info
+
+
 def _hold(session: Session, instance: object) -> None:
     """Keep what a transaction loaded until it ends (SQLAlchemy's strong-referencing recipe).
 

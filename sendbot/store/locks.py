@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sendbot.store.db import holds_sqlite_write_lock
+
 AUDIT_CHAIN = 7311
 ESCALATION = 7401
 REFERRAL_CHASE = 7402
@@ -22,5 +24,6 @@ def serialise(session: Session, key: int) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-    elif dialect == "sqlite":
+    elif dialect == "sqlite" and not holds_sqlite_write_lock(session):
+        # A session opened to write began with BEGIN IMMEDIATE and holds the lock already.
         session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))

@@ -59,16 +59,8 @@ def test_nobody_listening_is_a_network_error() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens here
 
-    async def scenario() -> None:
-        request = AiohttpRequest(connect_timeout=2)
-        await request.initialize()
-        try:
-            await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
-        finally:
-            await request.shutdown()
-
     with pytest.raises(NetworkError):
-        asyncio.run(scenario())
+        asyncio.run(_post(AiohttpRequest(connect_timeout=2), port, "getMe"))
 
 
 def test_a_bot_api_that_never_answers_times_out() -> None:
@@ -84,13 +76,18 @@ def test_a_bot_api_that_never_answers_times_out() -> None:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        request = AiohttpRequest(read_timeout=0.2)
-        await request.initialize()
         try:
-            await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage")
+            await _post(AiohttpRequest(read_timeout=0.2), port, "sendMessage")
         finally:
-            await request.shutdown()
             await runner.cleanup()
 
     with pytest.raises(TimedOut):
         asyncio.run(scenario())
+
+
+async def _post(request: AiohttpRequest, port: int, method: str) -> None:
+    await request.initialize()
+    try:
+        await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/{method}")
+    finally:
+        await request.shutdown()
