@@ -17,6 +17,7 @@ from sendbot.store.models import (
     Deadline,
     DeliveryAttempt,
     Guardian,
+    InboundRate,
     InterventionSession,
     Outbox,
     ParentMessage,
@@ -244,6 +245,18 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
                 ),
                 ProcessedEvent(platform="slack", event_id="E1", at=now - timedelta(days=8)),
                 ProcessedEvent(platform="slack", event_id="E2", at=now - timedelta(days=1)),
+                InboundRate(
+                    scope="telegram:chat",
+                    sender_key="left-last-week",
+                    window_start=now - timedelta(days=7),
+                    count=3,
+                ),
+                InboundRate(
+                    scope="telegram:chat",
+                    sender_key="writing-now",
+                    window_start=now - timedelta(seconds=20),
+                    count=1,
+                ),
             ]
         )
         for key, status, age in (("a", "sent", 91), ("b", "sent", 10), ("c", "pending", 200)):
@@ -268,6 +281,7 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
     assert planned == {
         "half-finished conversations": 1,
         "processed event ids": 1,
+        "rate-limit counters": 1,
         "delivery attempts": 1,
         "delivered messages": 1,
     }
@@ -276,6 +290,7 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
     with sessions() as session:
         assert set(session.scalars(select(ConversationState.chat_key))) == {"live"}
         assert set(session.scalars(select(ProcessedEvent.event_id))) == {"E2"}
+        assert set(session.scalars(select(InboundRate.sender_key))) == {"writing-now"}
         assert set(session.scalars(select(Outbox.dedupe_key))) == {"b", "c"}
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "retention.housekeeping")

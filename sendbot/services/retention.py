@@ -17,6 +17,10 @@ files, and a school should check them against its own retention schedule):
   duplicate deliveries.
 - `outbox_sent_days` (default 90): delivered messages and their delivery attempts.
 
+Each sender's rate-limit counter (`inbound_rate`) matters only for the current minute; a
+counter untouched for a day is deleted whatever the settings, so people who stopped
+writing leave no row behind.
+
 Only pupils who have left (inactive in the roster) are touched. When nothing is left about
 a pupil, their name, UPN and other identifying details are overwritten so the audit log's
 references lead nowhere, and a parent linked to no other pupil is anonymised the same way.
@@ -46,6 +50,7 @@ from sendbot.store.models import (
     Guardian,
     GuardianPupil,
     Identity,
+    InboundRate,
     InterventionPupil,
     InterventionSession,
     Invitation,
@@ -64,6 +69,7 @@ from sendbot.store.models import (
     TargetProgress,
 )
 
+RATE_COUNTER_LIFE = timedelta(days=1)
 DEFAULTS: dict[str, int | None] = {
     "records_until_age": 25,
     "safeguarding_until_age": 25,
@@ -321,6 +327,13 @@ def _plumbing(
             "processed event ids",
             ProcessedEvent,
             ProcessedEvent.at < now - timedelta(days=event_days),
+        )
+    )
+    steps.append(
+        Step(
+            "rate-limit counters",
+            InboundRate,
+            InboundRate.window_start < now - RATE_COUNTER_LIFE,
         )
     )
     for school in schools:
