@@ -354,15 +354,16 @@ class Engine:
         try:
             with session.begin_nested():
                 confirmation = working.flow.submit(replace(turn, answers=answers), answers)
-            turn.memo.clear()  # what was saved may change what the menu offers
         except (SubmitRefused, PermissionDenied, ValueError) as exc:
             if working.flow.read_only:
                 # Nothing to confirm or change: the refusal is the answer.
                 if row is not None:
                     session.delete(row)
                 return Reply(str(exc), flow=working.flow.name, done=True)
+            turn.memo.clear()  # what the submit undid may change what the menu offers
             reply = self._ask(turn, working)
             return Reply(f"{exc}\n\n{reply.text}", reply.options, reply.flow, reply.field)
+        turn.memo.clear()  # what was saved may change what the menu offers
         if row is not None:
             session.delete(row)
         return Reply(confirmation, flow=working.flow.name, done=True)

@@ -115,19 +115,6 @@ class ChatRouter:
             "carry on: nothing you've already answered is lost."
         )
 
-    def current_step(self, platform: str, chat_key: str) -> tuple[str | None, str | None]:
-        """The flow and question a chat is on now (None, None at the menu)."""
-        with self.sessions() as session:
-            row = session.scalar(
-                select(ConversationState).where(
-                    ConversationState.platform == platform,
-                    ConversationState.chat_key == chat_key,
-                )
-            )
-            if row is None or row.expires_at <= self.clock.now():
-                return None, None
-            return row.flow, row.step
-
     def _handle(self, session: Session, m: Incoming) -> Outcome:
         now = self.clock.now()
         stranger_w = Writer(resolve(m.client_language) if m.client_language else ENGLISH)
@@ -246,7 +233,11 @@ class ChatRouter:
                     toast="Type your reply",
                 )
         state = self._state(session, m)
-        if state is not None and state.flow == REPLY_FLOW and m.kind == "text":
+        if state is not None and state.flow == REPLY_FLOW and m.kind == "command":
+            session.delete(state)  # any command leaves the reply unsent
+            if m.text == "cancel":
+                return _say("Cancelled. Nothing was sent.")
+        elif state is not None and state.flow == REPLY_FLOW and m.kind == "text":
             if m.text.strip().lower() in ("cancel", "/cancel"):
                 session.delete(state)
                 return _say("Cancelled. Nothing was sent.")
@@ -455,7 +446,7 @@ class ChatRouter:
             language = parents.set_language(session, guardian_id, code, now)
         except ValueError:
             return Outcome(toast="?")
-        w = Writer(language, parents.school_timezone(session, guardian_id))
+        w = Writer(language, parents.reading(session, guardian_id)[2])
         text = w._("Thank you. I will write to you in {language}.", language=language.native_name)
         out = _say(text, self._help(w), toast=True)
         out.language = language.code

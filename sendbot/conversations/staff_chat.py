@@ -25,6 +25,7 @@ from sendbot.services.actors import StaffActor
 from sendbot.store.models import ConversationState, School
 
 OPTION_PREFIX = "o:"
+STAFF_COMMANDS = {"start": "menu", "cancel": "/cancel", "back": "/back"}
 OUT_OF_DATE = "That button belongs to an earlier question.\n\n"
 NOT_IN_CHAT = (
     "The details of a concern are not sent in Telegram. Open them with View details in "
@@ -66,7 +67,9 @@ class StaffChat:
                     toast="Out of date",
                 )
         if m.kind == "command":
-            text = {"start": "menu", "help": "help"}.get(m.text, f"/{m.text} {m.args}".strip())
+            # /cancel and /back do what they say, mid-flow too; any other command, a typo
+            # included, asks for help rather than becoming the answer to a question.
+            text = STAFF_COMMANDS.get(m.text, "help")
         if text is None or not text.strip():
             return Outcome(
                 [OutgoingMessage("Please type your answer, or 'menu' to see what you can do.")]

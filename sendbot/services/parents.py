@@ -70,11 +70,6 @@ def require_child(session: Session, guardian_id: int, pupil_id: int) -> Child:
     raise PermissionDenied("not your child")
 
 
-def guardian_language(session: Session, guardian_id: int) -> tuple[str, str | None]:
-    guardian = session.get(Guardian, guardian_id)
-    return (guardian.preferred_language, guardian.script) if guardian else ("en", None)
-
-
 def reading(session: Session, guardian_id: int) -> tuple[str, str | None, str]:
     """The parent's language and script and their school's time zone, in one query: the
     parent chat needs all three for every message it answers."""
@@ -84,12 +79,6 @@ def reading(session: Session, guardian_id: int) -> tuple[str, str | None, str]:
         .where(Guardian.id == guardian_id)
     ).first()
     return (row[0], row[1], row[2]) if row else ("en", None, "Europe/London")
-
-
-def school_timezone(session: Session, guardian_id: int) -> str:
-    guardian = session.get(Guardian, guardian_id)
-    school = session.get(School, guardian.school_id) if guardian else None
-    return school.timezone if school else "Europe/London"
 
 
 def set_language(session: Session, guardian_id: int, code: str, now: datetime) -> Language:

@@ -97,6 +97,11 @@ class _SQLiteWriters:
     asleep. The process lock hands over the moment a writer finishes; the busy timeout
     still orders writers from other processes. It is re-entrant, so a thread that opens a
     second write session inside a first meets SQLite's timeout, as it would without it.
+
+    The lock belongs to the thread that began the transaction, and is let go when that
+    transaction ends: a write session must begin and end in one thread (every one here is a
+    `with sessions() as s, s.begin():` block inside one call), and must not be abandoned
+    open, or every writer in the process waits for it.
     """
 
     def __init__(self) -> None:

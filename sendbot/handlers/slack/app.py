@@ -117,7 +117,8 @@ class SlackApp:
         self.bolt = bolt
         self.forms = Forms(core.sessions, core.conversations.registry, core.clock)
         self._refreshing: set[str] = set()  # Slack users whose Home tab is being drawn
-        self._refresh_again: set[str] = set()  # ... and changed meanwhile
+        # ... and the latest person and time zone to draw it for, when it changed meanwhile
+        self._refresh_again: dict[str, tuple[StaffActor, str]] = {}
         self._register()
 
     # --- plumbing -----------------------------------------------------------------------
@@ -806,20 +807,20 @@ class SlackApp:
     ) -> None:
         """One refresh of a person's Home tab at a time. A change during it asks for one more
         after, so 20 concerns saved at once redraw the SENCO's tab twice, not 20 times, and
-        the last drawing always shows the last change."""
+        the last drawing always shows the last change, as the person is now."""
+        self._refresh_again[user_id] = (actor, tz)
         if user_id in self._refreshing:
-            self._refresh_again.add(user_id)
             return
         self._refreshing.add(user_id)
         try:
-            while True:
-                self._refresh_again.discard(user_id)
+            while user_id in self._refresh_again:
+                who, zone = self._refresh_again.pop(user_id)
                 try:
-                    await self.publish_home(client, actor, user_id, tz)
+                    await self.publish_home(client, who, user_id, zone)
                 except SlackApiError as error:
                     log.warning("could not refresh a Home tab: %s", error.response.get("error"))
-                if user_id not in self._refresh_again:
-                    return
+                except Exception:  # the next change redraws it; the others still get theirs
+                    log.exception("could not refresh a Home tab")
         finally:
             self._refreshing.discard(user_id)
 

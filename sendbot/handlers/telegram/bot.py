@@ -142,6 +142,8 @@ class TelegramBot:
         outcome: Outcome = await asyncio.to_thread(self.router.handle, incoming)
         if outcome.duplicate:
             log.info("telegram update %s seen before; skipped", update.update_id)
+            if update.callback_query is not None:
+                await update.callback_query.answer()  # stop the button's spinner, nothing more
             return
         chat_id = int(incoming.chat_key)
         query = update.callback_query

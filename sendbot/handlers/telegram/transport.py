@@ -67,11 +67,13 @@ class AiohttpRequest(BaseRequest):
         write = _seconds(write_timeout, self._media_write if files else self._write)
         connect = _seconds(connect_timeout, self._connect)
         pool = _seconds(pool_timeout, self._pool)
-        # aiohttp has no separate write timeout: the whole request gets every allowance.
-        total = sum(t for t in (read, write, connect, pool) if t is not None)
+        # aiohttp has no separate write timeout: the whole request gets every allowance, and
+        # no limit at all if any part has none. Waiting for a pooled connection counts as
+        # connecting.
+        parts = (read, write, connect, pool)
         timeout = aiohttp.ClientTimeout(
-            total=total or None,
-            connect=None if connect is None and pool is None else (connect or 0) + (pool or 0),
+            total=None if None in parts else sum(t for t in parts if t is not None),
+            connect=None if connect is None or pool is None else connect + pool,
             sock_read=read,
         )
         data: aiohttp.FormData | dict[str, str] | None = None
