@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from sendbot.conversations.engine import ChatRef, Engine
@@ -352,3 +353,25 @@ def test_help_explains_back_and_cancel_and_repeats_the_question(sessions, clock,
         "Type 'back' to change your last answer, or 'cancel' to stop. Nothing is saved until the last step.\n\n"
         f"{PUPIL_Q}"
     )
+
+
+def test_a_turn_raced_by_another_worker_is_run_again_once_then_given_up():
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from sendbot.conversations.engine import again_if_stale
+
+    tries: list[int] = []
+
+    def raced_once() -> str:
+        tries.append(1)
+        if len(tries) == 1:
+            raise StaleDataError("another worker saved this conversation first")
+        return "answered"
+
+    assert again_if_stale(raced_once) == "answered" and len(tries) == 2
+
+    def always_raced() -> str:
+        raise StaleDataError("raced again")
+
+    with pytest.raises(StaleDataError):
+        again_if_stale(always_raced)

@@ -9,9 +9,10 @@ second worker never loses a half-finished concern.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -42,6 +43,7 @@ from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import ConversationState, School
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BACK = ("back", "/back")
 CANCEL = ("cancel", "/cancel", "stop")
@@ -53,6 +55,15 @@ UNAVAILABLE = (
 )
 # Field kinds that read numbers themselves ('2,5' absentees, '30' minutes), not as options.
 OWN_NUMBERING = ("number", "multi_choice")
+
+
+def again_if_stale(once: Callable[[], T]) -> T:
+    """Run a whole transaction again, once, if another worker changed the same conversation
+    meanwhile (the version column raised StaleDataError and the first try rolled back)."""
+    try:
+        return once()
+    except StaleDataError:
+        return once()
 
 
 @dataclass(frozen=True)
@@ -101,19 +112,18 @@ class Engine:
 
     def handle(self, chat: ChatRef, actor: StaffActor, text: str) -> Reply:
         """Apply one message; retried once if another worker changed the chat meanwhile."""
-        for attempt in (1, 2):
-            try:
-                with self.sessions() as session, session.begin():
-                    if not self._admit(session, chat):
-                        return Reply(rate_limit.SLOW_DOWN)
-                    return self.turn_in(session, chat, actor, text)
-            except StaleDataError:
-                if attempt == 2:
-                    raise
-            except OperationalError:
-                log.exception("database unavailable during a conversation turn")
-                return Reply(UNAVAILABLE)
-        raise AssertionError("unreachable")
+
+        def once() -> Reply:
+            with self.sessions() as session, session.begin():
+                if not self._admit(session, chat):
+                    return Reply(rate_limit.SLOW_DOWN)
+                return self.turn_in(session, chat, actor, text)
+
+        try:
+            return again_if_stale(once)
+        except OperationalError:
+            log.exception("database unavailable during a conversation turn")
+            return Reply(UNAVAILABLE)
 
     def _admit(self, session: Session, chat: ChatRef) -> bool:
         """Per-sender inbound limit, counted in the database (shared by every worker)."""

@@ -22,11 +22,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from sendbot.clock import Clock
 from sendbot.conversations.chat import Incoming, Outcome
-from sendbot.conversations.engine import Engine
+from sendbot.conversations.engine import Engine, again_if_stale
 from sendbot.conversations.registry import REGISTRY
 from sendbot.conversations.staff_chat import StaffChat
 from sendbot.delivery.contract import Button, OutgoingMessage
@@ -83,14 +82,12 @@ class ChatRouter:
     def handle(self, incoming: Incoming) -> Outcome:
         """One update, one transaction; tried again once if another worker changed the same
         conversation meanwhile (the first try is rolled back whole, its claim included)."""
-        for attempt in (1, 2):
-            try:
-                with self.sessions() as session, session.begin():
-                    return self._entry(session, incoming)
-            except StaleDataError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+
+        def once() -> Outcome:
+            with self.sessions() as session, session.begin():
+                return self._entry(session, incoming)
+
+        return again_if_stale(once)
 
     def _entry(self, session: Session, incoming: Incoming) -> Outcome:
         now = self.clock.now()

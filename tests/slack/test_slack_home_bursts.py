@@ -41,9 +41,9 @@ def test_a_burst_of_concerns_redraws_the_sencos_home_tab_once_or_twice(db_url, s
                 assert session.scalar(select(func.count()).select_from(Concern)) == burst
 
             settled = -1
-            while len(senco_drawings()) != settled:  # until no redraw is still on its way
-                settled = len(senco_drawings())
-                await asyncio.sleep(0.3)
+            while len(senco_drawings()) != settled:  # until no redraw is still on its way:
+                settled = len(senco_drawings())  # quiet for three drawings' time
+                await asyncio.sleep(1.0)
             assert 1 <= settled - before < burst
             last = senco_drawings()[-1].params["view"]
             assert last == await home_of(h, "senco", "Ev0BURST")
