@@ -570,6 +570,28 @@ def _unique(row: Row, seen: dict[Any, int], key: Any, said: str) -> None:
         seen[key] = row.line
 
 
+def _known_pair(
+    row: Row,
+    known: Known,
+    seen: dict[Any, int],
+    left: tuple[str, str, str],
+    right: tuple[str, str, str],
+    repeated: str,
+) -> tuple[str, str]:
+    """A link file's two ids (column, file they must be in, name): each checked against its
+    file, and the pair reported if an earlier line had it ('{0}', '{1}' in `repeated`)."""
+    ids = []
+    for column, table, name in (left, right):
+        value = row.text(column) or ""
+        if value:
+            known.check(row, table, name, value)
+        ids.append(value)
+    first, second = ids
+    pair = (first, second) if first and second else None
+    _unique(row, seen, pair, repeated.format(first, second))
+    return first, second
+
+
 def _parse_school(rows: list[Row] | None, problems: Problems) -> SchoolIn | None:
     if not rows:
         if rows is not None:
@@ -643,14 +665,14 @@ def _parse_class_staff(rows: list[Row], known: Known) -> list[ClassStaffIn]:
     seen: dict[tuple[str, str], int] = {}
     result = []
     for row in rows:
-        code = row.text("class_code") or ""
-        staff_id = row.text("staff_id") or ""
-        if code:
-            known.check(row, CLASSES, "class code", code)
-        if staff_id:
-            known.check(row, STAFF, "staff id", staff_id)
-        pair = (code, staff_id) if code and staff_id else None
-        _unique(row, seen, pair, f"staff id '{staff_id}' is already listed for class '{code}'")
+        code, staff_id = _known_pair(
+            row,
+            known,
+            seen,
+            ("class_code", CLASSES, "class code"),
+            ("staff_id", STAFF, "staff id"),
+            "staff id '{1}' is already listed for class '{0}'",
+        )
         role = row.parsed("role", parse_group_role, "teacher")
         if row.ok:
             result.append(ClassStaffIn(code, staff_id, role))
@@ -721,15 +743,14 @@ def _parse_links(rows: list[Row], known: Known) -> list[LinkIn]:
     seen: dict[tuple[str, str], int] = {}
     result = []
     for row in rows:
-        guardian_id = row.text("guardian_id") or ""
-        pupil_id = row.text("pupil_id") or ""
-        if guardian_id:
-            known.check(row, GUARDIANS, "guardian id", guardian_id)
-        if pupil_id:
-            known.check(row, PUPILS, "pupil id", pupil_id)
-        pair = (guardian_id, pupil_id) if guardian_id and pupil_id else None
-        said = f"guardian id '{guardian_id}' is already linked to pupil id '{pupil_id}'"
-        _unique(row, seen, pair, said)
+        guardian_id, pupil_id = _known_pair(
+            row,
+            known,
+            seen,
+            ("guardian_id", GUARDIANS, "guardian id"),
+            ("pupil_id", PUPILS, "pupil id"),
+            "guardian id '{0}' is already linked to pupil id '{1}'",
+        )
         link = LinkIn(
             guardian_id,
             pupil_id,
