@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from gettext import c2py
 from io import BytesIO
 from pathlib import Path
 
@@ -164,6 +165,20 @@ def check_message(message: Message, num_plurals: int) -> list[str]:
     return problems
 
 
+# Every count up to a few thousand, and the round millions where CLDR's "many" forms begin.
+_PLURAL_SAMPLES = (*range(0, 2001), 10_000, 100_000, 1_000_000, 1_000_001, 2_000_000)
+
+
+def plural_difference(ours: str, theirs: str) -> int | None:
+    """The first count two plural formulas send to different forms; None when they agree.
+
+    The count of forms alone is not enough: a formula with the right count but the wrong
+    ranges shows a parent the wrong form (Arabic's 11-99 against 100-102, for example).
+    """
+    first, second = c2py(ours), c2py(theirs)
+    return next((n for n in _PLURAL_SAMPLES if first(n) != second(n)), None)
+
+
 def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Finding]:
     path = po_path(code, root / "locales")
     where = f"{code}/{path.name}"
@@ -179,6 +194,17 @@ def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Findi
         findings.append(
             Finding(where, f"Plural-Forms has {catalog.num_plurals}, CLDR says {expected}")
         )
+    else:
+        differs_at = plural_difference(catalog.plural_expr, expected.plural_expr)
+        if differs_at is not None:
+            findings.append(
+                Finding(
+                    where,
+                    f"Plural-Forms puts {differs_at} in another form than CLDR "
+                    f"({expected.plural_forms}): move the translated forms to match, then "
+                    "copy CLDR's header",
+                )
+            )
     ids = _ids(catalog)
     for key in sorted(_ids(template) - ids, key=str):
         findings.append(Finding(where, f"missing {key[0]!r} (run python -m sendbot.i18n update)"))

@@ -144,6 +144,50 @@ def test_wrong_plural_rule_fails(tree: Path) -> None:
     assert "pl/parents.po: Plural-Forms has 2, CLDR says" in problems
 
 
+def test_plural_rule_with_the_right_count_but_wrong_ranges_fails(tree: Path) -> None:
+    """Arabic's old header had six forms, like CLDR, but sent 11-99 and 100-102 to each
+    other's forms; counting the forms alone did not see it."""
+    path = po_path("ar", tree / "locales")
+    text = path.read_text(encoding="utf-8")
+    start = text.index('"Plural-Forms:')
+    end = text.index('"MIME-Version')
+    old_rule = (
+        "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+        "n%100>=0 && n%100<=2 ? 4 : 5);"
+    )
+    path.write_text(text[:start] + f'"Plural-Forms: {old_rule}\\n"\n' + text[end:], encoding="utf-8")
+    assert "ar/parents.po: Plural-Forms puts 11 in another form than CLDR" in _problems(tree)
+
+
+def test_plural_difference_finds_the_first_count_that_differs() -> None:
+    assert maintain.plural_difference("(n != 1)", "(n > 1)") == 0
+    assert maintain.plural_difference("(n != 1)", "n != 1") is None
+    spanish = "(n == 1 ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2)"
+    assert maintain.plural_difference("(n == 1 ? 0 : 2)", spanish) == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("code", "count", "expected"),
+    [
+        ("es", 1, "Amelia tiene 1 objetivo nuevo:"),
+        ("es", 3, "Amelia tiene 3 objetivos nuevos:"),
+        ("es", 1_000_000, "Amelia tiene 1.000.000 de objetivos nuevos:"),
+        ("pt_PT", 2, "Amelia tem 2 objetivos novos:"),
+        ("ar", 11, "لدى \u2068Amelia\u2069 \u206811\u2069 هدفًا جديدًا:"),
+        ("ar", 100, "لدى \u2068Amelia\u2069 \u2068100\u2069 هدف جديد:"),
+        ("bn", 0, "Amelia-এর 0টি নতুন লক্ষ্য আছে:"),
+    ],
+)
+def test_a_parent_reads_the_plural_form_their_language_uses(
+    code: str, count: int, expected: str
+) -> None:
+    from sendbot.i18n.languages import BY_CODE
+
+    w = Writer(BY_CODE[code])
+    key = ("{child} has {count} new target:", "{child} has {count} new targets:")
+    assert w.n_(*key, count, child="Amelia") == expected
+
+
 def test_dishonest_header_fails(tree: Path) -> None:
     path = po_path("ta", tree / "locales")
     catalog = read_catalog(path, locale="ta")
