@@ -8,10 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY requirements/app.lock ./requirements/
 COPY sendbot ./sendbot
-COPY locales ./locales
-# Editable, so the package finds locales/ beside it (sendbot/i18n/catalogs.py).
-RUN pip install -e . \
+# The locked versions first, then sendbot itself as a wheel: its catalogs and migrations are
+# package data, so no setting points at the source tree.
+RUN pip install --require-hashes -r requirements/app.lock \
+    && pip install --no-deps . \
     && useradd --system --home-dir /app --shell /usr/sbin/nologin sendbot
 
 USER sendbot

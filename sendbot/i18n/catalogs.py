@@ -29,11 +29,11 @@ REVIEWED_MARK = "reviewed-by:"
 
 
 def locales_dir() -> Path:
-    """`locales/` beside the package (editable install, checkout) unless configured."""
+    """`locales/` inside the package, in a checkout and an installed wheel alike, unless configured."""
     configured = os.environ.get("SENDBOT_LOCALES_DIR")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "locales"
+    return Path(__file__).resolve().parents[1] / "locales"
 
 
 def template_path(base: Path | None = None) -> Path:

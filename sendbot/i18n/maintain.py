@@ -27,6 +27,7 @@ from sendbot.i18n.languages import PARENT_LANGUAGES
 from sendbot.i18n.writer import placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
+LOCALES = Path("sendbot", "locales")
 STATUS_LINE = "Translation status:"
 _WIDTH = 100
 TEMPLATE_HEADER = """\
@@ -72,8 +73,8 @@ def _ids(catalog: Catalog) -> set[tuple[object, str | None]]:
 
 
 def write_template(root: Path = ROOT) -> Path:
-    """Write locales/parents.pot; left untouched when only its creation date would change."""
-    path = _template_path(root / "locales")
+    """Write sendbot/locales/parents.pot; left untouched when only its creation date would change."""
+    path = _template_path(root / LOCALES)
     buffer = BytesIO()
     write_po(buffer, extract(root), width=_WIDTH, include_lineno=False, omit_header=False)
     fresh = buffer.getvalue()
@@ -89,10 +90,10 @@ def _without_date(po: bytes) -> bytes:
 
 def update_catalogs(root: Path = ROOT) -> list[Path]:
     """Merge the template into each language: new messages arrive untranslated."""
-    template = read_catalog(_template_path(root / "locales"))
+    template = read_catalog(_template_path(root / LOCALES))
     written = []
     for lang in PARENT_LANGUAGES:
-        path = po_path(lang.code, root / "locales")
+        path = po_path(lang.code, root / LOCALES)
         catalog = read_catalog(path, locale=lang.code)
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
@@ -112,7 +113,7 @@ class Finding:
 
 
 def check_template(root: Path = ROOT) -> list[Finding]:
-    path = _template_path(root / "locales")
+    path = _template_path(root / LOCALES)
     if not path.exists():
         return [Finding(str(path.name), "missing: run python -m sendbot.i18n extract")]
     on_disk, fresh = _ids(read_catalog(path)), _ids(extract(root))
@@ -180,7 +181,7 @@ def plural_difference(ours: str, theirs: str) -> int | None:
 
 
 def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Finding]:
-    path = po_path(code, root / "locales")
+    path = po_path(code, root / LOCALES)
     where = f"{code}/{path.name}"
     if not path.exists():
         return [Finding(where, "missing")]
@@ -224,7 +225,7 @@ def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Findi
 
 def check(root: Path = ROOT) -> list[Finding]:
     findings = check_template(root)
-    path = _template_path(root / "locales")
+    path = _template_path(root / LOCALES)
     if path.exists():
         template = read_catalog(path)
         for lang in PARENT_LANGUAGES:
@@ -243,7 +244,7 @@ def review_status(root: Path = ROOT) -> dict[str, tuple[int, int]]:
     """(reviewed, total) messages per language, for docs and the admin command line."""
     status = {}
     for lang in PARENT_LANGUAGES:
-        catalog = read_catalog(po_path(lang.code, root / "locales"), locale=lang.code)
+        catalog = read_catalog(po_path(lang.code, root / LOCALES), locale=lang.code)
         messages = [m for m in catalog if m.id]
         status[lang.code] = (sum(is_reviewed(m) for m in messages), len(messages))
     return status
@@ -253,7 +254,7 @@ def compile_to(directory: Path, root: Path = ROOT) -> list[Path]:
     """Write .mo files for tools that want them; sendbot itself compiles in memory."""
     written = []
     for lang in PARENT_LANGUAGES:
-        catalog = read_catalog(po_path(lang.code, root / "locales"), locale=lang.code)
+        catalog = read_catalog(po_path(lang.code, root / LOCALES), locale=lang.code)
         out = directory / lang.code / "LC_MESSAGES" / f"{DOMAIN}.mo"
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("wb") as handle:

@@ -42,7 +42,7 @@ def test_review_status_counts_reviewed_messages() -> None:
 
 
 def test_catalogs_compile_at_first_use_without_mo_files() -> None:
-    assert not list((ROOT / "locales").rglob("*.mo")), ".mo files are build output"
+    assert not list((ROOT / maintain.LOCALES).rglob("*.mo")), ".mo files are build output"
     assert catalogs.warm_up() == shipped_codes()
 
 
@@ -50,7 +50,7 @@ def test_catalogs_compile_at_first_use_without_mo_files() -> None:
 def tree(tmp_path: Path) -> Path:
     """A copy of what the checks read, to plant faults in."""
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    shutil.copytree(ROOT / maintain.LOCALES, tmp_path / maintain.LOCALES)
     for mapping in maintain._babel_config(ROOT):
         for pattern in mapping["pattern"]:  # type: ignore[union-attr]
             for source in ROOT.glob(str(pattern).replace("**.py", "**/*.py")):
@@ -62,7 +62,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def _edit_po(root: Path, code: str, msgid: str | tuple[str, str], value: object) -> None:
-    path = po_path(code, root / "locales")
+    path = po_path(code, root / maintain.LOCALES)
     catalog = read_catalog(path, locale=code)
     if value is None:
         catalog.delete(msgid)
@@ -99,7 +99,7 @@ def test_missing_message_fails(tree: Path) -> None:
 
 def test_untranslated_or_fuzzy_message_fails(tree: Path) -> None:
     _edit_po(tree, "bn", "Show the English", "")
-    path = po_path("gu", tree / "locales")
+    path = po_path("gu", tree / maintain.LOCALES)
     catalog = read_catalog(path, locale="gu")
     catalog["Show the English"].flags.add("fuzzy")
     with path.open("wb") as handle:
@@ -132,7 +132,7 @@ def test_broken_plural_forms_fail(tree: Path) -> None:
 
 
 def test_wrong_plural_rule_fails(tree: Path) -> None:
-    path = po_path("pl", tree / "locales")
+    path = po_path("pl", tree / maintain.LOCALES)
     text = path.read_text(encoding="utf-8")
     start = text.index('"Plural-Forms:')
     end = text.index('"MIME-Version')
@@ -147,7 +147,7 @@ def test_wrong_plural_rule_fails(tree: Path) -> None:
 def test_plural_rule_with_the_right_count_but_wrong_ranges_fails(tree: Path) -> None:
     """Arabic's old header had six forms, like CLDR, but sent 11-99 and 100-102 to each
     other's forms; counting the forms alone did not see it."""
-    path = po_path("ar", tree / "locales")
+    path = po_path("ar", tree / maintain.LOCALES)
     text = path.read_text(encoding="utf-8")
     start = text.index('"Plural-Forms:')
     end = text.index('"MIME-Version')
@@ -189,7 +189,7 @@ def test_a_parent_reads_the_plural_form_their_language_uses(
 
 
 def test_dishonest_header_fails(tree: Path) -> None:
-    path = po_path("ta", tree / "locales")
+    path = po_path("ta", tree / maintain.LOCALES)
     catalog = read_catalog(path, locale="ta")
     catalog.header_comment = "# Tamil translation."
     with path.open("wb") as handle:
@@ -202,7 +202,7 @@ def test_broken_catalog_at_run_time_falls_back_to_english(
 ) -> None:
     """A placeholder broken in production must not stop the message going out."""
     _edit_po(tree, "es", "Meeting about {child}", "Reunión sobre {niño}")
-    monkeypatch.setenv("SENDBOT_LOCALES_DIR", str(tree / "locales"))
+    monkeypatch.setenv("SENDBOT_LOCALES_DIR", str(tree / maintain.LOCALES))
     from sendbot.i18n.languages import BY_CODE
 
     w = Writer(BY_CODE["es"])
@@ -211,7 +211,7 @@ def test_broken_catalog_at_run_time_falls_back_to_english(
 
 
 def test_template_path_is_in_locales() -> None:
-    assert template_path() == ROOT / "locales" / "parents.pot"
+    assert template_path() == ROOT / maintain.LOCALES / "parents.pot"
 
 
 def test_command_line_check_and_status(capsys: pytest.CaptureFixture[str]) -> None:
