@@ -9,12 +9,25 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class NoDatabaseError(RuntimeError):
+    """No database was configured, so nothing may be created in its place."""
+
+
+NO_DATABASE = (
+    "No database given: set SENDBOT_DATABASE_URL (for example sqlite:///sendbot.db) "
+    "or pass --database."
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SENDBOT_", env_file=".env", extra="ignore")
 
-    database_url: str = Field(
-        default="sqlite:///sendbot.db",
-        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user:pass@host/db",
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user:pass@host/db; "
+            "required by every command but `sendbot demo`, which keeps its own file"
+        ),
     )
     conversation_ttl_hours: int = Field(
         default=24, ge=1, description="How long a half-finished conversation is kept"
@@ -22,6 +35,13 @@ class Settings(BaseSettings):
     demo_database: Path = Field(
         default=Path("sendbot-demo.db"), description="SQLite file `sendbot demo` creates"
     )
+
+    def require_database_url(self) -> str:
+        """The configured database; never a file made up in whatever folder this runs in."""
+        if not self.database_url:
+            raise NoDatabaseError(NO_DATABASE)
+        return self.database_url
+
     log_level: str = Field(default="INFO", description="Python logging level")
     encryption_keys: SecretStr | None = Field(
         default=None,

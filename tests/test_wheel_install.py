@@ -40,11 +40,17 @@ def test_the_wheel_runs_the_walkthrough_from_a_fresh_venv(tmp_path: Path) -> Non
     venv.create(fresh, with_pip=True)
     python = fresh / "bin" / "python"
     purelib = _run(
-        python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=tmp_path, env=env
+        python,
+        "-c",
+        "import sysconfig; print(sysconfig.get_path('purelib'))",
+        cwd=tmp_path,
+        env=env,
     ).stdout.strip()
     borrowed = [p for p in site.getsitepackages() if "site-packages" in p]
     (Path(purelib) / "borrowed-dependencies.pth").write_text("\n".join(borrowed) + "\n")
-    installed = _run(python, "-m", "pip", "install", "-q", "--no-deps", wheel, cwd=tmp_path, env=env)
+    installed = _run(
+        python, "-m", "pip", "install", "-q", "--no-deps", wheel, cwd=tmp_path, env=env
+    )
     assert installed.returncode == 0, installed.stderr
 
     elsewhere = tmp_path / "elsewhere"

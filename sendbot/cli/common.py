@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from sendbot.config import get_settings
+from sendbot.config import NoDatabaseError, get_settings
 from sendbot.store.crypto import KeyringError
 from sendbot.store.db import make_engine, session_factory, upgrade
 
@@ -15,7 +15,14 @@ err_console = Console(stderr=True)
 
 
 def database_url(override: str | None = None) -> str:
-    return override or get_settings().database_url
+    """The --database given, else SENDBOT_DATABASE_URL; with neither, one line and exit 2."""
+    if override:
+        return override
+    try:
+        return get_settings().require_database_url()
+    except NoDatabaseError as exc:
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
 
 
 def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmaker[Session]:

@@ -7,7 +7,7 @@ import logging
 import typer
 from aiohttp import web
 
-from sendbot.cli.common import console, err_console
+from sendbot.cli.common import console, database_url, err_console
 from sendbot.config import get_settings
 from sendbot.i18n import catalogs
 from sendbot.serving.app import Plugin, build_app
@@ -44,15 +44,16 @@ def serve(
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    url = database_url()
     try:
         # Before anything touches the database: a server database with no key is refused
         # with one line saying what to set, as every other command does (cli.common).
-        keyring_from_settings(settings.database_url)
+        keyring_from_settings(url)
     except KeyringError as exc:
         err_console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     if migrate:
-        upgrade(settings.database_url)
+        upgrade(url)
     # Compile the parent catalogs now, so the first parent message waits for nothing and a
     # broken catalog is in the start-up log rather than found by a family.
     loaded = catalogs.warm_up()

@@ -26,7 +26,7 @@ def connect(
     from sendbot.handlers.slack.setup import connect as do_connect
 
     settings = get_settings()
-    open_database(settings.database_url)  # brings the schema up to date
+    open_database()  # brings the schema up to date
     try:
         done = asyncio.run(do_connect(settings, school))
     except SetupError as error:

@@ -28,7 +28,7 @@ class Core:
 
 def build_core(settings: Settings, clock: Clock | None = None) -> Core:
     clock = clock or SystemClock()
-    db = make_engine(settings.database_url)
+    db = make_engine(settings.require_database_url())
     sessions = session_factory(db)
     conversations = ConversationEngine(
         sessions, REGISTRY, clock, ttl=timedelta(hours=settings.conversation_ttl_hours)
