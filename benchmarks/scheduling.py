@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from benchmarks.common import NOW, Databases, Results, Row, best_of
 from benchmarks.data import Size, build_trust
+from sendbot.domain.school_settings import scheduling_settings
 from sendbot.scheduling import jobs
-from sendbot.scheduling.settings import scheduling_settings
 from sendbot.services import digests
 from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import Deadline, Outbox, School

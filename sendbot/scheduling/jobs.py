@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.domain.people import Role
+from sendbot.domain.school_settings import scheduling_settings
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
-from sendbot.scheduling.settings import scheduling_settings
 from sendbot.services import deadlines as deadline_service
 from sendbot.services import escalation, outbox, parent_summaries, terms
 from sendbot.store.models import (

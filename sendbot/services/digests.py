@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.domain.needs import Area
+from sendbot.domain.school_settings import scheduling_settings
 from sendbot.domain.timescales import RULES_BY_KIND
-from sendbot.scheduling.settings import scheduling_settings
 from sendbot.services import deadlines as deadline_service
 from sendbot.services import terms
 from sendbot.store.models import (

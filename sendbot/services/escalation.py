@@ -2,7 +2,7 @@
 
 - An alert nobody acknowledges goes to the deputies and the headteacher after 15 minutes,
   and again (to the DSL too) at 60 minutes; out of school hours the school's `out_of_hours`
-  setting decides (see `sendbot.scheduling.settings`).
+  setting decides (see `sendbot.domain.school_settings`).
 - After a referral to children's social care, the DSL is asked after 1 working day whether
   the local authority has acknowledged it and decided next steps (KCSIE; Working Together
   2023), and offered to record the chase; again 1 working day after each chase.
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
-from sendbot.scheduling.settings import SchedulingSettings, scheduling_settings
+from sendbot.domain.school_settings import SchedulingSettings, scheduling_settings
 from sendbot.services import audit, outbox, terms
 from sendbot.services import deadlines as deadline_service
 from sendbot.services.actors import StaffActor

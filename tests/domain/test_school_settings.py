@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from sendbot.scheduling.settings import problems, scheduling_settings
+from sendbot.domain.school_settings import problems, scheduling_settings
 
 
 def test_defaults_when_nothing_is_set() -> None:
