@@ -23,7 +23,6 @@ from sendbot.domain.calendar import (
     require_date,
 )
 
-REFERENCE = "SEND_TIMESCALES.md"
 SUMMER_CLOSURE_MIN_DAYS = 28  # "at least 4 continuous weeks" (reg 10(4)(a),(b),(d))
 
 
@@ -264,7 +263,9 @@ class Rule:
 
     @property
     def source(self) -> str:
-        return f"{self.law}; {REFERENCE} §{self.section} [{self.grade}]"
+        """What staff read as the rule's authority: the law itself, never the reference file
+        (the section and grade stay on the rule for whoever checks it against the reference)."""
+        return self.law
 
 
 # --- the rule functions --------------------------------------------------------------------

@@ -34,7 +34,8 @@ def test_deadlines_for_a_school_and_a_pupil_with_json(sessions, db_url) -> None:
     by_pupil = runner.invoke(
         app, ["deadlines", "--pupil", str(school.pupils["amelia"]), "--database", db_url]
     )
-    assert by_pupil.exit_code == 0 and "§2.8 [P]" in by_pupil.output
+    assert by_pupil.exit_code == 0 and "13(2),(3)" in by_pupil.output
+    assert "SEND_TIMESCALES" not in by_pupil.output
     assert runner.invoke(app, ["deadlines", "--database", db_url]).exit_code == 2
 
 
