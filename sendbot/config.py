@@ -36,12 +36,6 @@ class Settings(BaseSettings):
         default=Path("sendbot-demo.db"), description="SQLite file `sendbot demo` creates"
     )
 
-    def require_database_url(self) -> str:
-        """The configured database; never a file made up in whatever folder this runs in."""
-        if not self.database_url:
-            raise NoDatabaseError(NO_DATABASE)
-        return self.database_url
-
     log_level: str = Field(default="INFO", description="Python logging level")
     encryption_keys: SecretStr | None = Field(
         default=None,
@@ -132,6 +126,12 @@ class Settings(BaseSettings):
             "Telegram delivers updates to <public_url>/telegram/webhook, without it the bot polls"
         ),
     )
+
+    def require_database_url(self) -> str:
+        """The configured database; never a file made up in whatever folder this runs in."""
+        if not self.database_url:
+            raise NoDatabaseError(NO_DATABASE)
+        return self.database_url
 
 
 @lru_cache(maxsize=1)
