@@ -155,7 +155,9 @@ def test_plural_rule_with_the_right_count_but_wrong_ranges_fails(tree: Path) -> 
         "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
         "n%100>=0 && n%100<=2 ? 4 : 5);"
     )
-    path.write_text(text[:start] + f'"Plural-Forms: {old_rule}\\n"\n' + text[end:], encoding="utf-8")
+    path.write_text(
+        text[:start] + f'"Plural-Forms: {old_rule}\\n"\n' + text[end:], encoding="utf-8"
+    )
     assert "ar/parents.po: Plural-Forms puts 11 in another form than CLDR" in _problems(tree)
 
 
