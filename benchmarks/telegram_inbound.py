@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -184,6 +184,7 @@ async def _measure(url: str, api: FakeBotApiProcess, total: int) -> dict[str, An
     await base_app.initialize()
     for warm_up in (process, base_process):  # imports, caches, connections
         await _drive(warm_up, scripts, min(total, 60), clock)
+    statements = await _count_statements(core.db, process, scripts, clock)
 
     # Rounds in turn, so a passing change in the machine's load touches all three alike;
     # each is reported from its median round.
@@ -202,7 +203,40 @@ async def _measure(url: str, api: FakeBotApiProcess, total: int) -> dict[str, An
         **{name: sorted(found)[len(found) // 2] for name, found in rounds.items()},
         "chats": len(scripts),
         "slowed": slowed,
+        "statements": statements,
     }
+
+
+STEP_KINDS = ("staff: menu", "staff: an answer", "staff: cancel")
+PARENT_KINDS = ("parent: /help", "parent: taps 'I will come'", "parent: taps 'I cannot come'")
+
+
+async def _count_statements(
+    db: Any,
+    process: Callable[[dict[str, Any]], Awaitable[None]],
+    scripts: list[list[Callable[[], dict[str, Any]]]],
+    clock: FrozenClock,
+) -> dict[str, float]:
+    """SQL statements sent to the database for each kind of update, one chat at a time,
+    untimed: the work each update costs, whatever the machine's speed."""
+    sent = [0]
+
+    def count(*_: Any) -> None:
+        sent[0] += 1
+
+    staff, parent = scripts[0], scripts[len(STAFF_KEYS)]
+    found: dict[str, float] = {}
+    event.listen(db, "before_cursor_execute", count)
+    try:
+        for kinds, script in ((STEP_KINDS, staff), (PARENT_KINDS, parent)):
+            for kind, make in zip(kinds, script, strict=True):
+                clock.advance(PACE)
+                sent[0] = 0
+                await process(make())
+                found[kind] = sent[0]
+    finally:
+        event.remove(db, "before_cursor_execute", count)
+    return found
 
 
 def run(databases: Databases, backend: str, total: int, results: Results) -> None:
@@ -272,6 +306,18 @@ def run(databases: Databases, backend: str, total: int, results: Results) -> Non
             met=cost <= 3,
         )
     )
+    for kind, count in found["statements"].items():
+        results.add(
+            Row(
+                NAME,
+                backend,
+                f"SQL statements: {kind}",
+                count,
+                1,
+                "stmts",
+                note="counted, not timed; the baseline writes one row",
+            )
+        )
     for q in (50, 99):
         results.add(
             Row(
