@@ -31,7 +31,7 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 - the list of open safeguarding concerns: the DSL and deputies.
 
 Answering a parent's message: the SENCO, the headteacher and the staff attached to the
-child's class (teacher or TA).
+child's class (teacher or TA); `reply_refusal` says why not, before the Reply form opens.
 
 Parents and carers (`GuardianActor`): only their own linked children (`GuardianPupil`) in
 the school that holds their record, and only invitations addressed to them; no staff action.
