@@ -35,9 +35,11 @@ async def on_scheduler_button(
     if result is None:
         return
     message = body.get("message") or {}
-    if result.done and result.kind != scheduler_actions.REVIEW_PUPIL and message.get("ts"):
+    channel = payload.message_channel(body)
+    marks_the_message = result.kind != scheduler_actions.REVIEW_PUPIL
+    if result.done and marks_the_message and channel and message.get("ts"):
         await client.chat_update(
-            channel=payload.message_channel(body),
+            channel=channel,
             ts=message["ts"],
             text=f"{message.get('text', '')}\n{result.text}",
             blocks=blocks.tapped_blocks(
