@@ -289,3 +289,36 @@ def test_a_parent_never_reaches_another_familys_child_in_the_same_school(session
         pupil.active = False  # a child who has left is no longer reachable either
         session.flush()
         assert not policy.decide(session, parent, Action.READ_OWN_CHILD, pupil.id)
+
+
+def test_the_reply_to_a_parent_is_refused_before_typing_exactly_where_the_matrix_says_no(
+    sessions, sides
+) -> None:
+    """`reply_refusal` is the decision the Reply button asks before the form opens: the same
+    answer as REPLY_TO_PARENT's rows, with the reason to show."""
+    own, foreign = sides
+    reply = Action.REPLY_TO_PARENT
+    expected = {
+        "own": MATRIX[reply],
+        "outside": OUTSIDE[reply],
+        "foreign": (N,) * len(ROLES),
+    }
+    with sessions() as session:
+        subjects = {
+            "own": own.subjects[reply],
+            "outside": own.outside[reply],
+            "foreign": foreign.subjects[reply],
+        }
+        got = {
+            where: tuple(
+                policy.reply_refusal(session, own.actors[role], message_id) for role in ROLES
+            )
+            for where, message_id in subjects.items()
+        }
+        gone = {policy.reply_refusal(session, own.actors[role], None) for role in ROLES}
+    assert {
+        where: tuple(refusal is None for refusal in refusals) for where, refusals in got.items()
+    } == expected
+    refused = {r for refusals in got.values() for r in refusals if r is not None}
+    assert refused == {policy.NOT_YOURS_TO_ANSWER}
+    assert gone == {policy.OUT_OF_DATE}

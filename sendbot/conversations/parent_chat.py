@@ -32,7 +32,7 @@ from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, resolve
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents.freetext import FreeText
-from sendbot.services import action_ids, events, invites, meetings, parents, rate_limit
+from sendbot.services import action_ids, inbound, invites, meetings, parents
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import PermissionDenied
@@ -90,21 +90,20 @@ class ChatRouter:
         return again_if_stale(once)
 
     def _entry(self, session: Session, incoming: Incoming) -> Outcome:
-        now = self.clock.now()
-        if incoming.event_id is not None and not events.claim_in(
-            session, incoming.platform, incoming.event_id, now
-        ):
+        admission = inbound.admit(
+            session, incoming.platform, incoming.event_id, incoming.chat_key, self.clock.now()
+        )
+        if isinstance(admission, inbound.Duplicate):
             return Outcome(duplicate=True)
-        scope = f"{incoming.platform}:chat"
-        if not rate_limit.admit(session, scope, incoming.chat_key, now):
-            return _say(self._slow_down(session, incoming), toast=incoming.kind == "tap")
+        if isinstance(admission, inbound.SlowedDown):
+            text = self._slow_down(session, incoming, admission.sender)
+            return _say(text, toast=incoming.kind == "tap")
         return self._handle(session, incoming)
 
-    def _slow_down(self, session: Session, m: Incoming) -> str:
+    def _slow_down(self, session: Session, m: Incoming, sender: inbound.Sender | None) -> str:
         """The rate limit's message, in the parent's chosen language when we know them."""
-        owner = invites.owner_of(session, m.platform, m.chat_key, self.clock.now())
-        if owner is not None and owner.guardian_id is not None:
-            w = self._writer(session, owner.guardian_id)
+        if sender is not None and sender.guardian_id is not None:
+            w = self._writer(session, sender.guardian_id)
         else:
             w = Writer(resolve(m.client_language) if m.client_language else ENGLISH)
         return w._(

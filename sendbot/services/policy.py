@@ -31,7 +31,7 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 - the list of open safeguarding concerns: the DSL and deputies.
 
 Answering a parent's message: the SENCO, the headteacher and the staff attached to the
-child's class (teacher or TA).
+child's class (teacher or TA); `reply_refusal` says why not, before the Reply form opens.
 
 Parents and carers (`GuardianActor`): only their own linked children (`GuardianPupil`) in
 the school that holds their record, and only invitations addressed to them; no staff action.
@@ -314,6 +314,22 @@ def may_reply_to_parent(session: Session, actor: Actor, message: ParentMessage) 
     return teaches is not None
 
 
+OUT_OF_DATE = "That button is out of date, or it is not for you."
+NOT_YOURS_TO_ANSWER = "Only the SENCO or the child's teacher can answer this message."
+
+
+def reply_refusal(session: Session, actor: Actor, message_id: int | None) -> str | None:
+    """Why this person may not answer this parent's message, asked before they type (the
+    parents service asks again on sending); None when they may. `message_id` None is a
+    button that named no message."""
+    message = session.get(ParentMessage, message_id) if message_id is not None else None
+    if message is None:
+        return OUT_OF_DATE
+    if not may_reply_to_parent(session, actor, message):
+        return NOT_YOURS_TO_ANSWER
+    return None
+
+
 # --- the one entry point ---------------------------------------------------------------------
 
 
@@ -343,6 +359,5 @@ def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> b
     if action is Action.RECORD_SESSION:
         return can_record_session(session, actor, subject_id)
     if action is Action.REPLY_TO_PARENT:
-        message = session.get(ParentMessage, subject_id)
-        return message is not None and may_reply_to_parent(session, actor, message)
+        return reply_refusal(session, actor, subject_id) is None
     return False

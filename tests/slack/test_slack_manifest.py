@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from sendbot.handlers.slack.app import MESSAGE_SHORTCUT, SUBCOMMANDS
+from sendbot.handlers.slack.flows import SUBCOMMANDS
+from sendbot.handlers.slack.listeners.shortcuts import MESSAGE_SHORTCUT
 
 MANIFEST = Path(__file__).parents[2] / "slack" / "manifest.yml"
 

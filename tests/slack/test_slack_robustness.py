@@ -7,7 +7,8 @@ import time
 
 from sqlalchemy import func, select
 
-from sendbot.handlers.slack.app import NOT_SET_UP, SORRY
+from sendbot.handlers.slack.admission import NOT_SET_UP
+from sendbot.handlers.slack.errors import SORRY
 from sendbot.store.models import AuditEvent, Identity, ProcessedEvent
 from tests.slack import payloads
 from tests.slack.harness import STRANGER, USERS, running
@@ -185,7 +186,7 @@ def test_when_the_records_cannot_be_reached_the_person_is_told_kindly(
             def down(*args, **kwargs):  # type: ignore[no-untyped-def]
                 raise RuntimeError("database unavailable")
 
-            monkeypatch.setattr(h.slack, "_known", down)
+            monkeypatch.setattr(h.slack, "admit", down)
             response = await h.command("teacher", "concern")
             assert response.status == 200
             assert await response.json() == {"response_type": "ephemeral", "text": SORRY}

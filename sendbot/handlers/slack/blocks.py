@@ -1,4 +1,4 @@
-"""Block Kit: flows as modals, outbox messages, details, the Home tab. Pure functions.
+"""Block Kit: flows as modals, outbox messages, the reply form. Pure functions.
 
 A flow's fields become input blocks in order, one block per field, named by the field so
 `response_action: errors` can point at the right one. Fields with a `when` appear only
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,10 +19,6 @@ from sendbot.conversations.fields import Field, NumberField, TextField
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.forms import FieldView, save_label
 from sendbot.delivery.contract import OutgoingMessage
-from sendbot.domain.needs import Area
-from sendbot.domain.people import Role
-from sendbot.services.dashboard import Dashboard, ReviewDue
-from sendbot.services.safeguarding import ConcernDetails
 
 FLOW_CALLBACK = "flow:"
 FIELD_ACTION = "field."
@@ -369,151 +365,3 @@ def reply_modal(callback_id: str, token: str) -> dict[str, Any]:
 def reply_text(view: dict[str, Any]) -> str:
     state = (view.get("state") or {}).get("values", {}).get(REPLY_BLOCK, {})
     return str((state.get(REPLY_ACTION) or {}).get("value") or "")
-
-
-def _year(year_group: int) -> str:
-    return "Reception" if year_group == 0 else f"Year {year_group}"
-
-
-def _area(value: str) -> str:
-    try:
-        return Area(value).label
-    except ValueError:
-        return value
-
-
-SOURCE_LABELS = {
-    "staff": "Seen or heard by staff",
-    "pupil": "The child told staff",
-    "parent": "A parent or carer told staff",
-}
-
-
-def details_modal(details: ConcernDetails, tz: str) -> dict[str, Any]:
-    local = details.raised_at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %H:%M")
-    fields = [
-        mrkdwn(f"*Pupil*\n{escape(details.pupil_name)} ({_year(details.year_group)})"),
-        mrkdwn(f"*Logged by*\n{escape(details.raised_by)}"),
-        mrkdwn(f"*When*\n{local}"),
-        mrkdwn(f"*Area*\n{_area(details.area)}"),
-        mrkdwn(f"*Source*\n{SOURCE_LABELS.get(details.source, details.source)}"),
-        mrkdwn(f"*Status*\n{details.status.capitalize()}"),
-    ]
-    blocks: list[Block] = [{"type": "section", "fields": fields}]
-    if details.immediate_danger:
-        blocks.append(section(":rotating_light: *Immediate danger was reported; 999 was advised.*"))
-    blocks.append(section("*What happened*\n" + escape(details.narrative)))
-    if details.acknowledged_at is not None:
-        ack = details.acknowledged_at.astimezone(ZoneInfo(tz)).strftime("%H:%M on %a %-d %b")
-        blocks.append(
-            context(f"Acknowledged by {escape(details.acknowledged_by or 'someone')} at {ack}")
-        )
-    blocks.append(context("Opening this record has been logged in the audit trail."))
-    title = "Safeguarding" if details.safeguarding else "Concern"
-    return {
-        "type": "modal",
-        "callback_id": "concern.details",
-        "title": plain(f"{title} #{details.concern_id}", PLAIN_LIMITS["title"]),
-        "close": plain("Close", PLAIN_LIMITS["button"]),
-        "blocks": blocks,
-    }
-
-
-# --- the Home tab ---------------------------------------------------------------------------
-
-
-def _age(hours: float) -> str:
-    if hours < 1:
-        return f"{max(1, int(hours * 60))} min"
-    if hours < 48:
-        return f"{int(hours)} h"
-    return f"{int(hours // 24)} days"
-
-
-def _review_line(review: ReviewDue, today: date) -> str:
-    kind = {"sen_support": "SEN support plan", "ehc_plan": "EHC plan", "monitoring": "Monitoring"}
-    label = kind.get(review.kind, review.kind)
-    due = review.due_on.strftime("%a %-d %b")
-    flag = " *overdue*" if review.overdue(today) else ""
-    return f"• {escape(review.pupil_name)} ({_year(review.year_group)}): {label} review {due}{flag}"
-
-
-def home_view(board: Dashboard, flows: Sequence[tuple[str, str]], tz: str) -> dict[str, Any]:
-    """Flow buttons for everyone, then a section per role the person holds."""
-    blocks: list[Block] = [header(f"Hello {board.name.split()[0]}")]
-    if flows:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "home.flows",
-                "elements": [
-                    button(title, f"{HOME_START}{name}", style="primary" if i == 0 else None)
-                    for i, (name, title) in enumerate(flows[:25])
-                ],
-            }
-        )
-    else:
-        blocks.append(section("There is nothing you can do in sendbot yet. Please ask your SENCO."))
-    if board.roles & {Role.TEACHER, Role.TA}:
-        blocks += [{"type": "divider"}, header("Your pupils' reviews in the next 14 days")]
-        if board.my_reviews:
-            lines = [_review_line(r, board.today) for r in board.my_reviews[:20]]
-            blocks.append(section("\n".join(lines)))
-        else:
-            blocks.append(section("No reviews for your pupils in the next 14 days."))
-    if board.senco is not None:
-        s = board.senco
-        blocks += [{"type": "divider"}, header("SENCO")]
-        counts = [
-            mrkdwn(f"*Open concerns*\n{len(s.open_concerns)}"),
-            mrkdwn(f"*Reviews due or overdue*\n{len(s.reviews)}"),
-            mrkdwn(f"*Statutory deadlines*\n{len(s.deadlines)}"),
-            mrkdwn(f"*Sessions this week*\n{s.sessions_this_week}"),
-            mrkdwn(f"*Parent replies waiting*\n{s.parent_replies_waiting}"),
-        ]
-        blocks.append({"type": "section", "block_id": "senco.counts", "fields": counts})
-        if s.open_concerns:
-            lines = [
-                f"• #{c.concern_id} {escape(c.pupil_name)} ({_year(c.year_group)}): "
-                f"{_area(c.area)}, {c.raised_at.astimezone(ZoneInfo(tz)).strftime('%-d %b')}"
-                for c in s.open_concerns[:10]
-            ]
-            blocks.append(
-                section("*Open concerns*\n" + "\n".join(lines), block_id="senco.concerns")
-            )
-        if s.reviews:
-            lines = [_review_line(r, board.today) for r in s.reviews[:10]]
-            blocks.append(section("*Reviews*\n" + "\n".join(lines), block_id="senco.reviews"))
-        if s.deadlines:
-            lines = []
-            for d in s.deadlines[:10]:
-                who = f" ({escape(d.pupil_name)})" if d.pupil_name else ""
-                late = " *overdue*" if d.due_on < board.today else ""
-                lines.append(
-                    f"• {escape(d.kind.replace('_', ' '))}{who}: {d.due_on.strftime('%a %-d %b')}{late}"
-                )
-            blocks.append(
-                section("*Statutory deadlines*\n" + "\n".join(lines), block_id="senco.deadlines")
-            )
-    if board.safeguarding is not None:
-        blocks += [{"type": "divider"}, header("Safeguarding")]
-        if board.safeguarding:
-            lines = []
-            for item in board.safeguarding[:20]:
-                state = "acknowledged" if item.acknowledged_at else "*not acknowledged*"
-                danger = " :rotating_light: immediate danger" if item.immediate_danger else ""
-                lines.append(
-                    f"• #{item.concern_id} {_year(item.year_group)}, logged by "
-                    f"{escape(item.raised_by)}, open {_age(item.age_hours)}, {state}{danger}"
-                )
-            blocks.append(section("\n".join(lines), block_id="safeguarding.open"))
-        else:
-            blocks.append(section("No open safeguarding concerns.", block_id="safeguarding.open"))
-    blocks.append(
-        context(f"Updated {board.today.strftime('%a %-d %b %Y')}. Type `/send help` for commands.")
-    )
-    return {"type": "home", "blocks": blocks[:100]}
-
-
-def refusal_home(text: str) -> dict[str, Any]:
-    return {"type": "home", "blocks": [section(escape(text))]}

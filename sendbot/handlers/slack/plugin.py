@@ -10,7 +10,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from sendbot.config import Settings
-from sendbot.handlers.slack.app import SlackApp, build_slack_app
+from sendbot.handlers.slack.app import build_slack_app
+from sendbot.handlers.slack.runtime import SlackApp
 from sendbot.handlers.slack.sender import SlackSender
 from sendbot.serving.app import Plugin
 from sendbot.serving.core import Core

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from sendbot.config import Settings
-from sendbot.handlers.slack.app import SlackApp, build_slack_app
+from sendbot.handlers.slack.app import build_slack_app
 from sendbot.handlers.slack.plugin import secret_value
+from sendbot.handlers.slack.runtime import SlackApp
 from sendbot.services import identities
 from sendbot.serving.core import build_core
 

@@ -1,0 +1,71 @@
+"""Buttons on messages sendbot sent: the scheduler's, and a parent message's Reply."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from sendbot.handlers.slack import blocks, payload
+from sendbot.handlers.slack.listeners.views import REPLY_CALLBACK
+from sendbot.handlers.slack.runtime import SlackApp
+from sendbot.scheduling import actions as scheduler_actions
+from sendbot.services import action_ids, reply_buttons
+from sendbot.services.actors import StaffActor
+
+# The scheduler's buttons (a deadline's Done, a referral chase's answers, concerns together).
+SCHEDULER_ACTION = re.compile(
+    "^(" + "|".join(re.escape(k) for k in scheduler_actions.KINDS) + r"):"
+)
+# A sealed button id (services.action_ids): on staff messages, a parent message's Reply.
+SEALED_ACTION = re.compile(rf"^{re.escape(action_ids.PREFIX)}[A-Za-z0-9_-]{{22}}$")
+
+
+async def on_scheduler_button(
+    slack: SlackApp, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    """Done, "they have replied", "I have chased them", "look at them together": the
+    scheduler's action handler re-authorises the tap; the message then says what was done."""
+    await ack()
+    actor: StaffActor = context["actor"]
+    action_id = payload.tapped_action_id(body)
+    now = slack.now()
+    result = await slack.db(slack.tx, scheduler_actions.tap, actor, action_id, now)
+    if result is None:
+        return
+    message = body.get("message") or {}
+    channel = payload.message_channel(body)
+    marks_the_message = result.kind != scheduler_actions.REVIEW_PUPIL
+    if result.done and marks_the_message and channel and message.get("ts"):
+        await client.chat_update(
+            channel=channel,
+            ts=message["ts"],
+            text=f"{message.get('text', '')}\n{result.text}",
+            blocks=blocks.tapped_blocks(
+                message.get("blocks", []), result.text, actor.name, now, context["tz"]
+            ),
+        )
+    else:
+        title = "Concerns together" if result.done else "sendbot"
+        await client.views_open(
+            trigger_id=body["trigger_id"], view=blocks.message_modal(title, result.text)
+        )
+    if result.done:
+        await slack.refresh_homes(client, actor)
+
+
+async def on_sealed_button(
+    slack: SlackApp, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    """A parent message's Reply: a small form, for someone the policy lets answer (the
+    parents service checks again on sending)."""
+    await ack()
+    actor: StaffActor = context["actor"]
+    token = payload.tapped_action_id(body)
+    refusal = await slack.db(slack.tx, reply_buttons.refusal, actor, token)
+    if refusal is not None:
+        view = blocks.message_modal("sendbot", refusal)
+    else:
+        view = blocks.reply_modal(REPLY_CALLBACK, token)
+    await client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -1,0 +1,127 @@
+"""Every inbound message, on every channel, passes the same gate before any reply is made.
+
+The gate is one function, `admit`, called in the transaction that handles the message: the
+event id is claimed so a retried or raced update counts once, the sender is identified from
+the accounts on record, and the message is counted against the sender's inbound rate limit.
+It answers with an `Admission` the adapter turns into its own reply (a Slack refusal, a
+Telegram message, an HTTP status). A refusal the gate decides (an unknown sender, a sender
+slowed down) is logged here, once for every channel, without the sender's platform key.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from sendbot.services import events, identities, invites, rate_limit
+from sendbot.services.actors import StaffActor
+from sendbot.services.rate_limit import RateLimit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The person behind a platform account: a member of staff or a parent or carer.
+
+    `active` is False for a parent who stopped messages (/stop): they are still known, and
+    may start again."""
+
+    staff: StaffActor | None = None
+    guardian_id: int | None = None
+    identity_id: int | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Handled before: a platform's retry, or another worker with the same update."""
+
+
+@dataclass(frozen=True)
+class SlowedDown:
+    """Over the inbound rate limit; nothing else is done. `sender` is who it is, if known,
+    so the refusal can be said in their language."""
+
+    sender: Sender | None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Nobody on record for this account (a stranger, or staff not linked yet)."""
+
+
+@dataclass(frozen=True)
+class Admitted:
+    sender: Sender
+
+
+Admission = Duplicate | SlowedDown | Unknown | Admitted
+
+
+def admit(
+    session: Session,
+    platform: str,
+    event_id: str | None,
+    sender_key: str,
+    now: datetime,
+    *,
+    workspace: str = "",
+    counted: bool = True,
+    limit: RateLimit = rate_limit.DEFAULT,
+) -> Admission:
+    """Dedupe, identify, rate-limit, in the caller's transaction.
+
+    `workspace` is the team a platform's user ids belong to (a Slack workspace): such an
+    account is only recognised as staff of a school that uses that workspace. `counted`
+    False leaves the message out of the rate limit (Slack's type-ahead suggestions, one a
+    keystroke). An unknown sender is counted too, so a stranger cannot flood either."""
+    if event_id is not None and not first_time(session, platform, event_id, now):
+        return Duplicate()
+    sender = identify(session, platform, sender_key, now, workspace=workspace)
+    if counted and not rate_limit.admit(session, rate_scope(platform), sender_key, now, limit):
+        log.info("inbound: slowed down a %s sender on %s", _who(sender), platform)
+        return SlowedDown(sender)
+    if sender is None:
+        log.info(
+            "inbound: unknown sender on %s%s", platform, f" ({workspace})" if workspace else ""
+        )
+        return Unknown()
+    return Admitted(sender)
+
+
+def first_time(session: Session, platform: str, event_id: str, now: datetime) -> bool:
+    """The dedupe step alone, for an update that names no sender."""
+    return events.claim_in(session, platform, event_id, now)
+
+
+def identify(
+    session: Session, platform: str, sender_key: str, now: datetime, *, workspace: str = ""
+) -> Sender | None:
+    """Who this account speaks for, re-read on every message; None for nobody on record."""
+    if platform == identities.SLACK:
+        staff = identities.slack_staff(session, workspace, sender_key, now)
+        return Sender(staff=staff) if staff is not None else None
+    owner = invites.owner_of(session, platform, sender_key, now)
+    if owner is None:
+        return None
+    return Sender(
+        staff=owner.staff,
+        guardian_id=owner.guardian_id,
+        identity_id=owner.identity_id,
+        active=owner.active,
+    )
+
+
+def rate_scope(platform: str) -> str:
+    """Each platform counts its own senders: the same key on two platforms is two people."""
+    return f"{platform}:sender"
+
+
+def _who(sender: Sender | None) -> str:
+    if sender is None:
+        return "unknown"
+    return "staff" if sender.staff is not None else "parent"
