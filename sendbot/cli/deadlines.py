@@ -7,6 +7,7 @@ import json
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
@@ -14,7 +15,7 @@ from sendbot.services import deadlines as deadline_service
 from sendbot.store.models import Pupil, School
 
 
-def find_school(session, school: str) -> School | None:  # type: ignore[no-untyped-def]
+def find_school(session: Session, school: str) -> School | None:
     """A school by its id in sendbot or by its URN."""
     if school.isdigit():
         found = session.get(School, int(school))

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
@@ -181,7 +181,7 @@ def all_in_school(session: Session, actor: StaffActor) -> list[InterventionSumma
 # --- who is in a session --------------------------------------------------------------------
 
 
-def _enrolled_query(intervention_id: int, on: date):  # type: ignore[no-untyped-def]
+def _enrolled_query(intervention_id: int, on: date) -> Select[Pupil]:
     return (
         select(Pupil)
         .join(InterventionPupil, InterventionPupil.pupil_id == Pupil.id)
@@ -276,10 +276,13 @@ def record_session(
     session.add(row)
     session.flush()
     for pupil in group:
-        reason = new.absences.get(pupil.id)
+        absence = new.absences.get(pupil.id)
         session.add(
             SessionAttendance(
-                session_id=row.id, pupil_id=pupil.id, present=reason is None, absence_reason=reason
+                session_id=row.id,
+                pupil_id=pupil.id,
+                present=absence is None,
+                absence_reason=absence,
             )
         )
     for target_id, rating in new.ratings.items():

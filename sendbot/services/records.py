@@ -13,7 +13,7 @@ import html
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,6 +51,11 @@ from sendbot.store.models import (
 FORMAT = "sendbot pupil record, version 1"
 PURPOSES = ("subject-access", "transfer", "other")
 Purpose = Literal["subject-access", "transfer", "other"]
+
+
+def is_purpose(text: str) -> TypeGuard[Purpose]:
+    """True for one of PURPOSES: a typed check of what a person typed."""
+    return text in PURPOSES
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def policy_for(settings: dict[str, Any]) -> RetentionPolicy:
     if wrong:
         raise RetentionSettingsError("; ".join(wrong))
     values = {**DEFAULTS, **settings.get("retention", {})}
-    return RetentionPolicy(**values)  # type: ignore[arg-type]
+    return RetentionPolicy(**values)
 
 
 def birthday(born: date, age: int) -> date:
