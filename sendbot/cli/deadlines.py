@@ -66,6 +66,10 @@ def deadlines(
     if not views:
         console.print("No deadlines.")
         return
+    console.print(_table(views))
+
+
+def _table(views: list[deadline_service.DeadlineView]) -> Table:
     table = Table(show_lines=False)
     for column in ("due", "days", "what", "pupil", "who owes it", "status", "source"):
         table.add_column(column, overflow="fold")
@@ -80,4 +84,4 @@ def deadlines(
             v.status,
             v.source,
         )
-    console.print(table)
+    return table

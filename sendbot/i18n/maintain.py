@@ -190,6 +190,24 @@ def plural_difference(ours: str, theirs: str) -> int | None:
     return next((n for n in _PLURAL_SAMPLES if first(n) != second(n)), None)
 
 
+def _plural_findings(where: str, code: str, catalog: Catalog) -> list[Finding]:
+    """Whether the catalog's Plural-Forms has CLDR's count and sends each count to CLDR's form."""
+    expected = get_plural(code)
+    if catalog.num_plurals != expected.num_plurals:
+        return [Finding(where, f"Plural-Forms has {catalog.num_plurals}, CLDR says {expected}")]
+    differs_at = plural_difference(catalog.plural_expr, expected.plural_expr)
+    if differs_at is None:
+        return []
+    return [
+        Finding(
+            where,
+            f"Plural-Forms puts {differs_at} in another form than CLDR "
+            f"({expected.plural_forms}): move the translated forms to match, then "
+            "copy CLDR's header",
+        )
+    ]
+
+
 def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Finding]:
     path = po_path(code, root / LOCALES)
     where = f"{code}/{path.name}"
@@ -200,22 +218,7 @@ def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Findi
     header = catalog.header_comment or ""
     if STATUS_LINE not in header:
         findings.append(Finding(where, f"header must say how it was translated ({STATUS_LINE})"))
-    expected = get_plural(code)
-    if catalog.num_plurals != expected.num_plurals:
-        findings.append(
-            Finding(where, f"Plural-Forms has {catalog.num_plurals}, CLDR says {expected}")
-        )
-    else:
-        differs_at = plural_difference(catalog.plural_expr, expected.plural_expr)
-        if differs_at is not None:
-            findings.append(
-                Finding(
-                    where,
-                    f"Plural-Forms puts {differs_at} in another form than CLDR "
-                    f"({expected.plural_forms}): move the translated forms to match, then "
-                    "copy CLDR's header",
-                )
-            )
+    findings += _plural_findings(where, code, catalog)
     ids = _ids(catalog)
     for key in sorted(_ids(template) - ids, key=str):
         findings.append(Finding(where, f"missing {key[0]!r} (run python -m sendbot.i18n update)"))

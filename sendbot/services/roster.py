@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache, partial
@@ -438,6 +438,17 @@ def read_table(file: str, data: bytes, problems: Problems) -> list[Row] | None:
     return rows
 
 
+def _given_files(paths: Sequence[Path], problems: Problems) -> Iterator[tuple[Path, bool]]:
+    """Each file given by name (explicit) or found in a given folder; notes missing ones."""
+    for path in paths:
+        if path.is_dir():
+            yield from ((child, False) for child in sorted(path.iterdir()) if child.is_file())
+        elif path.is_file():
+            yield path, True
+        else:
+            problems.add(path.name, None, "does not exist")
+
+
 def find_roster_files(paths: Sequence[Path]) -> tuple[dict[str, Path], list[str]]:
     """The roster files among the given folders and files, and the names it left alone."""
     problems = Problems()
@@ -457,15 +468,8 @@ def find_roster_files(paths: Sequence[Path]) -> tuple[dict[str, Path], list[str]
         else:
             found[name] = path
 
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.is_file():
-                    take(child, explicit=False)
-        elif path.is_file():
-            take(path, explicit=True)
-        else:
-            problems.add(path.name, None, "does not exist")
+    for path, explicit in _given_files(paths, problems):
+        take(path, explicit=explicit)
     if not found and not problems.lines:
         problems.lines.append(f"none of the roster files ({', '.join(ROSTER_FILES)}) was found")
     if problems.lines:
