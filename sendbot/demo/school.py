@@ -24,7 +24,6 @@ from pathlib import Path
 DEMO_SEED = 2026
 DEMO_SCHOOL_NAME = "Brookfield Primary School"
 DEMO_URN = "999901"  # real URNs are 6 digits; 999xxx belongs to no school
-DEMO_DOMAIN = "brookfield.example"
 DEMO_SCHOOL_YEAR = 2025  # ages fit the school year from September 2025 to July 2026
 
 # Staff logins (Slack or console), one per role.

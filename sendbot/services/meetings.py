@@ -479,13 +479,6 @@ class ViewsTarget:
     already: bool = False
 
 
-def views_target(session: Session, guardian_id: int, token: str, now: datetime) -> ViewsTarget:
-    action = action_ids.decode(session, token)
-    if action is None or action.kind not in ("views", "views_skip"):
-        return ViewsTarget("refused")
-    return views_target_for(session, guardian_id, action, now)
-
-
 def views_target_for(
     session: Session, guardian_id: int, action: Action, now: datetime
 ) -> ViewsTarget:

@@ -40,8 +40,6 @@ from sendbot.store.models import (
     TargetProgress,
 )
 
-SEASONS = ("autumn", "spring", "summer")
-
 
 class ExportInvalid(ValueError):
     """A bad option on the command line; the message says how to fix it."""
