@@ -7,6 +7,7 @@ import json
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
@@ -14,7 +15,7 @@ from sendbot.services import deadlines as deadline_service
 from sendbot.store.models import Pupil, School
 
 
-def find_school(session, school: str) -> School | None:  # type: ignore[no-untyped-def]
+def find_school(session: Session, school: str) -> School | None:
     """A school by its id in sendbot or by its URN."""
     if school.isdigit():
         found = session.get(School, int(school))
@@ -65,6 +66,10 @@ def deadlines(
     if not views:
         console.print("No deadlines.")
         return
+    console.print(_table(views))
+
+
+def _table(views: list[deadline_service.DeadlineView]) -> Table:
     table = Table(show_lines=False)
     for column in ("due", "days", "what", "pupil", "who owes it", "status", "source"):
         table.add_column(column, overflow="fold")
@@ -79,4 +84,4 @@ def deadlines(
             v.status,
             v.source,
         )
-    console.print(table)
+    return table

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.cli.common import console, err_console
-from sendbot.clock import FrozenClock, SystemClock
+from sendbot.clock import Clock, FrozenClock, SystemClock
 from sendbot.config import get_settings
 from sendbot.conversations.engine import Engine
 from sendbot.conversations.registry import REGISTRY
@@ -25,7 +26,7 @@ from sendbot.services.actors import StaffActor, staff_actor_by_email
 LONDON = ZoneInfo("Europe/London")
 
 
-def _people(sessions) -> list[tuple[str, StaffActor]]:  # type: ignore[no-untyped-def]
+def _people(sessions: sessionmaker[Session]) -> list[tuple[str, StaffActor]]:
     """The demo's fixed logins, one per role, with who they are."""
     found: list[tuple[str, StaffActor]] = []
     with sessions() as session:
@@ -50,7 +51,7 @@ def demo(
 ) -> None:
     """Open a chat with a synthetic primary school, or watch the scripted tour."""
     settings = get_settings()
-    clock = SystemClock()
+    clock: Clock = SystemClock()
     today = clock.now().astimezone(LONDON).date()
     if walkthrough:
         day = tour.walkthrough_day(today)
@@ -83,7 +84,9 @@ def demo(
     console_chat.run(engine, actor, sys.stdin, sys.stdout, echo=not sys.stdin.isatty())
 
 
-def _choose(sessions, rows: list[tuple[str, StaffActor]], as_email: str | None) -> StaffActor:  # type: ignore[no-untyped-def]
+def _choose(
+    sessions: sessionmaker[Session], rows: list[tuple[str, StaffActor]], as_email: str | None
+) -> StaffActor:
     if as_email:
         with sessions() as session:
             actor = staff_actor_by_email(session, as_email)

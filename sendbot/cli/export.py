@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import cast
 
 import typer
 
@@ -47,7 +46,7 @@ def pupil(
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Everything held about one pupil, as JSON and a readable HTML report."""
-    if purpose not in records.PURPOSES:
+    if not records.is_purpose(purpose):
         err_console.print(f"--purpose must be one of: {', '.join(records.PURPOSES)}.")
         raise typer.Exit(2)
     folder = Path(out or ".")
@@ -62,7 +61,7 @@ def pupil(
                 records.CliActor.current(),
                 pupil_id,
                 now,
-                purpose=cast(records.Purpose, purpose),
+                purpose=purpose,
                 include_safeguarding=not leave_out_safeguarding,
             )
             stem = f"pupil-{pupil_id}-record-{now:%Y%m%d-%H%M%S}"

@@ -8,7 +8,7 @@ import typer
 from aiohttp import web
 
 from sendbot.cli.common import console, database_url, err_console
-from sendbot.config import get_settings
+from sendbot.config import Settings, get_settings
 from sendbot.i18n import catalogs
 from sendbot.serving.app import Plugin, build_app
 from sendbot.serving.core import build_core
@@ -16,7 +16,7 @@ from sendbot.store.crypto import KeyringError, keyring_from_settings
 from sendbot.store.db import upgrade
 
 
-def plugins_for(settings) -> list[Plugin]:  # type: ignore[no-untyped-def]
+def plugins_for(settings: Settings) -> list[Plugin]:
     """Each platform or job that is configured adds itself here."""
     plugins: list[Plugin] = []
     if settings.slack_bot_token is not None:

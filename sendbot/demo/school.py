@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import random
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,7 +24,6 @@ from pathlib import Path
 DEMO_SEED = 2026
 DEMO_SCHOOL_NAME = "Brookfield Primary School"
 DEMO_URN = "999901"  # real URNs are 6 digits; 999xxx belongs to no school
-DEMO_DOMAIN = "brookfield.example"
 DEMO_SCHOOL_YEAR = 2025  # ages fit the school year from September 2025 to July 2026
 
 # Staff logins (Slack or console), one per role.
@@ -493,7 +492,7 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in plain.lower() if ch.isalnum())
 
 
-def _weighted(rng: random.Random, options: dict[str, float]) -> str:
+def _weighted(rng: random.Random, options: Mapping[str, float]) -> str:
     return rng.choices(list(options), weights=list(options.values()))[0]
 
 

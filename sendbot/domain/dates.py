@@ -64,6 +64,17 @@ def parse_british_date(typed: str, today: date, direction: str = "past") -> date
     text = " ".join(typed.strip().lower().replace(",", " ").split())
     if not text:
         raise DateNotUnderstood(f"Please type a date, {EXAMPLES}.")
+    for read in (_relative_date, _iso_date, _numeric_date, _worded_date):
+        found = read(text, typed.strip(), today, direction)
+        if found is not None:
+            return found
+    raise DateNotUnderstood(
+        f"I didn't understand '{typed.strip()}' as a date. Please try again, {EXAMPLES}."
+    )
+
+
+def _relative_date(text: str, typed: str, today: date, direction: str) -> date | None:
+    """'today', 'yesterday', 'tomorrow', or a weekday: the nearest one in `direction`."""
     if text == "today":
         return today
     if text == "yesterday":
@@ -71,36 +82,48 @@ def parse_british_date(typed: str, today: date, direction: str = "past") -> date
     if text == "tomorrow":
         return today + timedelta(days=1)
     weekday = _weekday(text)
-    if weekday is not None:
-        if direction == "past":
-            return today - timedelta(days=(today.weekday() - weekday) % 7)
-        return today + timedelta(days=(weekday - today.weekday()) % 7)
+    if weekday is None:
+        return None
+    if direction == "past":
+        return today - timedelta(days=(today.weekday() - weekday) % 7)
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+def _iso_date(text: str, typed: str, today: date, direction: str) -> date | None:
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if iso:
-        return _real(int(iso[1]), int(iso[2]), int(iso[3]), typed.strip())
+    if not iso:
+        return None
+    return _real(int(iso[1]), int(iso[2]), int(iso[3]), typed)
+
+
+def _numeric_date(text: str, typed: str, today: date, direction: str) -> date | None:
+    """'3/4', '3.4.26', '03/04/2026': day first; a month over 12 is refused, not swapped."""
     numeric = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?", text)
-    if numeric:
-        day, month = int(numeric[1]), int(numeric[2])
-        if month > 12 and day <= 12:
+    if not numeric:
+        return None
+    day, month = int(numeric[1]), int(numeric[2])
+    if month > 12 and day <= 12:
+        raise DateNotUnderstood(
+            f"'{typed}' looks like month before day. Please write the day first, "
+            f"for example '{month}/{day}', or write the month as a word like '{month} {MONTHS[day - 1].title()}'."
+        )
+    year = _year(numeric[3], today)
+    if year is None:
+        if not 1 <= month <= 12:
             raise DateNotUnderstood(
-                f"'{typed.strip()}' looks like month before day. Please write the day first, "
-                f"for example '{month}/{day}', or write the month as a word like '{month} {MONTHS[day - 1].title()}'."
+                f"'{typed}' is not a real date. Please check the day and month."
             )
-        year = _year(numeric[3], today)
-        if year is None:
-            if not 1 <= month <= 12:
-                raise DateNotUnderstood(
-                    f"'{typed.strip()}' is not a real date. Please check the day and month."
-                )
-            return _nearest_year(month, day, today, direction, typed.strip())
-        return _real(year, month, day, typed.strip())
+        return _nearest_year(month, day, today, direction, typed)
+    return _real(year, month, day, typed)
+
+
+def _worded_date(text: str, typed: str, today: date, direction: str) -> date | None:
+    """'3 April', 'Friday 3rd April 2026'."""
     worded = re.fullmatch(r"(?:[a-z]+ )?(\d{1,2})(?:st|nd|rd|th)? ([a-z]+)(?: (\d{4}))?", text)
-    if worded and worded[2][:3] in MONTHS:
-        day, month = int(worded[1]), MONTHS.index(worded[2][:3]) + 1
-        year = _year(worded[3], today)
-        if year is None:
-            return _nearest_year(month, day, today, direction, typed.strip())
-        return _real(year, month, day, typed.strip())
-    raise DateNotUnderstood(
-        f"I didn't understand '{typed.strip()}' as a date. Please try again, {EXAMPLES}."
-    )
+    if not worded or worded[2][:3] not in MONTHS:
+        return None
+    day, month = int(worded[1]), MONTHS.index(worded[2][:3]) + 1
+    year = _year(worded[3], today)
+    if year is None:
+        return _nearest_year(month, day, today, direction, typed)
+    return _real(year, month, day, typed)

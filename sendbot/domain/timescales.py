@@ -1017,7 +1017,8 @@ def _apply_exemptions(rule: Rule, timing: Timing, exemptions: list[Exemption]) -
         for e in exemptions
         if e.kind in rule.exemptions and (e.rule is None or e.rule == rule.kind)
     ]
-    due, suspended, used = timing.due, False, []
+    due, suspended = timing.due, False
+    used: list[Exemption] = []
     if relevant and timing.counted_from is not None:
         due, suspended, used = _pause(timing.counted_from, timing.due, _merge(relevant))
     reason = "; ".join(dict.fromkeys(e.reason for e in used)) or None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from gettext import c2py
 from io import BytesIO
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
@@ -36,7 +37,16 @@ TEMPLATE_HEADER = """\
 # How to add a language or fix a translation: docs/translations.md."""
 
 
-def _babel_config(root: Path) -> list[dict[str, object]]:
+class _BabelMapping(TypedDict):
+    """One `[[tool.babel.mappings]]` table of pyproject.toml."""
+
+    method: str
+    pattern: list[str]
+    keywords: NotRequired[list[str]]
+    add_comments: NotRequired[list[str]]
+
+
+def _babel_config(root: Path) -> list[_BabelMapping]:
     with (root / "pyproject.toml").open("rb") as handle:
         return list(tomllib.load(handle)["tool"]["babel"]["mappings"])
 
@@ -54,9 +64,9 @@ def extract(root: Path = ROOT) -> Catalog:
     )
     for mapping in _babel_config(root):
         patterns = mapping["pattern"]
-        keywords = parse_keywords(list(mapping.get("keywords", ["_"])))  # type: ignore[call-overload]
-        comments = list(mapping.get("add_comments", []))  # type: ignore[call-overload]
-        method_map = [(p, str(mapping["method"])) for p in patterns]  # type: ignore[union-attr]
+        keywords = parse_keywords(list(mapping.get("keywords", ["_"])))
+        comments = list(mapping.get("add_comments", []))
+        method_map = [(p, str(mapping["method"])) for p in patterns]
         for filename, lineno, message, auto, context in extract_from_dir(
             root, method_map, keywords=keywords, comment_tags=comments, strip_comment_tags=True
         ):
@@ -143,8 +153,8 @@ def check_message(message: Message, num_plurals: int) -> list[str]:
     if any(not f.strip() for f in forms):
         problems.append("not translated")
         return problems
-    if message.pluralizable:
-        singular, plural = message.id  # type: ignore[misc]
+    if isinstance(message.id, tuple | list):  # what Message.pluralizable tests
+        singular, plural = message.id
         if len(forms) != num_plurals:
             problems.append(f"has {len(forms)} plural forms, the language needs {num_plurals}")
         allowed = placeholders(singular) | placeholders(plural)
@@ -180,6 +190,24 @@ def plural_difference(ours: str, theirs: str) -> int | None:
     return next((n for n in _PLURAL_SAMPLES if first(n) != second(n)), None)
 
 
+def _plural_findings(where: str, code: str, catalog: Catalog) -> list[Finding]:
+    """Whether the catalog's Plural-Forms has CLDR's count and sends each count to CLDR's form."""
+    expected = get_plural(code)
+    if catalog.num_plurals != expected.num_plurals:
+        return [Finding(where, f"Plural-Forms has {catalog.num_plurals}, CLDR says {expected}")]
+    differs_at = plural_difference(catalog.plural_expr, expected.plural_expr)
+    if differs_at is None:
+        return []
+    return [
+        Finding(
+            where,
+            f"Plural-Forms puts {differs_at} in another form than CLDR "
+            f"({expected.plural_forms}): move the translated forms to match, then "
+            "copy CLDR's header",
+        )
+    ]
+
+
 def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Finding]:
     path = po_path(code, root / LOCALES)
     where = f"{code}/{path.name}"
@@ -190,22 +218,7 @@ def check_catalog(code: str, template: Catalog, root: Path = ROOT) -> list[Findi
     header = catalog.header_comment or ""
     if STATUS_LINE not in header:
         findings.append(Finding(where, f"header must say how it was translated ({STATUS_LINE})"))
-    expected = get_plural(code)
-    if catalog.num_plurals != expected.num_plurals:
-        findings.append(
-            Finding(where, f"Plural-Forms has {catalog.num_plurals}, CLDR says {expected}")
-        )
-    else:
-        differs_at = plural_difference(catalog.plural_expr, expected.plural_expr)
-        if differs_at is not None:
-            findings.append(
-                Finding(
-                    where,
-                    f"Plural-Forms puts {differs_at} in another form than CLDR "
-                    f"({expected.plural_forms}): move the translated forms to match, then "
-                    "copy CLDR's header",
-                )
-            )
+    findings += _plural_findings(where, code, catalog)
     ids = _ids(catalog)
     for key in sorted(_ids(template) - ids, key=str):
         findings.append(Finding(where, f"missing {key[0]!r} (run python -m sendbot.i18n update)"))

@@ -48,9 +48,13 @@ class TranscriptSender:
 
     def _name(self, recipient: Recipient) -> str:
         kind, _, number = recipient.address.partition(":")
+        person: Staff | Guardian | None
         with self.sessions() as session:
             if recipient.platform == "console" and number.isdigit():
-                person = session.get(Staff if kind == "staff" else Guardian, int(number))
+                if kind == "staff":
+                    person = session.get(Staff, int(number))
+                else:
+                    person = session.get(Guardian, int(number))
             else:
                 identity = session.scalar(
                     select(Identity).where(

@@ -112,6 +112,20 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
     first = min(w.today for w in windows.values())
     last = max(w.horizon for w in windows.values())
     by_role = _staff_by_role(session)
+    wanted = [
+        *_deadline_reminders(session, windows, by_role, first, last),
+        *_plan_review_reminders(session, windows, by_role, first, last),
+    ]
+    return _enqueue_new(session, wanted, now)
+
+
+_StaffByRole = dict[tuple[int, Role], list[int]]
+
+
+def _deadline_reminders(
+    session: Session, windows: dict[int, _Window], by_role: _StaffByRole, first: date, last: date
+) -> list[_Reminder]:
+    """A reminder for each owner of each open pupil deadline at its nearest passed point."""
     wanted: list[_Reminder] = []
     rows = session.execute(
         select(
@@ -150,6 +164,14 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
         for staff_id in _owner_ids(session, row, by_role):
             key = f"deadline:{row.id}:{row.due_on.isoformat()}:d{offset}:staff:{staff_id}"
             wanted.append(_Reminder(window, staff_id, template, params, key))
+    return wanted
+
+
+def _plan_review_reminders(
+    session: Session, windows: dict[int, _Window], by_role: _StaffByRole, first: date, last: date
+) -> list[_Reminder]:
+    """A reminder for each SENCO of each plan review due, at its nearest passed point."""
+    wanted: list[_Reminder] = []
     for plan_id, school_id, due_on in _plan_reviews(session, first, last):
         window = windows.get(school_id)
         if window is None or not window.today <= due_on <= window.horizon:
@@ -163,6 +185,11 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
         for staff_id in by_role.get((school_id, Role.SENCO), []):
             key = f"plan_review:{plan_id}:{due_on.isoformat()}:d{offset}:staff:{staff_id}"
             wanted.append(_Reminder(window, staff_id, "plan.review_reminder", params, key))
+    return wanted
+
+
+def _enqueue_new(session: Session, wanted: list[_Reminder], now: datetime) -> int:
+    """Queue the reminders the outbox does not hold yet; how many were queued."""
     queued = 0
     queued_keys = _queued_keys(session, [w.dedupe_key for w in wanted])
     for reminder in wanted:

@@ -52,7 +52,7 @@ def _keys(session: Session) -> list[bytes]:
     return [hmac.new(key.encode(), _CONTEXT, hashlib.sha256).digest()[:16] for key in ring.keys]
 
 
-def _cipher(key: bytes) -> Cipher:  # type: ignore[type-arg]
+def _cipher(key: bytes) -> Cipher[modes.ECB]:
     # One block, fixed layout with 24 check bits and a magic byte: ECB is a plain PRP here.
     return Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305
 

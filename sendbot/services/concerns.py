@@ -38,7 +38,6 @@ class NewConcern:
 class ConcernReceipt:
     concern_id: int
     safeguarding: bool
-    alerted_staff_ids: tuple[int, ...]
 
 
 def _staff_with_roles(session: Session, school_id: int, roles: set[Role]) -> list[int]:
@@ -139,5 +138,4 @@ def log_concern(
     return ConcernReceipt(
         concern_id=concern.id,
         safeguarding=new.safeguarding,
-        alerted_staff_ids=tuple(recipients),
     )

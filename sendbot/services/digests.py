@@ -611,7 +611,7 @@ def build(
 
 
 def to_message(digest: Digest) -> OutgoingMessage:
-    attachments = ()
+    attachments: tuple[Attachment, ...] = ()
     if digest.chart is not None:
         attachments = (
             Attachment(

@@ -31,7 +31,7 @@ class DueItem:
     pupil_id: int | None = None
 
 
-def _pupil_scope(actor: StaffActor) -> Select[tuple[int]]:
+def _pupil_scope(actor: StaffActor) -> Select[int]:
     """Pupils whose reviews and targets are this person's to watch (not the head's whole
     school: their digest is counts only)."""
     mine = policy.taught_or_supported(actor)
@@ -100,11 +100,11 @@ def due_for(session: Session, actor: StaffActor, today: date) -> list[DueItem]:
     ):
         if deadline.kind in PLAN_REVIEW_KINDS and deadline.pupil_id in reviewed:
             continue  # already listed from the plan, in the school's own words
-        pupil = session.get(Pupil, deadline.pupil_id) if deadline.pupil_id else None
+        whose = session.get(Pupil, deadline.pupil_id) if deadline.pupil_id else None
         items.append(
             DueItem(
                 deadline.due_on,
-                _deadline_title(deadline.kind) + (f" ({pupil.display_name})" if pupil else ""),
+                _deadline_title(deadline.kind) + (f" ({whose.display_name})" if whose else ""),
                 deadline.pupil_id,
             )
         )

@@ -511,6 +511,27 @@ def next_chase_at(session: Session, now: datetime) -> datetime | None:
 # --- several concerns in a short window ----------------------------------------------------
 
 
+def _pattern_params(
+    session: Session, pupil_id: int, concerns: list[Concern], days: int
+) -> dict[str, object]:
+    """What the prompt says about a pattern of concerns (oldest first): counts, not text."""
+    pupil = session.get(Pupil, pupil_id)
+    areas: dict[str, int] = {}
+    for c in concerns:
+        areas[c.area] = areas.get(c.area, 0) + 1
+    return {
+        "pupil_id": pupil_id,
+        "concern_ids": [c.id for c in concerns],
+        "count": len(concerns),
+        "days": days,
+        "areas": areas,
+        "safeguarding": sum(1 for c in concerns if c.safeguarding),
+        "year_group": pupil.year_group if pupil else None,
+        "first_at": concerns[0].raised_at.isoformat(),
+        "last_at": concerns[-1].raised_at.isoformat(),
+    }
+
+
 def check_cumulative(session: Session, now: datetime) -> int:
     """Prompt the DSL and SENCO once for each new concern that keeps a pattern going."""
     locks.serialise(session, locks.CUMULATIVE_CONCERNS)
@@ -550,21 +571,7 @@ def check_cumulative(session: Session, now: datetime) -> int:
         )
         if prompted is not None:
             continue
-        pupil = session.get(Pupil, pupil_id)
-        areas: dict[str, int] = {}
-        for c in concerns:
-            areas[c.area] = areas.get(c.area, 0) + 1
-        params = {
-            "pupil_id": pupil_id,
-            "concern_ids": [c.id for c in concerns],
-            "count": len(concerns),
-            "days": settings.cumulative_days,
-            "areas": areas,
-            "safeguarding": sum(1 for c in concerns if c.safeguarding),
-            "year_group": pupil.year_group if pupil else None,
-            "first_at": concerns[0].raised_at.isoformat(),
-            "last_at": newest.raised_at.isoformat(),
-        }
+        params = _pattern_params(session, pupil_id, concerns, settings.cumulative_days)
         people = list(
             dict.fromkeys(
                 _with_roles(session, school_id, [Role.DSL])

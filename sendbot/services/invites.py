@@ -258,23 +258,11 @@ def _refuse(
     return Redeemed(status)
 
 
-def redeem(
-    session: Session, platform: str, chat_key: str, code: str, now: datetime, team_id: str = ""
-) -> Redeemed:
-    """Link this chat to the invite's person, once; say plainly why not otherwise."""
-    wait = slowed_for(session, platform, chat_key, now)
-    if wait:
-        return Redeemed("slowed", wait_minutes=wait)
-    invite = None
-    if 16 <= len(code.strip()) <= 64:
-        invite = session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
-    if invite is None:
-        return _refuse(session, platform, chat_key, now, "invalid", None)
-    if invite.used_at is not None:
-        return _refuse(session, platform, chat_key, now, "used", invite)
-    if invite.expires_at <= now:
-        return _refuse(session, platform, chat_key, now, "expired", invite)
-
+def _link_identity(
+    session: Session, invite: Invite, platform: str, team_id: str, chat_key: str, now: datetime
+) -> Identity | None:
+    """This chat's identity, linked to the invite's person and active; None when the chat
+    already speaks for someone else."""
     person_filter = (
         Identity.guardian_id == invite.guardian_id
         if invite.guardian_id
@@ -290,9 +278,7 @@ def redeem(
     if identity is not None and not session.scalar(
         select(Identity.id).where(Identity.id == identity.id, person_filter)
     ):
-        # This account already speaks for someone else; relinking it silently would hand
-        # one family's messages to another. The school sorts it out.
-        return Redeemed("taken")
+        return None
     # A new phone replaces the old one: the person's other accounts here stop receiving.
     session.execute(
         update(Identity)
@@ -311,17 +297,46 @@ def redeem(
         session.add(identity)
     identity.active = True
     identity.last_seen_at = now
-    invite.used_at = now
-    session.flush()
-    school = session.get(School, invite.school_id)
+    return identity
+
+
+def _invited_person(session: Session, invite: Invite) -> tuple[str, str, int]:
+    """(first name, actor kind, id) of the parent or staff member the invite is for."""
     if invite.guardian_id:
         guardian = session.get(Guardian, invite.guardian_id)
         assert guardian is not None
-        first, kind, person = guardian.first_name, "guardian", guardian.id
-    else:
-        staff = session.get(Staff, invite.staff_id)
-        assert staff is not None
-        first, kind, person = staff.first_name, "staff", staff.id
+        return guardian.first_name, "guardian", guardian.id
+    staff = session.get(Staff, invite.staff_id)
+    assert staff is not None
+    return staff.first_name, "staff", staff.id
+
+
+def redeem(
+    session: Session, platform: str, chat_key: str, code: str, now: datetime, team_id: str = ""
+) -> Redeemed:
+    """Link this chat to the invite's person, once; say plainly why not otherwise."""
+    wait = slowed_for(session, platform, chat_key, now)
+    if wait:
+        return Redeemed("slowed", wait_minutes=wait)
+    invite = None
+    if 16 <= len(code.strip()) <= 64:
+        invite = session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
+    if invite is None:
+        return _refuse(session, platform, chat_key, now, "invalid", None)
+    if invite.used_at is not None:
+        return _refuse(session, platform, chat_key, now, "used", invite)
+    if invite.expires_at <= now:
+        return _refuse(session, platform, chat_key, now, "expired", invite)
+
+    identity = _link_identity(session, invite, platform, team_id, chat_key, now)
+    if identity is None:
+        # This account already speaks for someone else; relinking it silently would hand
+        # one family's messages to another. The school sorts it out.
+        return Redeemed("taken")
+    invite.used_at = now
+    session.flush()
+    school = session.get(School, invite.school_id)
+    first, kind, person = _invited_person(session, invite)
     audit.record(
         session,
         at=now,

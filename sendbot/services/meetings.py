@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -294,6 +294,15 @@ class TapResult:
     previous: str | None = None
 
 
+class _Invited(TypedDict):
+    """The facts every answer to a tap on a real invitation repeats."""
+
+    invitation_id: int
+    meeting_kind: str
+    child_name: str
+    starts_at: datetime
+
+
 def _authorised_invitation(
     session: Session, guardian_id: int, action: Action
 ) -> tuple[Invitation, Meeting, Pupil] | None:
@@ -309,15 +318,14 @@ def _authorised_invitation(
     return invitation, meeting, pupil
 
 
-def _check_current(
-    action: Action, meeting: Meeting, now: datetime, base: dict[str, Any]
-) -> TapResult | None:
+def _not_current(action: Action, meeting: Meeting, now: datetime) -> str | None:
+    """Why a button no longer counts (cancelled, stale, past), or None when it does."""
     if meeting.status == "cancelled":
-        return TapResult("cancelled", **base)
+        return "cancelled"
     if action.stamp != action_ids.minutes(meeting.starts_at):
-        return TapResult("stale", **base)
+        return "stale"
     if meeting.starts_at <= now:
-        return TapResult("past", **base)
+        return "past"
     return None
 
 
@@ -339,15 +347,15 @@ def answer(session: Session, guardian_id: int, token: str, now: datetime) -> Tap
         )
         return TapResult("refused")
     invitation, meeting, pupil = found
-    base = {
+    base: _Invited = {
         "invitation_id": invitation.id,
         "meeting_kind": meeting.kind,
         "child_name": pupil.preferred_name or pupil.first_name,
         "starts_at": meeting.starts_at,
     }
-    problem = _check_current(action, meeting, now, base)
+    problem = _not_current(action, meeting, now)
     if problem is not None:
-        return TapResult(problem.status, answer=action.value, **base)
+        return TapResult(problem, answer=action.value, **base)
     previous = invitation.rsvp
     if action.value == "interpreter":
         if invitation.interpreter_requested:
@@ -418,6 +426,7 @@ def sweep_reminders(session: Session, now: datetime) -> int:
     ).all()
     queued = 0
     for invitation, meeting in rows:
+        offsets: tuple[timedelta, ...]
         if invitation.rsvp is None:
             offsets = UNANSWERED_REMINDERS
         elif invitation.rsvp == "yes":
@@ -470,13 +479,6 @@ class ViewsTarget:
     already: bool = False
 
 
-def views_target(session: Session, guardian_id: int, token: str, now: datetime) -> ViewsTarget:
-    action = action_ids.decode(session, token)
-    if action is None or action.kind not in ("views", "views_skip"):
-        return ViewsTarget("refused")
-    return views_target_for(session, guardian_id, action, now)
-
-
 def views_target_for(
     session: Session, guardian_id: int, action: Action, now: datetime
 ) -> ViewsTarget:
@@ -484,9 +486,9 @@ def views_target_for(
     if found is None:
         return ViewsTarget("refused")
     invitation, meeting, pupil = found
-    problem = _check_current(action, meeting, now, {})
+    problem = _not_current(action, meeting, now)
     if problem is not None:
-        return ViewsTarget(problem.status, invitation.id, pupil.preferred_name or pupil.first_name)
+        return ViewsTarget(problem, invitation.id, pupil.preferred_name or pupil.first_name)
     return ViewsTarget(
         "ok",
         invitation.id,

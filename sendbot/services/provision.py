@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
@@ -181,7 +181,7 @@ def all_in_school(session: Session, actor: StaffActor) -> list[InterventionSumma
 # --- who is in a session --------------------------------------------------------------------
 
 
-def _enrolled_query(intervention_id: int, on: date):  # type: ignore[no-untyped-def]
+def _enrolled_query(intervention_id: int, on: date) -> Select[Pupil]:
     return (
         select(Pupil)
         .join(InterventionPupil, InterventionPupil.pupil_id == Pupil.id)
@@ -239,17 +239,18 @@ def check_date(held_on: date, today: date) -> None:
         )
 
 
-def record_session(
-    session: Session, actor: StaffActor, new: NewSession, now: datetime, today: date
-) -> SessionReceipt:
-    policy.require_session_recording(session, actor, new.intervention_id)
+def _checked_note(new: NewSession, today: date) -> str | None:
+    """The session's date and minutes checked, and its note trimmed (None when empty)."""
     check_date(new.held_on, today)
     if not 1 <= new.minutes <= MAX_MINUTES:
         raise ProvisionInvalid(f"Minutes must be from 1 to {MAX_MINUTES}.")
     note = (new.note or "").strip() or None
     if note and len(note) > NOTE_LIMIT:
         raise ProvisionInvalid(f"The note is over {NOTE_LIMIT:,} characters.")
-    group = list(session.scalars(_enrolled_query(new.intervention_id, new.held_on)))
+    return note
+
+
+def _check_absences(new: NewSession, group: list[Pupil]) -> None:
     ids = {p.id for p in group}
     if not group:
         raise ProvisionInvalid("Nobody was enrolled in this intervention on that day.")
@@ -258,13 +259,26 @@ def record_session(
             raise ProvisionInvalid("Someone marked absent is not in this group.")
         if reason not in ABSENCE_REASONS:
             raise ProvisionInvalid(f"Absence reason must be one of {', '.join(ABSENCE_REASONS)}.")
-    present = [p.id for p in group if p.id not in new.absences]
-    allowed = {t.id: t for t in linked_targets(session, actor, new.intervention_id, present)}
+
+
+def _check_ratings(new: NewSession, allowed: Mapping[int, LinkedTarget]) -> None:
     for target_id, rating in new.ratings.items():
         if target_id not in allowed:
             raise ProvisionInvalid("A rating is for a target not worked on in this session.")
         if rating not in RATINGS:
             raise ProvisionInvalid(f"Rating must be one of {', '.join(RATINGS)}.")
+
+
+def record_session(
+    session: Session, actor: StaffActor, new: NewSession, now: datetime, today: date
+) -> SessionReceipt:
+    policy.require_session_recording(session, actor, new.intervention_id)
+    note = _checked_note(new, today)
+    group = list(session.scalars(_enrolled_query(new.intervention_id, new.held_on)))
+    _check_absences(new, group)
+    present = [p.id for p in group if p.id not in new.absences]
+    allowed = {t.id: t for t in linked_targets(session, actor, new.intervention_id, present)}
+    _check_ratings(new, allowed)
     row = InterventionSession(
         intervention_id=new.intervention_id,
         held_on=new.held_on,
@@ -276,10 +290,13 @@ def record_session(
     session.add(row)
     session.flush()
     for pupil in group:
-        reason = new.absences.get(pupil.id)
+        absence = new.absences.get(pupil.id)
         session.add(
             SessionAttendance(
-                session_id=row.id, pupil_id=pupil.id, present=reason is None, absence_reason=reason
+                session_id=row.id,
+                pupil_id=pupil.id,
+                present=absence is None,
+                absence_reason=absence,
             )
         )
     for target_id, rating in new.ratings.items():

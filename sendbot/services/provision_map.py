@@ -40,8 +40,6 @@ from sendbot.store.models import (
     TargetProgress,
 )
 
-SEASONS = ("autumn", "spring", "summer")
-
 
 class ExportInvalid(ValueError):
     """A bad option on the command line; the message says how to fix it."""
@@ -206,13 +204,13 @@ def build(session: Session, school_id: int, term_name: str) -> ProvisionMap:
             )
         for mark in attendance:
             if mark.pupil_id not in pupils:
-                pupil = session.get(Pupil, mark.pupil_id)
-                assert pupil is not None
-                pupils[pupil.id] = PupilProvision(
-                    pupil.id,
-                    pupil.display_name,
-                    pupil.year_group,
-                    names.level_name(pupil.sen_status),
+                former = session.get(Pupil, mark.pupil_id)
+                assert former is not None
+                pupils[former.id] = PupilProvision(
+                    former.id,
+                    former.display_name,
+                    former.year_group,
+                    names.level_name(former.sen_status),
                 )
             entry = pupils[mark.pupil_id]
             if mark.present:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import getpass
 import html
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,6 +52,11 @@ from sendbot.store.models import (
 FORMAT = "sendbot pupil record, version 1"
 PURPOSES = ("subject-access", "transfer", "other")
 Purpose = Literal["subject-access", "transfer", "other"]
+
+
+def is_purpose(text: str) -> TypeGuard[Purpose]:
+    """True for one of PURPOSES: a typed check of what a person typed."""
+    return text in PURPOSES
 
 
 @dataclass(frozen=True)
@@ -361,40 +367,73 @@ def _meetings(session: Session, pupil_id: int, names: _Names) -> list[dict[str, 
 
 def _chronology(record: dict[str, Any]) -> list[dict[str, Any]]:
     """One dated line per thing that happened, oldest first, as a DSL's chronology reads."""
-    lines: list[dict[str, Any]] = []
-
-    def add(when: str | None, what: str, ref: str) -> None:
-        if when:
-            lines.append({"at": when, "what": what, "ref": ref})
-
-    for change in record["sen_status_history"]:
-        add(change["at"], f"SEN status {change['from']} -> {change['to']}", "sen status")
-    for concern in record["concerns"]:
-        kind = "Safeguarding concern" if concern["safeguarding"] else "Concern"
-        add(concern["raised_at"], f"{kind} logged ({concern['area']})", f"concern {concern['id']}")
-        for action in concern["actions"]:
-            add(action["at"], f"Concern {action['kind']}", f"concern {concern['id']}")
-    for plan in record["plans"]:
-        add(plan["started_on"], f"{plan['kind']} plan started", f"plan {plan['id']}")
-        add(plan["closed_on"], f"{plan['kind']} plan closed", f"plan {plan['id']}")
-        for review in plan["reviews"]:
-            add(review["held_on"], "Plan reviewed", f"plan {plan['id']}")
-        for target in plan["targets"]:
-            add(target["closed_at"], f"Target closed: {target['status']}", f"target {target['id']}")
-    for intervention in record["interventions"]:
-        ref = f"intervention {intervention['id']}"
-        add(intervention["joined_on"], f"Joined {intervention['name']}", ref)
-        add(intervention["left_on"], f"Left {intervention['name']}", ref)
-    for case in record["ehc_cases"]:
-        for key in ("request_received_on", "decision_on", "draft_served_on", "final_issued_on"):
-            add(case[key], f"EHC {key.removesuffix('_on').replace('_', ' ')}", f"ehc {case['id']}")
-    for meeting in record["meetings"]:
-        add(meeting["starts_at"], f"Meeting: {meeting['kind']}", f"meeting {meeting['id']}")
-    for message in record["messages"]:
-        direction = "from" if message["direction"] == "in" else "to"
-        add(message["at"], f"Message {direction} {message['guardian']}", "message")
+    happened = [
+        *_sen_status_events(record["sen_status_history"]),
+        *_concern_events(record["concerns"]),
+        *_plan_events(record["plans"]),
+        *_intervention_events(record["interventions"]),
+        *_ehc_events(record["ehc_cases"]),
+        *_contact_events(record["meetings"], record["messages"]),
+    ]
+    lines = [{"at": when, "what": what, "ref": ref} for when, what, ref in happened if when]
     lines.sort(key=lambda line: line["at"])
     return lines
+
+
+# (when, what, which record); `when` may be None for what has not happened yet.
+_Event = tuple[str | None, str, str]
+
+
+def _sen_status_events(changes: list[dict[str, Any]]) -> Iterator[_Event]:
+    for change in changes:
+        yield change["at"], f"SEN status {change['from']} -> {change['to']}", "sen status"
+
+
+def _concern_events(concerns: list[dict[str, Any]]) -> Iterator[_Event]:
+    for concern in concerns:
+        kind = "Safeguarding concern" if concern["safeguarding"] else "Concern"
+        ref = f"concern {concern['id']}"
+        yield concern["raised_at"], f"{kind} logged ({concern['area']})", ref
+        for action in concern["actions"]:
+            yield action["at"], f"Concern {action['kind']}", ref
+
+
+def _plan_events(plans: list[dict[str, Any]]) -> Iterator[_Event]:
+    for plan in plans:
+        ref = f"plan {plan['id']}"
+        yield plan["started_on"], f"{plan['kind']} plan started", ref
+        yield plan["closed_on"], f"{plan['kind']} plan closed", ref
+        for review in plan["reviews"]:
+            yield review["held_on"], "Plan reviewed", ref
+        for target in plan["targets"]:
+            yield (
+                target["closed_at"],
+                f"Target closed: {target['status']}",
+                f"target {target['id']}",
+            )
+
+
+def _intervention_events(interventions: list[dict[str, Any]]) -> Iterator[_Event]:
+    for intervention in interventions:
+        ref = f"intervention {intervention['id']}"
+        yield intervention["joined_on"], f"Joined {intervention['name']}", ref
+        yield intervention["left_on"], f"Left {intervention['name']}", ref
+
+
+def _ehc_events(cases: list[dict[str, Any]]) -> Iterator[_Event]:
+    for case in cases:
+        for key in ("request_received_on", "decision_on", "draft_served_on", "final_issued_on"):
+            yield case[key], f"EHC {key.removesuffix('_on').replace('_', ' ')}", f"ehc {case['id']}"
+
+
+def _contact_events(
+    meetings: list[dict[str, Any]], messages: list[dict[str, Any]]
+) -> Iterator[_Event]:
+    for meeting in meetings:
+        yield meeting["starts_at"], f"Meeting: {meeting['kind']}", f"meeting {meeting['id']}"
+    for message in messages:
+        direction = "from" if message["direction"] == "in" else "to"
+        yield message["at"], f"Message {direction} {message['guardian']}", "message"
 
 
 def gather(
@@ -410,71 +449,14 @@ def gather(
     school = session.get(School, pupil.school_id)
     assert school is not None
     names = _Names(session, pupil.school_id)
-    links = session.execute(
-        select(Guardian, GuardianPupil)
-        .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
-        .where(GuardianPupil.pupil_id == pupil_id)
-        .order_by(GuardianPupil.contact_priority, Guardian.id)
-    )
+    guardians = _guardians(session, pupil_id)
     concerns, left_out = _concerns(session, pupil_id, names, include_safeguarding)
-    messages = session.scalars(
-        select(ParentMessage).where(ParentMessage.pupil_id == pupil_id).order_by(ParentMessage.at)
-    )
-    deadlines = session.scalars(
-        select(Deadline).where(Deadline.pupil_id == pupil_id).order_by(Deadline.due_on)
-    )
-    access = session.scalars(
-        select(AuditEvent).where(AuditEvent.pupil_id == pupil_id).order_by(AuditEvent.id)
-    )
-    changes = session.scalars(
-        select(SenStatusChange)
-        .where(SenStatusChange.pupil_id == pupil_id)
-        .order_by(SenStatusChange.changed_at)
-    )
     record: dict[str, Any] = {
         "format": FORMAT,
         "school": {"name": school.name, "urn": school.urn},
-        "pupil": {
-            "id": pupil.id,
-            "mis_id": pupil.external_id,
-            "upn": pupil.upn,
-            "first_name": pupil.first_name,
-            "last_name": pupil.last_name,
-            "preferred_name": pupil.preferred_name,
-            "date_of_birth": _iso(pupil.date_of_birth),
-            "year_group": pupil.year_group,
-            "class": pupil.group.name if pupil.group else None,
-            "eal": pupil.eal,
-            "first_language": pupil.first_language,
-            "looked_after": pupil.looked_after,
-            "sen_status": pupil.sen_status,
-            "primary_need": pupil.primary_need,
-            "secondary_need": pupil.secondary_need,
-            "phase_transfer_year": pupil.phase_transfer_year,
-            "on_roll": pupil.active,
-        },
-        "guardians": [
-            {
-                "name": g.display_name,
-                "relationship": link.relationship_to_pupil,
-                "parental_responsibility": link.parental_responsibility,
-                "email": g.email,
-                "phone": g.phone,
-                "preferred_language": g.preferred_language,
-                "needs_interpreter": g.needs_interpreter,
-            }
-            for g, link in links
-        ],
-        "sen_status_history": [
-            {
-                "at": _iso(c.changed_at),
-                "from": c.from_status,
-                "to": c.to_status,
-                "reason": c.reason,
-                "by": names.person(c.changed_by_id),
-            }
-            for c in changes
-        ],
+        "pupil": _pupil_facts(pupil),
+        "guardians": guardians,
+        "sen_status_history": _sen_status_history(session, pupil_id, names),
         "concerns": concerns,
         "safeguarding_concerns_left_out": left_out,
         "safeguarding_included": include_safeguarding,
@@ -482,44 +464,126 @@ def gather(
         "interventions": _interventions(session, pupil_id, names),
         "ehc_cases": _ehc_cases(session, pupil_id, names),
         "meetings": _meetings(session, pupil_id, names),
-        "messages": [
-            {
-                "at": _iso(m.at),
-                "direction": m.direction,
-                "guardian": names.guardian(m.guardian_id),
-                "staff": names.person(m.staff_id),
-                "language": m.language,
-                "body": m.body_text,
-                "read_at": _iso(m.read_at),
-            }
-            for m in messages
-        ],
-        "deadlines": [
-            {
-                "kind": d.kind,
-                "due_on": _iso(d.due_on),
-                "status": d.status,
-                "owner_role": d.owner_role,
-                "source": d.source,
-            }
-            for d in deadlines
-        ],
-        "access_log": [
-            {
-                "event": e.id,
-                "at": _iso(e.at),
-                "actor_kind": e.actor_kind,
-                "who": names.person(e.actor_id)
-                if e.actor_kind == "staff"
-                else (e.details.get("operator") or e.actor_kind),
-                "action": e.action,
-                "object": f"{e.object_type} {e.object_id or ''}".strip(),
-            }
-            for e in access
-        ],
+        "messages": _messages(session, pupil_id, names),
+        "deadlines": _deadlines(session, pupil_id),
+        "access_log": _access_log(session, pupil_id, names),
     }
     record["chronology"] = _chronology(record)
     return record
+
+
+def _pupil_facts(pupil: Pupil) -> dict[str, Any]:
+    return {
+        "id": pupil.id,
+        "mis_id": pupil.external_id,
+        "upn": pupil.upn,
+        "first_name": pupil.first_name,
+        "last_name": pupil.last_name,
+        "preferred_name": pupil.preferred_name,
+        "date_of_birth": _iso(pupil.date_of_birth),
+        "year_group": pupil.year_group,
+        "class": pupil.group.name if pupil.group else None,
+        "eal": pupil.eal,
+        "first_language": pupil.first_language,
+        "looked_after": pupil.looked_after,
+        "sen_status": pupil.sen_status,
+        "primary_need": pupil.primary_need,
+        "secondary_need": pupil.secondary_need,
+        "phase_transfer_year": pupil.phase_transfer_year,
+        "on_roll": pupil.active,
+    }
+
+
+def _guardians(session: Session, pupil_id: int) -> list[dict[str, Any]]:
+    links = session.execute(
+        select(Guardian, GuardianPupil)
+        .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
+        .where(GuardianPupil.pupil_id == pupil_id)
+        .order_by(GuardianPupil.contact_priority, Guardian.id)
+    )
+    return [
+        {
+            "name": g.display_name,
+            "relationship": link.relationship_to_pupil,
+            "parental_responsibility": link.parental_responsibility,
+            "email": g.email,
+            "phone": g.phone,
+            "preferred_language": g.preferred_language,
+            "needs_interpreter": g.needs_interpreter,
+        }
+        for g, link in links
+    ]
+
+
+def _sen_status_history(session: Session, pupil_id: int, names: _Names) -> list[dict[str, Any]]:
+    changes = session.scalars(
+        select(SenStatusChange)
+        .where(SenStatusChange.pupil_id == pupil_id)
+        .order_by(SenStatusChange.changed_at)
+    )
+    return [
+        {
+            "at": _iso(c.changed_at),
+            "from": c.from_status,
+            "to": c.to_status,
+            "reason": c.reason,
+            "by": names.person(c.changed_by_id),
+        }
+        for c in changes
+    ]
+
+
+def _messages(session: Session, pupil_id: int, names: _Names) -> list[dict[str, Any]]:
+    messages = session.scalars(
+        select(ParentMessage).where(ParentMessage.pupil_id == pupil_id).order_by(ParentMessage.at)
+    )
+    return [
+        {
+            "at": _iso(m.at),
+            "direction": m.direction,
+            "guardian": names.guardian(m.guardian_id),
+            "staff": names.person(m.staff_id),
+            "language": m.language,
+            "body": m.body_text,
+            "read_at": _iso(m.read_at),
+        }
+        for m in messages
+    ]
+
+
+def _deadlines(session: Session, pupil_id: int) -> list[dict[str, Any]]:
+    deadlines = session.scalars(
+        select(Deadline).where(Deadline.pupil_id == pupil_id).order_by(Deadline.due_on)
+    )
+    return [
+        {
+            "kind": d.kind,
+            "due_on": _iso(d.due_on),
+            "status": d.status,
+            "owner_role": d.owner_role,
+            "source": d.source,
+        }
+        for d in deadlines
+    ]
+
+
+def _access_log(session: Session, pupil_id: int, names: _Names) -> list[dict[str, Any]]:
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.pupil_id == pupil_id).order_by(AuditEvent.id)
+    )
+    return [
+        {
+            "event": e.id,
+            "at": _iso(e.at),
+            "actor_kind": e.actor_kind,
+            "who": names.person(e.actor_id)
+            if e.actor_kind == "staff"
+            else (e.details.get("operator") or e.actor_kind),
+            "action": e.action,
+            "object": f"{e.object_type} {e.object_id or ''}".strip(),
+        }
+        for e in events
+    ]
 
 
 @dataclass(frozen=True)
@@ -638,10 +702,34 @@ def _fields(pairs: list[tuple[str, Any]]) -> str:
 
 def render_html(record: dict[str, Any]) -> str:
     """A readable report with no scripts and no outside links: opens anywhere, prints well."""
+    out = [
+        *_html_head(record),
+        *_pupil_section(record["pupil"]),
+        *_guardians_section(record["guardians"]),
+        *_chronology_section(record["chronology"]),
+        *_sen_history_section(record["sen_status_history"]),
+        *_concerns_section(record["concerns"], record["safeguarding_concerns_left_out"]),
+        *_plans_section(record["plans"]),
+        *_interventions_section(record["interventions"]),
+        *_ehc_section(record["ehc_cases"]),
+        *_meetings_section(record["meetings"]),
+        *_messages_section(record["messages"]),
+        *_deadlines_section(record["deadlines"]),
+        *_access_log_section(record["access_log"]),
+        "</body></html>",
+    ]
+    return "\n".join(out) + "\n"
+
+
+_NONE_RECORDED = "<p>None recorded.</p>"
+
+
+def _html_head(record: dict[str, Any]) -> list[str]:
+    """The page's head, title, where it came from, and the warning before disclosure."""
     p = record["pupil"]
     name = f"{p['preferred_name'] or p['first_name']} {p['last_name']}"
     exported = record.get("exported", {})
-    out: list[str] = [
+    return [
         "<!DOCTYPE html>",
         '<html lang="en-GB"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -654,6 +742,11 @@ def render_html(record: dict[str, Any]) -> str:
         "child. Before disclosing it, check it for information about other people (shared "
         "session notes can name other pupils) and for anything a safeguarding exemption "
         "applies to. Keep it only as long as you need it.</p>",
+    ]
+
+
+def _pupil_section(p: dict[str, Any]) -> list[str]:
+    return [
         "<h2>Pupil</h2>",
         _fields(
             [
@@ -673,6 +766,11 @@ def render_html(record: dict[str, Any]) -> str:
                 ("On roll", p["on_roll"]),
             ]
         ),
+    ]
+
+
+def _guardians_section(guardians: list[dict[str, Any]]) -> list[str]:
+    return [
         "<h2>Parents and carers</h2>",
         _table(
             [
@@ -694,125 +792,148 @@ def render_html(record: dict[str, Any]) -> str:
                     g["preferred_language"],
                     g["needs_interpreter"],
                 ]
-                for g in record["guardians"]
+                for g in guardians
             ],
         ),
+    ]
+
+
+def _chronology_section(chronology: list[dict[str, Any]]) -> list[str]:
+    return [
         "<h2>Chronology</h2>",
-        _table(
-            ["When", "What", "Record"],
-            [[c["at"], c["what"], c["ref"]] for c in record["chronology"]],
-        ),
+        _table(["When", "What", "Record"], [[c["at"], c["what"], c["ref"]] for c in chronology]),
+    ]
+
+
+def _sen_history_section(changes: list[dict[str, Any]]) -> list[str]:
+    return [
         "<h2>SEN status history</h2>",
         _table(
             ["When", "From", "To", "Reason", "By"],
-            [
-                [c["at"], c["from"], c["to"], c["reason"], c["by"]]
-                for c in record["sen_status_history"]
-            ],
+            [[c["at"], c["from"], c["to"], c["reason"], c["by"]] for c in changes],
             frozenset({3}),
         ),
-        "<h2>Concerns</h2>",
     ]
-    if record["safeguarding_concerns_left_out"]:
+
+
+def _concerns_section(concerns: list[dict[str, Any]], left_out: int) -> list[str]:
+    out = ["<h2>Concerns</h2>"]
+    if left_out:
         out.append(
-            f'<p class="warn">{record["safeguarding_concerns_left_out"]} safeguarding '
+            f'<p class="warn">{left_out} safeguarding '
             "concern(s) were left out of this export on purpose.</p>"
         )
-    if not record["concerns"]:
-        out.append("<p>None recorded.</p>")
-    for c in record["concerns"]:
-        label = "Safeguarding concern" if c["safeguarding"] else "Concern"
-        out.append(f'<section class="{"sg" if c["safeguarding"] else ""}">')
-        out.append(f"<h3>{label} {_e(c['id'])}, {_e(c['raised_at'])}</h3>")
-        out.append(
-            _fields(
+    if not concerns:
+        out.append(_NONE_RECORDED)
+    for c in concerns:
+        out += _concern(c)
+    return out
+
+
+def _concern(c: dict[str, Any]) -> list[str]:
+    label = "Safeguarding concern" if c["safeguarding"] else "Concern"
+    return [
+        f'<section class="{"sg" if c["safeguarding"] else ""}">',
+        f"<h3>{label} {_e(c['id'])}, {_e(c['raised_at'])}</h3>",
+        _fields(
+            [
+                ("Raised by", c["raised_by"]),
+                ("Source", c["source"]),
+                ("Area", c["area"]),
+                ("Immediate danger", c["immediate_danger"]),
+                ("Status", c["status"]),
+                ("Assigned to", c["assigned_to"]),
+                ("Acknowledged", c["acknowledged_at"]),
+            ]
+        ),
+        f'<p class="text">{_e(c["narrative"])}</p>',
+        _table(
+            ["When", "Action", "By", "Note"],
+            [[a["at"], a["kind"], a["by"], a["note"]] for a in c["actions"]],
+            frozenset({3}),
+        ),
+        "</section>",
+    ]
+
+
+def _plans_section(plans: list[dict[str, Any]]) -> list[str]:
+    out = ["<h2>Plans and targets</h2>"]
+    if not plans:
+        out.append(_NONE_RECORDED)
+    for plan in plans:
+        out += _plan(plan)
+    return out
+
+
+def _plan(plan: dict[str, Any]) -> list[str]:
+    return [
+        f"<h3>{_e(plan['kind'])} plan from {_e(plan['started_on'])} ({_e(plan['status'])})</h3>",
+        _table(
+            ["Target", "For parents", "Due", "Status", "Progress", "Closing note"],
+            [
                 [
-                    ("Raised by", c["raised_by"]),
-                    ("Source", c["source"]),
-                    ("Area", c["area"]),
-                    ("Immediate danger", c["immediate_danger"]),
-                    ("Status", c["status"]),
-                    ("Assigned to", c["assigned_to"]),
-                    ("Acknowledged", c["acknowledged_at"]),
+                    t["staff_wording"],
+                    t["parent_wording"],
+                    t["due_on"],
+                    t["status"],
+                    "; ".join(f"{g['at'][:10]} {g['rating']}" for g in t["progress"]),
+                    t["closed_note"],
                 ]
-            )
-        )
-        out.append(f'<p class="text">{_e(c["narrative"])}</p>')
-        out.append(
-            _table(
-                ["When", "Action", "By", "Note"],
-                [[a["at"], a["kind"], a["by"], a["note"]] for a in c["actions"]],
-                frozenset({3}),
-            )
-        )
-        out.append("</section>")
-    out.append("<h2>Plans and targets</h2>")
-    if not record["plans"]:
-        out.append("<p>None recorded.</p>")
-    for plan in record["plans"]:
-        out.append(
-            f"<h3>{_e(plan['kind'])} plan from {_e(plan['started_on'])} ({_e(plan['status'])})</h3>"
-        )
-        out.append(
-            _table(
-                ["Target", "For parents", "Due", "Status", "Progress", "Closing note"],
+                for t in plan["targets"]
+            ],
+            frozenset({0, 1, 5}),
+        ),
+        _table(
+            ["Review held", "Outcomes", "Next steps", "Next review", "Recorded by"],
+            [
                 [
-                    [
-                        t["staff_wording"],
-                        t["parent_wording"],
-                        t["due_on"],
-                        t["status"],
-                        "; ".join(f"{g['at'][:10]} {g['rating']}" for g in t["progress"]),
-                        t["closed_note"],
-                    ]
-                    for t in plan["targets"]
-                ],
-                frozenset({0, 1, 5}),
-            )
-        )
-        out.append(
-            _table(
-                ["Review held", "Outcomes", "Next steps", "Next review", "Recorded by"],
+                    r["held_on"],
+                    r["outcomes"],
+                    r["next_steps"],
+                    r["next_review_on"],
+                    r["recorded_by"],
+                ]
+                for r in plan["reviews"]
+            ],
+            frozenset({2}),
+        ),
+    ]
+
+
+def _interventions_section(interventions: list[dict[str, Any]]) -> list[str]:
+    out = ["<h2>Interventions, sessions and attendance</h2>"]
+    if not interventions:
+        out.append(_NONE_RECORDED)
+    for item in interventions:
+        out += _intervention(item)
+    return out
+
+
+def _intervention(item: dict[str, Any]) -> list[str]:
+    return [
+        f"<h3>{_e(item['name'])} ({_e(item['area'])}), joined {_e(item['joined_on'])}</h3>",
+        _table(
+            ["Date", "Minutes", "By", "Present", "Absence", "Group size", "Note"],
+            [
                 [
-                    [
-                        r["held_on"],
-                        r["outcomes"],
-                        r["next_steps"],
-                        r["next_review_on"],
-                        r["recorded_by"],
-                    ]
-                    for r in plan["reviews"]
-                ],
-                frozenset({2}),
-            )
-        )
-    out.append("<h2>Interventions, sessions and attendance</h2>")
-    if not record["interventions"]:
-        out.append("<p>None recorded.</p>")
-    for item in record["interventions"]:
-        out.append(
-            f"<h3>{_e(item['name'])} ({_e(item['area'])}), joined {_e(item['joined_on'])}</h3>"
-        )
-        out.append(
-            _table(
-                ["Date", "Minutes", "By", "Present", "Absence", "Group size", "Note"],
-                [
-                    [
-                        s["held_on"],
-                        s["minutes"],
-                        s["delivered_by"],
-                        s["present"],
-                        s["absence_reason"],
-                        s["group_size"],
-                        s["note"],
-                    ]
-                    for s in item["sessions"]
-                ],
-                frozenset({6}),
-            )
-        )
-    out.append("<h2>EHC needs assessment and plan</h2>")
-    for case in record["ehc_cases"]:
+                    s["held_on"],
+                    s["minutes"],
+                    s["delivered_by"],
+                    s["present"],
+                    s["absence_reason"],
+                    s["group_size"],
+                    s["note"],
+                ]
+                for s in item["sessions"]
+            ],
+            frozenset({6}),
+        ),
+    ]
+
+
+def _ehc_section(cases: list[dict[str, Any]]) -> list[str]:
+    out = ["<h2>EHC needs assessment and plan</h2>"]
+    for case in cases:
         out.append(
             _fields([(k.replace("_", " "), v) for k, v in case.items() if k != "exemptions"])
         )
@@ -825,32 +946,42 @@ def render_html(record: dict[str, Any]) -> str:
                 ],
             )
         )
-    if not record["ehc_cases"]:
-        out.append("<p>None recorded.</p>")
-    out.append("<h2>Meetings and invitations</h2>")
-    if not record["meetings"]:
-        out.append("<p>None recorded.</p>")
-    for meeting in record["meetings"]:
-        out.append(
-            f"<h3>{_e(meeting['kind'])}, {_e(meeting['starts_at'])} ({_e(meeting['status'])})</h3>"
-        )
-        out.append(
-            _table(
-                ["Invited", "Sent", "Reply", "Interpreter", "Parent's views"],
+    if not cases:
+        out.append(_NONE_RECORDED)
+    return out
+
+
+def _meetings_section(meetings: list[dict[str, Any]]) -> list[str]:
+    out = ["<h2>Meetings and invitations</h2>"]
+    if not meetings:
+        out.append(_NONE_RECORDED)
+    for meeting in meetings:
+        out += _meeting(meeting)
+    return out
+
+
+def _meeting(meeting: dict[str, Any]) -> list[str]:
+    return [
+        f"<h3>{_e(meeting['kind'])}, {_e(meeting['starts_at'])} ({_e(meeting['status'])})</h3>",
+        _table(
+            ["Invited", "Sent", "Reply", "Interpreter", "Parent's views"],
+            [
                 [
-                    [
-                        i["guardian"],
-                        i["sent_at"],
-                        i["rsvp"],
-                        i["interpreter_requested"],
-                        i["parent_views"],
-                    ]
-                    for i in meeting["invitations"]
-                ],
-                frozenset({4}),
-            )
-        )
-    out += [
+                    i["guardian"],
+                    i["sent_at"],
+                    i["rsvp"],
+                    i["interpreter_requested"],
+                    i["parent_views"],
+                ]
+                for i in meeting["invitations"]
+            ],
+            frozenset({4}),
+        ),
+    ]
+
+
+def _messages_section(messages: list[dict[str, Any]]) -> list[str]:
+    return [
         "<h2>Messages with parents and carers</h2>",
         _table(
             ["When", "Direction", "Parent or carer", "Staff", "Message"],
@@ -862,26 +993,31 @@ def render_html(record: dict[str, Any]) -> str:
                     m["staff"],
                     m["body"],
                 ]
-                for m in record["messages"]
+                for m in messages
             ],
             frozenset({4}),
         ),
+    ]
+
+
+def _deadlines_section(deadlines: list[dict[str, Any]]) -> list[str]:
+    return [
         "<h2>Deadlines</h2>",
         _table(
             ["Kind", "Due", "Status", "Owner", "Rule"],
             [
                 [d["kind"], d["due_on"], d["status"], d["owner_role"], d["source"]]
-                for d in record["deadlines"]
+                for d in deadlines
             ],
         ),
+    ]
+
+
+def _access_log_section(events: list[dict[str, Any]]) -> list[str]:
+    return [
         "<h2>Who has seen or changed this record</h2>",
         _table(
             ["Event", "When", "Who", "Action", "Record"],
-            [
-                [a["event"], a["at"], a["who"], a["action"], a["object"]]
-                for a in record["access_log"]
-            ],
+            [[a["event"], a["at"], a["who"], a["action"], a["object"]] for a in events],
         ),
-        "</body></html>",
     ]
-    return "\n".join(out) + "\n"

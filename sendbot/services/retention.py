@@ -121,7 +121,7 @@ def policy_for(settings: dict[str, Any]) -> RetentionPolicy:
     if wrong:
         raise RetentionSettingsError("; ".join(wrong))
     values = {**DEFAULTS, **settings.get("retention", {})}
-    return RetentionPolicy(**values)  # type: ignore[arg-type]
+    return RetentionPolicy(**values)
 
 
 def birthday(born: date, age: int) -> date:
@@ -254,6 +254,33 @@ def _count(session: Session, step: Step) -> int:
     return session.scalar(select(func.count()).select_from(step.model).where(step.where)) or 0
 
 
+def _removals(session: Session, steps: list[Step]) -> dict[str, int]:
+    """Rows each deleting step would remove, by label (steps that only clear are not counted)."""
+    removed: dict[str, int] = {}
+    for step in steps:
+        n = _count(session, step)
+        if n and step.clear is None:
+            removed[step.label] = removed.get(step.label, 0) + n
+    return removed
+
+
+def _guardians_of_only(session: Session, pupil_id: int) -> list[int]:
+    """The pupil's parents and carers who are linked to no other pupil."""
+    only: list[int] = []
+    guardians = _ids(
+        session, select(GuardianPupil.guardian_id).where(GuardianPupil.pupil_id == pupil_id)
+    )
+    for guardian_id in guardians:
+        others = session.scalar(
+            select(func.count())
+            .select_from(GuardianPupil)
+            .where(GuardianPupil.guardian_id == guardian_id, GuardianPupil.pupil_id != pupil_id)
+        )
+        if not others:
+            only.append(guardian_id)
+    return only
+
+
 def _plan_pupil(
     session: Session, pupil: Pupil, policy: RetentionPolicy, today: date
 ) -> PupilOutcome | None:
@@ -278,24 +305,11 @@ def _plan_pupil(
         outcome.steps += _send_steps(session, pupil.id)
     if sg_due:
         outcome.steps += _concern_steps(session, pupil.id, safeguarding=True)
-    for step in outcome.steps:
-        n = _count(session, step)
-        if n and step.clear is None:
-            outcome.removed[step.label] = outcome.removed.get(step.label, 0) + n
+    outcome.removed = _removals(session, outcome.steps)
     sg_left = 0 if sg_due else _count(session, _concern_steps(session, pupil.id, True)[-1])
     if records_due and sg_left == 0:
         outcome.anonymise = True
-        guardians = _ids(
-            session, select(GuardianPupil.guardian_id).where(GuardianPupil.pupil_id == pupil.id)
-        )
-        for guardian_id in guardians:
-            others = session.scalar(
-                select(func.count())
-                .select_from(GuardianPupil)
-                .where(GuardianPupil.guardian_id == guardian_id, GuardianPupil.pupil_id != pupil.id)
-            )
-            if not others:
-                outcome.guardians_to_anonymise.append(guardian_id)
+        outcome.guardians_to_anonymise = _guardians_of_only(session, pupil.id)
     elif sg_left:
         until = f"until {sg_until:%d %B %Y}" if sg_until else "until deleted by hand"
         outcome.note = f"{sg_left} safeguarding concern(s) kept {until}, per the school's policy"

@@ -16,10 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -438,6 +438,17 @@ def read_table(file: str, data: bytes, problems: Problems) -> list[Row] | None:
     return rows
 
 
+def _given_files(paths: Sequence[Path], problems: Problems) -> Iterator[tuple[Path, bool]]:
+    """Each file given by name (explicit) or found in a given folder; notes missing ones."""
+    for path in paths:
+        if path.is_dir():
+            yield from ((child, False) for child in sorted(path.iterdir()) if child.is_file())
+        elif path.is_file():
+            yield path, True
+        else:
+            problems.add(path.name, None, "does not exist")
+
+
 def find_roster_files(paths: Sequence[Path]) -> tuple[dict[str, Path], list[str]]:
     """The roster files among the given folders and files, and the names it left alone."""
     problems = Problems()
@@ -457,15 +468,8 @@ def find_roster_files(paths: Sequence[Path]) -> tuple[dict[str, Path], list[str]
         else:
             found[name] = path
 
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.is_file():
-                    take(child, explicit=False)
-        elif path.is_file():
-            take(path, explicit=True)
-        else:
-            problems.add(path.name, None, "does not exist")
+    for path, explicit in _given_files(paths, problems):
+        take(path, explicit=explicit)
     if not found and not problems.lines:
         problems.lines.append(f"none of the roster files ({', '.join(ROSTER_FILES)}) was found")
     if problems.lines:
@@ -723,7 +727,8 @@ def _parse_guardians(rows: list[Row]) -> list[GuardianIn]:
     for row in rows:
         guardian_id = row.text("guardian_id")
         _unique(row, seen, guardian_id, f"guardian id '{guardian_id}' is already used")
-        language, script = row.parsed("preferred_language", parse_language, ("en", None))
+        english: tuple[str, str | None] = ("en", None)
+        language, script = row.parsed("preferred_language", parse_language, english)
         values = {
             "title": row.text("title"),
             "first_name": row.text("first_name") or "",
@@ -923,7 +928,7 @@ def _apply_classes(session: Session, school: School, rows: list[ClassIn]) -> Kin
             existing,
             row.code,
             values,
-            lambda row=row: TeachingGroup(school_id=school.id, code=row.code),
+            partial(TeachingGroup, school_id=school.id, code=row.code),
             counts,
         )
     return counts
@@ -975,15 +980,15 @@ def _apply_staff(session: Session, school: School, rows: list[StaffIn]) -> KindC
             "email": row.email,
             "active": True,
         }
-        staff = matched.get(row.external_id)
-        if staff is None:
-            staff = Staff(school_id=school.id, roles=[], **values)
-            _sync_roles(staff, row.roles)
-            session.add(staff)
+        known = matched.get(row.external_id)
+        if known is None:
+            new = Staff(school_id=school.id, roles=[], **values)
+            _sync_roles(new, row.roles)
+            session.add(new)
             counts.created += 1
             continue
-        details_changed = _sync(staff, values)
-        if _sync_roles(staff, row.roles) or details_changed:
+        details_changed = _sync(known, values)
+        if _sync_roles(known, row.roles) or details_changed:
             counts.updated += 1
         else:
             counts.unchanged += 1
@@ -996,9 +1001,12 @@ def _groups(session: Session, school: School) -> dict[str, TeachingGroup]:
     return {g.code: g for g in session.scalars(query)}
 
 
-def _by_external_id(session: Session, model: type[T], school: School) -> dict[str, T]:
-    query = select(model).where(model.school_id == school.id)  # type: ignore[attr-defined]
-    return {obj.external_id: obj for obj in session.scalars(query)}  # type: ignore[attr-defined]
+Imported = TypeVar("Imported", Staff, Pupil, Guardian)
+
+
+def _by_external_id(session: Session, model: type[Imported], school: School) -> dict[str, Imported]:
+    query = select(model).where(model.school_id == school.id)
+    return {obj.external_id: obj for obj in session.scalars(query)}
 
 
 def _apply_class_staff(session: Session, school: School, rows: list[ClassStaffIn]) -> KindCounts:
@@ -1046,7 +1054,7 @@ def _apply_pupils(
             existing,
             row.external_id,
             values,
-            lambda row=row: Pupil(school_id=school.id, external_id=row.external_id),
+            partial(Pupil, school_id=school.id, external_id=row.external_id),
             counts,
         )
         if old_status is not None and old_status != pupil.sen_status:
@@ -1073,7 +1081,7 @@ def _apply_guardians(session: Session, school: School, rows: list[GuardianIn]) -
             existing,
             row.external_id,
             {**row.values, "active": True},
-            lambda row=row: Guardian(school_id=school.id, external_id=row.external_id),
+            partial(Guardian, school_id=school.id, external_id=row.external_id),
             counts,
         )
     _deactivate(existing.values(), {row.external_id for row in rows}, counts)

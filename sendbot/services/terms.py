@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sendbot.domain.calendar import SchoolCalendar, Term
+from sendbot.domain.calendar import Nation, SchoolCalendar, Term, parse_nation
 from sendbot.services import school_policy
 from sendbot.store.models import School, TermDate
 
@@ -34,7 +34,8 @@ def calendar_for(session: Session, school_id: int) -> SchoolCalendar:
     school = session.get(School, school_id)
     rows = session.scalars(select(TermDate).where(TermDate.school_id == school_id))
     return SchoolCalendar(
-        nation=school.nation if school else "england", terms=tuple(_term(r) for r in rows)
+        nation=parse_nation(school.nation) if school else Nation.ENGLAND,
+        terms=tuple(_term(r) for r in rows),
     )
 
 

@@ -268,18 +268,14 @@ class EncryptedJSON(EncryptedText):
 
     cache_ok = True
 
-    def process_bind_param(  # type: ignore[override]
-        self, value: Any, dialect: Dialect
-    ) -> str | None:
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
         return super().process_bind_param(
             json.dumps(value, ensure_ascii=False, separators=(",", ":")), dialect
         )
 
-    def process_result_value(  # type: ignore[override]
-        self, value: str | None, dialect: Dialect
-    ) -> Any:
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         plain = super().process_result_value(value, dialect)
         return None if plain is None else json.loads(plain)
 

@@ -22,8 +22,16 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _url() -> str:
+    """sendbot puts the database URL into the config (store/db.py) before running alembic."""
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic was given no sqlalchemy.url to migrate")
+    return url
+
+
 def run_migrations_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(_url())
     with engine.connect() as connection:
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True
