@@ -118,7 +118,7 @@ class PermissionDenied(Exception):
     """Raised by services; the message is safe to show to the person who asked."""
 
 
-def visible_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
+def visible_pupils(actor: StaffActor) -> Select[Pupil]:
     """The pupils this actor may find and raise concerns about, as a query."""
     query = select(Pupil).where(Pupil.school_id == actor.school_id, Pupil.active)
     if actor.roles & WHOLE_SCHOOL:
@@ -126,7 +126,7 @@ def visible_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
     return query.where(taught_or_supported(actor))
 
 
-def send_record_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
+def send_record_pupils(actor: StaffActor) -> Select[Pupil]:
     """The pupils whose plan, targets and provision this actor may read."""
     query = select(Pupil).where(Pupil.school_id == actor.school_id, Pupil.active)
     if actor.has(Role.HEADTEACHER):
@@ -136,13 +136,13 @@ def send_record_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
     return query.where(taught_or_supported(actor))
 
 
-def manageable_pupils(actor: StaffActor) -> Select[tuple[Pupil]]:
+def manageable_pupils(actor: StaffActor) -> Select[Pupil]:
     """The pupils whose SEND record this actor may change: all of the school's, for the SENCO."""
     query = select(Pupil).where(Pupil.school_id == actor.school_id, Pupil.active)
     return query if actor.has(Role.SENCO) else query.where(Pupil.id.is_(None))
 
 
-def pupils_for(actor: StaffActor, action: Action) -> Select[tuple[Pupil]]:
+def pupils_for(actor: StaffActor, action: Action) -> Select[Pupil]:
     if action is Action.READ_SEND_RECORD:
         return send_record_pupils(actor)
     if action is Action.MANAGE_SEND:
@@ -154,7 +154,7 @@ def may_manage_send(actor: StaffActor) -> bool:
     return actor.has(Role.SENCO)
 
 
-def recordable_interventions(actor: StaffActor) -> Select[tuple[Intervention]]:
+def recordable_interventions(actor: StaffActor) -> Select[Intervention]:
     """Interventions this actor may record sessions for: their own, or all for SENCO/head."""
     query = select(Intervention).where(
         Intervention.school_id == actor.school_id, Intervention.active
@@ -261,7 +261,7 @@ def may_list_safeguarding(actor: Actor) -> bool:
 # --- parents -------------------------------------------------------------------------------
 
 
-def own_children(guardian_id: int) -> Select[tuple[Pupil]]:
+def own_children(guardian_id: int) -> Select[Pupil]:
     """A guardian's linked, active children in the school that holds the guardian's record."""
     return (
         select(Pupil)

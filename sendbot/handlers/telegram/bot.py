@@ -55,7 +55,7 @@ class TelegramBot:
         # Updates that failed before anything was saved: the webhook asks Telegram to retry.
         self.retry_ids: set[int] = set()
         root = config.api_root.rstrip("/")
-        self.application: Application = (  # type: ignore[type-arg]
+        self.application: Application = (
             Application.builder()
             .token(config.token)
             .request(AiohttpRequest())
