@@ -57,11 +57,7 @@ async def _admit(
     team_id = context.team_id
     now = slack.now()
     if not user_id or not team_id:  # nobody to identify: only counted once
-        if event_id is not None:
-            if not await slack.db(slack.tx, inbound.first_time, PLATFORM, event_id, now):
-                return _duplicate(event_id, request)
-            context["claimed_event"] = event_id
-        return await next()
+        return await _nobody(slack, event_id, context, request, next)
     counted = body.get("type") != "block_suggestion"  # Slack sends one a keystroke
     try:
         found: StaffAdmission = await slack.db(
@@ -87,6 +83,17 @@ async def _admit(
     if account is None:
         return await _refuse(body, client, NOT_SET_UP)
     context["actor"], context["tz"] = account.actor, account.timezone
+    return await next()
+
+
+async def _nobody(
+    slack: SlackApp, event_id: str | None, context: Any, request: Any, next: Next
+) -> Any:
+    """An update that names no person: claimed once, then handled."""
+    if event_id is not None:
+        if not await slack.db(slack.tx, inbound.first_time, PLATFORM, event_id, slack.now()):
+            return _duplicate(event_id, request)
+        context["claimed_event"] = event_id
     return await next()
 
 

@@ -21,8 +21,8 @@ from sendbot.handlers.slack.blocks import (
     plain,
     section,
 )
-from sendbot.services.dashboard import Dashboard, ReviewDue
-from sendbot.services.safeguarding import ConcernDetails
+from sendbot.services.dashboard import Dashboard, DeadlineDue, ReviewDue, SencoView
+from sendbot.services.safeguarding import ConcernDetails, OpenItem
 
 
 def _year(year_group: int) -> str:
@@ -94,79 +94,91 @@ def _review_line(review: ReviewDue, today: date) -> str:
 
 def home_view(board: Dashboard, flows: Sequence[tuple[str, str]], tz: str) -> dict[str, Any]:
     """Flow buttons for everyone, then a section per role the person holds."""
-    blocks: list[Block] = [header(f"Hello {board.name.split()[0]}")]
-    if flows:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "home.flows",
-                "elements": [
-                    button(title, f"{HOME_START}{name}", style="primary" if i == 0 else None)
-                    for i, (name, title) in enumerate(flows[:25])
-                ],
-            }
-        )
-    else:
-        blocks.append(section("There is nothing you can do in sendbot yet. Please ask your SENCO."))
+    blocks: list[Block] = [header(f"Hello {board.name.split()[0]}"), _flow_buttons(flows)]
     if board.roles & {Role.TEACHER, Role.TA}:
-        blocks += [{"type": "divider"}, header("Your pupils' reviews in the next 14 days")]
-        if board.my_reviews:
-            lines = [_review_line(r, board.today) for r in board.my_reviews[:20]]
-            blocks.append(section("\n".join(lines)))
-        else:
-            blocks.append(section("No reviews for your pupils in the next 14 days."))
+        blocks += _my_reviews(board)
     if board.senco is not None:
-        s = board.senco
-        blocks += [{"type": "divider"}, header("SENCO")]
-        counts = [
-            mrkdwn(f"*Open concerns*\n{len(s.open_concerns)}"),
-            mrkdwn(f"*Reviews due or overdue*\n{len(s.reviews)}"),
-            mrkdwn(f"*Statutory deadlines*\n{len(s.deadlines)}"),
-            mrkdwn(f"*Sessions this week*\n{s.sessions_this_week}"),
-            mrkdwn(f"*Parent replies waiting*\n{s.parent_replies_waiting}"),
-        ]
-        blocks.append({"type": "section", "block_id": "senco.counts", "fields": counts})
-        if s.open_concerns:
-            lines = [
-                f"• #{c.concern_id} {escape(c.pupil_name)} ({_year(c.year_group)}): "
-                f"{_area(c.area)}, {c.raised_at.astimezone(ZoneInfo(tz)).strftime('%-d %b')}"
-                for c in s.open_concerns[:10]
-            ]
-            blocks.append(
-                section("*Open concerns*\n" + "\n".join(lines), block_id="senco.concerns")
-            )
-        if s.reviews:
-            lines = [_review_line(r, board.today) for r in s.reviews[:10]]
-            blocks.append(section("*Reviews*\n" + "\n".join(lines), block_id="senco.reviews"))
-        if s.deadlines:
-            lines = []
-            for d in s.deadlines[:10]:
-                who = f" ({escape(d.pupil_name)})" if d.pupil_name else ""
-                late = " *overdue*" if d.due_on < board.today else ""
-                lines.append(
-                    f"• {escape(d.kind.replace('_', ' '))}{who}: {d.due_on.strftime('%a %-d %b')}{late}"
-                )
-            blocks.append(
-                section("*Statutory deadlines*\n" + "\n".join(lines), block_id="senco.deadlines")
-            )
+        blocks += _senco_blocks(board.senco, board.today, tz)
     if board.safeguarding is not None:
-        blocks += [{"type": "divider"}, header("Safeguarding")]
-        if board.safeguarding:
-            lines = []
-            for item in board.safeguarding[:20]:
-                state = "acknowledged" if item.acknowledged_at else "*not acknowledged*"
-                danger = " :rotating_light: immediate danger" if item.immediate_danger else ""
-                lines.append(
-                    f"• #{item.concern_id} {_year(item.year_group)}, logged by "
-                    f"{escape(item.raised_by)}, open {_age(item.age_hours)}, {state}{danger}"
-                )
-            blocks.append(section("\n".join(lines), block_id="safeguarding.open"))
-        else:
-            blocks.append(section("No open safeguarding concerns.", block_id="safeguarding.open"))
+        blocks += _safeguarding_blocks(board.safeguarding)
     blocks.append(
         context(f"Updated {board.today.strftime('%a %-d %b %Y')}. Type `/send help` for commands.")
     )
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def _flow_buttons(flows: Sequence[tuple[str, str]]) -> Block:
+    if not flows:
+        return section("There is nothing you can do in sendbot yet. Please ask your SENCO.")
+    return {
+        "type": "actions",
+        "block_id": "home.flows",
+        "elements": [
+            button(title, f"{HOME_START}{name}", style="primary" if i == 0 else None)
+            for i, (name, title) in enumerate(flows[:25])
+        ],
+    }
+
+
+def _my_reviews(board: Dashboard) -> list[Block]:
+    blocks: list[Block] = [{"type": "divider"}, header("Your pupils' reviews in the next 14 days")]
+    if board.my_reviews:
+        lines = [_review_line(r, board.today) for r in board.my_reviews[:20]]
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(section("No reviews for your pupils in the next 14 days."))
+    return blocks
+
+
+def _senco_blocks(s: SencoView, today: date, tz: str) -> list[Block]:
+    blocks: list[Block] = [{"type": "divider"}, header("SENCO")]
+    counts = [
+        mrkdwn(f"*Open concerns*\n{len(s.open_concerns)}"),
+        mrkdwn(f"*Reviews due or overdue*\n{len(s.reviews)}"),
+        mrkdwn(f"*Statutory deadlines*\n{len(s.deadlines)}"),
+        mrkdwn(f"*Sessions this week*\n{s.sessions_this_week}"),
+        mrkdwn(f"*Parent replies waiting*\n{s.parent_replies_waiting}"),
+    ]
+    blocks.append({"type": "section", "block_id": "senco.counts", "fields": counts})
+    if s.open_concerns:
+        lines = [
+            f"• #{c.concern_id} {escape(c.pupil_name)} ({_year(c.year_group)}): "
+            f"{_area(c.area)}, {c.raised_at.astimezone(ZoneInfo(tz)).strftime('%-d %b')}"
+            for c in s.open_concerns[:10]
+        ]
+        blocks.append(section("*Open concerns*\n" + "\n".join(lines), block_id="senco.concerns"))
+    if s.reviews:
+        lines = [_review_line(r, today) for r in s.reviews[:10]]
+        blocks.append(section("*Reviews*\n" + "\n".join(lines), block_id="senco.reviews"))
+    if s.deadlines:
+        lines = [_deadline_line(d, today) for d in s.deadlines[:10]]
+        blocks.append(
+            section("*Statutory deadlines*\n" + "\n".join(lines), block_id="senco.deadlines")
+        )
+    return blocks
+
+
+def _deadline_line(d: DeadlineDue, today: date) -> str:
+    who = f" ({escape(d.pupil_name)})" if d.pupil_name else ""
+    late = " *overdue*" if d.due_on < today else ""
+    return f"• {escape(d.kind.replace('_', ' '))}{who}: {d.due_on.strftime('%a %-d %b')}{late}"
+
+
+def _safeguarding_blocks(items: Sequence[OpenItem]) -> list[Block]:
+    blocks: list[Block] = [{"type": "divider"}, header("Safeguarding")]
+    if not items:
+        blocks.append(section("No open safeguarding concerns.", block_id="safeguarding.open"))
+        return blocks
+    lines = []
+    for item in items[:20]:
+        state = "acknowledged" if item.acknowledged_at else "*not acknowledged*"
+        danger = " :rotating_light: immediate danger" if item.immediate_danger else ""
+        lines.append(
+            f"• #{item.concern_id} {_year(item.year_group)}, logged by "
+            f"{escape(item.raised_by)}, open {_age(item.age_hours)}, {state}{danger}"
+        )
+    blocks.append(section("\n".join(lines), block_id="safeguarding.open"))
+    return blocks
 
 
 def refusal_home(text: str) -> dict[str, Any]:
