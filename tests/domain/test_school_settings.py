@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import time
 
-from sendbot.domain.school_settings import problems, scheduling_settings
+from sendbot.domain.school_settings import from_stored as scheduling_settings
+from sendbot.domain.school_settings import stored_problems as problems
 
 
 def test_defaults_when_nothing_is_set() -> None:

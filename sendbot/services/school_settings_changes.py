@@ -1,0 +1,95 @@
+"""Changing a school's settings: checked whole, saved, audited in the same transaction.
+
+A change to a setting the deadlines depend on (a level's review cycle) recomputes the
+school's deadlines here, by an explicit call, before the transaction ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sendbot.domain.school_settings import SettingError, check, find, to_store, warnings
+from sendbot.services import audit, deadlines
+from sendbot.services.records import Requester, audit_actor
+from sendbot.services.school_settings import of
+from sendbot.store.models import School
+
+__all__ = ["Change", "SettingError", "change"]
+
+
+@dataclass
+class Change:
+    """What a change did: the keys whose value moved, and what to tell the admin."""
+
+    changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (before, after)
+    unchanged: list[str] = field(default_factory=list)
+    deadlines_recomputed: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def change(
+    session: Session,
+    actor: Requester,
+    school: School,
+    values: Mapping[str, str],
+    now: datetime,
+    *,
+    source: str = "cli",
+) -> Change:
+    """Apply `values` (key -> text as typed), all or nothing; SettingError names the first
+    wrong one and changes nothing. Audited as one `school.settings.set` event."""
+    before = of(school)
+    after = check(before, values)
+    result = Change(warnings=warnings(after))
+    for key in values:
+        setting = find(key)
+        old, new = getattr(before, setting.attr), getattr(after, setting.attr)
+        explicitly_stored = _is_stored(school, setting.path, setting.column)
+        if old == new and explicitly_stored:
+            result.unchanged.append(setting.key)
+        else:
+            result.changed[setting.key] = (setting.kind.show(old), setting.kind.show(new))
+    if not result.changed:
+        return result
+    stored, columns = to_store(school.settings, after, result.changed)
+    school.settings = stored
+    for name, value in columns.items():
+        setattr(school, name, value)
+    kind, actor_id, extra = audit_actor(actor)
+    audit.record(
+        session,
+        at=now,
+        actor_kind=kind,
+        actor_id=actor_id,
+        action="school.settings.set",
+        object_type="school",
+        object_id=school.id,
+        school_id=school.id,
+        details={
+            **extra,
+            "source": source,
+            "changed": {k: {"from": a, "to": b} for k, (a, b) in result.changed.items()},
+        },
+    )
+    session.flush()
+    if any(find(key).changes_deadlines for key in result.changed):
+        deadlines.recompute_school(session, school.id, now)
+        result.deadlines_recomputed = True
+    return result
+
+
+def _is_stored(school: School, path: tuple[str, ...], column: str | None) -> bool:
+    """Whether the school has this value written down (a column always is)."""
+    if column is not None:
+        return True
+    here: Any = school.settings or {}
+    for part in path:
+        if not isinstance(here, Mapping) or part not in here:
+            return False
+        here = here[part]
+    return True
