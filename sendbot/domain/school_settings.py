@@ -654,16 +654,30 @@ def warnings(values: SchoolSettings) -> list[str]:
     return []
 
 
-def check(current: SchoolSettings, changes: Mapping[str, str]) -> SchoolSettings:
-    """The settings with `changes` (key -> text as typed) applied, or one SettingError."""
+def conflicts(values: SchoolSettings, keys: Iterable[str]) -> list[tuple[str, str]]:
+    """(group, problem) for values that are wrong together, among the groups of `keys`."""
+    touched = {find(k).path[0] for k in keys}
+    return [
+        (key.split(".")[0], why)
+        for key, why in _cross_field(values)
+        if key.split(".")[0] in touched
+    ]
+
+
+def with_changes(current: SchoolSettings, changes: Mapping[str, str]) -> SchoolSettings:
+    """`changes` (key -> text as typed) applied, each checked alone; SettingError if not."""
     values: dict[str, Any] = {}
     for key, text in changes.items():
         setting = find(key)
         values[setting.attr] = setting.parse_text(text)
-    updated = replace(current, **values)
-    for key, problem in _cross_field(updated):
-        if any(find(k).path[0] == key.split(".")[0] for k in changes):
-            raise SettingError(problem)
+    return replace(current, **values)
+
+
+def check(current: SchoolSettings, changes: Mapping[str, str]) -> SchoolSettings:
+    """The settings with `changes` applied, checked alone and together, or one SettingError."""
+    updated = with_changes(current, changes)
+    for _group, problem in conflicts(updated, changes):
+        raise SettingError(problem)
     return updated
 
 

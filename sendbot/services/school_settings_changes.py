@@ -27,55 +27,59 @@ class Change:
     """What a change did: the keys whose value moved, and what to tell the admin."""
 
     changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (before, after)
-    unchanged: list[str] = field(default_factory=list)
+    unchanged: dict[str, str] = field(default_factory=dict)  # key -> its value
+    added: list[str] = field(default_factory=list)  # changed keys the school had not set
     deadlines_recomputed: bool = False
     warnings: list[str] = field(default_factory=list)
+
+    def as_details(self) -> dict[str, dict[str, str]]:
+        return {k: {"from": a, "to": b} for k, (a, b) in self.changed.items()}
 
 
 def change(
     session: Session,
-    actor: Requester,
+    actor: Requester | None,
     school: School,
     values: Mapping[str, str],
     now: datetime,
-    *,
-    source: str = "cli",
 ) -> Change:
     """Apply `values` (key -> text as typed), all or nothing; SettingError names the first
-    wrong one and changes nothing. Audited as one `school.settings.set` event."""
+    wrong one and changes nothing. Audited as one `school.settings.set` event by `actor`;
+    with no actor the caller records the change in its own event (the roster import does)."""
     before = of(school)
     after = check(before, values)
-    result = Change(warnings=warnings(after))
+    result = Change()
     for key in values:
         setting = find(key)
         old, new = getattr(before, setting.attr), getattr(after, setting.attr)
         explicitly_stored = _is_stored(school, setting.path, setting.column)
         if old == new and explicitly_stored:
-            result.unchanged.append(setting.key)
+            result.unchanged[setting.key] = setting.kind.show(new)
         else:
             result.changed[setting.key] = (setting.kind.show(old), setting.kind.show(new))
+            if not explicitly_stored:
+                result.added.append(setting.key)
     if not result.changed:
         return result
+    if {"out_of_hours", "on_call_staff_ids"} & set(result.changed):
+        result.warnings = warnings(after)
     stored, columns = to_store(school.settings, after, result.changed)
     school.settings = stored
     for name, value in columns.items():
         setattr(school, name, value)
-    kind, actor_id, extra = audit_actor(actor)
-    audit.record(
-        session,
-        at=now,
-        actor_kind=kind,
-        actor_id=actor_id,
-        action="school.settings.set",
-        object_type="school",
-        object_id=school.id,
-        school_id=school.id,
-        details={
-            **extra,
-            "source": source,
-            "changed": {k: {"from": a, "to": b} for k, (a, b) in result.changed.items()},
-        },
-    )
+    if actor is not None:
+        kind, actor_id, extra = audit_actor(actor)
+        audit.record(
+            session,
+            at=now,
+            actor_kind=kind,
+            actor_id=actor_id,
+            action="school.settings.set",
+            object_type="school",
+            object_id=school.id,
+            school_id=school.id,
+            details={**extra, "changed": result.as_details()},
+        )
     session.flush()
     if any(find(key).changes_deadlines for key in result.changed):
         deadlines.recompute_school(session, school.id, now)
