@@ -225,3 +225,9 @@ def test_no_database_says_so(empty_folder: Path, command: list[str]) -> None:
     assert result.exit_code == 2
     assert "No database given" in result.output
     assert list(empty_folder.iterdir()) == []
+
+
+def test_the_docs_list_every_setting_with_its_default() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "provision.md").read_text("utf-8")
+    for setting in SETTINGS:
+        assert f"| `{setting.key}` | {setting.kind.show(setting.default)} |" in docs, setting.key

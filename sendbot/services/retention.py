@@ -1,9 +1,9 @@
 """Keeping records only as long as the school's retention schedule says, then letting go.
 
 Settings live in `School.settings["retention"]` (all optional, set with `sendbot school set
-retention.<name> VALUE`; the defaults follow the
-records management guidance schools in England commonly use for SEN and child protection
-files, and a school should check them against its own retention schedule):
+retention.<name> VALUE`; the defaults follow the records management guidance schools in
+England commonly use for SEN and child protection files, and a school should check them
+against its own retention schedule):
 
 - `records_until_age` (default 25): concerns that are not safeguarding concerns and all
   SEND records (plans, targets and progress, reviews, interventions attended, session
