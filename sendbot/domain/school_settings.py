@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import time
 from typing import Any
 
@@ -618,11 +618,6 @@ def _group_of(problem: str) -> str:
     """Every problem line starts with the name of the setting (or its group) it is about."""
     found = re.match(r"[a-z_]+", problem)
     return found[0] if found else ""
-
-
-_ATTRS = {f.name for f in fields(SchoolSettings)}
-assert all(s.attr in _ATTRS for s in SETTINGS), "every setting has a field"
-assert all(getattr(SchoolSettings(), s.attr) == s.default for s in SETTINGS), "defaults agree"
 
 
 # --- cross-field rules -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import time
 
 import pytest
@@ -101,6 +102,11 @@ GOOD_AND_BAD: dict[str, tuple[str, object, str]] = {
 
 def test_every_setting_has_a_good_and_a_bad_example_here() -> None:
     assert set(GOOD_AND_BAD) == set(BY_KEY)
+
+
+def test_the_model_has_one_field_per_setting_with_the_same_default() -> None:
+    assert {f.name for f in fields(SchoolSettings)} - {"problems"} == {s.attr for s in SETTINGS}
+    assert all(getattr(SchoolSettings(), s.attr) == s.default for s in SETTINGS)
 
 
 @pytest.mark.parametrize("key", list(GOOD_AND_BAD))
