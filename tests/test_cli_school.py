@@ -19,7 +19,7 @@ from sendbot.domain.school_settings import SETTINGS
 from sendbot.services import audit, school_settings
 from sendbot.services.records import CliActor
 from sendbot.services.school_settings_changes import change
-from sendbot.store.models import AuditEvent, Deadline, School, SupportPlan
+from sendbot.store.models import AuditEvent, Deadline, School, Staff, SupportPlan
 from tests.factories import SmallSchool
 
 Sessions = sessionmaker[Session]
@@ -64,6 +64,9 @@ def test_show_lists_every_setting_with_its_value_default_and_meaning(
     assert escalation.split("│")[4].strip().startswith("Minutes")  # what it means, folded
     digest = next(line for line in lines if "digest_time" in line)
     assert "07:30" in digest and "│ yes " in digest
+    on_call = " ".join(result.stdout.split()).split("Ids for on_call_staff_ids: ")[1]
+    assert on_call.startswith(f"{school.staff['dsl']} Martin Shaw (dsl); ")
+    assert f"{school.staff['deputy']} Priya Patel (deputy_dsl)" in on_call
 
 
 def test_more_than_one_school_needs_school(
@@ -210,6 +213,30 @@ def test_on_call_without_staff_is_saved_with_a_note(
     ]
 
 
+def test_on_call_staff_must_be_this_schools_active_staff(
+    sessions: Sessions, db_url: str, school: SmallSchool
+) -> None:
+    dsl, deputy = school.staff["dsl"], school.staff["deputy"]
+    refused = run(db_url, "set", "on_call_staff_ids", f"{dsl}, 99999", "--school", "900001")
+    assert refused.exit_code == 2
+    assert refused.stderr.replace("\n", " ").strip() == (
+        "on_call_staff_ids must be ids of this school's active staff; 99999 is not"
+    )
+    with sessions() as session:
+        assert school_settings.load(session, school.school_id).on_call_staff_ids == ()
+    with sessions() as session, session.begin():
+        gone = session.get(Staff, deputy)
+        assert gone is not None
+        gone.active = False
+    refused = run(db_url, "set", "on_call_staff_ids", str(deputy), "--school", "900001")
+    assert refused.exit_code == 2
+
+    saved = run(db_url, "set", "on_call_staff_ids", str(dsl), "--school", "900001")
+    assert saved.exit_code == 0, saved.output
+    with sessions() as session:
+        assert school_settings.load(session, school.school_id).on_call_staff_ids == (dsl,)
+
+
 @pytest.fixture
 def empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("SENDBOT_DATABASE_URL", raising=False)
@@ -230,4 +257,5 @@ def test_no_database_says_so(empty_folder: Path, command: list[str]) -> None:
 def test_the_docs_list_every_setting_with_its_default() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "provision.md").read_text("utf-8")
     for setting in SETTINGS:
-        assert f"| `{setting.key}` | {setting.kind.show(setting.default)} |" in docs, setting.key
+        row = f"| `{setting.key}` | {setting.kind.show(setting.default)} | {setting.rule} | "
+        assert f"{row}{setting.meaning} |" in docs, setting.key

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from sendbot.cli import app
 from sendbot.services import school_settings
-from sendbot.store.models import AuditEvent, Pupil, School
+from sendbot.store.models import AuditEvent, Pupil, School, Staff
 from tests.test_roster_import import (
     EXAMPLES,
     Sessions,
@@ -114,6 +114,28 @@ def test_a_bad_line_is_named_and_nothing_is_imported(sessions: Sessions, roster:
         f"settings.csv line {empty}: value is empty",
     ]
     assert row_counts(sessions) == dict.fromkeys(row_counts(sessions), 0)
+
+
+def test_on_call_staff_must_be_the_schools_active_staff(sessions: Sessions, tmp_path: Path) -> None:
+    run_import(sessions, EXAMPLES)
+    with sessions() as session:
+        senco = session.scalars(select(Staff.id).where(Staff.email.like("%senco%"))).first()
+    assert senco is not None
+    (tmp_path / "settings.csv").write_text(
+        f'setting,value\nout_of_hours,on_call\non_call_staff_ids,"{senco}, 99999"\n',
+        encoding="utf-8",
+    )
+    assert import_errors(sessions, tmp_path / "settings.csv") == [
+        "settings.csv line 3: on_call_staff_ids must be ids of this school's active staff; "
+        "99999 is not"
+    ]
+    (tmp_path / "settings.csv").write_text(
+        f"setting,value\nout_of_hours,on_call\non_call_staff_ids,{senco}\n", encoding="utf-8"
+    )
+    run_import(sessions, tmp_path / "settings.csv")
+    with sessions() as session:
+        settings = school_settings.load(session, the_school(sessions).id)
+    assert (settings.out_of_hours, settings.on_call_staff_ids) == ("on_call", (senco,))
 
 
 def test_values_wrong_together_are_named_on_the_later_line(

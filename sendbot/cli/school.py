@@ -13,7 +13,7 @@ from sendbot.clock import SystemClock
 from sendbot.domain.school_settings import SettingError, describe
 from sendbot.services import school_settings
 from sendbot.services.records import CliActor
-from sendbot.services.school_settings_changes import change
+from sendbot.services.school_settings_changes import change, on_call_candidates
 from sendbot.store.models import School
 
 app = typer.Typer(help="Show and change a school's settings.", no_args_is_help=True)
@@ -58,6 +58,7 @@ def show(
         found = the_school(session, school)
         name, urn = found.name, found.urn
         settings = school_settings.of(found)
+        candidates = on_call_candidates(session, found.id)
     table = Table(title=f"Settings of {name} (URN {urn})", show_lines=False)
     table.add_column("setting", no_wrap=True)
     for column in ("value", "default", "meaning"):
@@ -71,6 +72,11 @@ def show(
         )
     console.print(table)
     console.print("Change one with: sendbot school set SETTING VALUE", highlight=False)
+    if candidates:
+        _say(
+            "Ids for on_call_staff_ids: "
+            + "; ".join(f"{c.staff_id} {c.name} ({', '.join(c.roles)})" for c in candidates)
+        )
     for problem in settings.problems:
         _say(f"Check: {problem}")
 

@@ -226,7 +226,8 @@ SETTINGS: tuple[Setting, ...] = (
         "on_call_staff_ids",
         staff_ids_kind(),
         (),
-        "Staff on call out of hours and in the holidays when out_of_hours is on_call.",
+        "Staff on call out of hours and in the holidays when out_of_hours is on_call "
+        "(`sendbot school show` lists the ids of the safeguarding leads and headteacher).",
     ),
     Setting(
         "referral_chase_working_days",

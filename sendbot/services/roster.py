@@ -34,6 +34,7 @@ from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
 from sendbot.domain.school_settings import find as find_setting
 from sendbot.services import audit, school_settings
+from sendbot.services.school_settings_changes import active_staff_ids, on_call_problem
 from sendbot.services.school_settings_changes import change as change_settings
 from sendbot.store.models import (
     GroupStaff,
@@ -623,8 +624,9 @@ def _parse_school(rows: list[Row] | None, problems: Problems) -> SchoolIn | None
     return school if row.ok else None
 
 
-def _parse_settings(rows: list[Row], current: SchoolSettings) -> dict[str, str]:
-    """Each line checked alone, then together with the school's other settings."""
+def _parse_settings(rows: list[Row], current: SchoolSettings, staff: set[int]) -> dict[str, str]:
+    """Each line checked alone, then together with the school's other settings; on-call
+    staff must be among the school's active `staff` (sendbot's ids)."""
     found: dict[str, str] = {}
     lines: dict[str, int] = {}
     for row in rows:
@@ -633,9 +635,12 @@ def _parse_settings(rows: list[Row], current: SchoolSettings) -> dict[str, str]:
             continue
         try:
             setting = find_setting(key)
-            setting.parse_text(value)
+            parsed = setting.parse_text(value)
         except SettingError as exc:
             row.fail(str(exc))
+            continue
+        if setting.key == "on_call_staff_ids" and (problem := on_call_problem(parsed, staff)):
+            row.fail(problem)
             continue
         if setting.key in lines:
             row.fail(f"{setting.key} is also set on line {lines[setting.key]}")
@@ -873,7 +878,8 @@ def read_roster(
     db_ids = _db_ids(session, school)
     if (rows := tables.get(SETTINGS)) is not None:
         current = school_settings.of(school) if school is not None else SchoolSettings()
-        roster.settings = _parse_settings(rows, current)
+        staff = active_staff_ids(session, school.id) if school is not None else set()
+        roster.settings = _parse_settings(rows, current, staff)
     known = Known(ids={k: (v if sure else None) for k, v in db_ids.items()}, in_import=set(files))
     for name in (CLASSES, STAFF, PUPILS, GUARDIANS):
         if name in files:

@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sendbot.domain.people import Role
 from sendbot.domain.school_settings import SettingError, check, find, to_store, warnings
 from sendbot.services import audit, deadlines
 from sendbot.services.records import Requester, audit_actor
 from sendbot.services.school_settings import of
-from sendbot.store.models import School
+from sendbot.store.models import School, Staff
 
 __all__ = ["Change", "SettingError", "change"]
 
@@ -61,6 +63,8 @@ def change(
                 result.added.append(setting.key)
     if not result.changed:
         return result
+    if "on_call_staff_ids" in result.changed:
+        _check_on_call(session, school, after.on_call_staff_ids)
     if {"out_of_hours", "on_call_staff_ids"} & set(result.changed):
         result.warnings = warnings(after)
     stored, columns = to_store(school.settings, after, result.changed)
@@ -85,6 +89,48 @@ def change(
         deadlines.recompute_school(session, school.id, now)
         result.deadlines_recomputed = True
     return result
+
+
+def active_staff_ids(session: Session, school_id: int) -> set[int]:
+    return set(session.scalars(select(Staff.id).where(Staff.school_id == school_id, Staff.active)))
+
+
+@dataclass(frozen=True)
+class OnCallCandidate:
+    staff_id: int
+    name: str
+    roles: tuple[str, ...]
+
+
+def on_call_candidates(session: Session, school_id: int) -> list[OnCallCandidate]:
+    """The school's active safeguarding leads and headteacher, with the ids
+    `on_call_staff_ids` takes, so nobody needs SQL to find them."""
+    leads = {r.value for r in (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)}
+    found = session.scalars(
+        select(Staff).where(Staff.school_id == school_id, Staff.active).order_by(Staff.id)
+    )
+    return [
+        OnCallCandidate(s.id, s.display_name, tuple(sorted(s.role_names & leads)))
+        for s in found
+        if s.role_names & leads
+    ]
+
+
+def on_call_problem(ids: tuple[int, ...], active: set[int]) -> str | None:
+    """Escalations must reach someone: every id is one of the school's active staff."""
+    missing = [str(i) for i in ids if i not in active]
+    if not missing:
+        return None
+    return (
+        f"on_call_staff_ids must be ids of this school's active staff; "
+        f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not"
+    )
+
+
+def _check_on_call(session: Session, school: School, ids: tuple[int, ...]) -> None:
+    problem = on_call_problem(ids, active_staff_ids(session, school.id))
+    if problem:
+        raise SettingError(problem)
 
 
 def _is_stored(school: School, path: tuple[str, ...], column: str | None) -> bool:
