@@ -228,9 +228,13 @@ def yes_no_kind() -> Kind:
         raise ValueError(value)
 
     def read(value: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ValueError(value)
-        return value
+        if isinstance(value, bool):
+            return value
+        if value in (0, 1):  # written by hand into the JSON before there was a command
+            return bool(value)
+        if isinstance(value, str):
+            return text(value)
+        raise ValueError(value)
 
     return Kind("yes or no", text, read, lambda v: v, lambda v: "yes" if v else "no")
 

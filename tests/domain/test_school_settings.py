@@ -224,3 +224,11 @@ def test_malformed_names_and_retention_are_named_for_the_services_that_refuse_th
         "retention.outbox_sent_days must be a whole number of at least 1"
     ]
     assert settings.retention_outbox_sent_days == 90 and settings.out_of_hours == "same"
+
+
+def test_yes_and_no_written_by_hand_are_understood() -> None:
+    assert from_stored({"dsl_digest_to_deputies": 1}).dsl_digest_to_deputies is True
+    assert from_stored({"dsl_digest_to_deputies": "no"}).dsl_digest_to_deputies is False
+    assert from_stored({"dsl_digest_to_deputies": "perhaps"}).problems == (
+        "dsl_digest_to_deputies: 'perhaps' is not understood; no is used",
+    )
