@@ -16,9 +16,8 @@ from sqlalchemy import func, select
 
 from benchmarks.common import NOW, Databases, Results, Row, best_of
 from benchmarks.data import Size, build_trust
-from sendbot.domain.school_settings import scheduling_settings
 from sendbot.scheduling import jobs
-from sendbot.services import digests
+from sendbot.services import digests, school_settings
 from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import Deadline, Outbox, School
 
@@ -39,7 +38,7 @@ def run(databases: Databases, backend: str, size: Size, results: Results) -> Non
     with sessions() as session:
         school = session.get(School, trust.school_ids[0])
         assert school is not None
-        horizon = today + timedelta(days=max(scheduling_settings(school.settings).reminder_offsets))
+        horizon = today + timedelta(days=max(school_settings.of(school).reminder_offsets))
         total = session.scalar(select(func.count()).select_from(Deadline)) or 0
 
     due_query = select(Deadline.id, Deadline.kind, Deadline.due_on, Deadline.owner_role).where(

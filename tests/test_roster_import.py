@@ -40,7 +40,7 @@ from sendbot.store.models import (
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "roster"
 CLOCK = FrozenClock(datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
-KINDS = ("classes", "staff", "class staff", "pupils", "guardians", "guardian links")
+KINDS = ("settings", "classes", "staff", "class staff", "pupils", "guardians", "guardian links")
 
 Sessions = sessionmaker[Session]
 
@@ -109,6 +109,7 @@ def test_sample_roster_imports_with_counts(sessions: Sessions) -> None:
     assert report.school_created
     assert list(report.counts) == list(KINDS)
     assert created(report) == {
+        "settings": 5,  # and digest_time, quiet_hours_start updated, quiet_hours_end as it was
         "classes": 3,
         "staff": 6,
         "class staff": 5,
@@ -239,6 +240,7 @@ def test_a_changed_row_updates_in_place(sessions: Sessions, roster: Path) -> Non
 
     changed = {kind: (c.created, c.updated, c.deactivated) for kind, c in report.counts.items()}
     assert changed == {
+        "settings": (0, 0, 0),
         "classes": (0, 0, 0),
         "staff": (0, 1, 0),
         "class staff": (0, 1, 0),
@@ -642,7 +644,7 @@ def test_files_that_cannot_be_found_or_placed(sessions: Sessions, tmp_path: Path
     stray.write_text("id\n", encoding="utf-8")
     assert import_errors(sessions, tmp_path / "nowhere", stray) == [
         "nowhere does not exist",
-        "contacts.csv is not a roster file (school.csv, classes.csv, staff.csv, "
+        "contacts.csv is not a roster file (school.csv, settings.csv, classes.csv, staff.csv, "
         "class_staff.csv, pupils.csv, guardians.csv, guardian_links.csv)",
     ]
     assert import_errors(sessions, EXAMPLES / "pupils.csv") == [

@@ -16,6 +16,7 @@ from sendbot.cli import invite as invite_commands
 from sendbot.cli import keys as keys_commands
 from sendbot.cli import retention as retention_commands
 from sendbot.cli import roster as roster_commands
+from sendbot.cli import school as school_commands
 from sendbot.cli import serve as serve_command
 from sendbot.cli import slack as slack_commands
 from sendbot.cli import terms as terms_commands
@@ -39,6 +40,7 @@ app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)
 app.command(name="demo")(demo_command.demo)
 app.add_typer(terms_commands.app, name="terms")
+app.add_typer(school_commands.app, name="school")
 app.command(name="deadlines")(deadlines_command.deadlines)
 app.command(name="digest")(digest_command.digest)
 app.command(name="tick")(tick_command.tick)

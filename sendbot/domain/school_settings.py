@@ -1,193 +1,625 @@
-"""The scheduling choices a school can make, kept in `School.settings`, with defaults here.
+"""Every choice a school can make, in one typed model, with its default and what it means.
 
-Every key is optional. An admin sets them with the school's settings JSON; anything missing
-or malformed falls back to the default below, so a typo can never stop a reminder.
+A setting has one name, used the same way by `sendbot school set NAME VALUE`, by a line of
+the roster's `settings.csv` and in `School.settings` (JSON): a dotted name is a path into
+the JSON (`school_hours.start` is `{"school_hours": {"start": ...}}`). Three settings live
+in columns of their own (`digest_time`, `quiet_hours_start`, `quiet_hours_end`).
 
-`reminder_offsets_days` (list of whole days, default [28, 14, 7, 2, 0])
-    When a staff deadline reminds its owner: that many days before it is due (0 = on the
-    day). After that the deadline shows as overdue in the digest until it is marked done.
-`reminder_time` ("HH:MM", default: the school's digest time)
-    The school-local time reminders are sent on their day.
-`digest_days` (list of weekday numbers, Monday = 0, default [0, 1, 2, 3, 4])
-    The days the SENCO and DSL digests are sent; an empty list sends none.
-`empty_digest` ("one_line" or "none", default "one_line")
-    What an empty day sends.
-`headteacher_digest_weekday` (0-6 or null, default 0 = Monday)
-    The day of the headteacher's weekly digest (at the digest time); null sends none.
-`dsl_digest_to_deputies` (bool, default false)
-    Whether deputy DSLs also get the DSL's digest.
-`escalation_minutes` (list of minutes, default [15, 60])
-    When an unacknowledged safeguarding alert goes to the deputies and the headteacher.
-`school_hours` ({"start": "HH:MM", "end": "HH:MM"}, default 08:00 to 18:00)
-    Inside these hours on a school day (a working day when no term dates are set up) the
-    escalation rules above apply as they are.
-`out_of_hours` ("same", "on_call" or "next_school_day", default "same")
-    What escalation does outside school hours. "same": exactly as in school hours.
-    "on_call": escalations go to `on_call_staff_ids` and the headteacher instead of the
-    deputies. "next_school_day": the escalation clock starts when school hours next begin,
-    except for a concern flagged as immediate danger, which always escalates at once.
-    The first alert to the DSL and deputies is never delayed.
-`on_call_staff_ids` (list of staff ids, default [])
-`referral_chase_working_days` (whole working days, default 1)
-    After a referral to children's social care, when the DSL is asked whether the local
-    authority has acknowledged it and decided next steps (KCSIE: within 1 working day).
-`cumulative_concerns` ({"count": 3, "days": 14})
-    Several concerns about one pupil in this window (any areas) prompt the DSL and SENCO to
-    look at them together.
+Text from an admin is checked strictly (`parse_text`, `check`), so a mistake is refused
+with a line saying what would be right. Values already stored are read leniently
+(`from_stored`): a malformed scheduling value falls back to its default, so a typo can never
+stop a reminder or a safeguarding escalation, and is reported by `stored_problems`; a
+malformed level name or retention period is reported too, and the services that need it
+refuse to guess (`Setting.falls_back`). The kinds of value are in `setting_kinds`.
+
+`SETTINGS` below lists every setting, its default and its meaning; `sendbot school show`
+prints the same table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import time
 from typing import Any
 
-DEFAULT_REMINDER_OFFSETS = (28, 14, 7, 2, 0)
-DEFAULT_ESCALATION_MINUTES = (15, 60)
-DEFAULT_SCHOOL_HOURS = (time(8, 0), time(18, 0))
+from sendbot.domain.setting_kinds import (
+    Kind,
+    choice_kind,
+    hhmm,
+    numbers_kind,
+    optional_time_kind,
+    optional_whole_kind,
+    staff_ids_kind,
+    time_kind,
+    weekday_or_none_kind,
+    weekdays_kind,
+    whole_kind,
+    words_kind,
+    yes_no_kind,
+)
+
 OUT_OF_HOURS_CHOICES = ("same", "on_call", "next_school_day")
+EMPTY_DIGEST_CHOICES = ("one_line", "none")
+REVIEW_FREQUENCIES = ("half_termly", "termly")
+LEVEL_KEYS = ("monitoring", "sen_support", "ehc_plan")
+MIN_SAFEGUARDING_AGE = 25
+
+
+class SettingError(ValueError):
+    """A value a school cannot have, said so an admin knows what to write instead."""
+
+
+# --- the settings ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class SchedulingSettings:
-    reminder_offsets: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
+class Setting:
+    """One choice: its name, kind, default, meaning, and where it is kept."""
+
+    key: str
+    kind: Kind
+    default: Any
+    meaning: str
+    column: str | None = None  # a School column, instead of a path in School.settings
+    changes_deadlines: bool = False  # deadlines are recomputed when it changes
+    falls_back: bool = True  # a bad stored value falls back (else the reader refuses it)
+
+    @property
+    def attr(self) -> str:
+        return self.key.replace(".", "_")
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(self.key.split("."))
+
+    @property
+    def rule(self) -> str:
+        return self.kind.rule.format(default=self.kind.show(self.default))
+
+    def parse_text(self, text: str) -> Any:
+        """The value an admin typed, or SettingError saying what would be right."""
+        try:
+            return self.kind.read_text(text)
+        except ValueError:
+            raise SettingError(f"{self.key} must be {self.rule}, not '{text.strip()}'") from None
+
+
+_LEVEL_DEFAULTS = {
+    "monitoring": ("Monitoring", "Monitoring plan"),
+    "sen_support": ("SEN support", "SEN support plan"),
+    "ehc_plan": ("EHC plan", "EHC plan"),
+}
+_LEVEL_WORDS = {
+    "monitoring": "monitoring (the level below SEN support)",
+    "sen_support": "SEN support",
+    "ehc_plan": "an EHC plan",
+}
+
+
+def _level_settings() -> list[Setting]:
+    found: list[Setting] = []
+    for level, (name, plan_name) in _LEVEL_DEFAULTS.items():
+        found += [
+            Setting(
+                f"send_levels.{level}.name",
+                words_kind(),
+                name,
+                f"What the school calls pupils on {_LEVEL_WORDS[level]}, in every message.",
+                falls_back=False,
+            ),
+            Setting(
+                f"send_levels.{level}.plan_name",
+                words_kind(),
+                plan_name,
+                f"What the school calls the plan of a pupil on {_LEVEL_WORDS[level]}.",
+                falls_back=False,
+            ),
+            Setting(
+                f"send_levels.{level}.review",
+                choice_kind(REVIEW_FREQUENCIES),
+                "termly",
+                "How often that plan is reviewed: the next review defaults to the end of the "
+                "current half term or term"
+                + (
+                    ", and the SEN support review deadlines follow it."
+                    if level == "sen_support"
+                    else "."
+                ),
+                changes_deadlines=True,
+                falls_back=False,
+            ),
+        ]
+    return found
+
+
+def _retention(key: str, default: int, meaning: str, low: int = 1) -> Setting:
+    return Setting(f"retention.{key}", whole_kind(low, None), default, meaning, falls_back=False)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "digest_time",
+        time_kind(),
+        time(7, 30),
+        "School-local time of the SENCO, DSL and headteacher digests.",
+        column="digest_time",
+    ),
+    Setting(
+        "quiet_hours_start",
+        time_kind(),
+        time(20, 0),
+        "Parents get no message from this time (a parent may choose their own hours). "
+        "Quiet hours may run past midnight; the same start and end means none.",
+        column="quiet_start",
+    ),
+    Setting(
+        "quiet_hours_end",
+        time_kind(),
+        time(7, 0),
+        "Messages held in quiet hours are sent from this time.",
+        column="quiet_end",
+    ),
+    Setting(
+        "reminder_offsets_days",
+        numbers_kind(0, 365, "days", descending=True, example="28, 14, 7, 2, 0"),
+        (28, 14, 7, 2, 0),
+        "When a deadline reminds its owner: that many days before it is due (0 = on the day).",
+    ),
+    Setting(
+        "reminder_time",
+        optional_time_kind("the digest time"),
+        None,
+        "School-local time reminders are sent on their day.",
+    ),
+    Setting(
+        "digest_days",
+        weekdays_kind(),
+        frozenset(range(5)),
+        "The days the SENCO and DSL digests are sent; none sends no daily digest.",
+    ),
+    Setting(
+        "empty_digest",
+        choice_kind(EMPTY_DIGEST_CHOICES),
+        "one_line",
+        "What a day with nothing to report sends: one line, or none at all.",
+    ),
+    Setting(
+        "headteacher_digest_weekday",
+        weekday_or_none_kind(),
+        0,
+        "The day of the headteacher's weekly digest (at the digest time); none sends none.",
+    ),
+    Setting(
+        "dsl_digest_to_deputies",
+        yes_no_kind(),
+        False,
+        "Whether deputy DSLs also get the DSL's digest.",
+    ),
+    Setting(
+        "escalation_minutes",
+        numbers_kind(1, 24 * 60, "minutes", descending=False, example="15, 60"),
+        (15, 60),
+        "Minutes after an unacknowledged safeguarding alert that it goes to the deputies and "
+        "the headteacher, then to all of them again.",
+    ),
+    Setting(
+        "school_hours.start",
+        time_kind(),
+        time(8, 0),
+        "Start of school hours on a school day: inside them safeguarding escalation runs "
+        "as set; outside them (evenings, weekends, holidays) out_of_hours decides.",
+    ),
+    Setting("school_hours.end", time_kind(), time(18, 0), "End of school hours."),
+    Setting(
+        "out_of_hours",
+        choice_kind(OUT_OF_HOURS_CHOICES),
+        "same",
+        "Safeguarding cover out of school hours, at weekends and in the holidays: same "
+        "(escalate as in school hours), on_call (escalate to on_call_staff_ids and the "
+        "headteacher), next_school_day (the escalation clock starts when school next opens, "
+        "except for immediate danger). The first alert is never delayed.",
+    ),
+    Setting(
+        "on_call_staff_ids",
+        staff_ids_kind(),
+        (),
+        "Staff on call out of hours and in the holidays when out_of_hours is on_call "
+        "(`sendbot school show` lists the ids of the safeguarding leads and headteacher).",
+    ),
+    Setting(
+        "referral_chase_working_days",
+        whole_kind(1, 10),
+        1,
+        "Working days after a referral to children's social care before the DSL is asked "
+        "whether the local authority has responded (KCSIE: within 1 working day).",
+    ),
+    Setting(
+        "cumulative_concerns.count",
+        whole_kind(2, 50),
+        3,
+        "This many concerns about one pupil within cumulative_concerns.days prompt the DSL "
+        "and SENCO to look at them together.",
+    ),
+    Setting(
+        "cumulative_concerns.days", whole_kind(1, 366), 14, "The window for cumulative concerns."
+    ),
+    Setting(
+        "office_hours.start",
+        time_kind(),
+        time(8, 0),
+        "When the school office opens on weekdays; a parent writing outside office hours "
+        "is told when staff will read their message.",
+    ),
+    Setting("office_hours.end", time_kind(), time(16, 30), "When the school office closes."),
+    *_level_settings(),
+    Setting(
+        "no_send_name",
+        words_kind(),
+        "No SEND",
+        "What the school calls pupils with no SEND level.",
+        falls_back=False,
+    ),
+    _retention(
+        "records_until_age",
+        25,
+        "Records of a pupil who has left are kept until this birthday (SEND records, "
+        "concerns that are not safeguarding).",
+    ),
+    Setting(
+        "retention.safeguarding_until_age",
+        optional_whole_kind(MIN_SAFEGUARDING_AGE, None, "keep them until deleted by hand"),
+        25,
+        "Safeguarding records of a pupil who has left are kept until this birthday.",
+        falls_back=False,
+    ),
+    _retention(
+        "conversation_state_days", 2, "Days a half-finished conversation is kept after it expires."
+    ),
+    _retention(
+        "processed_event_days", 7, "Days the ids of platform events are kept to drop duplicates."
+    ),
+    _retention("outbox_sent_days", 90, "Days delivered messages and their attempts are kept."),
+)
+
+BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+# Groups whose readers refuse a malformed stored value instead of falling back.
+_GROUPS = {s.path[0] for s in SETTINGS if len(s.path) > 1}
+
+
+def find(key: str) -> Setting:
+    """The setting called `key`, or a kind SettingError naming the nearest ones."""
+    name = key.strip()
+    if name in BY_KEY:
+        return BY_KEY[name]
+    near = difflib.get_close_matches(name, list(BY_KEY), n=2, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(near)}?" if near else ""
+    raise SettingError(
+        f"There is no setting called '{name}'.{hint} `sendbot school show` lists them all."
+    )
+
+
+# --- the typed model ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    key: str
+    name: str
+    plan_name: str
+    review: str
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    """A school's settings, every one typed; field names are the keys with `_` for `.`."""
+
+    digest_time: time = time(7, 30)
+    quiet_hours_start: time = time(20, 0)
+    quiet_hours_end: time = time(7, 0)
+    reminder_offsets_days: tuple[int, ...] = (28, 14, 7, 2, 0)
     reminder_time: time | None = None
     digest_days: frozenset[int] = frozenset(range(5))
     empty_digest: str = "one_line"
     headteacher_digest_weekday: int | None = 0
     dsl_digest_to_deputies: bool = False
-    escalation_minutes: tuple[int, ...] = DEFAULT_ESCALATION_MINUTES
-    school_hours: tuple[time, time] = DEFAULT_SCHOOL_HOURS
+    escalation_minutes: tuple[int, ...] = (15, 60)
+    school_hours_start: time = time(8, 0)
+    school_hours_end: time = time(18, 0)
     out_of_hours: str = "same"
     on_call_staff_ids: tuple[int, ...] = ()
     referral_chase_working_days: int = 1
-    cumulative_count: int = 3
-    cumulative_days: int = 14
+    cumulative_concerns_count: int = 3
+    cumulative_concerns_days: int = 14
+    office_hours_start: time = time(8, 0)
+    office_hours_end: time = time(16, 30)
+    send_levels_monitoring_name: str = "Monitoring"
+    send_levels_monitoring_plan_name: str = "Monitoring plan"
+    send_levels_monitoring_review: str = "termly"
+    send_levels_sen_support_name: str = "SEN support"
+    send_levels_sen_support_plan_name: str = "SEN support plan"
+    send_levels_sen_support_review: str = "termly"
+    send_levels_ehc_plan_name: str = "EHC plan"
+    send_levels_ehc_plan_plan_name: str = "EHC plan"
+    send_levels_ehc_plan_review: str = "termly"
+    no_send_name: str = "No SEND"
+    retention_records_until_age: int = 25
+    retention_safeguarding_until_age: int | None = 25
+    retention_conversation_state_days: int = 2
+    retention_processed_event_days: int = 7
+    retention_outbox_sent_days: int = 90
+    problems: tuple[str, ...] = field(default=(), compare=False)
 
+    # The names the schedulers and the escalation rules have always read.
+    @property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        return self.reminder_offsets_days
 
-def _time(value: Any, default: time | None) -> time | None:
-    if isinstance(value, str):
-        try:
-            hours, minutes = value.strip().split(":")
-            return time(int(hours), int(minutes))
-        except ValueError:
-            return default
-    return default
+    @property
+    def school_hours(self) -> tuple[time, time]:
+        return self.school_hours_start, self.school_hours_end
 
+    @property
+    def office_hours(self) -> tuple[time, time]:
+        return self.office_hours_start, self.office_hours_end
 
-def _ints(value: Any, default: tuple[int, ...], low: int, high: int) -> tuple[int, ...]:
-    if not isinstance(value, list | tuple):
-        return default
-    found = sorted(
-        {
-            int(v)
-            for v in value
-            if isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
-        },
-        reverse=True,
-    )
-    return tuple(found) or default
+    @property
+    def quiet_hours(self) -> tuple[time, time]:
+        return self.quiet_hours_start, self.quiet_hours_end
 
+    @property
+    def cumulative_count(self) -> int:
+        return self.cumulative_concerns_count
 
-def _int(value: Any, default: int, low: int, high: int) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-        return value
-    return default
+    @property
+    def cumulative_days(self) -> int:
+        return self.cumulative_concerns_days
 
+    def value(self, key: str) -> Any:
+        return getattr(self, find(key).attr)
 
-def scheduling_settings(settings: dict[str, Any] | None) -> SchedulingSettings:
-    """The school's choices, each falling back to its default when missing or malformed."""
-    s = settings or {}
-    hours = s.get("school_hours") if isinstance(s.get("school_hours"), dict) else {}
-    start = _time(hours.get("start"), DEFAULT_SCHOOL_HOURS[0]) or DEFAULT_SCHOOL_HOURS[0]
-    end = _time(hours.get("end"), DEFAULT_SCHOOL_HOURS[1]) or DEFAULT_SCHOOL_HOURS[1]
-    if end <= start:
-        start, end = DEFAULT_SCHOOL_HOURS
-    cumulative = (
-        s.get("cumulative_concerns") if isinstance(s.get("cumulative_concerns"), dict) else {}
-    )
-    days = s.get("digest_days")
-    digest_days = frozenset(range(5))
-    if isinstance(days, list | tuple):  # an empty list turns the daily digests off
-        digest_days = frozenset(_ints(days, (), 0, 6))
-    empty = s.get("empty_digest")
-    out = s.get("out_of_hours")
-    return SchedulingSettings(
-        reminder_offsets=_ints(s.get("reminder_offsets_days"), DEFAULT_REMINDER_OFFSETS, 0, 365),
-        reminder_time=_time(s.get("reminder_time"), None),
-        digest_days=digest_days,
-        empty_digest=empty if empty in ("one_line", "none") else "one_line",
-        headteacher_digest_weekday=(
-            None
-            if "headteacher_digest_weekday" in s and s["headteacher_digest_weekday"] is None
-            else _int(s.get("headteacher_digest_weekday"), 0, 0, 6)
-        ),
-        dsl_digest_to_deputies=bool(s.get("dsl_digest_to_deputies", False)),
-        escalation_minutes=tuple(
-            sorted(_ints(s.get("escalation_minutes"), DEFAULT_ESCALATION_MINUTES, 1, 24 * 60))
-        ),
-        school_hours=(start, end),
-        out_of_hours=out if out in OUT_OF_HOURS_CHOICES else "same",
-        on_call_staff_ids=_ints(s.get("on_call_staff_ids"), (), 1, 2**31),
-        referral_chase_working_days=_int(s.get("referral_chase_working_days"), 1, 1, 10),
-        cumulative_count=_int(cumulative.get("count"), 3, 2, 50),
-        cumulative_days=_int(cumulative.get("days"), 14, 1, 366),
-    )
-
-
-# The keys read here (School.settings also holds other parts' keys, so others are not errors).
-KNOWN_KEYS = frozenset(
-    {
-        "reminder_offsets_days",
-        "reminder_time",
-        "digest_days",
-        "empty_digest",
-        "headteacher_digest_weekday",
-        "dsl_digest_to_deputies",
-        "escalation_minutes",
-        "school_hours",
-        "out_of_hours",
-        "on_call_staff_ids",
-        "referral_chase_working_days",
-        "cumulative_concerns",
-    }
-)
-
-
-def _whole_numbers(value: Any, low: int, high: int) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in value)
-    )
-
-
-def problems(settings: dict[str, Any] | None) -> list[str]:
-    """What an admin should fix: values that would otherwise fall back to a default quietly."""
-    s = settings or {}
-    found: list[str] = []
-
-    def wrong(key: str, default: str) -> None:
-        found.append(f"{key}: {s[key]!r} is not understood; {default} is used")
-
-    if "reminder_offsets_days" in s and not _whole_numbers(s["reminder_offsets_days"], 0, 365):
-        wrong("reminder_offsets_days", "[28, 14, 7, 2, 0]")
-    if "escalation_minutes" in s and not _whole_numbers(s["escalation_minutes"], 1, 24 * 60):
-        wrong("escalation_minutes", "[15, 60]")
-    if "empty_digest" in s and s["empty_digest"] not in ("one_line", "none"):
-        wrong("empty_digest", "one_line")
-    if "out_of_hours" in s and s["out_of_hours"] not in OUT_OF_HOURS_CHOICES:
-        wrong("out_of_hours", "same")
-    if "reminder_time" in s and _time(s["reminder_time"], None) is None:
-        wrong("reminder_time", "the digest time")
-    hours = s.get("school_hours")
-    if hours is not None:
-        ok = isinstance(hours, dict) and all(_time(hours.get(k), None) for k in ("start", "end"))
-        if not ok or _time(hours["end"], None) <= _time(hours["start"], None):  # type: ignore[operator]
-            wrong("school_hours", "08:00 to 18:00")
-    parsed = scheduling_settings(s)
-    if parsed.out_of_hours == "on_call" and not parsed.on_call_staff_ids:
-        found.append(
-            "out_of_hours is 'on_call' but on_call_staff_ids is empty: escalation goes to the deputies"
+    def level(self, key: str) -> Level:
+        return Level(
+            key,
+            getattr(self, f"send_levels_{key}_name"),
+            getattr(self, f"send_levels_{key}_plan_name"),
+            getattr(self, f"send_levels_{key}_review"),
         )
+
+    def problems_in(self, groups: Iterable[str]) -> list[str]:
+        """The stored problems that belong to these top-level keys."""
+        wanted = tuple(groups)
+        return [p for p in self.problems if _group_of(p) in wanted]
+
+
+def _group_of(problem: str) -> str:
+    """Every problem line starts with the name of the setting (or its group) it is about."""
+    found = re.match(r"[a-z_]+", problem)
+    return found[0] if found else ""
+
+
+# --- cross-field rules -------------------------------------------------------------------------
+
+
+def _cross_field(values: SchoolSettings) -> list[tuple[str, str]]:
+    """(key, problem) for values fine alone but wrong together."""
+    found: list[tuple[str, str]] = []
+    for group, words in (("school_hours", "School hours"), ("office_hours", "Office hours")):
+        start, end = getattr(values, f"{group}_start"), getattr(values, f"{group}_end")
+        if end <= start:
+            found.append(
+                (
+                    f"{group}.end",
+                    f"{group}.start ({hhmm(start)}) must be before {group}.end "
+                    f"({hhmm(end)}): {words.lower()} cannot run past midnight",
+                )
+            )
     return found
+
+
+def warnings(values: SchoolSettings) -> list[str]:
+    """Combinations that work but probably not as the school means."""
+    if values.out_of_hours == "on_call" and not values.on_call_staff_ids:
+        return [
+            "out_of_hours is 'on_call' but on_call_staff_ids is empty: escalation goes to "
+            "the deputies"
+        ]
+    return []
+
+
+def conflicts(values: SchoolSettings, keys: Iterable[str]) -> list[tuple[str, str]]:
+    """(group, problem) for values that are wrong together, among the groups of `keys`."""
+    touched = {find(k).path[0] for k in keys}
+    return [
+        (key.split(".")[0], why)
+        for key, why in _cross_field(values)
+        if key.split(".")[0] in touched
+    ]
+
+
+def with_changes(current: SchoolSettings, changes: Mapping[str, str]) -> SchoolSettings:
+    """`changes` (key -> text as typed) applied, each checked alone; SettingError if not."""
+    values: dict[str, Any] = {}
+    for key, text in changes.items():
+        setting = find(key)
+        values[setting.attr] = setting.parse_text(text)
+    return replace(current, **values)
+
+
+def check(current: SchoolSettings, changes: Mapping[str, str]) -> SchoolSettings:
+    """The settings with `changes` applied, checked alone and together, or one SettingError."""
+    updated = with_changes(current, changes)
+    for _group, problem in conflicts(updated, changes):
+        raise SettingError(problem)
+    return updated
+
+
+# --- reading what is stored --------------------------------------------------------------------
+
+
+def _dig(stored: Mapping[str, Any], path: tuple[str, ...]) -> tuple[bool, Any]:
+    here: Any = stored
+    for part in path:
+        if not isinstance(here, Mapping) or part not in here:
+            return False, None
+        here = here[part]
+    return True, here
+
+
+def _structure_problems(stored: Mapping[str, Any]) -> list[str]:
+    """Groups that are not objects, and names inside them that are not settings."""
+    found: list[str] = []
+    levels = stored.get("send_levels")
+    if "send_levels" in stored and not isinstance(levels, Mapping):
+        found.append("send_levels must be an object keyed by level")
+    elif isinstance(levels, Mapping):
+        for level, value in levels.items():
+            if level not in LEVEL_KEYS:
+                found.append(f"send_levels: '{level}' is not a level ({', '.join(LEVEL_KEYS)})")
+            elif not isinstance(value, Mapping):
+                found.append(f"send_levels.{level} must be an object")
+            else:
+                found += [
+                    f"send_levels.{level}.{name} is not a setting sendbot knows"
+                    for name in value
+                    if f"send_levels.{level}.{name}" not in BY_KEY
+                ]
+    for group in sorted(_GROUPS - {"send_levels"}):
+        if group not in stored:
+            continue
+        value = stored[group]
+        if not isinstance(value, Mapping):
+            found.append(f"{group} must be an object")
+            continue
+        found += [
+            f"{group}.{name} is not a setting sendbot knows"
+            for name in value
+            if f"{group}.{name}" not in BY_KEY
+        ]
+    return found
+
+
+def _stored_problem(setting: Setting, raw: Any) -> str:
+    if setting.falls_back:
+        shown = setting.kind.show(setting.default)
+        return f"{setting.key}: {raw!r} is not understood; {shown} is used"
+    if setting.key == "retention.safeguarding_until_age":
+        return (
+            f"retention.safeguarding_until_age must be at least {MIN_SAFEGUARDING_AGE} "
+            "(safeguarding records are never kept for less), or none to keep them"
+        )
+    if setting.key.startswith("retention."):
+        return f"{setting.key} must be a whole number of at least 1"
+    if setting.key.startswith("send_levels.") and setting.key.endswith(".review"):
+        return f"{setting.key} must be one of {', '.join(REVIEW_FREQUENCIES)}"
+    return f"{setting.key} must be a non-empty text"
+
+
+def from_stored(
+    stored: Mapping[str, Any] | None, columns: Mapping[str, Any] | None = None
+) -> SchoolSettings:
+    """The school's settings from `School.settings` and its columns (column name -> value).
+
+    Never raises: each malformed value takes its default and is named in `.problems`.
+    """
+    stored = stored or {}
+    columns = columns or {}
+    problems = _structure_problems(stored)
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.column is not None:
+            present, raw = setting.column in columns, columns.get(setting.column)
+            present = present and raw is not None
+        else:
+            present, raw = _dig(stored, setting.path)
+        if not present:
+            continue
+        try:
+            values[setting.attr] = setting.kind.read_json(raw)
+        except ValueError:
+            problems.append(_stored_problem(setting, raw))
+    parsed = replace(SchoolSettings(), **values)
+    default = SchoolSettings()
+    for key, _problem in _cross_field(parsed):
+        group = key.split(".")[0]
+        start, end = f"{group}_start", f"{group}_end"
+        shown = {"start": hhmm(getattr(parsed, start)), "end": hhmm(getattr(parsed, end))}
+        problems.append(
+            f"{group}: {shown!r} is not understood; "
+            f"{hhmm(getattr(default, start))} to {hhmm(getattr(default, end))} is used"
+        )
+        parsed = replace(parsed, **{start: getattr(default, start), end: getattr(default, end)})
+    return replace(parsed, problems=tuple(problems + warnings(parsed)))
+
+
+def stored_problems(
+    stored: Mapping[str, Any] | None, columns: Mapping[str, Any] | None = None
+) -> list[str]:
+    """What an admin should fix in what is stored, in words they can act on."""
+    return list(from_stored(stored, columns).problems)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def to_store(
+    stored: Mapping[str, Any] | None, settings: SchoolSettings, keys: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(new School.settings JSON, column values) with `keys` written from `settings`.
+
+    A value equal to its default is still written: the school chose it, and a later change
+    of the default must not change it silently.
+    """
+    json: dict[str, Any] = _deep_copy(stored or {})
+    columns: dict[str, Any] = {}
+    for key in keys:
+        setting = find(key)
+        value = getattr(settings, setting.attr)
+        if setting.column is not None:
+            columns[setting.column] = value
+            continue
+        here = json
+        for part in setting.path[:-1]:
+            if not isinstance(here.get(part), dict):
+                here[part] = {}
+            here = here[part]
+        here[setting.path[-1]] = setting.kind.to_json(value)
+    return json, columns
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+# --- showing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    key: str
+    value: str
+    default: str
+    is_default: bool
+    meaning: str
+    rule: str
+
+
+def describe(settings: SchoolSettings) -> list[Shown]:
+    """Every setting with its value, its default and what it means, in the order above."""
+    return [
+        Shown(
+            s.key,
+            s.kind.show(getattr(settings, s.attr)),
+            s.kind.show(s.default),
+            getattr(settings, s.attr) == s.default,
+            s.meaning,
+            s.rule,
+        )
+        for s in SETTINGS
+    ]

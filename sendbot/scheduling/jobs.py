@@ -20,10 +20,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.domain.people import Role
-from sendbot.domain.school_settings import scheduling_settings
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import escalation, outbox, parent_summaries, terms
+from sendbot.services import escalation, outbox, parent_summaries, school_settings, terms
 from sendbot.store.models import (
     Deadline,
     Meeting,
@@ -78,7 +77,7 @@ def _at(day: date, at: time, tz: str) -> datetime:
 
 
 def reminder_time(school: School) -> time:
-    return scheduling_settings(school.settings).reminder_time or school.digest_time
+    return school_settings.of(school).reminder_time or school.digest_time
 
 
 # --- deadline reminders --------------------------------------------------------------------
@@ -98,7 +97,7 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
     """
     windows: dict[int, _Window] = {}
     for school in _schools(session):
-        settings = scheduling_settings(school.settings)
+        settings = school_settings.of(school)
         today = _local_now(school, now).date()
         windows[school.id] = _Window(
             school.id,
@@ -302,7 +301,7 @@ class DigestDue:
 
 
 def digests_due(session: Session, school: School, day: date) -> list[DigestDue]:
-    settings = scheduling_settings(school.settings)
+    settings = school_settings.of(school)
     due = []
     if day.weekday() in settings.digest_days:
         due.append(
@@ -553,7 +552,7 @@ def next_wakeup(session: Session, now: datetime) -> datetime:
     """
     candidates: list[datetime] = []
     for school in _schools(session):
-        settings = scheduling_settings(school.settings)
+        settings = school_settings.of(school)
         candidates.append(_next_local(now, reminder_time(school), school.timezone))
         days = set(settings.digest_days)
         if settings.headteacher_digest_weekday is not None:

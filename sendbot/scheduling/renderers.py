@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session
 from sendbot.delivery import concern_alerts, parent_notices
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.domain.needs import Area
-from sendbot.domain.school_settings import scheduling_settings
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.messages.parents.render import TEMPLATES as PARENT_MESSAGES
 from sendbot.messages.parents.render import from_outbox_worker as render_parent_message
 from sendbot.scheduling.templates import NOT_MINE, add_provider, register
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import digests, school_policy
+from sendbot.services import digests, school_policy, school_settings
 from sendbot.store.models import Concern, Deadline, Pupil, School, SupportPlan
 
 REFERRAL_RESPONDED = "referral.la_response"
@@ -257,11 +256,7 @@ def _digest(params: Mapping[str, Any], session: Session) -> OutgoingMessage | No
     day = date.fromisoformat(str(params["date"]))
     digest = digests.build(session, school_id, str(params["role"]), day, _now(params))
     school = session.get(School, school_id)
-    if (
-        digest.empty
-        and school is not None
-        and scheduling_settings(school.settings).empty_digest == "none"
-    ):
+    if digest.empty and school is not None and school_settings.of(school).empty_digest == "none":
         return None  # the school asked for no digest on an empty day
     return digests.to_message(digest)
 

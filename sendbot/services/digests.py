@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.domain.needs import Area
-from sendbot.domain.school_settings import scheduling_settings
 from sendbot.domain.timescales import RULES_BY_KIND
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import terms
+from sendbot.services import school_settings, terms
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -104,7 +103,7 @@ def _at(day: date, at: time, tz: str) -> datetime:
 
 def window(school: School, day: date) -> tuple[datetime, datetime]:
     """From the previous digest day's digest time to this one's (Monday covers the weekend)."""
-    settings = scheduling_settings(school.settings)
+    settings = school_settings.of(school)
     previous = day - timedelta(days=1)
     for _ in range(7):
         if previous.weekday() in settings.digest_days:

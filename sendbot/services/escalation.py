@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
-from sendbot.domain.school_settings import SchedulingSettings, scheduling_settings
-from sendbot.services import audit, outbox, terms
+from sendbot.domain.school_settings import SchoolSettings
+from sendbot.services import audit, outbox, school_settings, terms
 from sendbot.services import deadlines as deadline_service
 from sendbot.services.actors import StaffActor
 from sendbot.store import locks
@@ -58,7 +58,7 @@ def _school_day(cal: SchoolCalendar, day: date) -> bool:
 
 
 def in_school_hours(
-    school: School, settings: SchedulingSettings, cal: SchoolCalendar, at: datetime
+    school: School, settings: SchoolSettings, cal: SchoolCalendar, at: datetime
 ) -> bool:
     local = at.astimezone(ZoneInfo(school.timezone))
     start, end = settings.school_hours
@@ -66,7 +66,7 @@ def in_school_hours(
 
 
 def next_school_hours_start(
-    school: School, settings: SchedulingSettings, cal: SchoolCalendar, at: datetime
+    school: School, settings: SchoolSettings, cal: SchoolCalendar, at: datetime
 ) -> datetime:
     zone = ZoneInfo(school.timezone)
     local = at.astimezone(zone)
@@ -177,7 +177,7 @@ def plan_for(
     session: Session,
     concern: Concern,
     school: School,
-    settings: SchedulingSettings,
+    settings: SchoolSettings,
     cal: SchoolCalendar,
 ) -> EscalationPlan:
     out_of_hours = not in_school_hours(school, settings, cal, concern.raised_at)
@@ -232,15 +232,15 @@ class _Context:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._cache: dict[int, tuple[School, SchedulingSettings, SchoolCalendar]] = {}
+        self._cache: dict[int, tuple[School, SchoolSettings, SchoolCalendar]] = {}
 
-    def get(self, school_id: int) -> tuple[School, SchedulingSettings, SchoolCalendar]:
+    def get(self, school_id: int) -> tuple[School, SchoolSettings, SchoolCalendar]:
         if school_id not in self._cache:
             school = self.session.get(School, school_id)
             assert school is not None
             self._cache[school_id] = (
                 school,
-                scheduling_settings(school.settings),
+                school_settings.of(school),
                 terms.calendar_for(self.session, school_id),
             )
         return self._cache[school_id]
@@ -385,7 +385,7 @@ def _chase_due(
     session: Session,
     concern: Concern,
     school: School,
-    settings: SchedulingSettings,
+    settings: SchoolSettings,
     cal: SchoolCalendar,
 ) -> tuple[ConcernAction, datetime] | None:
     """(the action the next prompt follows, when it is due), or None when nothing is owed."""
@@ -538,8 +538,7 @@ def check_cumulative(session: Session, now: datetime) -> int:
     queued = 0
     ctx = _Context(session)
     longest = max(
-        [scheduling_settings(s).cumulative_days for s in session.scalars(select(School.settings))]
-        or [14]
+        [school_settings.of(s).cumulative_days for s in session.scalars(select(School))] or [14]
     )
     candidates = session.execute(
         select(Concern.school_id, Concern.pupil_id)

@@ -9,14 +9,14 @@ stored message, so a message is never recorded without its notice (or the revers
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.i18n.languages import BY_CODE, Language, resolve
-from sendbot.services import action_ids, audit, policy
+from sendbot.services import action_ids, audit, policy, school_settings
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.meetings import tell_sencos
@@ -42,7 +42,6 @@ STAFF_RESUMED = "parent.resumed_notice"
 PARENT_STAFF_REPLY = "parent.staff_reply"
 
 MESSAGE_LIMIT = 3000
-DEFAULT_OFFICE_HOURS = {"start": "08:00", "end": "16:30"}
 _SCRIPTS = {"ur": "Arab", "ar": "Arab", "pa_Guru": "Guru"}
 
 
@@ -181,16 +180,11 @@ class Sent:
     opens_at: datetime | None  # when staff will read it, if the school is closed now
 
 
-def _office_hours(school: School) -> tuple[time, time]:
-    hours = {**DEFAULT_OFFICE_HOURS, **(school.settings or {}).get("office_hours", {})}
-    return time.fromisoformat(hours["start"]), time.fromisoformat(hours["end"])
-
-
 def next_opening(school: School, now: datetime) -> datetime | None:
     """None while the school office is open; otherwise when it next opens (weekdays)."""
     tz = ZoneInfo(school.timezone)
     local = now.astimezone(tz)
-    start, end = _office_hours(school)
+    start, end = school_settings.of(school).office_hours
     if local.weekday() < 5 and start <= local.time() < end:
         return None
     day = local.date() if local.time() < start else local.date() + timedelta(days=1)

@@ -1,8 +1,9 @@
 """Keeping records only as long as the school's retention schedule says, then letting go.
 
-Settings live in `School.settings["retention"]` (all optional; the defaults follow the
-records management guidance schools in England commonly use for SEN and child protection
-files, and a school should check them against its own retention schedule):
+Settings live in `School.settings["retention"]` (all optional, set with `sendbot school set
+retention.<name> VALUE`; the defaults follow the records management guidance schools in
+England commonly use for SEN and child protection files, and a school should check them
+against its own retention schedule):
 
 - `records_until_age` (default 25): concerns that are not safeguarding concerns and all
   SEND records (plans, targets and progress, reviews, interventions attended, session
@@ -37,7 +38,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sendbot.services import audit
+from sendbot.domain.school_settings import SETTINGS, SchoolSettings, from_stored
+from sendbot.services import audit, school_settings
 from sendbot.services.records import CliActor, Requester, audit_actor
 from sendbot.store.models import (
     Concern,
@@ -71,13 +73,8 @@ from sendbot.store.models import (
 
 RATE_COUNTER_LIFE = timedelta(days=1)
 DEFAULTS: dict[str, int | None] = {
-    "records_until_age": 25,
-    "safeguarding_until_age": 25,
-    "conversation_state_days": 2,
-    "processed_event_days": 7,
-    "outbox_sent_days": 90,
+    s.path[1]: s.default for s in SETTINGS if s.path[0] == "retention"
 }
-MIN_SAFEGUARDING_AGE = 25
 
 
 class RetentionSettingsError(ValueError):
@@ -95,33 +92,18 @@ class RetentionPolicy:
 
 def problems(settings: dict[str, Any]) -> list[str]:
     """What is wrong with `settings["retention"]`, in words an admin can act on."""
-    raw = settings.get("retention", {})
-    if not isinstance(raw, dict):
-        return ["retention must be an object"]
-    found = [f"retention.{k} is not a setting sendbot knows" for k in raw if k not in DEFAULTS]
-    for key in DEFAULTS:
-        if key not in raw:
-            continue
-        value = raw[key]
-        if key == "safeguarding_until_age" and value is None:
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            found.append(f"retention.{key} must be a whole number of at least 1")
-    sg = raw.get("safeguarding_until_age", MIN_SAFEGUARDING_AGE)
-    if isinstance(sg, int) and not isinstance(sg, bool) and sg < MIN_SAFEGUARDING_AGE:
-        found.append(
-            f"retention.safeguarding_until_age must be at least {MIN_SAFEGUARDING_AGE} "
-            "(safeguarding records are never kept for less), or null to keep them"
-        )
-    return found
+    return from_stored(settings).problems_in(["retention"])
+
+
+def retention_of(settings: SchoolSettings) -> RetentionPolicy:
+    wrong = settings.problems_in(["retention"])
+    if wrong:
+        raise RetentionSettingsError("; ".join(wrong))
+    return RetentionPolicy(**{key: getattr(settings, f"retention_{key}") for key in DEFAULTS})
 
 
 def policy_for(settings: dict[str, Any]) -> RetentionPolicy:
-    wrong = problems(settings)
-    if wrong:
-        raise RetentionSettingsError("; ".join(wrong))
-    values = {**DEFAULTS, **settings.get("retention", {})}
-    return RetentionPolicy(**values)
+    return retention_of(from_stored(settings))
 
 
 def birthday(born: date, age: int) -> date:
@@ -376,7 +358,7 @@ def plan(session: Session, now: datetime, today: date | None = None) -> Retentio
     policies: dict[int, RetentionPolicy] = {}
     for school in schools:
         try:
-            policies[school.id] = policy_for(school.settings or {})
+            policies[school.id] = retention_of(school_settings.of(school))
         except RetentionSettingsError as exc:
             result.settings_problems.append(f"{school.name}: {exc} (school skipped)")
     for school_id, policy in policies.items():
@@ -457,7 +439,7 @@ def apply(
             school = session.get(School, pupil.school_id)
             assert school is not None
             outcome = _plan_pupil(
-                session, pupil, policy_for(school.settings or {}), today or now.date()
+                session, pupil, retention_of(school_settings.of(school)), today or now.date()
             )
             if outcome is None or (not outcome.removed and not outcome.anonymise):
                 continue
@@ -492,7 +474,7 @@ def apply(
             policies = {}
             for school in schools:
                 try:
-                    policies[school.id] = policy_for(school.settings or {})
+                    policies[school.id] = retention_of(school_settings.of(school))
                 except RetentionSettingsError:
                     continue
             counts, steps = _plumbing(session, schools, policies, now)

@@ -31,7 +31,11 @@ from sqlalchemy.orm import Session
 from sendbot.clock import Clock, SystemClock
 from sendbot.domain.needs import CENSUS_NEEDS, parse_need
 from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
-from sendbot.services import audit
+from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
+from sendbot.domain.school_settings import find as find_setting
+from sendbot.services import audit, school_settings
+from sendbot.services.school_settings_changes import active_staff_ids, on_call_problem
+from sendbot.services.school_settings_changes import change as change_settings
 from sendbot.store.models import (
     GroupStaff,
     Guardian,
@@ -47,6 +51,7 @@ from sendbot.store.models import (
 T = TypeVar("T")
 
 SCHOOL = "school.csv"
+SETTINGS = "settings.csv"
 CLASSES = "classes.csv"
 STAFF = "staff.csv"
 CLASS_STAFF = "class_staff.csv"
@@ -57,6 +62,7 @@ GUARDIAN_LINKS = "guardian_links.csv"
 # Read in this order, so each file can check its references against the ones before it.
 ROSTER_FILES: tuple[str, ...] = (
     SCHOOL,
+    SETTINGS,
     CLASSES,
     STAFF,
     CLASS_STAFF,
@@ -98,14 +104,18 @@ class RosterReport:
     files: list[str]
     counts: dict[str, KindCounts] = field(default_factory=dict)  # only kinds imported
     ignored_files: list[str] = field(default_factory=list)
+    settings_changed: dict[str, Any] = field(default_factory=dict)  # setting -> from, to
 
     def as_details(self) -> dict[str, Any]:
-        return {
+        details = {
             "urn": self.urn,
             "files": self.files,
             "school_created": self.school_created,
             "counts": {kind: asdict(c) for kind, c in self.counts.items()},
         }
+        if self.settings_changed:
+            details["settings_changed"] = self.settings_changed
+        return details
 
 
 # --- column specifications -------------------------------------------------------------------
@@ -131,6 +141,10 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("name", "school name", True, ("school_name",), 200),
         Column("timezone", "timezone", aliases=("time_zone",), max_len=64),
         Column("nation", "nation", max_len=32),
+    ),
+    SETTINGS: (
+        Column("setting", "setting", True, ("key", "name"), 80),
+        Column("value", "value", True, max_len=200),
     ),
     CLASSES: (
         Column("class_code", "class code", True, ("code", "class"), 40),
@@ -556,6 +570,7 @@ class Known:
 @dataclass
 class Roster:
     school: SchoolIn | None
+    settings: dict[str, str] | None = None  # setting -> value as written
     classes: list[ClassIn] | None = None
     staff: list[StaffIn] | None = None
     class_staff: list[ClassStaffIn] | None = None
@@ -611,6 +626,38 @@ def _parse_school(rows: list[Row] | None, problems: Problems) -> SchoolIn | None
         nation=row.parsed("nation", parse_nation, "england"),
     )
     return school if row.ok else None
+
+
+def _parse_settings(rows: list[Row], current: SchoolSettings, staff: set[int]) -> dict[str, str]:
+    """Each line checked alone, then together with the school's other settings; on-call
+    staff must be among the school's active `staff` (sendbot's ids)."""
+    found: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    for row in rows:
+        key, value = row.text("setting"), row.text("value")
+        if key is None or value is None:
+            continue
+        try:
+            setting = find_setting(key)
+            parsed = setting.parse_text(value)
+        except SettingError as exc:
+            row.fail(str(exc))
+            continue
+        if setting.key == "on_call_staff_ids" and (problem := on_call_problem(parsed, staff)):
+            row.fail(problem)
+            continue
+        if setting.key in lines:
+            row.fail(f"{setting.key} is also set on line {lines[setting.key]}")
+            continue
+        found[setting.key], lines[setting.key] = value, row.line
+    if not all(row.ok for row in rows):
+        return found
+    together = with_changes(current, found)
+    by_line = {row.line: row for row in rows}
+    for group, problem in conflicts(together, found):
+        last = max(line for key, line in lines.items() if key.split(".")[0] == group)
+        by_line[last].fail(problem)
+    return found
 
 
 def _parse_classes(rows: list[Row]) -> list[ClassIn]:
@@ -834,6 +881,10 @@ def read_roster(
     roster = Roster(school=_parse_school(tables.get(SCHOOL), problems))
     school, sure = _find_school(session, roster.school, SCHOOL in files, problems)
     db_ids = _db_ids(session, school)
+    if (rows := tables.get(SETTINGS)) is not None:
+        current = school_settings.of(school) if school is not None else SchoolSettings()
+        staff = active_staff_ids(session, school.id) if school is not None else set()
+        roster.settings = _parse_settings(rows, current, staff)
     known = Known(ids={k: (v if sure else None) for k, v in db_ids.items()}, in_import=set(files))
     for name in (CLASSES, STAFF, PUPILS, GUARDIANS):
         if name in files:
@@ -841,6 +892,20 @@ def read_roster(
             key = SPECS[name][0].name
             known.ids[name] = None if rows is None else {r.cells.get(key, "") for r in rows}
 
+    _parse_people(session, school, tables, known, roster)
+    if problems.lines:
+        raise RosterError(problems.lines)
+    return roster, school, [name for name in ROSTER_FILES if name in files]
+
+
+def _parse_people(
+    session: Session,
+    school: School | None,
+    tables: dict[str, list[Row] | None],
+    known: Known,
+    roster: Roster,
+) -> None:
+    """The classes, staff, pupils, guardians and the links between them, as given."""
     if (rows := tables.get(CLASSES)) is not None:
         roster.classes = _parse_classes(rows)
     if (rows := tables.get(STAFF)) is not None:
@@ -854,9 +919,6 @@ def read_roster(
         roster.guardians = _parse_guardians(rows)
     if (rows := tables.get(GUARDIAN_LINKS)) is not None:
         roster.links = _parse_links(rows, known)
-    if problems.lines:
-        raise RosterError(problems.lines)
-    return roster, school, [name for name in ROSTER_FILES if name in files]
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -1122,6 +1184,19 @@ def _apply_links(session: Session, school: School, rows: list[LinkIn]) -> KindCo
     return counts
 
 
+def _apply_settings(
+    session: Session, school: School, values: dict[str, str], clock: Clock
+) -> tuple[KindCounts, dict[str, Any]]:
+    """Checked already, line by line; the changes go in the import's own audit event."""
+    done = change_settings(session, None, school, values, clock.now())
+    counts = KindCounts(
+        created=len(done.added),
+        updated=len(done.changed) - len(done.added),
+        unchanged=len(done.unchanged),
+    )
+    return counts, done.as_details()
+
+
 def _apply(session: Session, roster: Roster, school: School, clock: Clock) -> dict[str, KindCounts]:
     """Write kind by kind, flushing between, so later kinds can refer to the new ids."""
     counts: dict[str, KindCounts] = {}
@@ -1159,14 +1234,19 @@ def import_roster(
     files, ignored = find_roster_files(paths)
     roster, found, names = read_roster(session, files)
     school, created, updated = _apply_school(session, roster.school, found)
+    counts: dict[str, KindCounts] = {}
+    changed: dict[str, Any] = {}
+    if roster.settings is not None:
+        counts["settings"], changed = _apply_settings(session, school, roster.settings, clock)
     report = RosterReport(
         school_name=school.name,
         urn=school.urn,
         school_created=created,
         school_updated=updated,
         files=names,
-        counts=_apply(session, roster, school, clock),
+        counts=counts | _apply(session, roster, school, clock),
         ignored_files=ignored,
+        settings_changed=changed,
     )
     audit.record(
         session,
