@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Button, OutgoingMessage
+from sendbot.delivery.parent_params import MeetingInvitationData
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.replies import for_staff
 from sendbot.i18n.translate import Translator, translator_from_settings
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents import render as language_team_render
-from sendbot.messages.parents.data import MeetingInvitationData
 from sendbot.messages.parents.freetext import FreeText
 from sendbot.messages.parents.invitation import build_invitation, meeting_title
 from sendbot.services import meetings, parents

@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sendbot.domain.people import Role
-from sendbot.messages.parents.data import (
+from sendbot.delivery.parent_params import (
     MEETING_KINDS,
     MeetingInvitationData,
     RsvpActions,
 )
+from sendbot.domain.people import Role
 from sendbot.services import action_ids, audit, policy
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sendbot.messages.parents.data import (
+from sendbot.delivery.parent_params import (
     ReviewSummaryData,
     TargetOutcome,
     TargetProgressLine,

@@ -8,14 +8,14 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sendbot.delivery.contract import OutgoingMessage
-from sendbot.i18n.languages import resolve
-from sendbot.i18n.translate import Translator
-from sendbot.i18n.writer import Writer
-from sendbot.messages.parents.data import (
+from sendbot.delivery.parent_params import (
     MeetingInvitationData,
     ReviewSummaryData,
     TermProgressData,
 )
+from sendbot.i18n.languages import resolve
+from sendbot.i18n.translate import Translator
+from sendbot.i18n.writer import Writer
 from sendbot.messages.parents.invitation import build_invitation
 from sendbot.messages.parents.summaries import build_review_summary, build_term_progress
 
