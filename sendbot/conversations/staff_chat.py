@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.engine import ChatRef, Engine, Reply
-from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.delivery.contract import Button, OutgoingMessage
+from sendbot.messages.staff.concern_alerts import ACK, VIEW
 from sendbot.scheduling import actions as scheduler_actions
 from sendbot.services import safeguarding
 from sendbot.services.actors import StaffActor

@@ -10,9 +10,9 @@ from aiohttp import ClientSession
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from sendbot.delivery import concern_alerts
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage, Recipient, SendOutcome
 from sendbot.handlers.slack.sender import SlackSender
+from sendbot.messages.staff import concern_alerts
 from sendbot.scheduling.worker import OutboxWorker
 from sendbot.store.models import AuditEvent, Concern, ConcernAction, Outbox
 from tests.slack import payloads

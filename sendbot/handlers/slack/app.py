@@ -26,9 +26,9 @@ from sqlalchemy import Select, select
 
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.forms import Forms
-from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.domain.people import Role
 from sendbot.handlers.slack import blocks
+from sendbot.messages.staff.concern_alerts import ACK, VIEW
 from sendbot.scheduling import actions as scheduler_actions
 from sendbot.services import (
     action_ids,
