@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from sendbot.delivery import parent_notices
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.domain.needs import Area
 from sendbot.domain.school_settings import scheduling_settings
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
+from sendbot.messages.parents import notices as parent_notices
 from sendbot.messages.parents.render import TEMPLATES as PARENT_MESSAGES
 from sendbot.messages.parents.render import from_outbox_worker as render_parent_message
 from sendbot.messages.staff import concern_alerts

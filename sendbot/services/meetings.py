@@ -41,7 +41,7 @@ from sendbot.store.models import (
     StaffRole,
 )
 
-# Outbox templates this module writes (rendered by sendbot.delivery.parent_notices).
+# Outbox templates this module writes (rendered by sendbot.messages.parents.notices).
 INVITATION = "meeting.invitation"
 REMINDER = "meeting.reminder"
 VIEWS_REQUEST = "meeting.views_request"

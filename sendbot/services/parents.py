@@ -34,7 +34,7 @@ from sendbot.store.models import (
     Target,
 )
 
-# Outbox templates this module writes (rendered by sendbot.delivery.parent_notices).
+# Outbox templates this module writes (rendered by sendbot.messages.parents.notices).
 STAFF_PARENT_MESSAGE = "parent.message_notice"
 STAFF_STOPPED = "parent.stopped_notice"
 STAFF_BLOCKED = "parent.blocked_notice"

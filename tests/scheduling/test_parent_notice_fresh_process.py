@@ -34,7 +34,7 @@ SCRIPT = textwrap.dedent(
         session.add(GuardianPupil(guardian_id=guardian.id, pupil_id=school.pupils["zoe"]))
         session.flush()
         parents.message_school(session, guardian.id, school.pupils["zoe"], "Dzien dobry", "pl", now)
-    assert "sendbot.delivery.parent_notices" not in sys.modules
+    assert "sendbot.messages.parents.notices" not in sys.modules
     with sessions() as session:
         row = session.scalars(select(Outbox).where(Outbox.template == "parent.message_notice")).first()
         params = {**row.params, "_timezone": "Europe/London", "_now": now.isoformat()}

@@ -18,10 +18,10 @@ from telegram import Bot
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
 from sendbot.conversations.record_decision import RECORD_DECISION
-from sendbot.delivery import parent_notices
 from sendbot.domain.needs import Area
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.i18n.translate import Detected, Translation
+from sendbot.messages.parents import notices as parent_notices
 from sendbot.scheduling import jobs
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig
 from sendbot.services import concerns, escalation, invites, parents
