@@ -36,7 +36,7 @@ from sendbot.clock import Clock
 from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOutcome
 from sendbot.domain.people import Role
 from sendbot.i18n.languages import resolve as resolve_language
-from sendbot.scheduling import templates
+from sendbot.messages import registry as templates
 from sendbot.services import outbox as outbox_service
 from sendbot.store.models import (
     DeliveryAttempt,

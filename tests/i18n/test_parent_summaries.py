@@ -230,7 +230,7 @@ def test_term_progress_skips_other_plans(sessions) -> None:
 
 def test_the_outbox_worker_renders_summaries_with_its_session(sessions) -> None:
     """Through the scheduler's template registry, as the delivery worker calls it."""
-    from sendbot.scheduling import templates
+    from sendbot.messages import registry as templates
 
     _, guardians, _, review_id = _setup(sessions)
     with sessions() as session, session.begin():

@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent(
     from sendbot.store.db import make_engine, session_factory, upgrade
     from sendbot.store.models import Guardian, GuardianPupil, Outbox
     from sendbot.services import parents
-    from sendbot.scheduling import templates
+    from sendbot.messages import registry as templates
     from tests.factories import build_small_school
 
     url = "sqlite:///" + sys.argv[1]

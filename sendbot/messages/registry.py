@@ -55,7 +55,7 @@ def add_provider(provider: Provider) -> Provider:
 
 def _load_builtin() -> None:
     # Imported here so the renderers can import services without a cycle.
-    from sendbot.scheduling import renderers  # noqa: F401
+    from sendbot.messages.staff import scheduled  # noqa: F401
 
 
 def render(

@@ -21,8 +21,8 @@ from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.messages.parents import notices as parent_notices
 from sendbot.messages.parents.render import TEMPLATES as PARENT_MESSAGES
 from sendbot.messages.parents.render import from_outbox_worker as render_parent_message
+from sendbot.messages.registry import NOT_MINE, add_provider, register
 from sendbot.messages.staff import concern_alerts
-from sendbot.scheduling.templates import NOT_MINE, add_provider, register
 from sendbot.services import deadlines as deadline_service
 from sendbot.services import digests, school_policy
 from sendbot.store.models import Concern, Deadline, Pupil, School, SupportPlan
