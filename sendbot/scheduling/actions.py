@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
-from sendbot.messages.staff.scheduled import REFERRAL_CHASED, REFERRAL_RESPONDED, REVIEW_PUPIL
+from sendbot.messages.staff.safeguarding import REFERRAL_CHASED, REFERRAL_RESPONDED, REVIEW_PUPIL
 from sendbot.services import audit, deadlines, escalation
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import Concern, Deadline, Pupil, School

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sendbot.delivery import keys
 from sendbot.domain.people import Role
 from sendbot.domain.school_settings import scheduling_settings
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
@@ -140,12 +141,12 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
         if row.owner_role in WATCHED_OWNERS:
             if left != 0:
                 continue
-            template, offset = "deadline.watch", 0
+            template, offset = keys.DEADLINE_WATCH, 0
         else:
             passed = [o for o in window.offsets if o >= left]
             if not passed:
                 continue
-            template, offset = "deadline.reminder", min(passed)
+            template, offset = keys.DEADLINE_REMINDER, min(passed)
         params = {"deadline_id": row.id, "due_on": row.due_on.isoformat(), "offset": offset}
         for staff_id in _owner_ids(session, row, by_role):
             key = f"deadline:{row.id}:{row.due_on.isoformat()}:d{offset}:staff:{staff_id}"
@@ -162,7 +163,7 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
         params = {"plan_id": plan_id, "due_on": due_on.isoformat()}
         for staff_id in by_role.get((school_id, Role.SENCO), []):
             key = f"plan_review:{plan_id}:{due_on.isoformat()}:d{offset}:staff:{staff_id}"
-            wanted.append(_Reminder(window, staff_id, "plan.review_reminder", params, key))
+            wanted.append(_Reminder(window, staff_id, keys.PLAN_REVIEW_REMINDER, params, key))
     queued = 0
     queued_keys = _queued_keys(session, [w.dedupe_key for w in wanted])
     for reminder in wanted:
@@ -323,7 +324,7 @@ def enqueue_due_digests(session: Session, now: datetime) -> int:
                     session,
                     school_id=school.id,
                     recipient_staff_id=staff_id,
-                    template=f"digest.{due.role}",
+                    template=keys.DIGESTS[due.role],
                     params={"school_id": school.id, "role": due.role, "date": day.isoformat()},
                     dedupe_key=key,
                     now=now,
@@ -377,7 +378,7 @@ def term_start_reminders(session: Session, now: datetime) -> int:
                 session,
                 school_id=school.id,
                 recipient_staff_id=staff.id,
-                template="staff.notice",
+                template=keys.STAFF_NOTICE,
                 params={"text": text},
                 dedupe_key=f"term_start:{school.id}:{term.name}:staff:{staff.id}",
                 now=now,
@@ -446,7 +447,7 @@ def annual_review_look_ahead(session: Session, now: datetime) -> int:
                     session,
                     school_id=school.id,
                     recipient_staff_id=staff.id,
-                    template="staff.notice",
+                    template=keys.STAFF_NOTICE,
                     params={"text": text},
                     dedupe_key=f"annual_look_ahead:{row.id}:{row.due_on.isoformat()}:staff:{staff.id}",
                     now=now,

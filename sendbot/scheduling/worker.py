@@ -33,10 +33,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import Clock
+from sendbot.delivery import keys
 from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOutcome
 from sendbot.domain.people import Role
 from sendbot.i18n.languages import resolve as resolve_language
-from sendbot.messages import registry as templates
+from sendbot.messages import registry
 from sendbot.services import outbox as outbox_service
 from sendbot.store.models import (
     DeliveryAttempt,
@@ -59,7 +60,7 @@ CANCELLED = "cancelled"
 
 STAFF_PREFERENCE = ("slack", "telegram")
 GUARDIAN_PREFERENCE = ("telegram",)
-NOTICE_TEMPLATES = frozenset({"delivery.failed", "identity.blocked"})
+NOTICE_TEMPLATES = frozenset({keys.DELIVERY_FAILED, keys.IDENTITY_BLOCKED})
 
 
 @dataclass(frozen=True)
@@ -382,7 +383,7 @@ class OutboxWorker:
             _recipient_guardian_id=row.recipient_guardian_id,
             _outbox_id=row.id,
         )
-        message = templates.render(row.template, params, language, session)
+        message = registry.render(row.template, params, language, session)
         if message is None:
             prepared.decision, prepared.detail = "cancelled", "no longer needed"
             return prepared
@@ -602,7 +603,7 @@ class OutboxWorker:
                 session,
                 school_id=row.school_id,
                 recipient_staff_id=staff_id,
-                template="identity.blocked",
+                template=keys.IDENTITY_BLOCKED,
                 params={"person": who, "platform": identity.platform},
                 dedupe_key=f"identity_blocked:{identity.id}:staff:{staff_id}",
                 now=now,
@@ -619,7 +620,7 @@ class OutboxWorker:
                 session,
                 school_id=row.school_id,
                 recipient_staff_id=staff_id,
-                template="delivery.failed",
+                template=keys.DELIVERY_FAILED,
                 params={
                     "person": who,
                     "template": row.template,

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sendbot.delivery import keys
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
 from sendbot.domain.school_settings import SchedulingSettings, scheduling_settings
@@ -34,9 +35,9 @@ from sendbot.services.actors import StaffActor
 from sendbot.store import locks
 from sendbot.store.models import Concern, ConcernAction, Pupil, School, Staff, StaffRole
 
-ESCALATION = "safeguarding.escalation"
-REFERRAL_CHASE = "safeguarding.referral_chase"
-CUMULATIVE = "safeguarding.cumulative"
+ESCALATION = keys.SAFEGUARDING_ESCALATION
+REFERRAL_CHASE = keys.SAFEGUARDING_REFERRAL_CHASE
+CUMULATIVE = keys.SAFEGUARDING_CUMULATIVE
 # Escalation stops looking after this long: a week-old unacknowledged alert is in every
 # DSL digest and the headteacher's counts, and repeating it hourly would teach people to
 # ignore it.

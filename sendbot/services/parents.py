@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sendbot.delivery import keys
 from sendbot.i18n.languages import BY_CODE, Language, resolve
 from sendbot.services import action_ids, audit, policy
 from sendbot.services.action_ids import Action
@@ -34,12 +35,12 @@ from sendbot.store.models import (
     Target,
 )
 
-# Outbox templates this module writes (rendered by sendbot.messages.parents.notices).
-STAFF_PARENT_MESSAGE = "parent.message_notice"
-STAFF_STOPPED = "parent.stopped_notice"
-STAFF_BLOCKED = "parent.blocked_notice"
-STAFF_RESUMED = "parent.resumed_notice"
-PARENT_STAFF_REPLY = "parent.staff_reply"
+# Outbox templates this module writes (see sendbot.messages.registry).
+STAFF_PARENT_MESSAGE = keys.PARENT_MESSAGE_NOTICE
+STAFF_STOPPED = keys.PARENT_STOPPED_NOTICE
+STAFF_BLOCKED = keys.PARENT_BLOCKED_NOTICE
+STAFF_RESUMED = keys.PARENT_RESUMED_NOTICE
+PARENT_STAFF_REPLY = keys.PARENT_STAFF_REPLY
 
 MESSAGE_LIMIT = 3000
 DEFAULT_OFFICE_HOURS = {"start": "08:00", "end": "16:30"}

@@ -21,7 +21,7 @@ from sendbot.conversations.record_decision import RECORD_DECISION
 from sendbot.domain.needs import Area
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.i18n.translate import Detected, Translation
-from sendbot.messages.parents import notices as parent_notices
+from sendbot.messages.staff import parent_notices
 from sendbot.scheduling import jobs
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig
 from sendbot.services import concerns, escalation, invites, parents

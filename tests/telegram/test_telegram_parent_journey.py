@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.writer import Writer
-from sendbot.messages.parents.notices import render_outbox
+from sendbot.messages.registry import render as render_outbox
 from sendbot.services import invites, meetings
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Guardian, Identity, Invitation, Invite, Meeting

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sendbot.delivery import keys
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.domain.needs import Area
 
@@ -76,8 +77,8 @@ def concern_new(params: Mapping[str, Any], tz: str = "Europe/London") -> Outgoin
 
 
 TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
-    "safeguarding.alert": safeguarding_alert,
-    "concern.new": concern_new,
+    keys.SAFEGUARDING_ALERT: safeguarding_alert,
+    keys.CONCERN_NEW: concern_new,
 }
 
 
