@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sendbot.config import Settings
 from sendbot.domain.needs import Area
 from sendbot.scheduling import actions
-from sendbot.scheduling.service import SERVICE_KEY, scheduler_plugin
 from sendbot.services import concerns, escalation
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.serving.app import build_app
 from sendbot.serving.core import build_core
+from sendbot.serving.scheduler import SERVICE_KEY, scheduler_plugin
 from sendbot.store.models import ConcernAction, Deadline, EhcCase
 from tests.factories import NOW, build_small_school
 
