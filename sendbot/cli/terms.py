@@ -13,7 +13,7 @@ from rich.table import Table
 from sendbot.cli.common import console, err_console, open_database
 from sendbot.cli.deadlines import find_school
 from sendbot.clock import SystemClock
-from sendbot.domain.calendar import Term
+from sendbot.domain.calendar import SchoolCalendar, Term
 from sendbot.services import audit
 from sendbot.services import terms as term_service
 
@@ -75,8 +75,6 @@ def _save(school: str, new_terms: list[Term], database: str | None) -> None:
         existing = term_service.calendar_for(session, found.id).terms
         merged = {t.name: t for t in existing} | {t.name: t for t in new_terms}
         try:
-            from sendbot.domain.calendar import SchoolCalendar
-
             SchoolCalendar(nation=found.nation, terms=tuple(merged.values()))
         except ValueError as exc:
             err_console.print(f"Not saved: {exc}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sendbot.demo.provision import seed_demo_provision
 from sendbot.demo.school import DEMO_URN, write_demo_roster
 from sendbot.services.roster import import_roster
 from sendbot.store.db import make_engine, session_factory, transaction, upgrade
@@ -47,10 +48,6 @@ def build_demo(path: Path, today: date) -> sessionmaker[Session]:
 
 def _seed_provision(sessions: sessionmaker[Session], school_id: int, today: date) -> None:
     """Interventions, plans and targets, so the staff flows have something to show."""
-    try:
-        from sendbot.demo.provision import seed_demo_provision
-    except ImportError:  # provision arrives with the staff flows
-        return
     with transaction(sessions) as session:
         seed_demo_provision(session, school_id, today)
 

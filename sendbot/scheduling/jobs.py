@@ -24,7 +24,7 @@ from sendbot.domain.people import Role
 from sendbot.domain.school_settings import scheduling_settings
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import escalation, outbox, parent_summaries, terms
+from sendbot.services import escalation, meetings, outbox, parent_summaries, terms
 from sendbot.store.models import (
     Deadline,
     Meeting,
@@ -259,10 +259,6 @@ def _queued_keys(session: Session, keys: list[str], chunk: int = 900) -> set[str
 def sweep_meeting_reminders(session: Session, now: datetime) -> int:
     """Parents' meeting reminders (7 days and 1 day before if unanswered; the day before if
     they said yes), by the meetings service that owns the invitations."""
-    try:
-        from sendbot.services import meetings
-    except ImportError:
-        return 0
     return int(meetings.sweep_reminders(session, now))
 
 

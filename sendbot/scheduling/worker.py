@@ -38,6 +38,7 @@ from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOu
 from sendbot.domain.people import Role
 from sendbot.i18n.languages import resolve as resolve_language
 from sendbot.messages import registry
+from sendbot.services import audit, parents
 from sendbot.services import outbox as outbox_service
 from sendbot.store.models import (
     DeliveryAttempt,
@@ -573,19 +574,13 @@ class OutboxWorker:
         if identity is None or not identity.active:
             return
         if identity.guardian_id is not None:
-            try:  # the parent work owns this notice (it names the children to staff)
-                from sendbot.services import parents
-
-                parents.mark_blocked(
-                    session, identity.platform, identity.external_id, now, identity.team_id
-                )
-                session.refresh(identity)
-                return
-            except ImportError:
-                pass
+            # The parents service owns this notice (it names the children to staff).
+            parents.mark_blocked(
+                session, identity.platform, identity.external_id, now, identity.team_id
+            )
+            session.refresh(identity)
+            return
         identity.active = False
-        from sendbot.services import audit
-
         audit.record(
             session,
             at=now,

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from sendbot.clock import SystemClock
 from sendbot.domain import timescales
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.people import Role
@@ -512,8 +513,6 @@ def _apply(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending or not any(pending.values()) or session.info.get(_BUSY):
         return
-    from sendbot.clock import SystemClock
-
     now = session.info.get("sendbot.now") or SystemClock().now()
     session.info[_BUSY] = True
     try:

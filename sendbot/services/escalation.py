@@ -29,7 +29,7 @@ from sendbot.delivery import keys
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
 from sendbot.domain.school_settings import SchedulingSettings, scheduling_settings
-from sendbot.services import audit, outbox, terms
+from sendbot.services import audit, outbox, safeguarding, terms
 from sendbot.services import deadlines as deadline_service
 from sendbot.services.actors import StaffActor
 from sendbot.store import locks
@@ -348,8 +348,6 @@ def record_decision(
     care is recorded by `record_referral`, which starts the 1-working-day chase. Deciding
     also acknowledges an alert nobody had acknowledged, so nobody is escalated to about a
     concern the DSL has already acted on."""
-    from sendbot.services import safeguarding  # local: safeguarding is the alert's service
-
     concern = _require_lead(session, actor, concern_id)
     if decision not in DECISIONS:
         raise ValueError("Choose one of: " + ", ".join(DECISIONS.values()).lower() + ".")

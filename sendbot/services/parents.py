@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
 from sendbot.i18n.languages import BY_CODE, Language, resolve
+from sendbot.i18n.plain import preview_for_parent
 from sendbot.services import action_ids, audit, policy
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
@@ -265,8 +266,6 @@ def message_school(
 def reply_sent_note(text: str) -> str:
     """What the staff member is told after replying: including the words the parent will
     read, with school jargon spelt out ("EP" becomes "educational psychologist (EP)")."""
-    from sendbot.i18n.plain import preview_for_parent
-
     return (
         "Sent. The parent will get your reply in Telegram. They will read:\n"
         + preview_for_parent(text).parent_text
