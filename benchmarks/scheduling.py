@@ -18,7 +18,7 @@ from benchmarks.common import NOW, Databases, Results, Row, best_of
 from benchmarks.data import Size, build_trust
 from sendbot.domain.school_settings import scheduling_settings
 from sendbot.scheduling import jobs
-from sendbot.services import digests
+from sendbot.services import SESSION_HOOKS, digests
 from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import Deadline, Outbox, School
 
@@ -32,7 +32,7 @@ def _peak_rss_mib() -> float:
 def run(databases: Databases, backend: str, size: Size, results: Results) -> None:
     url = databases.fresh(backend, "trust")
     engine = make_engine(url)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, *SESSION_HOOKS)
     trust = build_trust(engine, size, NOW)
     results.extra.setdefault("generation", {})[backend] = (trust.seconds, dict(trust.counts))
     today = NOW.date()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.demo.provision import seed_demo_provision
 from sendbot.demo.school import DEMO_URN, write_demo_roster
+from sendbot.services import SESSION_HOOKS
 from sendbot.services.roster import import_roster
 from sendbot.store.db import make_engine, session_factory, transaction, upgrade
 from sendbot.store.models import School
@@ -35,7 +36,7 @@ def build_demo(path: Path, today: date) -> sessionmaker[Session]:
     remove_sqlite_files(path)
     url = sqlite_url(path)
     upgrade(url)
-    sessions = session_factory(make_engine(url))
+    sessions = session_factory(make_engine(url), *SESSION_HOOKS)
     with tempfile.TemporaryDirectory(prefix="sendbot-demo-roster-") as folder:
         write_demo_roster(Path(folder))
         with transaction(sessions) as session:
@@ -57,7 +58,7 @@ def open_demo(path: Path, today: date, reset: bool) -> tuple[sessionmaker[Sessio
     if not reset and path.exists():
         url = sqlite_url(path)
         upgrade(url)
-        sessions = session_factory(make_engine(url))
+        sessions = session_factory(make_engine(url), *SESSION_HOOKS)
         if demo_school_id(sessions) is not None:
             return sessions, False
     return build_demo(path, today), True

@@ -3,7 +3,8 @@
 Facts live in many tables (the EHC case and its exemptions, plans and reviews, meetings,
 referrals). Whenever one of them changes in a transaction, the pupil's deadlines are worked
 out again with `domain.timescales.compute_deadlines` and stored in `deadline` before the
-transaction commits (`install_hooks`), whoever made the change. A nightly recompute catches
+transaction commits (`keep_fresh`, wired onto the project's session factory at start-up),
+whoever made the change. A nightly recompute catches
 what only the passing of time changes (a meeting that is now in the past).
 
 A row is one (subject, rule) pair: subject "pupil" for the pupil's statutory and policy
@@ -21,7 +22,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import SystemClock
 from sendbot.domain import timescales
@@ -549,25 +550,17 @@ def _forget(session: Session, *args: object) -> None:
     session.info.pop(_PENDING, None)
 
 
-_installed = False
-
-
-def install_hooks() -> None:
-    """Recompute deadlines in every transaction that changes a fact (idempotent).
+def keep_fresh(factory: sessionmaker[Session]) -> None:
+    """Recompute deadlines in every transaction of this factory's sessions that changes a
+    fact. A session hook for `store.db.session_factory`; sessions made elsewhere are left
+    alone.
 
     A service may set `session.info["sendbot.now"]` to its clock's time, so a frozen or
     fast-forwarded clock stamps the recomputation too.
     """
-    global _installed
-    if _installed:
-        return
-    event.listen(Session, "after_flush", _collect)
-    event.listen(Session, "before_commit", _apply)
-    event.listen(Session, "after_rollback", _forget)
-    _installed = True
-
-
-install_hooks()
+    event.listen(factory, "after_flush", _collect)
+    event.listen(factory, "before_commit", _apply)
+    event.listen(factory, "after_rollback", _forget)
 
 
 # --- reading them back ---------------------------------------------------------------------

@@ -17,13 +17,13 @@ SCRIPT = textwrap.dedent(
     from sqlalchemy import select
     from sendbot.store.db import make_engine, session_factory, upgrade
     from sendbot.store.models import Guardian, GuardianPupil, Outbox
-    from sendbot.services import parents
+    from sendbot.services import SESSION_HOOKS, parents
     from sendbot.messages import registry
     from tests.factories import build_small_school
 
     url = "sqlite:///" + sys.argv[1]
     upgrade(url)
-    sessions = session_factory(make_engine(url))
+    sessions = session_factory(make_engine(url), *SESSION_HOOKS)
     school = build_small_school(sessions)
     now = datetime(2026, 11, 24, 10, 15, tzinfo=timezone.utc)
     with sessions() as session, session.begin():
