@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.delivery import keys
 from sendbot.delivery.contract import OutgoingMessage
+from sendbot.delivery.parent_params import RsvpActions
 from sendbot.messages import registry
+from sendbot.services import action_ids
+from sendbot.services.action_ids import Action
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -176,7 +179,7 @@ def _rows(sessions: sessionmaker[Session], school: SmallSchool) -> dict[str, int
         }
 
 
-def _params(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
     alert = {
         "concern_id": ids["concern"],
         "pupil_id": ids["pupil"],
@@ -194,7 +197,18 @@ def _params(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         "meeting_kind": "sen_support_review",
         "starts_at": (NOW + timedelta(days=7)).isoformat(),
     }
-    invitation = {"invitation": samples.invitation().to_params(), "attendees": ["Sam Senco"]}
+
+    def rsvp(value: str) -> str:
+        return action_ids.encode(session, Action("rsvp", 41, value, 7))
+
+    sealed_invitation = samples.invitation(
+        actions=RsvpActions(rsvp("yes"), rsvp("no"), rsvp("other_time"), rsvp("interpreter"))
+    ).to_params()
+    invitation = {"invitation": sealed_invitation, "attendees": ["Sam Senco"]}
+    views = {
+        "share": action_ids.encode(session, Action("views", 41, "", 7)),
+        "not_now": action_ids.encode(session, Action("views_skip", 41, "", 7)),
+    }
     return {
         keys.CONCERN_NEW: alert,
         keys.SAFEGUARDING_ALERT: alert,
@@ -230,20 +244,21 @@ def _params(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
             "at": NOW.isoformat(),
             "message_id": ids["incoming"],
             "language": "pl",
+            "reply_action": action_ids.encode(session, Action("reply", ids["incoming"])),
         },
         keys.PARENT_STOPPED_NOTICE: people,
         keys.PARENT_BLOCKED_NOTICE: people,
         keys.PARENT_RESUMED_NOTICE: people,
         keys.MEETING_INVITATION: invitation,
         keys.MEETING_REMINDER: {**invitation, "days": 2},
-        keys.MEETING_VIEWS_REQUEST: {"child_name": "Zoe", "share": "v-share", "not_now": "v-no"},
+        keys.MEETING_VIEWS_REQUEST: {"child_name": "Zoe", **views},
         keys.PARENT_STAFF_REPLY: {
             "reply_id": ids["reply"],
             "staff_name": "Sam Senco",
             "school_name": "Oakfield",
             "child_name": "Zoe",
         },
-        keys.PARENT_MEETING_INVITATION: samples.invitation().to_params(),
+        keys.PARENT_MEETING_INVITATION: sealed_invitation,
         keys.PARENT_REVIEW_SUMMARY: samples.review().to_params(),
         keys.PARENT_TERM_PROGRESS: samples.term_progress().to_params(),
     }
@@ -257,15 +272,21 @@ def test_every_key_renders_for_its_audience(
 ) -> None:
     school = build_small_school(sessions)
     ids = _rows(sessions, school)
-    params = _params(ids)
     context = {"_now": NOW.isoformat(), "_timezone": "Europe/London", "_school_id": ids["school"]}
+    buttons = 0
     with sessions() as session:
+        params = _params(session, ids)
         for key in sorted(audience):
             message = registry.render(key, {**params[key], **context}, language, session)
             assert isinstance(message, OutgoingMessage), key
             assert message.text.strip(), key
             if audience is keys.PARENT_KEYS:
                 assert message.language == "pl", key
+            # One button-id scheme: every button on every message is a sealed action id.
+            for button in message.buttons:
+                assert action_ids.decode(session, button.action_id) is not None, (key, button)
+                buttons += 1
+    assert buttons >= (10 if audience is keys.STAFF_KEYS else 8)
 
 
 def test_an_unknown_key_is_an_error_not_a_silent_drop() -> None:

@@ -52,7 +52,7 @@ def _by_key(render: Callable[..., OutgoingMessage], template: str) -> Renderer:
 
 def _alert(template: str) -> Renderer:
     return lambda params, language, session: concern_alerts.render(
-        template, params, timezone_of(params)
+        session, template, params, timezone_of(params)
     )
 
 

@@ -38,7 +38,7 @@ from sendbot.domain.timescales import (
     PupilFacts,
     ReviewFrequency,
 )
-from sendbot.services import audit, school_policy, terms
+from sendbot.services import action_ids, audit, school_policy, terms
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
     Concern,
@@ -764,8 +764,9 @@ def mark_done(session: Session, actor: StaffActor, deadline_id: int, now: dateti
     return f"Marked done: {title} (due {row.due_on:%a %-d %b %Y})."
 
 
-DONE_ACTION = "deadline.done"
+DONE_ACTION = action_ids.DEADLINE_DONE
 
 
-def done_action_id(deadline_id: int) -> str:
-    return f"{DONE_ACTION}:{deadline_id}"
+def done_action_id(session: Session, deadline_id: int) -> str:
+    """A reminder's Done button, sealed like every other button id."""
+    return action_ids.seal(session, DONE_ACTION, deadline_id)

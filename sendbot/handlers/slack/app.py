@@ -28,7 +28,6 @@ from sendbot.conversations.flow import Flow
 from sendbot.conversations.forms import Forms
 from sendbot.domain.people import Role
 from sendbot.handlers.slack import blocks
-from sendbot.messages.staff.concern_alerts import ACK, VIEW
 from sendbot.scheduling import actions as scheduler_actions
 from sendbot.services import (
     action_ids,
@@ -65,11 +64,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 MESSAGE_SHORTCUT = "log_concern_from_message"
 PLATFORM = "slack"
 RATE_SCOPE = f"{PLATFORM}:user"
-# The scheduler's buttons (a deadline's Done, a referral chase's answers, concerns together).
-SCHEDULER_ACTION = re.compile(
-    "^(" + "|".join(re.escape(k) for k in scheduler_actions.KINDS) + r"):"
-)
-# A sealed button id (services.action_ids): on staff messages, a parent message's Reply.
+# A sealed button id (services.action_ids): every button on a message (alerts, reminders,
+# the scheduler's prompts, a parent message's Reply).
 SEALED_ACTION = re.compile(rf"^{re.escape(action_ids.PREFIX)}[A-Za-z0-9_-]{{22}}$")
 REPLY_CALLBACK = "parent.reply"
 # "Record decision" in a safeguarding concern's details: the DSL's decision form, filled in.
@@ -146,9 +142,6 @@ class SlackApp:
         app.shortcut(re.compile(r"^[a-z_]+$"))(self._wrap(self.on_global_shortcut))
         app.action(re.compile(r"^field\."))(self._wrap(self.on_field_change))
         app.action(re.compile(r"^home\.start:"))(self._wrap(self.on_home_start))
-        app.action(re.compile(rf"^{re.escape(ACK)}:\d+$"))(self._wrap(self.on_acknowledge))
-        app.action(re.compile(rf"^{re.escape(VIEW)}:\d+$"))(self._wrap(self.on_view_details))
-        app.action(SCHEDULER_ACTION)(self._wrap(self.on_scheduler_button))
         app.action(re.compile(rf"^{re.escape(DECISION_START)}\d+$"))(
             self._wrap(self.on_decision_start)
         )
@@ -563,7 +556,7 @@ class SlackApp:
     ) -> None:
         await ack()
         actor: StaffActor = context["actor"]
-        concern_id = int(body["actions"][0]["action_id"].split(":", 1)[1])
+        concern_id = context["button"].subject_id
         now = self.core.clock.now()
         result = await self.db(self._tx, safeguarding.acknowledge, actor, concern_id, now)
         if not result.acknowledged:
@@ -601,7 +594,7 @@ class SlackApp:
         """Details open in a modal for someone allowed; the attempt is audited either way."""
         await ack()
         actor: StaffActor = context["actor"]
-        concern_id = int(body["actions"][0]["action_id"].split(":", 1)[1])
+        concern_id = context["button"].subject_id
         result = await self.db(
             self._tx, safeguarding.view_details, actor, concern_id, self.core.clock.now()
         )
@@ -691,10 +684,18 @@ class SlackApp:
         self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
     ) -> None:
         """A parent message's Reply: a small form, for someone the policy lets answer (the
-        parents service checks again on sending)."""
+        parents service checks again on sending). The other staff buttons go to their own."""
+        token = body["actions"][0]["action_id"]
+        button = await self.db(self._read, scheduler_actions.staff_button, token)
+        if button is not None:
+            context["button"] = button
+            if button.kind == scheduler_actions.ACKNOWLEDGE:
+                return await self.on_acknowledge(ack, body, client, context)
+            if button.kind == scheduler_actions.VIEW_DETAILS:
+                return await self.on_view_details(ack, body, client, context)
+            return await self.on_scheduler_button(ack, body, client, context)
         await ack()
         actor: StaffActor = context["actor"]
-        token = body["actions"][0]["action_id"]
         refusal = await self.db(self._tx, self._may_reply, actor, token)
         if refusal is not None:
             view = blocks.message_modal("sendbot", refusal)

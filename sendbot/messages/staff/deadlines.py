@@ -51,7 +51,7 @@ def deadline_reminder(
     lines.append("Tap Done when it is done; until then it shows in your digest.")
     return OutgoingMessage(
         text="\n".join(lines),
-        buttons=(Button(deadline_service.done_action_id(row.id), "Done", "primary"),),
+        buttons=(Button(deadline_service.done_action_id(session, row.id), "Done", "primary"),),
     )
 
 
@@ -81,7 +81,7 @@ def deadline_watch(
     ]
     return OutgoingMessage(
         text="\n".join(lines),
-        buttons=(Button(deadline_service.done_action_id(row.id), "Done / heard back"),),
+        buttons=(Button(deadline_service.done_action_id(session, row.id), "Done / heard back"),),
     )
 
 

@@ -16,12 +16,13 @@ from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.domain.needs import Area
 from sendbot.messages.staff import concern_alerts
 from sendbot.messages.staff.wording import timezone_of, when, year_group
+from sendbot.services import action_ids
 from sendbot.services import deadlines as deadline_service
 from sendbot.store.models import Concern
 
-REFERRAL_RESPONDED = "referral.la_response"
-REFERRAL_CHASED = "referral.chased"
-REVIEW_PUPIL = "concerns.review_pupil"
+REFERRAL_RESPONDED = action_ids.LA_REPLIED
+REFERRAL_CHASED = action_ids.REFERRAL_CHASED
+REVIEW_PUPIL = action_ids.REVIEW_PUPIL
 
 
 def escalation(
@@ -46,8 +47,8 @@ def escalation(
     return OutgoingMessage(
         text="\n".join(lines),
         buttons=(
-            Button(concern_alerts.action_id(concern_alerts.ACK, cid), "Acknowledge", "primary"),
-            Button(concern_alerts.action_id(concern_alerts.VIEW, cid), "View details"),
+            concern_alerts.acknowledge_button(session, cid),
+            concern_alerts.view_details_button(session, cid),
         ),
         urgent=True,
     )
@@ -79,16 +80,18 @@ def referral_chase(
     return OutgoingMessage(
         text="\n".join(lines),
         buttons=(
-            Button(f"{REFERRAL_RESPONDED}:{cid}", "They have replied", "primary"),
-            Button(f"{REFERRAL_CHASED}:{cid}", "I have chased them"),
-            Button(concern_alerts.action_id(concern_alerts.VIEW, cid), "View details"),
+            Button(
+                action_ids.seal(session, REFERRAL_RESPONDED, cid), "They have replied", "primary"
+            ),
+            Button(action_ids.seal(session, REFERRAL_CHASED, cid), "I have chased them"),
+            concern_alerts.view_details_button(session, cid),
         ),
         urgent=True,
     )
 
 
 def cumulative(
-    params: Mapping[str, Any], language: str, session: Session | None
+    params: Mapping[str, Any], language: str, session: Session
 ) -> OutgoingMessage | None:
     tz = timezone_of(params)
     areas = []
@@ -115,6 +118,10 @@ def cumulative(
     return OutgoingMessage(
         text="\n".join(lines),
         buttons=(
-            Button(f"{REVIEW_PUPIL}:{int(params['pupil_id'])}", "Look at them together", "primary"),
+            Button(
+                action_ids.seal(session, REVIEW_PUPIL, int(params["pupil_id"])),
+                "Look at them together",
+                "primary",
+            ),
         ),
     )
