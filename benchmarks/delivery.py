@@ -20,6 +20,7 @@ from benchmarks.common import NOW, Databases, Results, Row
 from benchmarks.fakes import TOKEN, FakeBotApiProcess
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.scheduling.worker import OutboxWorker
+from sendbot.services import SESSION_HOOKS
 from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import Guardian, Identity, Outbox, School, Staff
 
@@ -135,7 +136,7 @@ async def _deliver(sessions: object, api: FakeBotApiProcess, budget: float) -> f
 def run(databases: Databases, backend: str, messages: int, results: Results) -> None:
     url = databases.fresh(backend, "delivery")
     engine = make_engine(url)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, *SESSION_HOOKS)
     _seed(engine, messages)
     api = FakeBotApiProcess(PLATFORM_RATE).start()
     try:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from benchmarks.common import NOW, Databases, Results, Row, best_of
 from benchmarks.data import Size, build_trust
 from sendbot.scheduling import jobs
-from sendbot.services import digests, school_settings
+from sendbot.services import SESSION_HOOKS, digests, school_settings
 from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import Deadline, Outbox, School
 
@@ -31,7 +31,7 @@ def _peak_rss_mib() -> float:
 def run(databases: Databases, backend: str, size: Size, results: Results) -> None:
     url = databases.fresh(backend, "trust")
     engine = make_engine(url)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, *SESSION_HOOKS)
     trust = build_trust(engine, size, NOW)
     results.extra.setdefault("generation", {})[backend] = (trust.seconds, dict(trust.counts))
     today = NOW.date()

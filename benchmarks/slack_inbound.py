@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.common import Databases, Results, Row, percentile
 from sendbot.clock import FrozenClock
+from sendbot.services import SESSION_HOOKS
 from sendbot.services.rate_limit import SLOW_DOWN
 from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import Concern, ProcessedEvent
@@ -84,7 +85,7 @@ async def _load(
 
 async def _ours(url: str, total: int, concurrency: int) -> tuple[list[float], int, int]:
     engine = make_engine(url)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, *SESSION_HOOKS)
     try:
         async with running(url, sessions) as h:
             view = await open_modal(h, "teacher")
@@ -156,7 +157,7 @@ def _baseline_app(sessions: sessionmaker[Session]) -> web.Application:
 
 async def _baseline(url: str, total: int, concurrency: int) -> tuple[list[float], int]:
     engine = make_engine(url)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, *SESSION_HOOKS)
     client = TestClient(TestServer(_baseline_app(sessions), host="127.0.0.1"))
     await client.start_server()
     view = {"id": "V0BASE", "callback_id": "baseline", "type": "modal", "blocks": []}

@@ -27,9 +27,9 @@ from benchmarks.common import NOW, Databases, Results, Row, median, percentile
 from benchmarks.fakes import TOKEN, FakeBotApiProcess
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
-from sendbot.delivery.parent_notices import render_outbox
 from sendbot.handlers.telegram.bot import TelegramBot, TelegramSettings
 from sendbot.handlers.telegram.transport import AiohttpRequest
+from sendbot.messages.registry import render as render_outbox
 from sendbot.services import invites, meetings
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.serving.core import build_core

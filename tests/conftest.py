@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sendbot.clock import FrozenClock
+from sendbot.services import SESSION_HOOKS
 from sendbot.store.db import make_engine, session_factory, upgrade
 from tests.factories import NOW, SmallSchool, build_small_school
 from tests.pg import TemporaryPostgres, find_bin_dir
@@ -142,7 +143,7 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def sessions(engine):  # type: ignore[no-untyped-def]
-    return session_factory(engine)
+    return session_factory(engine, *SESSION_HOOKS)
 
 
 # --- the people, pupils and provision most dialog tests share ----------------------------

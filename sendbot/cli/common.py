@@ -7,6 +7,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.config import NoDatabaseError, get_settings
+from sendbot.services import SESSION_HOOKS
 from sendbot.store.crypto import KeyringError
 from sendbot.store.db import make_engine, session_factory, upgrade
 
@@ -31,7 +32,7 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmak
     if migrate:
         upgrade(url)
     try:
-        return session_factory(make_engine(url))
+        return session_factory(make_engine(url), *SESSION_HOOKS)
     except KeyringError as exc:  # no key for a server database: refuse, and say what to set
         err_console.print(str(exc), markup=False)
         raise typer.Exit(2) from exc

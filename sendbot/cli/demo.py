@@ -13,6 +13,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.cli.common import console, err_console
+from sendbot.cli.export_provision import provision_map_command
 from sendbot.clock import Clock, FrozenClock, SystemClock
 from sendbot.config import get_settings
 from sendbot.conversations.engine import Engine
@@ -62,7 +63,14 @@ def demo(
         )
         sessions = build_demo(path, day)
         engine = Engine(sessions, REGISTRY, clock)
-        tour.run(engine, sessions, sys.stdout, f"sqlite:///{path}", path.parent / "exports")
+        tour.run(
+            engine,
+            sessions,
+            sys.stdout,
+            f"sqlite:///{path}",
+            path.parent / "exports",
+            provision_map_command=provision_map_command,
+        )
         console.print(f"\nThe tour's database is {path}: open it with sqlite3 to look around.")
         return
     path = database or settings.demo_database

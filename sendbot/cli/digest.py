@@ -11,6 +11,7 @@ from sendbot.cli.common import console, err_console, open_database
 from sendbot.cli.deadlines import find_school
 from sendbot.clock import SystemClock
 from sendbot.services import digests
+from sendbot.services.deadlines import school_today
 
 
 def digest(
@@ -41,8 +42,6 @@ def digest(
             err_console.print(f"No school with id or URN {school}.")
             raise typer.Exit(1)
         if when is None:
-            from sendbot.services.deadlines import school_today
-
             when = school_today(found, now)
         result = digests.build(session, found.id, role, when, now, chart=chart is not None)
     console.print(result.text(), markup=False, highlight=False)

@@ -12,6 +12,7 @@ from sendbot.config import Settings, get_settings
 from sendbot.i18n import catalogs
 from sendbot.serving.app import Plugin, build_app
 from sendbot.serving.core import build_core
+from sendbot.serving.scheduler import scheduler_plugin
 from sendbot.store.crypto import KeyringError, keyring_from_settings
 from sendbot.store.db import upgrade
 
@@ -28,8 +29,6 @@ def plugins_for(settings: Settings) -> list[Plugin]:
 
         plugins.append(telegram_plugin(settings))
     # Last, so the platforms above have added their senders before the clock starts.
-    from sendbot.scheduling.service import scheduler_plugin
-
     plugins.append(scheduler_plugin)
     return plugins
 

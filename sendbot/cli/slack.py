@@ -22,6 +22,7 @@ def connect(
     school: str | None = typer.Option(None, help="The school's URN, if the database has several"),
 ) -> None:
     """Record the bot token's workspace as the school's and match staff by email."""
+    # Here, not at the top: the Slack libraries load only for a school that uses Slack.
     from sendbot.handlers.slack.setup import SetupError
     from sendbot.handlers.slack.setup import connect as do_connect
 

@@ -124,7 +124,7 @@ def _schedule(turn: Turn, answers: Answers) -> str:
     return "\n".join(lines)
 
 
-SCHEDULE_MEETING = Flow(
+SCHEDULE_MEETING: Flow = Flow(
     name="schedule_meeting",
     title="Schedule a meeting with parents",
     triggers=("meeting", "schedule meeting", "schedule a meeting", "review meeting"),
@@ -236,7 +236,7 @@ def _invite(turn: Turn, answers: Answers) -> str:
     )
 
 
-INVITE_PARENT = Flow(
+INVITE_PARENT: Flow = Flow(
     name="invite_parent",
     title="Invite a parent to Telegram",
     triggers=("invite", "invite parent", "invite a parent"),

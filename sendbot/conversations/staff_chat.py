@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.engine import ChatRef, Engine, Reply
-from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.scheduling import actions as scheduler_actions
-from sendbot.services import safeguarding
+from sendbot.services import action_ids, safeguarding
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import ConversationState, School
 
@@ -54,10 +53,11 @@ class StaffChat:
     def answer(self, session: Session, m: Incoming, actor: StaffActor, now: datetime) -> Outcome:
         chat = ChatRef(m.platform, m.chat_key)
         text: str | None = m.text if m.kind in ("text", "command") else None
-        if m.kind == "tap" and scheduler_actions.is_ours(m.text):
+        button = scheduler_actions.staff_button(session, m.text) if m.kind == "tap" else None
+        if button is not None and button.kind in scheduler_actions.KINDS:
             return self._scheduler_tap(session, actor, m.text, now)
-        if m.kind == "tap" and m.text.startswith((f"{ACK}:", f"{VIEW}:")):
-            return self._alert_tap(session, actor, m.text, now)
+        if button is not None:
+            return self._alert_tap(session, actor, button, now)
         if m.kind == "tap":
             text = self._option_number(session, m, now)
             if text is None:
@@ -109,14 +109,15 @@ class StaffChat:
         return outcome
 
     @staticmethod
-    def _alert_tap(session: Session, actor: StaffActor, data: str, now: datetime) -> Outcome:
+    def _alert_tap(
+        session: Session, actor: StaffActor, button: action_ids.Action, now: datetime
+    ) -> Outcome:
         """An alert's or escalation's buttons. Acknowledge goes to the safeguarding service,
         which decides who may; the details are never sent into a Telegram chat, where they
         would stay in the phone's history."""
-        kind, _, number = data.partition(":")
-        if kind == VIEW or not number.isdigit():
+        if button.kind == scheduler_actions.VIEW_DETAILS:
             return Outcome([OutgoingMessage(NOT_IN_CHAT)], toast="Not in Telegram")
-        result = safeguarding.acknowledge(session, actor, int(number), now)
+        result = safeguarding.acknowledge(session, actor, button.subject_id, now)
         school = session.get(School, actor.school_id)
         tz = ZoneInfo(school.timezone if school else "Europe/London")
         if not result.acknowledged:

@@ -13,6 +13,8 @@ class Button:
     action_id: str
     label: str
     style: str | None = None  # "primary" | "danger" | None
+    # Stays on the message once its step is done (View details: reading is not a step).
+    stays: bool = False
 
 
 @dataclass(frozen=True)

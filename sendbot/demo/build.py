@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sendbot.demo.provision import seed_demo_provision
 from sendbot.demo.school import DEMO_URN, write_demo_roster
+from sendbot.services import SESSION_HOOKS
 from sendbot.services.roster import import_roster
 from sendbot.store.db import make_engine, session_factory, transaction, upgrade
 from sendbot.store.models import School
@@ -34,7 +36,7 @@ def build_demo(path: Path, today: date) -> sessionmaker[Session]:
     remove_sqlite_files(path)
     url = sqlite_url(path)
     upgrade(url)
-    sessions = session_factory(make_engine(url))
+    sessions = session_factory(make_engine(url), *SESSION_HOOKS)
     with tempfile.TemporaryDirectory(prefix="sendbot-demo-roster-") as folder:
         write_demo_roster(Path(folder))
         with transaction(sessions) as session:
@@ -47,10 +49,6 @@ def build_demo(path: Path, today: date) -> sessionmaker[Session]:
 
 def _seed_provision(sessions: sessionmaker[Session], school_id: int, today: date) -> None:
     """Interventions, plans and targets, so the staff flows have something to show."""
-    try:
-        from sendbot.demo.provision import seed_demo_provision
-    except ImportError:  # provision arrives with the staff flows
-        return
     with transaction(sessions) as session:
         seed_demo_provision(session, school_id, today)
 
@@ -60,7 +58,7 @@ def open_demo(path: Path, today: date, reset: bool) -> tuple[sessionmaker[Sessio
     if not reset and path.exists():
         url = sqlite_url(path)
         upgrade(url)
-        sessions = session_factory(make_engine(url))
+        sessions = session_factory(make_engine(url), *SESSION_HOOKS)
         if demo_school_id(sessions) is not None:
             return sessions, False
     return build_demo(path, today), True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,7 +11,6 @@ from typing import TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sendbot.cli.export_provision import provision_map_command
 from sendbot.conversations.engine import Engine
 from sendbot.demo.provision import demo_terms
 from sendbot.demo.school import (
@@ -110,7 +109,11 @@ def run(
     database_url: str,
     export_to: Path,
     script: Sequence[Step] = SCRIPT,
+    *,
+    provision_map_command: Callable[..., None],
 ) -> None:
+    """Play the script, then the provision map export through the command line's own
+    command (passed in by it, as the command line sits above the demo)."""
     with sessions() as session:
         first_new_event = (session.scalar(select(func.max(AuditEvent.id))) or 0) + 1
     current = None

@@ -16,6 +16,8 @@ from typing import Protocol
 
 import httpx
 
+from sendbot.config import get_settings
+
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 5000  # longer text is not sent: notes to parents are short; this is a guard
@@ -133,8 +135,6 @@ def _error_text(response: httpx.Response) -> str:
 
 def translator_from_settings() -> Translator | None:
     """The school's configured translator, or None when none is configured (one per process)."""
-    from sendbot.config import get_settings
-
     settings = get_settings()
     key = getattr(settings, "translator_api_key", None)
     if key is not None and hasattr(key, "get_secret_value"):

@@ -3,27 +3,33 @@
 `tap(session, actor, action_id, now)` says what happened (the reply, and whether the tap
 did its work, so an adapter can update the message), or None when the id is not one of
 ours; `handle` is the same with only the reply. Every id is re-authorised here against the
-tapping person, and a refusal is written to the audit log; the id itself carries only a
-kind and a number, and adapters decide nothing.
+tapping person, and a refusal is written to the audit log; the id is sealed
+(`services.action_ids`) and carries only a kind and a number, and adapters decide nothing.
+
+`staff_button(session, action_id)` tells an adapter which staff message button a sealed id
+is (these four, or an alert's Acknowledge and View details), so it can route the tap.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
-from sendbot.scheduling.renderers import REFERRAL_CHASED, REFERRAL_RESPONDED, REVIEW_PUPIL
-from sendbot.services import audit, deadlines, escalation
+from sendbot.messages.staff.safeguarding import REFERRAL_CHASED, REFERRAL_RESPONDED, REVIEW_PUPIL
+from sendbot.services import action_ids, audit, deadlines, escalation
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import Concern, Deadline, Pupil, School
 
 KINDS = (deadlines.DONE_ACTION, REFERRAL_RESPONDED, REFERRAL_CHASED, REVIEW_PUPIL)
-OUT_OF_DATE = "That button is out of date. Please open sendbot again."
+ACKNOWLEDGE = action_ids.CONCERN_ACK
+VIEW_DETAILS = action_ids.CONCERN_VIEW
+STAFF_KINDS = (*KINDS, ACKNOWLEDGE, VIEW_DETAILS)
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,10 @@ class Tap:
     kind: str  # which button: deadlines.DONE_ACTION, REFERRAL_RESPONDED, ...
 
 
-def is_ours(action_id: str) -> bool:
-    return action_id.partition(":")[0] in KINDS
+def staff_button(session: Session, action_id: str) -> action_ids.Action | None:
+    """The staff message button behind a sealed id, or None for any other id."""
+    action = action_ids.decode(session, action_id)
+    return action if action is not None and action.kind in STAFF_KINDS else None
 
 
 def handle(session: Session, actor: StaffActor, action_id: str, now: datetime) -> str | None:
@@ -43,12 +51,10 @@ def handle(session: Session, actor: StaffActor, action_id: str, now: datetime) -
 
 
 def tap(session: Session, actor: StaffActor, action_id: str, now: datetime) -> Tap | None:
-    kind, _, number = action_id.partition(":")
-    if kind not in KINDS:
+    button = staff_button(session, action_id)
+    if button is None or button.kind not in KINDS:
         return None
-    if not number.isdecimal():
-        return Tap(OUT_OF_DATE, False, kind)
-    ident = int(number)
+    kind, ident = button.kind, button.subject_id
     try:
         if kind == deadlines.DONE_ACTION:
             row = session.get(Deadline, ident)
@@ -120,8 +126,6 @@ def _concerns_together(session: Session, actor: StaffActor, pupil_id: int, now: 
         text = "Only the DSL, the deputies and the SENCO can look at these together."
         return _refused(session, actor, REVIEW_PUPIL, pupil.id, now, text, pupil.id)
     school = session.get(School, pupil.school_id)
-    from zoneinfo import ZoneInfo
-
     tz = ZoneInfo(school.timezone if school else "Europe/London")
     rows = session.scalars(
         select(Concern)

@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sendbot.delivery import keys
 from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import escalation, outbox, parent_summaries, school_settings, terms
+from sendbot.services import escalation, meetings, outbox, parent_summaries, school_settings, terms
 from sendbot.store.models import (
     Deadline,
     Meeting,
@@ -153,12 +154,12 @@ def _deadline_reminders(
         if row.owner_role in WATCHED_OWNERS:
             if left != 0:
                 continue
-            template, offset = "deadline.watch", 0
+            template, offset = keys.DEADLINE_WATCH, 0
         else:
             passed = [o for o in window.offsets if o >= left]
             if not passed:
                 continue
-            template, offset = "deadline.reminder", min(passed)
+            template, offset = keys.DEADLINE_REMINDER, min(passed)
         params = {"deadline_id": row.id, "due_on": row.due_on.isoformat(), "offset": offset}
         for staff_id in _owner_ids(session, row, by_role):
             key = f"deadline:{row.id}:{row.due_on.isoformat()}:d{offset}:staff:{staff_id}"
@@ -183,7 +184,7 @@ def _plan_review_reminders(
         params = {"plan_id": plan_id, "due_on": due_on.isoformat()}
         for staff_id in by_role.get((school_id, Role.SENCO), []):
             key = f"plan_review:{plan_id}:{due_on.isoformat()}:d{offset}:staff:{staff_id}"
-            wanted.append(_Reminder(window, staff_id, "plan.review_reminder", params, key))
+            wanted.append(_Reminder(window, staff_id, keys.PLAN_REVIEW_REMINDER, params, key))
     return wanted
 
 
@@ -284,10 +285,6 @@ def _queued_keys(session: Session, keys: list[str], chunk: int = 900) -> set[str
 def sweep_meeting_reminders(session: Session, now: datetime) -> int:
     """Parents' meeting reminders (7 days and 1 day before if unanswered; the day before if
     they said yes), by the meetings service that owns the invitations."""
-    try:
-        from sendbot.services import meetings
-    except ImportError:
-        return 0
     return int(meetings.sweep_reminders(session, now))
 
 
@@ -349,7 +346,7 @@ def enqueue_due_digests(session: Session, now: datetime) -> int:
                     session,
                     school_id=school.id,
                     recipient_staff_id=staff_id,
-                    template=f"digest.{due.role}",
+                    template=keys.DIGESTS[due.role],
                     params={"school_id": school.id, "role": due.role, "date": day.isoformat()},
                     dedupe_key=key,
                     now=now,
@@ -403,7 +400,7 @@ def term_start_reminders(session: Session, now: datetime) -> int:
                 session,
                 school_id=school.id,
                 recipient_staff_id=staff.id,
-                template="staff.notice",
+                template=keys.STAFF_NOTICE,
                 params={"text": text},
                 dedupe_key=f"term_start:{school.id}:{term.name}:staff:{staff.id}",
                 now=now,
@@ -472,7 +469,7 @@ def annual_review_look_ahead(session: Session, now: datetime) -> int:
                     session,
                     school_id=school.id,
                     recipient_staff_id=staff.id,
-                    template="staff.notice",
+                    template=keys.STAFF_NOTICE,
                     params={"text": text},
                     dedupe_key=f"annual_look_ahead:{row.id}:{row.due_on.isoformat()}:staff:{staff.id}",
                     now=now,

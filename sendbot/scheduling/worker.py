@@ -27,16 +27,19 @@ import time as monotonic_time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, Result, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import Clock
+from sendbot.delivery import keys
 from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOutcome
 from sendbot.domain.people import Role
 from sendbot.i18n.languages import resolve as resolve_language
-from sendbot.scheduling import templates
+from sendbot.messages import registry
+from sendbot.services import audit, parents
 from sendbot.services import outbox as outbox_service
 from sendbot.store.models import (
     DeliveryAttempt,
@@ -59,7 +62,13 @@ CANCELLED = "cancelled"
 
 STAFF_PREFERENCE = ("slack", "telegram")
 GUARDIAN_PREFERENCE = ("telegram",)
-NOTICE_TEMPLATES = frozenset({"delivery.failed", "identity.blocked"})
+NOTICE_TEMPLATES = frozenset({keys.DELIVERY_FAILED, keys.IDENTITY_BLOCKED})
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows a conditional UPDATE changed: how a claim or a lease renewal knows it won."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 @dataclass(frozen=True)
@@ -277,7 +286,7 @@ class OutboxWorker:
                     .values(status=CLAIMED, claimed_by=self.worker_id, lease_until=lease_until)
                     .execution_options(synchronize_session=False)
                 )
-                if result.rowcount == 1:
+                if _rowcount(result) == 1:
                     claimed.append(outbox_id)
             return claimed
 
@@ -295,7 +304,7 @@ class OutboxWorker:
                 .values(lease_until=now + self.config.lease)
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount == 1
+            return _rowcount(result) == 1
 
     # preparing
 
@@ -382,7 +391,7 @@ class OutboxWorker:
             _recipient_guardian_id=row.recipient_guardian_id,
             _outbox_id=row.id,
         )
-        message = templates.render(row.template, params, language, session)
+        message = registry.render(row.template, params, language, session)
         if message is None:
             prepared.decision, prepared.detail = "cancelled", "no longer needed"
             return prepared
@@ -572,19 +581,13 @@ class OutboxWorker:
         if identity is None or not identity.active:
             return
         if identity.guardian_id is not None:
-            try:  # the parent work owns this notice (it names the children to staff)
-                from sendbot.services import parents
-
-                parents.mark_blocked(
-                    session, identity.platform, identity.external_id, now, identity.team_id
-                )
-                session.refresh(identity)
-                return
-            except ImportError:
-                pass
+            # The parents service owns this notice (it names the children to staff).
+            parents.mark_blocked(
+                session, identity.platform, identity.external_id, now, identity.team_id
+            )
+            session.refresh(identity)
+            return
         identity.active = False
-        from sendbot.services import audit
-
         audit.record(
             session,
             at=now,
@@ -602,7 +605,7 @@ class OutboxWorker:
                 session,
                 school_id=row.school_id,
                 recipient_staff_id=staff_id,
-                template="identity.blocked",
+                template=keys.IDENTITY_BLOCKED,
                 params={"person": who, "platform": identity.platform},
                 dedupe_key=f"identity_blocked:{identity.id}:staff:{staff_id}",
                 now=now,
@@ -619,7 +622,7 @@ class OutboxWorker:
                 session,
                 school_id=row.school_id,
                 recipient_staff_id=staff_id,
-                template="delivery.failed",
+                template=keys.DELIVERY_FAILED,
                 params={
                     "person": who,
                     "template": row.template,

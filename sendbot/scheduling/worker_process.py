@@ -18,6 +18,7 @@ from datetime import timedelta
 from sendbot.clock import SystemClock
 from sendbot.scheduling.senders import WebhookSender
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig, default_worker_id
+from sendbot.services import SESSION_HOOKS
 from sendbot.store.db import make_engine, session_factory
 
 
@@ -42,7 +43,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def main(args: argparse.Namespace) -> int:
-    sessions = session_factory(make_engine(args.database))
+    sessions = session_factory(make_engine(args.database), *SESSION_HOOKS)
     platforms = args.platform or ["webhook"]
     sender = WebhookSender(args.webhook)
     limit = PlatformLimit(args.rate, args.per_chat_seconds)

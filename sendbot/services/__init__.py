@@ -1,5 +1,8 @@
 """Use cases: each takes an actor and a session, checks permission, audits, returns plain data."""
 
-# Deadlines are recomputed in every transaction that changes a fact, whichever service made
-# the change; importing the module installs that hook (see services/deadlines.py).
-from sendbot.services import deadlines as _deadlines  # noqa: E402,F401
+from sendbot.services import deadlines
+from sendbot.store.db import SessionHook
+
+# What start-up wires onto the project's session factory:
+# `store.db.session_factory(engine, *SESSION_HOOKS)`. Importing this registers nothing.
+SESSION_HOOKS: tuple[SessionHook, ...] = (deadlines.keep_fresh,)

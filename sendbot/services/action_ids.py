@@ -1,5 +1,9 @@
 """Opaque ids for buttons: what a tap means, sealed so nobody can read or forge one.
 
+Every button the bot puts on a message uses this one scheme: a parent's RSVP and views,
+the Reply on a parent's message, a deadline's Done, a referral chase's answers, "look at
+them together", and an alert's Acknowledge and View details.
+
 A button's id travels through the platform (Telegram allows 64 bytes of callback data) and
 comes back on a tap. It says which record and which answer, encrypted as one AES block under
 a key derived from the database's encryption keys, so it needs no table and survives a
@@ -25,8 +29,29 @@ PREFIX = "x"
 _MAGIC = 0xA7
 _CONTEXT = b"sendbot opaque action ids v1"
 
+# The staff message buttons, by the names the audit log and the adapters know them by.
+DEADLINE_DONE = "deadline.done"
+LA_REPLIED = "referral.la_response"
+REFERRAL_CHASED = "referral.chased"
+REVIEW_PUPIL = "concerns.review_pupil"
+CONCERN_ACK = "safeguarding.ack"
+CONCERN_VIEW = "concern.view"
+
 # Kinds and values are stored as one byte each; append only, never renumber.
-KINDS: tuple[str, ...] = ("", "rsvp", "views", "child", "reply", "views_skip")
+KINDS: tuple[str, ...] = (
+    "",
+    "rsvp",
+    "views",
+    "child",
+    "reply",
+    "views_skip",
+    DEADLINE_DONE,
+    LA_REPLIED,
+    REFERRAL_CHASED,
+    REVIEW_PUPIL,
+    CONCERN_ACK,
+    CONCERN_VIEW,
+)
 VALUES: tuple[str, ...] = (
     "",
     "yes",
@@ -64,6 +89,11 @@ def encode(session: Session, action: Action) -> str:
     encryptor = _cipher(_keys(session)[0]).encryptor()
     sealed = encryptor.update(block) + encryptor.finalize()
     return PREFIX + base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def seal(session: Session, kind: str, subject_id: int) -> str:
+    """The id of a button that names one record and no answer (a Done, an Acknowledge)."""
+    return encode(session, Action(kind, subject_id))
 
 
 def decode(session: Session, token: str) -> Action | None:

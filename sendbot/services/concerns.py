@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sendbot.delivery import keys
 from sendbot.domain.needs import Area
 from sendbot.domain.people import Role
 from sendbot.services import audit, outbox, policy
@@ -109,10 +110,10 @@ def log_concern(
     )
     recipients: dict[int, str] = {}
     for staff_id in _staff_with_roles(session, actor.school_id, {Role.SENCO}):
-        recipients[staff_id] = "concern.new"
+        recipients[staff_id] = keys.CONCERN_NEW
     if new.safeguarding:
         for staff_id in _staff_with_roles(session, actor.school_id, {Role.DSL, Role.DEPUTY_DSL}):
-            recipients[staff_id] = "safeguarding.alert"
+            recipients[staff_id] = keys.SAFEGUARDING_ALERT
     params = {
         "concern_id": concern.id,
         "pupil_id": pupil.id,
@@ -124,7 +125,7 @@ def log_concern(
         "immediate_danger": new.immediate_danger,
     }
     for staff_id, template in recipients.items():
-        urgent = template == "safeguarding.alert"
+        urgent = template == keys.SAFEGUARDING_ALERT
         outbox.enqueue(
             session,
             school_id=actor.school_id,

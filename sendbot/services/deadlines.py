@@ -3,7 +3,8 @@
 Facts live in many tables (the EHC case and its exemptions, plans and reviews, meetings,
 referrals). Whenever one of them changes in a transaction, the pupil's deadlines are worked
 out again with `domain.timescales.compute_deadlines` and stored in `deadline` before the
-transaction commits (`install_hooks`), whoever made the change. A nightly recompute catches
+transaction commits (`keep_fresh`, wired onto the project's session factory at start-up),
+whoever made the change. A nightly recompute catches
 what only the passing of time changes (a meeting that is now in the past).
 
 A row is one (subject, rule) pair: subject "pupil" for the pupil's statutory and policy
@@ -21,8 +22,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from sendbot.clock import SystemClock
 from sendbot.domain import timescales
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.people import Role
@@ -36,7 +38,7 @@ from sendbot.domain.timescales import (
     PupilFacts,
     ReviewFrequency,
 )
-from sendbot.services import audit, school_policy, terms
+from sendbot.services import action_ids, audit, school_policy, terms
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
     Concern,
@@ -512,8 +514,6 @@ def _apply(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending or not any(pending.values()) or session.info.get(_BUSY):
         return
-    from sendbot.clock import SystemClock
-
     now = session.info.get("sendbot.now") or SystemClock().now()
     session.info[_BUSY] = True
     try:
@@ -550,25 +550,17 @@ def _forget(session: Session, *args: object) -> None:
     session.info.pop(_PENDING, None)
 
 
-_installed = False
-
-
-def install_hooks() -> None:
-    """Recompute deadlines in every transaction that changes a fact (idempotent).
+def keep_fresh(factory: sessionmaker[Session]) -> None:
+    """Recompute deadlines in every transaction of this factory's sessions that changes a
+    fact. A session hook for `store.db.session_factory`; sessions made elsewhere are left
+    alone.
 
     A service may set `session.info["sendbot.now"]` to its clock's time, so a frozen or
     fast-forwarded clock stamps the recomputation too.
     """
-    global _installed
-    if _installed:
-        return
-    event.listen(Session, "after_flush", _collect)
-    event.listen(Session, "before_commit", _apply)
-    event.listen(Session, "after_rollback", _forget)
-    _installed = True
-
-
-install_hooks()
+    event.listen(factory, "after_flush", _collect)
+    event.listen(factory, "before_commit", _apply)
+    event.listen(factory, "after_rollback", _forget)
 
 
 # --- reading them back ---------------------------------------------------------------------
@@ -772,8 +764,9 @@ def mark_done(session: Session, actor: StaffActor, deadline_id: int, now: dateti
     return f"Marked done: {title} (due {row.due_on:%a %-d %b %Y})."
 
 
-DONE_ACTION = "deadline.done"
+DONE_ACTION = action_ids.DEADLINE_DONE
 
 
-def done_action_id(deadline_id: int) -> str:
-    return f"{DONE_ACTION}:{deadline_id}"
+def done_action_id(session: Session, deadline_id: int) -> str:
+    """A reminder's Done button, sealed like every other button id."""
+    return action_ids.seal(session, DONE_ACTION, deadline_id)

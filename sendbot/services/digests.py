@@ -21,7 +21,7 @@ from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.domain.needs import Area
 from sendbot.domain.timescales import RULES_BY_KIND
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import school_settings, terms
+from sendbot.services import school_policy, school_settings, terms
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -279,8 +279,6 @@ def _deadline_lines(session: Session, school: School, day: date, kinds: str) -> 
 
 
 def _plan_reviews(session: Session, school: School, day: date) -> tuple[str, ...]:
-    from sendbot.services import school_policy
-
     policy = school_policy.load(session, school.id)
     return tuple(
         f"{r.pupil_name}: {policy.plan_name(r.kind)} review, {_due_words(r.due_on, day)}"

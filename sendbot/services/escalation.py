@@ -25,18 +25,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sendbot.delivery import keys
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
 from sendbot.domain.school_settings import SchoolSettings
-from sendbot.services import audit, outbox, school_settings, terms
+from sendbot.services import audit, outbox, safeguarding, school_settings, terms
 from sendbot.services import deadlines as deadline_service
 from sendbot.services.actors import StaffActor
 from sendbot.store import locks
 from sendbot.store.models import Concern, ConcernAction, Pupil, School, Staff, StaffRole
 
-ESCALATION = "safeguarding.escalation"
-REFERRAL_CHASE = "safeguarding.referral_chase"
-CUMULATIVE = "safeguarding.cumulative"
+ESCALATION = keys.SAFEGUARDING_ESCALATION
+REFERRAL_CHASE = keys.SAFEGUARDING_REFERRAL_CHASE
+CUMULATIVE = keys.SAFEGUARDING_CUMULATIVE
 # Escalation stops looking after this long: a week-old unacknowledged alert is in every
 # DSL digest and the headteacher's counts, and repeating it hourly would teach people to
 # ignore it.
@@ -347,8 +348,6 @@ def record_decision(
     care is recorded by `record_referral`, which starts the 1-working-day chase. Deciding
     also acknowledges an alert nobody had acknowledged, so nobody is escalated to about a
     concern the DSL has already acted on."""
-    from sendbot.services import safeguarding  # local: safeguarding is the alert's service
-
     concern = _require_lead(session, actor, concern_id)
     if decision not in DECISIONS:
         raise ValueError("Choose one of: " + ", ".join(DECISIONS.values()).lower() + ".")

@@ -19,12 +19,13 @@ from typing import Any, TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sendbot.domain.people import Role
-from sendbot.messages.parents.data import (
+from sendbot.delivery import keys
+from sendbot.delivery.parent_params import (
     MEETING_KINDS,
     MeetingInvitationData,
     RsvpActions,
 )
+from sendbot.domain.people import Role
 from sendbot.services import action_ids, audit, policy
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
@@ -41,12 +42,12 @@ from sendbot.store.models import (
     StaffRole,
 )
 
-# Outbox templates this module writes (rendered by sendbot.delivery.parent_notices).
-INVITATION = "meeting.invitation"
-REMINDER = "meeting.reminder"
-VIEWS_REQUEST = "meeting.views_request"
-STAFF_RSVP = "meeting.rsvp_notice"
-STAFF_VIEWS = "meeting.views_notice"
+# Outbox templates this module writes (see sendbot.messages.registry).
+INVITATION = keys.MEETING_INVITATION
+REMINDER = keys.MEETING_REMINDER
+VIEWS_REQUEST = keys.MEETING_VIEWS_REQUEST
+STAFF_RSVP = keys.MEETING_RSVP_NOTICE
+STAFF_VIEWS = keys.MEETING_VIEWS_NOTICE
 
 ANSWERS = ("yes", "no", "other_time")
 UNANSWERED_REMINDERS = (timedelta(days=7), timedelta(days=1))

@@ -16,14 +16,15 @@ from datetime import UTC, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sendbot.messages.parents.data import (
+from sendbot.delivery.keys import PARENT_REVIEW_SUMMARY as REVIEW_SUMMARY
+from sendbot.delivery.keys import PARENT_TERM_PROGRESS as TERM_PROGRESS
+from sendbot.delivery.parent_params import (
     ReviewSummaryData,
     TargetOutcome,
     TargetProgressLine,
     TermProgressData,
     normalise_outcome,
 )
-from sendbot.messages.parents.render import REVIEW_SUMMARY, TERM_PROGRESS
 from sendbot.services.outbox import enqueue
 from sendbot.store.models import (
     Guardian,
@@ -207,16 +208,6 @@ def queue_term_progress(
             session.flush()
             ids.append(row.id)
     return ids
-
-
-def preview_for_staff(data: ReviewSummaryData | TermProgressData, timezone: str) -> str:
-    """The summary exactly as an English-reading parent will get it, for the staff member to
-    check before recording (jargon already spelt out, staff wording already swapped for the
-    parent wording). Other languages carry the same content."""
-    from sendbot.messages.parents.render import render
-
-    template = REVIEW_SUMMARY if isinstance(data, ReviewSummaryData) else TERM_PROGRESS
-    return render(template, data.to_params(), "en", timezone=timezone).text
 
 
 def queue_term_progress_for_school(

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sendbot.delivery import keys
 from sendbot.i18n.languages import BY_CODE, Language, resolve
+from sendbot.i18n.plain import preview_for_parent
 from sendbot.services import action_ids, audit, policy, school_settings
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
@@ -34,12 +36,12 @@ from sendbot.store.models import (
     Target,
 )
 
-# Outbox templates this module writes (rendered by sendbot.delivery.parent_notices).
-STAFF_PARENT_MESSAGE = "parent.message_notice"
-STAFF_STOPPED = "parent.stopped_notice"
-STAFF_BLOCKED = "parent.blocked_notice"
-STAFF_RESUMED = "parent.resumed_notice"
-PARENT_STAFF_REPLY = "parent.staff_reply"
+# Outbox templates this module writes (see sendbot.messages.registry).
+STAFF_PARENT_MESSAGE = keys.PARENT_MESSAGE_NOTICE
+STAFF_STOPPED = keys.PARENT_STOPPED_NOTICE
+STAFF_BLOCKED = keys.PARENT_BLOCKED_NOTICE
+STAFF_RESUMED = keys.PARENT_RESUMED_NOTICE
+PARENT_STAFF_REPLY = keys.PARENT_STAFF_REPLY
 
 MESSAGE_LIMIT = 3000
 _SCRIPTS = {"ur": "Arab", "ar": "Arab", "pa_Guru": "Guru"}
@@ -258,8 +260,6 @@ def message_school(
 def reply_sent_note(text: str) -> str:
     """What the staff member is told after replying: including the words the parent will
     read, with school jargon spelt out ("EP" becomes "educational psychologist (EP)")."""
-    from sendbot.i18n.plain import preview_for_parent
-
     return (
         "Sent. The parent will get your reply in Telegram. They will read:\n"
         + preview_for_parent(text).parent_text

@@ -13,6 +13,7 @@ from sendbot.config import Settings
 from sendbot.conversations.engine import Engine as ConversationEngine
 from sendbot.conversations.registry import REGISTRY
 from sendbot.delivery.contract import Sender
+from sendbot.services import SESSION_HOOKS
 from sendbot.store.db import make_engine, session_factory
 
 
@@ -29,7 +30,7 @@ class Core:
 def build_core(settings: Settings, clock: Clock | None = None) -> Core:
     clock = clock or SystemClock()
     db = make_engine(settings.require_database_url())
-    sessions = session_factory(db)
+    sessions = session_factory(db, *SESSION_HOOKS)
     conversations = ConversationEngine(
         sessions, REGISTRY, clock, ttl=timedelta(hours=settings.conversation_ttl_hours)
     )

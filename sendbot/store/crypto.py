@@ -33,6 +33,8 @@ from sqlalchemy import Engine, Integer, Text, column, select, table, update
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.types import TypeDecorator
 
+from sendbot.config import get_settings
+
 log = logging.getLogger("sendbot.crypto")
 
 KEYS_ENV = "SENDBOT_ENCRYPTION_KEYS"
@@ -232,8 +234,6 @@ def load_keyring(url: str, keys: str | None = None, key_file: Path | None = None
 
 
 def keyring_from_settings(url: str) -> Keyring:
-    from sendbot.config import get_settings
-
     settings = get_settings()
     keys = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
     return load_keyring(url, keys, settings.encryption_key_file)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,7 +52,14 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
+# Something start-up wires onto the project's own session factory, such as the recompute
+# of materialised deadlines (`sendbot.services.SESSION_HOOKS`).
+SessionHook = Callable[[sessionmaker[Session]], None]
+
+
+def session_factory(engine: Engine, *hooks: SessionHook) -> sessionmaker[Session]:
+    """The project's sessions: each hook is given the new factory to listen on, so a
+    listener only ever sees sessions of this factory, never every SQLAlchemy session."""
     factory = sessionmaker(engine, expire_on_commit=False)
     event.listen(factory, "loaded_as_persistent", _hold)
     event.listen(factory, "after_transaction_end", _let_go)
@@ -60,6 +67,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
         writers = _SQLiteWriters()
         event.listen(factory, "after_begin", writers.lock_first)
         event.listen(factory, "after_transaction_end", writers.unlock)
+    for hook in hooks:
+        hook(factory)
     return factory
 
 

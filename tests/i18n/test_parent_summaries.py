@@ -10,8 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from sendbot.i18n.catalogs import po_path, read_catalog
+from sendbot.messages import registry
 from sendbot.messages.parents import render
-from sendbot.messages.parents.render import REVIEW_SUMMARY, TERM_PROGRESS, NeedsSession
+from sendbot.messages.parents.render import (
+    REVIEW_SUMMARY,
+    TERM_PROGRESS,
+    NeedsSession,
+    preview_for_staff,
+)
 from sendbot.services.parent_summaries import (
     queue_review_summary,
     queue_term_progress,
@@ -230,8 +236,6 @@ def test_term_progress_skips_other_plans(sessions) -> None:
 
 def test_the_outbox_worker_renders_summaries_with_its_session(sessions) -> None:
     """Through the scheduler's template registry, as the delivery worker calls it."""
-    from sendbot.scheduling import templates
-
     _, guardians, _, review_id = _setup(sessions)
     with sessions() as session, session.begin():
         queue_review_summary(session, review_id, NOW)
@@ -240,7 +244,8 @@ def test_the_outbox_worker_renders_summaries_with_its_session(sessions) -> None:
             select(Outbox).where(Outbox.recipient_guardian_id == guardians["marek"].id)
         ).one()
         context = {"_timezone": "Europe/London", "_now": NOW.isoformat(), "_outbox_id": row.id}
-        message = templates.render(row.template, {**row.params, **context}, "pl", session)
+        message = registry.render(row.template, {**row.params, **context}, "pl", session)
+        assert message is not None
         catalog = read_catalog(po_path("pl"), locale="pl")
         assert str(catalog.get("What school will do next:").string) in message.text
         assert "The teaching assistant (TA) will do phonics" in message.text
@@ -248,8 +253,6 @@ def test_the_outbox_worker_renders_summaries_with_its_session(sessions) -> None:
 
 
 def test_staff_preview_is_what_the_parent_reads(sessions) -> None:
-    from sendbot.services.parent_summaries import preview_for_staff
-
     _, _, _, review_id = _setup(sessions)
     with sessions() as session:
         data, _ = review_summary_data(session, review_id)

@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 
 from sendbot.delivery.contract import OutgoingMessage
+from sendbot.delivery.parent_params import MEETING_KINDS
 from sendbot.i18n import plain
 from sendbot.i18n.catalogs import read_catalog, template_path
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents import render
-from sendbot.messages.parents.data import MEETING_KINDS
 from sendbot.messages.parents.freetext import FreeText
 from sendbot.messages.parents.invitation import ics_description, meeting_title
 from sendbot.messages.parents.render import (

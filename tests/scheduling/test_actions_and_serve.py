@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sendbot.config import Settings
 from sendbot.domain.needs import Area
 from sendbot.scheduling import actions
-from sendbot.scheduling.service import SERVICE_KEY, scheduler_plugin
-from sendbot.services import concerns, escalation
+from sendbot.services import action_ids, concerns, escalation
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.serving.app import build_app
 from sendbot.serving.core import build_core
+from sendbot.serving.scheduler import SERVICE_KEY, scheduler_plugin
 from sendbot.store.models import ConcernAction, Deadline, EhcCase
 from tests.factories import NOW, build_small_school
 
@@ -41,31 +41,42 @@ def test_buttons_do_their_work_for_the_right_people_only(sessions) -> None:
         teacher = staff_actor_by_id(session, school.staff["teacher"])
         senco = staff_actor_by_id(session, school.staff["senco"])
         dsl = staff_actor_by_id(session, school.staff["dsl"])
+
+        def sealed(kind: str, subject_id: int) -> str:
+            return action_ids.seal(session, kind, subject_id)
+
         assert "Only the owner" in actions.handle(
-            session, teacher, f"deadline.done:{advice.id}", NOW
+            session, teacher, sealed(action_ids.DEADLINE_DONE, advice.id), NOW
         )
-        assert actions.handle(session, senco, f"deadline.done:{advice.id}", NOW).startswith(
-            "Marked done"
-        )
+        assert actions.handle(
+            session, senco, sealed(action_ids.DEADLINE_DONE, advice.id), NOW
+        ).startswith("Marked done")
         assert "Only the designated safeguarding lead" in actions.handle(
-            session, senco, f"referral.chased:{concern}", NOW
+            session, senco, sealed(action_ids.REFERRAL_CHASED, concern), NOW
         )
         escalation.record_referral(session, dsl, concern, NOW)
-        assert actions.handle(session, dsl, f"referral.chased:{concern}", NOW).startswith(
-            "Recorded that"
-        )
+        assert actions.handle(
+            session, dsl, sealed(action_ids.REFERRAL_CHASED, concern), NOW
+        ).startswith("Recorded that")
         assert "Only the DSL" in actions.handle(
-            session, teacher, f"concerns.review_pupil:{school.pupils['amelia']}", NOW
+            session, teacher, sealed(action_ids.REVIEW_PUPIL, school.pupils["amelia"]), NOW
         )
         listing = actions.handle(
-            session, senco, f"concerns.review_pupil:{school.pupils['amelia']}", NOW
+            session, senco, sealed(action_ids.REVIEW_PUPIL, school.pupils["amelia"]), NOW
         )
         assert (
             listing.startswith("Recent concerns about Amelia Khan")
             and "What was seen" not in listing
         )
         assert actions.handle(session, senco, "something.else:1", NOW) is None
-        assert "out of date" in actions.handle(session, senco, "deadline.done:x", NOW)
+        # Readable ids are not buttons any more; a forged sealed one is nobody's.
+        assert actions.handle(session, senco, f"deadline.done:{advice.id}", NOW) is None
+        assert actions.handle(session, senco, action_ids.PREFIX + "A" * 22, NOW) is None
+        assert actions.handle(session, senco, sealed(action_ids.DEADLINE_DONE, 10**9), NOW) == (
+            "I can't find that deadline."
+        )
+        # An alert's buttons are staff buttons, but not the scheduler's to answer.
+        assert actions.handle(session, dsl, sealed(action_ids.CONCERN_ACK, concern), NOW) is None
         kinds = session.scalars(
             select(ConcernAction.kind).where(ConcernAction.concern_id == concern)
         ).all()

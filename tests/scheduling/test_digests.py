@@ -15,9 +15,9 @@ from sendbot.demo.build import build_demo, demo_school_id
 from sendbot.demo.school import DEMO_TEACHER_EMAIL
 from sendbot.domain.needs import Area
 from sendbot.scheduling.fastforward import FastForward
-from sendbot.scheduling.service import daily_trigger
 from sendbot.services import concerns, digests
 from sendbot.services.actors import staff_actor_by_email
+from sendbot.serving.scheduler import daily_trigger
 from sendbot.store.models import EhcCase, Pupil
 from tests.factories import build_small_school
 from tests.scheduling.helpers import set_settings, utc

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from sendbot.domain.needs import Area
 from sendbot.scheduling import jobs
-from sendbot.services import concerns
+from sendbot.services import SESSION_HOOKS, concerns
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import ConcernAction, EhcCase, Meeting, Outbox
@@ -42,7 +42,7 @@ def test_racing_processes_queue_everything_once(db_url, sessions) -> None:
         concerns.log_concern(session, teacher, new, utc(2026, 11, 24, 7, 0))
     now = utc(2026, 11, 24, 8, 30)  # after the digest time, 90 minutes after the alert
     engines = [make_engine(db_url) for _ in range(4)]
-    factories = [session_factory(e) for e in engines]
+    factories = [session_factory(e, *SESSION_HOOKS) for e in engines]
     barrier = threading.Barrier(len(factories))
     errors: list[BaseException] = []
 

@@ -1,6 +1,6 @@
 """A parent's message rendered for staff in a fresh process: the first render must read the
-message from its encrypted row, not fail until a retry (the parent templates register with
-the worker only when their module is first imported)."""
+message from its encrypted row, not fail until a retry (the registry is an explicit table,
+complete as soon as it is imported)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ SCRIPT = textwrap.dedent(
     from sqlalchemy import select
     from sendbot.store.db import make_engine, session_factory, upgrade
     from sendbot.store.models import Guardian, GuardianPupil, Outbox
-    from sendbot.services import parents
-    from sendbot.scheduling import templates
+    from sendbot.services import SESSION_HOOKS, parents
+    from sendbot.messages import registry
     from tests.factories import build_small_school
 
     url = "sqlite:///" + sys.argv[1]
     upgrade(url)
-    sessions = session_factory(make_engine(url))
+    sessions = session_factory(make_engine(url), *SESSION_HOOKS)
     school = build_small_school(sessions)
     now = datetime(2026, 11, 24, 10, 15, tzinfo=timezone.utc)
     with sessions() as session, session.begin():
@@ -34,11 +34,10 @@ SCRIPT = textwrap.dedent(
         session.add(GuardianPupil(guardian_id=guardian.id, pupil_id=school.pupils["zoe"]))
         session.flush()
         parents.message_school(session, guardian.id, school.pupils["zoe"], "Dzien dobry", "pl", now)
-    assert "sendbot.delivery.parent_notices" not in sys.modules
     with sessions() as session:
         row = session.scalars(select(Outbox).where(Outbox.template == "parent.message_notice")).first()
         params = {**row.params, "_timezone": "Europe/London", "_now": now.isoformat()}
-        print(templates.render(row.template, params, "en_GB", session).text)
+        print(registry.render(row.template, params, "en_GB", session).text)
     """
 )
 

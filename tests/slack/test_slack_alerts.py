@@ -10,16 +10,23 @@ from aiohttp import ClientSession
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from sendbot.delivery import concern_alerts
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage, Recipient, SendOutcome
 from sendbot.handlers.slack.sender import SlackSender
+from sendbot.messages.staff import concern_alerts
 from sendbot.scheduling.worker import OutboxWorker
+from sendbot.services import action_ids
 from sendbot.store.models import AuditEvent, Concern, ConcernAction, Outbox
 from tests.slack import payloads
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.harness import USERS, open_modal, running, submit
 
 NARRATIVE = "Amir has a bruise on his arm and said his uncle grabbed him."
+
+
+def sealed(sessions, kind: str, subject_id: int) -> str:  # type: ignore[no-untyped-def]
+    """The sealed id the bot puts on that button (sealing is deterministic per key)."""
+    with sessions() as session:
+        return action_ids.seal(session, kind, subject_id)
 
 
 def run(coro):  # type: ignore[no-untyped-def]
@@ -103,8 +110,8 @@ def test_a_safeguarding_concern_logged_in_slack_alerts_the_dsl_without_the_narra
             assert [
                 (b["text"]["text"], b["action_id"], b.get("style")) for b in actions["elements"]
             ] == [
-                ("Acknowledge", f"safeguarding.ack:{concern.id}", "primary"),
-                ("View details", f"concern.view:{concern.id}", None),
+                ("Acknowledge", sealed(sessions, action_ids.CONCERN_ACK, concern.id), "primary"),
+                ("View details", sealed(sessions, action_ids.CONCERN_VIEW, concern.id), None),
             ]
 
             # A teacher who is not the DSL presses "View details" (a forwarded or forged tap).
@@ -116,7 +123,10 @@ def test_a_safeguarding_concern_logged_in_slack_alerts_the_dsl_without_the_narra
             }
             await h.interact(
                 payloads.message_button(
-                    USERS["teacher"], message, f"concern.view:{concern.id}", channel="D0TEACHER"
+                    USERS["teacher"],
+                    message,
+                    sealed(sessions, action_ids.CONCERN_VIEW, concern.id),
+                    channel="D0TEACHER",
                 )
             )
             refusal = (await h.fake.wait_for("views.open", 2))[-1]
@@ -136,7 +146,10 @@ def test_a_safeguarding_concern_logged_in_slack_alerts_the_dsl_without_the_narra
             # The DSL can, and that look is audited too.
             await h.interact(
                 payloads.message_button(
-                    USERS["dsl"], message, f"concern.view:{concern.id}", channel="D0DSL"
+                    USERS["dsl"],
+                    message,
+                    sealed(sessions, action_ids.CONCERN_VIEW, concern.id),
+                    channel="D0DSL",
                 )
             )
             opened = await h.fake.wait_for("views.open", 3)
@@ -189,7 +202,10 @@ def test_acknowledge_updates_the_alert_and_records_who(db_url, sessions):
             # A teacher cannot acknowledge a safeguarding alert.
             await h.interact(
                 payloads.message_button(
-                    USERS["teacher"], message, f"safeguarding.ack:{concern.id}", channel="D0TEACHER"
+                    USERS["teacher"],
+                    message,
+                    sealed(sessions, action_ids.CONCERN_ACK, concern.id),
+                    channel="D0TEACHER",
                 )
             )
             no = (await h.fake.wait_for("views.open", 2))[-1]
@@ -200,7 +216,10 @@ def test_acknowledge_updates_the_alert_and_records_who(db_url, sessions):
 
             await h.interact(
                 payloads.message_button(
-                    USERS["dsl"], message, f"safeguarding.ack:{concern.id}", channel="D0DSL"
+                    USERS["dsl"],
+                    message,
+                    sealed(sessions, action_ids.CONCERN_ACK, concern.id),
+                    channel="D0DSL",
                 )
             )
             (updated,) = await h.fake.wait_for("chat.update")
@@ -214,7 +233,7 @@ def test_acknowledge_updates_the_alert_and_records_who(db_url, sessions):
                 == ":white_check_mark: Acknowledged by Martin Shaw at 10:15 on Tue 24 Nov"
             )
             assert [e["action_id"] for e in blocks[-1]["elements"]] == [
-                f"concern.view:{concern.id}"
+                sealed(sessions, action_ids.CONCERN_VIEW, concern.id)
             ]
             with sessions() as session:
                 concern = session.get(Concern, concern.id)
@@ -227,7 +246,10 @@ def test_acknowledge_updates_the_alert_and_records_who(db_url, sessions):
             # The deputy pressing it later is told who was first.
             await h.interact(
                 payloads.message_button(
-                    USERS["deputy"], message, f"safeguarding.ack:{concern.id}", channel="D0DEPUTY"
+                    USERS["deputy"],
+                    message,
+                    sealed(sessions, action_ids.CONCERN_ACK, concern.id),
+                    channel="D0DEPUTY",
                 )
             )
             opened = await h.fake.wait_for("views.open", 3)
@@ -250,22 +272,30 @@ async def with_sender(fn):  # type: ignore[no-untyped-def]
         await fake.stop()
 
 
-ALERT = concern_alerts.render(
-    "concern.new",
-    {
-        "concern_id": 7,
-        "pupil_id": 1,
-        "year_group": 0,
-        "raised_by": "Hannah Price",
-        "raised_at": datetime(2026, 6, 1, 8, 5, tzinfo=UTC).isoformat(),
-        "area": "cognition_learning",
-        "safeguarding": False,
-    },
-)
+def new_concern_alert(sessions) -> OutgoingMessage:  # type: ignore[no-untyped-def]
+    """A "concern.new" alert; its button ids are sealed with the database's keys."""
+    with sessions() as session:
+        return concern_alerts.render(
+            session,
+            "concern.new",
+            {
+                "concern_id": 7,
+                "pupil_id": 1,
+                "year_group": 0,
+                "raised_by": "Hannah Price",
+                "raised_at": datetime(2026, 6, 1, 8, 5, tzinfo=UTC).isoformat(),
+                "area": "cognition_learning",
+                "safeguarding": False,
+            },
+        )
+
+
 TO = Recipient("slack", "U0SENCO", TEAM_ID)
 
 
-def test_the_sender_posts_block_kit_and_reports_the_message_id():
+def test_the_sender_posts_block_kit_and_reports_the_message_id(sessions):
+    ALERT = new_concern_alert(sessions)
+
     async def go(fake, sender):  # type: ignore[no-untyped-def]
         outcome = await sender.send(TO, ALERT)
         (call,) = fake.called("chat.postMessage")
@@ -281,7 +311,9 @@ def test_the_sender_posts_block_kit_and_reports_the_message_id():
     run(with_sender(go))
 
 
-def test_a_429_is_a_retry_after_slacks_wait_and_other_failures_are_sorted():
+def test_a_429_is_a_retry_after_slacks_wait_and_other_failures_are_sorted(sessions):
+    ALERT = new_concern_alert(sessions)
+
     async def go(fake, sender):  # type: ignore[no-untyped-def]
         fake.fail_next(
             "chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "7"}
@@ -299,7 +331,9 @@ def test_a_429_is_a_retry_after_slacks_wait_and_other_failures_are_sorted():
     run(with_sender(go))
 
 
-def test_an_unreachable_slack_is_a_retry():
+def test_an_unreachable_slack_is_a_retry(sessions):
+    ALERT = new_concern_alert(sessions)
+
     async def go() -> None:
         async with ClientSession():
             pass

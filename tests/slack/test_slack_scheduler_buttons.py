@@ -18,13 +18,13 @@ from telegram import Bot
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
 from sendbot.conversations.record_decision import RECORD_DECISION
-from sendbot.delivery import parent_notices
 from sendbot.domain.needs import Area
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.i18n.translate import Detected, Translation
+from sendbot.messages.staff import parent_notices
 from sendbot.scheduling import jobs
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig
-from sendbot.services import concerns, escalation, invites, parents
+from sendbot.services import action_ids, concerns, escalation, invites, parents
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import (
     AuditEvent,
@@ -70,6 +70,12 @@ def posted_to(h: Any, who: str, starts: str) -> dict[str, Any]:
     }
 
 
+def sealed(sessions, kind: str, subject_id: int) -> str:  # type: ignore[no-untyped-def]
+    """The sealed id the bot puts on that button (sealing is deterministic per key)."""
+    with sessions() as session:
+        return action_ids.seal(session, kind, subject_id)
+
+
 def tap(who: str, message: dict[str, Any], action_id: str) -> dict[str, Any]:
     return payloads.message_button(USERS[who], message, action_id, channel=f"D{USERS[who][1:]}")
 
@@ -91,7 +97,7 @@ def test_done_on_a_deadline_reminder_marks_it_done_and_its_reminders_stop(db_url
             reminder = posted_to(h, "senco", "Deadline in 14 days")
             with sessions() as session:
                 deadline = session.scalar(select(Deadline).where(Deadline.kind == "ehc.advice"))
-            done_id = f"deadline.done:{deadline.id}"
+            done_id = sealed(sessions, action_ids.DEADLINE_DONE, deadline.id)
             assert [e["text"]["text"] for e in reminder["blocks"][-1]["elements"]] == ["Done"]
 
             # The class teacher presses it (a forwarded message): refused, audited, unchanged.
@@ -154,11 +160,11 @@ def test_they_have_replied_on_a_referral_chase_goes_into_the_chronology(db_url, 
             assert jobs.run(sessions, escalation.check_referral_chases, later) >= 1
             await deliver(h)
             chase = posted_to(h, "dsl", "Referral follow-up")
-            replied = f"referral.la_response:{concern}"
+            replied = sealed(sessions, action_ids.LA_REPLIED, concern)
             assert [e["action_id"] for e in chase["blocks"][-1]["elements"]] == [
                 replied,
-                f"referral.chased:{concern}",
-                f"concern.view:{concern}",
+                sealed(sessions, action_ids.REFERRAL_CHASED, concern),
+                sealed(sessions, action_ids.CONCERN_VIEW, concern),
             ]
 
             # The SENCO is not a safeguarding lead: refused and audited, nothing recorded.
@@ -170,7 +176,9 @@ def test_they_have_replied_on_a_referral_chase_goes_into_the_chronology(db_url, 
             update = (await h.fake.wait_for("chat.update", 1))[-1].params
             note = update["blocks"][-1]
             assert note["type"] == "actions"  # View details stays; the answers are gone
-            assert [e["action_id"] for e in note["elements"]] == [f"concern.view:{concern}"]
+            assert [e["action_id"] for e in note["elements"]] == [
+                sealed(sessions, action_ids.CONCERN_VIEW, concern)
+            ]
             assert update["blocks"][-2]["elements"][0]["text"].startswith(
                 ":white_check_mark: Recorded: the local authority has replied."
             )
@@ -327,7 +335,7 @@ def test_record_decision_from_the_details_starts_the_referral_chase(db_url, sess
                 ).concern_id
             await deliver(h)
             alert = posted_to(h, "dsl", "Safeguarding concern logged")
-            await h.interact(tap("dsl", alert, f"concern.view:{concern}"))
+            await h.interact(tap("dsl", alert, sealed(sessions, action_ids.CONCERN_VIEW, concern)))
             details = (await h.fake.wait_for("views.open", 1))[-1].params["view"]
             buttons = [
                 e for b in details["blocks"] if b["type"] == "actions" for e in b["elements"]

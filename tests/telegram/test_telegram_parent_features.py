@@ -6,7 +6,7 @@ import asyncio
 from datetime import date, timedelta
 
 from sendbot.conversations.engine import ChatRef
-from sendbot.delivery.parent_notices import render_outbox
+from sendbot.messages.registry import render as render_outbox
 from sendbot.services import invites, meetings, parents
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Identity, Invitation, ParentMessage, SupportPlan, Target

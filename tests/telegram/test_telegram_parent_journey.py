@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from sendbot.delivery.parent_notices import render_outbox
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.writer import Writer
+from sendbot.messages.registry import render as render_outbox
 from sendbot.services import invites, meetings
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Guardian, Identity, Invitation, Invite, Meeting

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from sendbot.domain.needs import Area
 from sendbot.scheduling import jobs
-from sendbot.services import concerns, escalation, invites
+from sendbot.services import action_ids, concerns, escalation, invites
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import AuditEvent, ConcernAction, Deadline, EhcCase
 from tests.factories import NOW, build_small_school
@@ -57,8 +57,10 @@ def test_done_and_they_have_replied_from_telegram(db_url, sessions, fake_api: Fa
                 if c.params["text"].startswith("Deadline")
             ][-1]
             [(label, done_id)] = reminder.buttons
-            assert label == "Done" and done_id.startswith("deadline.done:")
-            deadline_id = int(done_id.split(":")[1])
+            with h.core.sessions() as session:
+                done = action_ids.decode(session, done_id)
+            assert label == "Done" and done is not None and done.kind == action_ids.DEADLINE_DONE
+            deadline_id = done.subject_id
 
             # Someone else's reminder, tapped by the class teacher: refused, audited.
             await h.send(tap_update(TEACHER, done_id))

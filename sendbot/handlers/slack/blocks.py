@@ -279,7 +279,10 @@ def message_blocks(message: OutgoingMessage) -> list[Block]:
             {
                 "type": "actions",
                 "block_id": "actions",
-                "elements": [button(b.label, b.action_id, style=b.style) for b in message.buttons],
+                "elements": [
+                    button(b.label, b.action_id, STAYS if b.stays else "", b.style)
+                    for b in message.buttons
+                ],
             }
         )
     return blocks
@@ -292,6 +295,10 @@ def _bold_label(line: str) -> str:
     return line
 
 
+# The value of a button that stays once its message's step is done (View details).
+STAYS = "stays"
+
+
 def acknowledged_blocks(original: list[Block], who: str, at: datetime, tz: str) -> list[Block]:
     """The alert as it was, its buttons replaced by who acknowledged it and when."""
     when = at.astimezone(ZoneInfo(tz)).strftime("%H:%M on %a %-d %b")
@@ -301,7 +308,7 @@ def acknowledged_blocks(original: list[Block], who: str, at: datetime, tz: str) 
         for b in original
         if b.get("block_id") == "actions"
         for e in b.get("elements", [])
-        if str(e.get("action_id", "")).startswith("concern.view:")
+        if e.get("value") == STAYS
     ]
     kept.append(context(f":white_check_mark: Acknowledged by {escape(who)} at {when}"))
     if view:
@@ -319,7 +326,7 @@ def tapped_blocks(original: list[Block], note: str, who: str, at: datetime, tz: 
         for b in original
         if b.get("block_id") == "actions"
         for e in b.get("elements", [])
-        if str(e.get("action_id", "")).startswith("concern.view:")
+        if e.get("value") == STAYS
     ]
     kept.append(context(f":white_check_mark: {escape(note)} ({escape(who)}, {when})"))
     if view:

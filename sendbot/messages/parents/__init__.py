@@ -6,7 +6,7 @@ out. The only I/O is the optional `Translator` for staff free text, so call `ren
 worker thread (`asyncio.to_thread`) when a translator is configured.
 """
 
-from sendbot.messages.parents.data import (
+from sendbot.delivery.parent_params import (
     MeetingInvitationData,
     ReviewSummaryData,
     RsvpActions,

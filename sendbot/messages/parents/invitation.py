@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event, vText
 
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
+from sendbot.delivery.parent_params import MeetingInvitationData, normalise_meeting_kind
 from sendbot.i18n.writer import Writer
-from sendbot.messages.parents.data import MeetingInvitationData, normalise_meeting_kind
 
 DEFAULT_LENGTH = timedelta(hours=1)
 

@@ -5,32 +5,33 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sqlalchemy.orm import Session
+
+from sendbot.delivery import keys
 from sendbot.delivery.contract import OutgoingMessage
-from sendbot.i18n.languages import resolve
-from sendbot.i18n.translate import Translator
-from sendbot.i18n.writer import Writer
-from sendbot.messages.parents.data import (
+from sendbot.delivery.parent_params import (
     MeetingInvitationData,
     ReviewSummaryData,
     TermProgressData,
 )
+from sendbot.i18n.languages import resolve
+from sendbot.i18n.translate import Translator, translator_from_settings
+from sendbot.i18n.writer import Writer
 from sendbot.messages.parents.invitation import build_invitation
 from sendbot.messages.parents.summaries import build_review_summary, build_term_progress
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from sendbot.store.models import PlanReview
 
 log = logging.getLogger(__name__)
 
-MEETING_INVITATION = "parent.meeting_invitation"
-REVIEW_SUMMARY = "parent.review_summary"
-TERM_PROGRESS = "parent.term_progress"
+MEETING_INVITATION = keys.PARENT_MEETING_INVITATION
+REVIEW_SUMMARY = keys.PARENT_REVIEW_SUMMARY
+TERM_PROGRESS = keys.PARENT_TERM_PROGRESS
 
 
 class UnknownTemplate(KeyError):
-    """Not a parent template; the outbox worker should try the staff templates."""
+    """Not one of the summaries and invitation this module builds."""
 
 
 class NeedsSession(LookupError):
@@ -57,8 +58,6 @@ def _with_next_steps(params: dict[str, Any], session: Session | None) -> dict[st
         return params
     if session is None:
         raise NeedsSession("this summary reads the review's next steps: pass session=")
-    from sendbot.store.models import PlanReview
-
     review = session.get(PlanReview, int(review_id))
     return {**params, "next_steps": review.next_steps_text if review else None}
 
@@ -92,11 +91,9 @@ def render(
 
 
 def from_outbox_worker(
-    template: str, params: Mapping[str, Any], language: str, session: Session
+    template: str, params: Mapping[str, Any], language: str, session: Session | None = None
 ) -> OutgoingMessage:
-    """The worker's renderer signature; its context keys start with an underscore."""
-    from sendbot.i18n.translate import translator_from_settings
-
+    """The registry's renderer; the worker's context keys start with an underscore."""
     raw_now = params.get("_now")
     return render(
         template,
@@ -107,3 +104,11 @@ def from_outbox_worker(
         now=datetime.fromisoformat(raw_now) if raw_now else None,
         session=session,
     )
+
+
+def preview_for_staff(data: ReviewSummaryData | TermProgressData, timezone: str) -> str:
+    """The summary exactly as an English-reading parent will get it, for the staff member to
+    check before recording (jargon already spelt out, staff wording already swapped for the
+    parent wording). Other languages carry the same content."""
+    template = REVIEW_SUMMARY if isinstance(data, ReviewSummaryData) else TERM_PROGRESS
+    return render(template, data.to_params(), "en", timezone=timezone).text

@@ -8,13 +8,13 @@ when the next review is, and how to reply. Outcome words never blame: "not yet" 
 from __future__ import annotations
 
 from sendbot.delivery.contract import Button, OutgoingMessage
-from sendbot.i18n.translate import Translator
-from sendbot.i18n.writer import Writer
-from sendbot.messages.parents.data import (
+from sendbot.delivery.parent_params import (
     ReviewSummaryData,
     TermProgressData,
     normalise_outcome,
 )
+from sendbot.i18n.translate import Translator
+from sendbot.i18n.writer import Writer
 from sendbot.messages.parents.freetext import FreeText
 
 

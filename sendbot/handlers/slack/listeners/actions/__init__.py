@@ -1,5 +1,6 @@
 """Buttons and choices: a modal's changing choice, the Home tab's flow buttons, and the
-buttons on messages sendbot sent (concern alerts, the scheduler's, a parent's Reply)."""
+buttons on messages sendbot sent (concern alerts, the scheduler's, a parent's Reply), every
+one of them a sealed id that `messages.on_sealed_button` routes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.handlers.slack import blocks, flows, payload
 from sendbot.handlers.slack.errors import kindly
 from sendbot.handlers.slack.listeners.actions import concerns, messages
@@ -20,9 +20,6 @@ from sendbot.handlers.slack.runtime import SlackApp
 def register(app: AsyncApp, slack: SlackApp) -> None:
     app.action(re.compile(rf"^{re.escape(blocks.FIELD_ACTION)}"))(kindly(slack, on_field_change))
     app.action(re.compile(rf"^{re.escape(blocks.HOME_START)}"))(kindly(slack, on_home_start))
-    app.action(re.compile(rf"^{re.escape(ACK)}:\d+$"))(kindly(slack, concerns.on_acknowledge))
-    app.action(re.compile(rf"^{re.escape(VIEW)}:\d+$"))(kindly(slack, concerns.on_view_details))
-    app.action(messages.SCHEDULER_ACTION)(kindly(slack, messages.on_scheduler_button))
     app.action(re.compile(rf"^{re.escape(concerns.DECISION_START)}\d+$"))(
         kindly(slack, concerns.on_decision_start)
     )

@@ -17,8 +17,9 @@ DECISION_FLOW = "record_decision"
 DECISION_START = "decision.start:"
 
 
-def _concern_id(body: dict[str, Any]) -> int:
-    return int(payload.tapped_action_id(body).split(":", 1)[1])
+def _concern_id(context: Any) -> int:
+    """The concern behind the tapped alert button, decoded from its sealed id."""
+    return int(context["button"].subject_id)
 
 
 async def on_acknowledge(
@@ -27,7 +28,7 @@ async def on_acknowledge(
     await ack()
     actor: StaffActor = context["actor"]
     now = slack.now()
-    result = await slack.db(slack.tx, safeguarding.acknowledge, actor, _concern_id(body), now)
+    result = await slack.db(slack.tx, safeguarding.acknowledge, actor, _concern_id(context), now)
     if not result.acknowledged:
         await client.views_open(
             trigger_id=body["trigger_id"], view=blocks.message_modal("sendbot", result.message)
@@ -62,7 +63,7 @@ async def on_view_details(
     """Details open in a modal for someone allowed; the attempt is audited either way."""
     await ack()
     actor: StaffActor = context["actor"]
-    concern_id = _concern_id(body)
+    concern_id = _concern_id(context)
     result = await slack.db(slack.tx, safeguarding.view_details, actor, concern_id, slack.now())
     if result.allowed and result.details is not None:
         view = record_blocks.details_modal(result.details, context["tz"])

@@ -1,4 +1,5 @@
-"""Buttons on messages sendbot sent: the scheduler's, and a parent message's Reply."""
+"""Buttons on messages sendbot sent: a concern alert's, the scheduler's, and a parent
+message's Reply. Every one is a sealed id (services.action_ids), decoded once here."""
 
 from __future__ import annotations
 
@@ -8,17 +9,15 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sendbot.handlers.slack import blocks, payload
+from sendbot.handlers.slack.listeners.actions import concerns
 from sendbot.handlers.slack.listeners.views import REPLY_CALLBACK
 from sendbot.handlers.slack.runtime import SlackApp
 from sendbot.scheduling import actions as scheduler_actions
 from sendbot.services import action_ids, reply_buttons
 from sendbot.services.actors import StaffActor
 
-# The scheduler's buttons (a deadline's Done, a referral chase's answers, concerns together).
-SCHEDULER_ACTION = re.compile(
-    "^(" + "|".join(re.escape(k) for k in scheduler_actions.KINDS) + r"):"
-)
-# A sealed button id (services.action_ids): on staff messages, a parent message's Reply.
+# A sealed button id (services.action_ids): every button on a message (alerts, reminders,
+# the scheduler's prompts, a parent message's Reply).
 SEALED_ACTION = re.compile(rf"^{re.escape(action_ids.PREFIX)}[A-Za-z0-9_-]{{22}}$")
 
 
@@ -59,10 +58,18 @@ async def on_sealed_button(
     slack: SlackApp, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     """A parent message's Reply: a small form, for someone the policy lets answer (the
-    parents service checks again on sending)."""
+    parents service checks again on sending). The other staff buttons go to their own."""
+    token = payload.tapped_action_id(body)
+    button = await slack.db(slack.read, scheduler_actions.staff_button, token)
+    if button is not None:
+        context["button"] = button
+        if button.kind == scheduler_actions.ACKNOWLEDGE:
+            return await concerns.on_acknowledge(slack, ack, body, client, context)
+        if button.kind == scheduler_actions.VIEW_DETAILS:
+            return await concerns.on_view_details(slack, ack, body, client, context)
+        return await on_scheduler_button(slack, ack, body, client, context)
     await ack()
     actor: StaffActor = context["actor"]
-    token = payload.tapped_action_id(body)
     refusal = await slack.db(slack.tx, reply_buttons.refusal, actor, token)
     if refusal is not None:
         view = blocks.message_modal("sendbot", refusal)

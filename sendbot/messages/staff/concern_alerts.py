@@ -3,7 +3,7 @@
 Platform-neutral: the outbox worker turns a row's template and params into an
 `OutgoingMessage` here, and each platform's sender lays it out. The first line is the
 title. The alerts carry no narrative and no pupil name: who logged it, when, the year
-group, and buttons whose ids are re-authorised on every tap.
+group, and buttons whose sealed ids (`services.action_ids`) are re-authorised on every tap.
 """
 
 from __future__ import annotations
@@ -13,15 +13,24 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
+from sendbot.delivery import keys
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.domain.needs import Area
+from sendbot.services import action_ids
 
-ACK = "safeguarding.ack"
-VIEW = "concern.view"
+ACK = action_ids.CONCERN_ACK
+VIEW = action_ids.CONCERN_VIEW
 
 
-def action_id(kind: str, concern_id: int) -> str:
-    return f"{kind}:{concern_id}"
+def acknowledge_button(session: Session, concern_id: int) -> Button:
+    return Button(action_ids.seal(session, ACK, concern_id), "Acknowledge", "primary")
+
+
+def view_details_button(session: Session, concern_id: int) -> Button:
+    """Reading is not a step done, so this button stays when the others give way."""
+    return Button(action_ids.seal(session, VIEW, concern_id), "View details", stays=True)
 
 
 def _when(raw: str, tz: str) -> str:
@@ -33,7 +42,9 @@ def _year(year_group: Any) -> str:
     return "Reception" if int(year_group) == 0 else f"Year {int(year_group)}"
 
 
-def safeguarding_alert(params: Mapping[str, Any], tz: str = "Europe/London") -> OutgoingMessage:
+def safeguarding_alert(
+    session: Session, params: Mapping[str, Any], tz: str = "Europe/London"
+) -> OutgoingMessage:
     title = "Safeguarding concern logged"
     if params.get("immediate_danger"):
         title += ": immediate danger reported, 999 advised"
@@ -48,14 +59,16 @@ def safeguarding_alert(params: Mapping[str, Any], tz: str = "Europe/London") -> 
     return OutgoingMessage(
         text="\n".join(lines),
         buttons=(
-            Button(action_id(ACK, concern_id), "Acknowledge", "primary"),
-            Button(action_id(VIEW, concern_id), "View details"),
+            acknowledge_button(session, concern_id),
+            view_details_button(session, concern_id),
         ),
         urgent=True,
     )
 
 
-def concern_new(params: Mapping[str, Any], tz: str = "Europe/London") -> OutgoingMessage:
+def concern_new(
+    session: Session, params: Mapping[str, Any], tz: str = "Europe/London"
+) -> OutgoingMessage:
     try:
         area = Area(params["area"]).label
     except (KeyError, ValueError):
@@ -71,15 +84,17 @@ def concern_new(params: Mapping[str, Any], tz: str = "Europe/London") -> Outgoin
         lines.append("Flagged as safeguarding: the DSL has been alerted.")
     return OutgoingMessage(
         text="\n".join(lines),
-        buttons=(Button(action_id(VIEW, int(params["concern_id"])), "View details"),),
+        buttons=(view_details_button(session, int(params["concern_id"])),),
     )
 
 
 TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
-    "safeguarding.alert": safeguarding_alert,
-    "concern.new": concern_new,
+    keys.SAFEGUARDING_ALERT: safeguarding_alert,
+    keys.CONCERN_NEW: concern_new,
 }
 
 
-def render(template: str, params: Mapping[str, Any], tz: str = "Europe/London") -> OutgoingMessage:
-    return TEMPLATES[template](params, tz)
+def render(
+    session: Session, template: str, params: Mapping[str, Any], tz: str = "Europe/London"
+) -> OutgoingMessage:
+    return TEMPLATES[template](session, params, tz)

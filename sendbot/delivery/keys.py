@@ -1,0 +1,78 @@
+"""Every outbox template key, by audience.
+
+A service or job writes one of these into `Outbox.template`; `sendbot.messages.registry`
+finds the message it names. Keeping them here, below services and messages, lets both sides
+name the same constant, so a key cannot be written that nothing renders.
+"""
+
+from __future__ import annotations
+
+# --- to staff ------------------------------------------------------------------------------
+
+CONCERN_NEW = "concern.new"
+SAFEGUARDING_ALERT = "safeguarding.alert"
+SAFEGUARDING_ESCALATION = "safeguarding.escalation"
+SAFEGUARDING_REFERRAL_CHASE = "safeguarding.referral_chase"
+SAFEGUARDING_CUMULATIVE = "safeguarding.cumulative"
+DEADLINE_REMINDER = "deadline.reminder"
+DEADLINE_WATCH = "deadline.watch"
+PLAN_REVIEW_REMINDER = "plan.review_reminder"
+DIGEST_SENCO = "digest.senco"
+DIGEST_DSL = "digest.dsl"
+DIGEST_HEADTEACHER = "digest.headteacher"
+DELIVERY_FAILED = "delivery.failed"
+IDENTITY_BLOCKED = "identity.blocked"
+STAFF_NOTICE = "staff.notice"
+MEETING_RSVP_NOTICE = "meeting.rsvp_notice"
+MEETING_VIEWS_NOTICE = "meeting.views_notice"
+PARENT_MESSAGE_NOTICE = "parent.message_notice"
+PARENT_STOPPED_NOTICE = "parent.stopped_notice"
+PARENT_BLOCKED_NOTICE = "parent.blocked_notice"
+PARENT_RESUMED_NOTICE = "parent.resumed_notice"
+
+# The daily digest of each role that gets one.
+DIGESTS = {"senco": DIGEST_SENCO, "dsl": DIGEST_DSL, "headteacher": DIGEST_HEADTEACHER}
+
+# --- to parents and carers -----------------------------------------------------------------
+
+MEETING_INVITATION = "meeting.invitation"
+MEETING_REMINDER = "meeting.reminder"
+MEETING_VIEWS_REQUEST = "meeting.views_request"
+PARENT_STAFF_REPLY = "parent.staff_reply"
+PARENT_MEETING_INVITATION = "parent.meeting_invitation"
+PARENT_REVIEW_SUMMARY = "parent.review_summary"
+PARENT_TERM_PROGRESS = "parent.term_progress"
+
+STAFF_KEYS = frozenset(
+    {
+        CONCERN_NEW,
+        SAFEGUARDING_ALERT,
+        SAFEGUARDING_ESCALATION,
+        SAFEGUARDING_REFERRAL_CHASE,
+        SAFEGUARDING_CUMULATIVE,
+        DEADLINE_REMINDER,
+        DEADLINE_WATCH,
+        PLAN_REVIEW_REMINDER,
+        *DIGESTS.values(),
+        DELIVERY_FAILED,
+        IDENTITY_BLOCKED,
+        STAFF_NOTICE,
+        MEETING_RSVP_NOTICE,
+        MEETING_VIEWS_NOTICE,
+        PARENT_MESSAGE_NOTICE,
+        PARENT_STOPPED_NOTICE,
+        PARENT_BLOCKED_NOTICE,
+        PARENT_RESUMED_NOTICE,
+    }
+)
+PARENT_KEYS = frozenset(
+    {
+        MEETING_INVITATION,
+        MEETING_REMINDER,
+        MEETING_VIEWS_REQUEST,
+        PARENT_STAFF_REPLY,
+        PARENT_MEETING_INVITATION,
+        PARENT_REVIEW_SUMMARY,
+        PARENT_TERM_PROGRESS,
+    }
+)

@@ -1,0 +1,185 @@
+"""Meeting invitations and reminders, the views request and staff replies, to parents.
+
+Rendered at send time in the guardian's language through the `Writer` (the gettext
+helper); the meeting invitation is `invitation.build_invitation` with "who will be there"
+added. A string the catalogs do not have yet falls back to plain English until it is
+extracted and translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sendbot.delivery import keys
+from sendbot.delivery.contract import Button, OutgoingMessage
+from sendbot.delivery.parent_params import MeetingInvitationData
+from sendbot.i18n.languages import resolve
+from sendbot.i18n.translate import Translator
+from sendbot.i18n.writer import Writer
+from sendbot.messages.bodies import with_body
+from sendbot.messages.parents.freetext import FreeText
+from sendbot.messages.parents.invitation import build_invitation, meeting_title
+from sendbot.messages.parents.render import render as render_summary
+
+ParentBuilder = Callable[
+    [Writer, Mapping[str, Any], Translator | None, datetime | None], OutgoingMessage
+]
+
+
+def _with_attendees(
+    w: Writer, message: OutgoingMessage, data: MeetingInvitationData, attendees: list[str]
+) -> OutgoingMessage:
+    if not attendees:
+        return message
+    parts = message.text.split("\n\n")
+    # After the greeting, the title and the date/time/place block.
+    at = 3 if data.parent_name else 2
+    people = ", ".join(w.isolate(a) for a in attendees)
+    parts.insert(min(at, len(parts)), w._("Who will be there: {people}", people=people))
+    return OutgoingMessage(
+        text="\n\n".join(parts),
+        buttons=message.buttons,
+        attachments=message.attachments,
+        language=message.language,
+        urgent=message.urgent,
+    )
+
+
+def invitation(
+    w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
+) -> OutgoingMessage:
+    data = MeetingInvitationData.from_params(dict(params["invitation"]))
+    return _with_attendees(
+        w, build_invitation(w, data, now), data, list(params.get("attendees", []))
+    )
+
+
+def reminder(
+    w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
+) -> OutgoingMessage:
+    data = MeetingInvitationData.from_params(dict(params["invitation"]))
+    days = int(params.get("days", 1))
+    when = (
+        w._("The meeting is tomorrow.")
+        if days <= 1
+        else w._("The meeting is in {days} days.", days=w.number(days))
+    )
+    if params.get("reminder") == "accepted":
+        title = meeting_title(w, data.meeting_kind, data.child_name)
+        lines = [
+            w._("Reminder: {title}", title=title),
+            when,
+            w._("Date: {date}", date=w.local_date(data.starts_at)),
+            w._("Time: {start}", start=w.time(data.starts_at)),
+        ]
+        if data.place:
+            lines.append(w._("Place: {place}", place=data.place))
+        if data.video_link:
+            lines.append(w._("Online: {link}", link=w.isolate(data.video_link, ltr=True)))
+        lines.append(w._("Thank you for telling us you will come."))
+        return OutgoingMessage(text="\n".join(lines), language=w.language.code)
+    full = invitation(w, params, translator, now)
+    header = w._("Reminder: please tell us if you can come.") + " " + when
+    return OutgoingMessage(
+        text=header + "\n\n" + full.text,
+        buttons=full.buttons,
+        attachments=full.attachments,
+        language=full.language,
+    )
+
+
+def views_request(
+    w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
+) -> OutgoingMessage:
+    child = params.get("child_name") or ""
+    text = "\n\n".join(
+        [
+            w._(
+                "Would you like to tell us your views before the meeting about {child}?",
+                child=child,
+            ),
+            w._(
+                "We will ask what is going well, what worries you, and what you hope for. "
+                "Your answers go into the meeting papers."
+            ),
+        ]
+    )
+    return OutgoingMessage(
+        text=text,
+        buttons=(
+            Button(str(params["share"]), w._("Share my views"), "primary"),
+            Button(str(params["not_now"]), w._("Not now")),
+        ),
+        language=w.language.code,
+    )
+
+
+def staff_reply(
+    w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
+) -> OutgoingMessage:
+    free = FreeText(w, translator)
+    body = free(str(params["text"]))  # put there by `with_body` at send time
+    if params.get("child_name"):
+        head = w._(
+            "A reply from {staff} at {school} about {child}:",
+            staff=params.get("staff_name", ""),
+            school=params.get("school_name", ""),
+            child=params["child_name"],
+        )
+    else:
+        head = w._(
+            "A reply from {staff} at {school}:",
+            staff=params.get("staff_name", ""),
+            school=params.get("school_name", ""),
+        )
+    parts = [head, body, *free.notes()]
+    return OutgoingMessage(text="\n\n".join(parts), language=w.language.code)
+
+
+PARENT_TEMPLATES: dict[str, ParentBuilder] = {
+    keys.MEETING_INVITATION: invitation,
+    keys.MEETING_REMINDER: reminder,
+    keys.MEETING_VIEWS_REQUEST: views_request,
+    keys.PARENT_STAFF_REPLY: staff_reply,
+}
+
+
+def render_for_guardian(
+    template: str,
+    params: Mapping[str, Any],
+    language: str | None,
+    *,
+    script: str | None = None,
+    timezone: str | tzinfo = "Europe/London",
+    translator: Translator | None = None,
+    now: datetime | None = None,
+    session: Session | None = None,
+) -> OutgoingMessage:
+    """Any parent template in the guardian's language (the summaries through `render`)."""
+    params = with_body(template, params, session)
+    builder = PARENT_TEMPLATES.get(template)
+    if builder is None:
+        return render_summary(
+            template,
+            dict(params),
+            language,
+            script=script,
+            timezone=timezone,
+            translator=translator,
+            now=now,
+        )
+    return builder(Writer(resolve(language, script), timezone), params, translator, now)
+
+
+def from_outbox_worker(
+    template: str, params: Mapping[str, Any], language: str, session: Session | None = None
+) -> OutgoingMessage:
+    """The registry's renderer: `language` is the guardian's resolved code, and the worker's
+    `_timezone` and `_now` context keys are honoured."""
+    tz = str(params.get("_timezone") or params.get("school_timezone") or "Europe/London")
+    now = datetime.fromisoformat(str(params["_now"])) if params.get("_now") else None
+    return render_for_guardian(template, params, language, timezone=tz, now=now, session=session)
