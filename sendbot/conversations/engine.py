@@ -9,16 +9,9 @@ second worker never loses a half-finished concern.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
+from typing import TYPE_CHECKING, Any
 
 from sendbot.clock import Clock
 from sendbot.conversations.fields import (
@@ -39,11 +32,22 @@ from sendbot.conversations.turn import Turn
 from sendbot.domain.people import ROLE_LABELS
 from sendbot.services import rate_limit
 from sendbot.services.actors import StaffActor
+from sendbot.services.conversation_state import (
+    ChatState,
+    ConversationStore,
+    StoreUnavailable,
+    again_if_stale,
+    unavailable_as_ours,
+)
 from sendbot.services.policy import PermissionDenied
-from sendbot.store.models import ConversationState, School
+from sendbot.services.school_time import school_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["BACK", "CANCEL", "HELP", "MENU", "ChatRef", "Engine", "Reply", "again_if_stale"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 BACK = ("back", "/back")
 CANCEL = ("cancel", "/cancel", "stop")
@@ -55,15 +59,6 @@ UNAVAILABLE = (
 )
 # Field kinds that read numbers themselves ('2,5' absentees, '30' minutes), not as options.
 OWN_NUMBERING = ("number", "multi_choice")
-
-
-def again_if_stale(once: Callable[[], T]) -> T:
-    """Run a whole transaction again, once, if another worker changed the same conversation
-    meanwhile (the version column raised StaleDataError and the first try rolled back)."""
-    try:
-        return once()
-    except StaleDataError:
-        return once()
 
 
 @dataclass(frozen=True)
@@ -106,6 +101,7 @@ class Engine:
         self.registry = registry
         self.clock = clock
         self.ttl = ttl
+        self.states = ConversationStore(ttl)
         self.limit = limit
 
     # --- public ------------------------------------------------------------------------
@@ -120,8 +116,8 @@ class Engine:
                 return self.turn_in(session, chat, actor, text)
 
         try:
-            return again_if_stale(once)
-        except OperationalError:
+            return unavailable_as_ours(lambda: again_if_stale(once))
+        except StoreUnavailable:
             log.exception("database unavailable during a conversation turn")
             return Reply(UNAVAILABLE)
 
@@ -135,8 +131,8 @@ class Engine:
     def resume(self, chat: ChatRef, actor: StaffActor) -> Reply:
         """What to say when someone comes back: their unfinished question, or the menu."""
         try:
-            return self._resume(chat, actor)
-        except OperationalError:
+            return unavailable_as_ours(lambda: self._resume(chat, actor))
+        except StoreUnavailable:
             log.exception("database unavailable when resuming a conversation")
             return Reply(UNAVAILABLE)
 
@@ -172,13 +168,17 @@ class Engine:
         flow = self.registry.get(flow_name)
         if flow is None or not flow.may_start(actor):
             return Reply("That isn't something you can do here.")
-        try:
+
+        def once() -> Reply:
             with self.sessions() as session, session.begin():
                 turn = self._make_turn(session, actor)
                 row = self._load(session, chat)
                 working = _Working(flow, dict(prefill or {}), list(prefill or {}))
                 return self._begin(turn, chat, row, working)
-        except OperationalError:
+
+        try:
+            return unavailable_as_ours(once)
+        except StoreUnavailable:
             log.exception("database unavailable when starting a conversation")
             return Reply(UNAVAILABLE)
 
@@ -186,19 +186,13 @@ class Engine:
 
     def _make_turn(self, session: Session, actor: StaffActor) -> Turn:
         now = self.clock.now()
-        school = session.get(School, actor.school_id)
-        tz = ZoneInfo(school.timezone if school else "Europe/London")
-        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date())
+        tz = school_zone(session, actor.school_id)
+        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date(), tz=tz)
 
-    def _load(self, session: Session, chat: ChatRef) -> ConversationState | None:
-        return session.scalar(
-            select(ConversationState).where(
-                ConversationState.platform == chat.platform,
-                ConversationState.chat_key == chat.chat_key,
-            )
-        )
+    def _load(self, session: Session, chat: ChatRef) -> ChatState | None:
+        return self.states.load(session, chat.platform, chat.chat_key)
 
-    def _working(self, row: ConversationState) -> _Working | None:
+    def _working(self, row: ChatState) -> _Working | None:
         flow = self.registry.get(row.flow)
         if flow is None:
             return None
@@ -211,12 +205,11 @@ class Engine:
         row = self._load(session, chat)
         said = " ".join(text.strip().lower().split())
         expired_note = ""
-        if row is not None and row.expires_at <= turn.now:
+        if row is not None and row.expired(turn.now):
             flow = self.registry.get(row.flow)
             title = flow.title.lower() if flow else "conversation"
             expired_note = f"Your unfinished {title} was more than {self._ttl_words()} old, so I cleared it.\n\n"
-            session.delete(row)
-            session.flush()
+            self.states.clear(session, row)
             row = None
         working = self._working(row) if row is not None else None
 
@@ -227,7 +220,8 @@ class Engine:
             )
 
         if said in CANCEL:
-            session.delete(row)
+            assert row is not None
+            self.states.clear(session, row, flush=False)
             return Reply(f"Cancelled. Nothing was saved.\n\n{self._menu_text(turn)}", done=True)
         if said in HELP:
             reply = self._ask(turn, working)
@@ -245,7 +239,7 @@ class Engine:
         return self._answer(session, turn, chat, row, working, text)
 
     def _idle(
-        self, turn: Turn, chat: ChatRef, row: ConversationState | None, said: str, text: str
+        self, turn: Turn, chat: ChatRef, row: ChatState | None, said: str, text: str
     ) -> Reply:
         flow = self.registry.match(turn.actor, said, turn)
         if flow is None:
@@ -259,12 +253,12 @@ class Engine:
         return self._begin(turn, chat, row, _Working(flow, {}, []))
 
     def _begin(
-        self, turn: Turn, chat: ChatRef, row: ConversationState | None, working: _Working
+        self, turn: Turn, chat: ChatRef, row: ChatState | None, working: _Working
     ) -> Reply:
         """Ask the first question; a read-only flow with nothing to ask answers at once."""
         if working.flow.next_field(working.answers, self._for(turn, working)) is None:
             if row is not None:
-                turn.session.delete(row)
+                self.states.clear(turn.session, row, flush=False)
             return self._submit(turn.session, turn, None, working)
         reply = self._ask(turn, working, intro=True)
         self._save(turn.session, chat, row, working, reply)
@@ -275,7 +269,7 @@ class Engine:
         session: Session,
         turn: Turn,
         chat: ChatRef,
-        row: ConversationState | None,
+        row: ChatState | None,
         working: _Working,
     ) -> Reply:
         if working.scratch.get("candidates"):
@@ -303,7 +297,7 @@ class Engine:
         session: Session,
         turn: Turn,
         chat: ChatRef,
-        row: ConversationState | None,
+        row: ChatState | None,
         working: _Working,
         text: str,
     ) -> Reply:
@@ -357,7 +351,7 @@ class Engine:
         return current.parse(turn, raw, working.scratch)
 
     def _submit(
-        self, session: Session, turn: Turn, row: ConversationState | None, working: _Working
+        self, session: Session, turn: Turn, row: ChatState | None, working: _Working
     ) -> Reply:
         turn = self._for(turn, working)
         answers = working.flow.applicable_answers(working.answers, turn)
@@ -368,14 +362,14 @@ class Engine:
             if working.flow.read_only:
                 # Nothing to confirm or change: the refusal is the answer.
                 if row is not None:
-                    session.delete(row)
+                    self.states.clear(session, row, flush=False)
                 return Reply(str(exc), flow=working.flow.name, done=True)
             turn.memo.clear()  # what the submit undid may change what the menu offers
             reply = self._ask(turn, working)
             return Reply(f"{exc}\n\n{reply.text}", reply.options, reply.flow, reply.field)
         turn.memo.clear()  # what was saved may change what the menu offers
         if row is not None:
-            session.delete(row)
+            self.states.clear(session, row, flush=False)
         return Reply(confirmation, flow=working.flow.name, done=True)
 
     # --- asking ------------------------------------------------------------------------
@@ -422,7 +416,7 @@ class Engine:
         self,
         session: Session,
         chat: ChatRef,
-        row: ConversationState | None,
+        row: ChatState | None,
         working: _Working,
         reply: Reply,
     ) -> None:
@@ -431,17 +425,20 @@ class Engine:
         if scratch.get("candidates"):
             scratch["question"] = reply.text
             scratch["labels"] = [[o.value, o.label] for o in reply.options]
-        now = self.clock.now()
-        if row is None:
-            row = ConversationState(platform=chat.platform, chat_key=chat.chat_key)
-            session.add(row)
-        row.flow = working.flow.name
-        row.step = reply.field
-        row.answers = dict(working.answers)
-        row.history = list(working.history)
-        row.scratch = scratch
-        row.updated_at = now
-        row.expires_at = now + self.ttl
+        state = row if row is not None else ChatState(working.flow.name)
+        state.flow = working.flow.name
+        state.step = reply.field
+        state.answers = dict(working.answers)
+        state.history = list(working.history)
+        state.scratch = scratch
+        self.states.save(
+            session,
+            chat.platform,
+            chat.chat_key,
+            state,
+            self.clock.now(),
+            known_absent=row is None,
+        )
         working.scratch = scratch
 
     # --- menu --------------------------------------------------------------------------

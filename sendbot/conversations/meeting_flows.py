@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from sendbot.config import get_settings
 from sendbot.conversations.common import plural, ref, ref_id, summary
@@ -29,8 +26,7 @@ from sendbot.conversations.fields import (
 from sendbot.conversations.flow import Flow, SubmitRefused
 from sendbot.conversations.turn import Turn
 from sendbot.domain.people import Role
-from sendbot.services import invites, meetings
-from sendbot.store.models import Guardian, GuardianPupil, School
+from sendbot.services import guardian_contacts, invites, meetings
 
 KINDS = (
     Option("sen_support_review", "SEN support review"),
@@ -81,11 +77,9 @@ def _check_link(turn: Turn, value: Any) -> str | None:
 
 
 def _starts_at(turn: Turn, answers: Answers) -> datetime:
-    school = turn.session.get(School, turn.actor.school_id)
-    tz = ZoneInfo(school.timezone if school else "Europe/London")
     at = parse_time(str(answers["time"]))
     assert at is not None
-    return datetime.combine(date.fromisoformat(answers["day"]), at, tzinfo=tz)
+    return datetime.combine(date.fromisoformat(answers["day"]), at, tzinfo=turn.tz)
 
 
 def _schedule(turn: Turn, answers: Answers) -> str:
@@ -198,20 +192,10 @@ SCHEDULE_MEETING = Flow(
 
 
 def _guardians(turn: Turn, answers: Answers) -> list[Option]:
-    rows = turn.session.execute(
-        select(Guardian, GuardianPupil.relationship_to_pupil)
-        .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
-        .where(
-            GuardianPupil.pupil_id == int(answers["pupil"]),
-            Guardian.school_id == turn.actor.school_id,
-            Guardian.active,
-        )
-        .order_by(GuardianPupil.contact_priority, Guardian.id)
-    ).all()
-    return [
-        Option(ref("guardian", g.id), f"{g.display_name} ({relationship})")
-        for g, relationship in rows
-    ]
+    contacts = guardian_contacts.contacts_of_pupil(
+        turn.session, turn.actor.school_id, int(answers["pupil"])
+    )
+    return [Option(ref("guardian", c.guardian_id), f"{c.name} ({c.relationship})") for c in contacts]
 
 
 def _invite(turn: Turn, answers: Answers) -> str:
@@ -285,8 +269,7 @@ def _papers(turn: Turn, answers: Answers) -> str:
     if meeting_id is None:
         raise SubmitRefused("There is no meeting booked for this pupil.")
     papers = meetings.review_papers(turn.session, turn.actor, meeting_id, turn.now)
-    school = turn.session.get(School, turn.actor.school_id)
-    at = papers.starts_at.astimezone(ZoneInfo(school.timezone if school else "Europe/London"))
+    at = papers.starts_at.astimezone(turn.tz)
     kind = next((o.label for o in KINDS if o.value == papers.kind), "Meeting")
     lines = [f"{kind} for {papers.child_name}, {at:%a %-d %b %Y at %H:%M}"]
     if papers.place:

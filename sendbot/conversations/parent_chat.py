@@ -17,15 +17,12 @@ catalogs do not hold yet show in English until extracted (see docs/flows/parents
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sendbot.clock import Clock
 from sendbot.conversations.chat import Incoming, Outcome
-from sendbot.conversations.engine import Engine, again_if_stale
+from sendbot.conversations.engine import Engine
 from sendbot.conversations.registry import REGISTRY
 from sendbot.conversations.staff_chat import StaffChat
 from sendbot.delivery.contract import Button, OutgoingMessage
@@ -35,8 +32,11 @@ from sendbot.messages.parents.freetext import FreeText
 from sendbot.services import action_ids, events, invites, meetings, parents, rate_limit
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
+from sendbot.services.conversation_state import ChatState, again_if_stale
 from sendbot.services.policy import PermissionDenied
-from sendbot.store.models import ConversationState
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,6 @@ VIEWS_FLOW = "parent.views"
 MESSAGE_FLOW = "parent.message"
 REPLY_FLOW = "staff.reply"
 OUR_FLOWS = (VIEWS_FLOW, MESSAGE_FLOW, REPLY_FLOW)
-STATE_TTL = timedelta(hours=24)
 COMMANDS = ("start", "help", "language", "mychild", "stop")
 
 
@@ -76,6 +75,7 @@ class ChatRouter:
         self.sessions = sessions
         self.clock = clock
         self.staff_chat = StaffChat(engine or Engine(sessions, REGISTRY, clock))
+        self.states = self.staff_chat.engine.states
 
     # --- entry -----------------------------------------------------------------------------
 
@@ -231,12 +231,12 @@ class ChatRouter:
                 )
         state = self._state(session, m)
         if state is not None and state.flow == REPLY_FLOW and m.kind == "command":
-            session.delete(state)  # any command leaves the reply unsent
+            self.states.clear(session, state, flush=False)  # any command leaves the reply unsent
             if m.text == "cancel":
                 return _say("Cancelled. Nothing was sent.")
         elif state is not None and state.flow == REPLY_FLOW and m.kind == "text":
             if m.text.strip().lower() in ("cancel", "/cancel"):
-                session.delete(state)
+                self.states.clear(session, state, flush=False)
                 return _say("Cancelled. Nothing was sent.")
             try:
                 with session.begin_nested():
@@ -244,9 +244,9 @@ class ChatRouter:
                         session, actor, int(state.scratch["message_id"]), m.text, now
                     )
             except (PermissionDenied, ValueError) as exc:
-                session.delete(state)
+                self.states.clear(session, state, flush=False)
                 return _say(str(exc))
-            session.delete(state)
+            self.states.clear(session, state, flush=False)
             return _say(parents.reply_sent_note(m.text))
         return self.staff_chat.answer(session, m, actor, now)
 
@@ -366,7 +366,7 @@ class ChatRouter:
         state = self._state(session, m)
         if data == CANCEL:
             if state is not None:
-                session.delete(state)
+                self.states.clear(session, state, flush=False)
             return _say(w._("Cancelled. Nothing was sent."), toast=True)
         if data in (SKIP, SEND) and state is not None and state.flow == VIEWS_FLOW:
             return self._views_step(session, m, state, guardian_id, w, now, data)
@@ -412,7 +412,7 @@ class ChatRouter:
                 return self._my_child(session, guardian_id, child.pupil_id, w, now)
             if action.value == "message" and state is not None and state.flow == MESSAGE_FLOW:
                 text = str(state.scratch.get("text", ""))
-                session.delete(state)
+                self.states.clear(session, state, flush=False)
                 return self._send_to_school(session, guardian_id, child.pupil_id, text, w, now)
             return _say(w._("This button is too old. Please type your message again."), toast=True)
         return self._refused(w)
@@ -490,12 +490,11 @@ class ChatRouter:
         said = m.text.strip()
         if state is not None and state.flow == VIEWS_FLOW:
             if said.lower() in ("cancel", "/cancel"):
-                session.delete(state)
+                self.states.clear(session, state, flush=False)
                 return _say(w._("Cancelled. Nothing was sent."))
             return self._views_step(session, m, state, guardian_id, w, now, said)
         if state is not None:
-            session.delete(state)
-            session.flush()
+            self.states.clear(session, state)
         if not said:
             return Outcome([self._help(w)])
         if len(said) > parents.MESSAGE_LIMIT:
@@ -564,7 +563,7 @@ class ChatRouter:
         self,
         session: Session,
         m: Incoming,
-        state: ConversationState,
+        state: ChatState,
         guardian_id: int,
         w: Writer,
         now: datetime,
@@ -575,7 +574,7 @@ class ChatRouter:
             session, guardian_id, Action("views", invitation_id), now
         )
         if target.status == "refused":
-            session.delete(state)
+            self.states.clear(session, state, flush=False)
             return self._refused(w)
         child = target.child_name or ""
         answers: dict[str, Any] = dict(state.answers)
@@ -587,7 +586,7 @@ class ChatRouter:
                 meetings.save_views(
                     session, guardian_id, invitation_id, answers, w.language.code, now
                 )
-                session.delete(state)
+                self.states.clear(session, state, flush=False)
                 return _say(
                     w._(
                         "Thank you. Your views are saved for the meeting about {child}.",
@@ -609,8 +608,7 @@ class ChatRouter:
         following = order[order.index(step) + 1] if step != order[-1] else "confirm"
         state.answers = answers
         state.step = following
-        state.updated_at = now
-        state.expires_at = now + STATE_TTL
+        self.states.save(session, m.platform, m.chat_key, state, now)
         if following == "confirm":
             return Outcome([self._views_summary(answers, child, w)])
         return Outcome([self._views_question(following, child, w)])
@@ -636,26 +634,19 @@ class ChatRouter:
 
     # --- state -----------------------------------------------------------------------------
 
-    def _state(self, session: Session, m: Incoming) -> ConversationState | None:
-        row = session.scalar(
-            select(ConversationState).where(
-                ConversationState.platform == m.platform,
-                ConversationState.chat_key == m.chat_key,
-            )
-        )
+    def _state(self, session: Session, m: Incoming) -> ChatState | None:
+        row = self.states.load(session, m.platform, m.chat_key)
         if row is None or row.flow not in OUR_FLOWS:
             return None
-        if row.expires_at <= self.clock.now():
-            session.delete(row)
-            session.flush()
+        if row.expired(self.clock.now()):
+            self.states.clear(session, row)
             return None
         return row
 
     def _clear_state(self, session: Session, m: Incoming) -> None:
         row = self._state(session, m)
         if row is not None:
-            session.delete(row)
-            session.flush()
+            self.states.clear(session, row)
 
     def _save_state(
         self,
@@ -666,22 +657,13 @@ class ChatRouter:
         scratch: dict[str, Any],
         now: datetime,
     ) -> None:
-        row = session.scalar(
-            select(ConversationState).where(
-                ConversationState.platform == m.platform,
-                ConversationState.chat_key == m.chat_key,
-            )
-        )
-        if row is None:
-            row = ConversationState(platform=m.platform, chat_key=m.chat_key)
-            session.add(row)
-        row.flow = flow
-        row.step = step
-        row.answers = {}
-        row.history = []
-        row.scratch = scratch
-        row.updated_at = now
-        row.expires_at = now + STATE_TTL
+        state = self.states.load(session, m.platform, m.chat_key) or ChatState(flow)
+        state.flow = flow
+        state.step = step
+        state.answers = {}
+        state.history = []
+        state.scratch = scratch
+        self.states.save(session, m.platform, m.chat_key, state, now)
         session.flush()
 
 

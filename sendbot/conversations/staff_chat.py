@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.engine import ChatRef, Engine, Reply
@@ -22,7 +19,10 @@ from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.scheduling import actions as scheduler_actions
 from sendbot.services import safeguarding
 from sendbot.services.actors import StaffActor
-from sendbot.store.models import ConversationState, School
+from sendbot.services.school_time import school_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 OPTION_PREFIX = "o:"
 STAFF_COMMANDS = {"start": "menu", "cancel": "/cancel", "back": "/back"}
@@ -85,13 +85,8 @@ class StaffChat:
             _, number, tag = m.text.split(":", 2)
         except ValueError:
             return None
-        row = session.scalar(
-            select(ConversationState).where(
-                ConversationState.platform == m.platform,
-                ConversationState.chat_key == m.chat_key,
-            )
-        )
-        flow, field = (None, None) if row is None or row.expires_at <= now else (row.flow, row.step)
+        row = self.engine.states.load(session, m.platform, m.chat_key)
+        flow, field = (None, None) if row is None or row.expired(now) else (row.flow, row.step)
         if tag != step_tag(flow, field) or not number.isdigit():
             return None
         return number
@@ -117,8 +112,7 @@ class StaffChat:
         if kind == VIEW or not number.isdigit():
             return Outcome([OutgoingMessage(NOT_IN_CHAT)], toast="Not in Telegram")
         result = safeguarding.acknowledge(session, actor, int(number), now)
-        school = session.get(School, actor.school_id)
-        tz = ZoneInfo(school.timezone if school else "Europe/London")
+        tz = school_zone(session, actor.school_id)
         if not result.acknowledged:
             text = result.message
         elif result.first:
