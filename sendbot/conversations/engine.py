@@ -18,7 +18,6 @@ from sendbot.conversations.fields import (
     CHANGE,
     DEFAULT_WORDS,
     SAVE,
-    SKIP_WORDS,
     Accept,
     Clarify,
     ConfirmField,
@@ -26,6 +25,7 @@ from sendbot.conversations.fields import (
     Option,
     Outcome,
     Reject,
+    skips,
 )
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
@@ -252,9 +252,7 @@ class Engine:
             )
         return self._begin(turn, chat, row, _Working(flow, {}, []))
 
-    def _begin(
-        self, turn: Turn, chat: ChatRef, row: ChatState | None, working: _Working
-    ) -> Reply:
+    def _begin(self, turn: Turn, chat: ChatRef, row: ChatState | None, working: _Working) -> Reply:
         """Ask the first question; a read-only flow with nothing to ask answers at once."""
         if working.flow.next_field(working.answers, self._for(turn, working)) is None:
             if row is not None:
@@ -344,7 +342,7 @@ class Engine:
         raw = text if current.kind in OWN_NUMBERING else self._option_value(working, text)
         said = " ".join(raw.strip().lower().split())
         if not working.scratch.get("candidates"):
-            if current.optional and said in SKIP_WORDS:
+            if skips(current, raw):
                 return Accept(None)
             if current.default is not None and said in DEFAULT_WORDS:
                 return current.parse(turn, current.default(turn, turn.answers), working.scratch)

@@ -57,6 +57,15 @@ DEFAULT_WORDS = ("", "ok", "okay", "default", "usual", "same")
 SKIP_WORDS = ("skip", "none", "no", "n/a", "-", "nothing")
 
 
+def skips(field: Field, raw: object) -> bool:
+    """Whether what was typed into an optional question means 'no answer' ('skip', 'n/a').
+
+    One reading for every rendering: step by step and a form's text box alike, so 'skip'
+    is never kept as the answer itself. Chosen values (a form's list of choices) are not
+    typed and never skip."""
+    return field.optional and isinstance(raw, str) and _words(raw) in SKIP_WORDS
+
+
 @dataclass(frozen=True, kw_only=True)
 class Field:
     """One question. `needs` names earlier answers it depends on; it applies only once

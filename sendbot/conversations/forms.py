@@ -26,6 +26,7 @@ from sendbot.conversations.fields import (
     Field,
     Option,
     Reject,
+    skips,
 )
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
@@ -216,6 +217,9 @@ def _pass(
         value = raw.get(f.name)
         here = with_answers(turn, answers)
         try:
+            if skips(f, value):
+                answers[f.name] = None
+                continue
             if _empty(value) or (
                 isinstance(value, list) and not value and f.kind != "multi_choice"
             ):

@@ -195,7 +195,9 @@ def _guardians(turn: Turn, answers: Answers) -> list[Option]:
     contacts = guardian_contacts.contacts_of_pupil(
         turn.session, turn.actor.school_id, int(answers["pupil"])
     )
-    return [Option(ref("guardian", c.guardian_id), f"{c.name} ({c.relationship})") for c in contacts]
+    return [
+        Option(ref("guardian", c.guardian_id), f"{c.name} ({c.relationship})") for c in contacts
+    ]
 
 
 def _invite(turn: Turn, answers: Answers) -> str:
