@@ -5,4 +5,4 @@ from __future__ import annotations
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.registry import REGISTRY
 
-DECLARED: tuple[Flow, ...] = (*REGISTRY.flows,)
+DECLARED: tuple[Flow, ...] = (*REGISTRY.flows, *REGISTRY.hidden)

@@ -26,6 +26,7 @@ PAGES = {
     "change_enrolment": "setup_intervention.md",
     "meeting_papers": "schedule_meeting.md",
     "invite_parent": "schedule_meeting.md",
+    "staff.reply": "staff_reply.md",
 }
 
 
@@ -75,7 +76,7 @@ def render(flow: Flow) -> str:
     confirm = next((f for f in flow.fields if isinstance(f, ConfirmField)), None)
     end = ANSWERED if flow.read_only else SAVED
     last = state(confirm.name) if confirm is not None else end
-    said = f'"{flow.triggers[0]}"' if flow.triggers else flow.name
+    said = f'"{flow.triggers[0]}"' if flow.triggers else "from a button"
     lines = ["stateDiagram-v2"]
 
     def edge(a: str, b: str, label: str = "") -> None:
@@ -95,7 +96,7 @@ def render(flow: Flow) -> str:
     if asked or confirm is not None:
         for f in [*asked, *([confirm] if confirm is not None else [])]:
             edge(state(f.name), CANCELLED, "cancel")
-        edge(CANCELLED, "[*]", "nothing saved")
+        edge(CANCELLED, "[*]", (flow.cancel_note or "nothing saved").rstrip("."))
     return "\n".join(lines)
 
 

@@ -165,22 +165,42 @@ class Engine:
         prefill: dict[str, Any] | None = None,
     ) -> Reply:
         """Begin a named flow directly (a slash command, a shortcut), replacing any other."""
-        flow = self.registry.get(flow_name)
-        if flow is None or not flow.may_start(actor):
-            return Reply("That isn't something you can do here.")
 
         def once() -> Reply:
             with self.sessions() as session, session.begin():
-                turn = self._make_turn(session, actor)
-                row = self._load(session, chat)
-                working = _Working(flow, dict(prefill or {}), list(prefill or {}))
-                return self._begin(turn, chat, row, working)
+                return self.start_in(session, chat, actor, flow_name, prefill)
 
         try:
             return unavailable_as_ours(once)
         except StoreUnavailable:
             log.exception("database unavailable when starting a conversation")
             return Reply(UNAVAILABLE)
+
+    def start_in(
+        self,
+        session: Session,
+        chat: ChatRef,
+        actor: StaffActor,
+        flow_name: str,
+        prefill: dict[str, Any] | None = None,
+    ) -> Reply:
+        """`start` inside the caller's transaction."""
+        flow = self.registry.get(flow_name)
+        if flow is None or not flow.may_start(actor):
+            return Reply("That isn't something you can do here.")
+        turn = self._make_turn(session, actor)
+        row = self._load(session, chat)
+        working = _Working(flow, dict(prefill or {}), list(prefill or {}))
+        return self._begin(turn, chat, row, working)
+
+    def leave_on_command(self, session: Session, chat: ChatRef) -> bool:
+        """Forget a flow a command leaves unfinished (a reply to a parent); True if one was."""
+        row = self._load(session, chat)
+        flow = self.registry.get(row.flow) if row is not None else None
+        if row is None or flow is None or not flow.ends_on_command:
+            return False
+        self.states.clear(session, row)
+        return True
 
     # --- one turn ----------------------------------------------------------------------
 
@@ -222,6 +242,8 @@ class Engine:
         if said in CANCEL:
             assert row is not None
             self.states.clear(session, row, flush=False)
+            if working.flow.cancel_note is not None:
+                return Reply(working.flow.cancel_note, flow=working.flow.name, done=True)
             return Reply(f"Cancelled. Nothing was saved.\n\n{self._menu_text(turn)}", done=True)
         if said in HELP:
             reply = self._ask(turn, working)

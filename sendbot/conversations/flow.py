@@ -33,6 +33,10 @@ class Flow:
     read_only: bool = False
     describe: str = ""
     offered: Callable[[Turn], bool] | None = None
+    # What 'cancel' says instead of "Cancelled. Nothing was saved." and the menu.
+    cancel_note: str | None = None
+    # A command (/help, /start) leaves the flow unfinished instead of being read in it.
+    ends_on_command: bool = False
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -84,7 +88,11 @@ class Flow:
 
 @dataclass(frozen=True)
 class FlowRegistry:
+    """`flows` are offered, listed in help and started by their words; `hidden` flows run
+    the same way but only start from a button (a reply to a parent's message)."""
+
     flows: Sequence[Flow]
+    hidden: Sequence[Flow] = ()
 
     def for_actor(self, actor: StaffActor) -> list[Flow]:
         return [flow for flow in self.flows if flow.may_start(actor)]
@@ -100,7 +108,7 @@ class FlowRegistry:
         return list(turn.memo["menu"])
 
     def get(self, name: str) -> Flow | None:
-        return next((flow for flow in self.flows if flow.name == name), None)
+        return next((flow for flow in (*self.flows, *self.hidden) if flow.name == name), None)
 
     def match(self, actor: StaffActor, text: str, turn: Turn | None = None) -> Flow | None:
         """A menu number (as the menu shows it now) or a flow's name or trigger word."""

@@ -46,8 +46,7 @@ SKIP = "skip"
 SEND = "send"
 VIEWS_FLOW = "parent.views"
 MESSAGE_FLOW = "parent.message"
-REPLY_FLOW = "staff.reply"
-OUR_FLOWS = (VIEWS_FLOW, MESSAGE_FLOW, REPLY_FLOW)
+OUR_FLOWS = (VIEWS_FLOW, MESSAGE_FLOW)
 COMMANDS = ("start", "help", "language", "mychild", "stop")
 
 
@@ -219,35 +218,6 @@ class ChatRouter:
     # --- staff -----------------------------------------------------------------------------
 
     def _staff(self, session: Session, m: Incoming, actor: StaffActor, now: datetime) -> Outcome:
-        if m.kind == "tap":
-            action = action_ids.decode(session, m.text)
-            if action is not None and action.kind == "reply":
-                self._save_state(
-                    session, m, REPLY_FLOW, "text", {"message_id": action.subject_id}, now
-                )
-                return Outcome(
-                    [OutgoingMessage("Type your reply to the parent, or 'cancel'.")],
-                    toast="Type your reply",
-                )
-        state = self._state(session, m)
-        if state is not None and state.flow == REPLY_FLOW and m.kind == "command":
-            self.states.clear(session, state, flush=False)  # any command leaves the reply unsent
-            if m.text == "cancel":
-                return _say("Cancelled. Nothing was sent.")
-        elif state is not None and state.flow == REPLY_FLOW and m.kind == "text":
-            if m.text.strip().lower() in ("cancel", "/cancel"):
-                self.states.clear(session, state, flush=False)
-                return _say("Cancelled. Nothing was sent.")
-            try:
-                with session.begin_nested():
-                    parents.staff_reply(
-                        session, actor, int(state.scratch["message_id"]), m.text, now
-                    )
-            except (PermissionDenied, ValueError) as exc:
-                self.states.clear(session, state, flush=False)
-                return _say(str(exc))
-            self.states.clear(session, state, flush=False)
-            return _say(parents.reply_sent_note(m.text))
         return self.staff_chat.answer(session, m, actor, now)
 
     # --- guardians -------------------------------------------------------------------------

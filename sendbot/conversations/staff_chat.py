@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.engine import ChatRef, Engine, Reply
+from sendbot.conversations.staff_reply import STAFF_REPLY
 from sendbot.delivery.concern_alerts import ACK, VIEW
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.scheduling import actions as scheduler_actions
-from sendbot.services import safeguarding
+from sendbot.services import action_ids, safeguarding
 from sendbot.services.actors import StaffActor
 from sendbot.services.school_time import school_zone
 
@@ -54,6 +55,12 @@ class StaffChat:
     def answer(self, session: Session, m: Incoming, actor: StaffActor, now: datetime) -> Outcome:
         chat = ChatRef(m.platform, m.chat_key)
         text: str | None = m.text if m.kind in ("text", "command") else None
+        if m.kind == "tap":
+            action = action_ids.decode(session, m.text)
+            if action is not None and action.kind == "reply":
+                prefill = {"message": str(action.subject_id)}
+                reply = self.engine.start_in(session, chat, actor, STAFF_REPLY.name, prefill)
+                return Outcome([staff_reply_message(reply)], toast="Type your reply")
         if m.kind == "tap" and scheduler_actions.is_ours(m.text):
             return self._scheduler_tap(session, actor, m.text, now)
         if m.kind == "tap" and m.text.startswith((f"{ACK}:", f"{VIEW}:")):
@@ -66,6 +73,8 @@ class StaffChat:
                     [OutgoingMessage(OUT_OF_DATE + message.text, buttons=message.buttons)],
                     toast="Out of date",
                 )
+        if m.kind == "command" and m.text != "cancel":
+            self.engine.leave_on_command(session, chat)
         if m.kind == "command":
             # /cancel and /back do what they say, mid-flow too; any other command, a typo
             # included, asks for help rather than becoming the answer to a question.
