@@ -8,7 +8,6 @@ tests/test_flow_diagrams.py fails when one is missing or out of date.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +26,11 @@ PAGES = {
     "meeting_papers": "schedule_meeting.md",
     "invite_parent": "schedule_meeting.md",
     "staff.reply": "staff_reply.md",
+    "parent.link": "parent_link_and_language.md",
+    "parent.language": "parent_link_and_language.md",
+    "parent.rsvp": "parent_rsvp.md",
+    "parent.views": "parent_views.md",
+    "parent.message": "parent_message.md",
 }
 
 
@@ -76,7 +80,7 @@ def render(flow: Flow) -> str:
     confirm = next((f for f in flow.fields if isinstance(f, ConfirmField)), None)
     end = ANSWERED if flow.read_only else SAVED
     last = state(confirm.name) if confirm is not None else end
-    said = f'"{flow.triggers[0]}"' if flow.triggers else "from a button"
+    said = f'"{flow.triggers[0]}"' if flow.triggers else (flow.describe or "from a button")
     lines = ["stateDiagram-v2"]
 
     def edge(a: str, b: str, label: str = "") -> None:
@@ -85,15 +89,16 @@ def render(flow: Flow) -> str:
     for target, label in _onward(0, asked, last):
         edge("[*]", target, ", ".join(x for x in (said, label) if x))
     for i, f in enumerate(asked):
-        edge(state(f.name), state(f.name), _note(f))
+        if f.question or isinstance(f, Each | Repeat):  # one filled in from a button is not
+            edge(state(f.name), state(f.name), _note(f))
         for target, label in _onward(i + 1, asked, last):
             edge(state(f.name), target, label)
     if confirm is not None:
         edge(last, end, confirm.save_label)
-        if asked:
+        if asked and confirm.may_change:
             edge(last, state(asked[-1].name), "change an answer")
-    edge(end, "[*]", (flow.submit.__doc__ or "").strip().split("\n")[0].rstrip("."))
-    if asked or confirm is not None:
+    edge(end, "[*]", " ".join((flow.submit.__doc__ or "").split("\n\n")[0].split()).rstrip("."))
+    if flow.cancellable and (asked or confirm is not None):
         for f in [*asked, *([confirm] if confirm is not None else [])]:
             edge(state(f.name), CANCELLED, "cancel")
         edge(CANCELLED, "[*]", (flow.cancel_note or "nothing saved").rstrip("."))
@@ -153,4 +158,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -23,7 +23,7 @@ from sendbot.conversations.fields import (
     PupilField,
     TextField,
 )
-from sendbot.conversations.flow import Flow, SubmitRefused
+from sendbot.conversations.flow import Flow, StaffFlow, SubmitRefused
 from sendbot.conversations.turn import Turn
 from sendbot.domain.people import Role
 from sendbot.services import guardian_contacts, invites, meetings
@@ -118,7 +118,7 @@ def _schedule(turn: Turn, answers: Answers) -> str:
     return "\n".join(lines)
 
 
-SCHEDULE_MEETING = Flow(
+SCHEDULE_MEETING: StaffFlow = Flow(
     name="schedule_meeting",
     title="Schedule a meeting with parents",
     triggers=("meeting", "schedule meeting", "schedule a meeting", "review meeting"),
@@ -222,7 +222,7 @@ def _invite(turn: Turn, answers: Answers) -> str:
     )
 
 
-INVITE_PARENT = Flow(
+INVITE_PARENT: StaffFlow = Flow(
     name="invite_parent",
     title="Invite a parent to Telegram",
     triggers=("invite", "invite parent", "invite a parent"),

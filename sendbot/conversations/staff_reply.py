@@ -53,6 +53,7 @@ STAFF_REPLY = Flow(
             max_length=10**9,
         ),
     ),
+    describe="Reply on the notice of a parent's message",
     submit=_send,
     read_only=True,
     cancel_note="Cancelled. Nothing was sent.",
