@@ -4,6 +4,10 @@ Each turn is one transaction: load the chat's state, apply the message, save the
 on the final step, the record the flow creates). If anything fails, the transaction rolls
 back and the person's earlier answers are exactly as they were, so a typo, a restart or a
 second worker never loses a half-finished concern.
+
+One engine runs every declared flow: staff flows step by step here, the parents' flows in
+their own language through `parents` (`parent_dialogs`), both over one conversation-state
+store with one expiry (`states`). Slack modals show the same flows as forms (`forms`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sendbot.conversations.fields import (
     skips,
 )
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
+from sendbot.conversations.parent_dialogs import ParentDialogs
 from sendbot.conversations.turn import Turn
 from sendbot.domain.people import ROLE_LABELS
 from sendbot.services import rate_limit
@@ -102,6 +107,8 @@ class Engine:
         self.clock = clock
         self.ttl = ttl
         self.states = ConversationStore(ttl)
+        # The parents' flows, in their language, over the same store and expiry.
+        self.parents = ParentDialogs(self.states, clock)
         self.limit = limit
 
     # --- public ------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from sendbot.clock import Clock
 from sendbot.conversations import parent_commands
 from sendbot.conversations.chat import Incoming, Outcome, say
 from sendbot.conversations.engine import Engine
-from sendbot.conversations.parent_dialogs import ParentDialogs
 from sendbot.conversations.parent_flows import (
     CANCEL,
     LANG_PREFIX,
@@ -66,7 +65,7 @@ class ChatRouter:
         self.sessions = sessions
         self.clock = clock
         self.staff_chat = StaffChat(engine or Engine(sessions, REGISTRY, clock))
-        self.dialogs = ParentDialogs(self.staff_chat.engine.states, clock)
+        self.dialogs = self.staff_chat.engine.parents
 
     # --- entry -----------------------------------------------------------------------------
 
