@@ -167,8 +167,9 @@ class ParentDialogs:
                 scratch,
             )
             saved.history = list(answers)
-            self.states.save(session, turn.platform, turn.chat_key, saved, self.clock.now())
-            session.flush()
+            self.states.save(
+                session, turn.platform, turn.chat_key, saved, self.clock.now(), flush=True
+            )
         if not intro or not flow.intro:
             return Outcome([question])
         opening = w._(flow.intro, child=turn.about.get("child", ""))

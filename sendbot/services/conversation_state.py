@@ -96,11 +96,13 @@ class ConversationStore:
         now: datetime,
         *,
         known_absent: bool = False,
+        flush: bool = False,
     ) -> ChatState:
         """Write the state (over whatever flow the chat was in) and push its expiry on.
 
         `known_absent`: the caller loaded the chat in this transaction and found nothing,
-        so the row is created without being looked for again."""
+        so the row is created without being looked for again. `flush` writes it now rather
+        than at commit."""
         row = state._row
         if row is None and not known_absent:
             row = _row(session, platform, chat_key)
@@ -116,6 +118,8 @@ class ConversationStore:
         row.expires_at = now + self.ttl
         state.expires_at = row.expires_at
         state._row = row
+        if flush:
+            session.flush()
         return state
 
     def clear(self, session: Session, state: ChatState, *, flush: bool = True) -> None:
