@@ -13,6 +13,7 @@ raced update is handled once, and a failure leaves no claim.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -43,8 +44,9 @@ from sendbot.conversations.staff_chat import StaffChat
 from sendbot.i18n.languages import ENGLISH, resolve
 from sendbot.i18n.writer import Writer
 from sendbot.services import action_ids, events, invites, meetings, parents, rate_limit
+from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
-from sendbot.services.conversation_state import again_if_stale
+from sendbot.services.conversation_state import ChatState, again_if_stale
 from sendbot.services.policy import PermissionDenied
 
 if TYPE_CHECKING:
@@ -171,45 +173,49 @@ class ChatRouter:
         if action.kind == "rsvp":
             return self.dialogs.begin(turn, PARENT_RSVP, {"answer": data})
         if action.kind in ("views", "views_skip"):
-            target = meetings.views_target_for(session, turn.guardian, action, turn.now)
-            if target.status == "refused":
-                return refused(w)
-            if target.status != "ok":
-                return meeting_gone(target.status, w)
-            if action.kind == "views_skip":
-                return say(
-                    w._("That is fine. You can still tell us your views at the meeting."),
-                    toast=True,
-                )
-            about = {"child": target.child_name or "", "invitation_id": target.invitation_id}
-            note = (
-                w._("Your new answers will replace the ones you sent before.")
-                if target.already
-                else None
-            )
-            return self.dialogs.begin(
-                ParentTurn(
-                    session, turn.guardian, w, turn.now, m.platform, m.chat_key, about=about
-                ),
-                PARENT_VIEWS,
-                scratch={"invitation_id": target.invitation_id},
-                note=note,
-            )
+            return self._views_tap(turn, action)
         if action.kind == "child":
-            try:
-                child = parents.require_child(session, turn.guardian, action.subject_id)
-            except PermissionDenied:
-                return refused(w)
-            if action.value == "mychild":
-                return parent_commands.my_child(turn, child.pupil_id)
-            if (
-                action.value == "message"
-                and state is not None
-                and state.flow == PARENT_MESSAGE.name
-            ):
-                return self.dialogs.answer(turn, state, str(child.pupil_id), tapped=True)
-            return say(w._("This button is too old. Please type your message again."), toast=True)
+            return self._child_tap(turn, action, state)
         return refused(w)
+
+    def _child_tap(self, turn: ParentTurn, action: Action, state: ChatState | None) -> Outcome:
+        """A child's button: under /mychild, or answering 'which child is this about?'."""
+        session, w = turn.session, turn.w
+        try:
+            child = parents.require_child(session, turn.guardian, action.subject_id)
+        except PermissionDenied:
+            return refused(w)
+        if action.value == "mychild":
+            return parent_commands.my_child(turn, child.pupil_id)
+        if action.value == "message" and state is not None and state.flow == PARENT_MESSAGE.name:
+            return self.dialogs.answer(turn, state, str(child.pupil_id), tapped=True)
+        return say(w._("This button is too old. Please type your message again."), toast=True)
+
+    def _views_tap(self, turn: ParentTurn, action: Action) -> Outcome:
+        """'Share my views' (or 'Not now') on a review invitation, re-authorised now."""
+        session, w = turn.session, turn.w
+        target = meetings.views_target_for(session, turn.guardian, action, turn.now)
+        if target.status == "refused":
+            return refused(w)
+        if target.status != "ok":
+            return meeting_gone(target.status, w)
+        if action.kind == "views_skip":
+            return say(
+                w._("That is fine. You can still tell us your views at the meeting."),
+                toast=True,
+            )
+        about = {"child": target.child_name or "", "invitation_id": target.invitation_id}
+        note = (
+            w._("Your new answers will replace the ones you sent before.")
+            if target.already
+            else None
+        )
+        return self.dialogs.begin(
+            replace(turn, about=about),
+            PARENT_VIEWS,
+            scratch={"invitation_id": target.invitation_id},
+            note=note,
+        )
 
     def _text(self, turn: ParentTurn, m: Incoming) -> Outcome:
         """Typed text answers the open question; otherwise it is a message to school."""
