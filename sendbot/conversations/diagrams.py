@@ -97,7 +97,8 @@ def render(flow: Flow) -> str:
         edge(last, end, confirm.save_label)
         if asked and confirm.may_change:
             edge(last, state(asked[-1].name), "change an answer")
-    edge(end, "[*]", " ".join((flow.submit.__doc__ or "").split("\n\n")[0].split()).rstrip("."))
+    said_by_submit = " ".join((flow.submit.__doc__ or "").split("\n\n")[0].split())
+    edge(end, "[*]", (flow.outcome or said_by_submit).rstrip("."))
     if flow.cancellable and (asked or confirm is not None):
         for f in [*asked, *([confirm] if confirm is not None else [])]:
             edge(state(f.name), CANCELLED, "cancel")

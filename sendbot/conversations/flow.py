@@ -40,6 +40,8 @@ class Flow(Generic[C, R]):
     read_only: bool = False
     describe: str = ""
     offered: Callable[[Turn], bool] | None = None
+    # What saving (or answering) leaves behind, for the flow's state diagram.
+    outcome: str = ""
     # What 'cancel' says instead of "Cancelled. Nothing was saved." and the menu.
     cancel_note: str | None = None
     # A command (/help, /start) leaves the flow unfinished instead of being read in it.

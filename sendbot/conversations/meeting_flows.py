@@ -126,6 +126,7 @@ SCHEDULE_MEETING: StaffFlow = Flow(
     describe="book a review or parent meeting; the parents get an invitation with buttons",
     may_start=lambda actor: actor.has(Role.SENCO),
     submit=_schedule,
+    outcome="meeting + invitations + outbox in one transaction; names parents not on Telegram",
     fields=(
         PupilField(name="pupil", label="Pupil", question="Which pupil is the meeting about?"),
         ChoiceField(
@@ -229,6 +230,7 @@ INVITE_PARENT: StaffFlow = Flow(
     describe="make a one-time Telegram link for a parent or carer",
     may_start=lambda actor: actor.has(Role.SENCO, Role.HEADTEACHER),
     submit=_invite,
+    outcome="a one-time Telegram link for the parent, valid 14 days",
     fields=(
         PupilField(name="pupil", label="Pupil", question="Whose parent or carer?"),
         ChoiceField(
@@ -305,5 +307,6 @@ MEETING_PAPERS = Flow(
     may_start=lambda actor: actor.has(Role.SENCO, Role.HEADTEACHER),
     read_only=True,
     submit=_papers,
+    outcome="who is coming, interpreters needed, each parent's views (reading it is audited)",
     fields=(PupilField(name="pupil", label="Pupil", question="Which pupil's meeting?"),),
 )

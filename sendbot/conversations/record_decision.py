@@ -107,6 +107,7 @@ RECORD_DECISION = Flow(
     describe="record what you decided on a safeguarding concern (the DSL and deputies)",
     may_start=lambda actor: bool(actor.roles & SAFEGUARDING_LEADS),
     submit=_submit,
+    outcome="decision in the chronology (note encrypted), audited with the pupil; after 1 working day the DSL is asked whether the local authority has replied",
     fields=(
         LookupField(
             name="concern",
