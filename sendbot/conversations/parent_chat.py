@@ -187,9 +187,14 @@ class ChatRouter:
             return refused(w)
         if action.value == "mychild":
             return parent_commands.my_child(turn, child.pupil_id)
-        if action.value == "message" and state is not None and state.flow == PARENT_MESSAGE.name:
+        if action.value == "message" and state is not None and self._asks_for_child(state):
             return self.dialogs.answer(turn, state, str(child.pupil_id), tapped=True)
         return say(w._("This button is too old. Please type your message again."), toast=True)
+
+    def _asks_for_child(self, state: ChatState) -> bool:
+        """Whether the chat's message to school waits for the child it is about."""
+        asked = self.dialogs.asking(state)
+        return state.flow == PARENT_MESSAGE.name and asked is not None and asked.name == "child"
 
     def _views_tap(self, turn: ParentTurn, action: Action) -> Outcome:
         """'Share my views' (or 'Not now') on a review invitation, re-authorised now."""

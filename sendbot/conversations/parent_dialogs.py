@@ -61,11 +61,14 @@ class ParentDialogs:
             self.states.clear(session, state, flush=flush)
 
     @staticmethod
-    def reads_typing(state: ChatState) -> bool:
+    def asking(state: ChatState) -> Field | None:
+        """The question the chat's flow is waiting for."""
+        return BY_NAME[state.flow].next_field(state.answers)
+
+    def reads_typing(self, state: ChatState) -> bool:
         """Whether typed text answers the open question (a choice is answered by a button;
         anything typed meanwhile is a new message)."""
-        flow = BY_NAME[state.flow]
-        current = flow.next_field(state.answers)
+        current = self.asking(state)
         return current is not None and not isinstance(current, ParentChoice)
 
     # --- turns -------------------------------------------------------------------------
