@@ -21,14 +21,12 @@ from sendbot.clock import Clock
 from sendbot.conversations import parent_commands
 from sendbot.conversations.chat import Incoming, Outcome, say
 from sendbot.conversations.engine import Engine
-from sendbot.conversations.parent_flows import (
+from sendbot.conversations.parent_link import PARENT_LANGUAGE, PARENT_LINK
+from sendbot.conversations.parent_message import PARENT_MESSAGE
+from sendbot.conversations.parent_rsvp import PARENT_RSVP
+from sendbot.conversations.parent_turn import (
     CANCEL,
     LANG_PREFIX,
-    PARENT_LANGUAGE,
-    PARENT_LINK,
-    PARENT_MESSAGE,
-    PARENT_RSVP,
-    PARENT_VIEWS,
     SEND,
     SKIP,
     VIEWS,
@@ -39,6 +37,7 @@ from sendbot.conversations.parent_flows import (
     refused,
     writer_for,
 )
+from sendbot.conversations.parent_views import PARENT_VIEWS
 from sendbot.conversations.registry import REGISTRY
 from sendbot.conversations.staff_chat import StaffChat
 from sendbot.i18n.languages import ENGLISH, resolve

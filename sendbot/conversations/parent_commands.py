@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sendbot.conversations.chat import Incoming, Outcome, say
-from sendbot.conversations.parent_flows import ParentTurn, help_message
+from sendbot.conversations.parent_turn import ParentTurn, help_message
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents.freetext import FreeText

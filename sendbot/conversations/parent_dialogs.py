@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 from sendbot.clock import Clock
 from sendbot.conversations.chat import Outcome, say
 from sendbot.conversations.fields import Answers, ConfirmField, Field, skips
-from sendbot.conversations.parent_flows import (
+from sendbot.conversations.parent_flows import PARENT_FLOWS, SUBJECTS
+from sendbot.conversations.parent_turn import (
     CANCEL,
     CANCELLED,
-    PARENT_FLOWS,
     SEND,
     SKIP,
-    SUBJECTS,
     ParentChoice,
     ParentConfirm,
     ParentFlow,
