@@ -66,3 +66,9 @@ def test_a_diagram_is_drawn_from_the_declaration() -> None:
     assert "Safeguarding --> Confirm\n" in drawing
     assert "Confirm --> Saved: Save" in drawing
     assert "Narrative --> Cancelled: cancel" in drawing
+
+
+def test_the_index_of_diagrams_lists_every_declared_flow() -> None:
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    for flow in DECLARED:
+        assert f"`{page(flow)}` |" in index and f"`{flow.name}`" in index, flow.name
