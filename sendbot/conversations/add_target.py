@@ -79,6 +79,7 @@ ADD_TARGET = Flow(
     describe="add a SMART target to a pupil's plan",
     may_start=may_manage,
     submit=_submit,
+    outcome="the target, its links to interventions and an audit event",
     fields=(
         pupil_field("Which pupil? Type part of their first name or surname.", check=needs_plan),
         TextField(

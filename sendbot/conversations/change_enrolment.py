@@ -76,6 +76,7 @@ CHANGE_ENROLMENT = Flow(
     may_start=may_manage,
     offered=active_school_interventions,
     submit=_submit,
+    outcome="left_on / joined_on set today; audited per pupil",
     fields=(
         LookupField(
             name="intervention",

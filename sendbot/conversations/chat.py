@@ -27,3 +27,11 @@ class Outcome:
     linked: str | None = None  # "guardian" | "staff" when this message linked an account
     clear_buttons: bool = False  # the tapped message's buttons have done their job
     duplicate: bool = False  # this update was handled before (a retry, or another worker)
+
+
+def say(text: str, *more: OutgoingMessage, toast: bool | str = False) -> Outcome:
+    """One reply (and any more); `toast` also shows the first line on the tapped button."""
+    note = None
+    if toast:
+        note = toast if isinstance(toast, str) else text.split("\n")[0][:190]
+    return Outcome([OutgoingMessage(text), *more], toast=note)

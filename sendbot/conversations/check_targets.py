@@ -66,6 +66,7 @@ CHECK_TARGETS = Flow(
     offered=has_send_work,
     read_only=True,
     submit=_submit,
+    outcome="level and plan, next review, each active target in parents' words with its last ratings, interventions this term",
     fields=(
         PupilField(
             name="pupil",

@@ -46,6 +46,7 @@ CLOSE_TARGET = Flow(
     describe="close a target as met, partly met or not met",
     may_start=may_manage,
     submit=_submit,
+    outcome="target status, closing note (encrypted), closed at; audited; kept in the history",
     fields=(
         pupil_field("Which pupil? Type part of their first name or surname.", check=needs_targets),
         ChoiceField(

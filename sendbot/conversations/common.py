@@ -6,16 +6,13 @@ import functools
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import exists, select
-
 from sendbot.conversations.fields import Answers, Option
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.turn import Turn
 from sendbot.domain.needs import BROAD_AREAS
 from sendbot.domain.people import Role
-from sendbot.services import policy
+from sendbot.services import policy, staff_work
 from sendbot.services.actors import StaffActor
-from sendbot.store.models import Intervention, Pupil, SupportPlan
 
 TEACHING_ROLES = (Role.TEACHER, Role.TA, Role.SENCO, Role.HEADTEACHER)
 AREA_OPTIONS = tuple(Option(a.value, a.label) for a in BROAD_AREAS)
@@ -91,27 +88,16 @@ def has_send_work(turn: Turn) -> bool:
     actor = turn.actor
     if actor.has(Role.SENCO, Role.HEADTEACHER):
         return True
-    with_plan = policy.send_record_pupils(actor).where(
-        exists().where(SupportPlan.pupil_id == Pupil.id, SupportPlan.status == "active")
-    )
-    if turn.session.scalar(with_plan.with_only_columns(Pupil.id).limit(1)) is not None:
+    if staff_work.sees_a_pupil_with_a_plan(turn.session, actor):
         return True
     return delivers_intervention(turn)
 
 
 @once_per_turn
 def delivers_intervention(turn: Turn) -> bool:
-    query = policy.recordable_interventions(turn.actor).with_only_columns(Intervention.id)
-    return turn.session.scalar(query.limit(1)) is not None
+    return staff_work.records_an_intervention(turn.session, turn.actor)
 
 
 @once_per_turn
 def active_school_interventions(turn: Turn) -> bool:
-    return (
-        turn.session.scalar(
-            select(Intervention.id)
-            .where(Intervention.school_id == turn.actor.school_id, Intervention.active)
-            .limit(1)
-        )
-        is not None
-    )
+    return staff_work.school_runs_interventions(turn.session, turn.actor.school_id)

@@ -4,28 +4,24 @@ Each turn is one transaction: load the chat's state, apply the message, save the
 on the final step, the record the flow creates). If anything fails, the transaction rolls
 back and the person's earlier answers are exactly as they were, so a typo, a restart or a
 second worker never loses a half-finished concern.
+
+One engine runs every declared flow: staff flows step by step here, the parents' flows in
+their own language through `parents` (`parent_dialogs`), both over one conversation-state
+store with one expiry (`states`). Slack modals show the same flows as forms (`forms`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
+from typing import TYPE_CHECKING, Any
 
 from sendbot.clock import Clock
 from sendbot.conversations.fields import (
     CHANGE,
     DEFAULT_WORDS,
     SAVE,
-    SKIP_WORDS,
     Accept,
     Clarify,
     ConfirmField,
@@ -33,17 +29,30 @@ from sendbot.conversations.fields import (
     Option,
     Outcome,
     Reject,
+    skips,
 )
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
+from sendbot.conversations.parent_dialogs import ParentDialogs
 from sendbot.conversations.turn import Turn
 from sendbot.domain.people import ROLE_LABELS
 from sendbot.services import rate_limit
 from sendbot.services.actors import StaffActor
+from sendbot.services.conversation_state import (
+    ChatState,
+    ConversationStore,
+    StoreUnavailable,
+    again_if_stale,
+    unavailable_as_ours,
+)
 from sendbot.services.policy import PermissionDenied
-from sendbot.store.models import ConversationState, School
+from sendbot.services.school_time import school_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["BACK", "CANCEL", "HELP", "MENU", "ChatRef", "Engine", "Reply", "again_if_stale"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 BACK = ("back", "/back")
 CANCEL = ("cancel", "/cancel", "stop")
@@ -55,15 +64,6 @@ UNAVAILABLE = (
 )
 # Field kinds that read numbers themselves ('2,5' absentees, '30' minutes), not as options.
 OWN_NUMBERING = ("number", "multi_choice")
-
-
-def again_if_stale(once: Callable[[], T]) -> T:
-    """Run a whole transaction again, once, if another worker changed the same conversation
-    meanwhile (the version column raised StaleDataError and the first try rolled back)."""
-    try:
-        return once()
-    except StaleDataError:
-        return once()
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,9 @@ class Engine:
         self.registry = registry
         self.clock = clock
         self.ttl = ttl
+        self.states = ConversationStore(ttl)
+        # The parents' flows, in their language, over the same store and expiry.
+        self.parents = ParentDialogs(self.states, clock)
         self.limit = limit
 
     # --- public ------------------------------------------------------------------------
@@ -120,8 +123,8 @@ class Engine:
                 return self.turn_in(session, chat, actor, text)
 
         try:
-            return again_if_stale(once)
-        except OperationalError:
+            return unavailable_as_ours(lambda: again_if_stale(once))
+        except StoreUnavailable:
             log.exception("database unavailable during a conversation turn")
             return Reply(UNAVAILABLE)
 
@@ -135,8 +138,8 @@ class Engine:
     def resume(self, chat: ChatRef, actor: StaffActor) -> Reply:
         """What to say when someone comes back: their unfinished question, or the menu."""
         try:
-            return self._resume(chat, actor)
-        except OperationalError:
+            return unavailable_as_ours(lambda: self._resume(chat, actor))
+        except StoreUnavailable:
             log.exception("database unavailable when resuming a conversation")
             return Reply(UNAVAILABLE)
 
@@ -169,36 +172,54 @@ class Engine:
         prefill: dict[str, Any] | None = None,
     ) -> Reply:
         """Begin a named flow directly (a slash command, a shortcut), replacing any other."""
+
+        def once() -> Reply:
+            with self.sessions() as session, session.begin():
+                return self.start_in(session, chat, actor, flow_name, prefill)
+
+        try:
+            return unavailable_as_ours(once)
+        except StoreUnavailable:
+            log.exception("database unavailable when starting a conversation")
+            return Reply(UNAVAILABLE)
+
+    def start_in(
+        self,
+        session: Session,
+        chat: ChatRef,
+        actor: StaffActor,
+        flow_name: str,
+        prefill: dict[str, Any] | None = None,
+    ) -> Reply:
+        """`start` inside the caller's transaction."""
         flow = self.registry.get(flow_name)
         if flow is None or not flow.may_start(actor):
             return Reply("That isn't something you can do here.")
-        try:
-            with self.sessions() as session, session.begin():
-                turn = self._make_turn(session, actor)
-                row = self._load(session, chat)
-                working = _Working(flow, dict(prefill or {}), list(prefill or {}))
-                return self._begin(turn, chat, row, working)
-        except OperationalError:
-            log.exception("database unavailable when starting a conversation")
-            return Reply(UNAVAILABLE)
+        turn = self._make_turn(session, actor)
+        row = self._load(session, chat)
+        working = _Working(flow, dict(prefill or {}), list(prefill or {}))
+        return self._begin(turn, chat, row, working)
+
+    def leave_on_command(self, session: Session, chat: ChatRef) -> bool:
+        """Forget a flow a command leaves unfinished (a reply to a parent); True if one was."""
+        row = self._load(session, chat)
+        flow = self.registry.get(row.flow) if row is not None else None
+        if row is None or flow is None or not flow.ends_on_command:
+            return False
+        self.states.clear(session, row)
+        return True
 
     # --- one turn ----------------------------------------------------------------------
 
     def _make_turn(self, session: Session, actor: StaffActor) -> Turn:
         now = self.clock.now()
-        school = session.get(School, actor.school_id)
-        tz = ZoneInfo(school.timezone if school else "Europe/London")
-        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date())
+        tz = school_zone(session, actor.school_id)
+        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date(), tz=tz)
 
-    def _load(self, session: Session, chat: ChatRef) -> ConversationState | None:
-        return session.scalar(
-            select(ConversationState).where(
-                ConversationState.platform == chat.platform,
-                ConversationState.chat_key == chat.chat_key,
-            )
-        )
+    def _load(self, session: Session, chat: ChatRef) -> ChatState | None:
+        return self.states.load(session, chat.platform, chat.chat_key)
 
-    def _working(self, row: ConversationState) -> _Working | None:
+    def _working(self, row: ChatState) -> _Working | None:
         flow = self.registry.get(row.flow)
         if flow is None:
             return None
@@ -211,12 +232,11 @@ class Engine:
         row = self._load(session, chat)
         said = " ".join(text.strip().lower().split())
         expired_note = ""
-        if row is not None and row.expires_at <= turn.now:
+        if row is not None and row.expired(turn.now):
             flow = self.registry.get(row.flow)
             title = flow.title.lower() if flow else "conversation"
             expired_note = f"Your unfinished {title} was more than {self._ttl_words()} old, so I cleared it.\n\n"
-            session.delete(row)
-            session.flush()
+            self.states.clear(session, row)
             row = None
         working = self._working(row) if row is not None else None
 
@@ -227,7 +247,10 @@ class Engine:
             )
 
         if said in CANCEL:
-            session.delete(row)
+            assert row is not None
+            self.states.clear(session, row, flush=False)
+            if working.flow.cancel_note is not None:
+                return Reply(working.flow.cancel_note, flow=working.flow.name, done=True)
             return Reply(f"Cancelled. Nothing was saved.\n\n{self._menu_text(turn)}", done=True)
         if said in HELP:
             reply = self._ask(turn, working)
@@ -245,7 +268,7 @@ class Engine:
         return self._answer(session, turn, chat, row, working, text)
 
     def _idle(
-        self, turn: Turn, chat: ChatRef, row: ConversationState | None, said: str, text: str
+        self, turn: Turn, chat: ChatRef, row: ChatState | None, said: str, text: str
     ) -> Reply:
         flow = self.registry.match(turn.actor, said, turn)
         if flow is None:
@@ -258,13 +281,11 @@ class Engine:
             )
         return self._begin(turn, chat, row, _Working(flow, {}, []))
 
-    def _begin(
-        self, turn: Turn, chat: ChatRef, row: ConversationState | None, working: _Working
-    ) -> Reply:
+    def _begin(self, turn: Turn, chat: ChatRef, row: ChatState | None, working: _Working) -> Reply:
         """Ask the first question; a read-only flow with nothing to ask answers at once."""
         if working.flow.next_field(working.answers, self._for(turn, working)) is None:
             if row is not None:
-                turn.session.delete(row)
+                self.states.clear(turn.session, row, flush=False)
             return self._submit(turn.session, turn, None, working)
         reply = self._ask(turn, working, intro=True)
         self._save(turn.session, chat, row, working, reply)
@@ -275,7 +296,7 @@ class Engine:
         session: Session,
         turn: Turn,
         chat: ChatRef,
-        row: ConversationState | None,
+        row: ChatState | None,
         working: _Working,
     ) -> Reply:
         if working.scratch.get("candidates"):
@@ -303,7 +324,7 @@ class Engine:
         session: Session,
         turn: Turn,
         chat: ChatRef,
-        row: ConversationState | None,
+        row: ChatState | None,
         working: _Working,
         text: str,
     ) -> Reply:
@@ -350,14 +371,14 @@ class Engine:
         raw = text if current.kind in OWN_NUMBERING else self._option_value(working, text)
         said = " ".join(raw.strip().lower().split())
         if not working.scratch.get("candidates"):
-            if current.optional and said in SKIP_WORDS:
+            if skips(current, raw):
                 return Accept(None)
             if current.default is not None and said in DEFAULT_WORDS:
                 return current.parse(turn, current.default(turn, turn.answers), working.scratch)
         return current.parse(turn, raw, working.scratch)
 
     def _submit(
-        self, session: Session, turn: Turn, row: ConversationState | None, working: _Working
+        self, session: Session, turn: Turn, row: ChatState | None, working: _Working
     ) -> Reply:
         turn = self._for(turn, working)
         answers = working.flow.applicable_answers(working.answers, turn)
@@ -368,14 +389,14 @@ class Engine:
             if working.flow.read_only:
                 # Nothing to confirm or change: the refusal is the answer.
                 if row is not None:
-                    session.delete(row)
+                    self.states.clear(session, row, flush=False)
                 return Reply(str(exc), flow=working.flow.name, done=True)
             turn.memo.clear()  # what the submit undid may change what the menu offers
             reply = self._ask(turn, working)
             return Reply(f"{exc}\n\n{reply.text}", reply.options, reply.flow, reply.field)
         turn.memo.clear()  # what was saved may change what the menu offers
         if row is not None:
-            session.delete(row)
+            self.states.clear(session, row, flush=False)
         return Reply(confirmation, flow=working.flow.name, done=True)
 
     # --- asking ------------------------------------------------------------------------
@@ -422,7 +443,7 @@ class Engine:
         self,
         session: Session,
         chat: ChatRef,
-        row: ConversationState | None,
+        row: ChatState | None,
         working: _Working,
         reply: Reply,
     ) -> None:
@@ -431,17 +452,20 @@ class Engine:
         if scratch.get("candidates"):
             scratch["question"] = reply.text
             scratch["labels"] = [[o.value, o.label] for o in reply.options]
-        now = self.clock.now()
-        if row is None:
-            row = ConversationState(platform=chat.platform, chat_key=chat.chat_key)
-            session.add(row)
-        row.flow = working.flow.name
-        row.step = reply.field
-        row.answers = dict(working.answers)
-        row.history = list(working.history)
-        row.scratch = scratch
-        row.updated_at = now
-        row.expires_at = now + self.ttl
+        state = row if row is not None else ChatState(working.flow.name)
+        state.flow = working.flow.name
+        state.step = reply.field
+        state.answers = dict(working.answers)
+        state.history = list(working.history)
+        state.scratch = scratch
+        self.states.save(
+            session,
+            chat.platform,
+            chat.chat_key,
+            state,
+            self.clock.now(),
+            known_absent=row is None,
+        )
         working.scratch = scratch
 
     # --- menu --------------------------------------------------------------------------

@@ -57,6 +57,15 @@ DEFAULT_WORDS = ("", "ok", "okay", "default", "usual", "same")
 SKIP_WORDS = ("skip", "none", "no", "n/a", "-", "nothing")
 
 
+def skips(field: Field, raw: object) -> bool:
+    """Whether what was typed into an optional question means 'no answer' ('skip', 'n/a').
+
+    One reading for every rendering: step by step and a form's text box alike, so 'skip'
+    is never kept as the answer itself. Chosen values (a form's list of choices) are not
+    typed and never skip."""
+    return field.optional and isinstance(raw, str) and _words(raw) in field.skip_words
+
+
 @dataclass(frozen=True, kw_only=True)
 class Field:
     """One question. `needs` names earlier answers it depends on; it applies only once
@@ -75,6 +84,7 @@ class Field:
     optional: bool = False
     in_summary: bool = True
     none_text: str = "skipped"  # how a skipped optional answer reads in a summary
+    skip_words: tuple[str, ...] = SKIP_WORDS  # what typed means 'no answer', if optional
     # The question worded from earlier answers ("Type 'ok' for the usual 30 minutes").
     question_for: Callable[[Turn, Answers], str] | None = None
     # A check of an accepted answer against the records; a message means "ask again".
@@ -399,6 +409,7 @@ class ConfirmField(Field):
     kind: str = "confirm"
     summary: Callable[[Turn, Answers], str] = field(default=lambda turn, answers: "")
     save_label: str = "Save"
+    may_change: bool = True  # offers 'change an answer' (back to the last question)
 
     def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
         return (

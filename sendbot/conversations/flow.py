@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sendbot.conversations.fields import Answers, ConfirmField, Field
 from sendbot.conversations.turn import Turn
@@ -14,8 +15,14 @@ class SubmitRefused(Exception):
     """The service said no in a way the person can act on; their answers are kept."""
 
 
+# What a flow's steps see (a staff member's Turn, or a parent's) and what saving returns
+# (a confirmation to show, or a parent's replies).
+C = TypeVar("C")
+R = TypeVar("R")
+
+
 @dataclass(frozen=True)
-class Flow:
+class Flow(Generic[C, R]):
     """`read_only` flows answer as soon as their questions are answered (no confirm step).
 
     `may_start` decides by role; `offered` (optional) decides whether the menu shows the flow
@@ -27,12 +34,21 @@ class Flow:
     title: str
     triggers: tuple[str, ...]
     fields: tuple[Field, ...]
-    submit: Callable[[Turn, Answers], str]
+    submit: Callable[[C, Answers], R]
     intro: str = ""
     may_start: Callable[[StaffActor], bool] = lambda actor: True
     read_only: bool = False
     describe: str = ""
     offered: Callable[[Turn], bool] | None = None
+    # What saving (or answering) leaves behind, for the flow's state diagram.
+    outcome: str = ""
+    # What 'cancel' says instead of "Cancelled. Nothing was saved." and the menu.
+    cancel_note: str | None = None
+    # A command (/help, /start) leaves the flow unfinished instead of being read in it.
+    ends_on_command: bool = False
+    # False for a flow answered in the message that starts it (a tapped language): there
+    # is never a moment to cancel it.
+    cancellable: bool = True
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -82,9 +98,16 @@ class Flow:
         ]
 
 
+StaffFlow = Flow[Turn, str]
+
+
 @dataclass(frozen=True)
 class FlowRegistry:
-    flows: Sequence[Flow]
+    """`flows` are offered, listed in help and started by their words; `hidden` flows run
+    the same way but only start from a button (a reply to a parent's message)."""
+
+    flows: Sequence[Flow[Any, Any]]
+    hidden: Sequence[Flow[Any, Any]] = ()
 
     def for_actor(self, actor: StaffActor) -> list[Flow]:
         return [flow for flow in self.flows if flow.may_start(actor)]
@@ -100,7 +123,7 @@ class FlowRegistry:
         return list(turn.memo["menu"])
 
     def get(self, name: str) -> Flow | None:
-        return next((flow for flow in self.flows if flow.name == name), None)
+        return next((flow for flow in (*self.flows, *self.hidden) if flow.name == name), None)
 
     def match(self, actor: StaffActor, text: str, turn: Turn | None = None) -> Flow | None:
         """A menu number (as the menu shows it now) or a flow's name or trigger word."""

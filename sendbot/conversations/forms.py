@@ -16,10 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from typing import Any
-from zoneinfo import ZoneInfo
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from sendbot.clock import Clock
 from sendbot.conversations.fields import (
@@ -29,13 +26,17 @@ from sendbot.conversations.fields import (
     Field,
     Option,
     Reject,
+    skips,
 )
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
 from sendbot.services import pupils
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import Action, PermissionDenied
-from sendbot.store.models import School
+from sendbot.services.school_time import school_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +217,9 @@ def _pass(
         value = raw.get(f.name)
         here = with_answers(turn, answers)
         try:
+            if skips(f, value):
+                answers[f.name] = None
+                continue
             if _empty(value) or (
                 isinstance(value, list) and not value and f.kind != "multi_choice"
             ):
@@ -341,9 +345,8 @@ class Forms:
 
     def _turn(self, session: Session, actor: StaffActor) -> Turn:
         now = self.clock.now()
-        school = session.get(School, actor.school_id)
-        tz = ZoneInfo(school.timezone if school else "Europe/London")
-        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date())
+        tz = school_zone(session, actor.school_id)
+        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date(), tz=tz)
 
     def flow_for(self, actor: StaffActor, name: str) -> Flow | None:
         flow = self.registry.get(name)

@@ -89,6 +89,7 @@ LOG_CONCERN = Flow(
         Role.TEACHER, Role.TA, Role.SENCO, Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER
     ),
     submit=_submit,
+    outcome="concern + audit event + outbox alerts in one transaction",
     fields=(
         PupilField(
             name="pupil",

@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from sendbot.config import get_settings
 from sendbot.conversations.common import plural, ref, ref_id, summary
@@ -26,11 +23,10 @@ from sendbot.conversations.fields import (
     PupilField,
     TextField,
 )
-from sendbot.conversations.flow import Flow, SubmitRefused
+from sendbot.conversations.flow import Flow, StaffFlow, SubmitRefused
 from sendbot.conversations.turn import Turn
 from sendbot.domain.people import Role
-from sendbot.services import invites, meetings
-from sendbot.store.models import Guardian, GuardianPupil, School
+from sendbot.services import guardian_contacts, invites, meetings
 
 KINDS = (
     Option("sen_support_review", "SEN support review"),
@@ -81,11 +77,9 @@ def _check_link(turn: Turn, value: Any) -> str | None:
 
 
 def _starts_at(turn: Turn, answers: Answers) -> datetime:
-    school = turn.session.get(School, turn.actor.school_id)
-    tz = ZoneInfo(school.timezone if school else "Europe/London")
     at = parse_time(str(answers["time"]))
     assert at is not None
-    return datetime.combine(date.fromisoformat(answers["day"]), at, tzinfo=tz)
+    return datetime.combine(date.fromisoformat(answers["day"]), at, tzinfo=turn.tz)
 
 
 def _schedule(turn: Turn, answers: Answers) -> str:
@@ -124,7 +118,7 @@ def _schedule(turn: Turn, answers: Answers) -> str:
     return "\n".join(lines)
 
 
-SCHEDULE_MEETING: Flow = Flow(
+SCHEDULE_MEETING: StaffFlow = Flow(
     name="schedule_meeting",
     title="Schedule a meeting with parents",
     triggers=("meeting", "schedule meeting", "schedule a meeting", "review meeting"),
@@ -132,6 +126,7 @@ SCHEDULE_MEETING: Flow = Flow(
     describe="book a review or parent meeting; the parents get an invitation with buttons",
     may_start=lambda actor: actor.has(Role.SENCO),
     submit=_schedule,
+    outcome="meeting + invitations + outbox in one transaction; names parents not on Telegram",
     fields=(
         PupilField(name="pupil", label="Pupil", question="Which pupil is the meeting about?"),
         ChoiceField(
@@ -198,19 +193,11 @@ SCHEDULE_MEETING: Flow = Flow(
 
 
 def _guardians(turn: Turn, answers: Answers) -> list[Option]:
-    rows = turn.session.execute(
-        select(Guardian, GuardianPupil.relationship_to_pupil)
-        .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
-        .where(
-            GuardianPupil.pupil_id == int(answers["pupil"]),
-            Guardian.school_id == turn.actor.school_id,
-            Guardian.active,
-        )
-        .order_by(GuardianPupil.contact_priority, Guardian.id)
-    ).all()
+    contacts = guardian_contacts.contacts_of_pupil(
+        turn.session, turn.actor.school_id, int(answers["pupil"])
+    )
     return [
-        Option(ref("guardian", g.id), f"{g.display_name} ({relationship})")
-        for g, relationship in rows
+        Option(ref("guardian", c.guardian_id), f"{c.name} ({c.relationship})") for c in contacts
     ]
 
 
@@ -236,13 +223,14 @@ def _invite(turn: Turn, answers: Answers) -> str:
     )
 
 
-INVITE_PARENT: Flow = Flow(
+INVITE_PARENT: StaffFlow = Flow(
     name="invite_parent",
     title="Invite a parent to Telegram",
     triggers=("invite", "invite parent", "invite a parent"),
     describe="make a one-time Telegram link for a parent or carer",
     may_start=lambda actor: actor.has(Role.SENCO, Role.HEADTEACHER),
     submit=_invite,
+    outcome="a one-time Telegram link for the parent, valid 14 days",
     fields=(
         PupilField(name="pupil", label="Pupil", question="Whose parent or carer?"),
         ChoiceField(
@@ -285,8 +273,7 @@ def _papers(turn: Turn, answers: Answers) -> str:
     if meeting_id is None:
         raise SubmitRefused("There is no meeting booked for this pupil.")
     papers = meetings.review_papers(turn.session, turn.actor, meeting_id, turn.now)
-    school = turn.session.get(School, turn.actor.school_id)
-    at = papers.starts_at.astimezone(ZoneInfo(school.timezone if school else "Europe/London"))
+    at = papers.starts_at.astimezone(turn.tz)
     kind = next((o.label for o in KINDS if o.value == papers.kind), "Meeting")
     lines = [f"{kind} for {papers.child_name}, {at:%a %-d %b %Y at %H:%M}"]
     if papers.place:
@@ -320,5 +307,6 @@ MEETING_PAPERS = Flow(
     may_start=lambda actor: actor.has(Role.SENCO, Role.HEADTEACHER),
     read_only=True,
     submit=_papers,
+    outcome="who is coming, interpreters needed, each parent's views (reading it is audited)",
     fields=(PupilField(name="pupil", label="Pupil", question="Which pupil's meeting?"),),
 )

@@ -68,6 +68,7 @@ MOVE_LEVEL = Flow(
     describe="move a pupil between levels of support, with the reason",
     may_start=may_manage,
     submit=_submit,
+    outcome="status change + plans + audit events",
     fields=(
         pupil_field("Which pupil? Type part of their first name or surname."),
         ChoiceField(

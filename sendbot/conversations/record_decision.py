@@ -12,7 +12,6 @@ State diagram: docs/flows/record_decision.md.
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
 from sendbot.conversations.common import summary
 from sendbot.conversations.fields import (
@@ -27,7 +26,6 @@ from sendbot.conversations.flow import Flow
 from sendbot.conversations.turn import Turn
 from sendbot.domain.people import SAFEGUARDING_LEADS
 from sendbot.services import escalation, safeguarding
-from sendbot.store.models import School
 
 
 def _year(year_group: int) -> str:
@@ -39,9 +37,7 @@ def _open(turn: Turn) -> list[safeguarding.OpenItem]:
 
 
 def _label(turn: Turn, item: safeguarding.OpenItem) -> str:
-    school = turn.session.get(School, turn.actor.school_id)
-    tz = ZoneInfo(school.timezone if school else "Europe/London")
-    when = item.raised_at.astimezone(tz).strftime("%a %-d %b %H:%M")
+    when = item.raised_at.astimezone(turn.tz).strftime("%a %-d %b %H:%M")
     return f"#{item.concern_id} {_year(item.year_group)}, logged by {item.raised_by}, {when}"
 
 
@@ -111,6 +107,7 @@ RECORD_DECISION = Flow(
     describe="record what you decided on a safeguarding concern (the DSL and deputies)",
     may_start=lambda actor: bool(actor.roles & SAFEGUARDING_LEADS),
     submit=_submit,
+    outcome="decision in the chronology (note encrypted), audited with the pupil; after 1 working day the DSL is asked whether the local authority has replied",
     fields=(
         LookupField(
             name="concern",

@@ -140,6 +140,7 @@ RECORD_REVIEW = Flow(
     describe="each target's outcome, next steps, new targets and the next review date",
     may_start=may_manage,
     submit=_submit,
+    outcome="plan review (outcomes, next steps, next review) + met targets closed + new targets; audited",
     fields=(
         pupil_field("Whose plan was reviewed? Type part of their name.", check=needs_plan),
         DateField(

@@ -156,6 +156,7 @@ RECORD_SESSION = Flow(
     may_start=may_teach,
     offered=delivers_intervention,
     submit=_submit,
+    outcome="session + attendance for every enrolled pupil + ratings + one audit event per pupil",
     fields=(
         LookupField(
             name="intervention",

@@ -19,6 +19,7 @@ from sendbot.conversations.record_review import RECORD_REVIEW
 from sendbot.conversations.record_session import RECORD_SESSION
 from sendbot.conversations.send_history import SEND_HISTORY
 from sendbot.conversations.setup_intervention import SETUP_INTERVENTION
+from sendbot.conversations.staff_reply import STAFF_REPLY
 from sendbot.conversations.support_plan import SUPPORT_PLAN
 from sendbot.conversations.whats_due import WHATS_DUE
 
@@ -40,5 +41,6 @@ REGISTRY = FlowRegistry(
         SETUP_INTERVENTION,
         CHANGE_ENROLMENT,
         RECORD_DECISION,
-    )
+    ),
+    hidden=(STAFF_REPLY,),
 )

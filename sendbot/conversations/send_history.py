@@ -31,6 +31,7 @@ SEND_HISTORY = Flow(
     may_start=may_manage,
     read_only=True,
     submit=_submit,
+    outcome="one line per step, oldest first, with who recorded it",
     fields=(
         PupilField(
             name="pupil",

@@ -70,6 +70,7 @@ SETUP_INTERVENTION = Flow(
     describe="name it, say who delivers it and who takes part",
     may_start=may_manage,
     submit=_submit,
+    outcome="intervention + enrolments + audit events",
     fields=(
         TextField(
             name="name",

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.engine import ChatRef, Engine, Reply
+from sendbot.conversations.staff_reply import STAFF_REPLY
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.scheduling import actions as scheduler_actions
 from sendbot.services import action_ids, safeguarding
 from sendbot.services.actors import StaffActor
-from sendbot.store.models import ConversationState, School
+from sendbot.services.school_time import school_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 OPTION_PREFIX = "o:"
 STAFF_COMMANDS = {"start": "menu", "cancel": "/cancel", "back": "/back"}
@@ -53,7 +54,14 @@ class StaffChat:
     def answer(self, session: Session, m: Incoming, actor: StaffActor, now: datetime) -> Outcome:
         chat = ChatRef(m.platform, m.chat_key)
         text: str | None = m.text if m.kind in ("text", "command") else None
-        button = scheduler_actions.staff_button(session, m.text) if m.kind == "tap" else None
+        action = action_ids.decode(session, m.text) if m.kind == "tap" else None
+        if action is not None and action.kind == "reply":
+            prefill = {"message": str(action.subject_id)}
+            reply = self.engine.start_in(session, chat, actor, STAFF_REPLY.name, prefill)
+            return Outcome([staff_reply_message(reply)], toast="Type your reply")
+        button = (
+            action if action is not None and action.kind in scheduler_actions.STAFF_KINDS else None
+        )
         if button is not None and button.kind in scheduler_actions.KINDS:
             return self._scheduler_tap(session, actor, m.text, now)
         if button is not None:
@@ -66,6 +74,8 @@ class StaffChat:
                     [OutgoingMessage(OUT_OF_DATE + message.text, buttons=message.buttons)],
                     toast="Out of date",
                 )
+        if m.kind == "command" and m.text != "cancel":
+            self.engine.leave_on_command(session, chat)
         if m.kind == "command":
             # /cancel and /back do what they say, mid-flow too; any other command, a typo
             # included, asks for help rather than becoming the answer to a question.
@@ -85,13 +95,8 @@ class StaffChat:
             _, number, tag = m.text.split(":", 2)
         except ValueError:
             return None
-        row = session.scalar(
-            select(ConversationState).where(
-                ConversationState.platform == m.platform,
-                ConversationState.chat_key == m.chat_key,
-            )
-        )
-        flow, field = (None, None) if row is None or row.expires_at <= now else (row.flow, row.step)
+        row = self.engine.states.load(session, m.platform, m.chat_key)
+        flow, field = (None, None) if row is None or row.expired(now) else (row.flow, row.step)
         if tag != step_tag(flow, field) or not number.isdigit():
             return None
         return number
@@ -118,8 +123,7 @@ class StaffChat:
         if button.kind == scheduler_actions.VIEW_DETAILS:
             return Outcome([OutgoingMessage(NOT_IN_CHAT)], toast="Not in Telegram")
         result = safeguarding.acknowledge(session, actor, button.subject_id, now)
-        school = session.get(School, actor.school_id)
-        tz = ZoneInfo(school.timezone if school else "Europe/London")
+        tz = school_zone(session, actor.school_id)
         if not result.acknowledged:
             text = result.message
         elif result.first:

@@ -89,6 +89,7 @@ SUPPORT_PLAN = Flow(
     describe="start a pupil's support plan or change its next review date",
     may_start=may_manage,
     submit=_submit,
+    outcome="new plan (and level change) or new review date; audited",
     fields=(
         pupil_field("Which pupil? Type part of their first name or surname."),
         ChoiceField(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sendbot.services.actors import StaffActor
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,8 @@ class Turn:
     actor: StaffActor
     now: datetime
     today: date
+    # The school's time zone: 'today', a meeting's time and an alert's time are the school's.
+    tz: ZoneInfo = LONDON
     # The flow's answers so far, so a question can depend on earlier ones (which pupils
     # are enrolled depends on the intervention chosen).
     answers: dict[str, Any] = field(default_factory=dict)

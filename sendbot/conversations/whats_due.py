@@ -37,5 +37,6 @@ WHATS_DUE = Flow(
     offered=has_send_work,
     read_only=True,
     submit=_submit,
+    outcome="'Nothing is due...' or one line per item: date (days away or overdue) and what",
     fields=(),
 )

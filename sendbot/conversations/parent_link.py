@@ -1,0 +1,129 @@
+"""Linking a parent's chat with the code from the school's letter, and choosing a language.
+
+State diagram: docs/flows/parent_link_and_language.md.
+"""
+
+from __future__ import annotations
+
+from sendbot.conversations.chat import Outcome, say
+from sendbot.conversations.fields import Answers
+from sendbot.conversations.flow import Flow
+from sendbot.conversations.parent_turn import (
+    LANG_PREFIX,
+    LANGUAGE,
+    LINK,
+    ParentChoice,
+    ParentFlow,
+    ParentText,
+    ParentTurn,
+    _,
+    help_message,
+    language_choice_buttons,
+    writer_for,
+)
+from sendbot.delivery.contract import OutgoingMessage
+from sendbot.i18n.writer import Writer
+from sendbot.services import invites, parents
+
+
+def _link(turn: ParentTurn, answers: Answers) -> Outcome:
+    """The one-time code from the school's letter links this chat to a parent (or a member
+    of staff), then the parent chooses their language."""
+    w = turn.w
+    result = invites.redeem(turn.session, turn.platform, turn.chat_key, answers["code"], turn.now)
+    if result.status == "slowed":
+        return say(
+            w._(
+                "That did not work several times. Please wait {minutes} minutes and try "
+                "again, or ask the school for a new link.",
+                minutes=w.number(result.wait_minutes),
+            )
+        )
+    if result.status == "taken":
+        return say(
+            w._(
+                "This Telegram account is already linked to someone else at the school. "
+                "Please ask the school office to help."
+            )
+        )
+    if result.status in ("invalid", "used", "expired"):
+        reason = {
+            "invalid": w._("I do not recognise that link."),
+            "used": w._("That link has already been used. Each link works only once."),
+            "expired": w._("That link is too old. Links work for 14 days."),
+        }[result.status]
+        return say(
+            reason
+            + "\n\n"
+            + w._("Please ask the school for a new link. They can send you a new letter.")
+        )
+    if result.staff_id is not None:
+        out = say(
+            f"Hello {result.first_name}. This Telegram account is now linked to your "
+            f"staff account at {result.school_name}. Type 'menu' to see what you can do."
+        )
+        out.linked = "staff"
+        return out
+    assert result.guardian_id is not None
+    gw = writer_for(turn.session, result.guardian_id)
+    text = "\n\n".join(
+        [
+            gw._(
+                "Hello {name}. You are now connected to {school}.",
+                name=result.first_name,
+                school=result.school_name,
+            ),
+            gw._(
+                "I will send you messages about your child's support, and invitations "
+                "to meetings. You can also send a message to the school here."
+            ),
+            gw._("Which language would you like me to use?"),
+        ]
+    )
+    return Outcome([OutgoingMessage(text, buttons=language_choice_buttons())], linked="guardian")
+
+
+PARENT_LINK: ParentFlow = Flow(
+    name=LINK,
+    title="Link a parent's chat",
+    triggers=(),
+    fields=(ParentText(name="code", label="Code", question="", max_length=10**6),),
+    describe="the link in the school's letter (/start CODE)",
+    submit=_link,
+    read_only=True,
+    cancellable=False,
+)
+
+
+def _choose_language(turn: ParentTurn, answers: Answers) -> Outcome:
+    """The parent's language, from our list only, for every message from now on."""
+    try:
+        language = parents.set_language(turn.session, turn.guardian, answers["language"], turn.now)
+    except ValueError:
+        return Outcome(toast="?")
+    w = Writer(language, parents.reading(turn.session, turn.guardian)[2])
+    text = w._("Thank you. I will write to you in {language}.", language=language.native_name)
+    out = say(text, help_message(w), toast=True)
+    out.language = language.code
+    return out
+
+
+PARENT_LANGUAGE: ParentFlow = Flow(
+    name=LANGUAGE,
+    title="Choose a language",
+    triggers=("language",),
+    fields=(
+        ParentChoice(
+            name="language",
+            label="Language",
+            question=_("Which language would you like me to use?"),
+            buttons=lambda turn, answers: [
+                (b.action_id[len(LANG_PREFIX) :], b) for b in language_choice_buttons()
+            ],
+        ),
+    ),
+    describe="/language, then a language button (or a button right after linking)",
+    submit=_choose_language,
+    read_only=True,
+    cancellable=False,
+)
