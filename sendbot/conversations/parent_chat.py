@@ -42,7 +42,7 @@ from sendbot.conversations.registry import REGISTRY
 from sendbot.conversations.staff_chat import StaffChat
 from sendbot.i18n.languages import ENGLISH, resolve
 from sendbot.i18n.writer import Writer
-from sendbot.services import action_ids, inbound, invites, meetings, parents
+from sendbot.services import action_ids, inbound, meetings, parents
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.conversation_state import ChatState, again_if_stale
@@ -89,7 +89,8 @@ class ChatRouter:
         if isinstance(admission, inbound.SlowedDown):
             text = self._slow_down(session, incoming, admission.sender)
             return _say(text, toast=incoming.kind == "tap")
-        return self._handle(session, incoming)
+        sender = admission.sender if isinstance(admission, inbound.Admitted) else None
+        return self._handle(session, incoming, sender)
 
     def _slow_down(self, session: Session, m: Incoming, sender: inbound.Sender | None) -> str:
         """The rate limit's message, in the parent's chosen language when we know them."""
@@ -105,7 +106,8 @@ class ChatRouter:
     def _writer(self, session: Session, guardian_id: int) -> Writer:
         return writer_for(session, guardian_id)
 
-    def _handle(self, session: Session, m: Incoming) -> Outcome:
+    def _handle(self, session: Session, m: Incoming, owner: inbound.Sender | None) -> Outcome:
+        """`owner` is who the gate found this chat speaks for, read once per update."""
         now = self.clock.now()
         stranger_w = Writer(resolve(m.client_language) if m.client_language else ENGLISH)
         if not m.private:
@@ -116,12 +118,11 @@ class ChatRouter:
         if m.kind == "command" and m.text == "start" and m.args.strip():
             turn = ParentTurn(session, None, stranger_w, now, m.platform, m.chat_key)
             return self.dialogs.begin(turn, PARENT_LINK, {"code": m.args.strip()})
-        owner = invites.owner_of(session, m.platform, m.chat_key, now)
         if owner is None:
             return parent_commands.stranger(stranger_w, tapped=m.kind == "tap")
         if owner.staff is not None:
             return self._staff(session, m, owner.staff, now)
-        assert owner.guardian_id is not None
+        assert owner.guardian_id is not None and owner.identity_id is not None
         w = self._writer(session, owner.guardian_id)
         if not owner.active:
             return parent_commands.stopped(session, m, owner.identity_id, w, now)
