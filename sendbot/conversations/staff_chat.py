@@ -17,7 +17,7 @@ from sendbot.conversations.engine import ChatRef, Engine, Reply
 from sendbot.conversations.staff_reply import STAFF_REPLY
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.scheduling import actions as scheduler_actions
-from sendbot.services import action_ids, safeguarding
+from sendbot.services import action_ids, reply_buttons, safeguarding
 from sendbot.services.actors import StaffActor
 from sendbot.services.school_time import school_zone
 
@@ -54,14 +54,10 @@ class StaffChat:
     def answer(self, session: Session, m: Incoming, actor: StaffActor, now: datetime) -> Outcome:
         chat = ChatRef(m.platform, m.chat_key)
         text: str | None = m.text if m.kind in ("text", "command") else None
-        action = action_ids.decode(session, m.text) if m.kind == "tap" else None
-        if action is not None and action.kind == "reply":
-            prefill = {"message": str(action.subject_id)}
-            reply = self.engine.start_in(session, chat, actor, STAFF_REPLY.name, prefill)
-            return Outcome([staff_reply_message(reply)], toast="Type your reply")
-        button = (
-            action if action is not None and action.kind in scheduler_actions.STAFF_KINDS else None
-        )
+        message_id = reply_buttons.message_answered_by(session, m.text) if m.kind == "tap" else None
+        if message_id is not None:
+            return self._reply_tap(session, chat, actor, m.text, message_id)
+        button = scheduler_actions.staff_button(session, m.text) if m.kind == "tap" else None
         if button is not None and button.kind in scheduler_actions.KINDS:
             return self._scheduler_tap(session, actor, m.text, now)
         if button is not None:
@@ -86,6 +82,17 @@ class StaffChat:
             )
         reply = self.engine.turn_in(session, chat, actor, text)
         return Outcome([staff_reply_message(reply)])
+
+    def _reply_tap(
+        self, session: Session, chat: ChatRef, actor: StaffActor, token: str, message_id: int
+    ) -> Outcome:
+        """A parent message's Reply: the policy is asked before anything is typed."""
+        refusal = reply_buttons.refusal(session, actor, token)
+        if refusal is not None:
+            return Outcome([OutgoingMessage(refusal)], toast=refusal.split("\n")[0])
+        prefill = {"message": str(message_id)}
+        reply = self.engine.start_in(session, chat, actor, STAFF_REPLY.name, prefill)
+        return Outcome([staff_reply_message(reply)], toast="Type your reply")
 
     def _option_number(self, session: Session, m: Incoming, now: datetime) -> str | None:
         """'o:2:tag' means option 2 of the question with that tag; None if it moved on."""

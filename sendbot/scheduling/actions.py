@@ -7,11 +7,15 @@ tapping person, and a refusal is written to the audit log; the id is sealed
 (`services.action_ids`) and carries only a kind and a number, and adapters decide nothing.
 
 `staff_button(session, action_id)` tells an adapter which staff message button a sealed id
-is (these four, or an alert's Acknowledge and View details), so it can route the tap.
+is (these four, or an alert's Acknowledge and View details), so it can route the tap. The
+readable ids these buttons carried before they were sealed ("safeguarding.ack:12") are
+still understood: an alert sent just before an upgrade must still be acknowledged, and the
+tap is re-authorised like any other.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -30,6 +34,7 @@ KINDS = (deadlines.DONE_ACTION, REFERRAL_RESPONDED, REFERRAL_CHASED, REVIEW_PUPI
 ACKNOWLEDGE = action_ids.CONCERN_ACK
 VIEW_DETAILS = action_ids.CONCERN_VIEW
 STAFF_KINDS = (*KINDS, ACKNOWLEDGE, VIEW_DETAILS)
+READABLE = re.compile("^(" + "|".join(re.escape(k) for k in STAFF_KINDS) + r"):([0-9]{1,12})$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,10 @@ class Tap:
 
 
 def staff_button(session: Session, action_id: str) -> action_ids.Action | None:
-    """The staff message button behind a sealed id, or None for any other id."""
+    """The staff message button behind an id, or None for any other id."""
+    readable = READABLE.match(action_id)
+    if readable is not None:
+        return action_ids.Action(readable[1], int(readable[2]))
     action = action_ids.decode(session, action_id)
     return action if action is not None and action.kind in STAFF_KINDS else None
 

@@ -69,8 +69,12 @@ def test_buttons_do_their_work_for_the_right_people_only(sessions) -> None:
             and "What was seen" not in listing
         )
         assert actions.handle(session, senco, "something.else:1", NOW) is None
-        # Readable ids are not buttons any more; a forged sealed one is nobody's.
-        assert actions.handle(session, senco, f"deadline.done:{advice.id}", NOW) is None
+        # A readable id, from a message sent before the ids were sealed, still works and is
+        # re-authorised like any other; a malformed one or a forged sealed one is nobody's.
+        assert "Only the owner" in actions.handle(
+            session, teacher, f"deadline.done:{advice.id}", NOW
+        )
+        assert actions.handle(session, senco, "deadline.done:x", NOW) is None
         assert actions.handle(session, senco, action_ids.PREFIX + "A" * 22, NOW) is None
         assert actions.handle(session, senco, sealed(action_ids.DEADLINE_DONE, 10**9), NOW) == (
             "I can't find that deadline."

@@ -261,6 +261,65 @@ def test_acknowledge_updates_the_alert_and_records_who(db_url, sessions):
     run(scenario())
 
 
+def test_an_alert_sent_before_its_buttons_were_sealed_can_still_be_acknowledged(db_url, sessions):
+    """An alert already in the DSL's Slack when sendbot is upgraded carries the readable id
+    of the old scheme ("safeguarding.ack:12"); Acknowledge must still work, for the DSL
+    only, or escalation would go on for an alert the DSL has seen."""
+
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            await h.slack.link_unlinked_staff()
+            view = await open_modal(h, "teacher")
+            answers = {
+                "pupil": h.school.pupils["amelia"],
+                "narrative": NARRATIVE,
+                "source": "staff",
+                "area": "semh",
+                "safeguarding": "yes",
+                "immediate_danger": "no",
+            }
+            reply = await submit(h, "teacher", view, answers)
+            await submit(h, "teacher", payloads.opened_view(reply["view"], {}), answers)
+            with sessions() as session:
+                concern = session.scalars(select(Concern)).one()
+            old_id = f"{action_ids.CONCERN_ACK}:{concern.id}"
+            message = {
+                "type": "message",
+                "ts": "1764000000.000009",
+                "text": "Safeguarding concern logged",
+                "blocks": [
+                    {
+                        "type": "actions",
+                        "block_id": "actions",
+                        "elements": [
+                            {
+                                "type": "button",
+                                "text": {"type": "plain_text", "text": "Acknowledge"},
+                                "action_id": old_id,
+                            }
+                        ],
+                    }
+                ],
+            }
+            await h.interact(
+                payloads.message_button(USERS["teacher"], message, old_id, channel="D0TEACHER")
+            )
+            no = (await h.fake.wait_for("views.open", 2))[-1]
+            assert (
+                "Only the designated safeguarding lead"
+                in no.params["view"]["blocks"][0]["text"]["text"]
+            )
+            await h.interact(
+                payloads.message_button(USERS["dsl"], message, old_id, channel="D0DSL")
+            )
+            (updated,) = await h.fake.wait_for("chat.update")
+            assert "Acknowledged by Martin Shaw" in str(updated.params["blocks"])
+            with sessions() as session:
+                assert session.get(Concern, concern.id).acknowledged_at is not None
+
+    run(scenario())
+
+
 async def with_sender(fn):  # type: ignore[no-untyped-def]
     fake = FakeSlack()
     await fake.start()

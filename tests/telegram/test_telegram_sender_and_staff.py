@@ -88,6 +88,7 @@ def test_staff_use_the_staff_flows_and_answer_parents_in_telegram(
     school = build_small_school(sessions)
     teacher = person(7302, "Owen", language_code="en")
     anna = person(7303, "Anna", language_code="pl")
+    outsider = person(7304, "Tom", language_code="en")
 
     async def scenario() -> None:
         async with Harness(db_url, fake_api) as h:
@@ -125,6 +126,20 @@ def test_staff_use_the_staff_flows_and_answer_parents_in_telegram(
                 for r in h.outbox("parent.message_notice")
                 if r.recipient_staff_id == school.staff["teacher4"]
             )
+            # A teacher of another class who has the button (a forwarded id, say) is told
+            # at the tap, before typing a reply that could not be sent.
+            with h.core.sessions() as session, session.begin():
+                other = invites.create_staff_invite(
+                    session, school.staff["teacher"], h.clock.now(), BOT_USERNAME
+                )
+            await h.send(text_update(outsider, f"/start {other.code}"))
+            await h.send(tap_update(outsider, notice.params["reply_action"]))
+            refused = fake_api.texts(outsider["id"])[-1]
+            assert refused == "Only the SENCO or the child's teacher can answer this message."
+            await h.send(text_update(outsider, "Yes, PE is on Thursday."))
+            with h.core.sessions() as session:
+                assert session.query(ParentMessage).filter_by(direction="out").count() == 0
+
             await h.send(tap_update(teacher, notice.params["reply_action"]))
             await h.send(text_update(teacher, "Yes, PE is on Thursday."))
             assert "Sent" in fake_api.texts(teacher["id"])[-1]

@@ -15,6 +15,7 @@ from sendbot.handlers.slack import blocks, flows, payload
 from sendbot.handlers.slack.errors import kindly
 from sendbot.handlers.slack.listeners.actions import concerns, messages
 from sendbot.handlers.slack.runtime import SlackApp
+from sendbot.scheduling import actions as scheduler_actions
 
 
 def register(app: AsyncApp, slack: SlackApp) -> None:
@@ -24,6 +25,8 @@ def register(app: AsyncApp, slack: SlackApp) -> None:
         kindly(slack, concerns.on_decision_start)
     )
     app.action(messages.SEALED_ACTION)(kindly(slack, messages.on_sealed_button))
+    # Buttons on messages sent before their ids were sealed: routed the same way.
+    app.action(scheduler_actions.READABLE)(kindly(slack, messages.on_sealed_button))
 
 
 async def on_home_start(

@@ -54,21 +54,28 @@ async def on_scheduler_button(
         await slack.refresh_homes(client, actor)
 
 
+async def _acked(*_: Any, **__: Any) -> None:
+    """The ack a routed tap's handler calls, once the router has answered Slack already."""
+
+
 async def on_sealed_button(
     slack: SlackApp, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     """A parent message's Reply: a small form, for someone the policy lets answer (the
-    parents service checks again on sending). The other staff buttons go to their own."""
+    parents service checks again on sending). The other staff buttons go to their own.
+
+    Acknowledged first: telling which button it is waits for a worker thread, and Slack
+    wants its answer within 3 seconds."""
+    await ack()
     token = payload.tapped_action_id(body)
     button = await slack.db(slack.read, scheduler_actions.staff_button, token)
     if button is not None:
         context["button"] = button
         if button.kind == scheduler_actions.ACKNOWLEDGE:
-            return await concerns.on_acknowledge(slack, ack, body, client, context)
+            return await concerns.on_acknowledge(slack, _acked, body, client, context)
         if button.kind == scheduler_actions.VIEW_DETAILS:
-            return await concerns.on_view_details(slack, ack, body, client, context)
-        return await on_scheduler_button(slack, ack, body, client, context)
-    await ack()
+            return await concerns.on_view_details(slack, _acked, body, client, context)
+        return await on_scheduler_button(slack, _acked, body, client, context)
     actor: StaffActor = context["actor"]
     refusal = await slack.db(slack.tx, reply_buttons.refusal, actor, token)
     if refusal is not None:
