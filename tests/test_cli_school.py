@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from sendbot.cli import app
 from sendbot.config import get_settings
 from sendbot.domain.school_settings import SETTINGS
-from sendbot.services import audit, school_settings
+from sendbot.services import audit, deadlines, school_settings
 from sendbot.services.records import CliActor
 from sendbot.services.school_settings_changes import change
 from sendbot.store.models import AuditEvent, Deadline, School, Staff, SupportPlan
@@ -259,3 +259,29 @@ def test_the_docs_list_every_setting_with_its_default() -> None:
     for setting in SETTINGS:
         row = f"| `{setting.key}` | {setting.kind.show(setting.default)} | {setting.rule} | "
         assert f"{row}{setting.meaning} |" in docs, setting.key
+
+
+def test_a_review_cycle_change_recomputes_the_school_once(
+    sessions: Sessions, school: SmallSchool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service recomputes the school itself; the commit's hook, which also sees the
+    settings change, does not do the whole school a second time."""
+    calls: list[int] = []
+    real = deadlines.recompute_school
+
+    def counted(session: Session, school_id: int, now: datetime) -> object:
+        calls.append(school_id)
+        return real(session, school_id, now)
+
+    monkeypatch.setattr(deadlines, "recompute_school", counted)
+    with sessions() as session, session.begin():
+        found = session.get(School, school.school_id)
+        assert found is not None
+        change(
+            session,
+            CliActor("admin"),
+            found,
+            {"send_levels.sen_support.review": "half_termly"},
+            NOW,
+        )
+    assert calls == [school.school_id]

@@ -546,6 +546,14 @@ def _recompute_pending(session: Session, pending: dict[str, set[int]], now: date
         recompute_concern(session, concern_id, now)
 
 
+def recomputed(session: Session, school_id: int) -> None:
+    """A service that has just recomputed a school's deadlines itself: the commit's hook
+    need not do the whole school again."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending["schools"].discard(school_id)
+
+
 def _forget(session: Session, *args: object) -> None:
     session.info.pop(_PENDING, None)
 

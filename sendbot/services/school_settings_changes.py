@@ -87,6 +87,7 @@ def change(
     session.flush()
     if any(find(key).changes_deadlines for key in result.changed):
         deadlines.recompute_school(session, school.id, now)
+        deadlines.recomputed(session, school.id)
         result.deadlines_recomputed = True
     return result
 
