@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +27,8 @@ from sendbot.domain.people import SAFEGUARDING_LEADS, Role
 from sendbot.messages.staff.safeguarding import REFERRAL_CHASED, REFERRAL_RESPONDED, REVIEW_PUPIL
 from sendbot.services import action_ids, audit, deadlines, escalation
 from sendbot.services.actors import StaffActor
-from sendbot.store.models import Concern, Deadline, Pupil, School
+from sendbot.services.school_time import school_zone
+from sendbot.store.models import Concern, Deadline, Pupil
 
 KINDS = (deadlines.DONE_ACTION, REFERRAL_RESPONDED, REFERRAL_CHASED, REVIEW_PUPIL)
 ACKNOWLEDGE = action_ids.CONCERN_ACK
@@ -133,8 +133,7 @@ def _concerns_together(session: Session, actor: StaffActor, pupil_id: int, now: 
     if not (actor.roles & SAFEGUARDING_LEADS or actor.has(Role.SENCO)):
         text = "Only the DSL, the deputies and the SENCO can look at these together."
         return _refused(session, actor, REVIEW_PUPIL, pupil.id, now, text, pupil.id)
-    school = session.get(School, pupil.school_id)
-    tz = ZoneInfo(school.timezone if school else "Europe/London")
+    tz = school_zone(session, pupil.school_id)
     rows = session.scalars(
         select(Concern)
         .where(Concern.pupil_id == pupil.id)

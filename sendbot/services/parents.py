@@ -274,7 +274,7 @@ def staff_reply(
     if original is None or original.school_id != actor.school_id or original.direction != "in":
         raise PermissionDenied("There is no such message from a parent.")
     if not policy.may_reply_to_parent(session, actor, original):
-        raise PermissionDenied("Only the SENCO or the child's teacher can answer this message.")
+        raise PermissionDenied(policy.NOT_YOURS_TO_ANSWER)
     body = text.strip()
     if not body or len(body) > MESSAGE_LIMIT:
         raise ValueError(f"Write a reply of 1 to {MESSAGE_LIMIT} characters.")
