@@ -388,7 +388,7 @@ class Engine:
         view = voice.view(turn, working)
         current = working.flow.next_field(working.answers, view)
         assert current is not None
-        outcome = voice.read(view if view is not None else turn, working, current, text)
+        outcome = voice.read(view, working, current, text)
         if isinstance(outcome, Reject):
             return voice.ask(turn, working, current, note=outcome.message)
         if isinstance(outcome, Clarify):

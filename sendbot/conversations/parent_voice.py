@@ -53,8 +53,8 @@ class ParentVoice:
         """A tapped 'Cancel', or 'cancel' typed."""
         return said == CANCEL if turn.tapped else said.lower() in self.cancel_words
 
-    def view(self, turn: ParentTurn, working: Working) -> None:
-        return None
+    def view(self, turn: ParentTurn, working: Working) -> ParentTurn:
+        return turn
 
     def read(self, turn: ParentTurn, working: Working, current: Field, text: str) -> Read:
         """'send' sends from the summary; sent anywhere else (an earlier summary's button)

@@ -42,7 +42,7 @@ class Voice(Protocol, Generic[C, R]):
     flush: bool
 
     def view(self, turn: C, working: Working) -> Any:
-        """The turn as the flow's fields see it (with the answers so far), or None."""
+        """The turn as the flow's fields see it (a staff turn carries the answers so far)."""
         ...
 
     def read(self, turn: C, working: Working, current: Field, text: str) -> Read:
