@@ -5,10 +5,10 @@ Platform-neutral: an adapter turns an update into an `Incoming` and sends back t
 no dialog of its own: staff chats go to the conversation engine through `StaffChat`,
 parents' messages to their declared flows (`parent_flows`), which the same engine steps in
 the parent's language (`parent_voice`), and the few one-shot commands (/mychild, /help,
-/stop) to `parent_commands`. Who
-the chat is gets re-read on every message and tap, and every tapped id is re-authorised by
-the service it reaches. The update's id is claimed in the same transaction, so a retried or
-raced update is handled once, and a failure leaves no claim.
+/stop) to `parent_commands`. Who the chat is gets re-read on every message and tap, and
+every tapped id is re-authorised by the service it reaches. The update's id is claimed in
+the same transaction, so a retried or raced update is handled once, and a failure leaves no
+claim.
 """
 
 from __future__ import annotations
