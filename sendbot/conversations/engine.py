@@ -5,35 +5,29 @@ on the final step, the record the flow creates). If anything fails, the transact
 back and the person's earlier answers are exactly as they were, so a typo, a restart or a
 second worker never loses a half-finished concern.
 
-One engine runs every declared flow: staff flows step by step here, the parents' flows in
-their own language through `parents` (`parent_dialogs`), both over one conversation-state
-store with one expiry (`states`). Slack modals show the same flows as forms (`forms`).
+One engine runs every declared flow, staff's and parents', with one step loop (`_answer`,
+`_onward`, `_submit`) over one conversation-state store with one expiry (`states`). How a
+flow sounds is its audience's `Voice`: staff are asked in English with numbered options
+(`staff_voice`), parents in their own language with buttons (`parent_voice`). Slack
+modals show the same flows as forms (`forms`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sendbot.clock import Clock
-from sendbot.conversations.fields import (
-    CHANGE,
-    DEFAULT_WORDS,
-    SAVE,
-    Accept,
-    Clarify,
-    ConfirmField,
-    Field,
-    Option,
-    Outcome,
-    Reject,
-    skips,
-)
-from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
-from sendbot.conversations.parent_dialogs import ParentDialogs
+from sendbot.conversations.chat import Outcome
+from sendbot.conversations.fields import CHANGE, SAVE, Accept, Clarify, ConfirmField, Option, Reject
+from sendbot.conversations.flow import FlowRegistry
+from sendbot.conversations.parent_turn import ParentFlow, ParentTurn
+from sendbot.conversations.parent_voice import BY_NAME, ParentVoice
+from sendbot.conversations.staff_voice import BACK, CANCEL, HELP, Reply, StaffVoice
 from sendbot.conversations.turn import Turn
+from sendbot.conversations.voice import Voice, Working
 from sendbot.domain.people import ROLE_LABELS
 from sendbot.services import rate_limit
 from sendbot.services.actors import StaffActor
@@ -44,7 +38,6 @@ from sendbot.services.conversation_state import (
     again_if_stale,
     unavailable_as_ours,
 )
-from sendbot.services.policy import PermissionDenied
 from sendbot.services.school_time import school_zone
 
 if TYPE_CHECKING:
@@ -54,16 +47,11 @@ __all__ = ["BACK", "CANCEL", "HELP", "MENU", "ChatRef", "Engine", "Reply", "agai
 
 log = logging.getLogger(__name__)
 
-BACK = ("back", "/back")
-CANCEL = ("cancel", "/cancel", "stop")
-HELP = ("help", "/help", "?")
 MENU = ("menu", "/menu", "start", "/start", "hi", "hello")
 UNAVAILABLE = (
     "Sorry, I can't reach the school's records just now. Nothing you typed is lost: "
     "please try again in a minute."
 )
-# Field kinds that read numbers themselves ('2,5' absentees, '30' minutes), not as options.
-OWN_NUMBERING = ("number", "multi_choice")
 
 
 @dataclass(frozen=True)
@@ -72,25 +60,6 @@ class ChatRef:
 
     platform: str
     chat_key: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    options: tuple[Option, ...] = ()
-    flow: str | None = None
-    field: str | None = None
-    done: bool = False
-
-
-@dataclass
-class _Working:
-    """The state of one chat while a turn is handled."""
-
-    flow: Flow
-    answers: dict[str, Any]
-    history: list[str]
-    scratch: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine:
@@ -107,8 +76,8 @@ class Engine:
         self.clock = clock
         self.ttl = ttl
         self.states = ConversationStore(ttl)
-        # The parents' flows, in their language, over the same store and expiry.
-        self.parents = ParentDialogs(self.states, clock)
+        self.staff = StaffVoice(registry)
+        self.parents = ParentVoice()
         self.limit = limit
 
     # --- public ------------------------------------------------------------------------
@@ -156,7 +125,9 @@ class Engine:
         working = self._working(row)
         if working is None:
             return self._menu(turn, greeting=True)
-        reply = self._ask(turn, working)
+        current = working.flow.next_field(working.answers, self.staff.view(turn, working))
+        assert current is not None
+        reply = self.staff.ask(turn, working, current)
         return Reply(
             f"You have an unfinished {working.flow.title.lower()}. Let's carry on.\n\n{reply.text}",
             reply.options,
@@ -197,8 +168,9 @@ class Engine:
             return Reply("That isn't something you can do here.")
         turn = self._make_turn(session, actor)
         row = self._load(session, chat)
-        working = _Working(flow, dict(prefill or {}), list(prefill or {}))
-        return self._begin(turn, chat, row, working)
+        # What the caller filled in is not a step the person took: 'back' never undoes it.
+        working = Working(flow, dict(prefill or {}), [])
+        return self._begin(self.staff, turn, chat, row, working)
 
     def leave_on_command(self, session: Session, chat: ChatRef) -> bool:
         """Forget a flow a command leaves unfinished (a reply to a parent); True if one was."""
@@ -209,7 +181,7 @@ class Engine:
         self.states.clear(session, row)
         return True
 
-    # --- one turn ----------------------------------------------------------------------
+    # --- a staff member's turn ------------------------------------------------------------
 
     def _make_turn(self, session: Session, actor: StaffActor) -> Turn:
         now = self.clock.now()
@@ -219,11 +191,11 @@ class Engine:
     def _load(self, session: Session, chat: ChatRef) -> ChatState | None:
         return self.states.load(session, chat.platform, chat.chat_key)
 
-    def _working(self, row: ChatState) -> _Working | None:
+    def _working(self, row: ChatState) -> Working | None:
         flow = self.registry.get(row.flow)
         if flow is None:
             return None
-        return _Working(flow, dict(row.answers), list(row.history), dict(row.scratch))
+        return Working(flow, dict(row.answers), list(row.history), dict(row.scratch))
 
     def turn_in(self, session: Session, chat: ChatRef, actor: StaffActor, text: str) -> Reply:
         """One message inside the caller's transaction, which has already counted it against
@@ -245,27 +217,28 @@ class Engine:
             return Reply(
                 expired_note + reply.text, reply.options, reply.flow, reply.field, reply.done
             )
-
-        if said in CANCEL:
+        voice = self.staff
+        if said in voice.cancel_words:
             assert row is not None
-            self.states.clear(session, row, flush=False)
-            if working.flow.cancel_note is not None:
-                return Reply(working.flow.cancel_note, flow=working.flow.name, done=True)
-            return Reply(f"Cancelled. Nothing was saved.\n\n{self._menu_text(turn)}", done=True)
-        if said in HELP:
-            reply = self._ask(turn, working)
-            current = working.flow.next_field(working.answers, self._for(turn, working))
-            help_text = current.help if current is not None else ""
-            lines = [help_text] if help_text else []
-            lines.append(
-                "Type 'back' to change your last answer, or 'cancel' to stop. Nothing is saved until the last step."
-            )
-            return Reply(
-                "\n".join(lines) + "\n\n" + reply.text, reply.options, reply.flow, reply.field
-            )
-        if said in BACK:
-            return self._back(session, turn, chat, row, working)
-        return self._answer(session, turn, chat, row, working, text)
+            self.states.clear(session, row, flush=voice.flush)
+            return voice.cancelled(turn, working)
+        if said in voice.help_words:
+            return self._help_while(turn, working)
+        if said in voice.back_words:
+            return self._back(voice, turn, chat, row, working)
+        return self._answer(voice, turn, chat, row, working, text)
+
+    def _help_while(self, turn: Turn, working: Working) -> Reply:
+        """The open question's help, how to go back or stop, and the question again."""
+        current = working.flow.next_field(working.answers, self.staff.view(turn, working))
+        assert current is not None
+        reply = self.staff.ask(turn, working, current)
+        help_text = current.help
+        lines = [help_text] if help_text else []
+        lines.append(
+            "Type 'back' to change your last answer, or 'cancel' to stop. Nothing is saved until the last step."
+        )
+        return Reply("\n".join(lines) + "\n\n" + reply.text, reply.options, reply.flow, reply.field)
 
     def _idle(
         self, turn: Turn, chat: ChatRef, row: ChatState | None, said: str, text: str
@@ -279,182 +252,201 @@ class Engine:
             return Reply(
                 f"Sorry, I didn't understand '{text.strip()[:60]}'.\n\n{self._menu_text(turn)}"
             )
-        return self._begin(turn, chat, row, _Working(flow, {}, []))
+        return self._begin(self.staff, turn, chat, row, Working(flow, {}, []))
 
-    def _begin(self, turn: Turn, chat: ChatRef, row: ChatState | None, working: _Working) -> Reply:
-        """Ask the first question; a read-only flow with nothing to ask answers at once."""
-        if working.flow.next_field(working.answers, self._for(turn, working)) is None:
-            if row is not None:
-                self.states.clear(turn.session, row, flush=False)
-            return self._submit(turn.session, turn, None, working)
-        reply = self._ask(turn, working, intro=True)
-        self._save(turn.session, chat, row, working, reply)
+    # --- a parent's turn -------------------------------------------------------------------
+
+    def parent_state(self, session: Session, platform: str, chat_key: str) -> ChatState | None:
+        """The chat's unfinished parent flow, if it has one that has not expired."""
+        row = self.states.load(session, platform, chat_key)
+        if row is None or row.flow not in BY_NAME:
+            return None
+        if row.expired(self.clock.now()):
+            self.states.clear(session, row)
+            return None
+        return row
+
+    def forget(self, session: Session, state: ChatState | None, *, flush: bool = True) -> None:
+        if state is not None:
+            self.states.clear(session, state, flush=flush)
+
+    def begin_parent(
+        self,
+        turn: ParentTurn,
+        flow: ParentFlow,
+        given: dict[str, Any] | None = None,
+        scratch: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        """Start a parent's flow with what is known already (a code, a tapped answer, the
+        message typed); ask its first open question, or submit when nothing is left."""
+        voice = self.parents
+        working = Working(flow, {}, [], dict(scratch or {}))
+        for name, value in (given or {}).items():
+            field = flow.field(name)
+            taken = voice.take(turn, field, value)
+            if isinstance(taken, Reject):
+                return voice.ask(turn, working, field, note=taken.message)
+            assert isinstance(taken, Accept)
+            working.answers[name] = taken.value
+            working.history.append(name)
+        chat = ChatRef(turn.platform, turn.chat_key)
+        return self._begin(voice, turn, chat, None, working, note=note, loaded=False)
+
+    def answer_parent(self, turn: ParentTurn, state: ChatState, said: str) -> Outcome:
+        """The next message (typed, or a tapped 'skip', 'send' or choice) in an open flow;
+        what the flow is about is looked up and re-authorised first."""
+        flow = BY_NAME[state.flow]
+        if flow.subject is not None:
+            found = flow.subject(turn, state.scratch)
+            if found.refusal is not None:
+                self.forget(turn.session, state)
+                return found.refusal
+            turn = replace(turn, about=found.about)
+        voice = self.parents
+        working = Working(flow, dict(state.answers), list(state.history), dict(state.scratch))
+        if voice.cancels(turn, said):
+            self.forget(turn.session, state)
+            return voice.cancelled(turn, working)
+        chat = ChatRef(turn.platform, turn.chat_key)
+        return self._answer(voice, turn, chat, state, working, said)
+
+    # --- the step loop, for every flow -------------------------------------------------------
+
+    def _begin(
+        self,
+        voice: Voice[Any, Any],
+        turn: Any,
+        chat: ChatRef,
+        row: ChatState | None,
+        working: Working,
+        note: str | None = None,
+        loaded: bool = True,
+    ) -> Any:
+        """Ask the first open question (with the flow's intro); a flow with nothing left to
+        ask is submitted at once."""
+        return self._onward(voice, turn, chat, row, working, note, intro=True, loaded=loaded)
+
+    def _onward(
+        self,
+        voice: Voice[Any, Any],
+        turn: Any,
+        chat: ChatRef,
+        row: ChatState | None,
+        working: Working,
+        note: str | None = None,
+        intro: bool = False,
+        loaded: bool = True,
+    ) -> Any:
+        """Settle what needs no asking, then submit, or ask the next question and save."""
+        settled = voice.settle(turn, working)
+        if settled is not None:
+            self.forget(turn.session, row, flush=voice.flush)
+            return settled
+        current = working.flow.next_field(working.answers, voice.view(turn, working))
+        if current is None:
+            return self._submit(voice, turn, row, working)
+        reply = voice.ask(turn, working, current, note=note, intro=intro)
+        self._save(voice, turn.session, chat, row, working, reply, current.name, loaded)
         return reply
 
     def _back(
         self,
-        session: Session,
-        turn: Turn,
+        voice: Voice[Any, Any],
+        turn: Any,
         chat: ChatRef,
         row: ChatState | None,
-        working: _Working,
-    ) -> Reply:
+        working: Working,
+    ) -> Any:
         if working.scratch.get("candidates"):
             working.scratch = {}
         elif working.history:
             last = working.history.pop()
             working.answers.pop(last, None)
             working.answers = working.flow.applicable_answers(
-                working.answers, self._for(turn, working)
+                working.answers, voice.view(turn, working)
             )
         else:
-            reply = self._ask(turn, working)
-            return Reply(
-                "This is the first question.\n\n" + reply.text,
-                reply.options,
-                reply.flow,
-                reply.field,
-            )
-        reply = self._ask(turn, working)
-        self._save(session, chat, row, working, reply)
+            current = working.flow.next_field(working.answers, voice.view(turn, working))
+            assert current is not None
+            return voice.ask(turn, working, current, note="This is the first question.")
+        current = working.flow.next_field(working.answers, voice.view(turn, working))
+        assert current is not None
+        reply = voice.ask(turn, working, current)
+        self._save(voice, turn.session, chat, row, working, reply, current.name)
         return reply
 
     def _answer(
         self,
-        session: Session,
-        turn: Turn,
+        voice: Voice[Any, Any],
+        turn: Any,
         chat: ChatRef,
         row: ChatState | None,
-        working: _Working,
+        working: Working,
         text: str,
-    ) -> Reply:
-        turn = self._for(turn, working)
-        current = working.flow.next_field(working.answers, turn)
+    ) -> Any:
+        """Read the message as the answer to the open question, and step on."""
+        view = voice.view(turn, working)
+        current = working.flow.next_field(working.answers, view)
         assert current is not None
-        try:
-            outcome = self._parse(turn, working, current, text)
-        except PermissionDenied as exc:
-            return self._ask(turn, working, note=str(exc))
+        outcome = voice.read(view, working, current, text)
         if isinstance(outcome, Reject):
-            return self._ask(turn, working, note=outcome.message)
+            return voice.ask(turn, working, current, note=outcome.message)
         if isinstance(outcome, Clarify):
             working.scratch = dict(outcome.scratch)
-            reply = Reply(outcome.text, outcome.options, working.flow.name, current.name)
-            self._save(session, chat, row, working, reply)
+            reply = voice.clarify(working, current, outcome)
+            self._save(voice, turn.session, chat, row, working, reply, current.name)
             return reply
         assert isinstance(outcome, Accept)
         if current.check is not None and outcome.value is not None:
-            problem = current.check(turn, outcome.value)
+            problem = current.check(view, outcome.value)
             if problem:
-                working.scratch = {}
-                reply = self._ask(turn, working, note=problem)
-                self._save(session, chat, row, working, reply)
+                working.scratch = voice.answered(working)
+                reply = voice.ask(turn, working, current, note=problem)
+                self._save(voice, turn.session, chat, row, working, reply, current.name)
                 return reply
-        working.scratch = {}
+        working.scratch = voice.answered(working)
         if isinstance(current, ConfirmField):
             if outcome.value == CHANGE:
-                return self._back(session, turn, chat, row, working)
+                return self._back(voice, turn, chat, row, working)
             assert outcome.value == SAVE
-            return self._submit(session, turn, row, working)
+            return self._submit(voice, turn, row, working)
         working.answers[current.name] = outcome.value
-        working.answers = working.flow.applicable_answers(working.answers, self._for(turn, working))
+        working.answers = working.flow.applicable_answers(
+            working.answers, voice.view(turn, working)
+        )
         working.history.append(current.name)
-        if working.flow.next_field(working.answers, self._for(turn, working)) is None:
-            return self._submit(session, turn, row, working)
         note = current.after(outcome.value) if current.after else None
-        reply = self._ask(turn, working, note=note)
-        self._save(session, chat, row, working, reply)
-        return reply
-
-    def _parse(self, turn: Turn, working: _Working, current: Field, text: str) -> Outcome:
-        """Defaults ('ok' or nothing), skips of optional questions, then the field's parsing."""
-        raw = text if current.kind in OWN_NUMBERING else self._option_value(working, text)
-        said = " ".join(raw.strip().lower().split())
-        if not working.scratch.get("candidates"):
-            if skips(current, raw):
-                return Accept(None)
-            if current.default is not None and said in DEFAULT_WORDS:
-                return current.parse(turn, current.default(turn, turn.answers), working.scratch)
-        return current.parse(turn, raw, working.scratch)
+        return self._onward(voice, turn, chat, row, working, note)
 
     def _submit(
-        self, session: Session, turn: Turn, row: ChatState | None, working: _Working
-    ) -> Reply:
-        turn = self._for(turn, working)
-        answers = working.flow.applicable_answers(working.answers, turn)
-        try:
-            with session.begin_nested():
-                confirmation = working.flow.submit(replace(turn, answers=answers), answers)
-        except (SubmitRefused, PermissionDenied, ValueError) as exc:
-            if working.flow.read_only:
-                # Nothing to confirm or change: the refusal is the answer.
-                if row is not None:
-                    self.states.clear(session, row, flush=False)
-                return Reply(str(exc), flow=working.flow.name, done=True)
-            turn.memo.clear()  # what the submit undid may change what the menu offers
-            reply = self._ask(turn, working)
-            return Reply(f"{exc}\n\n{reply.text}", reply.options, reply.flow, reply.field)
-        turn.memo.clear()  # what was saved may change what the menu offers
-        if row is not None:
-            self.states.clear(session, row, flush=False)
-        return Reply(confirmation, flow=working.flow.name, done=True)
-
-    # --- asking ------------------------------------------------------------------------
-
-    def _option_value(self, working: _Working, text: str) -> str:
-        """'2' means the second option shown; other text is passed on as typed."""
-        shown: list[str] = working.scratch.get("shown", [])
-        said = text.strip()
-        if said.isdecimal() and 1 <= int(said) <= len(shown):
-            return shown[int(said) - 1]
-        return text
-
-    def _for(self, turn: Turn, working: _Working) -> Turn:
-        return replace(turn, answers=dict(working.answers))
-
-    def _ask(
-        self, turn: Turn, working: _Working, note: str | None = None, intro: bool = False
-    ) -> Reply:
-        turn = self._for(turn, working)
-        current = working.flow.next_field(working.answers, turn)
-        assert current is not None
-        if working.scratch.get("candidates") and "question" in working.scratch:
-            question = working.scratch["question"]
-            options = tuple(Option(v, label) for v, label in working.scratch.get("labels", []))
-        elif isinstance(current, ConfirmField):
-            question = (
-                current.summary(turn, working.flow.applicable_answers(working.answers, turn))
-                + "\n\n"
-                + current.question
-            )
-            options = current.options(turn, working.answers)
-        else:
-            question = current.ask(turn, working.answers)
-            options = current.options(turn, working.answers)
-        parts = []
-        if intro and working.flow.intro:
-            parts.append(working.flow.intro)
-        if note:
-            parts.append(note)
-        parts.append(question)
-        return Reply("\n\n".join(parts), options, working.flow.name, current.name)
+        self, voice: Voice[Any, Any], turn: Any, row: ChatState | None, working: Working
+    ) -> Any:
+        reply, over = voice.submit(turn, working)
+        if over:
+            self.forget(turn.session, row, flush=voice.flush)
+        return reply
 
     def _save(
         self,
+        voice: Voice[Any, Any],
         session: Session,
         chat: ChatRef,
         row: ChatState | None,
-        working: _Working,
-        reply: Reply,
+        working: Working,
+        reply: Any,
+        step: str,
+        loaded: bool = True,
     ) -> None:
-        scratch = dict(working.scratch)
-        scratch["shown"] = [o.value for o in reply.options]
-        if scratch.get("candidates"):
-            scratch["question"] = reply.text
-            scratch["labels"] = [[o.value, o.label] for o in reply.options]
+        """Where the chat is now: the flow, its open question and the answers so far.
+        `loaded`: the chat's state was read in this turn (so `row` None means it has none)."""
+        scratch = voice.remember(working, reply)
+        working.scratch = scratch
+        if not voice.keeps(working):
+            return
         state = row if row is not None else ChatState(working.flow.name)
         state.flow = working.flow.name
-        state.step = reply.field
+        state.step = step
         state.answers = dict(working.answers)
         state.history = list(working.history)
         state.scratch = scratch
@@ -464,19 +456,14 @@ class Engine:
             chat.chat_key,
             state,
             self.clock.now(),
-            known_absent=row is None,
+            known_absent=row is None and loaded,
+            flush=voice.flush,
         )
-        working.scratch = scratch
 
     # --- menu --------------------------------------------------------------------------
 
     def _menu_text(self, turn: Turn) -> str:
-        flows = self.registry.menu(turn)
-        if not flows:
-            return "There is nothing you can do here yet. Please ask your SENCO."
-        lines = ["What would you like to do?"]
-        lines += [f"{i}. {flow.title}" for i, flow in enumerate(flows, start=1)]
-        return "\n".join(lines)
+        return self.staff.menu_text(turn)
 
     def _menu(self, turn: Turn, greeting: bool = False) -> Reply:
         flows = self.registry.menu(turn)

@@ -49,6 +49,9 @@ class Flow(Generic[C, R]):
     # False for a flow answered in the message that starts it (a tapped language): there
     # is never a moment to cancel it.
     cancellable: bool = True
+    # What the flow is about (an invitation's child), looked up and re-authorised from its
+    # saved scratch on every message: a refusal ends the flow.
+    subject: Callable[[C, dict[str, Any]], Any] | None = None
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]

@@ -2,12 +2,13 @@
 
 Platform-neutral: an adapter turns an update into an `Incoming` and sends back the
 `OutgoingMessage`s of the `Outcome`. Each call is one database transaction. The router holds
-no dialog of its own: staff chats go to the staff conversation engine (`StaffChat`), parents'
-messages to their declared flows (`parent_flows`, shown by `parent_dialogs` in the parent's
-language), and the few one-shot commands (/mychild, /help, /stop) to `parent_commands`. Who
-the chat is gets re-read on every message and tap, and every tapped id is re-authorised by
-the service it reaches. The update's id is claimed in the same transaction, so a retried or
-raced update is handled once, and a failure leaves no claim.
+no dialog of its own: staff chats go to the conversation engine through `StaffChat`,
+parents' messages to their declared flows (`parent_flows`), which the same engine steps in
+the parent's language (`parent_voice`), and the few one-shot commands (/mychild, /help,
+/stop) to `parent_commands`. Who the chat is gets re-read on every message and tap, and
+every tapped id is re-authorised by the service it reaches. The update's id is claimed in
+the same transaction, so a retried or raced update is handled once, and a failure leaves no
+claim.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from sendbot.conversations.parent_turn import (
     writer_for,
 )
 from sendbot.conversations.parent_views import PARENT_VIEWS
+from sendbot.conversations.parent_voice import asking, reads_typing
 from sendbot.conversations.registry import REGISTRY
 from sendbot.conversations.staff_chat import StaffChat
 from sendbot.i18n.languages import ENGLISH, resolve
@@ -66,7 +68,7 @@ class ChatRouter:
         self.sessions = sessions
         self.clock = clock
         self.staff_chat = StaffChat(engine or Engine(sessions, REGISTRY, clock))
-        self.dialogs = self.staff_chat.engine.parents
+        self.engine = self.staff_chat.engine
 
     # --- entry -----------------------------------------------------------------------------
 
@@ -117,7 +119,7 @@ class ChatRouter:
             )
         if m.kind == "command" and m.text == "start" and m.args.strip():
             turn = ParentTurn(session, None, stranger_w, now, m.platform, m.chat_key)
-            return self.dialogs.begin(turn, PARENT_LINK, {"code": m.args.strip()})
+            return self.engine.begin_parent(turn, PARENT_LINK, {"code": m.args.strip()})
         if owner is None:
             return parent_commands.stranger(stranger_w, tapped=m.kind == "tap")
         if owner.staff is not None:
@@ -133,7 +135,9 @@ class ChatRouter:
                     "Please send a new message instead."
                 )
             )
-        turn = ParentTurn(session, owner.guardian_id, w, now, m.platform, m.chat_key)
+        turn = ParentTurn(
+            session, owner.guardian_id, w, now, m.platform, m.chat_key, tapped=m.kind == "tap"
+        )
         if m.kind == "command":
             return self._command(turn, m, owner.identity_id)
         if m.kind == "tap":
@@ -149,28 +153,30 @@ class ChatRouter:
 
     def _command(self, turn: ParentTurn, m: Incoming, identity_id: int) -> Outcome:
         """Any command leaves an unfinished flow; /language asks its one question."""
-        self.dialogs.clear(
-            turn.session, self.dialogs.current(turn.session, m.platform, m.chat_key), flush=True
+        self.engine.forget(
+            turn.session, self.engine.parent_state(turn.session, m.platform, m.chat_key), flush=True
         )
         if m.text == "language":
-            return self.dialogs.begin(turn, PARENT_LANGUAGE)
+            return self.engine.begin_parent(turn, PARENT_LANGUAGE)
         return parent_commands.command(turn, m.text, identity_id)
 
     def _tap(self, turn: ParentTurn, m: Incoming) -> Outcome:
         session, w, data = turn.session, turn.w, m.text
         if data.startswith(LANG_PREFIX):
-            return self.dialogs.begin(turn, PARENT_LANGUAGE, {"language": data[len(LANG_PREFIX) :]})
-        state = self.dialogs.current(session, m.platform, m.chat_key)
+            return self.engine.begin_parent(
+                turn, PARENT_LANGUAGE, {"language": data[len(LANG_PREFIX) :]}
+            )
+        state = self.engine.parent_state(session, m.platform, m.chat_key)
         if data == CANCEL:
-            self.dialogs.clear(session, state)
+            self.engine.forget(session, state)
             return say(w._("Cancelled. Nothing was sent."), toast=True)
         if data in (SKIP, SEND) and state is not None and state.flow == VIEWS:
-            return self.dialogs.answer(turn, state, data, tapped=True)
+            return self.engine.answer_parent(turn, state, data)
         action = action_ids.decode(session, data)
         if action is None:
             return refused(w)
         if action.kind == "rsvp":
-            return self.dialogs.begin(turn, PARENT_RSVP, {"answer": data})
+            return self.engine.begin_parent(turn, PARENT_RSVP, {"answer": data})
         if action.kind in ("views", "views_skip"):
             return self._views_tap(turn, action)
         if action.kind == "child":
@@ -187,12 +193,12 @@ class ChatRouter:
         if action.value == "mychild":
             return parent_commands.my_child(turn, child.pupil_id)
         if action.value == "message" and state is not None and self._asks_for_child(state):
-            return self.dialogs.answer(turn, state, str(child.pupil_id), tapped=True)
+            return self.engine.answer_parent(turn, state, str(child.pupil_id))
         return say(w._("This button is too old. Please type your message again."), toast=True)
 
     def _asks_for_child(self, state: ChatState) -> bool:
         """Whether the chat's message to school waits for the child it is about."""
-        asked = self.dialogs.asking(state)
+        asked = asking(state)
         return state.flow == PARENT_MESSAGE.name and asked is not None and asked.name == "child"
 
     def _views_tap(self, turn: ParentTurn, action: Action) -> Outcome:
@@ -214,7 +220,7 @@ class ChatRouter:
             if target.already
             else None
         )
-        return self.dialogs.begin(
+        return self.engine.begin_parent(
             replace(turn, about=about),
             PARENT_VIEWS,
             scratch={"invitation_id": target.invitation_id},
@@ -223,11 +229,11 @@ class ChatRouter:
 
     def _text(self, turn: ParentTurn, m: Incoming) -> Outcome:
         """Typed text answers the open question; otherwise it is a message to school."""
-        state = self.dialogs.current(turn.session, m.platform, m.chat_key)
+        state = self.engine.parent_state(turn.session, m.platform, m.chat_key)
         said = m.text.strip()
-        if state is not None and self.dialogs.reads_typing(state):
-            return self.dialogs.answer(turn, state, said, tapped=False)
-        self.dialogs.clear(turn.session, state, flush=True)
+        if state is not None and reads_typing(state):
+            return self.engine.answer_parent(turn, state, said)
+        self.engine.forget(turn.session, state, flush=True)
         if not said:
             return Outcome([parent_commands.help_message(turn.w)])
-        return self.dialogs.begin(turn, PARENT_MESSAGE, {"text": said})
+        return self.engine.begin_parent(turn, PARENT_MESSAGE, {"text": said})

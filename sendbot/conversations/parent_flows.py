@@ -1,19 +1,16 @@
 """The parents' flows, declared like every other: their questions in order and a submit that
 calls a service. Linking an account, choosing a language, answering an invitation, sharing
-views before a review and sending a message to school; `parent_dialogs` asks them step by
-step in the parent's language.
+views before a review and sending a message to school; the engine asks them step by step,
+in the parent's language (`parent_voice`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from sendbot.conversations.parent_link import PARENT_LANGUAGE, PARENT_LINK
 from sendbot.conversations.parent_message import PARENT_MESSAGE
 from sendbot.conversations.parent_rsvp import PARENT_RSVP
-from sendbot.conversations.parent_turn import VIEWS, ParentFlow, ParentTurn, Subject
-from sendbot.conversations.parent_views import PARENT_VIEWS, views_subject
+from sendbot.conversations.parent_turn import ParentFlow
+from sendbot.conversations.parent_views import PARENT_VIEWS
 
 PARENT_FLOWS: tuple[ParentFlow, ...] = (
     PARENT_LINK,
@@ -22,4 +19,3 @@ PARENT_FLOWS: tuple[ParentFlow, ...] = (
     PARENT_VIEWS,
     PARENT_MESSAGE,
 )
-SUBJECTS: dict[str, Callable[[ParentTurn, dict[str, Any]], Subject]] = {VIEWS: views_subject}

@@ -2,7 +2,8 @@
 what), the kinds of question a parent is asked, and the wording every parent flow shares.
 
 A declaration holds the English msgid of each question (marked with `_` for extraction);
-`parent_dialogs` shows it through the parent's `Writer`, so every string keeps its msgid.
+the engine asks it in the parent's voice (`parent_voice`), through the parent's `Writer`,
+so every string keeps its msgid.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class ParentTurn:
     platform: str
     chat_key: str
     about: dict[str, Any] = field(default_factory=dict)
+    # A button was tapped (not text typed): 'Cancel' is only the button, and what it says
+    # shows on the button too.
+    tapped: bool = False
 
     @property
     def guardian(self) -> int:

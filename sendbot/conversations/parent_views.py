@@ -112,4 +112,5 @@ PARENT_VIEWS: ParentFlow = Flow(
     describe="'Share my views' on a review invitation",
     submit=_save_views,
     cancel_note=CANCELLED,
+    subject=views_subject,
 )

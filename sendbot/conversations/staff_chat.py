@@ -1,5 +1,5 @@
-"""A staff member's private chat (Telegram): the staff engine with its options as buttons, and
-the buttons on reminders, prompts and safeguarding alerts.
+"""A staff member's private chat (Telegram): the conversation engine with its options as
+buttons, and the buttons on reminders, prompts and safeguarding alerts.
 
 It runs inside the chat router's transaction, so a staff message is claimed, counted against
 the sender's limit, answered and saved in one commit: one write, not three, and nothing half

@@ -141,6 +141,9 @@ def test_staff_use_the_staff_flows_and_answer_parents_in_telegram(
                 assert session.query(ParentMessage).filter_by(direction="out").count() == 0
 
             await h.send(tap_update(teacher, notice.params["reply_action"]))
+            # 'back' at the reply's one question stays there; it does not undo the button.
+            await h.send(text_update(teacher, "back"))
+            assert fake_api.texts(teacher["id"])[-1].startswith("This is the first question.")
             await h.send(text_update(teacher, "Yes, PE is on Thursday."))
             assert "Sent" in fake_api.texts(teacher["id"])[-1]
             with h.core.sessions() as session:
