@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -101,69 +101,78 @@ def _initial(view: FieldView) -> Any:
     return str(value)
 
 
-def element_for(view: FieldView) -> dict[str, Any]:
-    """The Slack element that asks this kind of question; unknown kinds become text."""
-    f = view.field
-    action = field_action(f.name)
-    initial = _initial(view)
-    if f.kind in ("pupil", "lookup"):
-        element: dict[str, Any] = {
-            "type": "external_select",
-            "action_id": action,
-            "placeholder": plain("Type part of a name"),
-            "min_query_length": 2 if f.kind == "pupil" else 0,
-        }
-        if isinstance(initial, str) and initial in view.labels:
-            element["initial_option"] = option(initial, view.labels[initial])
-        return element
-    if f.kind == "pupils":
-        element = {
-            "type": "multi_external_select",
-            "action_id": action,
-            "placeholder": plain("Type part of a name"),
-            "min_query_length": 2,
-        }
-        chosen = [option(v, view.labels[v]) for v in (initial or []) if v in view.labels]
-        if chosen:
-            element["initial_options"] = chosen
-        return element
+def _external_select(view: FieldView, action: str, initial: Any) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": action,
+        "placeholder": plain("Type part of a name"),
+        "min_query_length": 2 if view.field.kind == "pupil" else 0,
+    }
+    if isinstance(initial, str) and initial in view.labels:
+        element["initial_option"] = option(initial, view.labels[initial])
+    return element
+
+
+def _multi_external_select(view: FieldView, action: str, initial: Any) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "multi_external_select",
+        "action_id": action,
+        "placeholder": plain("Type part of a name"),
+        "min_query_length": 2,
+    }
+    chosen = [option(v, view.labels[v]) for v in (initial or []) if v in view.labels]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
+def _single_choice(view: FieldView, action: str, initial: Any) -> dict[str, Any]:
     options = [option(o.value, o.label) for o in view.options]
-    if f.kind in ("choice", "yes_no"):
-        kind = "radio_buttons" if len(options) <= 4 else "static_select"
-        element = {"type": kind, "action_id": action, "options": options}
-        if kind == "static_select":
-            element["placeholder"] = plain("Choose one")
-        picked = [o for o in options if o["value"] == initial]
-        if picked:
-            element["initial_option"] = picked[0]
-        return element
-    if f.kind == "multi_choice":
-        kind = "checkboxes" if len(options) <= 10 else "multi_static_select"
-        element = {"type": kind, "action_id": action, "options": options}
-        if kind == "multi_static_select":
-            element["placeholder"] = plain("Choose any that apply")
-        ticked = [o for o in options if isinstance(initial, list) and o["value"] in initial]
-        if ticked:
-            element["initial_options"] = ticked
-        return element
-    if f.kind == "date":
-        element = {"type": "datepicker", "action_id": action}
-        if isinstance(initial, str) and len(initial) == 10:
-            element["initial_date"] = initial
-        return element
-    if f.kind == "number" and isinstance(f, NumberField):
-        element = {
-            "type": "number_input",
-            "action_id": action,
-            "is_decimal_allowed": False,
-            "min_value": str(f.minimum),
-            "max_value": str(f.maximum),
-        }
-        if initial is not None:
-            element["initial_value"] = str(initial)
-        return element
-    limit = min(f.max_length if isinstance(f, TextField) else 3000, 3000)
-    element = {
+    kind = "radio_buttons" if len(options) <= 4 else "static_select"
+    element: dict[str, Any] = {"type": kind, "action_id": action, "options": options}
+    if kind == "static_select":
+        element["placeholder"] = plain("Choose one")
+    picked = [o for o in options if o["value"] == initial]
+    if picked:
+        element["initial_option"] = picked[0]
+    return element
+
+
+def _multi_choice(view: FieldView, action: str, initial: Any) -> dict[str, Any]:
+    options = [option(o.value, o.label) for o in view.options]
+    kind = "checkboxes" if len(options) <= 10 else "multi_static_select"
+    element: dict[str, Any] = {"type": kind, "action_id": action, "options": options}
+    if kind == "multi_static_select":
+        element["placeholder"] = plain("Choose any that apply")
+    ticked = [o for o in options if isinstance(initial, list) and o["value"] in initial]
+    if ticked:
+        element["initial_options"] = ticked
+    return element
+
+
+def _datepicker(view: FieldView, action: str, initial: Any) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "datepicker", "action_id": action}
+    if isinstance(initial, str) and len(initial) == 10:
+        element["initial_date"] = initial
+    return element
+
+
+def _number_input(field: NumberField, action: str, initial: Any) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": action,
+        "is_decimal_allowed": False,
+        "min_value": str(field.minimum),
+        "max_value": str(field.maximum),
+    }
+    if initial is not None:
+        element["initial_value"] = str(initial)
+    return element
+
+
+def _text_input(field: Field, action: str, initial: Any) -> dict[str, Any]:
+    limit = min(field.max_length if isinstance(field, TextField) else 3000, 3000)
+    element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": action,
         "multiline": limit > 150,
@@ -172,6 +181,30 @@ def element_for(view: FieldView) -> dict[str, Any]:
     if isinstance(initial, str) and initial:
         element["initial_value"] = initial[:limit]
     return element
+
+
+_ELEMENTS: dict[str, Callable[[FieldView, str, Any], dict[str, Any]]] = {
+    "pupil": _external_select,
+    "lookup": _external_select,
+    "pupils": _multi_external_select,
+    "choice": _single_choice,
+    "yes_no": _single_choice,
+    "multi_choice": _multi_choice,
+    "date": _datepicker,
+}
+
+
+def element_for(view: FieldView) -> dict[str, Any]:
+    """The Slack element that asks this kind of question; unknown kinds become text."""
+    f = view.field
+    action = field_action(f.name)
+    initial = _initial(view)
+    build = _ELEMENTS.get(f.kind)
+    if build is not None:
+        return build(view, action, initial)
+    if f.kind == "number" and isinstance(f, NumberField):
+        return _number_input(f, action, initial)
+    return _text_input(f, action, initial)
 
 
 def _dispatches(f: Field) -> bool:
