@@ -126,25 +126,41 @@ def _multi_external_select(view: FieldView, action: str, initial: Any) -> dict[s
     return element
 
 
-def _single_choice(view: FieldView, action: str, initial: Any) -> dict[str, Any]:
+def _options_element(
+    view: FieldView, action: str, *, few: str, many: str, up_to: int, placeholder: str
+) -> dict[str, Any]:
+    """Buttons or boxes for a short list of answers; a menu with a placeholder past `up_to`."""
     options = [option(o.value, o.label) for o in view.options]
-    kind = "radio_buttons" if len(options) <= 4 else "static_select"
-    element: dict[str, Any] = {"type": kind, "action_id": action, "options": options}
-    if kind == "static_select":
-        element["placeholder"] = plain("Choose one")
-    picked = [o for o in options if o["value"] == initial]
+    if len(options) <= up_to:
+        return {"type": few, "action_id": action, "options": options}
+    return {
+        "type": many,
+        "action_id": action,
+        "options": options,
+        "placeholder": plain(placeholder),
+    }
+
+
+def _single_choice(view: FieldView, action: str, initial: Any) -> dict[str, Any]:
+    element = _options_element(
+        view, action, few="radio_buttons", many="static_select", up_to=4, placeholder="Choose one"
+    )
+    picked = [o for o in element["options"] if o["value"] == initial]
     if picked:
         element["initial_option"] = picked[0]
     return element
 
 
 def _multi_choice(view: FieldView, action: str, initial: Any) -> dict[str, Any]:
-    options = [option(o.value, o.label) for o in view.options]
-    kind = "checkboxes" if len(options) <= 10 else "multi_static_select"
-    element: dict[str, Any] = {"type": kind, "action_id": action, "options": options}
-    if kind == "multi_static_select":
-        element["placeholder"] = plain("Choose any that apply")
-    ticked = [o for o in options if isinstance(initial, list) and o["value"] in initial]
+    element = _options_element(
+        view,
+        action,
+        few="checkboxes",
+        many="multi_static_select",
+        up_to=10,
+        placeholder="Choose any that apply",
+    )
+    ticked = [o for o in element["options"] if isinstance(initial, list) and o["value"] in initial]
     if ticked:
         element["initial_options"] = ticked
     return element
