@@ -11,16 +11,15 @@ from sendbot.domain.needs import area_label
 from sendbot.domain.people import Role, year_label
 from sendbot.handlers.slack.blocks import (
     HOME_START,
-    PLAIN_LIMITS,
     Block,
     button,
     context,
     escape,
     header,
     mrkdwn,
-    plain,
     section,
 )
+from sendbot.handlers.slack.composition import PLAIN_LIMITS, plain
 from sendbot.services.dashboard import Dashboard, DeadlineDue, ReviewDue, SencoView
 from sendbot.services.safeguarding import ConcernDetails, OpenItem
 
