@@ -43,9 +43,7 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
 MAX_FUNCTION_LINES = 80
 # Over-long functions in modules that are being restructured right now; each entry goes
 # when its module is rewritten. Nothing may be added here.
-LONG_FUNCTIONS_BEING_RESTRUCTURED = {
-    "sendbot/services/deadlines.py::gather_facts",
-}
+LONG_FUNCTIONS_BEING_RESTRUCTURED: set[str] = set()
 
 
 def _functions(tree: ast.AST, prefix: str = "") -> Iterator[tuple[str, int]]:

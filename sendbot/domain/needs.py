@@ -62,5 +62,13 @@ def parse_need(code: str) -> str | None:
     return value
 
 
+def area_label(value: str) -> str:
+    """An area's label, or the value as stored when it names no area (an older record)."""
+    try:
+        return Area(value).label
+    except ValueError:
+        return value
+
+
 def area_of_need(code: str | None) -> Area | None:
     return CENSUS_NEEDS[code][1] if code else None

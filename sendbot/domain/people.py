@@ -1,4 +1,4 @@
-"""Roles and SEN statuses: the words the rest of sendbot agrees on."""
+"""Roles, SEN statuses and year groups: the words the rest of sendbot agrees on."""
 
 from __future__ import annotations
 
@@ -100,3 +100,7 @@ def parse_sen_status(text: str) -> SenStatus:
         raise ValueError(
             f"SEN status '{text}' is not one of N, K, E, monitoring, SEN support, EHC plan"
         ) from exc
+
+
+def year_label(year_group: int) -> str:
+    return "Reception" if year_group == 0 else f"Year {year_group}"

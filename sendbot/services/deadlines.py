@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, inspect, select
@@ -142,59 +143,66 @@ def _exemptions(session: Session, case: EhcCase) -> list[Exemption]:
     return found
 
 
-def gather_facts(session: Session, pupil: Pupil, today: date) -> GatheredFacts:
-    """Everything the rules read about one pupil, from wherever it is recorded."""
-    school = session.get(School, pupil.school_id)
-    tz = school.timezone if school else "Europe/London"
-    values: dict[str, object] = {"date_of_birth": pupil.date_of_birth}
-    exemptions: list[Exemption] = []
-    case = session.scalar(
+def _open_case(session: Session, pupil: Pupil) -> EhcCase | None:
+    return session.scalar(
         select(EhcCase)
         .where(EhcCase.pupil_id == pupil.id, EhcCase.status != "closed")
         .order_by(EhcCase.id.desc())
         .limit(1)
     )
-    if case is not None:
-        values.update(
-            request_received_on=case.request_received_on,
-            assessment_decided_on=case.decision_on,
-            advice_requested_on=case.advice_requested_on,
-            draft_served_on=case.draft_served_on,
-            final_issued_on=case.final_issued_on,
-            last_annual_review_on=case.last_annual_review_on,
-            amendments_sent_on=case.amendments_sent_on,
-            reassessment_requested_on=case.reassessment_requested_on,
-            reassessment_decided_on=case.reassessment_decided_on,
-            decision_letter_sent_on=case.decision_letter_sent_on,
-        )
-        if case.phase_transfer_year:
-            values["phase_transfer_year"] = case.phase_transfer_year
-            if case.phase_transfer_kind in {k.value for k in PhaseTransfer}:
-                values["phase_transfer_kind"] = PhaseTransfer(case.phase_transfer_kind)
-        exemptions = _exemptions(session, case)
-    if "phase_transfer_year" not in values and pupil.phase_transfer_year and case is not None:
-        values["phase_transfer_year"] = pupil.phase_transfer_year
-    meetings = list(
+
+
+def _case_facts(case: EhcCase) -> dict[str, object]:
+    """The dates the EHC case records, and its phase transfer when it names one."""
+    values: dict[str, object] = dict(
+        request_received_on=case.request_received_on,
+        assessment_decided_on=case.decision_on,
+        advice_requested_on=case.advice_requested_on,
+        draft_served_on=case.draft_served_on,
+        final_issued_on=case.final_issued_on,
+        last_annual_review_on=case.last_annual_review_on,
+        amendments_sent_on=case.amendments_sent_on,
+        reassessment_requested_on=case.reassessment_requested_on,
+        reassessment_decided_on=case.reassessment_decided_on,
+        decision_letter_sent_on=case.decision_letter_sent_on,
+    )
+    if case.phase_transfer_year:
+        values["phase_transfer_year"] = case.phase_transfer_year
+        if case.phase_transfer_kind in {k.value for k in PhaseTransfer}:
+            values["phase_transfer_kind"] = PhaseTransfer(case.phase_transfer_kind)
+    return values
+
+
+def _live_meetings(session: Session, pupil: Pupil) -> list[Meeting]:
+    return list(
         session.scalars(
             select(Meeting)
             .where(Meeting.pupil_id == pupil.id, Meeting.status != "cancelled")
             .order_by(Meeting.starts_at)
         )
     )
+
+
+def _annual_review_facts(case: EhcCase, meetings: list[Meeting], tz: str) -> dict[str, object]:
+    """The latest annual review meeting, and the last review known to have happened."""
     annual = [m for m in meetings if _is_annual(m)]
-    if annual and case is not None:
-        latest = annual[-1]
-        values["review_meeting_on"] = _local_date(latest.starts_at, tz)
-        held = [
-            _local_date(m.starts_at, tz)
-            for m in annual
-            if m.status in ("held", "completed", "done") and m is not latest
-        ]
-        known = [d for d in (case.last_annual_review_on, *held) if d is not None]
-        if known:
-            values["last_annual_review_on"] = max(known)
-    review_on = None
-    plan = session.scalar(
+    if not annual:
+        return {}
+    latest = annual[-1]
+    values: dict[str, object] = {"review_meeting_on": _local_date(latest.starts_at, tz)}
+    held = [
+        _local_date(m.starts_at, tz)
+        for m in annual
+        if m.status in ("held", "completed", "done") and m is not latest
+    ]
+    known = [d for d in (case.last_annual_review_on, *held) if d is not None]
+    if known:
+        values["last_annual_review_on"] = max(known)
+    return values
+
+
+def _active_support_plan(session: Session, pupil: Pupil) -> SupportPlan | None:
+    return session.scalar(
         select(SupportPlan)
         .where(
             SupportPlan.pupil_id == pupil.id,
@@ -204,33 +212,71 @@ def gather_facts(session: Session, pupil: Pupil, today: date) -> GatheredFacts:
         .order_by(SupportPlan.id.desc())
         .limit(1)
     )
-    if plan is not None:
-        values["support_plan_started_on"] = plan.started_on
-        last_review = session.scalar(
-            select(PlanReview.held_on)
-            .where(PlanReview.plan_id == plan.id)
-            .order_by(PlanReview.held_on.desc())
-            .limit(1)
-        )
-        if last_review is not None and last_review >= plan.started_on:
-            values["support_plan_last_reviewed_on"] = last_review
-        frequency = school_policy.load(session, pupil.school_id).review("sen_support")
-        values["review_frequency"] = ReviewFrequency(frequency)
-        parent_meetings = [
-            _local_date(m.starts_at, tz)
-            for m in meetings
-            if _kind(m) in ("sen_support_review", "parent_meeting")
-            and _local_date(m.starts_at, tz) <= today
-        ]
-        if parent_meetings:
-            values["last_parent_meeting_on"] = parent_meetings[-1]
-        review_on = plan.next_review_on
+
+
+def _support_plan_facts(
+    session: Session,
+    plan: SupportPlan,
+    school_id: int,
+    meetings: list[Meeting],
+    tz: str,
+    today: date,
+) -> dict[str, object]:
+    """The SEN support cycle: when the plan started, was last reviewed, and met parents."""
+    values: dict[str, object] = {"support_plan_started_on": plan.started_on}
+    last_review = session.scalar(
+        select(PlanReview.held_on)
+        .where(PlanReview.plan_id == plan.id)
+        .order_by(PlanReview.held_on.desc())
+        .limit(1)
+    )
+    if last_review is not None and last_review >= plan.started_on:
+        values["support_plan_last_reviewed_on"] = last_review
+    frequency = school_policy.load(session, school_id).review("sen_support")
+    values["review_frequency"] = ReviewFrequency(frequency)
+    parent_meetings = [
+        _local_date(m.starts_at, tz)
+        for m in meetings
+        if _kind(m) in ("sen_support_review", "parent_meeting")
+        and _local_date(m.starts_at, tz) <= today
+    ]
+    if parent_meetings:
+        values["last_parent_meeting_on"] = parent_meetings[-1]
+    return values
+
+
+def _reintegration_facts(meetings: list[Meeting], tz: str, today: date) -> dict[str, object]:
     reintegration = [_local_date(m.starts_at, tz) for m in meetings if "reintegration" in _kind(m)]
-    if reintegration:
-        values["reintegration_started_on"] = reintegration[0]
-        past = [d for d in reintegration if d <= today]
-        if past and past[-1] > reintegration[0]:
-            values["reintegration_last_reviewed_on"] = past[-1]
+    if not reintegration:
+        return {}
+    values: dict[str, object] = {"reintegration_started_on": reintegration[0]}
+    past = [d for d in reintegration if d <= today]
+    if past and past[-1] > reintegration[0]:
+        values["reintegration_last_reviewed_on"] = past[-1]
+    return values
+
+
+def gather_facts(session: Session, pupil: Pupil, today: date) -> GatheredFacts:
+    """Everything the rules read about one pupil, from wherever it is recorded."""
+    school = session.get(School, pupil.school_id)
+    tz = school.timezone if school else "Europe/London"
+    values: dict[str, object] = {"date_of_birth": pupil.date_of_birth}
+    exemptions: list[Exemption] = []
+    case = _open_case(session, pupil)
+    if case is not None:
+        values.update(_case_facts(case))
+        exemptions = _exemptions(session, case)
+    if "phase_transfer_year" not in values and pupil.phase_transfer_year and case is not None:
+        values["phase_transfer_year"] = pupil.phase_transfer_year
+    meetings = _live_meetings(session, pupil)
+    if case is not None:
+        values.update(_annual_review_facts(case, meetings, tz))
+    review_on = None
+    plan = _active_support_plan(session, pupil)
+    if plan is not None:
+        values.update(_support_plan_facts(session, plan, pupil.school_id, meetings, tz, today))
+        review_on = plan.next_review_on
+    values.update(_reintegration_facts(meetings, tz, today))
     return GatheredFacts(_safe_facts(values, pupil.id), tuple(exemptions), review_on)
 
 
@@ -475,6 +521,46 @@ _BUSY = "sendbot.deadlines.busy"
 _PUPIL_FACT_ATTRS = ("date_of_birth", "phase_transfer_year", "active")
 
 
+# Rows that name whose deadlines they change: (model, pending set, the column naming it).
+_FACT_ROWS: tuple[tuple[type[Any], str, str], ...] = (
+    (EhcCase, "pupils", "pupil_id"),
+    (Meeting, "pupils", "pupil_id"),
+    (SupportPlan, "pupils", "pupil_id"),
+    (ExemptionRow, "cases", "ehc_case_id"),
+    (PlanReview, "plans", "plan_id"),
+    (ConcernAction, "concerns", "concern_id"),
+    (TermDate, "schools", "school_id"),
+)
+# Rows whose own change counts once they are updated: (model, pending set, the attributes
+# that are facts, or None when any change is one).
+_UPDATED_FACT_ROWS: tuple[tuple[type[Any], str, tuple[str, ...] | None], ...] = (
+    (Concern, "concerns", None),
+    (Pupil, "pupils", _PUPIL_FACT_ATTRS),
+    (School, "schools", ("settings", "nation")),
+)
+
+
+def _has_changes(obj: object, names: tuple[str, ...] | None) -> bool:
+    if names is None:
+        return True
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _touched(session: Session, obj: object) -> tuple[str, Any] | None:
+    """The pending set a changed row goes into, and the id it adds; None if it is no fact."""
+    for model, key, column in _FACT_ROWS:
+        if isinstance(obj, model):
+            ident = getattr(obj, column)
+            return None if key == "pupils" and ident is None else (key, ident)
+    for model, key, names in _UPDATED_FACT_ROWS:
+        if isinstance(obj, model):
+            if obj in session.dirty and _has_changes(obj, names):
+                return key, obj.id
+            return None
+    return None
+
+
 def _collect(session: Session, flush_context: object) -> None:
     if session.info.get(_BUSY):
         return
@@ -483,27 +569,10 @@ def _collect(session: Session, flush_context: object) -> None:
         {"pupils": set(), "cases": set(), "plans": set(), "concerns": set(), "schools": set()},
     )
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, EhcCase | Meeting | SupportPlan):
-            if obj.pupil_id is not None:
-                pending["pupils"].add(obj.pupil_id)
-        elif isinstance(obj, ExemptionRow):
-            pending["cases"].add(obj.ehc_case_id)
-        elif isinstance(obj, PlanReview):
-            pending["plans"].add(obj.plan_id)
-        elif isinstance(obj, ConcernAction):
-            pending["concerns"].add(obj.concern_id)
-        elif isinstance(obj, Concern) and obj in session.dirty:
-            pending["concerns"].add(obj.id)
-        elif isinstance(obj, TermDate):
-            pending["schools"].add(obj.school_id)
-        elif isinstance(obj, Pupil) and obj in session.dirty:
-            state = inspect(obj)
-            if any(state.attrs[name].history.has_changes() for name in _PUPIL_FACT_ATTRS):
-                pending["pupils"].add(obj.id)
-        elif isinstance(obj, School) and obj in session.dirty:
-            state = inspect(obj)
-            if any(state.attrs[n].history.has_changes() for n in ("settings", "nation")):
-                pending["schools"].add(obj.id)
+        touched = _touched(session, obj)
+        if touched is not None:
+            key, ident = touched
+            pending[key].add(ident)
 
 
 def _apply(session: Session) -> None:

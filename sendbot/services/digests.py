@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
-from sendbot.domain.needs import Area
+from sendbot.domain.needs import Area, area_label
+from sendbot.domain.people import year_label
 from sendbot.domain.timescales import RULES_BY_KIND
 from sendbot.services import deadlines as deadline_service
 from sendbot.services import school_policy, school_settings, terms
@@ -118,17 +119,6 @@ def _local(at: datetime, tz: str) -> datetime:
     return at.astimezone(ZoneInfo(tz))
 
 
-def _year(year_group: int) -> str:
-    return "Reception" if year_group == 0 else f"Year {year_group}"
-
-
-def _area(value: str) -> str:
-    try:
-        return Area(value).label
-    except ValueError:
-        return value
-
-
 def _age(delta: timedelta) -> str:
     hours = int(delta.total_seconds() // 3600)
     if hours < 1:
@@ -168,12 +158,12 @@ def _new_concerns(session: Session, school: School, start: datetime, end: dateti
         who = _name(session, concern.raised_by_id)
         if concern.safeguarding:
             lines.append(
-                f"Safeguarding concern ({_year(pupil.year_group)}), logged by {who}, "
+                f"Safeguarding concern ({year_label(pupil.year_group)}), logged by {who}, "
                 f"{when:%a %H:%M}: with the DSL"
             )
         else:
             lines.append(
-                f"{pupil.display_name} ({_year(pupil.year_group)}): {_area(concern.area)}, "
+                f"{pupil.display_name} ({year_label(pupil.year_group)}): {area_label(concern.area)}, "
                 f"logged by {who}, {when:%a %H:%M}"
             )
     return Section(f"New concerns ({len(lines)})", tuple(lines))
@@ -390,7 +380,7 @@ def chart_data(
         local = _local(raised_at, tz).date()
         index = (local - weeks[0]).days // 7
         if 0 <= index < len(weeks):
-            by_area.setdefault(_area(area), [0] * len(weeks))[index] += 1
+            by_area.setdefault(area_label(area), [0] * len(weeks))[index] += 1
     delivered, planned = [], []
     for monday in weeks:
         through = min(monday + timedelta(days=6), day)
@@ -463,7 +453,7 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
         )
         danger = ", immediate danger reported" if concern.immediate_danger else ""
         open_lines.append(
-            f"#{concern.id} {_year(year_group)}, logged by {_name(session, concern.raised_by_id)}, "
+            f"#{concern.id} {year_label(year_group)}, logged by {_name(session, concern.raised_by_id)}, "
             f"open {_age(now - concern.raised_at)}, {ack}{danger}"
         )
         referral = deadline_service.referral_of(session, concern.id)
@@ -536,7 +526,7 @@ def headteacher_digest(session: Session, school_id: int, day: date, now: datetim
             Concern.school_id == school.id, Concern.raised_at >= start, Concern.raised_at < end
         )
     ).all()
-    by_area = Counter(_area(area) for area, _ in concerns)
+    by_area = Counter(area_label(area) for area, _ in concerns)
     safeguarding = sum(1 for _, flagged in concerns if flagged)
     open_items = session.scalar(
         select(func.count(Concern.id)).where(

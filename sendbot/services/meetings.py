@@ -572,7 +572,6 @@ class GuardianPaper:
     rsvp: str | None
     interpreter: bool
     views: dict[str, str | None] = field(default_factory=dict)
-    views_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -612,17 +611,14 @@ def review_papers(
         .order_by(Invitation.id)
     ):
         views: dict[str, str | None] = {}
-        language = None
         if invitation.parent_views_text:
-            stored = json.loads(invitation.parent_views_text)
-            views, language = stored.get("answers", {}), stored.get("language")
+            views = json.loads(invitation.parent_views_text).get("answers", {})
         papers.append(
             GuardianPaper(
                 guardian.display_name,
                 invitation.rsvp,
                 invitation.interpreter_requested,
                 views,
-                language,
             )
         )
     audit.record(

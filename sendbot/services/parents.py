@@ -178,7 +178,6 @@ def my_child(session: Session, guardian_id: int, pupil_id: int, now: datetime) -
 class Sent:
     message_id: int
     child_name: str
-    school_open: bool
     opens_at: datetime | None  # when staff will read it, if the school is closed now
 
 
@@ -254,7 +253,7 @@ def message_school(
         pupil_id=pupil.id,
     )
     opens = next_opening(school, now)
-    return Sent(message.id, child.name, opens is None, opens)
+    return Sent(message.id, child.name, opens)
 
 
 def reply_sent_note(text: str) -> str:

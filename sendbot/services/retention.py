@@ -145,13 +145,8 @@ class PupilOutcome:
 class RetentionPlan:
     pupils: list[PupilOutcome] = field(default_factory=list)
     plumbing: dict[str, int] = field(default_factory=dict)
-    plumbing_steps: list[Step] = field(default_factory=list, repr=False)
     settings_problems: list[str] = field(default_factory=list)
     audit_event_ids: list[int] = field(default_factory=list)
-
-    @property
-    def anything(self) -> bool:
-        return any(p.removed or p.anonymise for p in self.pupils) or any(self.plumbing.values())
 
 
 def _ids(session: Session, query: Any) -> list[int]:
@@ -369,7 +364,7 @@ def plan(session: Session, now: datetime, today: date | None = None) -> Retentio
             outcome = _plan_pupil(session, pupil, policy, today)
             if outcome is not None:
                 result.pupils.append(outcome)
-    result.plumbing, result.plumbing_steps = _plumbing(session, schools, policies, now)
+    result.plumbing, _ = _plumbing(session, schools, policies, now)
     return result
 
 

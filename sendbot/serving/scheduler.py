@@ -49,11 +49,15 @@ class SchedulerService:
         report = await self.worker.drain(max_seconds=30)
         if report.claimed:
             log.info(
-                "outbox: %s sent, %s retried, %s held, %s failed",
+                "outbox: %s sent, %s retried, %s held, %s cancelled, %s released, %s failed, "
+                "%s blocked",
                 report.sent,
                 report.retried,
                 report.held,
+                report.cancelled,
+                report.released,
                 report.failed,
+                report.blocked,
             )
 
     async def minute(self) -> None:

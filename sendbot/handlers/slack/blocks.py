@@ -15,24 +15,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sendbot.conversations.fields import Field, NumberField, TextField
+from sendbot.conversations.fields import Field
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.forms import FieldView, save_label
 from sendbot.delivery.contract import OutgoingMessage
+from sendbot.handlers.slack import field_elements
+from sendbot.handlers.slack.composition import PLAIN_LIMITS, plain
 
 FLOW_CALLBACK = "flow:"
 FIELD_ACTION = "field."
 NOTE_PREFIX = "sendbot.note:"
 HOME_START = "home.start:"
-PLAIN_LIMITS = {"title": 24, "button": 24, "option": 75, "header": 150, "placeholder": 150}
 
 Block = dict[str, Any]
-
-
-def plain(text: str, limit: int | None = None) -> dict[str, Any]:
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return {"type": "plain_text", "text": text, "emoji": True}
 
 
 # A word joiner after the '@' of a broadcast word keeps "@channel" from ever notifying anyone,
@@ -67,10 +62,6 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(text[:3000])]}
 
 
-def option(value: str, label: str) -> dict[str, Any]:
-    return {"text": plain(label, PLAIN_LIMITS["option"]), "value": value}
-
-
 def button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
@@ -90,88 +81,9 @@ def field_action(name: str) -> str:
     return f"{FIELD_ACTION}{name}"
 
 
-def _initial(view: FieldView) -> Any:
-    value = view.value
-    if value is None:
-        return None
-    if view.field.kind == "yes_no":
-        return "yes" if value in (True, "yes") else "no" if value in (False, "no") else None
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return str(value)
-
-
 def element_for(view: FieldView) -> dict[str, Any]:
     """The Slack element that asks this kind of question; unknown kinds become text."""
-    f = view.field
-    action = field_action(f.name)
-    initial = _initial(view)
-    if f.kind in ("pupil", "lookup"):
-        element: dict[str, Any] = {
-            "type": "external_select",
-            "action_id": action,
-            "placeholder": plain("Type part of a name"),
-            "min_query_length": 2 if f.kind == "pupil" else 0,
-        }
-        if isinstance(initial, str) and initial in view.labels:
-            element["initial_option"] = option(initial, view.labels[initial])
-        return element
-    if f.kind == "pupils":
-        element = {
-            "type": "multi_external_select",
-            "action_id": action,
-            "placeholder": plain("Type part of a name"),
-            "min_query_length": 2,
-        }
-        chosen = [option(v, view.labels[v]) for v in (initial or []) if v in view.labels]
-        if chosen:
-            element["initial_options"] = chosen
-        return element
-    options = [option(o.value, o.label) for o in view.options]
-    if f.kind in ("choice", "yes_no"):
-        kind = "radio_buttons" if len(options) <= 4 else "static_select"
-        element = {"type": kind, "action_id": action, "options": options}
-        if kind == "static_select":
-            element["placeholder"] = plain("Choose one")
-        picked = [o for o in options if o["value"] == initial]
-        if picked:
-            element["initial_option"] = picked[0]
-        return element
-    if f.kind == "multi_choice":
-        kind = "checkboxes" if len(options) <= 10 else "multi_static_select"
-        element = {"type": kind, "action_id": action, "options": options}
-        if kind == "multi_static_select":
-            element["placeholder"] = plain("Choose any that apply")
-        ticked = [o for o in options if isinstance(initial, list) and o["value"] in initial]
-        if ticked:
-            element["initial_options"] = ticked
-        return element
-    if f.kind == "date":
-        element = {"type": "datepicker", "action_id": action}
-        if isinstance(initial, str) and len(initial) == 10:
-            element["initial_date"] = initial
-        return element
-    if f.kind == "number" and isinstance(f, NumberField):
-        element = {
-            "type": "number_input",
-            "action_id": action,
-            "is_decimal_allowed": False,
-            "min_value": str(f.minimum),
-            "max_value": str(f.maximum),
-        }
-        if initial is not None:
-            element["initial_value"] = str(initial)
-        return element
-    limit = min(f.max_length if isinstance(f, TextField) else 3000, 3000)
-    element = {
-        "type": "plain_text_input",
-        "action_id": action,
-        "multiline": limit > 150,
-        "max_length": limit,
-    }
-    if isinstance(initial, str) and initial:
-        element["initial_value"] = initial[:limit]
-    return element
+    return field_elements.element(view, field_action(view.field.name))
 
 
 def _dispatches(f: Field) -> bool:

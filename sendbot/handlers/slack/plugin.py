@@ -29,6 +29,50 @@ def secret_value(value: object) -> str | None:
     return str(getter() if getter else value) or None
 
 
+def _link_staff_on_start(app: web.Application, slack: SlackApp) -> None:
+    """Look up unlinked staff by email once serving starts, without holding start-up."""
+    tasks: list[asyncio.Task[None]] = []
+
+    async def run() -> None:
+        try:
+            count = await slack.link_unlinked_staff()
+            log.info("slack: linked %d staff accounts by email", count)
+        except Exception:  # never stop serving because Slack was unreachable
+            log.exception("slack: linking staff accounts by email failed")
+
+    async def link_staff(_: web.Application) -> None:
+        tasks.append(asyncio.create_task(run()))
+
+    async def stop_tasks(_: web.Application) -> None:
+        for task in tasks:
+            task.cancel()
+
+    app.on_startup.append(link_staff)
+    app.on_cleanup.append(stop_tasks)
+
+
+def _connect_socket_mode(app: web.Application, slack: SlackApp, app_token: str) -> None:
+    handler = AsyncSocketModeHandler(slack.bolt, app_token)
+
+    async def connect(_: web.Application) -> None:
+        await handler.connect_async()
+        log.info("slack: connected in Socket Mode")
+
+    async def close(_: web.Application) -> None:
+        await handler.close_async()
+
+    app.on_startup.append(connect)
+    app.on_cleanup.append(close)
+
+
+def _route_events(app: web.Application, slack: SlackApp) -> None:
+    async def events(request: web.Request) -> web.Response:
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await slack.bolt.async_dispatch(bolt_request))
+
+    app.router.add_post(EVENTS_PATH, events)
+
+
 def slack_plugin(settings: Settings, *, link_on_start: bool = True) -> Plugin:
     """`link_on_start` looks up unlinked staff by email in the background at start-up."""
     bot_token = secret_value(settings.slack_bot_token)
@@ -46,44 +90,11 @@ def slack_plugin(settings: Settings, *, link_on_start: bool = True) -> Plugin:
         )
         app[SLACK_APP_KEY] = slack
         core.senders["slack"] = SlackSender(slack.bolt.client)
-
-        async def link_staff(_: web.Application) -> None:
-            async def run() -> None:
-                try:
-                    count = await slack.link_unlinked_staff()
-                    log.info("slack: linked %d staff accounts by email", count)
-                except Exception:  # never stop serving because Slack was unreachable
-                    log.exception("slack: linking staff accounts by email failed")
-
-            tasks.append(asyncio.create_task(run()))
-
-        async def stop_tasks(_: web.Application) -> None:
-            for task in tasks:
-                task.cancel()
-
-        tasks: list[asyncio.Task[None]] = []
         if link_on_start:
-            app.on_startup.append(link_staff)
-            app.on_cleanup.append(stop_tasks)
-
+            _link_staff_on_start(app, slack)
         if app_token:
-            handler = AsyncSocketModeHandler(slack.bolt, app_token)
-
-            async def connect(_: web.Application) -> None:
-                await handler.connect_async()
-                log.info("slack: connected in Socket Mode")
-
-            async def close(_: web.Application) -> None:
-                await handler.close_async()
-
-            app.on_startup.append(connect)
-            app.on_cleanup.append(close)
-            return
-
-        async def events(request: web.Request) -> web.Response:
-            bolt_request = await to_bolt_request(request)
-            return await to_aiohttp_response(await slack.bolt.async_dispatch(bolt_request))
-
-        app.router.add_post(EVENTS_PATH, events)
+            _connect_socket_mode(app, slack, app_token)
+        else:
+            _route_events(app, slack)
 
     return register

@@ -7,34 +7,21 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sendbot.domain.needs import Area
-from sendbot.domain.people import Role
+from sendbot.domain.needs import area_label
+from sendbot.domain.people import Role, year_label
 from sendbot.handlers.slack.blocks import (
     HOME_START,
-    PLAIN_LIMITS,
     Block,
     button,
     context,
     escape,
     header,
     mrkdwn,
-    plain,
     section,
 )
+from sendbot.handlers.slack.composition import PLAIN_LIMITS, plain
 from sendbot.services.dashboard import Dashboard, DeadlineDue, ReviewDue, SencoView
 from sendbot.services.safeguarding import ConcernDetails, OpenItem
-
-
-def _year(year_group: int) -> str:
-    return "Reception" if year_group == 0 else f"Year {year_group}"
-
-
-def _area(value: str) -> str:
-    try:
-        return Area(value).label
-    except ValueError:
-        return value
-
 
 SOURCE_LABELS = {
     "staff": "Seen or heard by staff",
@@ -46,10 +33,10 @@ SOURCE_LABELS = {
 def details_modal(details: ConcernDetails, tz: str) -> dict[str, Any]:
     local = details.raised_at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %H:%M")
     fields = [
-        mrkdwn(f"*Pupil*\n{escape(details.pupil_name)} ({_year(details.year_group)})"),
+        mrkdwn(f"*Pupil*\n{escape(details.pupil_name)} ({year_label(details.year_group)})"),
         mrkdwn(f"*Logged by*\n{escape(details.raised_by)}"),
         mrkdwn(f"*When*\n{local}"),
-        mrkdwn(f"*Area*\n{_area(details.area)}"),
+        mrkdwn(f"*Area*\n{area_label(details.area)}"),
         mrkdwn(f"*Source*\n{SOURCE_LABELS.get(details.source, details.source)}"),
         mrkdwn(f"*Status*\n{details.status.capitalize()}"),
     ]
@@ -89,7 +76,7 @@ def _review_line(review: ReviewDue, today: date) -> str:
     label = kind.get(review.kind, review.kind)
     due = review.due_on.strftime("%a %-d %b")
     flag = " *overdue*" if review.overdue(today) else ""
-    return f"• {escape(review.pupil_name)} ({_year(review.year_group)}): {label} review {due}{flag}"
+    return f"• {escape(review.pupil_name)} ({year_label(review.year_group)}): {label} review {due}{flag}"
 
 
 def home_view(board: Dashboard, flows: Sequence[tuple[str, str]], tz: str) -> dict[str, Any]:
@@ -142,8 +129,8 @@ def _senco_blocks(s: SencoView, today: date, tz: str) -> list[Block]:
     blocks.append({"type": "section", "block_id": "senco.counts", "fields": counts})
     if s.open_concerns:
         lines = [
-            f"• #{c.concern_id} {escape(c.pupil_name)} ({_year(c.year_group)}): "
-            f"{_area(c.area)}, {c.raised_at.astimezone(ZoneInfo(tz)).strftime('%-d %b')}"
+            f"• #{c.concern_id} {escape(c.pupil_name)} ({year_label(c.year_group)}): "
+            f"{area_label(c.area)}, {c.raised_at.astimezone(ZoneInfo(tz)).strftime('%-d %b')}"
             for c in s.open_concerns[:10]
         ]
         blocks.append(section("*Open concerns*\n" + "\n".join(lines), block_id="senco.concerns"))
@@ -174,7 +161,7 @@ def _safeguarding_blocks(items: Sequence[OpenItem]) -> list[Block]:
         state = "acknowledged" if item.acknowledged_at else "*not acknowledged*"
         danger = " :rotating_light: immediate danger" if item.immediate_danger else ""
         lines.append(
-            f"• #{item.concern_id} {_year(item.year_group)}, logged by "
+            f"• #{item.concern_id} {year_label(item.year_group)}, logged by "
             f"{escape(item.raised_by)}, open {_age(item.age_hours)}, {state}{danger}"
         )
     blocks.append(section("\n".join(lines), block_id="safeguarding.open"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Update
@@ -36,6 +37,68 @@ def secret_ok(request: web.Request, secret: str | None) -> bool:
     return hmac.compare_digest(given.encode(), secret.encode())
 
 
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def _webhook_handler(
+    bot: TelegramBot, secret: str | None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def webhook(request: web.Request) -> web.Response:
+        if not secret_ok(request, secret):
+            return web.Response(status=403, text="forbidden")
+        if request.content_length and request.content_length > MAX_BODY:
+            return web.Response(status=413)
+        try:
+            data = json.loads(await request.read())
+            update = Update.de_json(data, bot.application.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400, text="not a Telegram update")
+        await bot.application.process_update(update)
+        if bot.should_retry(update):
+            return web.Response(status=503, text="try again")
+        return web.Response(text="ok")
+
+    return webhook
+
+
+async def _publish_menus(bot: TelegramBot) -> None:
+    try:
+        await bot.set_default_commands()
+    except Exception:  # a menu is a nicety; it must not stop the bot
+        log.exception("could not set the Telegram command menus")
+
+
+async def _receive_updates(bot: TelegramBot, public_url: str | None, secret: str | None) -> None:
+    """Set the webhook when there is a public URL; otherwise poll."""
+    application = bot.application
+    if public_url:
+        await application.bot.set_webhook(
+            url=public_url + WEBHOOK_PATH,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        log.info("telegram: webhook at %s%s", public_url, WEBHOOK_PATH)
+    else:
+        assert application.updater is not None
+        await application.bot.delete_webhook()
+        await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        log.info("telegram: polling (no SENDBOT_PUBLIC_URL)")
+
+
+async def _stop_bot(bot: TelegramBot) -> None:
+    application = bot.application
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+def _webhook_secret(settings: Settings) -> str | None:
+    token = settings.telegram_webhook_secret
+    return token.get_secret_value() if token else None
+
+
 def telegram_plugin(settings: Settings) -> Plugin:
     """The plugin for `build_app`; call only when a bot token is configured."""
     assert settings.telegram_bot_token is not None
@@ -43,11 +106,7 @@ def telegram_plugin(settings: Settings) -> Plugin:
         token=settings.telegram_bot_token.get_secret_value(),
         api_root=settings.telegram_api_url or DEFAULT_API_ROOT,
     )
-    secret = (
-        settings.telegram_webhook_secret.get_secret_value()
-        if settings.telegram_webhook_secret
-        else None
-    )
+    secret = _webhook_secret(settings)
     public_url = (settings.public_url or "").rstrip("/") or None
     if public_url and not secret:
         raise ValueError(
@@ -59,55 +118,18 @@ def telegram_plugin(settings: Settings) -> Plugin:
         bot = TelegramBot(core, config)
         app[BOT_KEY] = bot
 
-        async def webhook(request: web.Request) -> web.Response:
-            if not secret_ok(request, secret):
-                return web.Response(status=403, text="forbidden")
-            if request.content_length and request.content_length > MAX_BODY:
-                return web.Response(status=413)
-            try:
-                data = json.loads(await request.read())
-                update = Update.de_json(data, bot.application.bot)
-            except (ValueError, TypeError, KeyError):
-                return web.Response(status=400, text="not a Telegram update")
-            await bot.application.process_update(update)
-            if bot.should_retry(update):
-                return web.Response(status=503, text="try again")
-            return web.Response(text="ok")
-
         async def start(app: web.Application) -> None:
-            application = bot.application
-            await application.initialize()
-            core.senders[PLATFORM] = TelegramSender(application.bot)
-            await application.start()
-            try:
-                await bot.set_default_commands()
-            except Exception:  # a menu is a nicety; it must not stop the bot
-                log.exception("could not set the Telegram command menus")
-            if public_url:
-                await application.bot.set_webhook(
-                    url=public_url + WEBHOOK_PATH,
-                    secret_token=secret,
-                    allowed_updates=["message", "edited_message", "callback_query"],
-                )
-                log.info("telegram: webhook at %s%s", public_url, WEBHOOK_PATH)
-            else:
-                assert application.updater is not None
-                await application.bot.delete_webhook()
-                await application.updater.start_polling(
-                    allowed_updates=["message", "edited_message", "callback_query"]
-                )
-                log.info("telegram: polling (no SENDBOT_PUBLIC_URL)")
+            await bot.application.initialize()
+            core.senders[PLATFORM] = TelegramSender(bot.application.bot)
+            await bot.application.start()
+            await _publish_menus(bot)
+            await _receive_updates(bot, public_url, secret)
 
         async def stop(app: web.Application) -> None:
-            application = bot.application
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            await application.shutdown()
+            await _stop_bot(bot)
             core.senders.pop(PLATFORM, None)
 
-        app.router.add_post(WEBHOOK_PATH, webhook)
+        app.router.add_post(WEBHOOK_PATH, _webhook_handler(bot, secret))
         app.on_startup.append(start)
         app.on_cleanup.append(stop)
 

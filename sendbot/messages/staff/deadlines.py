@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Button, OutgoingMessage
-from sendbot.domain.timescales import RULES_BY_KIND, Owner
+from sendbot.domain.timescales import RULES_BY_KIND, Owner, Rule
 from sendbot.messages.staff.wording import days_from_now, now_of, timezone_of
 from sendbot.services import deadlines as deadline_service
 from sendbot.services import school_policy
@@ -29,20 +29,26 @@ def _live_deadline(session: Session, params: Mapping[str, Any]) -> Deadline | No
     return row
 
 
+def _described(session: Session, row: Deadline) -> tuple[Rule | None, str]:
+    """The deadline's rule, and its title with the pupil it is for."""
+    rule = RULES_BY_KIND.get(row.kind)
+    title = rule.title if rule else row.kind
+    pupil = session.get(Pupil, row.pupil_id) if row.pupil_id else None
+    who = f" for {pupil.display_name}" if pupil else ""
+    return rule, f"{title}{who}"
+
+
 def deadline_reminder(
     params: Mapping[str, Any], language: str, session: Session
 ) -> OutgoingMessage | None:
     row = _live_deadline(session, params)
     if row is None:
         return None
-    rule = RULES_BY_KIND.get(row.kind)
-    title = rule.title if rule else row.kind
-    pupil = session.get(Pupil, row.pupil_id) if row.pupil_id else None
+    rule, title = _described(session, row)
     today = now_of(params).astimezone(ZoneInfo(timezone_of(params))).date()
     left = (row.due_on - today).days
-    who = f" for {pupil.display_name}" if pupil else ""
     lines = [
-        f"Deadline {days_from_now(left) if left >= 0 else 'passed'}: {title}{who}",
+        f"Deadline {days_from_now(left) if left >= 0 else 'passed'}: {title}",
         f"Due: {row.due_on:%A %-d %B %Y}",
     ]
     if rule:
@@ -62,18 +68,15 @@ def deadline_watch(
     row = _live_deadline(session, params)
     if row is None:
         return None
-    rule = RULES_BY_KIND.get(row.kind)
-    title = rule.title if rule else row.kind
-    pupil = session.get(Pupil, row.pupil_id) if row.pupil_id else None
+    rule, title = _described(session, row)
     owner = deadline_service.OWNER_WORDS.get(row.owner_role, row.owner_role)
-    who = f" for {pupil.display_name}" if pupil else ""
     advice = (
         "If the school has not heard, chase the local authority's SEND team today."
         if row.owner_role == Owner.LA.value
         else "Check the family knows, and offer help or an interpreter if they need it."
     )
     lines = [
-        f"Today is the {owner}'s deadline: {title}{who}",
+        f"Today is the {owner}'s deadline: {title}",
         f"Due: {row.due_on:%A %-d %B %Y}",
         *([rule.description] if rule else []),
         advice,

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sendbot.handlers.slack import blocks, payload
+from sendbot.handlers.slack.composition import option
 from sendbot.handlers.slack.errors import kindly
 from sendbot.handlers.slack.runtime import SlackApp
 
@@ -35,4 +36,4 @@ async def on_options(
         str(body.get("block_id") or ""),
         str(body.get("value") or ""),
     )
-    await ack(options=[blocks.option(value, label) for value, label in found[:MOST_OPTIONS]])
+    await ack(options=[option(value, label) for value, label in found[:MOST_OPTIONS]])
