@@ -135,34 +135,44 @@ def _lookup_allowed(turn: Turn, f: Field, text: str) -> bool:
     return text in {o.value for o in search(turn, label)}
 
 
+def _one_pupil(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
+    text = _as_text(raw).strip()
+    if not text.isdecimal():
+        return Reject(NOT_VISIBLE)
+    try:
+        return Accept(pupils.get_visible(turn.session, turn.actor, int(text), _action(f)).id)
+    except PermissionDenied:
+        return Reject(NOT_VISIBLE)
+
+
+def _some_pupils(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
+    chosen: list[int] = []
+    for text in _ids(raw):
+        found = _one_pupil(turn, f, text)
+        if isinstance(found, Reject):
+            return found
+        if found.value not in chosen:
+            chosen.append(found.value)
+    return Accept(chosen) if chosen else Reject(REQUIRED)
+
+
+def _one_record(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
+    text = _as_text(raw).strip()
+    if not text.isdecimal() or not _lookup_allowed(turn, f, text):
+        return Reject(NOT_OFFERED)
+    return Accept(int(text))
+
+
+# Kinds whose raw value is a record's id: re-authorised, never trusted for being offered.
+_BY_ID = {"pupil": _one_pupil, "pupils": _some_pupils, "lookup": _one_record}
+
+
 def parse_one(turn: Turn, f: Field, raw: Any) -> Accept | Reject:
     """One raw value through the field's own parsing; a form cannot ask a follow-up, and
     a chosen record is re-authorised here, never trusted because it was in a list."""
-    if f.kind == "pupil":
-        text = _as_text(raw).strip()
-        if not text.isdecimal():
-            return Reject(NOT_VISIBLE)
-        try:
-            return Accept(pupils.get_visible(turn.session, turn.actor, int(text), _action(f)).id)
-        except PermissionDenied:
-            return Reject(NOT_VISIBLE)
-    if f.kind == "pupils":
-        chosen: list[int] = []
-        for text in _ids(raw):
-            if not text.isdecimal():
-                return Reject(NOT_VISIBLE)
-            try:
-                pupil = pupils.get_visible(turn.session, turn.actor, int(text), _action(f))
-            except PermissionDenied:
-                return Reject(NOT_VISIBLE)
-            if pupil.id not in chosen:
-                chosen.append(pupil.id)
-        return Accept(chosen) if chosen else Reject(REQUIRED)
-    if f.kind == "lookup":
-        text = _as_text(raw).strip()
-        if not text.isdecimal() or not _lookup_allowed(turn, f, text):
-            return Reject(NOT_OFFERED)
-        return Accept(int(text))
+    by_id = _BY_ID.get(f.kind)
+    if by_id is not None:
+        return by_id(turn, f, raw)
     if f.kind == "multi_choice" and isinstance(raw, list | tuple) and not raw:
         raw = "none"
     outcome = f.parse(turn, _as_text(raw), {})
@@ -202,66 +212,99 @@ def _inputs(flow: Flow, turn: Turn, answers: Answers) -> list[Field]:
     return out
 
 
+@dataclass
+class _Reading:
+    """One pass over a form: what was read so far, and whether a question was left open."""
+
+    partial: bool
+    answers: Answers = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, Any] = field(default_factory=dict)
+    gap: bool = False
+
+    def lenient(self) -> bool:
+        """Whether a question that cannot be read yet is left for later, not an error."""
+        return self.gap or self.partial
+
+    def open_question(self, name: str, message: str) -> None:
+        self.gap = True
+        if not self.partial:
+            self.errors[name] = message
+
+
 def _pass(
     turn: Turn, fields: list[Field], raw: dict[str, Any], partial: bool
 ) -> tuple[Answers, dict[str, str], dict[str, str], dict[str, Any]]:
     """One reading of the form in order. The engine asks a question only once the ones
     before it are answered; here a question after a gap may not be checkable yet, and is
     then left for the person to reach once the gap is filled."""
-    answers: Answers = {}
-    errors: dict[str, str] = {}
-    notes: dict[str, str] = {}
-    shown: dict[str, Any] = {}
-    gap = False
+    reading = _Reading(partial)
     for f in fields:
-        value = raw.get(f.name)
-        here = with_answers(turn, answers)
-        try:
-            if skips(f, value):
-                answers[f.name] = None
-                continue
-            if _empty(value) or (
-                isinstance(value, list) and not value and f.kind != "multi_choice"
-            ):
-                if f.default is not None:
-                    value = f.default(here, answers)
-                elif f.optional:
-                    answers[f.name] = None
-                    continue
-                else:
-                    gap = True
-                    if not partial:
-                        errors[f.name] = REQUIRED
-                    continue
-            outcome = parse_one(here, f, value)
-        except Exception:
-            if not (gap or partial):
-                raise
-            log.debug("field %s not readable before earlier answers", f.name, exc_info=True)
-            continue
-        if isinstance(outcome, Accept) and f.check is not None and outcome.value is not None:
-            try:
-                message = f.check(here, outcome.value)
-            except Exception:
-                if not (gap or partial):
-                    raise
-                # Shown as entered (or its default); checked once the earlier answers exist.
-                log.debug("field %s not checkable yet", f.name, exc_info=True)
-                shown[f.name] = _shown(f, raw, outcome.value)
-                continue
-            if message:
-                outcome = Reject(message)
-        if isinstance(outcome, Reject):
-            gap = True
-            if not partial:
-                errors[f.name] = outcome.message
-            continue
-        answers[f.name] = outcome.value
-        shown[f.name] = _shown(f, raw, outcome.value)
-        note = f.after(outcome.value) if f.after else None
-        if note:
-            notes[f.name] = note
-    return answers, errors, notes, shown
+        _read(turn, f, raw, reading)
+    return reading.answers, reading.errors, reading.notes, reading.shown
+
+
+def _read(turn: Turn, f: Field, raw: dict[str, Any], reading: _Reading) -> None:
+    here = with_answers(turn, reading.answers)
+    try:
+        value, settled = _given(here, f, raw.get(f.name), reading)
+        if settled:
+            return
+        outcome = parse_one(here, f, value)
+    except Exception:
+        if not reading.lenient():
+            raise
+        log.debug("field %s not readable before earlier answers", f.name, exc_info=True)
+        return
+    if isinstance(outcome, Accept) and f.check is not None and outcome.value is not None:
+        checked = _checked(here, f, outcome, raw, reading)
+        if checked is None:
+            return
+        outcome = checked
+    if isinstance(outcome, Reject):
+        reading.open_question(f.name, outcome.message)
+        return
+    reading.answers[f.name] = outcome.value
+    reading.shown[f.name] = _shown(f, raw, outcome.value)
+    note = f.after(outcome.value) if f.after else None
+    if note:
+        reading.notes[f.name] = note
+
+
+def _given(here: Turn, f: Field, value: Any, reading: _Reading) -> tuple[Any, bool]:
+    """The value to parse (a default for an empty box), or True when nothing is left to
+    read: a skip, an empty optional question, or a missing answer."""
+    if skips(f, value):
+        reading.answers[f.name] = None
+        return value, True
+    empty = _empty(value) or (isinstance(value, list) and not value and f.kind != "multi_choice")
+    if not empty:
+        return value, False
+    if f.default is not None:
+        return f.default(here, reading.answers), False
+    if f.optional:
+        reading.answers[f.name] = None
+    else:
+        reading.open_question(f.name, REQUIRED)
+    return value, True
+
+
+def _checked(
+    here: Turn, f: Field, outcome: Accept, raw: dict[str, Any], reading: _Reading
+) -> Accept | Reject | None:
+    """The field's check of an accepted answer; None when it cannot be checked yet (it is
+    shown as entered, and checked once the earlier answers exist)."""
+    assert f.check is not None
+    try:
+        message = f.check(here, outcome.value)
+    except Exception:
+        if not reading.lenient():
+            raise
+        log.debug("field %s not checkable yet", f.name, exc_info=True)
+        reading.shown[f.name] = _shown(f, raw, outcome.value)
+        return None
+    return Reject(message) if message else outcome
 
 
 def check(turn: Turn, flow: Flow, raw: dict[str, Any], *, partial: bool = False) -> FormCheck:
