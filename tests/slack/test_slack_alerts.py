@@ -169,21 +169,26 @@ def test_a_safeguarding_concern_logged_in_slack_alerts_the_dsl_without_the_narra
     run(scenario())
 
 
+async def the_teacher_logs_a_safeguarding_concern(h) -> None:  # type: ignore[no-untyped-def]
+    """Amelia's teacher fills in the concern modal, safeguarding follow-ups and all."""
+    await h.slack.link_unlinked_staff()
+    view = await open_modal(h, "teacher")
+    answers = {
+        "pupil": h.school.pupils["amelia"],
+        "narrative": NARRATIVE,
+        "source": "staff",
+        "area": "semh",
+        "safeguarding": "yes",
+        "immediate_danger": "no",
+    }
+    reply = await submit(h, "teacher", view, answers)
+    await submit(h, "teacher", payloads.opened_view(reply["view"], {}), answers)
+
+
 def test_acknowledge_updates_the_alert_and_records_who(db_url, sessions):
     async def scenario() -> None:
         async with running(db_url, sessions) as h:
-            await h.slack.link_unlinked_staff()
-            view = await open_modal(h, "teacher")
-            answers = {
-                "pupil": h.school.pupils["amelia"],
-                "narrative": NARRATIVE,
-                "source": "staff",
-                "area": "semh",
-                "safeguarding": "yes",
-                "immediate_danger": "no",
-            }
-            reply = await submit(h, "teacher", view, answers)
-            await submit(h, "teacher", payloads.opened_view(reply["view"], {}), answers)
+            await the_teacher_logs_a_safeguarding_concern(h)
             await deliver_pending(h)
             alert = next(
                 c.params
@@ -268,18 +273,7 @@ def test_an_alert_sent_before_its_buttons_were_sealed_can_still_be_acknowledged(
 
     async def scenario() -> None:
         async with running(db_url, sessions) as h:
-            await h.slack.link_unlinked_staff()
-            view = await open_modal(h, "teacher")
-            answers = {
-                "pupil": h.school.pupils["amelia"],
-                "narrative": NARRATIVE,
-                "source": "staff",
-                "area": "semh",
-                "safeguarding": "yes",
-                "immediate_danger": "no",
-            }
-            reply = await submit(h, "teacher", view, answers)
-            await submit(h, "teacher", payloads.opened_view(reply["view"], {}), answers)
+            await the_teacher_logs_a_safeguarding_concern(h)
             with sessions() as session:
                 concern = session.scalars(select(Concern)).one()
             old_id = f"{action_ids.CONCERN_ACK}:{concern.id}"
