@@ -27,7 +27,6 @@ from sendbot.conversations.parent_message import PARENT_MESSAGE
 from sendbot.conversations.parent_rsvp import PARENT_RSVP
 from sendbot.conversations.parent_turn import (
     CANCEL,
-    LANG_PREFIX,
     SEND,
     SKIP,
     VIEWS,
@@ -36,6 +35,8 @@ from sendbot.conversations.parent_turn import (
     language_choice_buttons,
     meeting_gone,
     refused,
+    tapped_language,
+    tapped_word,
     writer_for,
 )
 from sendbot.conversations.parent_views import PARENT_VIEWS
@@ -161,20 +162,21 @@ class ChatRouter:
         return parent_commands.command(turn, m.text, identity_id)
 
     def _tap(self, turn: ParentTurn, m: Incoming) -> Outcome:
+        """Every button is a sealed id, decoded here once; anything else is out of date."""
         session, w, data = turn.session, turn.w, m.text
-        if data.startswith(LANG_PREFIX):
-            return self.engine.begin_parent(
-                turn, PARENT_LANGUAGE, {"language": data[len(LANG_PREFIX) :]}
-            )
-        state = self.engine.parent_state(session, m.platform, m.chat_key)
-        if data == CANCEL:
-            self.engine.forget(session, state)
-            return say(w._("Cancelled. Nothing was sent."), toast=True)
-        if data in (SKIP, SEND) and state is not None and state.flow == VIEWS:
-            return self.engine.answer_parent(turn, state, data)
         action = action_ids.decode(session, data)
         if action is None:
             return refused(w)
+        language = tapped_language(action)
+        if language is not None:
+            return self.engine.begin_parent(turn, PARENT_LANGUAGE, {"language": language})
+        state = self.engine.parent_state(session, m.platform, m.chat_key)
+        word = tapped_word(action)
+        if word == CANCEL:
+            self.engine.forget(session, state)
+            return say(w._("Cancelled. Nothing was sent."), toast=True)
+        if word in (SKIP, SEND) and state is not None and state.flow == VIEWS:
+            return self.engine.answer_parent(turn, state, word)
         if action.kind == "rsvp":
             return self.engine.begin_parent(turn, PARENT_RSVP, {"answer": data})
         if action.kind in ("views", "views_skip"):

@@ -9,7 +9,6 @@ from sendbot.conversations.chat import Outcome, say
 from sendbot.conversations.fields import Answers
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.parent_turn import (
-    LANG_PREFIX,
     LANGUAGE,
     LINK,
     ParentChoice,
@@ -19,6 +18,7 @@ from sendbot.conversations.parent_turn import (
     _,
     help_message,
     language_choice_buttons,
+    language_choices,
     writer_for,
 )
 from sendbot.delivery.contract import OutgoingMessage
@@ -80,7 +80,9 @@ def _link(turn: ParentTurn, answers: Answers) -> Outcome:
             gw._("Which language would you like me to use?"),
         ]
     )
-    return Outcome([OutgoingMessage(text, buttons=language_choice_buttons())], linked="guardian")
+    return Outcome(
+        [OutgoingMessage(text, buttons=language_choice_buttons(turn.session))], linked="guardian"
+    )
 
 
 PARENT_LINK: ParentFlow = Flow(
@@ -117,9 +119,7 @@ PARENT_LANGUAGE: ParentFlow = Flow(
             name="language",
             label="Language",
             question=_("Which language would you like me to use?"),
-            buttons=lambda turn, answers: [
-                (b.action_id[len(LANG_PREFIX) :], b) for b in language_choice_buttons()
-            ],
+            buttons=lambda turn, answers: language_choices(turn.session),
         ),
     ),
     describe="/language, then a language button (or a button right after linking)",

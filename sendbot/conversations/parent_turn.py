@@ -19,12 +19,12 @@ from sendbot.conversations.flow import Flow
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, resolve
 from sendbot.i18n.writer import Writer
-from sendbot.services import parents
+from sendbot.services import action_ids, parents
+from sendbot.services.action_ids import Action
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-LANG_PREFIX = "lang:"
 CANCEL = "cancel"
 SKIP = "skip"
 SEND = "send"
@@ -129,11 +129,39 @@ def meeting_gone(status: str, w: Writer) -> Outcome:
     return say(text, toast=True)
 
 
-def language_choice_buttons() -> tuple[Button, ...]:
-    """Every language in its own name and script."""
-    return tuple(
-        Button(LANG_PREFIX + lang.code, lang.native_name) for lang in (ENGLISH, *PARENT_LANGUAGES)
-    )
+LANGUAGES = (ENGLISH, *PARENT_LANGUAGES)
+
+
+def language_choices(session: Session) -> list[tuple[str, Button]]:
+    """Every language in its own name and script, each with its code (the answer)."""
+    return [
+        (
+            lang.code,
+            Button(action_ids.encode(session, Action(action_ids.LANGUAGE, i)), lang.native_name),
+        )
+        for i, lang in enumerate(LANGUAGES)
+    ]
+
+
+def language_choice_buttons(session: Session) -> tuple[Button, ...]:
+    return tuple(button for _, button in language_choices(session))
+
+
+def tapped_language(action: Action) -> str | None:
+    """The code of the language a sealed language button names; None for any other button."""
+    if action.kind != action_ids.LANGUAGE or action.subject_id >= len(LANGUAGES):
+        return None
+    return LANGUAGES[action.subject_id].code
+
+
+def word_button(session: Session, word: str, label: str, style: str | None = None) -> Button:
+    """A parent's Cancel, Skip or Send, sealed like every other button."""
+    return Button(action_ids.encode(session, Action(action_ids.WORD, 0, word)), label, style)
+
+
+def tapped_word(action: Action) -> str | None:
+    """'cancel', 'skip' or 'send' for a sealed word button; None for any other button."""
+    return action.value if action.kind == action_ids.WORD else None
 
 
 def command_descriptions(w: Writer) -> list[tuple[str, str]]:

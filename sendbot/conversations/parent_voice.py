@@ -23,9 +23,10 @@ from sendbot.conversations.parent_turn import (
     ParentConfirm,
     ParentText,
     ParentTurn,
+    word_button,
 )
 from sendbot.conversations.voice import Working
-from sendbot.delivery.contract import Button, OutgoingMessage
+from sendbot.delivery.contract import OutgoingMessage
 from sendbot.services.conversation_state import ChatState
 
 BY_NAME = {flow.name: flow for flow in PARENT_FLOWS}
@@ -109,11 +110,11 @@ class ParentVoice:
 
     def _question(self, turn: ParentTurn, working: Working, f: Field) -> OutgoingMessage:
         w, answers = turn.w, working.answers
-        cancel = Button(CANCEL, w._("Cancel"))
+        cancel = word_button(turn.session, CANCEL, w._("Cancel"))
         if isinstance(f, ParentConfirm):
             return OutgoingMessage(
                 f.summary_for(turn, answers) + "\n" + w._(f.question),
-                buttons=(Button(SEND, w._(f.save_label), "primary"), cancel),
+                buttons=(word_button(turn.session, SEND, w._(f.save_label), "primary"), cancel),
             )
         question = w._(f.question, child=turn.about.get("child", ""))
         if isinstance(f, ParentChoice):
@@ -121,7 +122,8 @@ class ParentVoice:
             return OutgoingMessage(question, buttons=(*buttons, cancel) if f.cancel else buttons)
         if f.optional:
             return OutgoingMessage(
-                question, buttons=(Button(SKIP, w._("Skip this question")), cancel)
+                question,
+                buttons=(word_button(turn.session, SKIP, w._("Skip this question")), cancel),
             )
         return OutgoingMessage(question)
 

@@ -24,7 +24,6 @@ from sendbot.services.school_time import school_zone
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-OPTION_PREFIX = "o:"
 STAFF_COMMANDS = {"start": "menu", "cancel": "/cancel", "back": "/back"}
 OUT_OF_DATE = "That button belongs to an earlier question.\n\n"
 NOT_IN_CHAT = (
@@ -33,15 +32,19 @@ NOT_IN_CHAT = (
 )
 
 
-def step_tag(flow: str | None, field: str | None) -> str:
-    return hashlib.sha256(f"{flow}/{field}".encode()).hexdigest()[:8]
+def step_tag(flow: str | None, field: str | None) -> int:
+    """The question a button answers, as the stamp of its sealed id (32 bits of a hash)."""
+    return int.from_bytes(hashlib.sha256(f"{flow}/{field}".encode()).digest()[:4], "big")
 
 
-def staff_reply_message(reply: Reply) -> OutgoingMessage:
-    """An engine reply with its options as buttons tied to the question they answer."""
+def staff_reply_message(session: Session, reply: Reply) -> OutgoingMessage:
+    """An engine reply with its options as sealed buttons tied to the question they answer."""
     tag = step_tag(reply.flow, reply.field)
     buttons = tuple(
-        Button(f"{OPTION_PREFIX}{number}:{tag}", option.label[:60])
+        Button(
+            action_ids.encode(session, action_ids.Action(action_ids.OPTION, number, stamp=tag)),
+            option.label[:60],
+        )
         for number, option in enumerate(reply.options, start=1)
     )
     return OutgoingMessage(reply.text, buttons=buttons)
@@ -63,9 +66,9 @@ class StaffChat:
         if button is not None:
             return self._alert_tap(session, actor, button, now)
         if m.kind == "tap":
-            text = self._option_number(session, m, now)
+            text = self._option_number(session, m, action_ids.decode(session, m.text), now)
             if text is None:
-                message = staff_reply_message(self.engine.resume_in(session, chat, actor))
+                message = staff_reply_message(session, self.engine.resume_in(session, chat, actor))
                 return Outcome(
                     [OutgoingMessage(OUT_OF_DATE + message.text, buttons=message.buttons)],
                     toast="Out of date",
@@ -81,7 +84,7 @@ class StaffChat:
                 [OutgoingMessage("Please type your answer, or 'menu' to see what you can do.")]
             )
         reply = self.engine.turn_in(session, chat, actor, text)
-        return Outcome([staff_reply_message(reply)])
+        return Outcome([staff_reply_message(session, reply)])
 
     def _reply_tap(
         self, session: Session, chat: ChatRef, actor: StaffActor, token: str, message_id: int
@@ -92,21 +95,20 @@ class StaffChat:
             return Outcome([OutgoingMessage(refusal)], toast=refusal.split("\n")[0])
         prefill = {"message": str(message_id)}
         reply = self.engine.start_in(session, chat, actor, STAFF_REPLY.name, prefill)
-        return Outcome([staff_reply_message(reply)], toast="Type your reply")
+        return Outcome([staff_reply_message(session, reply)], toast="Type your reply")
 
-    def _option_number(self, session: Session, m: Incoming, now: datetime) -> str | None:
-        """'o:2:tag' means option 2 of the question with that tag; None if it moved on."""
-        if not m.text.startswith(OPTION_PREFIX):
-            return None
-        try:
-            _, number, tag = m.text.split(":", 2)
-        except ValueError:
+    def _option_number(
+        self, session: Session, m: Incoming, tapped: action_ids.Action | None, now: datetime
+    ) -> str | None:
+        """Option N of the question the button's stamp names; None if the chat moved on, or
+        for anything that is not a sealed option (an old plain-text button included)."""
+        if tapped is None or tapped.kind != action_ids.OPTION:
             return None
         row = self.engine.states.load(session, m.platform, m.chat_key)
         flow, field = (None, None) if row is None or row.expired(now) else (row.flow, row.step)
-        if tag != step_tag(flow, field) or not number.isdigit():
+        if tapped.stamp != step_tag(flow, field):
             return None
-        return number
+        return str(tapped.subject_id)
 
     @staticmethod
     def _scheduler_tap(

@@ -2,7 +2,9 @@
 
 Every button the bot puts on a message uses this one scheme: a parent's RSVP and views,
 the Reply on a parent's message, a deadline's Done, a referral chase's answers, "look at
-them together", and an alert's Acknowledge and View details.
+them together", an alert's Acknowledge and View details, a staff question's options (option
+N of the question whose tag is the stamp), a parent's language (its place in the list of
+languages) and a parent's Cancel, Skip and Send. None of them puts readable text on the wire.
 
 A button's id travels through the platform (Telegram allows 64 bytes of callback data) and
 comes back on a tap. It says which record and which answer, encrypted as one AES block under
@@ -36,6 +38,10 @@ REFERRAL_CHASED = "referral.chased"
 REVIEW_PUPIL = "concerns.review_pupil"
 CONCERN_ACK = "safeguarding.ack"
 CONCERN_VIEW = "concern.view"
+# The buttons of a conversation: a staff question's option, a language, a parent's word.
+OPTION = "option"
+LANGUAGE = "language"
+WORD = "word"
 
 # Kinds and values are stored as one byte each; append only, never renumber.
 KINDS: tuple[str, ...] = (
@@ -51,6 +57,9 @@ KINDS: tuple[str, ...] = (
     REVIEW_PUPIL,
     CONCERN_ACK,
     CONCERN_VIEW,
+    OPTION,
+    LANGUAGE,
+    WORD,
 )
 VALUES: tuple[str, ...] = (
     "",
@@ -60,6 +69,9 @@ VALUES: tuple[str, ...] = (
     "interpreter",
     "mychild",
     "message",
+    "cancel",
+    "skip",
+    "send",
 )
 
 
