@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.engine import ChatRef, Engine, Reply
+from sendbot.conversations.flow import Flow
 from sendbot.conversations.staff_reply import STAFF_REPLY
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.scheduling import actions as scheduler_actions
@@ -59,7 +60,7 @@ class StaffChat:
         text: str | None = m.text if m.kind in ("text", "command") else None
         message_id = reply_buttons.message_answered_by(session, m.text) if m.kind == "tap" else None
         if message_id is not None:
-            return self._reply_tap(session, chat, actor, m.text, message_id)
+            return self._reply_tap(session, chat, actor, m.text, message_id, now)
         button = scheduler_actions.staff_button(session, m.text) if m.kind == "tap" else None
         if button is not None and button.kind in scheduler_actions.KINDS:
             return self._scheduler_tap(session, actor, m.text, now)
@@ -87,15 +88,36 @@ class StaffChat:
         return Outcome([staff_reply_message(session, reply)])
 
     def _reply_tap(
-        self, session: Session, chat: ChatRef, actor: StaffActor, token: str, message_id: int
+        self,
+        session: Session,
+        chat: ChatRef,
+        actor: StaffActor,
+        token: str,
+        message_id: int,
+        now: datetime,
     ) -> Outcome:
-        """A parent message's Reply: the policy is asked before anything is typed."""
+        """A parent message's Reply: the policy is asked before anything is typed, and a
+        half-finished flow (a concern being logged) is never dropped for it."""
         refusal = reply_buttons.refusal(session, actor, token)
         if refusal is not None:
             return Outcome([OutgoingMessage(refusal)], toast=refusal.split("\n")[0])
+        busy = self._unfinished(session, chat, now)
+        if busy is not None and busy.name != STAFF_REPLY.name:
+            text = (
+                f"You are in the middle of '{busy.title}'. Finish it, or type cancel, then "
+                "tap Reply again. Nothing you have typed is lost."
+            )
+            return Outcome([OutgoingMessage(text)], toast="Finish or cancel first")
         prefill = {"message": str(message_id)}
         reply = self.engine.start_in(session, chat, actor, STAFF_REPLY.name, prefill)
         return Outcome([staff_reply_message(session, reply)], toast="Type your reply")
+
+    def _unfinished(self, session: Session, chat: ChatRef, now: datetime) -> Flow | None:
+        """The flow this chat is part way through, if any."""
+        row = self.engine.states.load(session, chat.platform, chat.chat_key)
+        if row is None or row.expired(now):
+            return None
+        return self.engine.registry.get(row.flow)
 
     def _option_number(
         self, session: Session, m: Incoming, tapped: action_ids.Action | None, now: datetime

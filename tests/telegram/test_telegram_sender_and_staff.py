@@ -140,6 +140,15 @@ def test_staff_use_the_staff_flows_and_answer_parents_in_telegram(
             with h.core.sessions() as session:
                 assert session.query(ParentMessage).filter_by(direction="out").count() == 0
 
+            # Part way through logging a concern, Reply asks to finish it first: the half-
+            # typed concern is not dropped.
+            await h.send(text_update(teacher, "concern"))
+            await h.send(text_update(teacher, "Kacper"))
+            await h.send(tap_update(teacher, notice.params["reply_action"]))
+            assert fake_api.texts(teacher["id"])[-1].startswith(
+                "You are in the middle of 'Log a concern'. Finish it, or type cancel"
+            )
+            await h.send(text_update(teacher, "cancel"))
             await h.send(tap_update(teacher, notice.params["reply_action"]))
             # 'back' at the reply's one question stays there; it does not undo the button.
             await h.send(text_update(teacher, "back"))
