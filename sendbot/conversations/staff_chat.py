@@ -17,8 +17,7 @@ from sendbot.conversations.engine import ChatRef, Engine, Reply
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.staff_reply import STAFF_REPLY
 from sendbot.delivery.contract import Button, OutgoingMessage
-from sendbot.scheduling import actions as scheduler_actions
-from sendbot.services import action_ids, reply_buttons, safeguarding
+from sendbot.services import action_ids, reply_buttons, safeguarding, staff_buttons
 from sendbot.services.actors import StaffActor
 from sendbot.services.school_time import school_zone
 
@@ -61,8 +60,8 @@ class StaffChat:
         message_id = reply_buttons.message_answered_by(session, m.text) if m.kind == "tap" else None
         if message_id is not None:
             return self._reply_tap(session, chat, actor, m.text, message_id, now)
-        button = scheduler_actions.staff_button(session, m.text) if m.kind == "tap" else None
-        if button is not None and button.kind in scheduler_actions.KINDS:
+        button = staff_buttons.staff_button(session, m.text) if m.kind == "tap" else None
+        if button is not None and button.kind in staff_buttons.KINDS:
             return self._scheduler_tap(session, actor, m.text, now)
         if button is not None:
             return self._alert_tap(session, actor, button, now)
@@ -137,11 +136,11 @@ class StaffChat:
         session: Session, actor: StaffActor, action_id: str, now: datetime
     ) -> Outcome:
         """A reminder's or prompt's button: the scheduler's handler re-authorises it."""
-        result = scheduler_actions.tap(session, actor, action_id, now)
+        result = staff_buttons.tap(session, actor, action_id, now)
         if result is None:  # is_ours said it was; kept for safety
             return Outcome([OutgoingMessage("That button is out of date.")], toast="Out of date")
         outcome = Outcome([OutgoingMessage(result.text)], toast=result.text.split("\n")[0])
-        outcome.clear_buttons = result.done and result.kind != scheduler_actions.REVIEW_PUPIL
+        outcome.clear_buttons = result.done and result.kind != staff_buttons.REVIEW_PUPIL
         return outcome
 
     @staticmethod
@@ -151,7 +150,7 @@ class StaffChat:
         """An alert's or escalation's buttons. Acknowledge goes to the safeguarding service,
         which decides who may; the details are never sent into a Telegram chat, where they
         would stay in the phone's history."""
-        if button.kind == scheduler_actions.VIEW_DETAILS:
+        if button.kind == staff_buttons.VIEW_DETAILS:
             return Outcome([OutgoingMessage(NOT_IN_CHAT)], toast="Not in Telegram")
         result = safeguarding.acknowledge(session, actor, button.subject_id, now)
         tz = school_zone(session, actor.school_id)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from sendbot.config import Settings
 from sendbot.domain.needs import Area
-from sendbot.scheduling import actions
 from sendbot.services import action_ids, concerns, escalation
+from sendbot.services import staff_buttons as actions
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.serving.app import build_app
 from sendbot.serving.core import build_core

@@ -20,10 +20,6 @@ from sendbot.services import action_ids
 from sendbot.services import deadlines as deadline_service
 from sendbot.store.models import Concern
 
-REFERRAL_RESPONDED = action_ids.LA_REPLIED
-REFERRAL_CHASED = action_ids.REFERRAL_CHASED
-REVIEW_PUPIL = action_ids.REVIEW_PUPIL
-
 
 def escalation(
     params: Mapping[str, Any], language: str, session: Session
@@ -81,9 +77,9 @@ def referral_chase(
         text="\n".join(lines),
         buttons=(
             Button(
-                action_ids.seal(session, REFERRAL_RESPONDED, cid), "They have replied", "primary"
+                action_ids.seal(session, action_ids.LA_REPLIED, cid), "They have replied", "primary"
             ),
-            Button(action_ids.seal(session, REFERRAL_CHASED, cid), "I have chased them"),
+            Button(action_ids.seal(session, action_ids.REFERRAL_CHASED, cid), "I have chased them"),
             concern_alerts.view_details_button(session, cid),
         ),
         urgent=True,
@@ -119,7 +115,7 @@ def cumulative(
         text="\n".join(lines),
         buttons=(
             Button(
-                action_ids.seal(session, REVIEW_PUPIL, int(params["pupil_id"])),
+                action_ids.seal(session, action_ids.REVIEW_PUPIL, int(params["pupil_id"])),
                 "Look at them together",
                 "primary",
             ),

@@ -15,7 +15,7 @@ from sendbot.handlers.slack import blocks, flows, payload
 from sendbot.handlers.slack.errors import kindly
 from sendbot.handlers.slack.listeners.actions import concerns, messages
 from sendbot.handlers.slack.runtime import SlackApp
-from sendbot.scheduling import actions as scheduler_actions
+from sendbot.services import staff_buttons
 
 
 def register(app: AsyncApp, slack: SlackApp) -> None:
@@ -26,7 +26,7 @@ def register(app: AsyncApp, slack: SlackApp) -> None:
     )
     app.action(messages.SEALED_ACTION)(kindly(slack, messages.on_sealed_button))
     # Buttons on messages sent before their ids were sealed: routed the same way.
-    app.action(scheduler_actions.READABLE)(kindly(slack, messages.on_sealed_button))
+    app.action(staff_buttons.READABLE)(kindly(slack, messages.on_sealed_button))
 
 
 async def on_home_start(

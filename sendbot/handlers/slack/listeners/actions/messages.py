@@ -12,8 +12,7 @@ from sendbot.handlers.slack import blocks, payload
 from sendbot.handlers.slack.listeners.actions import concerns
 from sendbot.handlers.slack.listeners.views import REPLY_CALLBACK
 from sendbot.handlers.slack.runtime import SlackApp
-from sendbot.scheduling import actions as scheduler_actions
-from sendbot.services import action_ids, reply_buttons
+from sendbot.services import action_ids, reply_buttons, staff_buttons
 from sendbot.services.actors import StaffActor
 
 # A sealed button id (services.action_ids): every button on a message (alerts, reminders,
@@ -30,12 +29,12 @@ async def on_scheduler_button(
     actor: StaffActor = context["actor"]
     action_id = payload.tapped_action_id(body)
     now = slack.now()
-    result = await slack.db(slack.tx, scheduler_actions.tap, actor, action_id, now)
+    result = await slack.db(slack.tx, staff_buttons.tap, actor, action_id, now)
     if result is None:
         return
     message = body.get("message") or {}
     channel = payload.message_channel(body)
-    marks_the_message = result.kind != scheduler_actions.REVIEW_PUPIL
+    marks_the_message = result.kind != staff_buttons.REVIEW_PUPIL
     if result.done and marks_the_message and channel and message.get("ts"):
         await client.chat_update(
             channel=channel,
@@ -68,12 +67,12 @@ async def on_sealed_button(
     wants its answer within 3 seconds."""
     await ack()
     token = payload.tapped_action_id(body)
-    button = await slack.db(slack.read, scheduler_actions.staff_button, token)
+    button = await slack.db(slack.read, staff_buttons.staff_button, token)
     if button is not None:
         context["button"] = button
-        if button.kind == scheduler_actions.ACKNOWLEDGE:
+        if button.kind == staff_buttons.ACKNOWLEDGE:
             return await concerns.on_acknowledge(slack, _acked, body, client, context)
-        if button.kind == scheduler_actions.VIEW_DETAILS:
+        if button.kind == staff_buttons.VIEW_DETAILS:
             return await concerns.on_view_details(slack, _acked, body, client, context)
         return await on_scheduler_button(slack, _acked, body, client, context)
     actor: StaffActor = context["actor"]

@@ -1,4 +1,5 @@
-"""What a tap on one of the scheduler's buttons does, for any platform's adapter to call.
+"""What a tap on a staff message's button does, for any platform's adapter to call: the
+scheduler's reminders and prompts, and a safeguarding alert's Acknowledge and View details.
 
 `tap(session, actor, action_id, now)` says what happened (the reply, and whether the tap
 did its work, so an adapter can update the message), or None when the id is not one of
@@ -24,13 +25,15 @@ from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
-from sendbot.messages.staff.safeguarding import REFERRAL_CHASED, REFERRAL_RESPONDED, REVIEW_PUPIL
 from sendbot.services import action_ids, audit, deadlines, escalation
 from sendbot.services.actors import StaffActor
 from sendbot.services.school_time import school_zone
 from sendbot.store.models import Concern, Deadline, Pupil
 
-KINDS = (deadlines.DONE_ACTION, REFERRAL_RESPONDED, REFERRAL_CHASED, REVIEW_PUPIL)
+REFERRAL_RESPONDED = action_ids.LA_REPLIED
+REFERRAL_CHASED = action_ids.REFERRAL_CHASED
+REVIEW_PUPIL = action_ids.REVIEW_PUPIL
+KINDS = (action_ids.DEADLINE_DONE, REFERRAL_RESPONDED, REFERRAL_CHASED, REVIEW_PUPIL)
 ACKNOWLEDGE = action_ids.CONCERN_ACK
 VIEW_DETAILS = action_ids.CONCERN_VIEW
 STAFF_KINDS = (*KINDS, ACKNOWLEDGE, VIEW_DETAILS)
