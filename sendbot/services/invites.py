@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sendbot.domain.people import Role
 from sendbot.services import audit
@@ -311,6 +312,34 @@ def _invited_person(session: Session, invite: Invite) -> tuple[str, str, int]:
     return staff.first_name, "staff", staff.id
 
 
+def _claim(session: Session, invite: Invite, now: datetime) -> bool:
+    """Mark the invite used, only if nobody has: a conditional UPDATE, so of two chats
+    redeeming one code at once on any database, exactly one wins (the other waits for the
+    row, then finds it used)."""
+    claimed = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(claimed, CursorResult)
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(invite, "used_at", now)
+    return True
+
+
+def _unclaim(session: Session, invite: Invite) -> None:
+    """The invite stays unused when its link was refused (still inside the claim's lock)."""
+    session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id)
+        .values(used_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(invite, "used_at", None)
+
+
 def redeem(
     session: Session, platform: str, chat_key: str, code: str, now: datetime, team_id: str = ""
 ) -> Redeemed:
@@ -327,13 +356,15 @@ def redeem(
         return _refuse(session, platform, chat_key, now, "used", invite)
     if invite.expires_at <= now:
         return _refuse(session, platform, chat_key, now, "expired", invite)
+    if not _claim(session, invite, now):  # another chat redeemed it a moment ago
+        return _refuse(session, platform, chat_key, now, "used", invite)
 
     identity = _link_identity(session, invite, platform, team_id, chat_key, now)
     if identity is None:
         # This account already speaks for someone else; relinking it silently would hand
         # one family's messages to another. The school sorts it out.
+        _unclaim(session, invite)
         return Redeemed("taken")
-    invite.used_at = now
     session.flush()
     school = session.get(School, invite.school_id)
     first, kind, person = _invited_person(session, invite)
