@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,10 +15,12 @@ from sendbot.config import Settings
 from sendbot.handlers.telegram.bot import TelegramBot, TelegramSettings
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, RunReport, WorkerConfig
+from sendbot.services import invites, meetings
+from sendbot.services.actors import staff_actor_by_id
 from sendbot.serving.core import build_core
 from sendbot.store.models import Guardian, GuardianPupil, Outbox
 from tests.factories import NOW, SmallSchool
-from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi, text_update
 
 
 @dataclass
@@ -94,3 +96,48 @@ class Harness:
             if template:
                 query = query.where(Outbox.template == template)
             return list(session.scalars(query))
+
+
+# --- steps several Telegram dialogs share ----------------------------------------------
+
+
+async def link_parent(
+    h: Harness, school: SmallSchool, who: dict[str, Any], children: list[str]
+) -> int:
+    """A parent of these children, invited and linked from their chat; their guardian id."""
+    family = add_guardian(h.core.sessions, school, "nadia", "Nadia", "Nowak", children)
+    with h.core.sessions() as session, session.begin():
+        code = invites.create_guardian_invite(
+            session, family.guardian_id, h.clock.now(), BOT_USERNAME
+        ).code
+    await h.send(text_update(who, f"/start {code}"))
+    return family.guardian_id
+
+
+async def link_staff(h: Harness, school: SmallSchool, who: dict[str, Any], key: str) -> None:
+    """A member of staff, invited and linked from their chat."""
+    with h.core.sessions() as session, session.begin():
+        code = invites.create_staff_invite(
+            session, school.staff[key], h.clock.now(), BOT_USERNAME
+        ).code
+    await h.send(text_update(who, f"/start {code}"))
+
+
+async def review_with_views_asked(h: Harness, school: SmallSchool, pupil: str) -> None:
+    """The SENCO books a review; its invitation, then the views question, are delivered."""
+    with h.core.sessions() as session, session.begin():
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        meetings.schedule(
+            session,
+            senco,
+            pupil_id=school.pupils[pupil],
+            kind="annual_review",
+            starts_at=NOW + timedelta(days=20),
+            video_link="https://meet.school.example/review",
+            now=NOW,
+        )
+    h.clock.advance(timedelta(minutes=1))
+    await h.deliver()
+    h.clock.advance(meetings.VIEWS_DELAY)
+    await h.deliver()

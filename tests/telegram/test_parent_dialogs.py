@@ -9,44 +9,22 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sendbot.services import invites, meetings
-from sendbot.services.actors import staff_actor_by_id
+from sendbot.services import meetings
 from sendbot.store.models import ConversationState, Invitation, ParentMessage
-from tests.factories import NOW, SmallSchool, build_small_school
-from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, tap_update, text_update
-from tests.telegram.harness import Harness, add_guardian
+from tests.factories import SmallSchool, build_small_school
+from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
+from tests.telegram.harness import Harness, link_parent, review_with_views_asked
 
 NADIA = person(7301, "Nadia", language_code="en")
 
 
 async def _linked(h: Harness, school: SmallSchool, children: list[str]) -> int:
-    family = add_guardian(h.core.sessions, school, "nadia", "Nadia", "Nowak", children)
-    with h.core.sessions() as session, session.begin():
-        code = invites.create_guardian_invite(
-            session, family.guardian_id, h.clock.now(), BOT_USERNAME
-        ).code
-    await h.send(text_update(NADIA, f"/start {code}"))
-    return family.guardian_id
+    return await link_parent(h, school, NADIA, children)
 
 
 async def _views_started(h: Harness, school: SmallSchool, fake_api: FakeBotApi) -> None:
     """A review is booked, the invitation and the views question arrive, Nadia taps yes."""
-    with h.core.sessions() as session, session.begin():
-        senco = staff_actor_by_id(session, school.staff["senco"])
-        assert senco is not None
-        meetings.schedule(
-            session,
-            senco,
-            pupil_id=school.pupils["zoe"],
-            kind="annual_review",
-            starts_at=NOW + timedelta(days=20),
-            video_link="https://meet.school.example/review",
-            now=NOW,
-        )
-    h.clock.advance(timedelta(minutes=1))
-    await h.deliver()
-    h.clock.advance(meetings.VIEWS_DELAY)
-    await h.deliver()
+    await review_with_views_asked(h, school, "zoe")
     ask = next(c for c in fake_api.of("sendMessage", NADIA["id"]) if len(c.buttons) == 2)
     await h.send(tap_update(NADIA, ask.buttons[0][1]))
     assert fake_api.texts(NADIA["id"])[-1].startswith("What is going well for Zo")

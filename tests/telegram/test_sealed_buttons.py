@@ -4,15 +4,13 @@ action id, and a plain-text id of the old kind is an out-of-date button."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
-from sendbot.services import action_ids, invites, meetings
-from sendbot.services.actors import staff_actor_by_id
+from sendbot.services import action_ids
 from sendbot.store.models import Guardian
-from tests.factories import NOW, SmallSchool, build_small_school
-from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, tap_update, text_update
-from tests.telegram.harness import Harness, add_guardian
+from tests.factories import SmallSchool, build_small_school
+from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
+from tests.telegram.harness import Harness, link_parent, link_staff, review_with_views_asked
 
 NADIA = person(7401, "Nadia", language_code="en")
 OWEN = person(7402, "Owen", language_code="en")
@@ -32,13 +30,7 @@ def _sealed(h: Harness, fake_api: FakeBotApi, chat_id: int) -> list[action_ids.A
 
 
 async def _link_parent(h: Harness, school: SmallSchool, children: list[str]) -> int:
-    family = add_guardian(h.core.sessions, school, "nadia", "Nadia", "Nowak", children)
-    with h.core.sessions() as session, session.begin():
-        code = invites.create_guardian_invite(
-            session, family.guardian_id, h.clock.now(), BOT_USERNAME
-        ).code
-    await h.send(text_update(NADIA, f"/start {code}"))
-    return family.guardian_id
+    return await link_parent(h, school, NADIA, children)
 
 
 def test_every_staff_and_parent_button_is_a_sealed_id(
@@ -49,11 +41,7 @@ def test_every_staff_and_parent_button_is_a_sealed_id(
     async def scenario() -> None:
         async with Harness(db_url, fake_api) as h:
             # Staff: the menu's options, and the options of the question a tap opens.
-            with h.core.sessions() as session, session.begin():
-                invite = invites.create_staff_invite(
-                    session, school.staff["teacher4"], h.clock.now(), BOT_USERNAME
-                )
-            await h.send(text_update(OWEN, f"/start {invite.code}"))
+            await link_staff(h, school, OWEN, "teacher4")
             await h.send(text_update(OWEN, "menu"))
             menu = fake_api.of("sendMessage", OWEN["id"])[-1]
             await h.send(tap_update(OWEN, menu.buttons[0][1]))
@@ -70,22 +58,7 @@ def test_every_staff_and_parent_button_is_a_sealed_id(
             ask = fake_api.of("sendMessage", NADIA["id"])[-1]
             await h.send(tap_update(NADIA, ask.buttons[-1][1]))  # Cancel
             assert fake_api.texts(NADIA["id"])[-1] == "Cancelled. Nothing was sent."
-            with h.core.sessions() as session, session.begin():
-                senco = staff_actor_by_id(session, school.staff["senco"])
-                assert senco is not None
-                meetings.schedule(
-                    session,
-                    senco,
-                    pupil_id=school.pupils["zoe"],
-                    kind="annual_review",
-                    starts_at=NOW + timedelta(days=20),
-                    video_link="https://meet.school.example/review",
-                    now=NOW,
-                )
-            h.clock.advance(timedelta(minutes=1))
-            await h.deliver()
-            h.clock.advance(meetings.VIEWS_DELAY)
-            await h.deliver()
+            await review_with_views_asked(h, school, "zoe")
             share = next(c for c in fake_api.of("sendMessage", NADIA["id"]) if len(c.buttons) == 2)
             await h.send(tap_update(NADIA, share.buttons[0][1]))
             await h.send(text_update(NADIA, "She likes art."))
@@ -136,11 +109,7 @@ def test_a_plain_option_tap_is_an_earlier_question(
 
     async def scenario() -> None:
         async with Harness(db_url, fake_api) as h:
-            with h.core.sessions() as session, session.begin():
-                invite = invites.create_staff_invite(
-                    session, school.staff["teacher4"], h.clock.now(), BOT_USERNAME
-                )
-            await h.send(text_update(OWEN, f"/start {invite.code}"))
+            await link_staff(h, school, OWEN, "teacher4")
             await h.send(text_update(OWEN, "menu"))
             await h.send(tap_update(OWEN, "o:1:abcd1234"))
             said = fake_api.texts(OWEN["id"])[-1]
