@@ -14,8 +14,10 @@ from sendbot.delivery.contract import Attachment, Button, OutgoingMessage, Recip
 from sendbot.handlers.slack.sender import SlackSender
 from sendbot.messages.staff import concern_alerts
 from sendbot.scheduling.worker import OutboxWorker
-from sendbot.services import action_ids
+from sendbot.services import action_ids, safeguarding
+from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import AuditEvent, Concern, ConcernAction, Outbox, Staff
+from tests.factories import NOW
 from tests.slack import payloads
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.harness import USERS, open_modal, running, submit
@@ -495,5 +497,36 @@ def test_when_the_deputy_acknowledges_the_dsls_copy_loses_its_acknowledge_button
             assert {status for row, status in delivered if row.template == "safeguarding.acknowledged"} == {"sent"}
             # Updated in place: nobody was sent a second message.
             assert len(h.fake.called("chat.postMessage")) == len(posted)
+
+    run(scenario())
+
+
+def test_an_alert_acknowledged_before_it_reached_the_dsl_arrives_acknowledged(db_url, sessions):
+    """The deputy took it elsewhere (Telegram, the web page) while the DSL's copy was still
+    waiting to go: it goes, saying so, with nothing to acknowledge."""
+
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            await the_teacher_logs_a_safeguarding_concern(h)
+            with sessions() as session, session.begin():
+                concern = session.scalars(select(Concern)).one()
+                deputy = staff_actor_by_id(session, h.school.staff["deputy"])
+                assert deputy is not None
+                assert safeguarding.acknowledge(session, deputy, concern.id, NOW).first
+            await deliver_pending(h)
+            alert = next(
+                c.params
+                for c in h.fake.called("chat.postMessage")
+                if c.params["channel"] == USERS["dsl"]
+            )
+            labels = [
+                e["text"]["text"]
+                for b in alert["blocks"]
+                if b["type"] == "actions"
+                for e in b["elements"]
+            ]
+            assert labels == ["View details"]
+            assert f"Acknowledged by {deputy.name} at 10:15 on Tue 24 Nov" in alert["text"]
+            assert h.fake.called("chat.update") == []  # nothing was out to update
 
     run(scenario())
