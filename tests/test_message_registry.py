@@ -180,9 +180,7 @@ def _rows(sessions: sessionmaker[Session], school: SmallSchool) -> dict[str, int
         )
         session.add_all([deadline, incoming, reply, taken])
         session.flush()
-        session.add(
-            ConcernAction(concern_id=taken.id, actor_id=senco, at=NOW, kind="acknowledged")
-        )
+        session.add(ConcernAction(concern_id=taken.id, actor_id=senco, at=NOW, kind="acknowledged"))
         copy = Outbox(
             school_id=school.school_id,
             recipient_staff_id=school.staff["dsl"],

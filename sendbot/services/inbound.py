@@ -139,9 +139,7 @@ def submission_key(view_id: str, view_hash: str) -> str:
     return f"{SUBMISSION}{view_id}:{view_hash}"
 
 
-def release_submission(
-    sessions: sessionmaker[Session], platform: str, keys: Sequence[str]
-) -> None:
+def release_submission(sessions: sessionmaker[Session], platform: str, keys: Sequence[str]) -> None:
     """A submission that saved nothing may be sent again, as it was: its claim is let go.
     Best effort: when the database is away the claim was never written, or it stays, and
     the form the person is shown is then a new version anyway."""

@@ -438,9 +438,7 @@ def test_a_chart_that_fails_to_upload_does_not_send_the_message_twice():
     run(with_sender(go))
 
 
-def test_when_the_deputy_acknowledges_the_dsls_copy_loses_its_acknowledge_button(
-    db_url, sessions
-):
+def test_when_the_deputy_acknowledges_the_dsls_copy_loses_its_acknowledge_button(db_url, sessions):
     """Every copy of the alert says who took it, through the outbox: a Slack outage when
     the copies are updated only delays it."""
 
@@ -491,10 +489,13 @@ def test_when_the_deputy_acknowledges_the_dsls_copy_loses_its_acknowledge_button
             ]
             assert labels == ["View details"]
             assert "Acknowledge" not in labels
-            assert f"Acknowledged by {deputy.display_name} at 10:15 on Tue 24 Nov" in (
-                update["blocks"][1]["text"]["text"]
+            assert (
+                f"Acknowledged by {deputy.display_name} at 10:15 on Tue 24 Nov"
+                in (update["blocks"][1]["text"]["text"])
             )
-            assert {status for row, status in delivered if row.template == "safeguarding.acknowledged"} == {"sent"}
+            assert {
+                status for row, status in delivered if row.template == "safeguarding.acknowledged"
+            } == {"sent"}
             # Updated in place: nobody was sent a second message.
             assert len(h.fake.called("chat.postMessage")) == len(posted)
 

@@ -52,9 +52,7 @@ def test_a_form_saved_while_the_database_is_away_keeps_every_answer(db_url, sess
             notice = kept["blocks"][0]["text"]["text"]
             assert "Everything you typed is still here" in notice and "try again" in notice
             assert element_of(kept, "narrative")["initial_value"] == NARRATIVE
-            assert element_of(kept, "pupil")["initial_option"]["value"] == str(
-                answers["pupil"]
-            )
+            assert element_of(kept, "pupil")["initial_option"]["value"] == str(answers["pupil"])
             assert element_of(kept, "area")["initial_option"]["value"] == "semh"
             assert "id" not in kept and "hash" not in kept and "state" not in kept
             # Nothing half-written: no concern, no alert queued, no audit event.

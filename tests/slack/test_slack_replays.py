@@ -33,9 +33,7 @@ def test_the_same_signed_form_posted_twice_saves_one_concern(db_url, sessions):
     async def scenario() -> None:
         async with running(db_url, sessions) as h:
             view = filled(await open_modal(h, "teacher"), answers_for(h))
-            body, headers = payloads.interactive(
-                payloads.view_submission(USERS["teacher"], view)
-            )
+            body, headers = payloads.interactive(payloads.view_submission(USERS["teacher"], view))
             first = await h.post(body, headers)
             assert first.status == 200
             assert (await first.json())["view"]["callback_id"] == "sendbot.done"
