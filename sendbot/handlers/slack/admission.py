@@ -116,7 +116,9 @@ async def _nobody(
 def _replay_keys(body: dict[str, Any], request: Any) -> tuple[str, ...]:
     """What this request counts once by: its signature, and a form's id and version."""
     signature = (request.headers.get("x-slack-signature") or [None])[0]
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view = body.get("view")
+    if not isinstance(view, dict):
+        view = {}
     kind = str(body.get("type") or "")
     return inbound.interactive_keys(kind, signature, view.get("id"), view.get("hash"))
 
