@@ -2,9 +2,10 @@
 
 The gate is one function, `admit`, called in the transaction that handles the message: the
 event id is claimed so a retried or raced update counts once (and so is every other key the
-request names: a signed Slack request's signature, a modal's submitted version, so the same
-bytes replayed inside the signature's five minutes are done once), the sender is identified from
-the accounts on record, and the message is counted against the sender's inbound rate limit.
+request names: a signed Slack request's signature, a modal's submitted version, so the
+same bytes replayed inside the signature's five minutes are done once), the sender is
+identified from the accounts on record, and the message is counted against the sender's
+inbound rate limit.
 It answers with an `Admission` the adapter turns into its own reply (a Slack refusal, a
 Telegram message, an HTTP status). A refusal the gate decides (an unknown sender, a sender
 slowed down) is logged here, once for every channel, without the sender's platform key.

@@ -1,11 +1,12 @@
 """The one global middleware: every request passes the inbound gate before any listener.
 
 The gate (services/inbound.py) makes each `event_id` count once however often Slack
-retries it, and every other request once by its signature (and a form once per version), so
-signed bytes replayed inside Slack's five minutes do nothing twice; it finds the staff member behind the Slack user, and holds each person to the
-inbound rate limit, in one transaction. A Slack user not on record yet is matched by the
-email of their Slack account; anyone still unknown is answered politely that they are not
-set up, and nothing more.
+retries it, and every other request once by its signature (a form once per version), so
+signed bytes replayed inside Slack's five minutes do nothing twice; it finds the staff
+member behind the Slack user, and holds each person to the inbound rate limit, in one
+transaction. A Slack user not on record yet is matched by the email of their Slack
+account; anyone still unknown is answered politely that they are not set up, and nothing
+more. When the gate itself fails (the database away), a form comes back with its answers.
 """
 
 from __future__ import annotations
