@@ -26,6 +26,7 @@ from sendbot.store.models import (
     ConcernAction,
     Deadline,
     Guardian,
+    Outbox,
     ParentMessage,
     SupportPlan,
 )
@@ -166,9 +167,42 @@ def _rows(sessions: sessionmaker[Session], school: SmallSchool) -> dict[str, int
             language="en",
             at=NOW,
         )
-        session.add_all([deadline, incoming, reply])
+        # An alert someone has acknowledged, and one person's copy of it, sent on Slack.
+        taken = Concern(
+            school_id=school.school_id,
+            pupil_id=pupil_id,
+            raised_by_id=senco,
+            raised_at=NOW - timedelta(hours=1),
+            area="semh",
+            narrative_text="not sent in chat",
+            safeguarding=True,
+            acknowledged_at=NOW - timedelta(minutes=50),
+        )
+        session.add_all([deadline, incoming, reply, taken])
+        session.flush()
+        session.add(ConcernAction(concern_id=taken.id, actor_id=senco, at=NOW, kind="acknowledged"))
+        copy = Outbox(
+            school_id=school.school_id,
+            recipient_staff_id=school.staff["dsl"],
+            template=keys.SAFEGUARDING_ALERT,
+            params={
+                "concern_id": taken.id,
+                "year_group": 4,
+                "raised_by": "Sam Senco",
+                "raised_at": (NOW - timedelta(hours=1)).isoformat(),
+            },
+            not_before=NOW,
+            dedupe_key=f"concern:{taken.id}:safeguarding.alert:staff:1",
+            status="sent",
+            platform="slack",
+            platform_message_id="D0DSL:1764000000.000100",
+            created_at=NOW,
+        )
+        session.add(copy)
         session.flush()
         return {
+            "acknowledged": taken.id,
+            "copy": copy.id,
             "concern": concern.id,
             "plan": plan.id,
             "deadline": deadline.id,
@@ -213,6 +247,7 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         keys.CONCERN_NEW: alert,
         keys.SAFEGUARDING_ALERT: alert,
         keys.SAFEGUARDING_ESCALATION: {**alert, "step": 1, "minutes": 15},
+        keys.SAFEGUARDING_ACKNOWLEDGED: {"concern_id": ids["acknowledged"], "copy_of": ids["copy"]},
         keys.SAFEGUARDING_REFERRAL_CHASE: {
             **alert,
             "referral_at": (NOW - timedelta(days=1)).isoformat(),

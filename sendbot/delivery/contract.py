@@ -32,6 +32,9 @@ class OutgoingMessage:
     attachments: tuple[Attachment, ...] = ()
     language: str = "en"
     urgent: bool = False
+    # The platform message id of an earlier copy this message replaces in place (an alert
+    # once acknowledged), where the platform can edit a message; None for a new message.
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 CONCERN_NEW = "concern.new"
 SAFEGUARDING_ALERT = "safeguarding.alert"
 SAFEGUARDING_ESCALATION = "safeguarding.escalation"
+# An update, in place, of a copy of an alert someone has acknowledged.
+SAFEGUARDING_ACKNOWLEDGED = "safeguarding.acknowledged"
 SAFEGUARDING_REFERRAL_CHASE = "safeguarding.referral_chase"
 SAFEGUARDING_CUMULATIVE = "safeguarding.cumulative"
 DEADLINE_REMINDER = "deadline.reminder"
@@ -48,6 +50,7 @@ STAFF_KEYS = frozenset(
         CONCERN_NEW,
         SAFEGUARDING_ALERT,
         SAFEGUARDING_ESCALATION,
+        SAFEGUARDING_ACKNOWLEDGED,
         SAFEGUARDING_REFERRAL_CHASE,
         SAFEGUARDING_CUMULATIVE,
         DEADLINE_REMINDER,

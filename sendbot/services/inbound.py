@@ -1,8 +1,11 @@
 """Every inbound message, on every channel, passes the same gate before any reply is made.
 
 The gate is one function, `admit`, called in the transaction that handles the message: the
-event id is claimed so a retried or raced update counts once, the sender is identified from
-the accounts on record, and the message is counted against the sender's inbound rate limit.
+event id is claimed so a retried or raced update counts once (and so is every other key the
+request names: a signed Slack request's signature, a modal's submitted version, so the
+same bytes replayed inside the signature's five minutes are done once), the sender is
+identified from the accounts on record, and the message is counted against the sender's
+inbound rate limit.
 It answers with an `Admission` the adapter turns into its own reply (a Slack refusal, a
 Telegram message, an HTTP status). A refusal the gate decides (an unknown sender, a sender
 slowed down) is logged here, once for every channel, without the sender's platform key.
@@ -11,10 +14,12 @@ slowed down) is logged here, once for every channel, without the sender's platfo
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.services import events, identities, invites, rate_limit
 from sendbot.services.actors import StaffActor
@@ -72,14 +77,18 @@ def admit(
     workspace: str = "",
     counted: bool = True,
     limit: RateLimit = rate_limit.DEFAULT,
+    once: Sequence[str] = (),
 ) -> Admission:
     """Dedupe, identify, rate-limit, in the caller's transaction.
+
+    `once` are further keys the request counts once by (`interactive_keys`): a request that
+    repeats any of them is a Duplicate, like a repeated event id.
 
     `workspace` is the team a platform's user ids belong to (a Slack workspace): such an
     account is only recognised as staff of a school that uses that workspace. `counted`
     False leaves the message out of the rate limit (Slack's type-ahead suggestions, one a
     keystroke). An unknown sender is counted too, so a stranger cannot flood either."""
-    if event_id is not None and not first_time(session, platform, event_id, now):
+    if not all_first_time(session, platform, [*([event_id] if event_id else []), *once], now):
         return Duplicate()
     sender = identify(session, platform, sender_key, now, workspace=workspace)
     if counted and not rate_limit.admit(session, rate_scope(platform), sender_key, now, limit):
@@ -96,6 +105,51 @@ def admit(
 def first_time(session: Session, platform: str, event_id: str, now: datetime) -> bool:
     """The dedupe step alone, for an update that names no sender."""
     return events.claim_in(session, platform, event_id, now)
+
+
+def all_first_time(session: Session, platform: str, keys: Sequence[str], now: datetime) -> bool:
+    """Claim every key; False as soon as one was claimed before (the request is a repeat)."""
+    return all(first_time(session, platform, key, now) for key in keys)
+
+
+# A signed request's signature: the same bytes again are a replay, whatever they ask for.
+SIGNATURE = "sig:"
+# One version of a modal (its view id and hash) submitted: it saves once.
+SUBMISSION = "view:"
+
+
+def interactive_keys(
+    kind: str, signature: str | None, view_id: str | None = None, view_hash: str | None = None
+) -> tuple[str, ...]:
+    """The keys an interactive request (a button, a form, a command, a shortcut, a search)
+    counts once by. A platform event is counted by its own event id instead, since the
+    platform retries it with a fresh signature on purpose.
+
+    A form's submission also counts once per version of the form: a second press of the
+    same version is not saved again, whoever signs it. Nothing saved by the first (a
+    question to fix, the database away) lets it go again (`release_submission`)."""
+    if kind == "event_callback":
+        return ()
+    keys = [f"{SIGNATURE}{signature}"] if signature else []
+    if kind == "view_submission" and view_id and view_hash:
+        keys.append(submission_key(view_id, view_hash))
+    return tuple(keys)
+
+
+def submission_key(view_id: str, view_hash: str) -> str:
+    return f"{SUBMISSION}{view_id}:{view_hash}"
+
+
+def release_submission(sessions: sessionmaker[Session], platform: str, keys: Sequence[str]) -> None:
+    """A submission that saved nothing may be sent again, as it was: its claim is let go.
+    Best effort: when the database is away the claim was never written, or it stays, and
+    the form the person is shown is then a new version anyway."""
+    for key in keys:
+        if key.startswith(SUBMISSION):
+            try:
+                events.release(sessions, platform, key)
+            except SQLAlchemyError:
+                log.warning("inbound: could not let a form submission go again")
 
 
 def identify(

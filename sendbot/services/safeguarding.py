@@ -1,5 +1,10 @@
 """Safeguarding alerts after they are sent: acknowledging, reading details, the DSL's list.
 
+The first acknowledgement, from any copy or platform, queues an update of every other copy
+already delivered (`keys.SAFEGUARDING_ACKNOWLEDGED`), so nobody is left looking at an
+Acknowledge button for an alert someone has taken; the outbox carries it, so an outage of
+the chat platform delays the update and never loses it.
+
 Details of a concern are the most sensitive thing sendbot holds. They open only for the
 designated safeguarding lead and deputies, and for the SENCO when the pupil has SEND (the
 "close liaison" of Keeping Children Safe in Education); the rules live in
@@ -11,13 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from sendbot.services import audit, policy
+from sendbot.delivery import keys
+from sendbot.services import audit, outbox, policy
 from sendbot.services.actors import StaffActor
-from sendbot.store.models import Concern, ConcernAction, Pupil, Staff
+from sendbot.store.models import Concern, ConcernAction, Outbox, Pupil, Staff
 
 REFUSED = (
     "Only the designated safeguarding lead and deputies can open the details of this "
@@ -58,6 +65,23 @@ class AckResult:
     by: str | None = None
     at: datetime | None = None
     message: str = ""
+
+
+@dataclass(frozen=True)
+class AlertCopy:
+    """One person's copy of an alert, as the outbox delivered it (or has yet to)."""
+
+    status: str
+    platform: str | None
+    message_id: str | None
+    template: str
+    params: dict[str, Any]
+
+
+# The alerts that carry an Acknowledge button, and the outbox keys of their copies.
+ACKNOWLEDGEABLE = (keys.SAFEGUARDING_ALERT, keys.SAFEGUARDING_ESCALATION)
+# Copies on their way or delivered: a copy still pending is written acknowledged when sent.
+COPIES_TO_UPDATE = ("sent", "claimed")
 
 
 @dataclass(frozen=True)
@@ -182,7 +206,54 @@ def acknowledge(session: Session, actor: StaffActor, concern_id: int, now: datet
         school_id=actor.school_id,
         pupil_id=concern.pupil_id,
     )
+    _update_copies(session, concern, now)
     return AckResult(True, True, by=actor.name, at=now)
+
+
+def _update_copies(session: Session, concern: Concern, now: datetime) -> None:
+    """Every delivered copy of the alert and its escalations is to say who acknowledged it:
+    one outbox row each, in the acknowledgement's transaction."""
+    copies = session.scalars(
+        select(Outbox).where(
+            Outbox.template.in_(ACKNOWLEDGEABLE),
+            Outbox.status.in_(COPIES_TO_UPDATE),
+            or_(
+                Outbox.dedupe_key.like(f"concern:{concern.id}:%"),
+                Outbox.dedupe_key.like(f"escalation:{concern.id}:%"),
+            ),
+        )
+    )
+    for copy in copies:
+        if copy.recipient_staff_id is None:
+            continue
+        outbox.enqueue(
+            session,
+            school_id=concern.school_id,
+            recipient_staff_id=copy.recipient_staff_id,
+            template=keys.SAFEGUARDING_ACKNOWLEDGED,
+            params={"concern_id": concern.id, "copy_of": copy.id},
+            dedupe_key=f"acknowledged:{copy.id}",
+            priority=outbox.URGENT,
+            now=now,
+        )
+
+
+def acknowledgement(session: Session, concern_id: int) -> tuple[str, datetime] | None:
+    """Who acknowledged a concern's alert first, and when; None while nobody has."""
+    concern = session.get(Concern, concern_id)
+    if concern is None or concern.acknowledged_at is None:
+        return None
+    return _acknowledger(session, concern_id) or "someone", concern.acknowledged_at
+
+
+def alert_copy(session: Session, outbox_id: int) -> AlertCopy | None:
+    """The copy of an alert an update is for, as it stands now."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        return None
+    return AlertCopy(
+        row.status, row.platform, row.platform_message_id, row.template, dict(row.params or {})
+    )
 
 
 def open_items(session: Session, actor: StaffActor, now: datetime) -> list[OpenItem]:

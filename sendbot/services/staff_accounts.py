@@ -3,6 +3,7 @@ times, and whose Home tab a change to the records redraws."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,11 +50,20 @@ def admit_slack_staff(
     now: datetime,
     *,
     counted: bool = True,
+    once: Sequence[str] = (),
 ) -> StaffAdmission:
     """The inbound gate for a Slack request, and the person's time zone in the same
-    transaction: one write for the claim, the identity and the count, not three."""
+    transaction: one write for the claim, the identity and the count, not three. `once`
+    are the request's replay keys (`inbound.interactive_keys`)."""
     admission = inbound.admit(
-        session, identities.SLACK, event_id, user_id, now, workspace=team_id, counted=counted
+        session,
+        identities.SLACK,
+        event_id,
+        user_id,
+        now,
+        workspace=team_id,
+        counted=counted,
+        once=once,
     )
     if isinstance(admission, inbound.Admitted) and admission.sender.staff is not None:
         return StaffAdmission(admission, school_timezone(session, admission.sender.staff.school_id))

@@ -112,17 +112,20 @@ def opened_view(
     view: dict[str, Any],
     values: dict[str, dict[str, Any]],
     *,
-    view_id: str = "V0MODAL",
+    view_id: str = "",
     team_id: str = TEAM_ID,
 ) -> dict[str, Any]:
-    """A view as Slack sends it back: what we opened, plus its id, hash and state."""
+    """A view as Slack sends it back: what we opened, plus its id, hash and state. Like
+    Slack, every view opened has its own id, and every version of a view its own hash."""
+    n = next(_ids)
+    view_id = view_id or f"V0MODAL{n:04d}"
     return {
         **view,
         "id": view_id,
         "team_id": team_id,
         "app_id": APP_ID,
         "bot_id": "B0SENDBOT",
-        "hash": "1764000000.AbCdEf12",
+        "hash": f"1764000000.h{n:06d}",
         "root_view_id": view_id,
         "previous_view_id": None,
         "state": {"values": values},

@@ -4,7 +4,7 @@ outbox with no narrative; details open only for someone allowed, and every look 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import ClientSession
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,8 +14,10 @@ from sendbot.delivery.contract import Attachment, Button, OutgoingMessage, Recip
 from sendbot.handlers.slack.sender import SlackSender
 from sendbot.messages.staff import concern_alerts
 from sendbot.scheduling.worker import OutboxWorker
-from sendbot.services import action_ids
-from sendbot.store.models import AuditEvent, Concern, ConcernAction, Outbox
+from sendbot.services import action_ids, safeguarding
+from sendbot.services.actors import staff_actor_by_id
+from sendbot.store.models import AuditEvent, Concern, ConcernAction, Outbox, Staff
+from tests.factories import NOW
 from tests.slack import payloads
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.harness import USERS, open_modal, running, submit
@@ -434,3 +436,98 @@ def test_a_chart_that_fails_to_upload_does_not_send_the_message_twice():
         assert len(fake.called("chat.postMessage")) == 1
 
     run(with_sender(go))
+
+
+def test_when_the_deputy_acknowledges_the_dsls_copy_loses_its_acknowledge_button(db_url, sessions):
+    """Every copy of the alert says who took it, through the outbox: a Slack outage when
+    the copies are updated only delays it."""
+
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            await the_teacher_logs_a_safeguarding_concern(h)
+            await deliver_pending(h)
+            with sessions() as session:
+                concern = session.scalars(select(Concern)).one()
+                deputy = session.get(Staff, h.school.staff["deputy"])
+                assert deputy is not None
+                copies = {
+                    row.recipient_staff_id: row.platform_message_id
+                    for row in session.scalars(
+                        select(Outbox).where(Outbox.template == "safeguarding.alert")
+                    )
+                }
+            dsl_channel, _, dsl_ts = str(copies[h.school.staff["dsl"]]).partition(":")
+            deputy_channel, _, deputy_ts = str(copies[h.school.staff["deputy"]]).partition(":")
+            posted = {c.params["channel"]: c.params for c in h.fake.called("chat.postMessage")}
+            mine = posted[USERS["deputy"]]
+            message = {"type": "message", "ts": deputy_ts, **mine}
+            ack = sealed(sessions, action_ids.CONCERN_ACK, concern.id)
+            await h.interact(
+                payloads.message_button(USERS["deputy"], message, ack, channel=deputy_channel)
+            )
+            (own,) = await h.fake.wait_for("chat.update")  # the deputy's copy, at once
+            assert own.params["ts"] == deputy_ts
+
+            h.fake.fail_next("chat.update", 503, {"ok": False, "error": "service_unavailable"})
+            h.fake.fail_next("chat.update", 503, {"ok": False, "error": "service_unavailable"})
+            await deliver_pending(h)  # Slack is down: nothing is lost, the rows wait
+            h.clock.set(h.clock.now() + timedelta(minutes=5))
+            delivered = await deliver_pending(h)
+
+            to_dsl = [
+                c.params
+                for c in h.fake.called("chat.update")
+                if (c.params["channel"], c.params["ts"]) == (dsl_channel, dsl_ts)
+            ]
+            assert len(to_dsl) == 2  # refused once while Slack was down, then updated
+            update = to_dsl[-1]
+            labels = [
+                e["text"]["text"]
+                for b in update["blocks"]
+                if b["type"] == "actions"
+                for e in b["elements"]
+            ]
+            assert labels == ["View details"]
+            assert "Acknowledge" not in labels
+            assert (
+                f"Acknowledged by {deputy.display_name} at 10:15 on Tue 24 Nov"
+                in (update["blocks"][1]["text"]["text"])
+            )
+            assert {
+                status for row, status in delivered if row.template == "safeguarding.acknowledged"
+            } == {"sent"}
+            # Updated in place: nobody was sent a second message.
+            assert len(h.fake.called("chat.postMessage")) == len(posted)
+
+    run(scenario())
+
+
+def test_an_alert_acknowledged_before_it_reached_the_dsl_arrives_acknowledged(db_url, sessions):
+    """The deputy took it elsewhere (Telegram, the web page) while the DSL's copy was still
+    waiting to go: it goes, saying so, with nothing to acknowledge."""
+
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            await the_teacher_logs_a_safeguarding_concern(h)
+            with sessions() as session, session.begin():
+                concern = session.scalars(select(Concern)).one()
+                deputy = staff_actor_by_id(session, h.school.staff["deputy"])
+                assert deputy is not None
+                assert safeguarding.acknowledge(session, deputy, concern.id, NOW).first
+            await deliver_pending(h)
+            alert = next(
+                c.params
+                for c in h.fake.called("chat.postMessage")
+                if c.params["channel"] == USERS["dsl"]
+            )
+            labels = [
+                e["text"]["text"]
+                for b in alert["blocks"]
+                if b["type"] == "actions"
+                for e in b["elements"]
+            ]
+            assert labels == ["View details"]
+            assert f"Acknowledged by {deputy.name} at 10:15 on Tue 24 Nov" in alert["text"]
+            assert h.fake.called("chat.update") == []  # nothing was out to update
+
+    run(scenario())

@@ -26,15 +26,12 @@ def test_a_burst_of_concerns_redraws_the_sencos_home_tab_once_or_twice(db_url, s
                 ]
 
             await home_of(h, "senco", "Ev0FIRST")  # the SENCO has opened sendbot in Slack
-            view = filled(await open_modal(h, "teacher"), answers_for(h))
+            burst = 6  # six concern forms, opened one after another, saved at once
+            views = [filled(await open_modal(h, "teacher"), answers_for(h)) for _ in range(burst)]
             before = len(senco_drawings())
             h.fake.latency["views.publish"] = 0.3  # each drawing is still on its way to Slack
-            burst = 6
             responses = await asyncio.gather(
-                *(
-                    h.interact(payloads.view_submission(USERS["teacher"], view))
-                    for _ in range(burst)
-                )
+                *(h.interact(payloads.view_submission(USERS["teacher"], view)) for view in views)
             )
             assert all(r.status == 200 for r in responses)
             with sessions() as session:
@@ -59,6 +56,7 @@ def test_a_drawing_that_fails_still_leaves_the_last_change_drawn(db_url, session
         async with running(db_url, sessions) as h:
             await home_of(h, "senco", "Ev0FIRST")
             view = filled(await open_modal(h, "teacher"), answers_for(h))
+            other = filled(await open_modal(h, "teacher"), answers_for(h))
             real = h.slack.publish_home
             failed: list[str] = []
 
@@ -75,7 +73,7 @@ def test_a_drawing_that_fails_still_leaves_the_last_change_drawn(db_url, session
                 h.interact(payloads.view_submission(USERS["teacher"], view))
             )
             await asyncio.sleep(0.1)
-            second = await h.interact(payloads.view_submission(USERS["teacher"], view))
+            second = await h.interact(payloads.view_submission(USERS["teacher"], other))
             assert (await first).status == 200 and second.status == 200
             for _ in range(100):  # up to 5 s for the redraw after the failed one
                 drawn = h.fake.called("views.publish")[before:]

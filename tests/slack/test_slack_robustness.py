@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from sendbot.handlers.slack.admission import NOT_SET_UP
-from sendbot.handlers.slack.errors import SORRY
+from sendbot.handlers.slack.errors import KEPT, SORRY
 from sendbot.store.models import AuditEvent, Identity, ProcessedEvent
 from tests.slack import payloads
 from tests.slack.harness import STRANGER, USERS, running
@@ -155,8 +155,9 @@ def test_a_failure_inside_a_listener_is_answered_kindly(db_url, sessions, monkey
             }
             response = await h.interact(payloads.view_submission(USERS["teacher"], view))
             body = await response.json()
-            assert body["response_action"] == "update"
-            assert body["view"]["blocks"][0]["text"]["text"] == SORRY
+            assert body["response_action"] == "update"  # the same form, kept, says so
+            assert body["view"]["blocks"][0]["text"]["text"] == f":warning: *{KEPT}*"
+            assert body["view"]["private_metadata"] == view["private_metadata"]
 
     run(scenario())
 

@@ -1,10 +1,12 @@
 """The one global middleware: every request passes the inbound gate before any listener.
 
 The gate (services/inbound.py) makes each `event_id` count once however often Slack
-retries it, finds the staff member behind the Slack user, and holds each person to the
-inbound rate limit, in one transaction. A Slack user not on record yet is matched by the
-email of their Slack account; anyone still unknown is answered politely that they are not
-set up, and nothing more.
+retries it, and every other request once by its signature (a form once per version), so
+signed bytes replayed inside Slack's five minutes do nothing twice; it finds the staff
+member behind the Slack user, and holds each person to the inbound rate limit, in one
+transaction. A Slack user not on record yet is matched by the email of their Slack
+account; anyone still unknown is answered politely that they are not set up, and nothing
+more. When the gate itself fails (the database away), a form comes back with its answers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sendbot.handlers.slack import blocks, payload, record_blocks
-from sendbot.handlers.slack.errors import SORRY
+from sendbot.handlers.slack.errors import KEPT, SORRY
+from sendbot.handlers.slack.kept import kept_modal
 from sendbot.handlers.slack.runtime import PLATFORM, SlackApp
 from sendbot.services import inbound, rate_limit, staff_accounts
 from sendbot.services.staff_accounts import StaffAccount, StaffAdmission
@@ -56,18 +59,20 @@ async def _admit(
     user_id = context.user_id or payload.user_id(body)
     team_id = context.team_id
     now = slack.now()
+    once = _replay_keys(body, request)
     if not user_id or not team_id:  # nobody to identify: only counted once
-        return await _nobody(slack, event_id, context, request, next)
+        return await _nobody(slack, event_id, once, body, context, request, next)
     counted = body.get("type") != "block_suggestion"  # Slack sends one a keystroke
     try:
         found: StaffAdmission = await slack.db(
-            slack.tx, slack.admit, event_id, team_id, user_id, now, counted
+            slack.tx, slack.admit, event_id, team_id, user_id, now, counted, once
         )
         admission = found.admission
         if isinstance(admission, inbound.Duplicate):
-            return _duplicate(event_id, request)
+            return _duplicate(event_id, body, request)
         if event_id is not None:
             context["claimed_event"] = event_id
+        context["claims"] = once
         if isinstance(admission, inbound.SlowedDown):
             return await _refuse(body, client, rate_limit.SLOW_DOWN)
         if isinstance(admission, inbound.Admitted) and admission.sender.staff is not None:
@@ -79,6 +84,9 @@ async def _admit(
         return await _refuse(body, client, CANT_CHECK)
     except Exception:
         log.exception("could not check who a Slack user is")
+        if body.get("type") == "view_submission":  # the database away: keep what was typed
+            view = kept_modal(body.get("view") or {}, KEPT)
+            return BoltResponse(status=200, body={"response_action": "update", "view": view})
         return await _refuse(body, client, SORRY)
     if account is None:
         return await _refuse(body, client, NOT_SET_UP)
@@ -87,19 +95,44 @@ async def _admit(
 
 
 async def _nobody(
-    slack: SlackApp, event_id: str | None, context: Any, request: Any, next: Next
+    slack: SlackApp,
+    event_id: str | None,
+    once: tuple[str, ...],
+    body: dict[str, Any],
+    context: Any,
+    request: Any,
+    next: Next,
 ) -> Any:
     """An update that names no person: claimed once, then handled."""
-    if event_id is not None:
-        if not await slack.db(slack.tx, inbound.first_time, PLATFORM, event_id, slack.now()):
-            return _duplicate(event_id, request)
-        context["claimed_event"] = event_id
+    keys = [*([event_id] if event_id else []), *once]
+    if keys:
+        if not await slack.db(slack.tx, inbound.all_first_time, PLATFORM, keys, slack.now()):
+            return _duplicate(event_id, body, request)
+        if event_id is not None:
+            context["claimed_event"] = event_id
+        context["claims"] = once
     return await next()
 
 
-def _duplicate(event_id: str | None, request: Any) -> BoltResponse:
-    retry = (request.headers.get("x-slack-retry-num") or [None])[0]
-    log.info("slack event %s already processed (retry %s)", event_id, retry)
+def _replay_keys(body: dict[str, Any], request: Any) -> tuple[str, ...]:
+    """What this request counts once by: its signature, and a form's id and version."""
+    signature = (request.headers.get("x-slack-signature") or [None])[0]
+    view = body.get("view")
+    if not isinstance(view, dict):
+        view = {}
+    kind = str(body.get("type") or "")
+    return inbound.interactive_keys(kind, signature, view.get("id"), view.get("hash"))
+
+
+def _duplicate(event_id: str | None, body: dict[str, Any], request: Any) -> BoltResponse:
+    """Done before: the same harmless answer, and nothing done again."""
+    if event_id is not None:
+        retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+        log.info("slack event %s already processed (retry %s)", event_id, retry)
+    else:
+        log.info("slack %s request already handled: a replay", body.get("type") or "command")
+    if body.get("type") == "block_suggestion":
+        return BoltResponse(status=200, body={"options": []})
     return BoltResponse(status=200, body="")
 
 

@@ -66,10 +66,11 @@ class SlackApp:
         user_id: str,
         now: datetime,
         counted: bool,
+        once: tuple[str, ...] = (),
     ) -> StaffAdmission:
         """The inbound gate for one request (run with `tx`)."""
         return staff_accounts.admit_slack_staff(
-            session, event_id, team_id, user_id, now, counted=counted
+            session, event_id, team_id, user_id, now, counted=counted, once=once
         )
 
     # --- the Home tab -----------------------------------------------------------------------

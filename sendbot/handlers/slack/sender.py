@@ -1,4 +1,5 @@
-"""Delivering outbox messages on Slack: a DM by chat.postMessage, files by files_upload_v2.
+"""Delivering outbox messages on Slack: a DM by chat.postMessage, files by files_upload_v2,
+and an update of a message sent before (an acknowledged alert) by chat.update.
 
 The outbox worker decides when to try again; this sender only says what happened. A 429
 carries Slack's Retry-After, which is passed on; server errors and network failures are
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 BLOCKED_ERRORS = frozenset(
     {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "channel_not_found"}
 )
+# The message to update is gone (deleted, or its channel closed): nothing is left to change.
+GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "channel_not_found"})
 RETRY_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
@@ -68,6 +71,8 @@ class SlackSender:
         self.client = client
 
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
+        if message.replaces:
+            return await self._update(message.replaces, message)
         try:
             posted = await self.client.chat_postMessage(
                 channel=recipient.address,
@@ -91,6 +96,23 @@ class SlackSender:
             # The message itself arrived: retrying would send it twice, so report it sent
             # and say which files did not follow.
             return SendOutcome("sent", platform_message_id=message_id, detail=missing)
+        return SendOutcome.sent(message_id)
+
+    async def _update(self, message_id: str, message: OutgoingMessage) -> SendOutcome:
+        """The copy sent before (`channel:ts`, as `send` recorded it), changed in place."""
+        channel, _, ts = message_id.partition(":")
+        try:
+            await self.client.chat_update(
+                channel=channel, ts=ts, text=escape(message.text), blocks=message_blocks(message)
+            )
+        except SlackApiError as error:
+            data = getattr(error.response, "data", None)
+            code = str(data.get("error", "")) if isinstance(data, dict) else ""
+            if code in GONE_ERRORS:  # done: there is no copy left to mislead anyone
+                return SendOutcome("sent", platform_message_id=message_id, detail=f"slack: {code}")
+            return outcome_for(error)
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            return SendOutcome.retry(None, f"slack: network: {type(error).__name__}")
         return SendOutcome.sent(message_id)
 
     async def _upload(self, channel: str, ts: str, message: OutgoingMessage) -> str | None:

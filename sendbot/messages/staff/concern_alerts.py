@@ -1,4 +1,5 @@
-"""The staff alerts a new concern sends (`concern.new`, `safeguarding.alert`), as messages.
+"""The staff alerts a new concern sends (`concern.new`, `safeguarding.alert`), as messages,
+and the update of a delivered alert once someone acknowledged it.
 
 Platform-neutral: the outbox worker turns a row's template and params into an
 `OutgoingMessage` here, and each platform's sender lays it out. The first line is the
@@ -8,6 +9,7 @@ group, and buttons whose sealed ids (`services.action_ids`) are re-authorised on
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -18,10 +20,12 @@ from sqlalchemy.orm import Session
 from sendbot.delivery import keys
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.domain.needs import Area
-from sendbot.services import action_ids
+from sendbot.services import action_ids, safeguarding
 
 ACK = action_ids.CONCERN_ACK
 VIEW = action_ids.CONCERN_VIEW
+# Platforms whose sender can change a message it sent (`OutgoingMessage.replaces`).
+EDITABLE = ("slack",)
 
 
 def acknowledge_button(session: Session, concern_id: int) -> Button:
@@ -42,28 +46,70 @@ def _year(year_group: Any) -> str:
     return "Reception" if int(year_group) == 0 else f"Year {int(year_group)}"
 
 
-def safeguarding_alert(
-    session: Session, params: Mapping[str, Any], tz: str = "Europe/London"
-) -> OutgoingMessage:
+class CopyInFlight(Exception):
+    """The copy to update is being sent this moment: the update waits for it (the worker
+    tries a message that could not be written again shortly)."""
+
+
+def _alert_lines(params: Mapping[str, Any], tz: str) -> list[str]:
     title = "Safeguarding concern logged"
     if params.get("immediate_danger"):
         title += ": immediate danger reported, 999 advised"
-    lines = [
+    return [
         title,
         f"Logged by: {params['raised_by']}",
         f"When: {_when(params['raised_at'], tz)}",
         f"Year group: {_year(params['year_group'])}",
         "Open the details in sendbot; they are not sent in chat.",
     ]
+
+
+def _acknowledged(
+    session: Session, params: Mapping[str, Any], tz: str, by: str, at: datetime
+) -> OutgoingMessage:
+    """The alert once someone has taken it: who and when, in place of Acknowledge."""
+    when = at.astimezone(ZoneInfo(tz)).strftime("%H:%M on %a %-d %b")
+    lines = [*_alert_lines(params, tz), f"Acknowledged by {by} at {when}."]
     concern_id = int(params["concern_id"])
     return OutgoingMessage(
-        text="\n".join(lines),
+        text="\n".join(lines), buttons=(view_details_button(session, concern_id),)
+    )
+
+
+def safeguarding_alert(
+    session: Session, params: Mapping[str, Any], tz: str = "Europe/London"
+) -> OutgoingMessage:
+    """The alert; written acknowledged if someone took it before this copy went out."""
+    concern_id = int(params["concern_id"])
+    taken = safeguarding.acknowledgement(session, concern_id)
+    if taken is not None:
+        return _acknowledged(session, params, tz, *taken)
+    return OutgoingMessage(
+        text="\n".join(_alert_lines(params, tz)),
         buttons=(
             acknowledge_button(session, concern_id),
             view_details_button(session, concern_id),
         ),
         urgent=True,
     )
+
+
+def acknowledged_copy(
+    session: Session, params: Mapping[str, Any], tz: str = "Europe/London"
+) -> OutgoingMessage | None:
+    """A delivered copy of an alert (or an escalation of it), updated in place to say who
+    acknowledged it; None when there is no copy to update (not sent, or sent where a
+    message cannot be changed)."""
+    copy = safeguarding.alert_copy(session, int(params["copy_of"]))
+    taken = safeguarding.acknowledgement(session, int(params["concern_id"]))
+    if copy is None or taken is None:
+        return None
+    if copy.status == "claimed":
+        raise CopyInFlight(f"outbox {params['copy_of']} is being sent")
+    if copy.status != "sent" or copy.platform not in EDITABLE or not copy.message_id:
+        return None
+    message = _acknowledged(session, copy.params, tz, *taken)
+    return dataclasses.replace(message, replaces=copy.message_id)
 
 
 def concern_new(
@@ -88,13 +134,14 @@ def concern_new(
     )
 
 
-TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
+TEMPLATES: dict[str, Callable[..., OutgoingMessage | None]] = {
     keys.SAFEGUARDING_ALERT: safeguarding_alert,
+    keys.SAFEGUARDING_ACKNOWLEDGED: acknowledged_copy,
     keys.CONCERN_NEW: concern_new,
 }
 
 
 def render(
     session: Session, template: str, params: Mapping[str, Any], tz: str = "Europe/London"
-) -> OutgoingMessage:
+) -> OutgoingMessage | None:
     return TEMPLATES[template](session, params, tz)

@@ -10,8 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from sendbot.handlers.slack import blocks, flows, payload
 from sendbot.handlers.slack.errors import kindly
-from sendbot.handlers.slack.runtime import SlackApp
-from sendbot.services import reply_buttons
+from sendbot.handlers.slack.runtime import PLATFORM, SlackApp
+from sendbot.services import inbound, reply_buttons
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import PermissionDenied
 
@@ -36,6 +36,7 @@ async def on_submit(
     raw = blocks.state_values(view)
     result = await slack.db(slack.forms.submit, actor, flow, raw)
     if not result.done:
+        await _saved_nothing(slack, context)
         if set(result.errors) <= set(payload.input_block_ids(view)):
             await ack(response_action="errors", errors=result.errors)
             return
@@ -62,6 +63,7 @@ async def on_reply_submit(
     try:
         note = await slack.db(slack.tx, reply_buttons.send, actor, token, text, slack.now())
     except ValueError as error:
+        await _saved_nothing(slack, context)
         await ack(response_action="errors", errors={blocks.REPLY_BLOCK: str(error)})
         return
     except PermissionDenied as error:
@@ -71,6 +73,13 @@ async def on_reply_submit(
         )
         return
     await ack(response_action="update", view=blocks.message_modal("Reply sent", note))
+
+
+async def _saved_nothing(slack: SlackApp, context: Any) -> None:
+    """A question to fix: the same version of the form, corrected, may be sent again."""
+    await slack.db(
+        inbound.release_submission, slack.core.sessions, PLATFORM, context.get("claims", ())
+    )
 
 
 async def on_closed(
