@@ -41,6 +41,7 @@ from sendbot.i18n.languages import resolve as resolve_language
 from sendbot.messages import registry
 from sendbot.services import audit, parents
 from sendbot.services import outbox as outbox_service
+from sendbot.store.db import database_now
 from sendbot.store.models import (
     DeliveryAttempt,
     Guardian,
@@ -245,13 +246,16 @@ class OutboxWorker:
         """Take up to `limit` due rows for this worker, with a lease; returns their ids."""
         limit = limit or self.config.batch
         now = self.clock.now()
-        lease_until = now + self.config.lease
-        due = or_(
-            (Outbox.status == PENDING) & (Outbox.not_before <= now),
-            (Outbox.status == CLAIMED) & (Outbox.lease_until < now),
-        )
         order = (Outbox.priority, Outbox.not_before, Outbox.id)
         with self.sessions() as session, session.begin():
+            # When a message is due is the school's clock; whether a lease has run out is
+            # the database's, so a stepped process clock neither strands nor steals a row.
+            db_now = database_now(session)
+            lease_until = db_now + self.config.lease
+            due = or_(
+                (Outbox.status == PENDING) & (Outbox.not_before <= now),
+                (Outbox.status == CLAIMED) & (Outbox.lease_until < db_now),
+            )
             if session.get_bind().dialect.name == "postgresql":
                 ids = list(
                     session.scalars(
@@ -278,10 +282,7 @@ class OutboxWorker:
                     update(Outbox)
                     .where(
                         Outbox.id == outbox_id,
-                        or_(
-                            (Outbox.status == PENDING) & (Outbox.not_before <= now),
-                            (Outbox.status == CLAIMED) & (Outbox.lease_until < now),
-                        ),
+                        due,
                     )
                     .values(status=CLAIMED, claimed_by=self.worker_id, lease_until=lease_until)
                     .execution_options(synchronize_session=False)
@@ -292,8 +293,8 @@ class OutboxWorker:
 
     def _renew(self, outbox_id: int) -> bool:
         """Extend our lease before a late send; False if the row is no longer ours."""
-        now = self.clock.now()
         with self.sessions() as session, session.begin():
+            lease_until = database_now(session) + self.config.lease
             result = session.execute(
                 update(Outbox)
                 .where(
@@ -301,7 +302,7 @@ class OutboxWorker:
                     Outbox.status == CLAIMED,
                     Outbox.claimed_by == self.worker_id,
                 )
-                .values(lease_until=now + self.config.lease)
+                .values(lease_until=lease_until)
                 .execution_options(synchronize_session=False)
             )
             return _rowcount(result) == 1
@@ -554,7 +555,7 @@ class OutboxWorker:
         row.last_error = (outcome.detail or outcome.status)[:2000]
         if item.identity_id is not None:
             row.status, row.claimed_by = CLAIMED, self.worker_id
-            row.lease_until = now + self.config.lease
+            row.lease_until = database_now(session) + self.config.lease
             return True  # try the recipient's next account, if any
         row.status = BLOCKED if outcome.status == "blocked" else FAILED
         row.claimed_by, row.lease_until = None, None
