@@ -7,12 +7,17 @@
    Telegram, then any other active account; guardians: Telegram first), hold a parent's
    message in their quiet hours, and render it in their language now.
 3. Send through that platform's `Sender`, within the platform's rate limits; a 429 pauses
-   the platform for its `retry_after` and puts the rest of the batch back.
-4. Record the attempt and the outcome in one transaction: sent; retry later (backing off
-   on errors); blocked (the account is marked inactive and the school told once); failed
-   (the next account is tried, then the school is told).
+   the platform for its `retry_after` and puts the rest of the batch back. A message with
+   attachments goes part by part, and the parts an earlier attempt delivered to the same
+   account (`Outbox.delivered_parts`) are skipped: a failed upload is retried alone.
+4. Record the attempt, the outcome and the parts that arrived in one transaction: sent;
+   retry later (backing off on errors); blocked (the account is marked inactive and the
+   school told once); failed (the next account is tried, then the school is told).
 
-Delivery is at least once: a message can go twice only if a worker dies after the platform
+Leases are measured on the database's clock, so a process clock that is stepped neither
+strands a dead worker's rows nor lets a worker take a row whose lease is still running.
+
+Delivery is at least once: a part can go twice only if a worker dies after the platform
 accepted it and before step 4 committed.
 """
 
@@ -25,7 +30,7 @@ import random
 import socket
 import time as monotonic_time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -396,7 +401,7 @@ class OutboxWorker:
         if message is None:
             prepared.decision, prepared.detail = "cancelled", "no longer needed"
             return prepared
-        prepared.message = message
+        prepared.message = _without_delivered_parts(row, prepared.recipient, message)
         return prepared
 
     # sending
@@ -533,6 +538,8 @@ class OutboxWorker:
         if row is None:
             return False
         row.attempts += 1
+        if outcome.parts and item.recipient is not None:
+            _record_parts(row, item.recipient, outcome.parts)
         platform = item.recipient.platform if item.recipient else None
         self._attempt(session, row, outcome.status, outcome.detail or platform)
         if outcome.status == "sent":
@@ -757,6 +764,32 @@ def _preload(session: Session, rows: list[Outbox]) -> list[object]:
     for key in [("staff", i) for i in staff_ids] + [("guardian", i) for i in guardian_ids]:
         cache[key] = found.get(key, [])
     return loaded
+
+
+def _account(recipient: Recipient) -> str:
+    return f"{recipient.platform}:{recipient.team_id}:{recipient.address}"
+
+
+def _without_delivered_parts(
+    row: Outbox, recipient: Recipient, message: OutgoingMessage
+) -> OutgoingMessage:
+    """The message with the parts that already reached this account marked delivered.
+
+    Parts sent to another of the person's accounts do not count: that account is a fresh
+    start, so the person gets the whole message there.
+    """
+    known = row.delivered_parts or {}
+    if known.get("to") != _account(recipient) or not known.get("parts"):
+        return message
+    return replace(message, delivered=tuple(sorted(known["parts"].items())))
+
+
+def _record_parts(row: Outbox, recipient: Recipient, parts: tuple[tuple[str, str], ...]) -> None:
+    """Add the parts an attempt delivered to those recorded for the same account."""
+    known = row.delivered_parts or {}
+    done = dict(known.get("parts") or {}) if known.get("to") == _account(recipient) else {}
+    done.update(parts)
+    row.delivered_parts = {"to": _account(recipient), "parts": done}
 
 
 def _pg(session: Session) -> bool:
