@@ -153,7 +153,9 @@ def test_an_ampersand_heavy_message_is_split_after_escaping_and_nothing_is_lost(
 
 
 def test_a_long_parent_message_keeps_its_end() -> None:
-    paragraphs = [f"Paragraph {n}: he had a hard week <and> needs a quiet start." for n in range(160)]
+    paragraphs = [
+        f"Paragraph {n}: he had a hard week <and> needs a quiet start." for n in range(160)
+    ]
     text = "\n".join(paragraphs)  # about 10,000 characters
     blocks = _posted_sections(OutgoingMessage(f"Message from a parent\n{text}"))
     body = [b for b in blocks if b["type"] == "section"]
@@ -193,3 +195,10 @@ def test_a_modal_message_too_long_for_slack_says_where_it_was_cut() -> None:
     assert len(view["blocks"]) <= 100
     last = view["blocks"][-1]["text"]["text"]
     assert last.endswith("_(cut here: the rest is too long to show in Slack)_")
+
+
+def test_a_first_line_too_long_for_a_header_is_shown_whole_in_the_body() -> None:
+    first = "Mrs Nowak asked about " + "the trip, " * 20  # past a header's 150 characters
+    blocks = _posted_sections(OutgoingMessage(f"{first.strip()}\nThank you."))
+    assert all(b["type"] != "header" for b in blocks)
+    assert unescape(blocks[0]["text"]["text"]) == f"{first.strip()}\nThank you."

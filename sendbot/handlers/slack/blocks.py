@@ -223,9 +223,11 @@ def message_blocks(message: OutgoingMessage) -> list[Block]:
     lines = message.text.split("\n")
     blocks: list[Block] = []
     title, body = (lines[0], lines[1:]) if len(lines) > 1 else ("", lines)
+    icon = ":rotating_light: " if message.urgent else ""
+    if len(icon + title) > PLAIN_LIMITS["header"]:  # too long for a header: it leads the body
+        title, body = "", lines
     if title:
-        icon = ":rotating_light: " if message.urgent else ""
-        blocks.append(header(f"{icon}{title}" if icon else title))
+        blocks.append(header(icon + title))
     if any(line.strip() for line in body):
         text = "\n".join(_bold_label(escape(line)) for line in body)
         room = MESSAGE_BLOCKS - len(blocks) - (1 if message.buttons else 0)

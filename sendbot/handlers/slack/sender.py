@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sendbot.delivery.contract import Attachment, OutgoingMessage, Recipient, SendOutcome
-from sendbot.handlers.slack.blocks import escape, message_blocks
+from sendbot.handlers.slack.blocks import NOTIFICATION_LIMIT, escape, fit, message_blocks
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class SlackSender:
         posted = await self.client.chat_postMessage(
             channel=recipient.address,
             # The notification text is mrkdwn too: escaped like the blocks.
-            text=escape(message.text),
+            text=fit(escape(message.text), NOTIFICATION_LIMIT),
             blocks=message_blocks(message),
             unfurl_links=False,
             unfurl_media=False,
