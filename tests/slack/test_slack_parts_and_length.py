@@ -152,6 +152,16 @@ def test_an_ampersand_heavy_message_is_split_after_escaping_and_nothing_is_lost(
     assert blocks[-1]["type"] == "actions"
 
 
+def test_text_with_no_spaces_is_never_cut_inside_an_escaped_character() -> None:
+    symbols = "&<>" * 1500  # 4,500 characters; 19,500 once escaped, with nowhere to break
+    blocks = _posted_sections(OutgoingMessage(f"Symbols\n{symbols}"))
+    body = [b for b in blocks if b["type"] == "section"]
+    assert len(body) == 7
+    assert all(len(b["text"]["text"]) <= SECTION_LIMIT for b in body)
+    assert all(unescape(b["text"]["text"]).strip("&<>") == "" for b in body)
+    assert "".join(unescape(b["text"]["text"]) for b in body) == symbols
+
+
 def test_a_long_parent_message_keeps_its_end() -> None:
     paragraphs = [
         f"Paragraph {n}: he had a hard week <and> needs a quiet start." for n in range(160)
