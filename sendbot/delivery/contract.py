@@ -35,6 +35,9 @@ class OutgoingMessage:
     # The platform message id of an earlier copy this message replaces in place (an alert
     # once acknowledged), where the platform can edit a message; None for a new message.
     replaces: str | None = None
+    # Parts an earlier attempt delivered, (part name, platform id): a sender sends the
+    # others only, so a failed upload never sends the text again.
+    delivered: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class SendOutcome:
     platform_message_id: str | None = None
     retry_after_seconds: float | None = None
     detail: str | None = None
+    # Parts this attempt delivered when the message as a whole did not go, (part name,
+    # platform id): the worker records them so the next attempt skips them.
+    parts: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def sent(cls, message_id: str | None = None) -> SendOutcome:
@@ -74,5 +80,10 @@ class Sender(Protocol):
     platform: str
 
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
-        """Deliver once. Never raises for platform errors: it reports them as an outcome."""
+        """Deliver once. Never raises for platform errors: it reports them as an outcome.
+
+        A message that takes several platform calls (text, then each attachment) is sent
+        part by part: parts in `message.delivered` are skipped, and an outcome that is not
+        "sent" lists in `parts` those that did arrive this time.
+        """
         ...

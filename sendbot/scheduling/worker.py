@@ -7,12 +7,17 @@
    Telegram, then any other active account; guardians: Telegram first), hold a parent's
    message in their quiet hours, and render it in their language now.
 3. Send through that platform's `Sender`, within the platform's rate limits; a 429 pauses
-   the platform for its `retry_after` and puts the rest of the batch back.
-4. Record the attempt and the outcome in one transaction: sent; retry later (backing off
-   on errors); blocked (the account is marked inactive and the school told once); failed
-   (the next account is tried, then the school is told).
+   the platform for its `retry_after` and puts the rest of the batch back. A message with
+   attachments goes part by part, and the parts an earlier attempt delivered to the same
+   account (`Outbox.delivered_parts`) are skipped: a failed upload is retried alone.
+4. Record the attempt, the outcome and the parts that arrived in one transaction: sent;
+   retry later (backing off on errors); blocked (the account is marked inactive and the
+   school told once); failed (the next account is tried, then the school is told).
 
-Delivery is at least once: a message can go twice only if a worker dies after the platform
+Leases are measured on the database's clock, so a process clock that is stepped neither
+strands a dead worker's rows nor lets a worker take a row whose lease is still running.
+
+Delivery is at least once: a part can go twice only if a worker dies after the platform
 accepted it and before step 4 committed.
 """
 
@@ -25,7 +30,7 @@ import random
 import socket
 import time as monotonic_time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,6 +46,7 @@ from sendbot.i18n.languages import resolve as resolve_language
 from sendbot.messages import registry
 from sendbot.services import audit, parents
 from sendbot.services import outbox as outbox_service
+from sendbot.store.db import database_now
 from sendbot.store.models import (
     DeliveryAttempt,
     Guardian,
@@ -245,13 +251,16 @@ class OutboxWorker:
         """Take up to `limit` due rows for this worker, with a lease; returns their ids."""
         limit = limit or self.config.batch
         now = self.clock.now()
-        lease_until = now + self.config.lease
-        due = or_(
-            (Outbox.status == PENDING) & (Outbox.not_before <= now),
-            (Outbox.status == CLAIMED) & (Outbox.lease_until < now),
-        )
         order = (Outbox.priority, Outbox.not_before, Outbox.id)
         with self.sessions() as session, session.begin():
+            # When a message is due is the school's clock; whether a lease has run out is
+            # the database's, so a stepped process clock neither strands nor steals a row.
+            db_now = database_now(session)
+            lease_until = db_now + self.config.lease
+            due = or_(
+                (Outbox.status == PENDING) & (Outbox.not_before <= now),
+                (Outbox.status == CLAIMED) & (Outbox.lease_until < db_now),
+            )
             if session.get_bind().dialect.name == "postgresql":
                 ids = list(
                     session.scalars(
@@ -278,10 +287,7 @@ class OutboxWorker:
                     update(Outbox)
                     .where(
                         Outbox.id == outbox_id,
-                        or_(
-                            (Outbox.status == PENDING) & (Outbox.not_before <= now),
-                            (Outbox.status == CLAIMED) & (Outbox.lease_until < now),
-                        ),
+                        due,
                     )
                     .values(status=CLAIMED, claimed_by=self.worker_id, lease_until=lease_until)
                     .execution_options(synchronize_session=False)
@@ -292,8 +298,8 @@ class OutboxWorker:
 
     def _renew(self, outbox_id: int) -> bool:
         """Extend our lease before a late send; False if the row is no longer ours."""
-        now = self.clock.now()
         with self.sessions() as session, session.begin():
+            lease_until = database_now(session) + self.config.lease
             result = session.execute(
                 update(Outbox)
                 .where(
@@ -301,7 +307,7 @@ class OutboxWorker:
                     Outbox.status == CLAIMED,
                     Outbox.claimed_by == self.worker_id,
                 )
-                .values(lease_until=now + self.config.lease)
+                .values(lease_until=lease_until)
                 .execution_options(synchronize_session=False)
             )
             return _rowcount(result) == 1
@@ -395,7 +401,7 @@ class OutboxWorker:
         if message is None:
             prepared.decision, prepared.detail = "cancelled", "no longer needed"
             return prepared
-        prepared.message = message
+        prepared.message = _without_delivered_parts(row, prepared.recipient, message)
         return prepared
 
     # sending
@@ -532,6 +538,8 @@ class OutboxWorker:
         if row is None:
             return False
         row.attempts += 1
+        if outcome.parts and item.recipient is not None:
+            _record_parts(row, item.recipient, outcome.parts)
         platform = item.recipient.platform if item.recipient else None
         self._attempt(session, row, outcome.status, outcome.detail or platform)
         if outcome.status == "sent":
@@ -554,7 +562,7 @@ class OutboxWorker:
         row.last_error = (outcome.detail or outcome.status)[:2000]
         if item.identity_id is not None:
             row.status, row.claimed_by = CLAIMED, self.worker_id
-            row.lease_until = now + self.config.lease
+            row.lease_until = database_now(session) + self.config.lease
             return True  # try the recipient's next account, if any
         row.status = BLOCKED if outcome.status == "blocked" else FAILED
         row.claimed_by, row.lease_until = None, None
@@ -756,6 +764,32 @@ def _preload(session: Session, rows: list[Outbox]) -> list[object]:
     for key in [("staff", i) for i in staff_ids] + [("guardian", i) for i in guardian_ids]:
         cache[key] = found.get(key, [])
     return loaded
+
+
+def _account(recipient: Recipient) -> str:
+    return f"{recipient.platform}:{recipient.team_id}:{recipient.address}"
+
+
+def _without_delivered_parts(
+    row: Outbox, recipient: Recipient, message: OutgoingMessage
+) -> OutgoingMessage:
+    """The message with the parts that already reached this account marked delivered.
+
+    Parts sent to another of the person's accounts do not count: that account is a fresh
+    start, so the person gets the whole message there.
+    """
+    known = row.delivered_parts or {}
+    if known.get("to") != _account(recipient) or not known.get("parts"):
+        return message
+    return replace(message, delivered=tuple(sorted(known["parts"].items())))
+
+
+def _record_parts(row: Outbox, recipient: Recipient, parts: tuple[tuple[str, str], ...]) -> None:
+    """Add the parts an attempt delivered to those recorded for the same account."""
+    known = row.delivered_parts or {}
+    done = dict(known.get("parts") or {}) if known.get("to") == _account(recipient) else {}
+    done.update(parts)
+    row.delivered_parts = {"to": _account(recipient), "parts": done}
 
 
 def _pg(session: Session) -> bool:

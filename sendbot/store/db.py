@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin, sessionmaker
@@ -50,6 +51,21 @@ def _make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def database_now(session: Session) -> datetime:
+    """The database's own time, aware UTC: one clock for every worker's leases.
+
+    A process's clock can be stepped (NTP, a VM restored, a wrong hand-set time); leases
+    measured on the database's clock expire on time whichever process claimed them. SQLite
+    runs in the process, so there it is the host's clock, read to the millisecond.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        text = session.scalar(select(func.strftime("%Y-%m-%d %H:%M:%f", "now")))
+        return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+    value = session.scalar(select(func.now()))
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC)
 
 
 # Something start-up wires onto the project's own session factory, such as the recompute

@@ -482,6 +482,9 @@ class Outbox(Base):
     lease_until: Mapped[datetime | None]
     platform: Mapped[str | None] = mapped_column(String(20))
     platform_message_id: Mapped[str | None] = mapped_column(String(128))
+    # The parts of a message with attachments that have arrived, and where: {"to": the
+    # account, "parts": {part name: platform id}}, so a retry sends only what is missing.
+    delivered_parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

@@ -21,6 +21,7 @@ from aiohttp import web
 
 TEAM_ID = "T0OAKFIELD"
 BOT_USER = "U0SENDBOT"
+UPLOAD = "upload"  # the file upload URL, which is not an API method
 
 
 @dataclass
@@ -42,6 +43,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (path, json) to response_urls
         self.uploads: list[bytes] = []
+        self.shared_files: list[dict[str, Any]] = []  # files a completed upload put in a chat
         self.users: dict[str, dict[str, Any]] = {}
         self.scripted: dict[str, list[Scripted]] = {}
         self._ids = itertools.count(1)
@@ -206,6 +208,7 @@ class FakeSlack:
             }
         if method == "files.completeUploadExternal":
             files = params.get("files") or []
+            self.shared_files += [{**f, "channel_id": params.get("channel_id")} for f in files]
             return {
                 "ok": True,
                 "files": [{"id": f["id"], "title": f.get("title", "")} for f in files],
@@ -259,7 +262,13 @@ class FakeSlack:
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
-        self.uploads.append(await request.read())
+        """The upload URL; `fail_next(UPLOAD, ...)` makes it answer an error instead."""
+        body = await request.read()
+        scripted = self.scripted.get(UPLOAD)
+        if scripted:
+            answer = scripted.pop(0)
+            return web.Response(text="error", status=answer.status, headers=answer.headers)
+        self.uploads.append(body)
         return web.Response(text="OK")
 
 

@@ -45,6 +45,16 @@ class Call:
         ]
 
 
+# The Bot API refuses text over 4,096 characters, counted in UTF-16 code units (as its
+# entity offsets are), after entities are parsed.
+TEXT_LIMIT = 4096
+TOO_LONG = {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _decode(value: str) -> Any:
     try:
         return json.loads(value)
@@ -157,6 +167,8 @@ class FakeBotApi:
         if failure is not None:
             status, body = failure
             return web.json_response(body, status=status)
+        if method == "sendMessage" and _utf16_len(str(params.get("text", ""))) > TEXT_LIMIT:
+            return web.json_response(TOO_LONG, status=400)
         return web.json_response({"ok": True, "result": self._result(method, params)})
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:

@@ -19,6 +19,7 @@ from sendbot.conversations.fields import Field
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.forms import FieldView, save_label
 from sendbot.delivery.contract import OutgoingMessage
+from sendbot.delivery.text import split
 from sendbot.handlers.slack import field_elements
 from sendbot.handlers.slack.composition import PLAIN_LIMITS, plain
 
@@ -43,15 +44,48 @@ def escape(text: str) -> str:
     return _BROADCAST.sub("@" + WORD_JOINER, text)
 
 
+# Slack's limits, counted on the text as sent (after escaping: one "&" is five characters).
+SECTION_LIMIT = 3000
+MESSAGE_BLOCKS = 50
+MODAL_BLOCKS = 100
+NOTIFICATION_LIMIT = 40000
+_ENTITY = re.compile(r"&(?:amp|lt|gt);")
+CUT_NOTE = "\n_(cut here: the rest is too long to show in Slack)_"
+
+
 def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
+def fit(text: str, limit: int = SECTION_LIMIT) -> str:
+    """Escaped text within `limit`, or its start with a visible note that it was cut."""
+    if len(text) <= limit:
+        return text
+    return split(text, limit - len(CUT_NOTE), atoms=_ENTITY)[0] + CUT_NOTE
+
+
 def section(text: str, block_id: str | None = None) -> Block:
-    block: Block = {"type": "section", "text": mrkdwn(text[:3000])}
+    """One section; text that is too long for one is cut visibly (use `sections` for
+    text that may be long)."""
+    block: Block = {"type": "section", "text": mrkdwn(fit(text))}
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+def sections(text: str, block_id: str | None = None, most: int = MESSAGE_BLOCKS) -> list[Block]:
+    """Escaped text over as many sections as it needs (at most `most`, the last cut
+    visibly if even they are not enough), broken between paragraphs, lines or words."""
+    return _as_sections(split(text, SECTION_LIMIT, atoms=_ENTITY), block_id, most)
+
+
+def _as_sections(chunks: list[str], block_id: str | None, most: int) -> list[Block]:
+    if len(chunks) > most:
+        chunks = [*chunks[: most - 1], fit("\n".join(chunks[most - 1 :]))]
+    return [
+        section(chunk, block_id and (block_id if n == 1 else f"{block_id}.{n}"))
+        for n, chunk in enumerate(chunks, start=1)
+    ]
 
 
 def header(text: str) -> Block:
@@ -59,7 +93,7 @@ def header(text: str) -> Block:
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(text[:3000])]}
+    return {"type": "context", "elements": [mrkdwn(fit(text))]}
 
 
 def button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict[str, Any]:
@@ -145,7 +179,16 @@ def message_modal(title: str, text: str, callback_id: str = "sendbot.message") -
         "callback_id": callback_id,
         "title": plain(title, PLAIN_LIMITS["title"]),
         "close": plain("Close", PLAIN_LIMITS["button"]),
-        "blocks": [section(escape(part)) for part in text.split("\n\n") if part.strip()],
+        "blocks": _as_sections(
+            [
+                chunk
+                for part in text.split("\n\n")
+                if part.strip()
+                for chunk in split(escape(part), SECTION_LIMIT, atoms=_ENTITY)
+            ],
+            None,
+            MODAL_BLOCKS,
+        ),
     }
 
 
@@ -180,12 +223,15 @@ def message_blocks(message: OutgoingMessage) -> list[Block]:
     lines = message.text.split("\n")
     blocks: list[Block] = []
     title, body = (lines[0], lines[1:]) if len(lines) > 1 else ("", lines)
+    icon = ":rotating_light: " if message.urgent else ""
+    if len(icon + title) > PLAIN_LIMITS["header"]:  # too long for a header: it leads the body
+        title, body = "", lines
     if title:
-        icon = ":rotating_light: " if message.urgent else ""
-        blocks.append(header(f"{icon}{title}" if icon else title))
+        blocks.append(header(icon + title))
     if any(line.strip() for line in body):
         text = "\n".join(_bold_label(escape(line)) for line in body)
-        blocks.append(section(text, block_id="body"))
+        room = MESSAGE_BLOCKS - len(blocks) - (1 if message.buttons else 0)
+        blocks += sections(text, block_id="body", most=room)
     if message.buttons:
         blocks.append(
             {

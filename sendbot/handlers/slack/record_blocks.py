@@ -11,6 +11,7 @@ from sendbot.domain.needs import area_label
 from sendbot.domain.people import Role, year_label
 from sendbot.handlers.slack.blocks import (
     HOME_START,
+    MODAL_BLOCKS,
     Block,
     button,
     context,
@@ -18,6 +19,7 @@ from sendbot.handlers.slack.blocks import (
     header,
     mrkdwn,
     section,
+    sections,
 )
 from sendbot.handlers.slack.composition import PLAIN_LIMITS, plain
 from sendbot.services.dashboard import Dashboard, DeadlineDue, ReviewDue, SencoView
@@ -43,7 +45,7 @@ def details_modal(details: ConcernDetails, tz: str) -> dict[str, Any]:
     blocks: list[Block] = [{"type": "section", "fields": fields}]
     if details.immediate_danger:
         blocks.append(section(":rotating_light: *Immediate danger was reported; 999 was advised.*"))
-    blocks.append(section("*What happened*\n" + escape(details.narrative)))
+    blocks += sections("*What happened*\n" + escape(details.narrative), most=MODAL_BLOCKS - 5)
     if details.acknowledged_at is not None:
         ack = details.acknowledged_at.astimezone(ZoneInfo(tz)).strftime("%H:%M on %a %-d %b")
         blocks.append(

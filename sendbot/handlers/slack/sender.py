@@ -10,13 +10,14 @@ other API error is a failure a person must look at.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
-from sendbot.handlers.slack.blocks import escape, message_blocks
+from sendbot.delivery.contract import Attachment, OutgoingMessage, Recipient, SendOutcome
+from sendbot.handlers.slack.blocks import NOTIFICATION_LIMIT, escape, fit, message_blocks
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ RETRY_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 DEFAULT_RETRY_SECONDS = 30.0
+NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+TEXT_PART = "text"
 
 
 def _retry_after(error: SlackApiError) -> float | None:
@@ -63,7 +66,13 @@ def outcome_for(error: SlackApiError) -> SendOutcome:
 
 
 class SlackSender:
-    """The `Sender` for Slack identities (addresses are Slack user ids)."""
+    """The `Sender` for Slack identities (addresses are Slack user ids).
+
+    A message goes in parts: the text (`TEXT_PART`, one chat.postMessage), then each
+    attachment (`file.1`, `file.2`, ... by files_upload_v2, in the text's thread). A part
+    already delivered is never sent again, and a file that failed for a reason worth
+    retrying is retried alone.
+    """
 
     platform = "slack"
 
@@ -73,37 +82,89 @@ class SlackSender:
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
         if message.replaces:
             return await self._update(message.replaces, message)
+        return await self._send_parts(recipient, message)
+
+    async def _send_parts(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
+        done = dict(message.delivered)
+        fresh: dict[str, str] = {}
+        if TEXT_PART not in done:
+            try:
+                fresh[TEXT_PART] = await self._post(recipient, message)
+            except SlackApiError as error:
+                outcome = outcome_for(error)
+                log.warning("slack delivery to %s: %s", recipient.address, outcome.detail)
+                return outcome
+            except NETWORK_ERRORS as error:
+                return SendOutcome.retry(None, f"slack: network: {type(error).__name__}")
+        message_id = done.get(TEXT_PART) or fresh[TEXT_PART]
+        channel, _, ts = message_id.partition(":")
+        retry: SendOutcome | None = None
+        lost: list[str] = []
+        for number, attachment in enumerate(message.attachments, start=1):
+            part = f"file.{number}"
+            if part in done:
+                continue
+            outcome = await self._upload(channel, ts, attachment)
+            if outcome.status == "sent":
+                fresh[part] = outcome.platform_message_id or ""
+            elif outcome.status == "retry":
+                retry = retry or outcome
+            else:  # a refusal that will not change: the text arrived, the file cannot
+                lost.append(attachment.filename)
+        if retry is not None:
+            return replace(retry, platform_message_id=message_id, parts=tuple(fresh.items()))
+        if lost:
+            # The message itself arrived: retrying would not bring the file, so report it
+            # sent and say which files did not follow.
+            detail = f"slack: not uploaded: {', '.join(lost)}"
+            return SendOutcome("sent", platform_message_id=message_id, detail=detail)
+        return SendOutcome.sent(message_id)
+
+    async def _post(self, recipient: Recipient, message: OutgoingMessage) -> str:
+        """Post the text; its id is "channel:ts", where the files follow in its thread."""
+        posted = await self.client.chat_postMessage(
+            channel=recipient.address,
+            # The notification text is mrkdwn too: escaped like the blocks.
+            text=fit(escape(message.text), NOTIFICATION_LIMIT),
+            blocks=message_blocks(message),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        channel = str(posted.get("channel") or recipient.address)
+        ts = str(posted.get("ts") or "")
+        return f"{channel}:{ts}" if ts else channel
+
+    async def _upload(self, channel: str, ts: str, attachment: Attachment) -> SendOutcome:
+        """One file; sent with the file's id, or why not (a 5xx or a 429 is worth retrying)."""
         try:
-            posted = await self.client.chat_postMessage(
-                channel=recipient.address,
-                # The notification text is mrkdwn too: escaped like the blocks.
-                text=escape(message.text),
-                blocks=message_blocks(message),
-                unfurl_links=False,
-                unfurl_media=False,
+            uploaded = await self.client.files_upload_v2(
+                channel=channel,
+                filename=attachment.filename,
+                content=attachment.content,
+                title=attachment.title or attachment.filename,
+                thread_ts=ts or None,
             )
         except SlackApiError as error:
             outcome = outcome_for(error)
-            log.warning("slack delivery to %s: %s", recipient.address, outcome.detail)
-            return outcome
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
-            return SendOutcome.retry(None, f"slack: network: {type(error).__name__}")
-        channel = str(posted.get("channel") or recipient.address)
-        ts = str(posted.get("ts") or "")
-        message_id = f"{channel}:{ts}" if ts else channel
-        missing = await self._upload(channel, ts, message)
-        if missing:
-            # The message itself arrived: retrying would send it twice, so report it sent
-            # and say which files did not follow.
-            return SendOutcome("sent", platform_message_id=message_id, detail=missing)
-        return SendOutcome.sent(message_id)
+        except SlackClientError as error:  # the upload URL itself answered an error
+            outcome = SendOutcome.retry(None, f"slack: upload: {type(error).__name__}")
+        except NETWORK_ERRORS as error:
+            outcome = SendOutcome.retry(None, f"slack: network: {type(error).__name__}")
+        else:
+            file = uploaded.get("file") or {}
+            return SendOutcome.sent(str(file.get("id") or attachment.filename))
+        log.warning("slack file upload %s: %s", attachment.filename, outcome.detail)
+        return outcome
 
     async def _update(self, message_id: str, message: OutgoingMessage) -> SendOutcome:
         """The copy sent before (`channel:ts`, as `send` recorded it), changed in place."""
         channel, _, ts = message_id.partition(":")
         try:
             await self.client.chat_update(
-                channel=channel, ts=ts, text=escape(message.text), blocks=message_blocks(message)
+                channel=channel,
+                ts=ts,
+                text=fit(escape(message.text), NOTIFICATION_LIMIT),
+                blocks=message_blocks(message),
             )
         except SlackApiError as error:
             data = getattr(error.response, "data", None)
@@ -111,22 +172,6 @@ class SlackSender:
             if code in GONE_ERRORS:  # done: there is no copy left to mislead anyone
                 return SendOutcome("sent", platform_message_id=message_id, detail=f"slack: {code}")
             return outcome_for(error)
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        except NETWORK_ERRORS as error:
             return SendOutcome.retry(None, f"slack: network: {type(error).__name__}")
         return SendOutcome.sent(message_id)
-
-    async def _upload(self, channel: str, ts: str, message: OutgoingMessage) -> str | None:
-        failed: list[str] = []
-        for attachment in message.attachments:
-            try:
-                await self.client.files_upload_v2(
-                    channel=channel,
-                    filename=attachment.filename,
-                    content=attachment.content,
-                    title=attachment.title or attachment.filename,
-                    thread_ts=ts or None,
-                )
-            except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as error:
-                log.warning("slack file upload %s failed: %s", attachment.filename, error)
-                failed.append(attachment.filename)
-        return f"slack: not uploaded: {', '.join(failed)}" if failed else None

@@ -1,9 +1,11 @@
-"""Laying out an `OutgoingMessage` in Telegram: text under 4,096 characters, buttons, files."""
+"""Laying out an `OutgoingMessage` in Telegram: text in pieces of at most 4,096 characters
+(counted as Telegram counts them, after defusing), buttons, files."""
 
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 
 from telegram import (
     Bot,
@@ -14,7 +16,8 @@ from telegram import (
     Message,
 )
 
-from sendbot.delivery.contract import Button, OutgoingMessage
+from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
+from sendbot.delivery.text import split, utf16_len
 
 TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
@@ -24,36 +27,13 @@ CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
 _MENTION = re.compile(r"(?<![\w.])@(?=\w)")
 _TG_LINK = re.compile(r"tg:(?=//)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
-_SENTENCE_END = re.compile(r"(?<=[.!?\u06d4\u0964\u3002])\s+")
-
-
-def _cut(window: str) -> tuple[int, int]:
-    """Where to break a too-long text: (end of this chunk, start of the next)."""
-    for separator in ("\n\n", "\n"):
-        at = window.rfind(separator)
-        if at > len(window) // 4:
-            return at, at + len(separator)
-    ends = [m for m in _SENTENCE_END.finditer(window) if m.start() > len(window) // 4]
-    if ends:
-        return ends[-1].start(), ends[-1].end()
-    at = window.rfind(" ")
-    if at > len(window) // 4:
-        return at, at + 1
-    return len(window), len(window)
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Chunks of at most `limit` characters, broken at a paragraph, line or sentence end
-    where one is near, else between words; nothing but the break itself is lost."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        end, start = _cut(rest[: limit + 1])
-        end = min(end, limit)
-        chunks.append(rest[:end])
-        rest = rest[max(start, end) :]
-    chunks.append(rest)
-    return [c for c in chunks if c.strip()] or [text[:limit]]
+    """Chunks of at most `limit` characters as Telegram counts them (UTF-16 code units, so
+    an emoji counts twice), broken at a paragraph, line or sentence end where one is near,
+    else between words; nothing but the break itself is lost."""
+    return split(text, limit, size=utf16_len)
 
 
 def defuse(text: str) -> str:
@@ -74,29 +54,53 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([keys[i : i + width] for i in range(0, len(keys), width)])
 
 
+@dataclass(frozen=True)
+class Part:
+    """One Bot API call of a message: a piece of its text, or one attachment."""
+
+    name: str  # "text.1", "text.2", ... then "file.1", "file.2", ...
+    text: str | None = None
+    markup: InlineKeyboardMarkup | None = None
+    attachment: Attachment | None = None
+
+
+def parts(message: OutgoingMessage) -> list[Part]:
+    """The calls that send a message: its text in pieces (buttons under the last), then
+    each attachment as a document. Raises ValueError for a message that cannot be laid out."""
+    chunks = split_text(defuse(message.text)) if message.text else []
+    markup = keyboard(message.buttons)
+    laid = [
+        Part(f"text.{n}", text=chunk, markup=markup if n == len(chunks) else None)
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+    laid += [Part(f"file.{n}", attachment=a) for n, a in enumerate(message.attachments, start=1)]
+    if not laid:
+        raise ValueError("nothing to send")
+    return laid
+
+
+async def send_part(bot: Bot, chat_id: int | str, part: Part) -> Message:
+    """Make one part's call. Raises python-telegram-bot's errors."""
+    if part.attachment is None:
+        return await bot.send_message(
+            chat_id=chat_id,
+            text=part.text or "",
+            reply_markup=part.markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+    attachment = part.attachment
+    return await bot.send_document(
+        chat_id=chat_id,
+        document=InputFile(io.BytesIO(attachment.content), filename=attachment.filename),
+        caption=(attachment.title or None) and attachment.title[:1024],
+    )
+
+
 async def deliver(bot: Bot, chat_id: int | str, message: OutgoingMessage) -> Message:
-    """Send the text (buttons under its last part), then each attachment as a document.
+    """Send the text (buttons under its last part), then each attachment as a document;
+    returns the first message sent.
 
     Raises python-telegram-bot's errors; callers decide what they mean.
     """
-    chunks = split_text(defuse(message.text)) if message.text else []
-    markup = keyboard(message.buttons)
-    first: Message | None = None
-    for number, chunk in enumerate(chunks, start=1):
-        sent = await bot.send_message(
-            chat_id=chat_id,
-            text=chunk,
-            reply_markup=markup if number == len(chunks) else None,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
-        first = first or sent
-    for attachment in message.attachments:
-        sent = await bot.send_document(
-            chat_id=chat_id,
-            document=InputFile(io.BytesIO(attachment.content), filename=attachment.filename),
-            caption=(attachment.title or None) and attachment.title[:1024],
-        )
-        first = first or sent
-    if first is None:
-        raise ValueError("nothing to send")
-    return first
+    sent = [await send_part(bot, chat_id, part) for part in parts(message)]
+    return sent[0]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import warnings
+from dataclasses import replace
 from datetime import timedelta
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
-from sendbot.handlers.telegram.layout import deliver
+from sendbot.handlers.telegram.layout import parts, send_part
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,11 @@ def outcome_for(error: TelegramError) -> SendOutcome:
 
 
 class TelegramSender:
-    """The `Sender` for Telegram identities (addresses are private chat ids)."""
+    """The `Sender` for Telegram identities (addresses are private chat ids).
+
+    A message goes part by part (`layout.parts`: text pieces, then documents); a part
+    already delivered is skipped, so a retry after a failed document resends nothing else.
+    """
 
     platform = "telegram"
 
@@ -49,12 +54,18 @@ class TelegramSender:
         self.bot = bot
 
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
+        done = dict(message.delivered)
+        fresh: dict[str, str] = {}
         try:
-            sent = await deliver(self.bot, int(recipient.address), message)
+            planned = parts(message)
+            for part in planned:
+                if part.name not in done:
+                    sent = await send_part(self.bot, int(recipient.address), part)
+                    fresh[part.name] = str(sent.message_id)
         except TelegramError as error:
             outcome = outcome_for(error)
             log.warning("telegram delivery to %s: %s", recipient.address, outcome.detail)
-            return outcome
+            return replace(outcome, parts=tuple(fresh.items()))
         except ValueError as error:  # a message we cannot lay out: a bug, not worth retrying
             return SendOutcome.failed(f"telegram: {error}")
-        return SendOutcome.sent(str(sent.message_id))
+        return SendOutcome.sent({**done, **fresh}[planned[0].name])
