@@ -466,10 +466,15 @@ def unlink(session: Session, guardian_id: int, now: datetime) -> Unlinked:
             .values(active=False, inactive_reason=UNLINKED)
             .execution_options(synchronize_session="fetch")
         )
+    # Expired as of the moment each was made, whatever any process's clock says now.
     cancelled = session.execute(
         update(Invite)
-        .where(Invite.guardian_id == guardian.id, Invite.used_at.is_(None), Invite.expires_at > now)
-        .values(expires_at=now)
+        .where(
+            Invite.guardian_id == guardian.id,
+            Invite.used_at.is_(None),
+            Invite.expires_at > Invite.created_at,
+        )
+        .values(expires_at=Invite.created_at)
         .execution_options(synchronize_session=False)
     )
     assert isinstance(cancelled, CursorResult)
