@@ -44,7 +44,8 @@ def stopped(session: Session, m: Incoming, identity_id: int, w: Writer, now: dat
     """A parent who blocked the bot and came back: only /start is answered, and starts
     messages again."""
     if m.kind == "command" and m.text == "start":
-        parents.resume(session, identity_id, now)
+        if not parents.resume(session, identity_id, now):
+            return unlinked(w, tapped=False)
         out = say(w._("Welcome back. You will get messages from me again."))
         out.replies.append(help_message(w))
         return out

@@ -52,8 +52,7 @@ def _link(turn: ParentTurn, answers: Answers) -> Outcome:
         reason = {
             "invalid": w._("I do not recognise that link."),
             "used": w._("That link has already been used. Each link works only once.")
-            + " "
-            + w._("We have told the school."),
+            + (" " + w._("We have told the school.") if result.school_told else ""),
             "expired": w._("That link is too old. Links work for 14 days."),
         }[result.status]
         return say(

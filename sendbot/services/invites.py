@@ -64,9 +64,9 @@ class CreatedInvite:
 class Redeemed:
     """What happened to a code. `status` is one of:
 
-    linked, invalid, used (the school has been told), expired, slowed (too many wrong
-    codes: wait `wait_minutes`), taken (this chat already speaks for someone else),
-    already (this chat is the one the code linked, and still is).
+    linked, invalid, used (`school_told` when it was a parent's code), expired, slowed
+    (too many wrong codes: wait `wait_minutes`), taken (this chat already speaks for someone
+    else), already (this chat is the one the code linked, and still is).
     """
 
     status: str
@@ -75,6 +75,7 @@ class Redeemed:
     first_name: str = ""
     school_name: str = ""
     wait_minutes: int = 0
+    school_told: bool = False
 
     @property
     def ok(self) -> bool:
@@ -387,8 +388,8 @@ def _used_again(
     session: Session, invite: Invite, platform: str, team_id: str, chat_key: str, now: datetime
 ) -> Redeemed:
     """A used code tried again. From the chat it linked, still linked, that is only a second
-    tap; from anywhere else the school is told, since the parent may be the one locked out
-    while someone else reads their messages."""
+    tap; from anywhere else the school is told of a parent's code, since the parent may be
+    the one locked out while someone else reads their messages."""
     mine = session.scalar(
         select(Identity.id).where(
             Identity.platform == platform,
@@ -410,22 +411,23 @@ def _used_again(
         )
     refused = _refuse(session, platform, chat_key, now, "used", invite)
     guardian = session.get(Guardian, invite.guardian_id) if invite.guardian_id else None
-    if guardian is not None:
-        tried_from = hashlib.sha256(f"{platform}:{team_id}:{chat_key}".encode()).hexdigest()[:16]
-        tell_sencos(
-            session,
-            invite.school_id,
-            STAFF_CODE_REUSED,
-            {
-                "guardian_id": guardian.id,
-                "guardian_name": guardian.display_name,
-                "used_at": invite.used_at.isoformat() if invite.used_at else None,
-                "at": now.isoformat(),
-            },
-            f"invite-reused:{invite.id}:{tried_from}",
-            now,
-        )
-    return refused
+    if guardian is None:
+        return refused
+    tried_from = hashlib.sha256(f"{platform}:{team_id}:{chat_key}".encode()).hexdigest()[:16]
+    tell_sencos(
+        session,
+        invite.school_id,
+        STAFF_CODE_REUSED,
+        {
+            "guardian_id": guardian.id,
+            "guardian_name": guardian.display_name,
+            "used_at": invite.used_at.isoformat() if invite.used_at else None,
+            "at": now.isoformat(),
+        },
+        f"invite-reused:{invite.id}:{tried_from}",
+        now,
+    )
+    return Redeemed("used", school_told=True)
 
 
 def redeem(
