@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from sendbot.cli import app
 from sendbot.messages.registry import render as render_outbox
-from sendbot.services import invites, parents
+from sendbot.services import invites, meetings, parents
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import AuditEvent, Identity, Outbox, ParentMessage
 from tests.factories import SmallSchool, build_small_school
@@ -207,6 +207,9 @@ def test_the_school_unlinks_a_parent_from_the_command_line(
                 app, ["invite", "unlink", str(nadia.guardian_id), "--database", db_url]
             )
             assert result.exit_code == 0, result.output
+            nobody = CliRunner().invoke(app, ["invite", "unlink", "9999", "--database", db_url])
+            assert nobody.exit_code == 1
+            assert "There is no parent or carer with that number." in nobody.output
             assert "Nadia Nowak: 1 chat account(s) disconnected, 1 unused link(s) cancelled" in (
                 result.stdout
             )
@@ -231,6 +234,21 @@ def test_the_school_unlinks_a_parent_from_the_command_line(
                     select(Outbox).where(Outbox.template == parents.PARENT_STAFF_REPLY)
                 ).one()
                 assert reply.status != "sent"
+            # Nor is a meeting invitation queued for her: the SENCO is told to write or call.
+            with h.core.sessions() as session, session.begin():
+                senco = staff_actor_by_id(session, school.staff["senco"])
+                assert senco is not None
+                booked = meetings.schedule(
+                    session,
+                    senco,
+                    pupil_id=school.pupils["kacper"],
+                    kind="parent_meeting",
+                    starts_at=h.clock.now() + timedelta(days=10),
+                    place="Office",
+                    now=h.clock.now(),
+                )
+            assert booked.guardians_without_chat == ("Nadia Nowak",)
+            assert h.outbox(meetings.INVITATION) == []
 
             # A new invitation from the school links Nadia again.
             await h.send(text_update(NADIA, f"/start {new_invitation(h, nadia.guardian_id)}"))
