@@ -93,13 +93,20 @@ def test_a_linked_parent_is_admitted_as_their_guardian_record(sessions, school) 
     assert got.sender.identity_id is not None
 
 
-def test_a_parent_who_stopped_messages_is_still_known_so_they_can_start_again(
+def test_a_parent_who_stopped_messages_is_still_known_so_they_can_be_told_what_to_do(
     sessions, school
 ) -> None:
-    with sessions() as session, session.begin():
-        session.execute(update(Identity).where(Identity.external_id == "777").values(active=False))
-    got = _admit(sessions, "telegram", None, "777", NOW)
-    assert isinstance(got, Admitted) and not got.sender.active
+    """After /stop the chat needs a new invitation; after a block it may come back alone."""
+    for reason, resumable in (("stopped", False), ("blocked", True)):
+        with sessions() as session, session.begin():
+            session.execute(
+                update(Identity)
+                .where(Identity.external_id == "777")
+                .values(active=False, inactive_reason=reason)
+            )
+        got = _admit(sessions, "telegram", None, "777", NOW)
+        assert isinstance(got, Admitted) and not got.sender.active
+        assert got.sender.resumable is resumable
 
 
 def test_a_stranger_is_unknown_and_the_refusal_is_logged_without_their_key(

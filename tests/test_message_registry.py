@@ -284,6 +284,12 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         keys.PARENT_STOPPED_NOTICE: people,
         keys.PARENT_BLOCKED_NOTICE: people,
         keys.PARENT_RESUMED_NOTICE: people,
+        keys.INVITE_REUSED_NOTICE: {
+            "guardian_id": 7,
+            "guardian_name": "Anna W",
+            "used_at": (NOW - timedelta(days=1)).isoformat(),
+            "at": NOW.isoformat(),
+        },
         keys.MEETING_INVITATION: invitation,
         keys.MEETING_REMINDER: {**invitation, "days": 2},
         keys.MEETING_VIEWS_REQUEST: {"child_name": "Zoe", **views},

@@ -17,11 +17,22 @@ from sendbot.conversations.engine import ChatRef, Engine
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.meeting_flows import SCHEDULE_MEETING
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.store.models import Meeting, Outbox
+from sendbot.store.models import Identity, Meeting, Outbox
 from tests.dialog import Dialog
-from tests.factories import NOW, build_small_school
+from tests.factories import NOW, SmallSchool, build_small_school
 from tests.slack.harness import open_modal, running, submit
 from tests.telegram.harness import add_guardian
+
+
+def _anna_on_telegram(sessions: Any, school: SmallSchool) -> None:
+    """Kacper's mother, reachable on Telegram (a parent with no chat gets no queued row)."""
+    anna = add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    with sessions() as session, session.begin():
+        session.add(
+            Identity(
+                platform="telegram", external_id="71", guardian_id=anna.guardian_id, created_at=NOW
+            )
+        )
 
 
 def _booked(sessions: Any) -> tuple[Meeting, list[Outbox]]:
@@ -45,7 +56,7 @@ def test_skip_typed_into_a_slack_modal_is_no_answer(db_url: str, sessions: Any) 
     async def scenario() -> None:
         registry = FlowRegistry(flows=(SCHEDULE_MEETING,))
         async with running(db_url, sessions, registry) as h:
-            add_guardian(sessions, h.school, "anna", "Anna", "Wiśniewska", ["kacper"])
+            _anna_on_telegram(sessions, h.school)
             view = await open_modal(h, "senco", "meeting")
             assert view["callback_id"] == "flow:schedule_meeting"
             answers = {
@@ -67,7 +78,7 @@ def test_skip_typed_into_a_slack_modal_is_no_answer(db_url: str, sessions: Any) 
 
 def test_skip_typed_step_by_step_is_no_answer(sessions: Any) -> None:
     school = build_small_school(sessions)
-    add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    _anna_on_telegram(sessions, school)
     with sessions() as session:
         actor = staff_actor_by_id(session, school.staff["senco"])
     assert actor is not None

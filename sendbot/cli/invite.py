@@ -1,4 +1,5 @@
-"""`sendbot invite`: one-time Telegram links (and QR codes for a letter home)."""
+"""`sendbot invite`: one-time Telegram links (and QR codes for a letter home), and unlinking
+a parent or carer whose chat should no longer hear from the school."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import typer
 from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
 from sendbot.config import get_settings
-from sendbot.services import invites
+from sendbot.services import invites, parents
 
 app = typer.Typer(
     help="Invite parents, carers and staff to sendbot on Telegram.", no_args_is_help=True
@@ -64,3 +65,26 @@ def staff(
 ) -> None:
     """Make a one-time link for a member of staff to use sendbot in Telegram."""
     _issue("staff", staff_id, qr, database)
+
+
+@app.command()
+def unlink(
+    guardian_id: int = typer.Argument(..., help="The guardian's id in sendbot"),
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+) -> None:
+    """Disconnect every chat of a parent or carer and cancel their unused link.
+
+    For a forwarded or lost link, a replaced phone, or a change of parental responsibility.
+    The chats cannot reconnect themselves; a new invite links the parent again. Audited."""
+    sessions = open_database(database)
+    try:
+        with sessions() as session, session.begin():
+            done = parents.unlink(session, guardian_id, SystemClock().now())
+    except LookupError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(1) from exc
+    console.print(
+        f"{done.guardian_name}: {done.accounts} chat account(s) disconnected, "
+        f"{done.invites_cancelled} unused link(s) cancelled. They get no more messages."
+    )
+    console.print(f"To link them again: sendbot invite guardian {guardian_id}", markup=False)

@@ -102,12 +102,13 @@ def _schedule(turn: Turn, answers: Answers) -> str:
     except meetings.MeetingInvalid as exc:
         raise SubmitRefused(str(exc)) from exc
     lines = [f"Meeting booked for {starts:%a %-d %b %Y at %H:%M}."]
-    if done.invitation_ids:
+    reachable = len(done.invitation_ids) - len(done.guardians_without_chat)
+    if reachable:
         lines.append(
-            f"Invitations are on their way to {plural(len(done.invitation_ids), 'parent')} "
+            f"Invitations are on their way to {plural(reachable, 'parent')} "
             "or carer, in their own language, with a calendar file. I will tell you their answers."
         )
-    else:
+    elif not done.invitation_ids:
         lines.append("No parent or carer with parental responsibility is linked to this pupil.")
     if done.guardians_without_chat:
         lines.append(

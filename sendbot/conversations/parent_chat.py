@@ -62,6 +62,11 @@ COMMANDS = ("start", "help", "language", "mychild", "stop")
 _say = say
 
 
+def _speaks(sender: inbound.Sender) -> bool:
+    """Whether this chat still speaks for its parent: linked, or only blocked for now."""
+    return sender.active or sender.resumable
+
+
 class ChatRouter:
     def __init__(
         self, sessions: sessionmaker[Session], clock: Clock, engine: Engine | None = None
@@ -97,7 +102,7 @@ class ChatRouter:
 
     def _slow_down(self, session: Session, m: Incoming, sender: inbound.Sender | None) -> str:
         """The rate limit's message, in the parent's chosen language when we know them."""
-        if sender is not None and sender.guardian_id is not None:
+        if sender is not None and sender.guardian_id is not None and _speaks(sender):
             w = self._writer(session, sender.guardian_id)
         else:
             w = Writer(resolve(m.client_language) if m.client_language else ENGLISH)
@@ -126,6 +131,9 @@ class ChatRouter:
         if owner.staff is not None:
             return self._staff(session, m, owner.staff, now)
         assert owner.guardian_id is not None and owner.identity_id is not None
+        if not _speaks(owner):
+            # Stopped, replaced or unlinked: nothing of the parent's, not even their language.
+            return parent_commands.unlinked(stranger_w, tapped=m.kind == "tap")
         w = self._writer(session, owner.guardian_id)
         if not owner.active:
             return parent_commands.stopped(session, m, owner.identity_id, w, now)

@@ -1,5 +1,6 @@
 """A parent's one-shot commands, answered at once with nothing to remember: /mychild,
-/help, /stop and /start, and what strangers and parents who stopped messages are told."""
+/help, /stop and /start, and what strangers, chats no longer linked and parents who blocked
+the bot are told."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sendbot.services.action_ids import Action
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["command", "help_message", "my_child", "stopped", "stranger"]
+__all__ = ["command", "help_message", "my_child", "stopped", "stranger", "unlinked"]
 
 
 def stranger(w: Writer, tapped: bool) -> Outcome:
@@ -29,10 +30,22 @@ def stranger(w: Writer, tapped: bool) -> Outcome:
     return say(text, toast=tapped)
 
 
+def unlinked(w: Writer, tapped: bool) -> Outcome:
+    """A chat that no longer speaks for a parent: they sent /stop, a newer link replaced it,
+    or the school unlinked it. Whatever it sends, only a new invite links it again."""
+    text = w._(
+        "This chat is no longer connected to the school. To connect again, please ask the "
+        "school for a new invitation."
+    )
+    return say(text, toast=tapped)
+
+
 def stopped(session: Session, m: Incoming, identity_id: int, w: Writer, now: datetime) -> Outcome:
-    """A parent who sent /stop: only /start is answered, and starts messages again."""
+    """A parent who blocked the bot and came back: only /start is answered, and starts
+    messages again."""
     if m.kind == "command" and m.text == "start":
-        parents.resume(session, identity_id, now)
+        if not parents.resume(session, identity_id, now):
+            return unlinked(w, tapped=False)
         out = say(w._("Welcome back. You will get messages from me again."))
         out.replies.append(help_message(w))
         return out
@@ -69,7 +82,7 @@ def command(turn: ParentTurn, name: str, identity_id: int) -> Outcome:
         return say(
             w._(
                 "You will not get any more messages from me. We have told the school. "
-                "To start again, send /start."
+                "To connect again, please ask the school for a new invitation."
             )
         )
     if name == "start":

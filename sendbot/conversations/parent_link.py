@@ -46,10 +46,13 @@ def _link(turn: ParentTurn, answers: Answers) -> Outcome:
                 "Please ask the school office to help."
             )
         )
+    if result.status == "already":
+        return _already(turn, result)
     if result.status in ("invalid", "used", "expired"):
         reason = {
             "invalid": w._("I do not recognise that link."),
-            "used": w._("That link has already been used. Each link works only once."),
+            "used": w._("That link has already been used. Each link works only once.")
+            + (" " + w._("We have told the school.") if result.school_told else ""),
             "expired": w._("That link is too old. Links work for 14 days."),
         }[result.status]
         return say(
@@ -83,6 +86,17 @@ def _link(turn: ParentTurn, answers: Answers) -> Outcome:
     return Outcome(
         [OutgoingMessage(text, buttons=language_choice_buttons(turn.session))], linked="guardian"
     )
+
+
+def _already(turn: ParentTurn, result: invites.Redeemed) -> Outcome:
+    """The link tapped again from the chat it linked: nothing changes, nobody is told."""
+    if result.staff_id is not None:
+        return say(
+            f"This Telegram account is already linked to your staff account at {result.school_name}."
+        )
+    assert result.guardian_id is not None
+    gw = writer_for(turn.session, result.guardian_id)
+    return say(gw._("Hello again. You are connected to the school."), help_message(gw))
 
 
 PARENT_LINK: ParentFlow = Flow(

@@ -31,6 +31,7 @@ PARENT_MESSAGE_NOTICE = "parent.message_notice"
 PARENT_STOPPED_NOTICE = "parent.stopped_notice"
 PARENT_BLOCKED_NOTICE = "parent.blocked_notice"
 PARENT_RESUMED_NOTICE = "parent.resumed_notice"
+INVITE_REUSED_NOTICE = "parent.invite_reused_notice"
 
 # The daily digest of each role that gets one.
 DIGESTS = {"senco": DIGEST_SENCO, "dsl": DIGEST_DSL, "headteacher": DIGEST_HEADTEACHER}
@@ -66,6 +67,7 @@ STAFF_KEYS = frozenset(
         PARENT_STOPPED_NOTICE,
         PARENT_BLOCKED_NOTICE,
         PARENT_RESUMED_NOTICE,
+        INVITE_REUSED_NOTICE,
     }
 )
 PARENT_KEYS = frozenset(

@@ -44,7 +44,7 @@ from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOu
 from sendbot.domain.people import Role
 from sendbot.i18n.languages import resolve as resolve_language
 from sendbot.messages import registry
-from sendbot.services import audit, parents
+from sendbot.services import audit, identities, parents
 from sendbot.services import outbox as outbox_service
 from sendbot.store.db import database_now
 from sendbot.store.models import (
@@ -596,6 +596,7 @@ class OutboxWorker:
             session.refresh(identity)
             return
         identity.active = False
+        identity.inactive_reason = identities.BLOCKED
         audit.record(
             session,
             at=now,

@@ -17,6 +17,20 @@ from sendbot.store.models import Identity, School, Staff
 
 SLACK = "slack"
 
+# Why an account went inactive (`Identity.inactive_reason`). Only a block may be undone by
+# the person alone: unblocking the bot and sending /start. An account the parent stopped,
+# that a newer redemption replaced, or that the school unlinked is linked again only by a
+# new invite, so whoever held a forwarded link or an old phone cannot come back.
+BLOCKED = "blocked"
+STOPPED = "stopped"
+REPLACED = "replaced"
+UNLINKED = "school"
+
+
+def may_resume(identity: Identity) -> bool:
+    """Whether this inactive account may turn itself back on (only after a block)."""
+    return not identity.active and identity.inactive_reason == BLOCKED
+
 
 def slack_staff(session: Session, team_id: str, user_id: str, now: datetime) -> StaffActor | None:
     """The remembered staff member for this Slack user, if still active at a school here."""

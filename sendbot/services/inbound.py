@@ -32,13 +32,15 @@ log = logging.getLogger(__name__)
 class Sender:
     """The person behind a platform account: a member of staff or a parent or carer.
 
-    `active` is False for a parent who stopped messages (/stop): they are still known, and
-    may start again."""
+    `active` is False for a parent's account that stopped receiving; `resumable` says
+    whether they may start again with /start (only after blocking the bot) or need a new
+    invite (after /stop, a newer redemption or the school unlinking them)."""
 
     staff: StaffActor | None = None
     guardian_id: int | None = None
     identity_id: int | None = None
     active: bool = True
+    resumable: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ def identify(
         guardian_id=owner.guardian_id,
         identity_id=owner.identity_id,
         active=owner.active,
+        resumable=owner.resumable,
     )
 
 

@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from sendbot.delivery import keys
 from sendbot.domain.people import Role
 from sendbot.services import audit
 from sendbot.services.actors import StaffActor, actor_for_staff
-from sendbot.services.identities import mark_seen
+from sendbot.services.identities import BLOCKED, REPLACED, mark_seen, may_resume
+from sendbot.services.meetings import tell_sencos
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import ConversationState, Guardian, Identity, Invite, School, Staff
 
@@ -35,6 +37,7 @@ MAX_WRONG = 5
 WRONG_WINDOW = timedelta(minutes=15)
 _TRIES_PLATFORM = "tries"  # a namespace of conversation_state, one row per chat
 INVITERS = frozenset({Role.SENCO, Role.HEADTEACHER})
+STAFF_CODE_REUSED = keys.INVITE_REUSED_NOTICE
 STAFF_INVITERS = frozenset({Role.SENCO, Role.HEADTEACHER, Role.ADMIN})
 
 
@@ -61,8 +64,9 @@ class CreatedInvite:
 class Redeemed:
     """What happened to a code. `status` is one of:
 
-    linked, invalid, used, expired, slowed (too many wrong codes: wait `wait_minutes`),
-    taken (this chat already speaks for someone else).
+    linked, invalid, used (`school_told` when it was a parent's code), expired, slowed
+    (too many wrong codes: wait `wait_minutes`), taken (this chat already speaks for someone
+    else), already (this chat is the one the code linked, and still is).
     """
 
     status: str
@@ -71,6 +75,7 @@ class Redeemed:
     first_name: str = ""
     school_name: str = ""
     wait_minutes: int = 0
+    school_told: bool = False
 
     @property
     def ok(self) -> bool:
@@ -280,12 +285,7 @@ def _link_identity(
         select(Identity.id).where(Identity.id == identity.id, person_filter)
     ):
         return None
-    # A new phone replaces the old one: the person's other accounts here stop receiving.
-    session.execute(
-        update(Identity)
-        .where(Identity.platform == platform, person_filter, Identity.external_id != chat_key)
-        .values(active=False)
-    )
+    _replace_others(session, invite, platform, chat_key, person_filter, now)
     if identity is None:
         identity = Identity(
             platform=platform,
@@ -297,8 +297,52 @@ def _link_identity(
         )
         session.add(identity)
     identity.active = True
+    identity.inactive_reason = None
     identity.last_seen_at = now
     return identity
+
+
+def _replace_others(
+    session: Session,
+    invite: Invite,
+    platform: str,
+    chat_key: str,
+    person_filter: ColumnElement[bool],
+    now: datetime,
+) -> None:
+    """A new redemption replaces the person's other accounts here (an old phone, or whoever
+    opened a forwarded link first): they stop receiving and cannot turn themselves back on."""
+    replaced = session.scalars(
+        select(Identity.id).where(
+            Identity.platform == platform,
+            person_filter,
+            Identity.external_id != chat_key,
+            or_(Identity.active, Identity.inactive_reason == BLOCKED),
+        )
+    ).all()
+    if not replaced:
+        return
+    session.execute(
+        update(Identity)
+        .where(Identity.id.in_(replaced))
+        .values(active=False, inactive_reason=REPLACED)
+        .execution_options(synchronize_session="fetch")
+    )
+    kind, person = (
+        ("guardian", invite.guardian_id) if invite.guardian_id else ("staff", invite.staff_id)
+    )
+    for identity_id in replaced:
+        audit.record(
+            session,
+            at=now,
+            actor_kind=kind,
+            actor_id=person,
+            action="identity.replaced",
+            object_type="identity",
+            object_id=identity_id,
+            school_id=invite.school_id,
+            details={"platform": platform, "invite_id": invite.id},
+        )
 
 
 def _invited_person(session: Session, invite: Invite) -> tuple[str, str, int]:
@@ -340,6 +384,52 @@ def _unclaim(session: Session, invite: Invite) -> None:
     set_committed_value(invite, "used_at", None)
 
 
+def _used_again(
+    session: Session, invite: Invite, platform: str, team_id: str, chat_key: str, now: datetime
+) -> Redeemed:
+    """A used code tried again. From the chat it linked, still linked, that is only a second
+    tap; from anywhere else the school is told of a parent's code, since the parent may be
+    the one locked out while someone else reads their messages."""
+    mine = session.scalar(
+        select(Identity.id).where(
+            Identity.platform == platform,
+            Identity.team_id == team_id,
+            Identity.external_id == chat_key,
+            Identity.active,
+            Identity.guardian_id == invite.guardian_id
+            if invite.guardian_id
+            else Identity.staff_id == invite.staff_id,
+        )
+    )
+    if mine is not None:
+        school = session.get(School, invite.school_id)
+        return Redeemed(
+            "already",
+            guardian_id=invite.guardian_id,
+            staff_id=invite.staff_id,
+            school_name=school.name if school else "",
+        )
+    refused = _refuse(session, platform, chat_key, now, "used", invite)
+    guardian = session.get(Guardian, invite.guardian_id) if invite.guardian_id else None
+    if guardian is None:
+        return refused
+    tried_from = hashlib.sha256(f"{platform}:{team_id}:{chat_key}".encode()).hexdigest()[:16]
+    tell_sencos(
+        session,
+        invite.school_id,
+        STAFF_CODE_REUSED,
+        {
+            "guardian_id": guardian.id,
+            "guardian_name": guardian.display_name,
+            "used_at": invite.used_at.isoformat() if invite.used_at else None,
+            "at": now.isoformat(),
+        },
+        f"invite-reused:{invite.id}:{tried_from}",
+        now,
+    )
+    return Redeemed("used", school_told=True)
+
+
 def redeem(
     session: Session, platform: str, chat_key: str, code: str, now: datetime, team_id: str = ""
 ) -> Redeemed:
@@ -353,11 +443,11 @@ def redeem(
     if invite is None:
         return _refuse(session, platform, chat_key, now, "invalid", None)
     if invite.used_at is not None:
-        return _refuse(session, platform, chat_key, now, "used", invite)
+        return _used_again(session, invite, platform, team_id, chat_key, now)
     if invite.expires_at <= now:
         return _refuse(session, platform, chat_key, now, "expired", invite)
     if not _claim(session, invite, now):  # another chat redeemed it a moment ago
-        return _refuse(session, platform, chat_key, now, "used", invite)
+        return _used_again(session, invite, platform, team_id, chat_key, now)
 
     identity = _link_identity(session, invite, platform, team_id, chat_key, now)
     if identity is None:
@@ -393,12 +483,15 @@ def redeem(
 
 @dataclass(frozen=True)
 class ChatOwner:
-    """The person a chat account speaks for; `active` False after /stop or a block."""
+    """The person a chat account speaks for. `active` False after /stop, a block, a newer
+    redemption or the school's unlinking; `resumable` True only after a block, the one case
+    the person may undo alone (/start)."""
 
     identity_id: int
     active: bool
     guardian_id: int | None = None
     staff: StaffActor | None = None
+    resumable: bool = False
 
 
 def owner_of(
@@ -428,4 +521,6 @@ def owner_of(
     if guardian is None or not guardian.active:
         return None
     mark_seen(identity, now)
-    return ChatOwner(identity.id, identity.active, guardian_id=guardian.id)
+    return ChatOwner(
+        identity.id, identity.active, guardian_id=guardian.id, resumable=may_resume(identity)
+    )

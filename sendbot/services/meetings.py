@@ -1,8 +1,10 @@
 """Review and parent meetings: invitations, answers, reminders and parents' views.
 
 Scheduling a meeting creates one invitation per guardian with parental responsibility and
-queues each invitation in the outbox in the same transaction, so an invitation exists iff
-its meeting does. The buttons carry opaque ids (`action_ids`) sealed with the meeting's
+queues it in the outbox in the same transaction, so an invitation exists iff its meeting
+does. A guardian with no chat account to reach gets no outbox row (nor reminders): the SENCO
+is told their names at booking, to send a letter or call, instead of an "undelivered" notice
+after a day of retries. The buttons carry opaque ids (`action_ids`) sealed with the meeting's
 start time: when a meeting moves, the old buttons go stale and say so kindly. Every tap is
 re-authorised: the invitation must be the tapping guardian's, for a child still linked
 to them.
@@ -224,8 +226,9 @@ def schedule(
         session.add(invitation)
         session.flush()
         invited.append(invitation.id)
-        _queue_invitation(session, invitation, meeting, now)
-        if not _has_chat(session, guardian.id):
+        if _has_chat(session, guardian.id):
+            _queue_invitation(session, invitation, meeting, now)
+        else:
             no_chat.append(guardian.display_name)
     return Scheduled(meeting.id, tuple(invited), tuple(no_chat))
 
@@ -448,8 +451,8 @@ def sweep_reminders(session: Session, now: datetime) -> int:
             continue
         offset = min(due)
         key = f"{int(offset.total_seconds() // 86400)}d:{stamp}"
-        if key in sent:
-            continue
+        if key in sent or not _has_chat(session, invitation.guardian_id):
+            continue  # not noted as sent: a parent who links meanwhile is still reminded
         params = invitation_params(session, invitation)
         params["reminder"] = "unanswered" if invitation.rsvp is None else "accepted"
         params["days"] = int(offset.total_seconds() // 86400)

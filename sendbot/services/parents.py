@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
@@ -21,6 +21,7 @@ from sendbot.i18n.plain import preview_for_parent
 from sendbot.services import action_ids, audit, policy, school_settings
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
+from sendbot.services.identities import BLOCKED, STOPPED, UNLINKED, may_resume
 from sendbot.services.meetings import tell_sencos
 from sendbot.services.outbox import enqueue
 from sendbot.services.policy import PermissionDenied
@@ -28,6 +29,7 @@ from sendbot.store.models import (
     GroupStaff,
     Guardian,
     Identity,
+    Invite,
     Meeting,
     ParentMessage,
     Pupil,
@@ -341,11 +343,15 @@ def _school_notice(
 
 
 def stop(session: Session, identity_id: int, now: datetime) -> bool:
-    """The parent asked for no more messages here; the school is told. False if already."""
+    """The parent asked for no more messages here; the school is told. False if already.
+
+    Final for this chat: only a new invite from the school links it again, so a chat
+    someone else holds (a forwarded link, a lost phone) cannot be switched back on."""
     identity = session.get(Identity, identity_id)
     if identity is None or identity.guardian_id is None or not identity.active:
         return False
     identity.active = False
+    identity.inactive_reason = STOPPED
     guardian = session.get(Guardian, identity.guardian_id)
     assert guardian is not None
     audit.record(
@@ -365,11 +371,14 @@ def stop(session: Session, identity_id: int, now: datetime) -> bool:
 
 
 def resume(session: Session, identity_id: int, now: datetime) -> bool:
-    """The parent came back (/start after /stop or after unblocking the bot)."""
+    """The parent came back after unblocking the bot (/start). False for any other inactive
+    account: stopped, replaced by a newer redemption or unlinked by the school, it needs a
+    new invite."""
     identity = session.get(Identity, identity_id)
-    if identity is None or identity.guardian_id is None or identity.active:
+    if identity is None or identity.guardian_id is None or not may_resume(identity):
         return False
     identity.active = True
+    identity.inactive_reason = None
     guardian = session.get(Guardian, identity.guardian_id)
     assert guardian is not None
     audit.record(
@@ -410,6 +419,7 @@ def mark_blocked(
     if identity is None:
         return False
     identity.active = False
+    identity.inactive_reason = BLOCKED
     guardian = session.get(Guardian, identity.guardian_id) if identity.guardian_id else None
     audit.record(
         session,
@@ -427,3 +437,57 @@ def mark_blocked(
             session, guardian, STAFF_BLOCKED, f"blocked:{identity.id}:{now.isoformat()}", now
         )
     return True
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    guardian_name: str
+    accounts: int  # chat accounts that were linked (or could have come back) and now are not
+    invites_cancelled: int
+
+
+def unlink(session: Session, guardian_id: int, now: datetime) -> Unlinked:
+    """The school unlinks a parent or carer (the admin's command line): every chat account
+    of theirs stops receiving and cannot turn itself back on, and any unused invite stops
+    working. Only a new invite links them again. Audited, with the counts."""
+    guardian = session.get(Guardian, guardian_id)
+    if guardian is None:
+        raise LookupError("There is no parent or carer with that number.")
+    accounts = session.scalars(
+        select(Identity.id).where(
+            Identity.guardian_id == guardian.id,
+            or_(Identity.active, Identity.inactive_reason == BLOCKED),
+        )
+    ).all()
+    if accounts:
+        session.execute(
+            update(Identity)
+            .where(Identity.id.in_(accounts))
+            .values(active=False, inactive_reason=UNLINKED)
+            .execution_options(synchronize_session="fetch")
+        )
+    # Expired as of the moment each was made, whatever any process's clock says now.
+    cancelled = session.execute(
+        update(Invite)
+        .where(
+            Invite.guardian_id == guardian.id,
+            Invite.used_at.is_(None),
+            Invite.expires_at > Invite.created_at,
+        )
+        .values(expires_at=Invite.created_at)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(cancelled, CursorResult)
+    count = cancelled.rowcount
+    audit.record(
+        session,
+        at=now,
+        actor_kind="cli",
+        actor_id=None,
+        action="guardian.unlink",
+        object_type="guardian",
+        object_id=guardian.id,
+        school_id=guardian.school_id,
+        details={"identities": list(accounts), "invites_cancelled": count},
+    )
+    return Unlinked(guardian.display_name, len(accounts), count)

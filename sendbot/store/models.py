@@ -217,6 +217,10 @@ class Identity(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Why an inactive account stopped: "blocked" (the platform said so; the person may
+    # come back with /start), "stopped", "replaced" or "school" (only a new invite
+    # links it again). None while active, and for accounts stopped before this was kept.
+    inactive_reason: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
     __table_args__ = (UniqueConstraint("platform", "team_id", "external_id"),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,9 +12,12 @@ from sendbot.clock import FrozenClock
 from sendbot.config import get_settings
 from sendbot.conversations.engine import ChatRef, Engine
 from sendbot.conversations.registry import REGISTRY
+from sendbot.delivery import keys
+from sendbot.scheduling.senders import ConsoleSender
+from sendbot.scheduling.worker import OutboxWorker, WorkerConfig
 from sendbot.services import meetings
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.store.models import Invitation, Invite, Meeting, Outbox
+from sendbot.store.models import Identity, Invitation, Invite, Meeting, Outbox
 from tests.dialog import Dialog
 from tests.factories import NOW, build_small_school
 from tests.telegram.fake_bot_api import BOT_USERNAME
@@ -53,9 +57,65 @@ def test_the_senco_books_a_review_and_the_parents_are_invited(sessions) -> None:
         assert meeting.attendees == ["SENCO", "class teacher"]
         invitation = session.scalars(select(Invitation)).one()
         assert invitation.guardian_id == family.guardian_id
-        assert session.scalars(select(Outbox).where(Outbox.template == meetings.INVITATION)).one()
+        # Anna has no chat to reach: the SENCO was told to write or call, nothing is queued.
+        assert (
+            session.scalars(select(Outbox).where(Outbox.recipient_guardian_id.is_not(None))).all()
+            == []
+        )
     teacher = dialog(sessions, school.staff["teacher"])
     assert "Which pupil is the meeting about" not in teacher.says("meeting").text
+
+
+def test_a_parent_with_no_chat_gets_no_queued_invitation_and_no_undelivered_notice(
+    sessions,
+) -> None:
+    """Piotr is not on Telegram: the SENCO is told at booking to write or call, and nothing
+    is queued for him, so no invitation is retried for a day to end as "undelivered"."""
+    school = build_small_school(sessions)
+    anna = add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    piotr = add_guardian(sessions, school, "piotr", "Piotr", "Wiśniewski", ["kacper"])
+    with sessions() as session, session.begin():
+        session.add(
+            Identity(
+                platform="telegram", external_id="70", guardian_id=anna.guardian_id, created_at=NOW
+            )
+        )
+    senco = dialog(sessions, school.staff["senco"])
+    for said in ("meeting", "kacper", "SEN support review", "1/12", "3.30pm", "45 minutes"):
+        senco.says(said)
+    senco.says("Room 4")
+    senco.says("skip")
+    senco.says("SENCO")
+    done = senco.says("1").text
+
+    with sessions() as session:
+        invited = sorted(i.guardian_id for i in session.scalars(select(Invitation)))
+        assert invited == sorted([anna.guardian_id, piotr.guardian_id])  # both are invited
+        queued = {r.recipient_guardian_id for r in session.scalars(select(Outbox))}
+        assert piotr.guardian_id not in queued and anna.guardian_id in queued
+    assert "Invitations are on their way to 1 parent or carer" in done
+    assert "Not on Telegram, so please send a letter or call: Piotr Wiśniewski." in done
+
+    # A week before, the reminder goes to Anna only; Piotr's stays with the SENCO's letter.
+    with sessions() as session, session.begin():
+        meeting = session.scalars(select(Meeting)).one()
+        assert meetings.sweep_reminders(session, meeting.starts_at - timedelta(days=7)) == 1
+
+    # Days of delivery later, nobody is told a message to Piotr was undelivered.
+    clock = FrozenClock(NOW)
+    worker = OutboxWorker(
+        sessions, clock, {"telegram": ConsoleSender(platform="telegram")}, config=WorkerConfig()
+    )
+    for _ in range(14):
+        asyncio.run(worker.drain())
+        clock.advance(timedelta(hours=12))
+    with sessions() as session:
+        assert not session.scalars(
+            select(Outbox).where(Outbox.recipient_guardian_id == piotr.guardian_id)
+        ).all()
+        assert not session.scalars(
+            select(Outbox).where(Outbox.template == keys.DELIVERY_FAILED)
+        ).all()
 
 
 def test_the_senco_makes_a_parents_link(sessions, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,8 @@ import asyncio
 from datetime import date, timedelta
 
 from sendbot.conversations.engine import ChatRef
+from sendbot.i18n.languages import resolve
+from sendbot.i18n.writer import Writer
 from sendbot.messages.registry import render as render_outbox
 from sendbot.services import invites, meetings, parents
 from sendbot.services.actors import staff_actor_by_id
@@ -61,16 +63,28 @@ def test_mychild_help_language_and_stop(db_url, sessions, fake_api: FakeBotApi) 
             assert len(fake_api.of("sendMessage", ANNA["id"])[-1].buttons) == 13
 
             await h.send(text_update(ANNA, "/stop"))
-            assert "will not get any more messages" in fake_api.texts(ANNA["id"])[-1]
+            stopped = fake_api.texts(ANNA["id"])[-1]
+            assert "will not get any more messages" in stopped
+            assert "ask the school for a new invitation" in stopped
             with h.core.sessions() as session:
                 assert not session.query(Identity).one().active
             assert [r.recipient_staff_id for r in h.outbox(parents.STAFF_STOPPED)] == [
                 school.staff["senco"]
             ]
+            # /stop is final for this chat: only a new invitation from the school links it.
+            # The chat no longer speaks for Anna, so it is answered in its app's language.
+            unlinked = Writer(resolve("pl"))._(
+                "This chat is no longer connected to the school. To connect again, please ask "
+                "the school for a new invitation."
+            )
             await h.send(text_update(ANNA, "Hello?"))
-            assert "send /start" in fake_api.texts(ANNA["id"])[-1]
+            assert fake_api.texts(ANNA["id"])[-1] == unlinked
             await h.send(text_update(ANNA, "/start"))
-            assert "Welcome back" in fake_api.texts(ANNA["id"])[-2]
+            assert fake_api.texts(ANNA["id"])[-1] == unlinked
+            with h.core.sessions() as session:
+                assert not session.query(Identity).one().active
+            await link(h, anna.guardian_id, ANNA)
+            assert "Hello Anna" in fake_api.texts(ANNA["id"])[-1]
             with h.core.sessions() as session:
                 assert session.query(Identity).one().active
 
@@ -195,6 +209,15 @@ def test_reminders_seven_days_and_one_day_before(db_url, sessions) -> None:
     ]
     starts = NOW + timedelta(days=14)
     with sessions() as session, session.begin():
+        for family in families:  # each reachable on Telegram
+            session.add(
+                Identity(
+                    platform="telegram",
+                    external_id=f"chat-{family.guardian_id}",
+                    guardian_id=family.guardian_id,
+                    created_at=NOW,
+                )
+            )
         senco = staff_actor_by_id(session, school.staff["senco"])
         assert senco is not None
         ids = [

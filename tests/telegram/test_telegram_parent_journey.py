@@ -176,6 +176,10 @@ def test_a_used_code_a_strangers_chat_and_a_group_are_refused(
             with h.core.sessions() as session:
                 linked = session.scalars(select(Identity)).all()
                 assert [i.external_id for i in linked] == [str(PARENT["id"])]
-            assert h.outbox() == []
+            # Nothing for the stranger; the school hears that Anna's used link was tried again.
+            told = h.outbox()
+            assert [(r.template, r.recipient_staff_id) for r in told] == [
+                (invites.STAFF_CODE_REUSED, school.staff["senco"])
+            ]
 
     asyncio.run(scenario())

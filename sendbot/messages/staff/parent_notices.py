@@ -1,4 +1,5 @@
-"""What parents did, told to staff in English: RSVPs, views, messages, stop and block.
+"""What parents did, told to staff in English: RSVPs, views, messages, stop and block, and
+a used link tried again.
 
 A parent's message is shown with its language named and, with the school's translator, an
 English translation beside the parent's words.
@@ -100,13 +101,32 @@ def _people_notice(title: str, advice: str) -> Callable[..., OutgoingMessage]:
     return build
 
 
+def invite_reused_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> OutgoingMessage:
+    """A parent's used link tried again from another chat: whoever opened it first may not
+    be the parent, so the school is told what to do."""
+    name, number = params["guardian_name"], params["guardian_id"]
+    lines = [f"A used Telegram link was tried again: {name}'s (parent or carer)"]
+    if params.get("used_at"):
+        lines.append(f"First used: {_when(params['used_at'], tz)}")
+    lines += [
+        f"Tried again: {_when(params['at'], tz)}, from a chat it is not linked to",
+        "",
+        f"If {name} did not use the link themselves, someone else may be getting their "
+        "messages. Please check with them. If so, ask your admin to unlink them "
+        f"(sendbot invite unlink {number}), then send them a new invitation. Whoever used "
+        "the old link will get no more messages.",
+    ]
+    return OutgoingMessage(text="\n".join(lines))
+
+
 STAFF_TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
     keys.MEETING_RSVP_NOTICE: rsvp_notice,
     keys.MEETING_VIEWS_NOTICE: views_notice,
     keys.PARENT_MESSAGE_NOTICE: message_notice,
     keys.PARENT_STOPPED_NOTICE: _people_notice(
         "Parent stopped Telegram messages",
-        "They will get nothing from sendbot until they send /start. Please contact them another way.",
+        "They will get nothing from sendbot until they use a new invitation from the school. "
+        "Please contact them another way.",
     ),
     keys.PARENT_BLOCKED_NOTICE: _people_notice(
         "Parent blocked the sendbot Telegram bot",
@@ -115,6 +135,7 @@ STAFF_TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
     keys.PARENT_RESUMED_NOTICE: _people_notice(
         "Parent turned Telegram messages back on", "They will get messages from sendbot again."
     ),
+    keys.INVITE_REUSED_NOTICE: invite_reused_notice,
 }
 
 
