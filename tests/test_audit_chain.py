@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from sendbot.cli import app, common
 from sendbot.scheduling import jobs
 from sendbot.services import audit
+from sendbot.store import crypto
+from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import AuditCheckpoint, AuditEvent
 from tests.factories import NOW, SmallSchool
 from tests.privacy_records import plant_records
@@ -387,3 +389,27 @@ def test_show_for_an_unknown_pupil_says_so(db_url) -> None:
     result = runner.invoke(app, ["audit", "show", "--pupil", "999999", "--database", db_url])
     assert result.exit_code == 1
     assert "No pupil has the id 999999." in result.output
+
+
+def test_checkpoints_survive_a_key_rotation_and_are_set_aside_once_their_key_is_gone(
+    sessions, engine, db_url, school
+) -> None:
+    ids = _add_events(sessions, school, 2)
+    _checkpoint(db_url)
+    old = crypto.keyring_of(engine.dialect).keys[0]
+    rotated = make_engine(db_url, crypto.Keyring((crypto.generate_key(), old)))
+    retired = make_engine(db_url, crypto.Keyring((crypto.generate_key(),)))
+    try:
+        with session_factory(rotated)() as session:
+            report = audit.verify_chain(session)
+            assert report.intact and report.covered_to == ids[-1] and report.unchecked == 0
+        with session_factory(retired)() as session:
+            report = audit.verify_chain(session)
+            assert report.intact and report.covered_to is None and report.unchecked == 1
+            assert report.describe().endswith(
+                "; no signed checkpoint covers it yet (run `sendbot audit checkpoint`); 1 older "
+                "checkpoint(s) signed with a key no longer configured were not checked"
+            )
+    finally:
+        rotated.dispose()
+        retired.dispose()

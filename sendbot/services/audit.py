@@ -397,8 +397,8 @@ def verify_chain(session: Session, since: _Signed | None = None) -> ChainReport:
 
     `since` starts from a checkpoint already checked (the checkpoint writer's shortcut).
     """
-    found = _checkpoints(session)
-    walk = _Walk(found.signed if since is None else [], since)
+    found = _checkpoints(session) if since is None else _Checkpoints([], None, 0)
+    walk = _Walk(found.signed, since)
     query = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
     if since is not None:
         query = query.where(AuditEvent.id > since.event_id)
@@ -409,4 +409,4 @@ def verify_chain(session: Session, since: _Signed | None = None) -> ChainReport:
         broken = walk.step(event)
         if broken is not None:
             return broken
-    return walk.finish(found.unchecked, found.forged if since is None else None)
+    return walk.finish(found.unchecked, found.forged)
