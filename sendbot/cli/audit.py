@@ -116,7 +116,9 @@ def checkpoint(
         err_console.print(f"Not signed: {exc}", markup=False)
         raise typer.Exit(1) from exc
     if signed is None:
-        console.print("Nothing new to sign: the newest checkpoint already covers every event.")
+        console.print(
+            "Nothing new to sign: a checkpoint already covers every event (or the log is empty)."
+        )
         return
     number, event_id, event_hash = signed
     console.print(
