@@ -80,7 +80,9 @@ def test_leaving_out_safeguarding_says_so_and_is_audited(
     sessions, db_url, school, tmp_path
 ) -> None:
     planted = plant_records(sessions, school)
-    result = _export(db_url, planted.pupil_id, tmp_path, "--leave-out-safeguarding")
+    result = _export(
+        db_url, planted.pupil_id, tmp_path, "--purpose", "transfer", "--leave-out-safeguarding"
+    )
     assert result.exit_code == 0, result.output
     record = json.loads(next(tmp_path.glob("*.json")).read_text(encoding="utf-8"))
     assert [c["safeguarding"] for c in record["concerns"]] == [False]
@@ -128,7 +130,7 @@ def test_the_headteacher_export_leaves_out_safeguarding_unless_they_are_a_lead(
     with sessions() as session, session.begin():
         head = staff_actor_by_id(session, school.staff["head"])
         assert head is not None
-        export = records.export_pupil(session, head, planted.pupil_id, NOW)
+        export = records.export_pupil(session, head, planted.pupil_id, NOW, purpose="other")
         assert [c["safeguarding"] for c in export.record["concerns"]] == [False]
         assert export.record["safeguarding_concerns_left_out"] == 1
         event = session.get(AuditEvent, export.audit_event_id)

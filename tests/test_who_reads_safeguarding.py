@@ -68,5 +68,5 @@ def test_who_can_read_a_safeguarding_concern(sessions) -> None:
 
         head = staff_actor_by_id(session, school.staff["head"])
         assert head is not None
-        exported = records.gather(session, head, school.pupils["amelia"])
+        exported = records.gather(session, head, school.pupils["amelia"], purpose="other")
         assert exported["concerns"] == [] and exported["safeguarding_concerns_left_out"] == 1

@@ -102,6 +102,34 @@ def verify(
 
 
 @app.command()
+def checkpoint(
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+) -> None:
+    """Sign the audit log's newest event now, after checking every event since the last
+    checkpoint. `sendbot serve` does this every minute; run it before a backup or a check."""
+    sessions = open_database(database)
+    try:
+        with sessions() as session, session.begin():
+            made = audit_log.write_checkpoint(session, SystemClock().now())
+            signed = (made.id, made.event_id, made.event_hash) if made else None
+    except audit_log.ChainBroken as exc:
+        err_console.print(f"Not signed: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    if signed is None:
+        console.print(
+            "Nothing new to sign: a checkpoint already covers every event (or the log is empty)."
+        )
+        return
+    number, event_id, event_hash = signed
+    console.print(
+        f"Checkpoint {number} signed: events up to {event_id}, hash {event_hash[:16]}. Keep "
+        "this hash somewhere other than this server: `sendbot audit verify --known-hash "
+        f"{event_hash[:16]}` checks the log still holds it.",
+        markup=False,
+    )
+
+
+@app.command()
 def show(
     pupil: int = typer.Option(..., "--pupil", help="The pupil's id in sendbot"),
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),

@@ -40,14 +40,27 @@ def pupil(
     leave_out_safeguarding: bool = typer.Option(
         False,
         "--leave-out-safeguarding",
-        help="Leave safeguarding concerns out (e.g. a subject access reply after the DSL's "
-        "review); a transfer to a new school's DSL should include them",
+        help="Leave safeguarding concerns out of a transfer or other export; a subject "
+        "access export leaves them out unless the DSL decides otherwise",
+    ),
+    decided_by: int | None = typer.Option(
+        None,
+        "--safeguarding-decided-by",
+        metavar="STAFF_ID",
+        help="Include safeguarding records in a subject access export: the staff id of the "
+        "DSL or deputy who decided they may be disclosed (recorded in the audit log)",
     ),
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Everything held about one pupil, as JSON and a readable HTML report."""
     if not records.is_purpose(purpose):
         err_console.print(f"--purpose must be one of: {', '.join(records.PURPOSES)}.")
+        raise typer.Exit(2)
+    if decided_by is not None and (purpose != records.SUBJECT_ACCESS or leave_out_safeguarding):
+        err_console.print(
+            "--safeguarding-decided-by is for a subject access export that includes "
+            "safeguarding records; leave it out otherwise."
+        )
         raise typer.Exit(2)
     folder = Path(out or ".")
     sessions = open_database(database)
@@ -63,6 +76,7 @@ def pupil(
                 now,
                 purpose=purpose,
                 include_safeguarding=not leave_out_safeguarding,
+                safeguarding_decided_by=decided_by,
             )
             stem = f"pupil-{pupil_id}-record-{now:%Y%m%d-%H%M%S}"
             for suffix, text in ((".json", export.json_text()), (".html", export.html_text())):
@@ -85,3 +99,9 @@ def pupil(
         f"Recorded as audit event {export.audit_event_id}. These files hold a child's "
         "personal data: send them securely and delete your copies when done."
     )
+    if purpose == records.SUBJECT_ACCESS and not export.record["safeguarding_included"]:
+        console.print(
+            "Safeguarding records, and every trace of them, are left out of a subject access "
+            "export unless the DSL decides to include them (--safeguarding-decided-by "
+            "STAFF_ID). The files do not say whether there are any."
+        )

@@ -22,8 +22,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from sendbot.delivery import keys
 from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
+from sendbot.services import (
+    audit,
+    escalation,
+    meetings,
+    outbox,
+    parent_summaries,
+    school_settings,
+    terms,
+)
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import escalation, meetings, outbox, parent_summaries, school_settings, terms
 from sendbot.store.models import (
     Deadline,
     Meeting,
@@ -486,6 +494,7 @@ MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
     sweep_deadline_reminders,
     sweep_meeting_reminders,
     enqueue_due_digests,
+    audit.checkpoint_job,  # last: it signs what the jobs above wrote to the audit log
 )
 DAILY_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
     recompute_all,

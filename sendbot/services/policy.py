@@ -28,7 +28,9 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 - a concern that is not safeguarding: the leads, the SENCO, the headteacher and whoever
   logged it;
 - acknowledging a safeguarding alert: the DSL and deputies; other concerns: the SENCO too;
-- the list of open safeguarding concerns: the DSL and deputies.
+- the list of open safeguarding concerns: the DSL and deputies;
+- including safeguarding records in a subject access reply: the DSL or a deputy decides
+  (`may_decide_safeguarding_disclosure`); without their decision they are left out.
 
 Answering a parent's message: the SENCO, the headteacher and the staff attached to the
 child's class (teacher or TA); `reply_refusal` says why not, before the Reply form opens.
@@ -251,6 +253,16 @@ def may_acknowledge_concern(actor: Actor, concern: Concern) -> bool:
     if concern.safeguarding:
         return bool(actor.roles & SAFEGUARDING_LEADS)
     return actor.has(Role.SENCO) or bool(actor.roles & SAFEGUARDING_LEADS)
+
+
+def may_decide_safeguarding_disclosure(decider: Actor, pupil: Pupil) -> bool:
+    """Whether a subject access reply includes safeguarding records is for the DSL or a
+    deputy of the child's school to decide: they weigh what disclosure could cause."""
+    return (
+        isinstance(decider, StaffActor)
+        and decider.school_id == pupil.school_id
+        and bool(decider.roles & SAFEGUARDING_LEADS)
+    )
 
 
 def may_list_safeguarding(actor: Actor) -> bool:

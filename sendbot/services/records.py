@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
-from sendbot.services import audit
-from sendbot.services.actors import StaffActor
+from sendbot.services import action_ids, audit, policy
+from sendbot.services.actors import StaffActor, staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import (
     AuditEvent,
@@ -131,13 +131,14 @@ class _Names:
 
 def _concerns(
     session: Session, pupil_id: int, names: _Names, include_safeguarding: bool
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The concerns that go out, and the ids of the safeguarding concerns left out."""
     found: list[dict[str, Any]] = []
-    left_out = 0
+    left_out: list[int] = []
     query = select(Concern).where(Concern.pupil_id == pupil_id).order_by(Concern.raised_at)
     for concern in session.scalars(query):
         if concern.safeguarding and not include_safeguarding:
-            left_out += 1
+            left_out.append(concern.id)
             continue
         actions = session.scalars(
             select(ConcernAction)
@@ -436,21 +437,70 @@ def _contact_events(
         yield message["at"], f"Message {direction} {message['guardian']}", "message"
 
 
+SUBJECT_ACCESS: Purpose = "subject-access"
+
+
+def _safeguarding_decided(session: Session, pupil: Pupil, decided_by: int | None) -> bool:
+    """True when a DSL or deputy of the pupil's school decided safeguarding records may go
+    into a subject access reply; raises PermissionDenied, kindly, for anyone else."""
+    if decided_by is None:
+        return False
+    decider = staff_actor_by_id(session, decided_by)
+    if decider is None or not policy.may_decide_safeguarding_disclosure(decider, pupil):
+        raise PermissionDenied(
+            f"Staff member {decided_by} is not the designated safeguarding lead or a deputy "
+            "at this pupil's school, so they cannot decide to include safeguarding records. "
+            "Nothing was exported. Ask your DSL: the decision is theirs."
+        )
+    return True
+
+
+def _includes_safeguarding(
+    session: Session,
+    actor: Requester,
+    pupil: Pupil,
+    purpose: Purpose,
+    include_safeguarding: bool,
+    decided_by: int | None,
+) -> bool:
+    """A subject access reply leaves safeguarding records out unless the DSL decided
+    otherwise (information likely to cause serious harm is exempt from disclosure); a
+    transfer or other export carries them only with someone who may read them."""
+    if purpose == SUBJECT_ACCESS:
+        decided = _safeguarding_decided(session, pupil, decided_by)
+        return include_safeguarding and decided
+    return include_safeguarding and may_export_safeguarding(actor)
+
+
 def gather(
-    session: Session, actor: Requester, pupil_id: int, *, include_safeguarding: bool = True
+    session: Session,
+    actor: Requester,
+    pupil_id: int,
+    *,
+    purpose: Purpose = SUBJECT_ACCESS,
+    include_safeguarding: bool = True,
+    safeguarding_decided_by: int | None = None,
 ) -> dict[str, Any]:
-    """The whole record as plain, JSON-ready data. Raises PermissionDenied or LookupError."""
+    """The whole record as plain, JSON-ready data. Raises PermissionDenied or LookupError.
+
+    Without safeguarding records, nothing else in the record gives them away either: the
+    access log and deadlines about them are left out too, and a subject access reply does
+    not even say how many were withheld.
+    """
     pupil = session.get(Pupil, pupil_id)
     if pupil is None:
         raise LookupError(f"No pupil has the id {pupil_id}.")
     if not may_export(actor, pupil):
         raise PermissionDenied("Only the headteacher can export a pupil's whole record.")
-    include_safeguarding = include_safeguarding and may_export_safeguarding(actor)
+    include_safeguarding = _includes_safeguarding(
+        session, actor, pupil, purpose, include_safeguarding, safeguarding_decided_by
+    )
     school = session.get(School, pupil.school_id)
     assert school is not None
     names = _Names(session, pupil.school_id)
     guardians = _guardians(session, pupil_id)
     concerns, left_out = _concerns(session, pupil_id, names, include_safeguarding)
+    withheld = _Withheld.of(session, pupil_id, concerns, left_out, include_safeguarding)
     record: dict[str, Any] = {
         "format": FORMAT,
         "school": {"name": school.name, "urn": school.urn},
@@ -458,18 +508,102 @@ def gather(
         "guardians": guardians,
         "sen_status_history": _sen_status_history(session, pupil_id, names),
         "concerns": concerns,
-        "safeguarding_concerns_left_out": left_out,
+        "safeguarding_concerns_left_out": len(left_out),
         "safeguarding_included": include_safeguarding,
         "plans": _plans(session, pupil_id, names),
         "interventions": _interventions(session, pupil_id, names),
         "ehc_cases": _ehc_cases(session, pupil_id, names),
         "meetings": _meetings(session, pupil_id, names),
         "messages": _messages(session, pupil_id, names),
-        "deadlines": _deadlines(session, pupil_id),
-        "access_log": _access_log(session, pupil_id, names),
+        "deadlines": _deadlines(session, pupil_id, withheld),
+        "access_log": _access_log(session, pupil_id, names, withheld),
     }
+    if purpose == SUBJECT_ACCESS:
+        del record["safeguarding_concerns_left_out"]  # even a count says a concern exists
     record["chronology"] = _chronology(record)
     return record
+
+
+# What names a concern in an audit event: its object, or a list in its details.
+_CONCERN_OBJECTS = frozenset(
+    {
+        "concern",
+        action_ids.CONCERN_ACK,
+        action_ids.CONCERN_VIEW,
+        action_ids.LA_REPLIED,
+        action_ids.REFERRAL_CHASED,
+    }
+)
+_CONCERN_WORDS = ("concern", "safeguarding", "referral")
+_DEADLINE_OBJECTS = frozenset({"deadline", action_ids.DEADLINE_DONE})
+_SAFEGUARDING_RULES = "safeguarding."
+
+
+@dataclass(frozen=True)
+class _Withheld:
+    """The safeguarding records an export leaves out, so their traces can be left out too:
+    the concerns, the concerns that do go out, and the deadlines that follow from the rest."""
+
+    active: bool
+    concerns: frozenset[int] = frozenset()
+    kept: frozenset[int] = frozenset()
+    deadlines: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        session: Session,
+        pupil_id: int,
+        concerns: list[dict[str, Any]],
+        left_out: list[int],
+        include_safeguarding: bool,
+    ) -> _Withheld:
+        if include_safeguarding:
+            return cls(active=False)
+        kept = frozenset(c["id"] for c in concerns)
+        deadlines = frozenset(
+            d.id
+            for d in session.scalars(select(Deadline).where(Deadline.pupil_id == pupil_id))
+            if d.kind.startswith(_SAFEGUARDING_RULES)
+            or (d.subject_type == "concern" and d.subject_id not in kept)
+        )
+        return cls(True, frozenset(left_out), kept, deadlines)
+
+    def hides_deadline(self, deadline: Deadline) -> bool:
+        return self.active and deadline.id in self.deadlines
+
+    def hides_event(self, event: AuditEvent) -> bool:
+        """An event about a withheld concern or deadline, or about "the pupil's concerns"
+        while some of them are withheld."""
+        if not self.active:
+            return False
+        details = event.details or {}
+        if event.object_type in _DEADLINE_OBJECTS:
+            kind = str(details.get("kind", ""))
+            return event.object_id in self.deadlines or kind.startswith(_SAFEGUARDING_RULES)
+        if not (
+            event.action.startswith(_CONCERN_WORDS) or event.object_type.startswith(_CONCERN_WORDS)
+        ):
+            return False
+        named = _named_concerns(event)
+        if not named:
+            return bool(self.concerns)
+        return not named <= self.kept
+
+
+def _named_concerns(event: AuditEvent) -> set[int]:
+    """The concern ids an audit event is about."""
+    named: set[int] = set()
+    if event.object_type in _CONCERN_OBJECTS and event.object_id is not None:
+        named.add(event.object_id)
+    details = event.details or {}
+    for key in ("concerns", "concern_ids"):
+        listed = details.get(key)
+        if isinstance(listed, list):
+            named.update(v for v in listed if isinstance(v, int))
+    if isinstance(details.get("concern_id"), int):
+        named.add(details["concern_id"])
+    return named
 
 
 def _pupil_facts(pupil: Pupil) -> dict[str, Any]:
@@ -551,10 +685,14 @@ def _messages(session: Session, pupil_id: int, names: _Names) -> list[dict[str, 
     ]
 
 
-def _deadlines(session: Session, pupil_id: int) -> list[dict[str, Any]]:
-    deadlines = session.scalars(
-        select(Deadline).where(Deadline.pupil_id == pupil_id).order_by(Deadline.due_on)
-    )
+def _deadlines(session: Session, pupil_id: int, withheld: _Withheld) -> list[dict[str, Any]]:
+    deadlines = [
+        d
+        for d in session.scalars(
+            select(Deadline).where(Deadline.pupil_id == pupil_id).order_by(Deadline.due_on)
+        )
+        if not withheld.hides_deadline(d)
+    ]
     return [
         {
             "kind": d.kind,
@@ -567,10 +705,16 @@ def _deadlines(session: Session, pupil_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _access_log(session: Session, pupil_id: int, names: _Names) -> list[dict[str, Any]]:
-    events = session.scalars(
-        select(AuditEvent).where(AuditEvent.pupil_id == pupil_id).order_by(AuditEvent.id)
-    )
+def _access_log(
+    session: Session, pupil_id: int, names: _Names, withheld: _Withheld
+) -> list[dict[str, Any]]:
+    events = [
+        e
+        for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.pupil_id == pupil_id).order_by(AuditEvent.id)
+        )
+        if not withheld.hides_event(e)
+    ]
     return [
         {
             "event": e.id,
@@ -604,18 +748,33 @@ def export_pupil(
     pupil_id: int,
     now: datetime,
     *,
-    purpose: Purpose = "subject-access",
+    purpose: Purpose = SUBJECT_ACCESS,
     include_safeguarding: bool = True,
+    safeguarding_decided_by: int | None = None,
 ) -> Export:
     """Gather the record and audit the disclosure in the caller's transaction.
 
     The caller writes the files before committing, so a record that leaves the system is
     always in the log, and a failed write leaves no audit event for an export that never
-    happened.
+    happened. A subject access reply carries safeguarding records only when
+    `safeguarding_decided_by` names the DSL or a deputy who decided so; the audit event
+    names them.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
-    record = gather(session, actor, pupil_id, include_safeguarding=include_safeguarding)
+    record = gather(
+        session,
+        actor,
+        pupil_id,
+        purpose=purpose,
+        include_safeguarding=include_safeguarding,
+        safeguarding_decided_by=safeguarding_decided_by,
+    )
+    decision = (
+        {"safeguarding_decided_by": safeguarding_decided_by}
+        if purpose == SUBJECT_ACCESS and record["safeguarding_included"]
+        else {}
+    )
     pupil = session.get(Pupil, pupil_id)
     assert pupil is not None
     kind, actor_id, extra = audit_actor(actor)
@@ -634,6 +793,7 @@ def export_pupil(
             **extra,
             "purpose": purpose,
             "safeguarding_included": record["safeguarding_included"],
+            **decision,
             "concerns": len(record["concerns"]),
             "messages": len(record["messages"]),
         },
@@ -708,7 +868,7 @@ def render_html(record: dict[str, Any]) -> str:
         *_guardians_section(record["guardians"]),
         *_chronology_section(record["chronology"]),
         *_sen_history_section(record["sen_status_history"]),
-        *_concerns_section(record["concerns"], record["safeguarding_concerns_left_out"]),
+        *_concerns_section(record["concerns"], record.get("safeguarding_concerns_left_out", 0)),
         *_plans_section(record["plans"]),
         *_interventions_section(record["interventions"]),
         *_ehc_section(record["ehc_cases"]),

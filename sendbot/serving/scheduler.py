@@ -6,7 +6,8 @@ number of `sendbot serve` processes can run against one PostgreSQL.
 
 - every few seconds: deliver the outbox (safeguarding alerts must not wait a minute);
 - every minute: escalations, referral chases, the cumulative-concern check, deadline and
-  meeting reminders, and the digests whose school-time hour has come;
+  meeting reminders, the digests whose school-time hour has come, and a signed checkpoint
+  of the audit log's head when it has grown;
 - daily at 06:00 in each school's timezone (and once at start-up): recompute deadlines,
   term-start reminders, the annual review look-ahead.
 """

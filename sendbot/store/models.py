@@ -577,3 +577,21 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed note of the audit chain's head (event id and hash).
+
+    The signing key is derived from the encryption keys, which are never in the database,
+    so whoever can only write to the database cannot rewrite the chain below a checkpoint,
+    cut it short, or make a checkpoint of their own. No foreign key: the checkpoint must
+    outlive the deletion of the event it names, since that deletion is what it proves.
+    """
+
+    __tablename__ = "audit_checkpoint"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    event_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    key_fingerprint: Mapped[str] = mapped_column(String(12))
+    signature: Mapped[str] = mapped_column(String(64))
