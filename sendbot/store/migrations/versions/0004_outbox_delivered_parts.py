@@ -3,7 +3,7 @@
 A message with attachments goes out in parts (its text, then each file). The outbox records
 which parts have arrived, so a retry after a failed upload sends only the missing ones.
 
-Revision ID: 0007
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-07 18:00:00
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

@@ -3,8 +3,8 @@
 Signed notes of the audit chain's head, so rewriting the chain below one, or cutting it
 short, is caught by `sendbot audit verify`.
 
-Revision ID: 0008
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 18:00:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import sendbot.store.types
 
-revision = "0008"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
