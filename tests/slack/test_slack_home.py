@@ -14,6 +14,7 @@ from sendbot.store.models import (
     Intervention,
     InterventionSession,
     ParentMessage,
+    Pupil,
     SupportPlan,
 )
 from tests.factories import NOW
@@ -30,6 +31,10 @@ def run(coro):  # type: ignore[no-untyped-def]
 def seed(sessions, h) -> None:  # type: ignore[no-untyped-def]
     p, s = h.school.pupils, h.school.staff
     with sessions() as session, session.begin():
+        # A plan goes with a level of support (plans.save_plan moves the level first).
+        session.get(Pupil, p["kacper"]).sen_status = "sen_support"
+        session.get(Pupil, p["zoe"]).sen_status = "sen_support"
+        session.get(Pupil, p["ruby"]).sen_status = "ehc_plan"
         session.add_all(
             [
                 SupportPlan(
@@ -204,7 +209,7 @@ def test_the_senco_sees_concerns_reviews_deadlines_sessions_and_parent_replies(d
             shown = texts(view)
             assert "Zoë Nowak (Year 3): Cognition and learning" in shown
             assert "Ruby Khan (Year 4): EHC plan review Sun 22 Nov *overdue*" in shown
-            assert "• annual review report (Ruby Khan): Tue 1 Dec" in shown
+            assert "• Annual review report (Ruby Khan): Tue 1 Dec" in shown
             # The safeguarding concern is the DSL's, and no narrative appears anywhere.
             assert "Bruise" not in shown and "phonics" not in shown.lower().replace(
                 "phonics catch-up", ""
