@@ -29,9 +29,9 @@ def _record(
                 session, guardian_id, pupil_id, decided_by, SystemClock().now(), share=share
             )
     except guardian_contacts.ShareRefused as exc:
-        err_console.print(str(exc), markup=False)
+        err_console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(1) from exc
-    console.print(said, markup=False)
+    console.print(said, markup=False, soft_wrap=True)
 
 
 @app.command()
