@@ -117,9 +117,7 @@ class _Family:
     invitation_id: int
 
 
-def _family(
-    session: Session, pupil: Pupil, guardian: Guardian, intervention_id: int
-) -> _Family:
+def _family(session: Session, pupil: Pupil, guardian: Guardian, intervention_id: int) -> _Family:
     message = ParentMessage(
         school_id=pupil.school_id,
         guardian_id=guardian.id,
@@ -199,7 +197,9 @@ def build_world(engine: Engine, school: SmallSchool) -> World:
             pupils[k] for k in ("amelia", "amir", "ruby", "kacper", "stone")
         )
         ruby.sen_status = "ehc_plan"
-        session.add(GroupStaff(group_id=amelia.group_id, staff_id=staff["deputy"].id, role="teacher"))
+        session.add(
+            GroupStaff(group_id=amelia.group_id, staff_id=staff["deputy"].id, role="teacher")
+        )
         sid, far = school.school_id, school.other_school_id
         head, teacher4 = staff["head"].id, staff["teacher4"].id
         g = {
