@@ -124,7 +124,7 @@ EXPECTED: dict[Action, dict[str, str]] = {
     # A safeguarding deadline names a child referred to social care: the leads alone.
     Action.READ_DEADLINE: {
         OWN_SEND:           "teacher ta senco deputy head",
-        OWN_PLAIN:          "teacher ta deputy head",
+        OWN_PLAIN:          "teacher ta senco deputy head",  # the SENCO owns it
         OTHER_SEND:         "senco head",
         OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",

@@ -38,8 +38,8 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 
 Deadlines (`deadlines_for`, `may_see_deadline_kind`): safeguarding deadlines (a referral's
 follow-up, the local authority's reply) only to the DSL and deputies; a pupil's other
-deadlines to those who may read that pupil's SEND record; the school's own to the SENCO and
-headteacher. The Home tab, the digests and "what's due" all ask here.
+deadlines to those who may read that pupil's SEND record and to their owner; the school's
+own to the SENCO and headteacher. The Home tab, the digests and "what's due" all ask here.
 
 Answering a parent's message: the SENCO, the headteacher and the staff attached to the
 child's class (teacher or TA); `reply_refusal` says why not, before the Reply form opens.
@@ -379,13 +379,19 @@ def may_see_deadline_kind(roles: frozenset[Role], kind: str, subject_type: str =
 
 def deadlines_for(actor: StaffActor) -> Select[Deadline]:
     """The deadlines this actor may see, as a query: safeguarding ones for the leads; a
-    pupil's others for whoever may read the pupil's SEND record; the school's own (no pupil)
-    for the SENCO and headteacher."""
+    pupil's others for whoever may read the pupil's SEND record, and for their owner (by
+    name or by role, as the SENCO owns a reintegration review); the school's own (no
+    pupil) for the SENCO and headteacher."""
     safeguarding = safeguarding_deadline()
     leads = true() if actor.roles & SAFEGUARDING_LEADS else false()
     school_wide = true() if actor.has(Role.SENCO, Role.HEADTEACHER) else false()
     readable = send_record_pupils(actor).with_only_columns(Pupil.id).correlate(None)
-    others = or_(Deadline.pupil_id.in_(readable), and_(Deadline.pupil_id.is_(None), school_wide))
+    others = or_(
+        Deadline.pupil_id.in_(readable),
+        and_(Deadline.pupil_id.is_(None), school_wide),
+        Deadline.owner_staff_id == actor.staff_id,
+        Deadline.owner_role.in_([role.value for role in actor.roles]),
+    )
     return select(Deadline).where(
         Deadline.school_id == actor.school_id,
         or_(and_(safeguarding, leads), and_(~safeguarding, others)),
