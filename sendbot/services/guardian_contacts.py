@@ -65,9 +65,13 @@ def record_share_decision(
             Staff.active,
         )
     )
-    refusal = policy.share_decision_refusal(actor_for_staff(decider) if decider else None, guardian)
-    if refusal is not None or decider is None:
-        raise ShareRefused(refusal or policy.NO_SUCH_CONTACT)
+    if decider is None:
+        raise ShareRefused(
+            f"No current member of staff of this school has the email {decided_by_email}."
+        )
+    refusal = policy.share_decision_refusal(actor_for_staff(decider), guardian)
+    if refusal is not None:
+        raise ShareRefused(refusal)
     link.shared_at = now if share else None
     link.shared_by_id = decider.id if share else None
     audit.record(

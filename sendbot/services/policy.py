@@ -464,15 +464,13 @@ def may_answer_invitation(session: Session, guardian_id: int, invitation: Invita
 INVITERS = frozenset({Role.SENCO, Role.HEADTEACHER})
 NOT_AN_INVITER = "Only the SENCO can invite parents and carers."
 NO_SUCH_CONTACT = "There is no current parent or carer with that number."
-
-
 SHARE_DECIDERS = frozenset({Role.SENCO, Role.HEADTEACHER, Role.DSL, Role.DEPUTY_DSL})
 
 
-def share_decision_refusal(actor: StaffActor | None, guardian: Guardian) -> str | None:
+def share_decision_refusal(actor: StaffActor, guardian: Guardian) -> str | None:
     """Who may decide that a contact without parental responsibility sees a child's record:
     the SENCO, the headteacher, the DSL or a deputy of the child's school."""
-    if actor is None or actor.school_id != guardian.school_id:
+    if actor.school_id != guardian.school_id:
         return "Name a current member of staff of this school who made the decision."
     if not actor.roles & SHARE_DECIDERS:
         return (
