@@ -12,6 +12,7 @@ from sendbot.cli import demo as demo_command
 from sendbot.cli import digest as digest_command
 from sendbot.cli import export as export_commands
 from sendbot.cli import export_provision
+from sendbot.cli import guardian as guardian_commands
 from sendbot.cli import invite as invite_commands
 from sendbot.cli import keys as keys_commands
 from sendbot.cli import retention as retention_commands
@@ -36,6 +37,7 @@ export_provision.register(export_commands.app)
 app.add_typer(retention_commands.app, name="retention")
 app.add_typer(slack_commands.app, name="slack")
 app.add_typer(invite_commands.app, name="invite")
+app.add_typer(guardian_commands.app, name="guardian")
 app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)
 app.command(name="demo")(demo_command.demo)

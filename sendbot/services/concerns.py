@@ -13,7 +13,7 @@ from sendbot.delivery import keys
 from sendbot.domain.needs import Area
 from sendbot.domain.people import Role
 from sendbot.services import audit, outbox, policy
-from sendbot.services.actors import StaffActor
+from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.store.models import Concern, Pupil, Staff, StaffRole
 
 NARRATIVE_LIMIT = 2000
@@ -41,17 +41,32 @@ class ConcernReceipt:
     safeguarding: bool
 
 
-def _staff_with_roles(session: Session, school_id: int, roles: set[Role]) -> list[int]:
+ALERT_TEMPLATES = {
+    policy.ConcernAlert.URGENT: keys.SAFEGUARDING_ALERT,
+    policy.ConcernAlert.NOTICE: keys.CONCERN_NEW,
+}
+
+
+def _recipients(session: Session, concern: Concern) -> dict[int, str]:
+    """Who is told of this concern and with which message: the policy decides, person by
+    person, among the school's staff who hold a role that is ever told."""
     query = (
-        select(Staff.id)
+        select(Staff)
         .join(StaffRole, StaffRole.staff_id == Staff.id)
         .where(
-            Staff.school_id == school_id, Staff.active, StaffRole.role.in_([r.value for r in roles])
+            Staff.school_id == concern.school_id,
+            Staff.active,
+            StaffRole.role.in_([Role.SENCO.value, Role.DSL.value, Role.DEPUTY_DSL.value]),
         )
         .distinct()
         .order_by(Staff.id)
     )
-    return list(session.scalars(query))
+    recipients: dict[int, str] = {}
+    for staff in session.scalars(query):
+        alert = policy.new_concern_alert(actor_for_staff(staff), concern)
+        if alert is not None:
+            recipients[staff.id] = ALERT_TEMPLATES[alert]
+    return recipients
 
 
 def validate(new: NewConcern) -> None:
@@ -72,7 +87,8 @@ def validate(new: NewConcern) -> None:
 def log_concern(
     session: Session, actor: StaffActor, new: NewConcern, now: datetime
 ) -> ConcernReceipt:
-    """Store the concern and alert the SENCO (and the DSL and deputies when it is flagged).
+    """Store the concern and alert the SENCO (the DSL and deputies instead when it is
+    flagged as safeguarding), as the policy says.
 
     Alerts carry no narrative: they name who logged it, when, and the pupil's year group,
     so nothing about a child's story travels through a chat platform.
@@ -108,12 +124,7 @@ def log_concern(
         pupil_id=pupil.id,
         details={"safeguarding": new.safeguarding, "area": new.area.value, "source": new.source},
     )
-    recipients: dict[int, str] = {}
-    for staff_id in _staff_with_roles(session, actor.school_id, {Role.SENCO}):
-        recipients[staff_id] = keys.CONCERN_NEW
-    if new.safeguarding:
-        for staff_id in _staff_with_roles(session, actor.school_id, {Role.DSL, Role.DEPUTY_DSL}):
-            recipients[staff_id] = keys.SAFEGUARDING_ALERT
+    recipients = _recipients(session, concern)
     params = {
         "concern_id": concern.id,
         "pupil_id": pupil.id,

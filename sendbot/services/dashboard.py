@@ -3,7 +3,9 @@
 A teacher or TA sees the reviews coming up for their own pupils; the SENCO sees the
 school's SEND work that needs attention; the safeguarding leads see open safeguarding
 items and how long each has been open. Nobody sees a pupil outside their scope: every
-pupil-level list is built on the same visibility query the rest of sendbot uses.
+pupil-level list is built on the policy's query for that kind of record (plans on the
+SEND-record scope, deadlines on `policy.deadlines_for`, so a safeguarding deadline never
+reaches anyone but the DSL and deputies).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
+from sendbot.services import deadlines as deadline_service
 from sendbot.services import policy, safeguarding
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
@@ -47,6 +50,7 @@ class ReviewDue:
 @dataclass(frozen=True)
 class DeadlineDue:
     kind: str
+    title: str  # in plain words, for the screen (never the raw rule id)
     pupil_name: str | None
     due_on: date
     source: str
@@ -88,7 +92,10 @@ def _today(session: Session, actor: StaffActor, now: datetime) -> date:
 def _reviews(
     session: Session, actor: StaffActor, until: date, since: date | None = None
 ) -> list[ReviewDue]:
-    visible = policy.visible_pupils(actor).with_only_columns(Pupil.id)
+    # A plan is part of the SEND record: the SEND-record scope, not the find-a-pupil one (a
+    # deputy DSL who teaches finds every pupil but reads the plans of their own classes).
+    readable = policy.pupils_for(actor, policy.Action.READ_SEND_RECORD)
+    visible = readable.with_only_columns(Pupil.id)
     query = (
         select(SupportPlan, Pupil)
         .join(Pupil, Pupil.id == SupportPlan.pupil_id)
@@ -126,15 +133,23 @@ def _senco(session: Session, actor: StaffActor, today: date) -> SencoView:
         )
     ]
     deadlines = [
-        DeadlineDue(d.kind, p.display_name if p else None, d.due_on, d.source)
+        DeadlineDue(
+            d.kind,
+            deadline_service.title_of(d.kind),
+            p.display_name if p else None,
+            d.due_on,
+            d.source,
+        )
         for d, p in session.execute(
-            select(Deadline, Pupil)
+            policy.deadlines_for(actor)
+            .add_columns(Pupil)
             .outerjoin(Pupil, Pupil.id == Deadline.pupil_id)
             .where(
-                Deadline.school_id == actor.school_id,
                 Deadline.status == "open",
                 Deadline.due_on <= until,
-                # The DSL's safeguarding deadlines are theirs alone.
+                # Safeguarding deadlines belong to the leads' list, not the SENCO's, even
+                # for a SENCO who is also a lead.
+                ~policy.safeguarding_deadline(),
                 Deadline.owner_role != SAFEGUARDING_OWNER,
             )
             .order_by(Deadline.due_on)

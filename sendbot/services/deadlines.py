@@ -39,7 +39,7 @@ from sendbot.domain.timescales import (
     PupilFacts,
     ReviewFrequency,
 )
-from sendbot.services import action_ids, audit, school_policy, terms
+from sendbot.services import action_ids, audit, policy, school_policy, terms
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
     Concern,
@@ -710,6 +710,16 @@ def owners(session: Session, row: Deadline) -> list[Staff]:
     return staff_with_role(session, row.school_id, reminder_role(row.owner_role))
 
 
+def title_of(kind: str) -> str:
+    """A deadline's name in plain words for people to read: its rule's own title ('Annual
+    review of the EHC plan'), else its kind written out, never the raw rule id."""
+    rule = RULES_BY_KIND.get(kind)
+    if rule is not None:
+        return rule.title
+    words = kind.rsplit(".", 1)[-1].replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def _view(session: Session, row: Deadline, pupil: Pupil | None, today: date) -> DeadlineView:
     rule = RULES_BY_KIND.get(row.kind)
     people = owners(session, row)
@@ -721,7 +731,7 @@ def _view(session: Session, row: Deadline, pupil: Pupil | None, today: date) -> 
     return DeadlineView(
         id=row.id,
         kind=row.kind,
-        title=rule.title if rule else row.kind,
+        title=title_of(row.kind),
         description=rule.description if rule else "",
         pupil_id=row.pupil_id,
         pupil_name=pupil.display_name if pupil else None,
@@ -804,13 +814,7 @@ class DeadlineNotFound(LookupError):
 
 
 def may_mark_done(actor: StaffActor, row: Deadline) -> bool:
-    if row.school_id != actor.school_id:
-        return False
-    if row.owner_staff_id == actor.staff_id:
-        return True
-    if row.owner_role == Owner.DSL.value:
-        return actor.has(Role.DSL, Role.DEPUTY_DSL)
-    return actor.has(Role.SENCO, Role.HEADTEACHER)
+    return policy.may_mark_deadline_done(actor, row)
 
 
 def mark_done(session: Session, actor: StaffActor, deadline_id: int, now: datetime) -> str:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.domain.needs import Area, area_label
-from sendbot.domain.people import year_label
+from sendbot.domain.people import Role, year_label
 from sendbot.domain.timescales import RULES_BY_KIND
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import school_policy, school_settings, terms
+from sendbot.services import policy, school_policy, school_settings, terms
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -40,6 +40,8 @@ from sendbot.store.models import (
 
 ROLES = ("senco", "dsl", "headteacher")
 LOOK_AHEAD = timedelta(days=14)
+# Whom the SENCO digest is written for: the policy filters what it may show by this role.
+SENCO_ROLES = frozenset({Role.SENCO})
 WEEKS_IN_CHART = 4
 OPEN_CONCERN = ("open", "acknowledged")
 ANSWERS = {"yes": "will come", "no": "cannot come", "other_time": "asked for another time"}
@@ -154,6 +156,8 @@ def _new_concerns(session: Session, school: School, start: datetime, end: dateti
         .order_by(Concern.raised_at)
     ).all()
     for concern, pupil in rows:
+        if policy.concern_alert_for_roles(SENCO_ROLES, concern.safeguarding) is None:
+            continue  # a safeguarding concern is the DSL's to share
         when = _local(concern.raised_at, school.timezone)
         who = _name(session, concern.raised_by_id)
         if concern.safeguarding:
@@ -252,12 +256,14 @@ def _deadline_lines(session: Session, school: School, day: date, kinds: str) -> 
     lines = []
     for row, pupil in rows:
         is_review = row.kind in deadline_service.REVIEW_KINDS
-        if row.kind.startswith("safeguarding.") or row.kind in deadline_service.NOT_REMINDED:
+        if row.kind in deadline_service.NOT_REMINDED:
+            continue
+        if not policy.may_see_deadline_kind(SENCO_ROLES, row.kind, row.subject_type):
             continue
         if (kinds == "reviews") != is_review:
             continue
         rule = RULES_BY_KIND.get(row.kind)
-        title = rule.title if rule else row.kind
+        title = deadline_service.title_of(row.kind)
         owner = deadline_service.OWNER_WORDS.get(row.owner_role, row.owner_role)
         who = f"{pupil.display_name}: " if pupil else ""
         state = (
@@ -486,9 +492,10 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
         )
         .order_by(Deadline.due_on)
     ):
-        rule = RULES_BY_KIND.get(row.kind)
         ref = f"#{row.subject_id} " if row.subject_type == "concern" else ""
-        follow_ups.append(f"{ref}{rule.title if rule else row.kind}, {_due_words(row.due_on, day)}")
+        follow_ups.append(
+            f"{ref}{deadline_service.title_of(row.kind)}, {_due_words(row.due_on, day)}"
+        )
     start, end = window(school, day)
     patterns = session.scalar(
         select(func.count(ConcernAction.id))

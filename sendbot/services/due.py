@@ -2,7 +2,8 @@
 
 Soonest first, anything overdue included, over the next 14 days. The SENCO sees every
 pupil with SEND; teachers and TAs the pupils they teach or support and the interventions
-they deliver; everyone the deadlines owned by them or by a role they hold.
+they deliver; everyone the deadlines owned by them or by a role they hold, among those the
+policy lets them see (safeguarding deadlines only for the DSL and deputies).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.people import Role
-from sendbot.domain.timescales import RULES_BY_KIND
-from sendbot.services import policy, school_policy
+from sendbot.services import deadlines, policy, school_policy
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import Deadline, Intervention, Pupil, SupportPlan, Target
 
@@ -88,8 +88,7 @@ def due_for(session: Session, actor: StaffActor, today: date) -> list[DueItem]:
         items.append(DueItem(intervention.review_on, f"Review of {intervention.name}"))
     roles = [r.value for r in actor.roles]
     for deadline in session.scalars(
-        select(Deadline).where(
-            Deadline.school_id == actor.school_id,
+        policy.deadlines_for(actor).where(
             Deadline.status == "open",
             Deadline.due_on <= until,
             or_(
@@ -104,18 +103,9 @@ def due_for(session: Session, actor: StaffActor, today: date) -> list[DueItem]:
         items.append(
             DueItem(
                 deadline.due_on,
-                _deadline_title(deadline.kind) + (f" ({whose.display_name})" if whose else ""),
+                deadlines.title_of(deadline.kind) + (f" ({whose.display_name})" if whose else ""),
                 deadline.pupil_id,
             )
         )
     items.sort(key=lambda item: (item.due_on, item.text))
     return items
-
-
-def _deadline_title(kind: str) -> str:
-    """The statutory rule's own title ('Annual review of the EHC plan'), else the kind."""
-    rule = RULES_BY_KIND.get(kind)
-    if rule is not None:
-        return rule.title
-    words = kind.replace("_", " ").replace(".", ": ")
-    return words[:1].upper() + words[1:]

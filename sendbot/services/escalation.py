@@ -8,7 +8,8 @@
   2023), and offered to record the chase; again 1 working day after each chase.
 - Several concerns about one pupil in a short window (3 in 14 days by default, any areas)
   prompt the DSL and SENCO to look at them together: indicators of abuse in pupils with
-  SEND are too easily put down to their needs (KCSIE, "Children with SEND").
+  SEND are too easily put down to their needs (KCSIE, "Children with SEND"). The SENCO is
+  prompted only where the policy lets them look (a pupil with SEND).
 
 Each step is written to the concern's chronology (`ConcernAction`) and the audit log, with
 the pupil, so the pupil's chronology shows it. Each job is idempotent; the escalation and
@@ -27,11 +28,11 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
 from sendbot.domain.calendar import SchoolCalendar
-from sendbot.domain.people import SAFEGUARDING_LEADS, Role
+from sendbot.domain.people import Role
 from sendbot.domain.school_settings import SchoolSettings
-from sendbot.services import audit, outbox, safeguarding, school_settings, terms
+from sendbot.services import audit, outbox, policy, safeguarding, school_settings, terms
 from sendbot.services import deadlines as deadline_service
-from sendbot.services.actors import StaffActor
+from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.store import locks
 from sendbot.store.models import Concern, ConcernAction, Pupil, School, Staff, StaffRole
 
@@ -304,7 +305,7 @@ def _require_lead(session: Session, actor: StaffActor, concern_id: int) -> Conce
     concern = session.get(Concern, concern_id)
     if concern is None or concern.school_id != actor.school_id:
         raise LookupError("I can't find that concern.")
-    if not actor.roles & SAFEGUARDING_LEADS:
+    if not policy.may_record_referral_step(actor, concern):
         raise NotAllowed("Only the designated safeguarding lead and deputies can record this.")
     return concern
 
@@ -531,6 +532,22 @@ def _pattern_params(
     }
 
 
+def _pattern_reviewers(session: Session, school_id: int, pupil_id: int) -> list[int]:
+    """The DSL and the SENCO, each only where the policy lets them look at this pupil's
+    concerns together (the SENCO: a pupil with SEND)."""
+    candidates = dict.fromkeys(
+        _with_roles(session, school_id, [Role.DSL]) + _with_roles(session, school_id, [Role.SENCO])
+    )
+    people = []
+    for staff_id in candidates:
+        staff = session.get(Staff, staff_id)
+        if staff is not None and policy.decide(
+            session, actor_for_staff(staff), policy.Action.REVIEW_CONCERNS, pupil_id
+        ):
+            people.append(staff_id)
+    return people
+
+
 def check_cumulative(session: Session, now: datetime) -> int:
     """Prompt the DSL and SENCO once for each new concern that keeps a pattern going."""
     locks.serialise(session, locks.CUMULATIVE_CONCERNS)
@@ -570,12 +587,7 @@ def check_cumulative(session: Session, now: datetime) -> int:
         if prompted is not None:
             continue
         params = _pattern_params(session, pupil_id, concerns, settings.cumulative_days)
-        people = list(
-            dict.fromkeys(
-                _with_roles(session, school_id, [Role.DSL])
-                + _with_roles(session, school_id, [Role.SENCO])
-            )
-        )
+        people = _pattern_reviewers(session, school_id, pupil_id)
         for staff_id in people:
             if outbox.enqueue(
                 session,

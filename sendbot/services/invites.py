@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sendbot.delivery import keys
 from sendbot.domain.people import Role
-from sendbot.services import audit
+from sendbot.services import audit, policy
 from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.services.identities import BLOCKED, REPLACED, mark_seen, may_resume
 from sendbot.services.meetings import tell_sencos
@@ -36,7 +36,6 @@ CODE_BYTES = 24  # 192 bits; 32 URL-safe characters, within Telegram's 64 for a 
 MAX_WRONG = 5
 WRONG_WINDOW = timedelta(minutes=15)
 _TRIES_PLATFORM = "tries"  # a namespace of conversation_state, one row per chat
-INVITERS = frozenset({Role.SENCO, Role.HEADTEACHER})
 STAFF_CODE_REUSED = keys.INVITE_REUSED_NOTICE
 STAFF_INVITERS = frozenset({Role.SENCO, Role.HEADTEACHER, Role.ADMIN})
 
@@ -152,11 +151,11 @@ def create_guardian_invite(
     actor: StaffActor | None = None,
 ) -> CreatedInvite:
     """An invite for a parent or carer. `actor` None means the school admin's command line."""
+    refusal = policy.invite_refusal(session, actor, guardian_id)
+    if refusal is not None:
+        raise InviteRefused(refusal)
     guardian = session.get(Guardian, guardian_id)
-    if guardian is None or not guardian.active:
-        raise InviteRefused("There is no current parent or carer with that number.")
-    if actor is not None and (actor.school_id != guardian.school_id or not actor.roles & INVITERS):
-        raise InviteRefused("Only the SENCO can invite parents and carers.")
+    assert guardian is not None
     return _create(
         session,
         school_id=guardian.school_id,

@@ -24,8 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
-from sendbot.domain.people import SAFEGUARDING_LEADS, Role
-from sendbot.services import action_ids, audit, deadlines, escalation
+from sendbot.services import action_ids, audit, deadlines, escalation, policy
 from sendbot.services.actors import StaffActor
 from sendbot.services.school_time import school_zone
 from sendbot.store.models import Concern, Deadline, Pupil
@@ -133,16 +132,23 @@ def _concerns_together(session: Session, actor: StaffActor, pupil_id: int, now: 
     pupil = session.get(Pupil, pupil_id)
     if pupil is None or pupil.school_id != actor.school_id:
         return Tap("I can't find that pupil.", False, REVIEW_PUPIL)
-    if not (actor.roles & SAFEGUARDING_LEADS or actor.has(Role.SENCO)):
-        text = "Only the DSL, the deputies and the SENCO can look at these together."
+    if not policy.decide(session, actor, policy.Action.REVIEW_CONCERNS, pupil.id):
+        text = (
+            "Only the DSL and the deputies (and the SENCO, for a pupil with SEND) can look "
+            "at these together."
+        )
         return _refused(session, actor, REVIEW_PUPIL, pupil.id, now, text, pupil.id)
     tz = school_zone(session, pupil.school_id)
-    rows = session.scalars(
-        select(Concern)
-        .where(Concern.pupil_id == pupil.id)
-        .order_by(Concern.raised_at.desc())
-        .limit(10)
-    ).all()
+    rows = [
+        concern
+        for concern in session.scalars(
+            select(Concern)
+            .where(Concern.pupil_id == pupil.id)
+            .order_by(Concern.raised_at.desc())
+            .limit(10)
+        )
+        if policy.may_read_concern(actor, concern, pupil)
+    ]
     audit.record(
         session,
         at=now,

@@ -204,6 +204,11 @@ class GuardianPupil(Base):
     relationship_to_pupil: Mapped[str] = mapped_column(String(40), default="parent")
     parental_responsibility: Mapped[bool] = mapped_column(Boolean, default=True)
     contact_priority: Mapped[int] = mapped_column(Integer, default=1)
+    # The school's recorded decision to share a child's record with a contact who has no
+    # parental responsibility (`sendbot guardian share`): when, and which member of staff
+    # decided. The roster import leaves both alone.
+    shared_at: Mapped[datetime | None]
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class Identity(Base):

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from sendbot.domain.needs import Area
+from sendbot.services import concerns, escalation
+from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import (
     Concern,
     Deadline,
+    GroupStaff,
     Guardian,
     Intervention,
     InterventionSession,
     ParentMessage,
+    Pupil,
     SupportPlan,
 )
 from tests.factories import NOW
@@ -30,6 +36,10 @@ def run(coro):  # type: ignore[no-untyped-def]
 def seed(sessions, h) -> None:  # type: ignore[no-untyped-def]
     p, s = h.school.pupils, h.school.staff
     with sessions() as session, session.begin():
+        # A plan goes with a level of support (plans.save_plan moves the level first).
+        session.get(Pupil, p["kacper"]).sen_status = "sen_support"
+        session.get(Pupil, p["zoe"]).sen_status = "sen_support"
+        session.get(Pupil, p["ruby"]).sen_status = "ehc_plan"
         session.add_all(
             [
                 SupportPlan(
@@ -204,7 +214,7 @@ def test_the_senco_sees_concerns_reviews_deadlines_sessions_and_parent_replies(d
             shown = texts(view)
             assert "Zoë Nowak (Year 3): Cognition and learning" in shown
             assert "Ruby Khan (Year 4): EHC plan review Sun 22 Nov *overdue*" in shown
-            assert "• annual review report (Ruby Khan): Tue 1 Dec" in shown
+            assert "• Annual review report (Ruby Khan): Tue 1 Dec" in shown
             # The safeguarding concern is the DSL's, and no narrative appears anywhere.
             assert "Bruise" not in shown and "phonics" not in shown.lower().replace(
                 "phonics catch-up", ""
@@ -226,5 +236,66 @@ def test_the_dsl_sees_open_safeguarding_items_and_how_old_they_are(db_url, sessi
             )
             assert "Bruise" not in texts(view)
             assert "SENCO" not in texts(view)
+
+    run(scenario())
+
+
+def test_a_deputy_dsl_who_teaches_sees_only_their_own_class_plan_reviews(db_url, sessions):
+    """Finding every pupil (to log a concern) is not reading every pupil's SEND plan: the
+    deputy teaches 3B, so only 3B's reviews are theirs."""
+
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            seed(sessions, h)
+            with sessions() as session, session.begin():
+                amelia = session.get(Pupil, h.school.pupils["amelia"])
+                session.add(
+                    GroupStaff(
+                        group_id=amelia.group_id, staff_id=h.school.staff["deputy"], role="teacher"
+                    )
+                )
+            shown = texts(await home_of(h, "deputy", "Ev0P1"))
+            assert "Your pupils' reviews in the next 14 days" in shown
+            assert "• Amelia Khan (Year 3): SEN support plan review Sun 29 Nov" in shown
+            assert "Kacper" not in shown  # 4R, on SEN support: not the deputy's to read
+            assert "Safeguarding" in shown  # their safeguarding list is still there
+
+    run(scenario())
+
+
+def test_the_senco_home_tab_never_names_a_child_referred_to_social_care(db_url, sessions):
+    """A referral about a pupil without SEND: the local authority's reply is due, a
+    safeguarding deadline. It is on the DSL's list, not the SENCO's, and every deadline the
+    SENCO does see is named in plain words, never by its rule id."""
+
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            seed(sessions, h)
+            with sessions() as session, session.begin():
+                session.info["sendbot.now"] = NOW
+                teacher = staff_actor_by_id(session, h.school.staff["teacher"])
+                dsl = staff_actor_by_id(session, h.school.staff["dsl"])
+                new = concerns.NewConcern(
+                    h.school.pupils["amir"], Area.SEMH, "Said he is scared to go home.", True
+                )
+                receipt = concerns.log_concern(session, teacher, new, NOW)
+                escalation.record_referral(session, dsl, receipt.concern_id, NOW)
+            with sessions() as session:
+                kinds = set(session.scalars(select(Deadline.kind).where(Deadline.status == "open")))
+            assert "safeguarding.la_referral_response" in kinds
+
+            senco = texts(await home_of(h, "senco", "Ev0S9"))
+            assert "Amir" not in senco
+            assert "referral" not in senco.lower() and "safeguarding" not in senco.lower()
+            lines = next(
+                b["text"]["text"]
+                for b in (await home_of(h, "senco", "Ev0S10"))["blocks"]
+                if b.get("block_id") == "senco.deadlines"
+            ).splitlines()[1:]
+            assert lines and all(not re.search(r"[a-z]+[._][a-z]", line) for line in lines)
+            assert "• Annual review report (Ruby Khan): Tue 1 Dec" in lines
+
+            dsl_home = texts(await home_of(h, "dsl", "Ev0D9"))
+            assert "Year 3, logged by Hannah Price" in dsl_home
 
     run(scenario())

@@ -150,7 +150,7 @@ def _senco_blocks(s: SencoView, today: date, tz: str) -> list[Block]:
 def _deadline_line(d: DeadlineDue, today: date) -> str:
     who = f" ({escape(d.pupil_name)})" if d.pupil_name else ""
     late = " *overdue*" if d.due_on < today else ""
-    return f"• {escape(d.kind.replace('_', ' '))}{who}: {d.due_on.strftime('%a %-d %b')}{late}"
+    return f"• {escape(d.title)}{who}: {d.due_on.strftime('%a %-d %b')}{late}"
 
 
 def _safeguarding_blocks(items: Sequence[OpenItem]) -> list[Block]:
