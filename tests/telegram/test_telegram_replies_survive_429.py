@@ -1,0 +1,69 @@
+"""A reply to a person's own message is never lost to Telegram's flood control.
+
+Twenty parents write to school at the same moment against a limit of ten sends a second:
+every message is saved, and every parent gets exactly one confirmation, half of them after
+the wait Telegram's 429 asked for (`parameters.retry_after`), sent by the scheduler's
+delivery job. A tap's reply (an RSVP) is kept the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from sendbot.services import invites
+from sendbot.serving.scheduler import SchedulerService
+from sendbot.store.models import ParentMessage
+from tests.factories import build_small_school
+from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, text_update
+from tests.telegram.harness import Harness, add_guardian
+
+CONFIRMATION = "has gone to the school"
+
+
+async def _link(h: Harness, school: Any, n: int) -> dict[str, Any]:
+    who = person(7800 + n, f"Parent{n}", language_code="en")
+    family = add_guardian(h.core.sessions, school, f"p{n}", f"Parent{n}", "Nowak", ["kacper"])
+    with h.core.sessions() as session, session.begin():
+        code = invites.create_guardian_invite(
+            session, family.guardian_id, h.clock.now(), BOT_USERNAME
+        ).code
+    await h.send(text_update(who, f"/start {code}"))
+    return who
+
+
+def test_twenty_parents_at_once_against_a_limit_of_ten_each_get_one_confirmation(
+    db_url, sessions, fake_api: FakeBotApi
+) -> None:
+    school = build_small_school(sessions)
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake_api) as h:
+            parents = [await _link(h, school, n) for n in range(20)]
+            # Telegram's flood control, on the harness's clock: ten sends in any second.
+            fake_api.flood(10, retry_after=1, clock=lambda: h.clock.now().timestamp())
+            await asyncio.gather(
+                *(h.send(text_update(p, "Kacper has the dentist on Friday at 2pm.")) for p in parents)
+            )
+            throttled = [c for c in fake_api.of("sendMessage") if c.status == 429]
+            assert len(throttled) >= 10  # Telegram said "wait" to half of them
+
+            # The delivery job of `sendbot serve`, after Telegram's wait, until nothing is due.
+            h.core.senders["telegram"] = h.sender
+            scheduler = SchedulerService(h.core)
+            for _ in range(5):
+                h.clock.advance(timedelta(seconds=2))
+                await scheduler.deliver()
+
+            with h.core.sessions() as session:
+                saved = session.scalar(select(func.count()).select_from(ParentMessage))
+            assert saved == 20
+            confirmations = {
+                p["id"]: sum(CONFIRMATION in t for t in fake_api.texts(p["id"])) for p in parents
+            }
+            assert confirmations == {p["id"]: 1 for p in parents}
+
+    asyncio.run(scenario())
