@@ -91,8 +91,7 @@ class ReplyCourier:
                 return went
             else:
                 log.warning("a reply to a %s chat was refused: %s", reply.platform, outcome.detail)
-                detail = outcome.detail or outcome.status
-                await asyncio.to_thread(self._give_up, reply.id, detail)
+                await asyncio.to_thread(self._give_up, reply.id)
         return went
 
     async def _send(self, reply: Reply) -> SendOutcome:
@@ -131,6 +130,6 @@ class ReplyCourier:
         with self.sessions() as session, session.begin():
             chat_replies.sent(session, reply_id)
 
-    def _give_up(self, reply_id: int, detail: str) -> None:
+    def _give_up(self, reply_id: int) -> None:
         with self.sessions() as session, session.begin():
-            chat_replies.give_up(session, reply_id, detail)
+            chat_replies.give_up(session, reply_id)

@@ -6,7 +6,8 @@ its cause does. The process that handled the update sends it at once; when the p
 says wait (429) or cannot be reached, the reply stays here and the scheduler's sweep sends
 it after the wait. A chat's replies go in the order they were written: a reply waits while
 an earlier one to the same chat is unsent. A sent reply is deleted (its body can name a
-child); one that cannot be sent is kept without its body, with the reason.
+child), and so is one the platform refuses (blocked, malformed) or that still fails after
+`MAX_ATTEMPTS` (the log says why): what the person wrote is saved either way.
 
 At least once, like the outbox: a reply goes twice only if its process dies after the
 platform accepted it and before its row was deleted.
@@ -15,6 +16,7 @@ platform accepted it and before its row was deleted.
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,9 +27,10 @@ from sqlalchemy.orm import Session
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.store.models import ChatReply
 
+log = logging.getLogger(__name__)
+
 PENDING = "pending"
 CLAIMED = "claimed"
-FAILED = "failed"
 UNSENT = (PENDING, CLAIMED)
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 12
@@ -96,7 +99,7 @@ def claim_chat(
     ).all()
     claimed: list[Reply] = []
     for row in rows:
-        if row.body is None:  # only a given-up reply has none, and it is not unsent
+        if row.body is None:
             break
         result = session.execute(
             update(ChatReply)
@@ -149,7 +152,14 @@ def retry(
     first.attempts += 1
     first.last_error = detail[:2000]
     if first.attempts >= MAX_ATTEMPTS:
-        give_up(session, first.id, detail)
+        log.warning(
+            "a reply to a %s chat dropped after %s tries: %s",
+            first.platform,
+            first.attempts,
+            detail,
+        )
+        session.delete(first)
+        session.flush()
         after = now
     else:
         wait = wait_seconds or min(
@@ -164,14 +174,9 @@ def retry(
     )
 
 
-def give_up(session: Session, reply_id: int, detail: str) -> None:
-    """A reply the platform refuses (blocked, malformed): kept with the reason, not the words."""
-    session.execute(
-        update(ChatReply)
-        .where(ChatReply.id == reply_id)
-        .values(status=FAILED, body=None, claimed_by=None, lease_until=None, last_error=detail)
-        .execution_options(synchronize_session=False)
-    )
+def give_up(session: Session, reply_id: int) -> None:
+    """A reply the platform refuses (blocked, malformed) or that never went: dropped."""
+    session.execute(delete(ChatReply).where(ChatReply.id == reply_id))
 
 
 def _chat(platform: str, chat_key: str) -> Any:

@@ -87,7 +87,9 @@ class FakeBotApi:
         the rest 429 with `parameters.retry_after`, as Telegram's flood control does."""
         with self._lock:
             self._accepted.clear()
-            self._flood = None if per_second is None else (per_second, retry_after, clock or time.monotonic)
+            self._flood = (
+                None if per_second is None else (per_second, retry_after, clock or time.monotonic)
+            )
 
     def push_update(self, update: dict[str, Any]) -> None:
         with self._lock:

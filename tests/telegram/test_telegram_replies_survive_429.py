@@ -3,7 +3,8 @@
 Twenty parents write to school at the same moment against a limit of ten sends a second:
 every message is saved, and every parent gets exactly one confirmation, half of them after
 the wait Telegram's 429 asked for (`parameters.retry_after`), sent by the scheduler's
-delivery job. A tap's reply (an RSVP) is kept the same way.
+delivery job. A reply never overtakes an earlier one to the same chat, and one whose process
+died after the commit is sent, once, when that process's lease runs out.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from sendbot.services import invites
+from sendbot.conversations.chat import Incoming
+from sendbot.conversations.parent_chat import ChatRouter
+from sendbot.services import chat_replies, invites
 from sendbot.serving.scheduler import SchedulerService
 from sendbot.store.models import ParentMessage
 from tests.factories import build_small_school
 from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, text_update
-from tests.telegram.harness import Harness, add_guardian
+from tests.telegram.harness import Harness, add_guardian, link_parent
 
 CONFIRMATION = "has gone to the school"
 
@@ -46,7 +49,10 @@ def test_twenty_parents_at_once_against_a_limit_of_ten_each_get_one_confirmation
             # Telegram's flood control, on the harness's clock: ten sends in any second.
             fake_api.flood(10, retry_after=1, clock=lambda: h.clock.now().timestamp())
             await asyncio.gather(
-                *(h.send(text_update(p, "Kacper has the dentist on Friday at 2pm.")) for p in parents)
+                *(
+                    h.send(text_update(p, "Kacper has the dentist on Friday at 2pm."))
+                    for p in parents
+                )
             )
             throttled = [c for c in fake_api.of("sendMessage") if c.status == 429]
             assert len(throttled) >= 10  # Telegram said "wait" to half of them
@@ -65,5 +71,83 @@ def test_twenty_parents_at_once_against_a_limit_of_ten_each_get_one_confirmation
                 p["id"]: sum(CONFIRMATION in t for t in fake_api.texts(p["id"])) for p in parents
             }
             assert confirmations == {p["id"]: 1 for p in parents}
+
+    asyncio.run(scenario())
+
+
+FLOOD = {
+    "ok": False,
+    "error_code": 429,
+    "description": "Too Many Requests: retry after 1",
+    "parameters": {"retry_after": 1},
+}
+
+
+def test_a_reply_waits_behind_an_earlier_one_telegram_refused_and_both_go_in_order(
+    db_url, sessions, fake_api: FakeBotApi
+) -> None:
+    school = build_small_school(sessions)
+    nadia = person(7851, "Nadia", language_code="en")
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake_api) as h:
+            await link_parent(h, school, nadia, ["kacper"])
+            before = len(fake_api.texts(nadia["id"]))
+            fake_api.fail_next("sendMessage", 429, FLOOD)
+            await h.send(text_update(nadia, "/help"))
+            await h.send(text_update(nadia, "/mychild"))
+            # The second answer does not overtake the first, which waits for Telegram.
+            assert fake_api.texts(nadia["id"])[before:] == []
+
+            h.core.senders["telegram"] = h.sender
+            scheduler = SchedulerService(h.core)
+            h.clock.advance(timedelta(milliseconds=500))
+            await scheduler.deliver()
+            assert fake_api.texts(nadia["id"])[before:] == []  # not before the wait is over
+            h.clock.advance(timedelta(seconds=1))
+            await scheduler.deliver()
+            await scheduler.deliver()
+            help_text, child_text = fake_api.texts(nadia["id"])[before:]
+            assert "/mychild" in help_text and "Kacper" in child_text
+
+    asyncio.run(scenario())
+
+
+def test_a_reply_whose_process_died_before_sending_is_sent_once_when_its_lease_ends(
+    db_url, sessions, fake_api: FakeBotApi
+) -> None:
+    school = build_small_school(sessions)
+    nadia = person(7852, "Nadia", language_code="en")
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake_api) as h:
+            await link_parent(h, school, nadia, ["kacper"])
+            before = len(fake_api.texts(nadia["id"]))
+            # A process handles the update, commits, and dies before sending its reply.
+            gone = ChatRouter(
+                h.core.sessions, h.clock, h.core.conversations, claim_replies_as="gone:1"
+            )
+            update = text_update(nadia, "/help")
+            outcome = await asyncio.to_thread(
+                gone.handle,
+                Incoming(
+                    "telegram",
+                    str(nadia["id"]),
+                    "command",
+                    "help",
+                    event_id=str(update["update_id"]),
+                ),
+            )
+            assert outcome.reply_ids
+            await h.send(update)  # Telegram's retry of the same update: handled already
+
+            h.core.senders["telegram"] = h.sender
+            scheduler = SchedulerService(h.core)
+            await scheduler.deliver()
+            assert fake_api.texts(nadia["id"])[before:] == []  # still leased to the dead one
+            h.clock.advance(chat_replies.LEASE + timedelta(seconds=1))
+            await scheduler.deliver()
+            await scheduler.deliver()
+            assert len(fake_api.texts(nadia["id"])[before:]) == 1
 
     asyncio.run(scenario())

@@ -171,7 +171,9 @@ class TelegramBot:
             )
             if outcome.clear_buttons:
                 # The step is done: take the buttons off so nobody taps them again.
-                await _best_effort("clear buttons", query.edit_message_reply_markup(reply_markup=None))
+                await _best_effort(
+                    "clear buttons", query.edit_message_reply_markup(reply_markup=None)
+                )
         await self._send_replies(incoming.chat_key, outcome)
         if outcome.language is not None:
             await _best_effort("set the menu", self.set_chat_commands(chat_id, outcome.language))
