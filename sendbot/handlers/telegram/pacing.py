@@ -33,8 +33,9 @@ class CallPacer(BaseRateLimiter[None]):
 
     def __init__(self, per_second: float | None = DEFAULT_CALLS_PER_SECOND) -> None:
         self._gap = 1.0 / per_second if per_second else 0.0
-        self._next = 0.0
+        self._last = float("-inf")
         self._paused_until = 0.0
+        self._queue = asyncio.Lock()  # first come, first served
 
     async def initialize(self) -> None:
         return None
@@ -47,17 +48,20 @@ class CallPacer(BaseRateLimiter[None]):
         self._paused_until = max(self._paused_until, until)
 
     async def _turn(self) -> None:
-        """Wait for this call's slot: slots are handed out `_gap` apart, in call order."""
-        while True:
-            now = time.monotonic()
-            if self._paused_until > now:
-                await asyncio.sleep(self._paused_until - now)
-                continue
-            slot = max(now, self._next)
-            self._next = slot + self._gap
-            if slot > now:
-                await asyncio.sleep(slot - now)
+        """Wait until `_gap` after the previous call went (and any 429's wait is over).
+
+        Measured from when the previous call really went, so a busy moment that delays some
+        calls never lets them go together afterwards."""
+        if not self._gap and self._paused_until <= time.monotonic():
             return
+        async with self._queue:
+            while True:
+                now = time.monotonic()
+                ready = max(self._paused_until, self._last + self._gap)
+                if ready <= now:
+                    self._last = now
+                    return
+                await asyncio.sleep(ready - now)
 
     async def process_request(
         self,
