@@ -49,7 +49,11 @@ class SchedulerService:
         self._zones: set[str] = set()
 
     async def deliver(self) -> None:
-        replies = await self.replies.sweep()
+        try:
+            replies = await self.replies.sweep()
+        except Exception:  # the outbox (safeguarding alerts among it) still goes
+            log.exception("chat replies could not be swept this time")
+            replies = 0
         if replies:
             log.info("chat replies: %s sent after a wait", replies)
         report = await self.worker.drain(max_seconds=30)
