@@ -21,7 +21,7 @@ from sendbot.services import chat_replies, invites
 from sendbot.serving.scheduler import SchedulerService
 from sendbot.store.models import ParentMessage
 from tests.factories import build_small_school
-from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, text_update
+from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, tap_update, text_update
 from tests.telegram.harness import Harness, add_guardian, link_parent
 
 CONFIRMATION = "has gone to the school"
@@ -149,5 +149,29 @@ def test_a_reply_whose_process_died_before_sending_is_sent_once_when_its_lease_e
             await scheduler.deliver()
             await scheduler.deliver()
             assert len(fake_api.texts(nadia["id"])[before:]) == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_tap_whose_answer_telegram_refuses_still_gets_its_reply(
+    db_url, sessions, fake_api: FakeBotApi
+) -> None:
+    school = build_small_school(sessions)
+    nadia = person(7853, "Nadia", language_code="en")
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake_api) as h:
+            await link_parent(h, school, nadia, ["kacper"])
+            greeting = fake_api.of("sendMessage", nadia["id"])[-1]
+            polish = next(data for label, data in greeting.buttons if label == "polski")
+            before = len(fake_api.texts(nadia["id"]))
+            fake_api.fail_next("answerCallbackQuery", 429, FLOOD)
+            await h.send(tap_update(nadia, polish))
+            # The button's toast was refused; the replies, in Polish now, still went.
+            assert [c.status for c in fake_api.of("answerCallbackQuery")] == [429]
+            replies = fake_api.texts(nadia["id"])[before:]
+            assert len(replies) == 2 and "polski" in replies[0] and "/mychild" in replies[1]
+            menu = fake_api.of("setMyCommands")[-1]
+            assert menu.params["scope"] == {"type": "chat", "chat_id": nadia["id"]}
 
     asyncio.run(scenario())
