@@ -67,12 +67,16 @@ CONVERSATION_COLUMNS = {
     ("conversation_state", "history"),
     ("conversation_state", "scratch"),
 }
+# A reply waiting for Telegram (it can name a child), as encrypted JSON.
+REPLY_COLUMNS = {("chat_reply", "body")}
 
 
 def test_exactly_the_story_columns_are_encrypted() -> None:
     assert (
         set(crypto.encrypted_columns(Base.metadata))
-        == {(model.__tablename__, name) for model, name in MODEL_COLUMNS} | CONVERSATION_COLUMNS
+        == {(model.__tablename__, name) for model, name in MODEL_COLUMNS}
+        | CONVERSATION_COLUMNS
+        | REPLY_COLUMNS
     )
 
 

@@ -27,6 +27,9 @@ class Outcome:
     linked: str | None = None  # "guardian" | "staff" when this message linked an account
     clear_buttons: bool = False  # the tapped message's buttons have done their job
     duplicate: bool = False  # this update was handled before (a retry, or another worker)
+    # The saved replies' ids when they were claimed for the caller to send at once; empty when
+    # they wait behind an earlier unsent reply to the chat (the sweep sends them in turn).
+    reply_ids: list[int] = field(default_factory=list)
 
 
 def say(text: str, *more: OutgoingMessage, toast: bool | str = False) -> Outcome:

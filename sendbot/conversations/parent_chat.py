@@ -8,7 +8,8 @@ the parent's language (`parent_voice`), and the few one-shot commands (/mychild,
 /stop) to `parent_commands`. Who the chat is gets re-read on every message and tap, and
 every tapped id is re-authorised by the service it reaches. The update's id is claimed in
 the same transaction, so a retried or raced update is handled once, and a failure leaves no
-claim.
+claim. The replies are saved in it too (`services.chat_replies`), so none is lost after the
+commit: the adapter sends them, and the scheduler's sweep sends any the platform refused.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from sendbot.conversations.registry import REGISTRY
 from sendbot.conversations.staff_chat import StaffChat
 from sendbot.i18n.languages import ENGLISH, resolve
 from sendbot.i18n.writer import Writer
-from sendbot.services import action_ids, inbound, meetings, parents
+from sendbot.services import action_ids, chat_replies, inbound, meetings, parents
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.conversation_state import ChatState, again_if_stale
@@ -69,10 +70,17 @@ def _speaks(sender: inbound.Sender) -> bool:
 
 class ChatRouter:
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, engine: Engine | None = None
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        engine: Engine | None = None,
+        *,
+        claim_replies_as: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
+        # Who sends the replies straight after the commit (`services.chat_replies`).
+        self.claim_replies_as = claim_replies_as
         self.staff_chat = StaffChat(engine or Engine(sessions, REGISTRY, clock))
         self.engine = self.staff_chat.engine
 
@@ -84,7 +92,19 @@ class ChatRouter:
 
         def once() -> Outcome:
             with self.sessions() as session, session.begin():
-                return self._entry(session, incoming)
+                outcome = self._entry(session, incoming)
+                if not outcome.duplicate:
+                    # Saved with the update, so a 429 or a crash after the commit delays
+                    # the answer instead of losing it.
+                    outcome.reply_ids = chat_replies.queue(
+                        session,
+                        incoming.platform,
+                        incoming.chat_key,
+                        outcome.replies,
+                        self.clock.now(),
+                        claim_as=self.claim_replies_as,
+                    )
+                return outcome
 
         return again_if_stale(once)
 

@@ -85,10 +85,12 @@ class PlatformLimit:
     per_chat_seconds: float = 0.0
 
 
-# Telegram: about 30 messages a second per bot and 1 a second per chat (Bot API FAQ).
+# Telegram: about 30 calls a second per bot and 1 message a second per chat (Bot API FAQ).
+# The bot paces every Bot API call itself (handlers/telegram/pacing.py): a message here can
+# be several calls (text parts, an .ics), so only the per-chat gap is kept here.
 # Slack chat.postMessage: about 1 a second per channel, short bursts allowed.
 DEFAULT_LIMITS: dict[str, PlatformLimit] = {
-    "telegram": PlatformLimit(30, 1.0),
+    "telegram": PlatformLimit(None, 1.0),
     "slack": PlatformLimit(20, 1.0),
     "console": PlatformLimit(None, 0.0),
 }

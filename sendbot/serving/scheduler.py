@@ -4,7 +4,8 @@ APScheduler is only the clock: its memory job store belongs to this process alon
 docs warn never to share one), and every job is idempotent against the database, so any
 number of `sendbot serve` processes can run against one PostgreSQL.
 
-- every few seconds: deliver the outbox (safeguarding alerts must not wait a minute);
+- every few seconds: deliver the outbox (safeguarding alerts must not wait a minute), and
+  the chat replies the platform asked us to hold back (`scheduling/replies.py`);
 - every minute: escalations, referral chases, the cumulative-concern check, deadline and
   meeting reminders, the digests whose school-time hour has come, and a signed checkpoint
   of the audit log's head when it has grown;
@@ -25,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from sendbot.scheduling import jobs
+from sendbot.scheduling.replies import ReplyCourier
 from sendbot.scheduling.worker import OutboxWorker, WorkerConfig
 from sendbot.serving.core import Core
 from sendbot.store.models import School
@@ -43,10 +45,18 @@ class SchedulerService:
     def __init__(self, core: Core, config: WorkerConfig | None = None) -> None:
         self.core = core
         self.worker = OutboxWorker(core.sessions, core.clock, core.senders, config=config)
+        self.replies = ReplyCourier(core.sessions, core.clock, core.senders)
         self.scheduler: AsyncIOScheduler | None = None
         self._zones: set[str] = set()
 
     async def deliver(self) -> None:
+        try:
+            replies = await self.replies.sweep()
+        except Exception:  # the outbox (safeguarding alerts among it) still goes
+            log.exception("chat replies could not be swept this time")
+            replies = 0
+        if replies:
+            log.info("chat replies: %s sent after a wait", replies)
         report = await self.worker.drain(max_seconds=30)
         if report.claimed:
             log.info(

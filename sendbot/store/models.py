@@ -524,6 +524,31 @@ class ParentMessage(Base):
     read_at: Mapped[datetime | None]
 
 
+class ChatReply(Base):
+    """A reply to a person's own message, saved with the update it answers and sent from here.
+
+    Written in the update's transaction, so a reply exists iff its cause does; deleted once
+    the platform accepted it. The body is the rendered message, encrypted (it can name a child).
+    """
+
+    __tablename__ = "chat_reply"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_key: Mapped[str] = mapped_column(String(200))
+    body: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    __table_args__ = (
+        Index("ix_chat_reply_chat", "platform", "chat_key", "status"),
+        Index("ix_chat_reply_due", "status", "not_before"),
+    )
+
+
 # --- plumbing --------------------------------------------------------------------------------
 
 

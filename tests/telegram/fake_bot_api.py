@@ -4,6 +4,8 @@ It runs on its own thread and event loop, so the Application under test (in the 
 or in a `sendbot serve` subprocess) reaches it over real HTTP. It answers the methods sendbot
 uses with the shapes the Bot API documents (`{"ok": true, "result": ...}`), and can be told
 to fail a method next: 429 with `parameters.retry_after`, 403 "bot was blocked by the user".
+It can also keep a flood limit (`flood`): more sends a second than allowed get Telegram's
+429, and it serves updates to `getUpdates` (`push_update`), confirming them by `offset`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -28,6 +31,8 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]]
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)  # when it arrived, on this machine
 
     @property
     def chat_id(self) -> int | None:
@@ -67,6 +72,9 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._ids = itertools.count(1000)
+        self._flood: tuple[int, int, Callable[[], float]] | None = None
+        self._accepted: list[float] = []
+        self.updates: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -81,6 +89,21 @@ class FakeBotApi:
 
     def fail_next(self, method: str, status: int, body: dict[str, Any]) -> None:
         self.failures.setdefault(method, []).append((status, body))
+
+    def flood(
+        self, per_second: int | None, retry_after: int = 1, clock: Callable[[], float] | None = None
+    ) -> None:
+        """Allow `per_second` sends (messages and documents) in any second of `clock`; answer
+        the rest 429 with `parameters.retry_after`, as Telegram's flood control does."""
+        with self._lock:
+            self._accepted.clear()
+            self._flood = (
+                None if per_second is None else (per_second, retry_after, clock or time.monotonic)
+            )
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        with self._lock:
+            self.updates.append(update)
 
     def start(self) -> FakeBotApi:
         ready = threading.Event()
@@ -124,11 +147,15 @@ class FakeBotApi:
         ]
 
     def texts(self, chat_id: int) -> list[str]:
-        return [c.params["text"] for c in self.of("sendMessage", chat_id)]
+        """What the chat was sent: the messages Telegram accepted."""
+        return [c.params["text"] for c in self.of("sendMessage", chat_id) if c.status == 200]
 
     def clear(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.updates.clear()
+            self._flood = None
+            self._accepted.clear()
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         deadline = time.monotonic() + timeout
@@ -160,16 +187,55 @@ class FakeBotApi:
                     params[part.name or ""] = _decode(await part.text())
         else:
             params = {k: _decode(v) for k, v in (await request.post()).items()}
+        if method == "getUpdates":
+            return await self._get_updates(params)
         with self._lock:
-            self.calls.append(Call(method, params, files))
+            call = Call(method, params, files)
+            self.calls.append(call)
             scripted = self.failures.get(method)
             failure = scripted.pop(0) if scripted else None
+            if failure is None:
+                failure = self._flooded(method)
+            if failure is not None:
+                call.status = failure[0]
         if failure is not None:
             status, body = failure
             return web.json_response(body, status=status)
         if method == "sendMessage" and _utf16_len(str(params.get("text", ""))) > TEXT_LIMIT:
             return web.json_response(TOO_LONG, status=400)
         return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    def _flooded(self, method: str) -> tuple[int, dict[str, Any]] | None:
+        """Called under the lock: Telegram's answer when this send is over the limit."""
+        if self._flood is None or method not in ("sendMessage", "sendDocument"):
+            return None
+        per_second, retry_after, clock = self._flood
+        now = clock()
+        self._accepted = [t for t in self._accepted if t > now - 1.0]
+        if len(self._accepted) < per_second:
+            self._accepted.append(now)
+            return None
+        return 429, {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry_after}",
+            "parameters": {"retry_after": retry_after},
+        }
+
+    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        """Updates from `offset` on (the ones before it are confirmed and forgotten), waiting
+        a little for one when there are none, as a long poll does."""
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 0.5)
+        with self._lock:
+            self.calls.append(Call("getUpdates", params, {}))
+        while True:
+            with self._lock:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                ready = list(self.updates)
+            if ready or time.monotonic() >= deadline:
+                return web.json_response({"ok": True, "result": ready})
+            await asyncio.sleep(0.05)
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
@@ -199,8 +265,6 @@ class FakeBotApi:
                     "file_name": "meeting.ics",
                 }
             return message
-        if method == "getUpdates":
-            return []
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True

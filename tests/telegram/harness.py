@@ -79,7 +79,8 @@ class Harness:
         """The colleagues' real outbox worker, with our Telegram Sender as its platform.
 
         Staff here have no chat account unless a test links one, so their rows stay in the
-        outbox for the test to read. Pacing is off so tests stay fast.
+        outbox for the test to read. The worker's gap between two messages to one chat is off
+        so tests stay fast; the bot still paces its calls (handlers/telegram/pacing.py).
         """
         worker = OutboxWorker(
             self.core.sessions,

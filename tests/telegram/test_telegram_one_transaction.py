@@ -1,8 +1,9 @@
 """Each Telegram update is one transaction: claimed, counted, answered and saved together.
 
-So a teacher's message costs one commit, an update Telegram sends twice is answered once, and
-an update that fails halfway leaves no trace, not even its claim, so Telegram's retry is
-handled in full.
+So a teacher's message costs one commit (and one more to record that its reply went, the reply
+being saved with the update: services/chat_replies.py), an update Telegram sends twice is
+answered once, and an update that fails halfway leaves no trace, not even its claim, so
+Telegram's retry is handled in full.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ async def _link_teacher(h: Harness, school, teacher) -> None:  # type: ignore[no
 def test_a_teachers_message_is_claimed_counted_and_answered_in_one_commit(
     db_url, sessions, fake_api: FakeBotApi
 ) -> None:
+    """The update, its count and its saved reply commit together; the reply's sending is
+    recorded in a second commit."""
     school = build_small_school(sessions)
     teacher = person(7501, "Owen")
 
@@ -56,7 +59,7 @@ def test_a_teachers_message_is_claimed_counted_and_answered_in_one_commit(
             await _link_teacher(h, school, teacher)
             with counting_commits(h) as commits:
                 await h.send(text_update(teacher, "menu"))
-            assert len(commits) == 1
+            assert len(commits) == 2  # the update with its reply; the reply recorded as sent
             assert "What would you like to do?" in fake_api.texts(teacher["id"])[-1]
 
             # The same update again, as from a webhook retry: no second answer, no count.

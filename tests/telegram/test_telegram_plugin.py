@@ -1,13 +1,16 @@
-"""The plugin in-process: polling without a public URL, refusals, and `sendbot invite`."""
+"""The plugin in-process: polling without a public URL (an update the database could not take
+is fetched again), refusals, and `sendbot invite`."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
@@ -17,7 +20,7 @@ from sendbot.handlers.telegram.plugin import BOT_KEY, telegram_plugin
 from sendbot.services import invites
 from sendbot.serving.app import build_app
 from sendbot.serving.core import build_core
-from sendbot.store.models import Invite
+from sendbot.store.models import Invite, ParentMessage
 from tests.factories import build_small_school
 from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi, person, text_update
 from tests.telegram.harness import add_guardian
@@ -119,3 +122,63 @@ def test_an_update_that_fails_for_want_of_the_database_is_asked_for_again(
         core.db.dispose()
 
     asyncio.run(scenario())
+
+
+async def _until(done: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Wait for `done` (or give up: the assertions after say what is missing)."""
+    for _ in range(int(seconds / 0.05)):
+        if await asyncio.to_thread(done):
+            return
+        await asyncio.sleep(0.05)
+
+
+def test_polling_fetches_again_a_message_the_database_could_not_take_and_stores_it_once(
+    db_url, sessions, fake_api: FakeBotApi
+) -> None:
+    school = build_small_school(sessions)
+    family = add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    settings = Settings(  # no public URL: the bot polls
+        database_url=db_url,
+        telegram_bot_token=SecretStr(TOKEN),
+        telegram_api_url=fake_api.url,
+    )
+    parent = person(7402, "Anna")
+    said = "Kacper has the dentist on Friday at 2pm."
+    down = {"tries": 2}  # the database is unreachable for the message's first two attempts
+
+    def stored() -> int:
+        with sessions() as session:
+            return len(session.scalars(select(ParentMessage)).all())
+
+    def confirmed() -> int:
+        return sum("has gone to the school" in t for t in fake_api.texts(parent["id"]))
+
+    async def scenario() -> None:
+        core = build_core(settings)
+        app = build_app(core, [telegram_plugin(settings)])
+        async with TestClient(TestServer(app)):
+            bot = app[BOT_KEY]
+            with core.sessions() as session, session.begin():
+                code = invites.create_guardian_invite(
+                    session, family.guardian_id, core.clock.now(), BOT_USERNAME
+                ).code
+            fake_api.push_update(text_update(parent, f"/start {code}"))
+            await _until(lambda: any("Hello Anna" in t for t in fake_api.texts(parent["id"])))
+
+            real = bot.router.handle
+
+            def flaky(incoming):  # type: ignore[no-untyped-def]
+                if down["tries"]:
+                    down["tries"] -= 1
+                    raise OperationalError("INSERT", {}, Exception("the database is down"))
+                return real(incoming)
+
+            bot.router.handle = flaky  # type: ignore[method-assign]
+            fake_api.push_update(text_update(parent, said))
+            await _until(lambda: stored() >= 1 and confirmed() >= 1)
+        core.db.dispose()
+
+    asyncio.run(scenario())
+    assert stored() == 1
+    assert confirmed() == 1
+    assert down["tries"] == 0  # it was fetched again after each failure

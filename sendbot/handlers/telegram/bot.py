@@ -2,17 +2,21 @@
 
 Handlers build an `Incoming`, hand it to the platform-neutral chat router in a worker thread
 (`asyncio.to_thread`), and send back what it says. The router claims the `update_id` in the
-same transaction as the work, so a webhook retry or a second worker never handles it twice.
+same transaction as the work, so a webhook retry or a second worker never handles it twice;
+the replies are saved in it too and sent straight after (`scheduling.replies`), so a 429
+delays a reply and never loses it. Every Bot API call is paced (`pacing.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -23,10 +27,12 @@ from telegram.ext import (
 
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.parent_chat import ChatRouter, command_descriptions
-from sendbot.handlers.telegram.layout import deliver
+from sendbot.handlers.telegram.pacing import DEFAULT_CALLS_PER_SECOND, CallPacer
+from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.handlers.telegram.transport import AiohttpRequest
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, resolve
 from sendbot.i18n.writer import Writer
+from sendbot.scheduling.replies import ReplyCourier
 from sendbot.serving.core import Core
 
 log = logging.getLogger(__name__)
@@ -39,6 +45,8 @@ DEFAULT_API_ROOT = "https://api.telegram.org"
 class TelegramSettings:
     token: str
     api_root: str = DEFAULT_API_ROOT
+    # Bot API calls a second from this process (every call counts: pacing.py).
+    calls_per_second: float | None = DEFAULT_CALLS_PER_SECOND
 
 
 def telegram_language_code(code: str) -> str:
@@ -51,7 +59,6 @@ class TelegramBot:
 
     def __init__(self, core: Core, config: TelegramSettings) -> None:
         self.core = core
-        self.router = ChatRouter(core.sessions, core.clock, core.conversations)
         # Updates that failed before anything was saved: the webhook asks Telegram to retry.
         self.retry_ids: set[int] = set()
         root = config.api_root.rstrip("/")
@@ -61,9 +68,20 @@ class TelegramBot:
             .request(AiohttpRequest())
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
+            .rate_limiter(CallPacer(config.calls_per_second))
             .build()
         )
         app = self.application
+        self.sender = TelegramSender(app.bot)
+        # Replies are saved with the update and claimed for this courier, which sends them
+        # straight after the commit; the scheduler's sweep sends any Telegram refused.
+        self.courier = ReplyCourier(core.sessions, core.clock, {PLATFORM: self.sender})
+        self.router = ChatRouter(
+            core.sessions,
+            core.clock,
+            core.conversations,
+            claim_replies_as=self.courier.worker_id,
+        )
         only_new = filters.UpdateType.MESSAGE
         app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, self._edited))
         # Every command, ours or not: parents get help for one we do not have, and staff
@@ -140,22 +158,37 @@ class TelegramBot:
 
     async def _run(self, update: Update, incoming: Incoming) -> None:
         outcome: Outcome = await asyncio.to_thread(self.router.handle, incoming)
+        query = update.callback_query
         if outcome.duplicate:
             log.info("telegram update %s seen before; skipped", update.update_id)
-            if update.callback_query is not None:
-                await update.callback_query.answer()  # stop the button's spinner, nothing more
+            if query is not None:  # stop the button's spinner, nothing more
+                await _best_effort("answer a tap", query.answer())
             return
         chat_id = int(incoming.chat_key)
-        query = update.callback_query
         if query is not None:
-            await query.answer(text=outcome.toast[:200] if outcome.toast else None)
+            await _best_effort(
+                "answer a tap", query.answer(text=outcome.toast[:200] if outcome.toast else None)
+            )
             if outcome.clear_buttons:
                 # The step is done: take the buttons off so nobody taps them again.
-                await query.edit_message_reply_markup(reply_markup=None)
-        for message in outcome.replies:
-            await deliver(self.application.bot, chat_id, message)
+                await _best_effort(
+                    "clear buttons", query.edit_message_reply_markup(reply_markup=None)
+                )
+        await self._send_replies(incoming.chat_key, outcome)
         if outcome.language is not None:
-            await self.set_chat_commands(chat_id, outcome.language)
+            await _best_effort("set the menu", self.set_chat_commands(chat_id, outcome.language))
+
+    async def _send_replies(self, chat_key: str, outcome: Outcome) -> None:
+        """The replies are saved already: what cannot go now, the sweep sends later."""
+        try:
+            if outcome.reply_ids:
+                await self.courier.send_claimed(
+                    PLATFORM, chat_key, outcome.reply_ids, outcome.replies
+                )
+            elif outcome.replies:  # behind an earlier unsent reply: in turn
+                await self.courier.send_chat(PLATFORM, chat_key)
+        except Exception:
+            log.exception("telegram replies saved but not sent now; the sweep will send them")
 
     # --- command menus ---------------------------------------------------------------------
 
@@ -172,6 +205,14 @@ class TelegramBot:
         await self.application.bot.set_my_commands(
             _commands(Writer(resolve(language_code))), scope=BotCommandScopeChat(chat_id)
         )
+
+
+async def _best_effort(what: str, call: Awaitable[object]) -> None:
+    """A toast, a keyboard taken off, a menu: worth doing, not worth losing a reply over."""
+    try:
+        await call
+    except TelegramError as error:
+        log.warning("telegram: could not %s: %s", what, error.message)
 
 
 def _commands(w: Writer) -> list[BotCommand]:

@@ -3,11 +3,14 @@
 The webhook answers only requests carrying the secret Telegram was given with `setWebhook`
 (compared in constant time); anything else gets 403 and is not read. Start-up initialises
 the Application, publishes the command menus, registers the outbox `Sender`, and then
-either sets the webhook or starts polling; clean-up reverses it.
+either sets the webhook or starts polling (`polling.Poller`, which, like the webhook's 503,
+fetches again an update that failed for want of the database); clean-up reverses it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -18,7 +21,7 @@ from telegram import Update
 
 from sendbot.config import Settings
 from sendbot.handlers.telegram.bot import DEFAULT_API_ROOT, PLATFORM, TelegramBot, TelegramSettings
-from sendbot.handlers.telegram.sender import TelegramSender
+from sendbot.handlers.telegram.polling import Poller
 from sendbot.serving.app import Plugin
 from sendbot.serving.core import Core
 
@@ -68,8 +71,10 @@ async def _publish_menus(bot: TelegramBot) -> None:
         log.exception("could not set the Telegram command menus")
 
 
-async def _receive_updates(bot: TelegramBot, public_url: str | None, secret: str | None) -> None:
-    """Set the webhook when there is a public URL; otherwise poll."""
+async def _receive_updates(
+    bot: TelegramBot, public_url: str | None, secret: str | None
+) -> asyncio.Task[None] | None:
+    """Set the webhook when there is a public URL; otherwise poll (the returned task)."""
     application = bot.application
     if public_url:
         await application.bot.set_webhook(
@@ -78,17 +83,20 @@ async def _receive_updates(bot: TelegramBot, public_url: str | None, secret: str
             allowed_updates=ALLOWED_UPDATES,
         )
         log.info("telegram: webhook at %s%s", public_url, WEBHOOK_PATH)
-    else:
-        assert application.updater is not None
-        await application.bot.delete_webhook()
-        await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-        log.info("telegram: polling (no SENDBOT_PUBLIC_URL)")
+        return None
+    await application.bot.delete_webhook()
+    # Our poller, not the library's Updater: it keeps an update it could not store.
+    task = asyncio.create_task(Poller(bot, ALLOWED_UPDATES).run(), name="telegram-polling")
+    log.info("telegram: polling (no SENDBOT_PUBLIC_URL)")
+    return task
 
 
-async def _stop_bot(bot: TelegramBot) -> None:
+async def _stop_bot(bot: TelegramBot, polling: asyncio.Task[None] | None) -> None:
     application = bot.application
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
+    if polling is not None:
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
     if application.running:
         await application.stop()
     await application.shutdown()
@@ -118,15 +126,19 @@ def telegram_plugin(settings: Settings) -> Plugin:
         bot = TelegramBot(core, config)
         app[BOT_KEY] = bot
 
+        polling: list[asyncio.Task[None]] = []
+
         async def start(app: web.Application) -> None:
             await bot.application.initialize()
-            core.senders[PLATFORM] = TelegramSender(bot.application.bot)
+            core.senders[PLATFORM] = bot.sender
             await bot.application.start()
             await _publish_menus(bot)
-            await _receive_updates(bot, public_url, secret)
+            task = await _receive_updates(bot, public_url, secret)
+            if task is not None:
+                polling.append(task)
 
         async def stop(app: web.Application) -> None:
-            await _stop_bot(bot)
+            await _stop_bot(bot, polling.pop() if polling else None)
             core.senders.pop(PLATFORM, None)
 
         app.router.add_post(WEBHOOK_PATH, _webhook_handler(bot, secret))

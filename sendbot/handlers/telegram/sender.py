@@ -9,29 +9,21 @@ trouble and time-outs are worth retrying; any other API error is a failure to lo
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import replace
-from datetime import timedelta
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
 from sendbot.handlers.telegram.layout import parts, send_part
+from sendbot.handlers.telegram.pacing import seconds
 
 log = logging.getLogger(__name__)
 
 
-def seconds(value: int | float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 def outcome_for(error: TelegramError) -> SendOutcome:
     if isinstance(error, RetryAfter):
-        with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
-            warnings.simplefilter("ignore")
-            wait = seconds(error.retry_after)
-        return SendOutcome.retry(wait, "telegram: flood control")
+        return SendOutcome.retry(seconds(error.retry_after), "telegram: flood control")
     if isinstance(error, Forbidden):
         return SendOutcome.blocked(f"telegram: {error.message}")
     if isinstance(error, BadRequest):
