@@ -34,6 +34,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.types import TypeDecorator
 
 from sendbot.config import get_settings
+from sendbot.domain.text import storable
 
 log = logging.getLogger("sendbot.crypto")
 
@@ -251,7 +252,9 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return keyring_of(dialect).encrypt(value)
+        # The last line of defence: text that reached the store uncleaned (half an emoji
+        # cannot be encoded) is cleaned rather than failing the whole transaction.
+        return keyring_of(dialect).encrypt(storable(value))
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
