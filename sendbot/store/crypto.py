@@ -79,6 +79,7 @@ class Keyring:
     source: str = "configuration"
     _fernet: MultiFernet = field(init=False, repr=False, compare=False)
     _newest: Fernet = field(init=False, repr=False, compare=False)
+    _each: tuple[Fernet, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.keys:
@@ -94,6 +95,7 @@ class Keyring:
                 ) from exc
         object.__setattr__(self, "_fernet", MultiFernet(fernets))
         object.__setattr__(self, "_newest", fernets[0])
+        object.__setattr__(self, "_each", tuple(fernets))
 
     @classmethod
     def parse(cls, text: str, source: str) -> Keyring:
@@ -108,6 +110,20 @@ class Keyring:
     @property
     def newest_fingerprint(self) -> str:
         return fingerprint(self.keys[0])
+
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        return tuple(fingerprint(key) for key in self.keys)
+
+    def opener(self, token: str) -> str | None:
+        """The fingerprint of the configured key that wrote this token; None if none did."""
+        for key, fernet in zip(self.keys, self._each, strict=True):
+            try:
+                fernet.decrypt(token.encode("ascii"))
+            except (InvalidToken, UnicodeEncodeError):
+                continue
+            return fingerprint(key)
+        return None
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")

@@ -29,4 +29,3 @@ def test_a_concern_narrative_with_a_nul_and_a_lone_surrogate_is_saved_cleaned(db
             assert concern.narrative_text == "Amelia cried \ufffd at lunch \U0001f622."
 
     asyncio.run(scenario())
-
