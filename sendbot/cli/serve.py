@@ -10,6 +10,7 @@ from aiohttp import web
 from sendbot.cli.common import console, database_url, err_console
 from sendbot.config import Settings, get_settings
 from sendbot.i18n import catalogs
+from sendbot.serving import logs
 from sendbot.serving.app import Plugin, build_app
 from sendbot.serving.core import build_core
 from sendbot.serving.scheduler import scheduler_plugin
@@ -41,9 +42,7 @@ def serve(
 ) -> None:
     """Serve the HTTP endpoints (health, platforms) with the clock and delivery worker."""
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level)  # no personal data in the logs, at any level
     url = database_url()
     try:
         # Before anything touches the database: a server database with no key is refused

@@ -173,7 +173,8 @@ def keyring_of(dialect: Dialect) -> Keyring:
         ) from None
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
+    """The database file an SQLite URL names; None for memory or a server database."""
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return None
@@ -185,7 +186,7 @@ def _sqlite_file(url: str) -> Path | None:
 
 def default_key_file(url: str) -> Path | None:
     """Beside an SQLite database file: `sendbot.db` keeps its keys in `sendbot.db.key`."""
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     return path.with_name(path.name + ".key") if path else None
 
 
@@ -234,7 +235,7 @@ def load_keyring(url: str, keys: str | None = None, key_file: Path | None = None
         return Keyring.parse(keys, KEYS_ENV)
     if key_file is not None:
         return read_key_file(key_file)
-    if _sqlite_file(url) is None and make_url(url).drivername.startswith("sqlite"):
+    if sqlite_file(url) is None and make_url(url).drivername.startswith("sqlite"):
         log.info("In-memory database: using a throwaway encryption key for this process")
         return Keyring((generate_key(),), "a throwaway key for an in-memory database")
     beside = default_key_file(url)
