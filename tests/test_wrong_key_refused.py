@@ -112,3 +112,15 @@ def test_a_wrong_key_on_a_database_with_no_text_yet_is_refused_once_a_key_is_kno
     assert "it was written with key " + OURS.newest_fingerprint in one_line_naming_both(
         result.output
     )
+
+
+def test_the_demo_reopened_with_another_key_refuses_in_one_line(tmp_path: Path, keys) -> None:
+    database = tmp_path / "demo.db"
+    first = runner.invoke(
+        app, ["demo", "--database", str(database)], input="1\nconcern\nAmelia\nquit\n"
+    )
+    assert first.exit_code == 0, first.output
+    keys(STRANGER)
+    again = runner.invoke(app, ["demo", "--database", str(database)], input="quit\n")
+    assert again.exit_code == 2
+    one_line_naming_both(again.output)
