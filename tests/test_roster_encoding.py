@@ -116,3 +116,13 @@ def test_a_file_marked_as_utf16_is_read_and_the_summary_says_so(
     assert "guardians.csv was not UTF-8: read as utf_16." in result.output
     with sessions() as session:
         assert "Kamińska" in set(session.scalars(select(Guardian.last_name)))
+
+
+def test_a_file_with_nul_characters_is_refused_before_anything_is_stored(
+    sessions: Sessions, roster: Path
+) -> None:
+    reencode(roster / "guardians.csv", "utf-16-le")  # "Unicode text" without its mark
+    assert import_errors(sessions, roster) == [
+        f"guardians.csv holds NUL characters, so it is not a CSV text file. {SAVE_AS}"
+    ]
+    assert nothing_imported(sessions)

@@ -13,6 +13,7 @@ by what the export says, because a link the MIS no longer lists must stop sendin
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -393,6 +394,7 @@ class Row:
 
 
 UTF8 = "utf-8"
+UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # and so UTF-32's too
 SAVE_AS_UTF8 = (
     'Save it as UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)") and import it again.'
 )
@@ -408,6 +410,12 @@ def _decode(file: str, data: bytes, problems: Problems) -> tuple[str, str] | Non
     Western European (cp1252), both plausible, and a guess would misspell a child's name
     in every record and letter, so the import stops and asks for UTF-8 instead.
     """
+    if b"\x00" in data and not data.startswith(UTF16_MARKS):
+        # No text file holds NUL; UTF-16 without its mark is full of them.
+        problems.add(
+            file, None, f"holds NUL characters, so it is not a CSV text file. {SAVE_AS_UTF8}"
+        )
+        return None
     try:
         return data.decode("utf-8-sig"), UTF8
     except UnicodeDecodeError:
