@@ -5,17 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from sendbot.domain.text import storable
 from sendbot.store.models import Target
 from tests.staff_dialogs import dialog_for
-
-
-def test_storable_drops_nul_replaces_lone_surrogates_and_keeps_the_rest() -> None:
-    assert storable("Zo\u00eb\x00 \ud83d\ude22 cried \ud83d") == "Zo\u00eb \U0001f622 cried \ufffd"
-    assert storable("\udc00 alone, \x00\x00") == "\ufffd alone, "
-    assert storable("Kami\u0144ska \u0645\u0631\u062d\u0628\u0627") == (
-        "Kami\u0144ska \u0645\u0631\u062d\u0628\u0627"
-    )
 
 
 def test_a_target_typed_in_the_console_with_a_nul_and_half_an_emoji_is_saved_cleaned(
