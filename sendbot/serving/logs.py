@@ -71,13 +71,18 @@ class RedactPersonalData(logging.Filter):
 
 
 def configure(level: str | int, stream: IO[str] | None = None) -> None:
-    """The serving process's logging: `level` for sendbot, never DEBUG for payload loggers,
-    and every handler on the root logger redacting what it writes."""
+    """The serving process's logging: `level` for sendbot, never DEBUG for the payload
+    loggers, and the handler it sets up redacting what it writes.
+
+    Levels are only ever raised (SQLAlchemy keeps its own WARNING), and handlers someone
+    else installed before (a test runner's) are left as they are.
+    """
+    root = logging.getLogger()
+    before = set(root.handlers)
     logging.basicConfig(level=level, format=FORMAT, stream=stream)
-    number = logging.getLevelNamesMapping().get(str(level).upper(), logging.INFO)
-    floor = max(level if isinstance(level, int) else number, logging.INFO)
-    for name in PAYLOAD_LOGGERS:
-        logging.getLogger(name).setLevel(floor)
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactPersonalData) for f in handler.filters):
+    for handler in root.handlers:
+        if handler not in before:
             handler.addFilter(RedactPersonalData())
+    for name in PAYLOAD_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
