@@ -6,6 +6,7 @@ Each test runs under the usual umask (022), which by itself gives new files mode
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -58,6 +59,16 @@ def test_a_database_first_opened_by_the_engine_is_private_too(tmp_path: Path) ->
     finally:
         engine.dispose()
     assert mode(path) == 0o600
+
+
+def test_an_older_database_others_can_read_is_named_in_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "old.db"
+    path.touch(mode=0o644)
+    with caplog.at_level(logging.WARNING, logger="sendbot.store.db"):
+        make_engine(f"sqlite:///{path}").dispose()
+    assert f"The database file {path} can be read by other users" in caplog.text
 
 
 def test_an_export_over_an_earlier_file_others_could_read_never_reaches_them(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from sendbot.store import crypto
 from sendbot.store.private_files import create_private
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for another before giving up
@@ -43,7 +46,12 @@ def private_sqlite_file(url: str) -> None:
     if path is None:
         return
     with contextlib.suppress(FileNotFoundError):  # no such folder: SQLite says so, as before
-        create_private(path)
+        if not create_private(path) and path.stat().st_mode & 0o077:
+            log.warning(
+                "The database file %s can be read by other users on this server; make it "
+                "readable by the sendbot user only (chmod 600 it and its -wal and -shm files).",
+                path,
+            )
 
 
 def _make_engine(url: str) -> Engine:
