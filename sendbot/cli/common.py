@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.config import NoDatabaseError, get_settings
 from sendbot.services import SESSION_HOOKS
-from sendbot.store.crypto import KeyringError
+from sendbot.store.crypto import KeyringError, keyring_of
 from sendbot.store.db import make_engine, session_factory, upgrade
+from sendbot.store.key_check import check_keys
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,7 +33,9 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmak
     if migrate:
         upgrade(url)
     try:
-        return session_factory(make_engine(url), *SESSION_HOOKS)
-    except KeyringError as exc:  # no key for a server database: refuse, and say what to set
-        err_console.print(str(exc), markup=False)
+        engine = make_engine(url)
+        check_keys(engine, keyring_of(engine.dialect))
+    except KeyringError as exc:  # no key, or not this database's key: refuse in one line
+        err_console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
+    return session_factory(engine, *SESSION_HOOKS)

@@ -23,6 +23,7 @@ from sendbot.demo.build import build_demo, open_demo
 from sendbot.demo.school import DEMO_LOGINS, DEMO_SCHOOL_NAME
 from sendbot.handlers.console import chat as console_chat
 from sendbot.services.actors import StaffActor, staff_actor_by_email
+from sendbot.store.crypto import KeyringError
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -74,7 +75,11 @@ def demo(
         console.print(f"\nThe tour's database is {path}: open it with sqlite3 to look around.")
         return
     path = database or settings.demo_database
-    sessions, built = open_demo(path, today, reset)
+    try:
+        sessions, built = open_demo(path, today, reset)
+    except KeyringError as exc:  # the demo was built with another key: one line, and stop
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
     console.print(
         f"{'Built' if built else 'Opened'} {DEMO_SCHOOL_NAME} in {path} "
         f"({'a new synthetic school' if built else 'your earlier work is still there; --reset starts again'})."

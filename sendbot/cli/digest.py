@@ -12,6 +12,7 @@ from sendbot.cli.deadlines import find_school
 from sendbot.clock import SystemClock
 from sendbot.services import digests
 from sendbot.services.deadlines import school_today
+from sendbot.store.private_files import write_private
 
 
 def digest(
@@ -49,5 +50,5 @@ def digest(
         if result.chart is None:
             console.print("(no chart: nothing to draw on an empty day)")
         else:
-            chart.write_bytes(result.chart)
+            write_private(chart, result.chart)
             console.print(f"Chart saved to {chart}.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -11,6 +10,7 @@ from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
 from sendbot.services import records
 from sendbot.services.policy import PermissionDenied
+from sendbot.store.private_files import write_private
 
 app = typer.Typer(help="Export records for a request, a move or a report.", no_args_is_help=True)
 
@@ -21,11 +21,8 @@ def _group() -> None:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Readable by this user only: the file holds a child's whole record."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
+    """Readable by this user only from its first byte: the file holds a child's whole record."""
+    write_private(path, text)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from sendbot.clock import SystemClock
 from sendbot.services import audit, provision_map
 from sendbot.services.records import CliActor, audit_actor
 from sendbot.store.models import School
+from sendbot.store.private_files import write_private
 
 
 def _school_id(session: Session, school: str) -> int:
@@ -42,8 +43,7 @@ def _audit(session: Session, school_id: int, action: str, details: dict[str, obj
 
 
 def _write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)  # pupils' names and needs: readable by this user only
+    write_private(path, text)  # pupils' names and needs: readable by this user only
     console.print(f"Wrote {path}", markup=False)
 
 

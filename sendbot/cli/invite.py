@@ -11,6 +11,7 @@ from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
 from sendbot.config import get_settings
 from sendbot.services import invites, parents
+from sendbot.store.private_files import write_private
 
 app = typer.Typer(
     help="Invite parents, carers and staff to sendbot on Telegram.", no_args_is_help=True
@@ -38,7 +39,7 @@ def _issue(kind: str, person_id: int, qr: Path | None, database: str | None) -> 
         err_console.print(str(exc))
         raise typer.Exit(1) from exc
     path = qr or Path(f"invite-{kind}-{person_id}.png")
-    path.write_bytes(created.qr_png())
+    write_private(path, created.qr_png())  # the code opens the account: this user only
     console.print(
         f"Invite for {created.for_name}, works once until {created.expires_at:%d %B %Y %H:%M} UTC:"
     )

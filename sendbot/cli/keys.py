@@ -8,6 +8,7 @@ from sendbot.cli.common import console, database_url, err_console
 from sendbot.services.keys import rotate_keys
 from sendbot.store import crypto
 from sendbot.store.db import make_engine, upgrade
+from sendbot.store.key_check import check_keys
 
 app = typer.Typer(help="Make and rotate the encryption keys.", no_args_is_help=True)
 
@@ -30,8 +31,10 @@ def rotate(
         keyring = crypto.keyring_from_settings(url)
         upgrade(url)
         engine = make_engine(url, keyring=keyring)
+        # The new key first and a key this database knows after it; else refused here.
+        check_keys(engine, keyring)
     except crypto.KeyringError as exc:
-        err_console.print(str(exc), markup=False)
+        err_console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     try:
         report = rotate_keys(engine, keyring, batch_size=batch_size)

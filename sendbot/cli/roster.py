@@ -74,6 +74,8 @@ def _print_report(report: RosterReport) -> None:
     for kind, counts in report.counts.items():
         table.add_row(kind, *(str(getattr(counts, name)) for name in COLUMNS))
     console.print(table)
+    for file, encoding in report.encodings.items():
+        console.print(f"{file} was not UTF-8: read as {encoding}.", markup=False, highlight=False)
     if report.ignored_files:
         console.print(
             "Files left alone (not roster files): " + ", ".join(report.ignored_files),

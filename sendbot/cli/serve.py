@@ -10,11 +10,13 @@ from aiohttp import web
 from sendbot.cli.common import console, database_url, err_console
 from sendbot.config import Settings, get_settings
 from sendbot.i18n import catalogs
+from sendbot.serving import logs
 from sendbot.serving.app import Plugin, build_app
 from sendbot.serving.core import build_core
 from sendbot.serving.scheduler import scheduler_plugin
-from sendbot.store.crypto import KeyringError, keyring_from_settings
+from sendbot.store.crypto import KeyringError, keyring_from_settings, keyring_of
 from sendbot.store.db import upgrade
+from sendbot.store.key_check import check_keys
 
 
 def plugins_for(settings: Settings) -> list[Plugin]:
@@ -40,9 +42,7 @@ def serve(
 ) -> None:
     """Serve the HTTP endpoints (health, platforms) with the clock and delivery worker."""
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level)  # no personal data in the logs, at any level
     url = database_url()
     try:
         # Before anything touches the database: a server database with no key is refused
@@ -53,11 +53,19 @@ def serve(
         raise typer.Exit(2) from exc
     if migrate:
         upgrade(url)
+    core = build_core(settings)
+    try:
+        # A key this database was not written with is refused before anything is written
+        # under it: one line naming both keys, no traceback.
+        check_keys(core.db, keyring_of(core.db.dialect), core.clock.now())
+    except KeyringError as exc:
+        core.db.dispose()
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
     # Compile the parent catalogs now, so the first parent message waits for nothing and a
     # broken catalog is in the start-up log rather than found by a family.
     loaded = catalogs.warm_up()
     logging.getLogger(__name__).info("parent catalogs loaded: %s", ", ".join(loaded) or "none")
-    core = build_core(settings)
     app = build_app(core, plugins_for(settings))
     console.print(f"sendbot serving on http://{host}:{port} (health: /healthz)")
     web.run_app(app, host=host, port=port, print=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sendbot.delivery.contract import OutgoingMessage
+from sendbot.domain.text import storable
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,12 @@ class Incoming:
     client_language: str | None = None  # the app's language, for people we do not know yet
     private: bool = True
     event_id: str | None = None  # the platform's id for this update: handled once only
+
+    def __post_init__(self) -> None:
+        # What a person typed is made storable here, where it enters, so a NUL or half an
+        # emoji never fails the transaction (and the platform's retries) further in.
+        object.__setattr__(self, "text", storable(self.text))
+        object.__setattr__(self, "args", storable(self.args))
 
 
 @dataclass

@@ -29,6 +29,7 @@ from sendbot.conversations.staff_voice import BACK, CANCEL, HELP, Reply, StaffVo
 from sendbot.conversations.turn import Turn
 from sendbot.conversations.voice import Voice, Working
 from sendbot.domain.people import ROLE_LABELS
+from sendbot.domain.text import storable
 from sendbot.services import rate_limit
 from sendbot.services.actors import StaffActor
 from sendbot.services.conversation_state import (
@@ -200,6 +201,7 @@ class Engine:
     def turn_in(self, session: Session, chat: ChatRef, actor: StaffActor, text: str) -> Reply:
         """One message inside the caller's transaction, which has already counted it against
         the sender's rate limit; the caller retries the whole transaction on StaleDataError."""
+        text = storable(text)  # a NUL or half an emoji would fail the whole turn's transaction
         turn = self._make_turn(session, actor)
         row = self._load(session, chat)
         said = " ".join(text.strip().lower().split())

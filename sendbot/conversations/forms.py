@@ -30,6 +30,7 @@ from sendbot.conversations.fields import (
 )
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
+from sendbot.domain.text import storable, storable_values
 from sendbot.services import pupils
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import Action, PermissionDenied
@@ -313,6 +314,7 @@ def check(turn: Turn, flow: Flow, raw: dict[str, Any], *, partial: bool = False)
     With `partial`, a missing or wrong answer is not an error: used while the form is being
     filled in, to decide which questions to show.
     """
+    raw = storable_values(raw)  # as typed into a form, but without what no database keeps
     answers: Answers = {}
     fields = _inputs(flow, turn, answers)
     for _ in range(MAX_ROUNDS):
@@ -428,6 +430,7 @@ class Forms:
         self, actor: StaffActor, flow: Flow, raw: dict[str, Any], field_name: str, query: str
     ) -> list[tuple[str, str]]:
         """(id, label) for a searched question: only records this person may see."""
+        query = storable(query)
         with self.sessions() as session, session.begin():
             turn = self._turn(session, actor)
             checked = check(turn, flow, raw, partial=True)
@@ -450,6 +453,7 @@ class Forms:
         self, actor: StaffActor, query: str, limit: int = 25
     ) -> list[tuple[str, str]]:
         """(id, label) for the pupils this person may find whose names match, best first."""
+        query = storable(query)
         if len(query.strip()) < 2:
             return []
         with self.sessions() as session, session.begin():

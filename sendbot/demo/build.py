@@ -13,7 +13,9 @@ from sendbot.demo.provision import seed_demo_provision
 from sendbot.demo.school import DEMO_URN, write_demo_roster
 from sendbot.services import SESSION_HOOKS
 from sendbot.services.roster import import_roster
+from sendbot.store.crypto import keyring_of
 from sendbot.store.db import make_engine, session_factory, transaction, upgrade
+from sendbot.store.key_check import check_keys
 from sendbot.store.models import School
 
 
@@ -36,7 +38,9 @@ def build_demo(path: Path, today: date) -> sessionmaker[Session]:
     remove_sqlite_files(path)
     url = sqlite_url(path)
     upgrade(url)
-    sessions = session_factory(make_engine(url), *SESSION_HOOKS)
+    engine = make_engine(url)
+    check_keys(engine, keyring_of(engine.dialect))  # records the key the demo is written with
+    sessions = session_factory(engine, *SESSION_HOOKS)
     with tempfile.TemporaryDirectory(prefix="sendbot-demo-roster-") as folder:
         write_demo_roster(Path(folder))
         with transaction(sessions) as session:
@@ -58,7 +62,9 @@ def open_demo(path: Path, today: date, reset: bool) -> tuple[sessionmaker[Sessio
     if not reset and path.exists():
         url = sqlite_url(path)
         upgrade(url)
-        sessions = session_factory(make_engine(url), *SESSION_HOOKS)
+        engine = make_engine(url)
+        check_keys(engine, keyring_of(engine.dialect))  # KeyMismatch: not this demo's key
+        sessions = session_factory(engine, *SESSION_HOOKS)
         if demo_school_id(sessions) is not None:
             return sessions, False
     return build_demo(path, today), True

@@ -13,6 +13,7 @@ by what the export says, because a link the MIS no longer lists must stop sendin
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import charset_normalizer
 from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -105,6 +107,7 @@ class RosterReport:
     counts: dict[str, KindCounts] = field(default_factory=dict)  # only kinds imported
     ignored_files: list[str] = field(default_factory=list)
     settings_changed: dict[str, Any] = field(default_factory=dict)  # setting -> from, to
+    encodings: dict[str, str] = field(default_factory=dict)  # file -> encoding, if not UTF-8
 
     def as_details(self) -> dict[str, Any]:
         details = {
@@ -115,6 +118,8 @@ class RosterReport:
         }
         if self.settings_changed:
             details["settings_changed"] = self.settings_changed
+        if self.encodings:
+            details["encodings"] = self.encodings
         return details
 
 
@@ -344,6 +349,7 @@ class Problems:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.encodings: dict[str, str] = {}  # file -> encoding, for files not in UTF-8
 
     def add(self, file: str, line: int | None, reason: str) -> None:
         self.lines.append(f"{file} line {line}: {reason}" if line else f"{file} {reason}")
@@ -387,12 +393,57 @@ class Row:
             return default
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without Excel's byte order mark); else the Windows code page Excel uses."""
+UTF8 = "utf-8"
+UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # and so UTF-32's too
+SAVE_AS_UTF8 = (
+    'Save it as UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)") and import it again.'
+)
+
+
+def _decode(file: str, data: bytes, problems: Problems) -> tuple[str, str] | None:
+    """The file's text and its encoding; None (with a problem naming the file) when the
+    encoding cannot be told for certain.
+
+    UTF-8, with or without Excel's byte order mark, is read as it is. Anything else is
+    read only when every encoding charset-normalizer finds plausible gives the same text:
+    the same bytes are "Kamińska" in Central European Windows (cp1250) and "Kamiñska" in
+    Western European (cp1252), both plausible, and a guess would misspell a child's name
+    in every record and letter, so the import stops and asks for UTF-8 instead.
+    """
+    if b"\x00" in data and not data.startswith(UTF16_MARKS):
+        # No text file holds NUL; UTF-16 without its mark is full of them.
+        problems.add(
+            file, None, f"holds NUL characters, so it is not a CSV text file. {SAVE_AS_UTF8}"
+        )
+        return None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), UTF8
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    readings: dict[str, str] = {}
+    for match in charset_normalizer.from_bytes(data):
+        readings.setdefault(str(match), match.encoding)
+    if len(readings) == 1:
+        ((text, encoding),) = readings.items()
+        return text.removeprefix("\ufeff"), encoding
+    problems.add(file, None, _not_utf8(data, list(readings.values())))
+    return None
+
+
+def _not_utf8(data: bytes, encodings: list[str]) -> str:
+    """Why the file was not read: the first line two plausible encodings read differently."""
+    if len(encodings) < 2:
+        return f"is not a text file in UTF-8 or any encoding it can be read in. {SAVE_AS_UTF8}"
+    one, other = encodings[:2]
+    for number, raw in enumerate(data.splitlines(), start=1):
+        first = raw.decode(one, errors="replace").strip()[:80]
+        second = raw.decode(other, errors="replace").strip()[:80]
+        if first != second:
+            return (
+                f"is not saved as UTF-8, and its encoding cannot be told for certain: line "
+                f"{number} reads '{first}' in {one} but '{second}' in {other}. {SAVE_AS_UTF8}"
+            )
+    return f"is not saved as UTF-8, and its encoding cannot be told for certain. {SAVE_AS_UTF8}"
 
 
 def _header_map(
@@ -428,7 +479,13 @@ def read_table(file: str, data: bytes, problems: Problems) -> list[Row] | None:
     """The data rows of one file with their physical line numbers; None if unreadable."""
     spec = SPECS[file]
     columns = {column.name: column for column in spec}
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    decoded = _decode(file, data, problems)
+    if decoded is None:
+        return None
+    text, encoding = decoded
+    if encoding != UTF8:
+        problems.encodings[file] = encoding
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None:
@@ -577,6 +634,7 @@ class Roster:
     pupils: list[PupilIn] | None = None
     guardians: list[GuardianIn] | None = None
     links: list[LinkIn] | None = None
+    encodings: dict[str, str] = field(default_factory=dict)  # files not in UTF-8
 
 
 def _unique(row: Row, seen: dict[Any, int], key: Any, said: str) -> None:
@@ -879,6 +937,7 @@ def read_roster(
         if name in files
     }
     roster = Roster(school=_parse_school(tables.get(SCHOOL), problems))
+    roster.encodings = problems.encodings
     school, sure = _find_school(session, roster.school, SCHOOL in files, problems)
     db_ids = _db_ids(session, school)
     if (rows := tables.get(SETTINGS)) is not None:
@@ -1247,6 +1306,7 @@ def import_roster(
         counts=counts | _apply(session, roster, school, clock),
         ignored_files=ignored,
         settings_changed=changed,
+        encodings=roster.encodings,
     )
     audit.record(
         session,

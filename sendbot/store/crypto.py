@@ -34,6 +34,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.types import TypeDecorator
 
 from sendbot.config import get_settings
+from sendbot.domain.text import storable
 
 log = logging.getLogger("sendbot.crypto")
 
@@ -78,6 +79,7 @@ class Keyring:
     source: str = "configuration"
     _fernet: MultiFernet = field(init=False, repr=False, compare=False)
     _newest: Fernet = field(init=False, repr=False, compare=False)
+    _each: tuple[Fernet, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.keys:
@@ -93,6 +95,7 @@ class Keyring:
                 ) from exc
         object.__setattr__(self, "_fernet", MultiFernet(fernets))
         object.__setattr__(self, "_newest", fernets[0])
+        object.__setattr__(self, "_each", tuple(fernets))
 
     @classmethod
     def parse(cls, text: str, source: str) -> Keyring:
@@ -107,6 +110,20 @@ class Keyring:
     @property
     def newest_fingerprint(self) -> str:
         return fingerprint(self.keys[0])
+
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        return tuple(fingerprint(key) for key in self.keys)
+
+    def opener(self, token: str) -> str | None:
+        """The fingerprint of the configured key that wrote this token; None if none did."""
+        for key, fernet in zip(self.keys, self._each, strict=True):
+            try:
+                fernet.decrypt(token.encode("ascii"))
+            except (InvalidToken, UnicodeEncodeError):
+                continue
+            return fingerprint(key)
+        return None
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
@@ -156,7 +173,8 @@ def keyring_of(dialect: Dialect) -> Keyring:
         ) from None
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
+    """The database file an SQLite URL names; None for memory or a server database."""
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return None
@@ -168,7 +186,7 @@ def _sqlite_file(url: str) -> Path | None:
 
 def default_key_file(url: str) -> Path | None:
     """Beside an SQLite database file: `sendbot.db` keeps its keys in `sendbot.db.key`."""
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     return path.with_name(path.name + ".key") if path else None
 
 
@@ -217,7 +235,7 @@ def load_keyring(url: str, keys: str | None = None, key_file: Path | None = None
         return Keyring.parse(keys, KEYS_ENV)
     if key_file is not None:
         return read_key_file(key_file)
-    if _sqlite_file(url) is None and make_url(url).drivername.startswith("sqlite"):
+    if sqlite_file(url) is None and make_url(url).drivername.startswith("sqlite"):
         log.info("In-memory database: using a throwaway encryption key for this process")
         return Keyring((generate_key(),), "a throwaway key for an in-memory database")
     beside = default_key_file(url)
@@ -251,7 +269,9 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return keyring_of(dialect).encrypt(value)
+        # The last line of defence: text that reached the store uncleaned (half an emoji
+        # cannot be encoded) is cleaned rather than failing the whole transaction.
+        return keyring_of(dialect).encrypt(storable(value))
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +19,9 @@ from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from sendbot.store import crypto
+from sendbot.store.private_files import create_private
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for another before giving up
@@ -35,9 +40,28 @@ def make_engine(url: str, keyring: crypto.Keyring | None = None) -> Engine:
     return crypto.attach(_make_engine(url), keys)
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create an SQLite database file readable by this user only, before SQLite creates it
+    with the umask's 0644; its -wal and -shm files take the database file's mode."""
+    path = crypto.sqlite_file(url)
+    if path is None:
+        return
+    with contextlib.suppress(FileNotFoundError):  # no such folder: SQLite says so, as before
+        if not create_private(path) and path.stat().st_mode & 0o077:
+            log.warning(
+                "The database file %s can be read by other users on this server; make it "
+                "readable by the sendbot user only (chmod 600 it and its -wal and -shm files).",
+                path,
+            )
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
+        private_sqlite_file(url)
+        # hide_parameters: a failed statement's values (names, messages) stay out of logs.
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(
@@ -50,7 +74,7 @@ def _make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def database_now(session: Session) -> datetime:
@@ -174,4 +198,5 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    private_sqlite_file(url)  # the migrations may be what creates the database file
     command.upgrade(alembic_config(url), revision)

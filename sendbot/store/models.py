@@ -591,6 +591,15 @@ class InboundRate(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class EncryptionKey(Base):
+    """A key that has written to this database, by fingerprint (never the key itself), so a
+    process given a key the database has never seen refuses to start (`store.key_check`)."""
+
+    __tablename__ = "encryption_key"
+    fingerprint: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_used_at: Mapped[datetime]
+
+
 class AuditEvent(Base):
     """Append-only; each row carries the hash of the one before it."""
 
