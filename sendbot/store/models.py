@@ -432,6 +432,9 @@ class Meeting(Base):
     attendees: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Held or not held (status), why not, and when staff said so.
+    outcome_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    outcome_at: Mapped[datetime | None]
 
 
 class Invitation(Base):
