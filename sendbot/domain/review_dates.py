@@ -32,6 +32,13 @@ def closed_day_reason(calendar: SchoolCalendar, day: date) -> str | None:
     return None
 
 
+def school_year_start(today: date) -> date:
+    """1 September of the school year `today` is in."""
+    require_date(today)
+    year = today.year if today.month >= ACADEMIC_YEAR_STARTS_MONTH else today.year - 1
+    return date(year, ACADEMIC_YEAR_STARTS_MONTH, 1)
+
+
 def transfer_years(last_year_group: int | None) -> frozenset[int]:
     """The year groups that leave for the next phase: Year 6 and Year 11 everywhere, and
     the school's own last year group (Year 2 of an infant school, Year 4 of a first school)."""

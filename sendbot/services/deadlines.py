@@ -290,8 +290,9 @@ def _sen_support_without_plan(
     session: Session, pupil: Pupil, meetings: list[Meeting], tz: str, today: date
 ) -> dict[str, object]:
     """A pupil on SEN support with no plan written yet still has a review on the school's
-    cycle: counted from when they went onto SEN support (else from the start of this term)
-    and from the last review meeting held."""
+    cycle: counted from when they went onto SEN support (else from the start of the school
+    year, a date that does not slide, so a review never recorded shows as overdue rather
+    than moving on every night) and from the last review meeting held."""
     changed = session.scalar(
         select(SenStatusChange.changed_at)
         .where(SenStatusChange.pupil_id == pupil.id, SenStatusChange.to_status == SEN_SUPPORT)
@@ -300,10 +301,7 @@ def _sen_support_without_plan(
     )
     started = _local_date(changed, tz) if changed is not None else None
     if started is None:
-        calendar = terms.calendar_for(session, pupil.school_id)
-        term = calendar.term_containing(today)
-        earlier = [t.starts_on for t in calendar.terms if t.starts_on <= today]
-        started = term.starts_on if term else max(earlier, default=today)
+        started = review_dates.school_year_start(today)
     values: dict[str, object] = {"support_plan_started_on": started}
     frequency = school_policy.load(session, pupil.school_id).review(SEN_SUPPORT)
     values["review_frequency"] = ReviewFrequency(frequency)
