@@ -11,6 +11,7 @@ from datetime import date
 from sendbot.domain.calendar import SchoolCalendar, is_bank_holiday, require_date
 from sendbot.domain.timescales import PhaseTransfer
 
+INFANT_LAST_YEAR = 2  # Year 2 to Year 3: infant to junior
 PRIMARY_LAST_YEAR = 6  # Year 6 to Year 7: primary to secondary
 SECONDARY_LAST_YEAR = 11  # Year 11 to post-16
 ACADEMIC_YEAR_STARTS_MONTH = 9  # a pupil moves on in the September after their last year
@@ -37,6 +38,18 @@ def school_year_start(today: date) -> date:
     require_date(today)
     year = today.year if today.month >= ACADEMIC_YEAR_STARTS_MONTH else today.year - 1
     return date(year, ACADEMIC_YEAR_STARTS_MONTH, 1)
+
+
+def likely_last_year_group(highest_on_roll: int | None) -> int | None:
+    """The school's last year group when it has not said: only where the roll makes it
+    plain. An infant school's roll stops at Year 2 and a sixth form's runs past Year 11; a
+    roll stopping anywhere in between may just be incomplete (a roster of a few classes), so
+    it is not read as a first or middle school: those set `last_year_group`."""
+    if highest_on_roll is None:
+        return None
+    if highest_on_roll <= INFANT_LAST_YEAR or highest_on_roll > SECONDARY_LAST_YEAR:
+        return highest_on_roll
+    return None
 
 
 def transfer_years(last_year_group: int | None) -> frozenset[int]:

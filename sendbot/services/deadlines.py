@@ -274,11 +274,12 @@ def _phase_transfer_facts(session: Session, pupil: Pupil, today: date) -> dict[s
     school = session.get(School, pupil.school_id)
     last = school_settings.of(school).last_year_group if school is not None else None
     if last is None:
-        last = session.scalar(
+        highest = session.scalar(
             select(func.max(Pupil.year_group)).where(
                 Pupil.school_id == pupil.school_id, Pupil.active
             )
         )
+        last = review_dates.likely_last_year_group(highest)
     found = review_dates.phase_transfer_for(pupil.year_group, today, last)
     if found is None:
         return {}
