@@ -72,20 +72,28 @@ def test_a_review_held_on_a_sunday_is_asked_about_then_rolls_the_plan_forward(
         ).all()[-1:] == ["meeting.held"]
 
 
-def test_a_review_not_held_keeps_the_review_due_and_records_why(sessions, clock, school, prov) -> None:
+def test_a_review_not_held_keeps_the_review_due_and_records_why(
+    sessions, clock, school, prov
+) -> None:
     zoe = school.pupils["zoe"]
     with sessions() as session, session.begin():
         session.info["sendbot.now"] = NOW
         session.get(Pupil, zoe).sen_status = "ehc_plan"
         session.add(EhcCase(pupil_id=zoe, final_issued_on=date(2025, 12, 14)))
-    meeting = _meeting(sessions, school, "zoe", "annual_review", datetime(2026, 11, 23, 10, tzinfo=LONDON))
+    meeting = _meeting(
+        sessions, school, "zoe", "annual_review", datetime(2026, 11, 23, 10, tzinfo=LONDON)
+    )
     with sessions() as session:
         due = session.scalars(
-            select(Deadline.due_on).where(Deadline.pupil_id == zoe, Deadline.kind == "ehc.annual_review")
+            select(Deadline.due_on).where(
+                Deadline.pupil_id == zoe, Deadline.kind == "ehc.annual_review"
+            )
         ).one()
     d = dialog_for(sessions, clock, school, "senco")
     say_all(d, ["review held", "zoe", "1"])
-    assert d.says("no").text == "Why was it not held? Up to 200 characters, for example 'family ill'."
+    assert (
+        d.says("no").text == "Why was it not held? Up to 200 characters, for example 'family ill'."
+    )
     summary = d.says("Mum in hospital; rearranging for next week").text
     assert "- Why it was not held: Mum in hospital; rearranging for next week" in summary
     assert d.says("1").text == (
@@ -95,7 +103,10 @@ def test_a_review_not_held_keeps_the_review_due_and_records_why(sessions, clock,
     )
     with sessions() as session:
         row = session.get(Meeting, meeting)
-        assert (row.status, row.outcome_reason) == ("not_held", "Mum in hospital; rearranging for next week")
+        assert (row.status, row.outcome_reason) == (
+            "not_held",
+            "Mum in hospital; rearranging for next week",
+        )
         still = session.scalars(
             select(Deadline).where(Deadline.pupil_id == zoe, Deadline.kind == "ehc.annual_review")
         ).one()
@@ -105,9 +116,7 @@ def test_a_review_not_held_keeps_the_review_due_and_records_why(sessions, clock,
 def test_a_pupil_with_no_meeting_to_mark_is_said_so(sessions, clock, school, prov) -> None:
     d = dialog_for(sessions, clock, school, "senco")
     say_all(d, ["review held"])
-    assert d.says("amelia").text.startswith(
-        "That pupil has no review meeting waiting to be marked"
-    )
+    assert d.says("amelia").text.startswith("That pupil has no review meeting waiting to be marked")
 
 
 def test_only_the_senco_may_mark_a_review_held(sessions, clock, school, prov) -> None:
@@ -132,7 +141,9 @@ def test_a_review_held_on_2_december_defaults_the_next_to_the_end_of_the_next_te
 
 
 def test_a_review_recorded_as_held_on_christmas_day_is_asked_about(sessions, school, prov) -> None:
-    d = dialog_for(sessions, FrozenClock(datetime(2026, 12, 29, 10, tzinfo=LONDON)), school, "senco")
+    d = dialog_for(
+        sessions, FrozenClock(datetime(2026, 12, 29, 10, tzinfo=LONDON)), school, "senco"
+    )
     say_all(d, ["review", "amelia"])
     assert d.says("25/12").text == (
         "Fri 25 Dec 2026 was Christmas Day, when the school is usually closed. "
@@ -141,7 +152,9 @@ def test_a_review_recorded_as_held_on_christmas_day_is_asked_about(sessions, sch
     assert d.says("yes").text == "Blend CVC words\nMet, partly, or not yet?"
 
 
-def test_a_review_on_an_ordinary_school_day_is_not_questioned(sessions, clock, school, prov) -> None:
+def test_a_review_on_an_ordinary_school_day_is_not_questioned(
+    sessions, clock, school, prov
+) -> None:
     d = dialog_for(sessions, clock, school, "senco")
     say_all(d, ["review", "amelia"])
     assert d.says("mon").text == "Blend CVC words\nMet, partly, or not yet?"

@@ -41,9 +41,7 @@ def _has_meeting(turn: Turn, value: object) -> str | None:
 
 def _meetings(turn: Turn, answers: Answers) -> list[Option]:
     return [
-        Option(
-            str(m.meeting_id), f"{review_outcomes.kind_words(m.kind)} on {long_date(m.held_on)}"
-        )
+        Option(str(m.meeting_id), f"{review_outcomes.kind_words(m.kind)} on {long_date(m.held_on)}")
         for m in _waiting(turn, answers)
     ]
 
@@ -51,6 +49,10 @@ def _meetings(turn: Turn, answers: Answers) -> list[Option]:
 def _meeting_day(turn: Turn, answers: Answers) -> date | None:
     chosen = str(answers.get("meeting", ""))
     return next((m.held_on for m in _waiting(turn, answers) if str(m.meeting_id) == chosen), None)
+
+
+def _summary(turn: Turn, answers: Answers) -> str:
+    return summary(REVIEW_HELD, turn, answers, "Please check:")
 
 
 def _submit(turn: Turn, answers: Answers) -> str:
@@ -109,7 +111,7 @@ REVIEW_HELD = Flow(
             name="confirm",
             label="Confirm",
             question="Save this?",
-            summary=lambda turn, answers: summary(REVIEW_HELD, turn, answers, "Please check:"),
+            summary=_summary,
         ),
     ),
 )

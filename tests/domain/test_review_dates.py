@@ -61,8 +61,12 @@ def test_the_transfer_year_comes_from_the_year_group_and_the_school(
     assert phase_transfer_for(year_group, today, last_year_group) == expected
 
 
-AUTUMN = Term("2026-autumn", date(2026, 9, 3), date(2026, 12, 18), date(2026, 10, 26), date(2026, 10, 30))
-SPRING = Term("2027-spring", date(2027, 1, 5), date(2027, 3, 26), date(2027, 2, 15), date(2027, 2, 19))
+AUTUMN = Term(
+    "2026-autumn", date(2026, 9, 3), date(2026, 12, 18), date(2026, 10, 26), date(2026, 10, 30)
+)
+SPRING = Term(
+    "2027-spring", date(2027, 1, 5), date(2027, 3, 26), date(2027, 2, 15), date(2027, 2, 19)
+)
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,9 @@ def _rule(year: int, kind: PhaseTransfer) -> date:
 
 
 def _add(session, school_id: int, name: str, year: int, status: str = "ehc_plan") -> int:  # type: ignore[no-untyped-def]
-    group = TeachingGroup(school_id=school_id, code=f"Y{year}{name}", name=f"Y{year}", year_group=year)
+    group = TeachingGroup(
+        school_id=school_id, code=f"Y{year}{name}", name=f"Y{year}", year_group=year
+    )
     session.add(group)
     session.flush()
     pupil = Pupil(

@@ -59,7 +59,9 @@ def _school(sessions):  # type: ignore[no-untyped-def]
         session.info["sendbot.now"] = NOW
         terms.save_terms(session, school.school_id, TERMS)
         session.get(Pupil, zoe).sen_status = "ehc_plan"
-        session.add(EhcCase(pupil_id=zoe, local_authority="Testshire", final_issued_on=d("2025-12-13")))
+        session.add(
+            EhcCase(pupil_id=zoe, local_authority="Testshire", final_issued_on=d("2025-12-13"))
+        )
         session.add(
             SupportPlan(
                 pupil_id=amelia,
@@ -102,8 +104,7 @@ def _tap(sessions, school, message: Delivered, label: str, now: datetime) -> str
 def _rows(sessions, pupil: int) -> dict[str, Deadline]:  # type: ignore[no-untyped-def]
     with sessions() as session:
         return {
-            r.kind: r
-            for r in session.scalars(select(Deadline).where(Deadline.pupil_id == pupil))
+            r.kind: r for r in session.scalars(select(Deadline).where(Deadline.pupil_id == pupil))
         }
 
 
@@ -118,7 +119,9 @@ def _about(messages: list[Delivered], name: str) -> list[Delivered]:
 def test_ehc_and_sen_support_reviews_are_held_by_a_tap_and_roll_forward(sessions) -> None:
     school = _school(sessions)
     zoe, amelia = school.pupils["zoe"], school.pupils["amelia"]
-    annual = _meeting(sessions, school, zoe, "annual_review", datetime(2026, 12, 10, 10, tzinfo=LONDON))
+    annual = _meeting(
+        sessions, school, zoe, "annual_review", datetime(2026, 12, 10, 10, tzinfo=LONDON)
+    )
     support = _meeting(
         sessions, school, amelia, "sen_support_review", datetime(2026, 12, 2, 15, 30, tzinfo=LONDON)
     )
@@ -126,7 +129,9 @@ def test_ehc_and_sen_support_reviews_are_held_by_a_tap_and_roll_forward(sessions
     senco = f"staff:{school.staff['senco']}"
 
     # Reminded: the annual review's deadline and its papers, and the SEN support review.
-    before = [x for x in asyncio.run(ff.run_until(utc(2026, 12, 3, 8))) if x.recipient.address == senco]
+    before = [
+        x for x in asyncio.run(ff.run_until(utc(2026, 12, 3, 8))) if x.recipient.address == senco
+    ]
     assert _about(before, "Annual review invitations sent for Zoë Nowak")
     assert _about(before, "SEN support plan for Amelia Khan")
     # The review happened on 2 December: the SENCO is asked whether it was held, and taps Held.
@@ -143,8 +148,12 @@ def test_ehc_and_sen_support_reviews_are_held_by_a_tap_and_roll_forward(sessions
         assert session.get(Meeting, support).status == "held"
 
     # The annual review on 10 December: asked, held by a tap; the next review is created.
-    autumn = [x for x in asyncio.run(ff.run_until(utc(2026, 12, 11, 8))) if x.recipient.address == senco]
-    asked = [x for x in _about(autumn, "Was Zoë Nowak's EHC plan annual review") if x.message.buttons]
+    autumn = [
+        x for x in asyncio.run(ff.run_until(utc(2026, 12, 11, 8))) if x.recipient.address == senco
+    ]
+    asked = [
+        x for x in _about(autumn, "Was Zoë Nowak's EHC plan annual review") if x.message.buttons
+    ]
     assert len(asked) == 1 and _local(asked[0]) <= date(2026, 12, 11)
     said = _tap(sessions, school, asked[0], "Held", utc(2026, 12, 11, 8))
     due = _rows(sessions, zoe)
@@ -155,17 +164,23 @@ def test_ehc_and_sen_support_reviews_are_held_by_a_tap_and_roll_forward(sessions
     )
     assert calendar is not None
     assert due["ehc.annual_review"].due_on == calendar.due
-    assert due["ehc.annual_review"].due_on.year == 2027 and due["ehc.annual_review"].status == "open"
+    assert (
+        due["ehc.annual_review"].due_on.year == 2027 and due["ehc.annual_review"].status == "open"
+    )
     assert due["ehc.review_report"].due_on == date(2026, 12, 24)  # 2 weeks after the meeting
     assert due["ehc.review_la_decision"].due_on == date(2027, 1, 7)  # 4 weeks after it
     assert due["ehc.review_invitations"].status == "met"
+    with sessions() as session:
+        assert session.get(Meeting, annual).status == "held"
     assert f"Next review due by {calendar.due:%a %-d %b %Y}" in said
     assert "report to the local authority is due by Thu 24 Dec 2026" in said
 
     # The months that follow: nothing about the held reviews, no prompt to book the review
     # just held, and the reports, the LA's decision and the next SEN support review are all
     # reminded: nothing falls silent over the spring term.
-    later = [x for x in asyncio.run(ff.run_until(utc(2027, 4, 30, 12))) if x.recipient.address == senco]
+    later = [
+        x for x in asyncio.run(ff.run_until(utc(2027, 4, 30, 12))) if x.recipient.address == senco
+    ]
     assert not _about(later, "Book Zoë Nowak's")
     assert not _about(later, "Annual review of the EHC plan for Zoë Nowak")
     assert not _about(later, "Was Zoë Nowak's") and not _about(later, "Was Amelia Khan's")
@@ -194,12 +209,16 @@ def terms_calendar(sessions, school_id: int):  # type: ignore[no-untyped-def]
 def test_a_review_not_held_stays_due_and_the_booking_prompt_comes_back(sessions) -> None:
     school = _school(sessions)
     zoe = school.pupils["zoe"]
-    meeting = _meeting(sessions, school, zoe, "annual_review", datetime(2026, 12, 10, 10, tzinfo=LONDON))
+    meeting = _meeting(
+        sessions, school, zoe, "annual_review", datetime(2026, 12, 10, 10, tzinfo=LONDON)
+    )
     ff = FastForward(sessions, FrozenClock(NOW))
     autumn = asyncio.run(ff.run_until(utc(2026, 12, 10, 12)))
     # Booked for before the review is due: no prompt to book it.
     assert not _about(autumn, "Book Zoë Nowak's")
-    asked = [x for x in _about(autumn, "Was Zoë Nowak's EHC plan annual review") if x.message.buttons]
+    asked = [
+        x for x in _about(autumn, "Was Zoë Nowak's EHC plan annual review") if x.message.buttons
+    ]
     said = _tap(sessions, school, asked[0], "The family could not come", utc(2026, 12, 10, 12))
     due = _rows(sessions, zoe)["ehc.annual_review"]
     assert "was not held (The family could not come)" in said

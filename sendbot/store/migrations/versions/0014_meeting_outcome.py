@@ -25,9 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table("meeting") as batch:
         batch.add_column(sa.Column("outcome_reason", sa.Text(), nullable=True))
         batch.add_column(
-            sa.Column(
-                "outcome_at", sendbot.store.types.UTCDateTime(timezone=True), nullable=True
-            )
+            sa.Column("outcome_at", sendbot.store.types.UTCDateTime(timezone=True), nullable=True)
         )
 
 
