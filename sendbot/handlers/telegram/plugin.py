@@ -1,9 +1,12 @@
 """Telegram inside `sendbot serve`: the webhook route, or polling when there is no public URL.
 
 The webhook answers only requests carrying the secret Telegram was given with `setWebhook`
-(compared in constant time); anything else gets 403 and is not read. Start-up initialises
-the Application, publishes the command menus, registers the outbox `Sender`, and then
-either sets the webhook or starts polling; clean-up reverses it.
+(compared in constant time); anything else gets 403 and is not read. A body that is not an
+update in the Bot API's documented shape gets 400 (`shape`). Start-up registers the outbox
+`Sender`, initialises the Application, publishes the command menus, and then either sets the
+webhook or starts polling; if Telegram cannot be reached, the rest of the server runs and
+this is tried again in the background (`serving.connecting`), the webhook answering 503
+meanwhile. Clean-up reverses it.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import InvalidToken
 
 from sendbot.config import Settings
+from sendbot.handlers.telegram import shape
 from sendbot.handlers.telegram.bot import DEFAULT_API_ROOT, PLATFORM, TelegramBot, TelegramSettings
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.serving.app import Plugin
+from sendbot.serving.connecting import Backoff, keep_connecting
 from sendbot.serving.core import Core
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,21 @@ def secret_ok(request: web.Request, secret: str | None) -> bool:
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
+def _parsed(raw: bytes, bot: TelegramBot) -> Update | str:
+    """The update, or what is wrong with the body (a field's path, never its value)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return "the body is not JSON"
+    problem = shape.problem(data)
+    if problem:
+        return problem
+    try:
+        return Update.de_json(data, bot.application.bot)
+    except Exception as error:  # the library only parses here, no I/O: the body's fault
+        return f"the update could not be read ({type(error).__name__})"
+
+
 def _webhook_handler(
     bot: TelegramBot, secret: str | None
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -48,10 +69,11 @@ def _webhook_handler(
             return web.Response(status=403, text="forbidden")
         if request.content_length and request.content_length > MAX_BODY:
             return web.Response(status=413)
-        try:
-            data = json.loads(await request.read())
-            update = Update.de_json(data, bot.application.bot)
-        except (ValueError, TypeError, KeyError):
+        if not bot.application.running:  # Telegram not reached yet: it sends this again
+            return web.Response(status=503, text="not ready")
+        update = _parsed(await request.read(), bot)
+        if isinstance(update, str):
+            log.warning("telegram: refused a malformed update: %s", update)
             return web.Response(status=400, text="not a Telegram update")
         await bot.application.process_update(update)
         if bot.should_retry(update):
@@ -80,6 +102,8 @@ async def _receive_updates(bot: TelegramBot, public_url: str | None, secret: str
         log.info("telegram: webhook at %s%s", public_url, WEBHOOK_PATH)
     else:
         assert application.updater is not None
+        if application.updater.running:
+            return
         await application.bot.delete_webhook()
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         log.info("telegram: polling (no SENDBOT_PUBLIC_URL)")
@@ -92,6 +116,7 @@ async def _stop_bot(bot: TelegramBot) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
+    await application.bot.shutdown()  # its connections, if Telegram was never reached
 
 
 def _webhook_secret(settings: Settings) -> str | None:
@@ -99,11 +124,25 @@ def _webhook_secret(settings: Settings) -> str | None:
     return token.get_secret_value() if token else None
 
 
-def telegram_plugin(settings: Settings) -> Plugin:
-    """The plugin for `build_app`; call only when a bot token is configured."""
+def _describer(token: str) -> Callable[[BaseException], str]:
+    """One line for the log; the library puts the bot token in some of its messages."""
+
+    def describe(error: BaseException) -> str:
+        if isinstance(error, InvalidToken):
+            return "Telegram refused the bot token"
+        said = " ".join(str(error).split()).replace(token, "<bot token>")
+        return f"{type(error).__name__}: {said}"
+
+    return describe
+
+
+def telegram_plugin(settings: Settings, *, backoff: Backoff | None = None) -> Plugin:
+    """The plugin for `build_app`; call only when a bot token is configured. `backoff` is
+    how long to wait between tries while Telegram cannot be reached."""
     assert settings.telegram_bot_token is not None
+    token = settings.telegram_bot_token.get_secret_value()
     config = TelegramSettings(
-        token=settings.telegram_bot_token.get_secret_value(),
+        token=token,
         api_root=settings.telegram_api_url or DEFAULT_API_ROOT,
     )
     secret = _webhook_secret(settings)
@@ -118,10 +157,14 @@ def telegram_plugin(settings: Settings) -> Plugin:
         bot = TelegramBot(core, config)
         app[BOT_KEY] = bot
 
-        async def start(app: web.Application) -> None:
-            await bot.application.initialize()
+        async def connect() -> None:
+            """Safe to run again after failing part-way."""
+            # The sender first: while Telegram cannot be reached, the outbox's messages wait
+            # and are retried, rather than found to have no way to be sent.
             core.senders[PLATFORM] = TelegramSender(bot.application.bot)
-            await bot.application.start()
+            await bot.application.initialize()
+            if not bot.application.running:
+                await bot.application.start()
             await _publish_menus(bot)
             await _receive_updates(bot, public_url, secret)
 
@@ -130,7 +173,7 @@ def telegram_plugin(settings: Settings) -> Plugin:
             core.senders.pop(PLATFORM, None)
 
         app.router.add_post(WEBHOOK_PATH, _webhook_handler(bot, secret))
-        app.on_startup.append(start)
+        keep_connecting(app, "telegram", connect, backoff=backoff, describe=_describer(token))
         app.on_cleanup.append(stop)
 
     return register
