@@ -30,6 +30,9 @@ NOT_SET_UP = (
     "you, using the email address of your Slack account."
 )
 CANT_CHECK = "Sorry, I couldn't check your Slack account just now. Please try again in a minute."
+# users.info's answers for someone who is not a member this app can see: not set up, for
+# good, rather than a moment's failure worth trying again.
+NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible"})
 
 Next = Callable[[], Awaitable[Any]]
 
@@ -107,7 +110,12 @@ async def _link_by_email(
     slack: SlackApp, client: AsyncWebClient, team_id: str, user_id: str
 ) -> StaffAccount | None:
     """Staff not linked yet: their Slack account's email, matched once to their record."""
-    info = await client.users_info(user=user_id)
+    try:
+        info = await client.users_info(user=user_id)
+    except SlackApiError as error:
+        if error.response.get("error") in NO_SUCH_USER:
+            return None
+        raise
     user = info.get("user") or {}
     if user.get("deleted") or user.get("is_bot"):
         return None
