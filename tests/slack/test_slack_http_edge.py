@@ -162,3 +162,21 @@ def test_someone_slack_does_not_know_is_told_they_are_not_set_up(db_url, session
 
     asyncio.run(scenario())
     assert count(sessions, Identity) == 0
+
+
+def test_someone_in_no_workspace_sendbot_can_tell_is_told_they_are_not_set_up(db_url, sessions):
+    """Bolt reads the workspace from `authorizations` first; one naming none used to reach
+    the Home tab's listener with nobody identified (found by tests/test_fuzz_inbound.py)."""
+
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            event = payloads.app_home_opened(USERS["teacher"], event_id="Ev0NOTEAM")
+            event["authorizations"] = [{"user_id": "U0SENDBOT", "is_bot": True}]
+            assert (await h.event(event)).status == 200
+            (published,) = await h.fake.wait_for("views.publish")
+            assert published.params["view"]["blocks"][0]["text"]["text"] == NOT_SET_UP
+            await asyncio.sleep(0.1)
+            assert h.fake.called("chat.postMessage") == []
+
+    asyncio.run(scenario())
+    assert count(sessions, Identity) == 0

@@ -59,8 +59,10 @@ async def _admit(
     user_id = context.user_id or payload.user_id(body)
     team_id = context.team_id
     now = slack.now()
-    if not user_id or not team_id:  # nobody to identify: only counted once
+    if not user_id:  # nobody to identify: only counted once
         return await _nobody(slack, event_id, context, request, next)
+    if not team_id:  # someone, but in no workspace we can tell: not set up at any school
+        return await _refuse(body, client, NOT_SET_UP)
     counted = body.get("type") != "block_suggestion"  # Slack sends one a keystroke
     try:
         found: StaffAdmission = await slack.db(

@@ -146,7 +146,7 @@ class Kind:
 
 # By `type`; a slash command has none (it has `command`).
 KINDS: dict[str, Kind] = {
-    "event_callback": Kind(("event", "event_id", "team_id")),
+    "event_callback": Kind(("event", "event_id", "team_id"), {"team_id": text}),
     "url_verification": Kind(("challenge",)),
     "block_actions": Kind(("user", "actions"), {"actions": list_of(ACTION, at_least=1)}),
     "view_submission": Kind(("user", "view"), {"view": SUBMITTED_VIEW}),
@@ -159,6 +159,10 @@ SLASH_COMMAND = Kind(("command", "user_id", "team_id", "trigger_id"))
 ANY_OTHER = Kind()
 
 
+# The events sendbot subscribes to, by the event's own `type`.
+EVENTS: dict[str, Obj] = {"app_home_opened": Obj(EVENT.fields, frozenset({"type", "user"}))}
+
+
 def problem(body: Any) -> str | None:
     """What makes a parsed body unlike any request Slack documents, or None."""
     if not isinstance(body, dict):
@@ -168,4 +172,8 @@ def problem(body: Any) -> str | None:
         return "body.type is not text"
     command = name is None and "command" in body
     kind = SLASH_COMMAND if command else KINDS.get(name or "", ANY_OTHER)
-    return Obj({**COMMON, **kind.stricter}, frozenset(kind.required))(body, "body")
+    wrong = Obj({**COMMON, **kind.stricter}, frozenset(kind.required))(body, "body")
+    if wrong or name != "event_callback":
+        return wrong
+    event = EVENTS.get(body["event"]["type"])
+    return event(body["event"], "body.event") if event else None
