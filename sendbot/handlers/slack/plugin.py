@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -74,7 +75,9 @@ def _parsed(raw: bytes, request: web.Request) -> AsyncBoltRequest | str:
     if text is None:
         return "the body is not UTF-8"
     try:
-        parsed = AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)
+        # As Bolt's own adapter passes them: a repeated header's last value wins.
+        headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
+        parsed = AsyncBoltRequest(body=text, query=request.query_string, headers=headers)
     except Exception as error:  # Bolt only parses here, no I/O: a failure is the body's
         return f"the body could not be parsed ({type(error).__name__})"
     return shape.problem(parsed.body) or parsed
