@@ -37,6 +37,9 @@ class Backoff:
             delay = min(delay * 2, self.most)
 
 
+DEFAULT = Backoff()  # 5 s, 10 s, 20 s ... then every 5 minutes
+
+
 def _one_line(error: BaseException) -> str:
     return " ".join(f"{type(error).__name__}: {error}".split())
 
@@ -46,16 +49,16 @@ def keep_connecting(
     name: str,
     connect: Connect,
     *,
-    backoff: Backoff | None = None,
     describe: Describe = _one_line,
 ) -> None:
     """At start-up, `connect()` once; if it fails, say so and keep trying in the background.
 
     `connect` must be safe to call again after a failure part-way. `describe` turns its
-    error into one line fit for the log (without secrets). Register this before the
-    platform's own clean-up, so the retrying stops before the platform is shut down.
+    error into one line fit for the log (without secrets). The waits are `DEFAULT`'s.
+    Register this before the platform's own clean-up, so the retrying stops before the
+    platform is shut down.
     """
-    waits = backoff or Backoff()
+    waits = DEFAULT
     tasks: list[asyncio.Task[None]] = []
 
     async def retry() -> None:

@@ -25,7 +25,7 @@ from sendbot.handlers.telegram import shape
 from sendbot.handlers.telegram.bot import DEFAULT_API_ROOT, PLATFORM, TelegramBot, TelegramSettings
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.serving.app import Plugin
-from sendbot.serving.connecting import Backoff, keep_connecting
+from sendbot.serving.connecting import keep_connecting
 from sendbot.serving.core import Core
 
 log = logging.getLogger(__name__)
@@ -136,9 +136,8 @@ def _describer(token: str) -> Callable[[BaseException], str]:
     return describe
 
 
-def telegram_plugin(settings: Settings, *, backoff: Backoff | None = None) -> Plugin:
-    """The plugin for `build_app`; call only when a bot token is configured. `backoff` is
-    how long to wait between tries while Telegram cannot be reached."""
+def telegram_plugin(settings: Settings) -> Plugin:
+    """The plugin for `build_app`; call only when a bot token is configured."""
     assert settings.telegram_bot_token is not None
     token = settings.telegram_bot_token.get_secret_value()
     config = TelegramSettings(
@@ -173,7 +172,7 @@ def telegram_plugin(settings: Settings, *, backoff: Backoff | None = None) -> Pl
             core.senders.pop(PLATFORM, None)
 
         app.router.add_post(WEBHOOK_PATH, _webhook_handler(bot, secret))
-        keep_connecting(app, "telegram", connect, backoff=backoff, describe=_describer(token))
+        keep_connecting(app, "telegram", connect, describe=_describer(token))
         app.on_cleanup.append(stop)
 
     return register
