@@ -208,3 +208,43 @@ def test_serve_reaches_telegram_in_the_background_once_it_answers(
     asyncio.run(scenario())
     assert _lines(caplog, "telegram: cannot be reached at start-up")
     assert _lines(caplog, "telegram: reached at try 4")
+
+
+def test_serve_keeps_serving_while_slack_socket_mode_cannot_be_reached(
+    db_url, sessions, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Socket Mode needs Slack at start-up too: slack_sdk's own connect would keep the server
+    from starting until Slack answered."""
+    caplog.set_level(logging.INFO, logger=connecting.__name__)
+
+    async def scenario() -> None:
+        slack = FakeSlack()
+        await slack.start()
+        prepare(sessions, slack)
+        for _ in range(3):
+            slack.fail_next("apps.connections.open", 500, {"ok": False, "error": "fatal_error"})
+        settings = Settings(
+            database_url=db_url,
+            slack_bot_token=SecretStr("xoxb-test-token"),
+            slack_app_token=SecretStr("xapp-1-A0SENDBOT-socket"),
+            slack_api_url=slack.base_url,
+        )
+        core = build_core(settings)
+        client = TestClient(TestServer(build_app(core, plugins_for(settings))))
+        try:
+            await asyncio.wait_for(client.start_server(), timeout=10)
+            assert (await client.get("/healthz")).status == 200
+            await slack.envelope(
+                "slash_commands", payloads.slash_command(USERS["teacher"], "concern")
+            )
+            (opened,) = await slack.wait_for("views.open")
+            assert opened.params["view"]["callback_id"] == "flow:log_concern"
+            assert len(slack.called("apps.connections.open")) == 4
+        finally:
+            await client.close()
+            core.db.dispose()
+            await slack.stop()
+
+    asyncio.run(scenario())
+    assert _lines(caplog, "slack: cannot be reached at start-up")
+    assert _lines(caplog, "slack: reached at try 4")

@@ -18,6 +18,7 @@ from sendbot.handlers.slack.app import build_slack_app
 from sendbot.handlers.slack.runtime import SlackApp
 from sendbot.handlers.slack.sender import SlackSender
 from sendbot.serving.app import Plugin
+from sendbot.serving.connecting import keep_connecting
 from sendbot.serving.core import Core
 
 log = logging.getLogger(__name__)
@@ -56,16 +57,22 @@ def _link_staff_on_start(app: web.Application, slack: SlackApp) -> None:
 
 
 def _connect_socket_mode(app: web.Application, slack: SlackApp, app_token: str) -> None:
+    """Slack unreachable at start-up must not hold the rest of the server: the connection's
+    address is asked for once a try (slack_sdk's own `connect` would wait, trying every ten
+    seconds, before anything else could start), and tried again in the background."""
     handler = AsyncSocketModeHandler(slack.bolt, app_token)
 
-    async def connect(_: web.Application) -> None:
+    async def connect() -> None:
+        client = handler.client
+        if client.wss_uri is None:
+            client.wss_uri = await client.issue_new_wss_url()
         await handler.connect_async()
         log.info("slack: connected in Socket Mode")
 
     async def close(_: web.Application) -> None:
         await handler.close_async()
 
-    app.on_startup.append(connect)
+    keep_connecting(app, "slack", connect)
     app.on_cleanup.append(close)
 
 
