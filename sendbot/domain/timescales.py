@@ -1148,11 +1148,12 @@ def ehc_rules_not_applied(nation: Nation) -> str | None:
     """What staff of a school outside England are told, or None in England."""
     if ehc_rules_apply(nation):
         return None
+    name = nation.value.replace("_", " ").title()
     return (
-        "The statutory EHC plan deadlines in sendbot are England's (the Children and "
-        "Families Act 2014 and the SEND Regulations 2014), so they are not applied to this "
-        f"school. {_OTHER_NATIONS_LAW[nation]} Bank holidays and safeguarding reminders "
-        "still work."
+        f"This school is in {name}. The statutory EHC plan deadlines in sendbot are "
+        "England's (the Children and Families Act 2014 and the SEND Regulations 2014), so "
+        f"they are not applied to this school. {_OTHER_NATIONS_LAW[nation]} Bank holidays "
+        "and safeguarding reminders still work."
     )
 
 

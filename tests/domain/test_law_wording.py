@@ -235,6 +235,8 @@ def test_safeguarding_working_days_use_scotlands_bank_holidays() -> None:
 def test_staff_are_told_which_law_applies_instead(nation: Nation, names: tuple[str, ...]) -> None:
     notice = ehc_rules_not_applied(nation)
     assert notice is not None
+    place = {Nation.WALES: "Wales", Nation.SCOTLAND: "Scotland"}.get(nation, "Northern Ireland")
+    assert notice.startswith(f"This school is in {place}. ")
     assert "England" in notice and "not applied" in notice
     assert "Bank holidays and safeguarding reminders still work" in notice
     for name in names:
