@@ -31,6 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.clock import Clock, SystemClock
+from sendbot.domain import timescales
+from sendbot.domain.calendar import parse_nation as nation_of
 from sendbot.domain.needs import CENSUS_NEEDS, parse_need
 from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
@@ -108,6 +110,7 @@ class RosterReport:
     ignored_files: list[str] = field(default_factory=list)
     settings_changed: dict[str, Any] = field(default_factory=dict)  # setting -> from, to
     encodings: dict[str, str] = field(default_factory=dict)  # file -> encoding, if not UTF-8
+    law_notice: str | None = None  # the school is outside England: EHC rules not applied
 
     def as_details(self) -> dict[str, Any]:
         details = {
@@ -1307,6 +1310,7 @@ def import_roster(
         ignored_files=ignored,
         settings_changed=changed,
         encodings=roster.encodings,
+        law_notice=timescales.ehc_rules_not_applied(nation_of(school.nation)),
     )
     audit.record(
         session,
