@@ -24,6 +24,7 @@ from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import (
     audit,
+    digests,
     escalation,
     meetings,
     outbox,
@@ -306,7 +307,11 @@ class DigestDue:
 
 
 def digests_due(session: Session, school: School, day: date) -> list[DigestDue]:
+    """Who gets which digest on `day`: none on a day the school is closed, unless the school
+    keeps them (the next open day's digest covers the closure instead)."""
     settings = school_settings.of(school)
+    if not digests.sends_on(school, terms.calendar_for(session, school.id), day):
+        return []
     due = []
     if day.weekday() in settings.digest_days:
         due.append(
