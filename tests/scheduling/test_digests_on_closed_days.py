@@ -57,7 +57,9 @@ def _school_with_news(sessions: sessionmaker[Session]) -> SmallSchool:
         concerns.log_concern(
             session,
             teacher,
-            concerns.NewConcern(school.pupils["amelia"], Area.COGNITION, "Tired and tearful.", False),
+            concerns.NewConcern(
+                school.pupils["amelia"], Area.COGNITION, "Tired and tearful.", False
+            ),
             datetime(2026, 12, 25, 10, 0, tzinfo=LONDON),
         )
     return school
