@@ -8,20 +8,26 @@ holiday is the substitute day, Monday 28 December; New Year's Day is a Friday.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from sendbot.cli import app
 from sendbot.clock import FrozenClock
 from sendbot.domain.calendar import Term
 from sendbot.domain.needs import Area
 from sendbot.scheduling.fastforward import FastForward
-from sendbot.services import concerns, terms
+from sendbot.services import concerns, school_settings, terms
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.store.models import SupportPlan, Target
+from sendbot.store.models import School, SupportPlan, Target
 from tests.factories import SmallSchool, build_small_school
 from tests.scheduling.helpers import set_settings, utc
+from tests.test_roster_import import EXAMPLES, append, run_import
 
 LONDON = ZoneInfo("Europe/London")
 WEEKDAYS = [0, 1, 2, 3, 4]
@@ -145,3 +151,32 @@ def test_no_digest_in_the_holiday_between_terms(sessions) -> None:
     assert sorted(by_day) == [date(2027, 1, 5)]
     assert "New concerns (1)" in by_day[date(2027, 1, 5)]
     assert "OVERDUE by 8 days (was due Mon 28 Dec)" in by_day[date(2027, 1, 5)]
+
+
+def test_the_setting_is_set_by_command_and_by_the_rosters_settings_csv(
+    sessions, db_url: str, tmp_path: Path
+) -> None:
+    school = build_small_school(sessions)
+    assert not _kept(sessions, school.school_id)
+    result = CliRunner().invoke(
+        app,
+        ["school", "set", "digests_on_closed_days", "yes", "--school", "900001"]
+        + ["--database", db_url],
+    )
+    assert result.exit_code == 0, result.output
+    assert _kept(sessions, school.school_id)
+
+    roster = tmp_path / "roster"
+    shutil.copytree(EXAMPLES, roster)
+    append(roster / "settings.csv", "digests_on_closed_days,yes")
+    run_import(sessions, roster)
+    with sessions() as session:
+        imported = session.scalars(
+            select(School.id).where(School.urn.not_in(("900001", "900002")))
+        ).one()
+    assert _kept(sessions, imported)
+
+
+def _kept(sessions: sessionmaker[Session], school_id: int) -> bool:
+    with sessions() as session:
+        return school_settings.load(session, school_id).digests_on_closed_days
