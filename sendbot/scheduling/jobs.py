@@ -491,9 +491,10 @@ def term_progress_summaries(session: Session, now: datetime) -> int:
 
 def annual_review_look_ahead(session: Session, now: datetime) -> int:
     """EHC annual reviews due within 10 weeks with no meeting booked: time to book one."""
-    queued = 0
+    wanted: list[_Reminder] = []
     for school in _schools(session):
         today = _local_now(school, now).date()
+        send_at = max(now, _at(today, reminder_time(school), school.timezone))
         rows = session.execute(
             select(Deadline, Pupil)
             .join(Pupil, Pupil.id == Deadline.pupil_id)
@@ -523,19 +524,20 @@ def annual_review_look_ahead(session: Session, now: datetime) -> int:
                 "(SEND Regs 2014 reg 20), so allow time.\n"
                 f"Source: {rule.source}"
             )
-            for staff in deadline_service.owners(session, row):
-                if outbox.enqueue(
-                    session,
-                    school_id=school.id,
-                    recipient_staff_id=staff.id,
-                    template=keys.STAFF_NOTICE,
-                    params={"text": text},
-                    dedupe_key=f"annual_look_ahead:{row.id}:{row.due_on.isoformat()}:staff:{staff.id}",
-                    now=now,
-                    not_before=max(now, _at(today, reminder_time(school), school.timezone)),
-                ):
-                    queued += 1
-    return queued
+            window = _Window(school.id, today, today, send_at, ())
+            wanted.extend(
+                _Reminder(
+                    window,
+                    staff.id,
+                    pupil.id,
+                    keys.STAFF_NOTICE,
+                    {"text": text},
+                    f"annual_look_ahead:{row.id}:{row.due_on.isoformat()}:staff:{staff.id}",
+                )
+                for staff in deadline_service.owners(session, row)
+            )
+    # With the day's other reminders about the pupil: one message a pupil a day.
+    return _enqueue_new(session, wanted, now)
 
 
 MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (

@@ -138,11 +138,19 @@ def _plan_review_item(
     return _Item(lines)
 
 
+def _notice_item(
+    session: Session, item: Mapping[str, Any], today: date, alone: bool
+) -> _Item | None:
+    """A prompt written when it was queued (book the annual review)."""
+    return _Item(tuple(str(item["text"]).split("\n")))
+
+
 _ItemBuilder = Callable[[Session, Mapping[str, Any], date, bool], "_Item | None"]
 ITEMS: Mapping[str, _ItemBuilder] = {
     keys.DEADLINE_REMINDER: _deadline_item,
     keys.DEADLINE_WATCH: _watch_item,
     keys.PLAN_REVIEW_REMINDER: _plan_review_item,
+    keys.STAFF_NOTICE: _notice_item,
 }
 
 
