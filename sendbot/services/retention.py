@@ -16,7 +16,8 @@ against its own retention schedule):
   (and already expired) are deleted; they can hold half-typed narratives.
 - `processed_event_days` (default 7): the record of platform event ids used to drop
   duplicate deliveries.
-- `outbox_sent_days` (default 90): delivered messages and their delivery attempts.
+- `outbox_sent_days` (default 90): delivered messages and their delivery attempts, and the
+  markers of reminders that went inside another message.
 
 Each sender's rate-limit counter (`inbound_rate`) matters only for the current minute; a
 counter untouched for a day is deleted whatever the settings, so people who stopped
