@@ -228,6 +228,8 @@ def _enqueue_new(session: Session, wanted: list[_Reminder], now: datetime) -> in
                 continue  # already sent today: tomorrow's message lists these
         elif _enqueue_group(session, fresh[0], items, key, now):
             queued += 1
+        else:
+            continue
         for reminder in fresh:
             outbox.record_merged(
                 session,
