@@ -264,6 +264,19 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         keys.DEADLINE_REMINDER: {"deadline_id": ids["deadline"], "due_on": "2026-11-26"},
         keys.DEADLINE_WATCH: {"deadline_id": ids["deadline"], "due_on": "2026-11-26"},
         keys.PLAN_REVIEW_REMINDER: {"plan_id": ids["plan"], "due_on": "2026-11-26"},
+        keys.PUPIL_REMINDERS: {
+            "pupil_id": ids["pupil"],
+            "items": [
+                {
+                    "template": keys.DEADLINE_REMINDER,
+                    "params": {"deadline_id": ids["deadline"], "due_on": "2026-11-26"},
+                },
+                {
+                    "template": keys.PLAN_REVIEW_REMINDER,
+                    "params": {"plan_id": ids["plan"], "due_on": "2026-11-26"},
+                },
+            ],
+        },
         **{
             key: {"school_id": ids["school"], "role": role, "date": "2026-11-24"}
             for role, key in keys.DIGESTS.items()

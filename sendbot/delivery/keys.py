@@ -19,6 +19,8 @@ SAFEGUARDING_CUMULATIVE = "safeguarding.cumulative"
 DEADLINE_REMINDER = "deadline.reminder"
 DEADLINE_WATCH = "deadline.watch"
 PLAN_REVIEW_REMINDER = "plan.review_reminder"
+# One person's reminders about one pupil on one day, together: items of the three above.
+PUPIL_REMINDERS = "reminders.pupil"
 DIGEST_SENCO = "digest.senco"
 DIGEST_DSL = "digest.dsl"
 DIGEST_HEADTEACHER = "digest.headteacher"
@@ -57,6 +59,7 @@ STAFF_KEYS = frozenset(
         DEADLINE_REMINDER,
         DEADLINE_WATCH,
         PLAN_REVIEW_REMINDER,
+        PUPIL_REMINDERS,
         *DIGESTS.values(),
         DELIVERY_FAILED,
         IDENTITY_BLOCKED,

@@ -66,6 +66,7 @@ STAFF: Mapping[str, Renderer] = {
     keys.DEADLINE_REMINDER: deadlines.deadline_reminder,
     keys.DEADLINE_WATCH: deadlines.deadline_watch,
     keys.PLAN_REVIEW_REMINDER: deadlines.plan_review_reminder,
+    keys.PUPIL_REMINDERS: deadlines.pupil_reminders,
     keys.DIGEST_SENCO: digests.digest,
     keys.DIGEST_DSL: digests.digest,
     keys.DIGEST_HEADTEACHER: digests.digest,

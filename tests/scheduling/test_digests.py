@@ -132,7 +132,13 @@ def test_empty_day_sends_one_line_or_nothing_as_the_school_chooses(sessions) -> 
 def test_one_digest_a_day_at_0730_school_time_across_the_clocks_changing(sessions) -> None:
     school = build_small_school(sessions)
     set_settings(sessions, school.other_school_id)
-    set_settings(sessions, school.school_id, digest_days=[0, 1, 2, 3, 4, 5, 6])
+    # Digests at the weekend too: a school that keeps them on closed days.
+    set_settings(
+        sessions,
+        school.school_id,
+        digest_days=[0, 1, 2, 3, 4, 5, 6],
+        digests_on_closed_days=True,
+    )
     senco = f"staff:{school.staff['senco']}"
     for start, end, expected in (
         # British Summer Time ends on Sunday 25 October 2026.
