@@ -35,7 +35,7 @@ from sendbot.domain.needs import CENSUS_NEEDS, parse_need
 from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
 from sendbot.domain.school_settings import find as find_setting
-from sendbot.services import audit, school_settings
+from sendbot.services import audit, ehc_cases, school_settings
 from sendbot.services.school_settings_changes import active_staff_ids, on_call_problem
 from sendbot.services.school_settings_changes import change as change_settings
 from sendbot.store.models import (
@@ -140,6 +140,28 @@ def _key(header: str) -> str:
     return re.sub(r"[\s_\-./]+", "", header.strip().lower())
 
 
+# The steps of a pupil's EHC case an MIS may hold, each a date of `EhcCase` (see
+# services/ehc_cases.py), besides who asked for the assessment and what the LA decided.
+EHC_DATE_COLUMNS: tuple[tuple[Column, str], ...] = (
+    (Column("ehc_request_date", "EHC request date", aliases=("ehc_request",)), "request_received_on"),
+    (Column("ehc_decision_date", "EHC decision date"), "decision_on"),
+    (Column("ehc_advice_requested", "EHC advice requested"), "advice_requested_on"),
+    (Column("ehc_advice_given", "EHC advice given"), "advice_received_on"),
+    (Column("ehcp_draft", "EHC plan draft", aliases=("ehcp_draft_date",)), "draft_served_on"),
+    (Column("ehcp_issued", "EHC plan issued", aliases=("ehcp_date", "ehcp_issue_date")), "final_issued_on"),
+    (Column("last_annual_review", "last annual review", aliases=("ehcp_last_review",)), "last_annual_review_on"),
+    (Column("ehcp_amendment_notice", "EHC plan amendment notice"), "amendments_sent_on"),
+    (Column("ehc_reassessment_request", "EHC re-assessment request"), "reassessment_requested_on"),
+)  # fmt: skip
+EHC_COLUMNS: tuple[Column, ...] = (
+    *(column for column, _ in EHC_DATE_COLUMNS),
+    Column("ehc_requested_by", "EHC requested by", max_len=40),
+    Column("ehc_decision", "EHC decision", max_len=40),
+    Column("local_authority", "local authority", aliases=("ehc_local_authority", "la")),
+)
+# Dates that only an issued plan has: with them the SEN status must be EHC plan.
+PLAN_DATES = ("final_issued_on", "last_annual_review_on", "amendments_sent_on")
+
 SPECS: dict[str, tuple[Column, ...]] = {
     SCHOOL: (
         Column("urn", "URN", True, max_len=20),
@@ -184,6 +206,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("eal", "EAL", aliases=("english_additional_language",)),
         Column("first_language", "first language", aliases=("home_language",), max_len=40),
         Column("looked_after", "looked after", aliases=("cla", "lac", "in_care")),
+        *EHC_COLUMNS,
     ),
     GUARDIANS: (
         Column("guardian_id", "guardian id", True, ("contact_id", "mis_id", "id"), 64),
@@ -588,6 +611,8 @@ class PupilIn:
     external_id: str
     values: dict[str, Any]  # model attributes
     class_code: str | None
+    ehc: dict[str, Any] = field(default_factory=dict)  # EhcCase attributes given
+    line: int = 0
 
 
 @dataclass
@@ -809,7 +834,56 @@ def _pupil_values(row: Row) -> dict[str, Any]:
     }
 
 
-def _parse_pupils(rows: list[Row], known: Known) -> list[PupilIn]:
+REQUESTED_BY_WORDS = {
+    "parent": "parent", "carer": "parent", "parent or carer": "parent", "family": "parent",
+    "school": "school", "young person": "young_person", "young_person": "young_person",
+    "other": "other",
+}  # fmt: skip
+DECISION_WORDS = {
+    "assess": "assess", "yes": "assess", "to assess": "assess",
+    "not assess": "not_assess", "not_assess": "not_assess", "not to assess": "not_assess",
+    "no": "not_assess", "refused": "not_assess",
+}  # fmt: skip
+
+
+def _word(table: dict[str, str], expected: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        said = " ".join(text.strip().lower().replace("-", " ").split())
+        if said not in table:
+            raise ValueError(f"is not one of: {expected}")
+        return table[said]
+
+    return parse
+
+
+def _ehc_values(row: Row, sen_status: str, today: date | None) -> dict[str, Any]:
+    """The EHC case steps a row gives, checked: real dates, not ahead of today, in the
+    order a case happens, and plan dates only on a pupil with an EHC plan."""
+    values: dict[str, Any] = {}
+    for column, attribute in EHC_DATE_COLUMNS:
+        day = row.parsed(column.name, parse_date, None)
+        if day is not None and today is not None and day > today:
+            row.fail(f"{column.label} '{day:%d/%m/%Y}' is in the future")
+        elif day is not None:
+            values[attribute] = day
+    who = row.parsed("ehc_requested_by", _word(REQUESTED_BY_WORDS, "parent, school, other"), None)
+    outcome = row.parsed("ehc_decision", _word(DECISION_WORDS, "assess, not assess"), None)
+    authority = row.text("local_authority")
+    values |= {
+        k: v
+        for k, v in (("requested_by", who), ("decision_outcome", outcome), ("local_authority", authority))
+        if v is not None
+    }  # fmt: skip
+    for problem in ehc_cases.order_problems(values):
+        row.fail(problem)
+    labels = {attribute: column.label for column, attribute in EHC_DATE_COLUMNS}
+    for attribute in PLAN_DATES:
+        if attribute in values and sen_status != SenStatus.EHC_PLAN.value:
+            row.fail(f"{labels[attribute]} is given but SEN status is not E (EHC plan)")
+    return values
+
+
+def _parse_pupils(rows: list[Row], known: Known, today: date | None = None) -> list[PupilIn]:
     seen_ids: dict[str, int] = {}
     seen_upns: dict[str, int] = {}
     result = []
@@ -821,8 +895,9 @@ def _parse_pupils(rows: list[Row], known: Known) -> list[PupilIn]:
         class_code = row.text("class_code")
         if class_code:
             known.check(row, CLASSES, "class code", class_code)
+        ehc = _ehc_values(row, values["sen_status"], today)
         if row.ok and pupil_id:
-            result.append(PupilIn(pupil_id, values, class_code))
+            result.append(PupilIn(pupil_id, values, class_code, ehc, row.line))
     return result
 
 
@@ -926,7 +1001,7 @@ def _staff_emails(session: Session, school: School | None) -> tuple[dict[str, st
 
 
 def read_roster(
-    session: Session, files: dict[str, Path]
+    session: Session, files: dict[str, Path], today: date | None = None
 ) -> tuple[Roster, School | None, list[str]]:
     """Parse and check everything; raise one RosterError listing every problem."""
     problems = Problems()
@@ -951,7 +1026,7 @@ def read_roster(
             key = SPECS[name][0].name
             known.ids[name] = None if rows is None else {r.cells.get(key, "") for r in rows}
 
-    _parse_people(session, school, tables, known, roster)
+    _parse_people(session, school, tables, known, roster, today)
     if problems.lines:
         raise RosterError(problems.lines)
     return roster, school, [name for name in ROSTER_FILES if name in files]
@@ -963,6 +1038,7 @@ def _parse_people(
     tables: dict[str, list[Row] | None],
     known: Known,
     roster: Roster,
+    today: date | None = None,
 ) -> None:
     """The classes, staff, pupils, guardians and the links between them, as given."""
     if (rows := tables.get(CLASSES)) is not None:
@@ -973,7 +1049,7 @@ def _parse_people(
     if (rows := tables.get(CLASS_STAFF)) is not None:
         roster.class_staff = _parse_class_staff(rows, known)
     if (rows := tables.get(PUPILS)) is not None:
-        roster.pupils = _parse_pupils(rows, known)
+        roster.pupils = _parse_pupils(rows, known, today)
     if (rows := tables.get(GUARDIANS)) is not None:
         roster.guardians = _parse_guardians(rows)
     if (rows := tables.get(GUARDIAN_LINKS)) is not None:
@@ -1193,6 +1269,53 @@ def _apply_pupils(
     return counts
 
 
+def _apply_ehc_cases(
+    session: Session,
+    school: School,
+    rows: list[PupilIn],
+    clock: Clock,
+    actor: tuple[str, int | None],
+) -> KindCounts:
+    """Each pupil's EHC case steps from the MIS: a date given is set (an empty cell keeps
+    what the SENCO recorded), checked against the dates already recorded, audited per case.
+    The session hook recomputes the pupil's deadlines when this transaction commits."""
+    counts = KindCounts()
+    pupils = _by_external_id(session, Pupil, school)
+    problems: list[str] = []
+    for row in rows:
+        if not row.ehc:
+            continue
+        pupil = pupils[row.external_id]
+        case = ehc_cases.open_case(session, pupil.id)
+        merged = {**(ehc_cases.case_values(case) if case else {}), **row.ehc}
+        for problem in ehc_cases.order_problems(merged):
+            problems.append(f"{PUPILS} line {row.line}: {problem} (as already recorded)")
+        if problems:
+            continue
+        if case is None:
+            case = ehc_cases.case_for(session, pupil.id)
+            counts.created += 1
+            changed = {k: v for k, v in row.ehc.items()}
+            _sync(case, row.ehc)
+        else:
+            changed = {k: v for k, v in row.ehc.items() if getattr(case, k) != v}
+            if _sync(case, row.ehc):
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        if changed:
+            audit.record(
+                session, at=clock.now(), actor_kind=actor[0], actor_id=actor[1],
+                action="ehc_case.import", object_type="ehc_case", object_id=case.id,
+                school_id=school.id, pupil_id=pupil.id,
+                details={k: v.isoformat() if isinstance(v, date) else v for k, v in changed.items()},
+            )  # fmt: skip
+    if problems:
+        raise RosterError(problems)
+    session.info["sendbot.now"] = clock.now()  # the commit's recompute uses the same clock
+    return counts
+
+
 def _apply_guardians(session: Session, school: School, rows: list[GuardianIn]) -> KindCounts:
     counts = KindCounts()
     existing = _by_external_id(session, Guardian, school)
@@ -1291,19 +1414,24 @@ def import_roster(
     if any row is wrong. Run it inside `transaction(...)` so a failure rolls back."""
     clock = clock or SystemClock()
     files, ignored = find_roster_files(paths)
-    roster, found, names = read_roster(session, files)
+    today = clock.now().astimezone(ZoneInfo("Europe/London")).date()
+    roster, found, names = read_roster(session, files, today)
     school, created, updated = _apply_school(session, roster.school, found)
     counts: dict[str, KindCounts] = {}
     changed: dict[str, Any] = {}
     if roster.settings is not None:
         counts["settings"], changed = _apply_settings(session, school, roster.settings, clock)
+    counts |= _apply(session, roster, school, clock)
+    if roster.pupils is not None and any(row.ehc for row in roster.pupils):
+        actor = (actor_kind, actor_id)
+        counts["EHC cases"] = _apply_ehc_cases(session, school, roster.pupils, clock, actor)
     report = RosterReport(
         school_name=school.name,
         urn=school.urn,
         school_created=created,
         school_updated=updated,
         files=names,
-        counts=counts | _apply(session, roster, school, clock),
+        counts=counts,
         ignored_files=ignored,
         settings_changed=changed,
         encodings=roster.encodings,
