@@ -72,6 +72,20 @@ STEPS: tuple[Step, ...] = (
 STEPS_BY_KEY = {step.key: step for step in STEPS}
 STEPS_BY_COLUMN = {step.column: step for step in STEPS}
 EXEMPTION = "exemption"
+# The deadlines each step starts, so the reply can name what it leads to.
+STARTS: dict[str, tuple[str, ...]] = {
+    "request": ("ehc.assessment_decision",),
+    "decision": ("ehc.final_plan", "ehc.mediation_contact"),
+    "advice_requested": ("ehc.advice",),
+    "draft": ("ehc.draft_comments",),
+    "final": ("ehc.annual_review", "ehc.under5_review"),
+    "annual_review": ("ehc.annual_review", "ehc.under5_review"),
+    "amendment": ("ehc.amendment_representations", "ehc.final_amended_plan"),
+    "reassessment": ("ehc.reassessment_decision",),
+    "reassessment_decision": ("ehc.reassessment_final_plan",),
+    "decision_letter": ("ehc.mediation_contact", "ehc.appeal"),
+    "mediation": ("ehc.appeal",),
+}
 
 REQUESTED_BY = {
     "parent": "a parent or carer",
@@ -222,16 +236,20 @@ def _pupil(session: Session, actor: StaffActor, pupil_id: int) -> Pupil:
     return pupil
 
 
-def _next_due(session: Session, pupil_id: int, now: datetime) -> tuple[str, date] | None:
-    """The first open deadline still ahead: what the step just recorded leads to."""
-    for view in deadlines.list_deadlines(session, now, pupil_id=pupil_id):
-        if (
-            view.status == deadlines.OPEN
-            and view.kind not in deadlines.NOT_REMINDED
-            and view.days_left >= 0
-        ):
-            return view.title, view.due_on
-    return None
+def _next_due(
+    session: Session, pupil_id: int, now: datetime, started: tuple[str, ...]
+) -> tuple[str, date] | None:
+    """What the step just recorded leads to: the first open deadline still ahead among
+    those it starts, else the pupil's next one."""
+    ahead = [
+        view
+        for view in deadlines.list_deadlines(session, now, pupil_id=pupil_id)
+        if view.status == deadlines.OPEN
+        and view.kind not in deadlines.NOT_REMINDED
+        and view.days_left >= 0
+    ]
+    chosen = next((v for v in ahead if v.kind in started), ahead[0] if ahead else None)
+    return (chosen.title, chosen.due_on) if chosen else None
 
 
 def _extras(step: Step, requested_by: str | None, outcome: str | None) -> dict[str, str]:
@@ -279,7 +297,7 @@ def record_step(
     if before is not None and before != on:
         details["was"] = before.isoformat()
     _audit(session, actor, now, "ehc_case.step", case, details)
-    return _recomputed(session, pupil, step.label, on, now)
+    return _recomputed(session, pupil, step.label, on, now, STARTS.get(step.key, ()))
 
 
 def record_exemption(
@@ -344,9 +362,16 @@ def _audit(
     )
 
 
-def _recomputed(session: Session, pupil: Pupil, label: str, on: date, now: datetime) -> Recorded:
+def _recomputed(
+    session: Session,
+    pupil: Pupil,
+    label: str,
+    on: date,
+    now: datetime,
+    started: tuple[str, ...] = (),
+) -> Recorded:
     session.info["sendbot.now"] = now  # the commit hook's recompute uses the same clock
     session.flush()
     deadlines.recompute_pupil(session, pupil.id, now)
     session.flush()
-    return Recorded(pupil.display_name, label, on, _next_due(session, pupil.id, now))
+    return Recorded(pupil.display_name, label, on, _next_due(session, pupil.id, now, started))

@@ -158,6 +158,7 @@ EHC_COLUMNS: tuple[Column, ...] = (
     Column("ehc_requested_by", "EHC requested by", max_len=40),
     Column("ehc_decision", "EHC decision", max_len=40),
     Column("local_authority", "local authority", aliases=("ehc_local_authority", "la")),
+    Column("phase_transfer_year", "phase transfer year", max_len=4),
 )
 # Dates that only an issued plan has: with them the SEN status must be EHC plan.
 PLAN_DATES = ("final_issued_on", "last_annual_review_on", "amendments_sent_on")
@@ -262,6 +263,12 @@ def parse_date(text: str) -> date:
         return date(year, month, day)
     except ValueError as exc:
         raise ValueError("is not a real date") from exc
+
+
+def parse_calendar_year(text: str) -> int:
+    if not re.fullmatch(r"(19|20)\d\d", text):
+        raise ValueError("is not a calendar year, like 2027")
+    return int(text)
 
 
 def parse_flag(text: str) -> bool:
@@ -831,6 +838,7 @@ def _pupil_values(row: Row) -> dict[str, Any]:
         "eal": row.parsed("eal", parse_flag, False),
         "first_language": row.text("first_language"),
         "looked_after": row.parsed("looked_after", parse_flag, False),
+        "phase_transfer_year": row.parsed("phase_transfer_year", parse_calendar_year, None),
     }
 
 
