@@ -108,6 +108,7 @@ class RosterReport:
     ignored_files: list[str] = field(default_factory=list)
     settings_changed: dict[str, Any] = field(default_factory=dict)  # setting -> from, to
     encodings: dict[str, str] = field(default_factory=dict)  # file -> encoding, if not UTF-8
+    ehc_changed: dict[str, dict[str, str]] = field(default_factory=dict)  # pupil id -> dates
 
     def as_details(self) -> dict[str, Any]:
         details = {
@@ -120,6 +121,8 @@ class RosterReport:
             details["settings_changed"] = self.settings_changed
         if self.encodings:
             details["encodings"] = self.encodings
+        if self.ehc_changed:
+            details["ehc_cases"] = self.ehc_changed
         return details
 
 
@@ -1278,21 +1281,17 @@ def _apply_pupils(
 
 
 def _apply_ehc_cases(
-    session: Session,
-    school: School,
-    rows: list[PupilIn],
-    clock: Clock,
-    actor: tuple[str, int | None],
-) -> KindCounts:
+    session: Session, school: School, rows: list[PupilIn], clock: Clock
+) -> tuple[KindCounts, dict[str, dict[str, str]]]:
     """Each pupil's EHC case steps from the MIS: a date given is set (an empty cell keeps
-    what the SENCO recorded), checked against the dates already recorded, audited per case.
-    The session hook recomputes the pupil's deadlines when this transaction commits."""
+    what the SENCO recorded), checked against the dates already recorded; what changed, by
+    MIS id, goes in the import's own audit event. The session hook recomputes the pupil's
+    deadlines when this transaction commits."""
     counts = KindCounts()
+    audited: dict[str, dict[str, str]] = {}
     pupils = _by_external_id(session, Pupil, school)
     problems: list[str] = []
-    for row in rows:
-        if not row.ehc:
-            continue
+    for row in (row for row in rows if row.ehc):
         pupil = pupils[row.external_id]
         case = ehc_cases.open_case(session, pupil.id)
         merged = {**(ehc_cases.case_values(case) if case else {}), **row.ehc}
@@ -1300,28 +1299,24 @@ def _apply_ehc_cases(
             problems.append(f"{PUPILS} line {row.line}: {problem} (as already recorded)")
         if problems:
             continue
-        if case is None:
-            case = ehc_cases.case_for(session, pupil.id)
+        new = case is None
+        case = case or ehc_cases.case_for(session, pupil.id)
+        changed = {k: v for k, v in row.ehc.items() if getattr(case, k) != v}
+        _sync(case, row.ehc)
+        if new:
             counts.created += 1
-            changed = {k: v for k, v in row.ehc.items()}
-            _sync(case, row.ehc)
+        elif changed:
+            counts.updated += 1
         else:
-            changed = {k: v for k, v in row.ehc.items() if getattr(case, k) != v}
-            if _sync(case, row.ehc):
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+            counts.unchanged += 1
         if changed:
-            audit.record(
-                session, at=clock.now(), actor_kind=actor[0], actor_id=actor[1],
-                action="ehc_case.import", object_type="ehc_case", object_id=case.id,
-                school_id=school.id, pupil_id=pupil.id,
-                details={k: v.isoformat() if isinstance(v, date) else v for k, v in changed.items()},
-            )  # fmt: skip
+            audited[row.external_id] = {
+                k: v.isoformat() if isinstance(v, date) else str(v) for k, v in changed.items()
+            }
     if problems:
         raise RosterError(problems)
     session.info["sendbot.now"] = clock.now()  # the commit's recompute uses the same clock
-    return counts
+    return counts, audited
 
 
 def _apply_guardians(session: Session, school: School, rows: list[GuardianIn]) -> KindCounts:
@@ -1430,9 +1425,9 @@ def import_roster(
     if roster.settings is not None:
         counts["settings"], changed = _apply_settings(session, school, roster.settings, clock)
     counts |= _apply(session, roster, school, clock)
+    ehc_changed: dict[str, dict[str, str]] = {}
     if roster.pupils is not None and any(row.ehc for row in roster.pupils):
-        actor = (actor_kind, actor_id)
-        counts["EHC cases"] = _apply_ehc_cases(session, school, roster.pupils, clock, actor)
+        counts["EHC cases"], ehc_changed = _apply_ehc_cases(session, school, roster.pupils, clock)
     report = RosterReport(
         school_name=school.name,
         urn=school.urn,
@@ -1443,6 +1438,7 @@ def import_roster(
         ignored_files=ignored,
         settings_changed=changed,
         encodings=roster.encodings,
+        ehc_changed=ehc_changed,
     )
     audit.record(
         session,
