@@ -75,10 +75,17 @@ def _submit(turn: Turn, answers: Answers) -> str:
             turn.today, requested_by=answers.get("who"), outcome=answers.get("outcome"),
         )  # fmt: skip
     text = f"Recorded for {done.pupil_name}: {done.step_label.lower()}, {long_date(done.on)}."
+    return f"{text} {next_due(done, turn.today)}"
+
+
+def next_due(done: ehc_cases.Recorded, today: date) -> str:
+    """The deadline a recorded step leads to, in words: next, or already overdue."""
     if done.next_due is None:
-        return f"{text} Nothing is due for this case now."
+        return "Nothing is due for this case now."
     title, due = done.next_due
-    return f"{text} Next due: {title}, by {long_date(due)}."
+    if due < today:
+        return f"Overdue: {title}, due by {long_date(due)}."
+    return f"Next due: {title}, by {long_date(due)}."
 
 
 EHC_CASE = Flow(

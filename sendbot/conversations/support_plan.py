@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sendbot.conversations.common import long_date, may_manage, summary
+from sendbot.conversations.ehc_case import next_due
 from sendbot.conversations.fields import Answers, ChoiceField, ConfirmField, DateField, Option
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.senco_common import (
@@ -88,10 +89,7 @@ def _ehc_dates(turn: Turn, answers: Answers) -> str:
             turn.session, turn.actor, pupil, "final", date.fromisoformat(answers["issued"]),
             turn.now, turn.today,
         )  # fmt: skip
-        text = f" Final EHC plan issued {long_date(done.on)}."
-        if done.next_due is not None:
-            text += f" Next due: {done.next_due[0]}, by {long_date(done.next_due[1])}."
-        return text
+        return f" Final EHC plan issued {long_date(done.on)}. {next_due(done, turn.today)}"
     if ehc_cases.summary(turn.session, turn.actor, pupil).missing_dates:
         return (
             " The date the final EHC plan was issued is missing, so there is no annual review "

@@ -239,16 +239,15 @@ def _pupil(session: Session, actor: StaffActor, pupil_id: int) -> Pupil:
 def _next_due(
     session: Session, pupil_id: int, now: datetime, started: tuple[str, ...]
 ) -> tuple[str, date] | None:
-    """What the step just recorded leads to: the first open deadline still ahead among
-    those it starts, else the pupil's next one."""
-    ahead = [
+    """What the step just recorded leads to: the first open deadline it starts (overdue
+    or not), else the pupil's next open one still ahead."""
+    live = [
         view
         for view in deadlines.list_deadlines(session, now, pupil_id=pupil_id)
-        if view.status == deadlines.OPEN
-        and view.kind not in deadlines.NOT_REMINDED
-        and view.days_left >= 0
+        if view.status == deadlines.OPEN and view.kind not in deadlines.NOT_REMINDED
     ]
-    chosen = next((v for v in ahead if v.kind in started), ahead[0] if ahead else None)
+    chosen = next((v for v in live if v.kind in started), None)
+    chosen = chosen or next((v for v in live if v.days_left >= 0), None)
     return (chosen.title, chosen.due_on) if chosen else None
 
 
