@@ -26,6 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import FrozenClock
+from sendbot.conversations.ehc_case import EHC_CASE
+from sendbot.conversations.forms import Forms
+from sendbot.conversations.registry import REGISTRY
 from sendbot.demo.build import build_demo
 from sendbot.services import digests, ehc_cases
 from sendbot.services.actors import staff_actor_by_id
@@ -212,6 +215,30 @@ def test_an_exemption_is_kept_with_its_reason_and_pauses_the_deadlines(
         ).one()
     assert "ehc.final_plan" in paused  # reg 10(4)(c)
     assert event.details == {"exemption": "personal_circumstances", "starts_on": "2026-11-16"}
+
+
+def test_the_same_flow_as_a_form_a_slack_modal_shows_it(
+    sessions: Sessions, school: SmallSchool
+) -> None:
+    """Slack lays the flow out as a modal: the follow-up for who asked appears only for a
+    request, and an out-of-order date is reported against the form."""
+    forms = Forms(sessions, REGISTRY, FrozenClock(NOW))
+    with sessions() as session:
+        senco = staff_actor_by_id(session, school.staff["senco"])
+    assert senco is not None
+    ruby = str(school.pupils["ruby"])
+    final = {"pupil": ruby, "step": "final", "on": "2026-11-20"}
+    assert "who" not in forms.preview(senco, EHC_CASE, final).names
+    assert "who" in forms.preview(senco, EHC_CASE, {**final, "step": "request"}).names
+    saved = forms.submit(senco, EHC_CASE, final)
+    assert saved.done and saved.confirmation.startswith(
+        "Recorded for Ruby Khan: final plan issued, Fri 20 Nov 2026."
+    )
+    refused = forms.submit(senco, EHC_CASE, {**final, "step": "annual_review", "on": "2026-11-02"})
+    assert refused.errors == {
+        "pupil": "Last annual review (2 Nov 2026) cannot be before final plan issued "
+        "(20 Nov 2026). Please check the date."
+    }
 
 
 # --- the plan flow ---------------------------------------------------------------------------
