@@ -468,6 +468,7 @@ def annual_review_look_ahead(session: Session, now: datetime) -> int:
             text = (
                 f"Book {pupil.display_name}'s EHC plan annual review: it must be held by "
                 f"{row.due_on:%a %-d %b %Y}.\n"
+                f"{rule.law_says(row.due_on)}\n"
                 "Invitations and advice must go out at least 2 weeks before the meeting "
                 "(SEND Regs 2014 reg 20), so allow time.\n"
                 f"Source: {rule.source}"

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import SystemClock
 from sendbot.domain import timescales
-from sendbot.domain.calendar import SchoolCalendar
+from sendbot.domain.calendar import SchoolCalendar, parse_nation
 from sendbot.domain.people import Role
 from sendbot.domain.timescales import (
     RULES_BY_KIND,
@@ -714,6 +714,15 @@ def owners(session: Session, row: Deadline) -> list[Staff]:
         if staff is not None and staff.active:
             return [staff]
     return staff_with_role(session, row.school_id, reminder_role(row.owner_role))
+
+
+def law_notice(session: Session, school_id: int) -> str | None:
+    """For a school outside England: England's EHC rules are not applied, and what applies
+    there instead. None for a school in England."""
+    school = session.get(School, school_id)
+    if school is None:
+        return None
+    return timescales.ehc_rules_not_applied(parse_nation(school.nation))
 
 
 def title_of(kind: str) -> str:

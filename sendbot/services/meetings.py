@@ -216,7 +216,7 @@ def schedule(
         .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
         .where(
             GuardianPupil.pupil_id == pupil.id,
-            GuardianPupil.parental_responsibility,
+            policy.may_read_through_link(),
             Guardian.active,
         )
         .order_by(GuardianPupil.contact_priority, Guardian.id)

@@ -101,6 +101,8 @@ class Action(StrEnum):
     MANAGE_SEND = "send_record.manage"
     RECORD_EHC_STEP = "ehc_case.record"
     REVIEW_CONCERNS = "concerns.review_together"
+    EXPORT_RECORD = "record.export"
+    DECIDE_SAFEGUARDING_DISCLOSURE = "safeguarding.disclose"
     # Subject: a concern id.
     READ_CONCERN = "concern.read"
     ACKNOWLEDGE_CONCERN = "concern.acknowledge"
@@ -129,6 +131,8 @@ PUPIL_ACTIONS = frozenset(
         Action.MANAGE_SEND,
         Action.RECORD_EHC_STEP,
         Action.REVIEW_CONCERNS,
+        Action.EXPORT_RECORD,
+        Action.DECIDE_SAFEGUARDING_DISCLOSURE,
         Action.READ_OWN_CHILD,
     }
 )
@@ -269,6 +273,13 @@ def allowed(session: Session, actor: Actor, action: Action, pupil_id: int) -> bo
         return can_see_pupil(session, actor, pupil_id, action)
     if action is Action.REVIEW_CONCERNS:
         return may_review_concerns_together(session, actor, pupil_id)
+    if action in (Action.EXPORT_RECORD, Action.DECIDE_SAFEGUARDING_DISCLOSURE):
+        pupil = session.get(Pupil, pupil_id)
+        return pupil is not None and (
+            may_export(actor, pupil)
+            if action is Action.EXPORT_RECORD
+            else may_decide_safeguarding_disclosure(actor, pupil)
+        )
     return False
 
 
@@ -306,6 +317,18 @@ def may_acknowledge_concern(actor: Actor, concern: Concern) -> bool:
     if concern.safeguarding:
         return bool(actor.roles & SAFEGUARDING_LEADS)
     return actor.has(Role.SENCO) or bool(actor.roles & SAFEGUARDING_LEADS)
+
+
+def may_export(actor: StaffActor, pupil: Pupil) -> bool:
+    """A pupil's whole record leaves sendbot with the headteacher, who answers subject access
+    requests (or from the command line, whose user can read the database anyway). Narrower
+    than reading: an export carries the whole record out of the system."""
+    return actor.school_id == pupil.school_id and actor.has(Role.HEADTEACHER)
+
+
+def may_export_safeguarding(actor: StaffActor) -> bool:
+    """Safeguarding concerns leave in a transfer only with someone who may read them."""
+    return bool(actor.roles & SAFEGUARDING_LEADS)
 
 
 def may_decide_safeguarding_disclosure(decider: Actor, pupil: Pupil) -> bool:

@@ -31,6 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.clock import Clock, SystemClock
+from sendbot.domain import timescales
+from sendbot.domain.calendar import parse_nation as nation_of
 from sendbot.domain.needs import CENSUS_NEEDS, parse_need
 from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
@@ -109,6 +111,7 @@ class RosterReport:
     settings_changed: dict[str, Any] = field(default_factory=dict)  # setting -> from, to
     encodings: dict[str, str] = field(default_factory=dict)  # file -> encoding, if not UTF-8
     ehc_changed: dict[str, dict[str, str]] = field(default_factory=dict)  # pupil id -> dates
+    law_notice: str | None = None  # the school is outside England: EHC rules not applied
 
     def as_details(self) -> dict[str, Any]:
         details = {
@@ -1439,6 +1442,7 @@ def import_roster(
         settings_changed=changed,
         encodings=roster.encodings,
         ehc_changed=ehc_changed,
+        law_notice=timescales.ehc_rules_not_applied(nation_of(school.nation)),
     )
     audit.record(
         session,

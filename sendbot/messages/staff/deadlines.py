@@ -38,6 +38,15 @@ def _described(session: Session, row: Deadline) -> tuple[Rule | None, str]:
     return rule, f"{title}{who}"
 
 
+def rule_lines(rule: Rule | None, row: Deadline) -> list[str]:
+    """What the law says about this date in plain words, what to do, and the citation: the
+    regulation, Act section or Code paragraph the rule comes from."""
+    if rule is None:
+        return [f"Source: {row.source}"]
+    says = rule.law_says(row.due_on)
+    return [*([says] if says else []), rule.description, f"Source: {rule.citation}"]
+
+
 def deadline_reminder(
     params: Mapping[str, Any], language: str, session: Session
 ) -> OutgoingMessage | None:
@@ -50,11 +59,9 @@ def deadline_reminder(
     lines = [
         f"Deadline {days_from_now(left) if left >= 0 else 'passed'}: {title}",
         f"Due: {row.due_on:%A %-d %B %Y}",
+        *rule_lines(rule, row),
+        "Tap Done when it is done; until then it shows in your digest.",
     ]
-    if rule:
-        lines.append(rule.description)
-    lines.append(f"Source: {row.source}")
-    lines.append("Tap Done when it is done; until then it shows in your digest.")
     return OutgoingMessage(
         text="\n".join(lines),
         buttons=(Button(deadline_service.done_action_id(session, row.id), "Done", "primary"),),
@@ -75,12 +82,13 @@ def deadline_watch(
         if row.owner_role == Owner.LA.value
         else "Check the family knows, and offer help or an interpreter if they need it."
     )
+    *law, citation = rule_lines(rule, row)
     lines = [
         f"Today is the {owner}'s deadline: {title}",
         f"Due: {row.due_on:%A %-d %B %Y}",
-        *([rule.description] if rule else []),
+        *law,
         advice,
-        f"Source: {row.source}",
+        citation,
     ]
     return OutgoingMessage(
         text="\n".join(lines),
