@@ -30,7 +30,7 @@ from sendbot.conversations.ehc_case import EHC_CASE
 from sendbot.conversations.forms import Forms
 from sendbot.conversations.registry import REGISTRY
 from sendbot.demo.build import build_demo
-from sendbot.services import digests, ehc_cases
+from sendbot.services import digests, ehc_cases, records
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
 from sendbot.services.roster import RosterError, import_roster
@@ -167,6 +167,39 @@ def test_a_decision_not_to_assess_ends_the_twenty_weeks_and_starts_mediation(
     assert "ehc.final_plan" not in due and "ehc.no_plan_decision" not in due
     # Reg 33: mediation advice within 2 months of the notice of the decision.
     assert due["ehc.mediation_contact"] == date(2026, 12, 16)
+
+
+def test_a_pupils_record_holds_every_step_of_their_case(
+    sessions: Sessions, school: SmallSchool
+) -> None:
+    """A subject access reply or a transfer carries what the school recorded: who asked,
+    what the local authority decided, advice, mediation and appeal."""
+    ruby = school.pupils["ruby"]
+    with transaction(sessions) as session:
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        steps = (
+            ("request", date(2026, 5, 4)), ("decision", date(2026, 6, 10)),
+            ("decision_letter", date(2026, 6, 12)), ("mediation", date(2026, 8, 3)),
+            ("appeal", date(2026, 8, 20)),
+        )  # fmt: skip
+        for step, on in steps:
+            ehc_cases.record_step(
+                session, senco, ruby, step, on, NOW, TODAY,
+                requested_by="school", outcome="not_assess",
+            )  # fmt: skip
+    with sessions() as session:
+        head = staff_actor_by_id(session, school.staff["head"])
+        assert head is not None
+        (case,) = records.gather(session, head, ruby)["ehc_cases"]
+    assert {k: case[k] for k in ("requested_by", "decision_outcome")} == {
+        "requested_by": "school",
+        "decision_outcome": "not_assess",
+    }
+    assert (case["mediation_certificate_issued_on"], case["appeal_registered_on"]) == (
+        "2026-08-03",
+        "2026-08-20",
+    )
 
 
 def test_only_the_senco_records_ehc_steps(
