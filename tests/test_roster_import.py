@@ -279,7 +279,11 @@ def test_rows_missing_from_a_later_export_are_kept_but_inactive(
     sessions: Sessions, roster: Path
 ) -> None:
     run_import(sessions, roster)
-    edit(roster / "pupils.csv", "P008,,Riley,Thornton,,05/06/2016,5,5O,K,SPLD,,N,English,Y,,,,,\n", "")
+    edit(
+        roster / "pupils.csv",
+        "P008,,Riley,Thornton,,05/06/2016,5,5O,K,SPLD,,N,English,Y,,,,,\n",
+        "",
+    )
     edit(roster / "guardian_links.csv", "G008,P008,foster carer,N,1\n", "")
     edit(
         roster / "guardians.csv",
@@ -313,7 +317,11 @@ def test_a_file_left_out_changes_nothing_of_its_kind(sessions: Sessions, roster:
     (roster / "school.csv").unlink()
     (roster / "staff.csv").unlink()
     (roster / "class_staff.csv").unlink()
-    edit(roster / "pupils.csv", "P008,,Riley,Thornton,,05/06/2016,5,5O,K,SPLD,,N,English,Y,,,,,\n", "")
+    edit(
+        roster / "pupils.csv",
+        "P008,,Riley,Thornton,,05/06/2016,5,5O,K,SPLD,,N,English,Y,,,,,\n",
+        "",
+    )
     edit(roster / "guardian_links.csv", "G008,P008,foster carer,N,1\n", "")
 
     report = run_import(sessions, roster)
