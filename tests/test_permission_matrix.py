@@ -77,6 +77,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "senco",
         OTHER_SAFEGUARDING: "senco",
     },
+    # The dates that start statutory deadlines: the SENCO, as for other SEND changes.
+    Action.RECORD_EHC_STEP: {
+        OWN_SEND:           "senco",
+        OWN_PLAIN:          "senco",
+        OTHER_SEND:         "senco",
+        OWN_SAFEGUARDING:   "senco",
+        OTHER_SAFEGUARDING: "senco",
+    },
     # The cumulative-concern prompt's button: the SENCO only for a pupil with SEND.
     Action.REVIEW_CONCERNS: {
         OWN_SEND:           "senco dsl deputy",

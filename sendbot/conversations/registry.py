@@ -6,6 +6,7 @@ from sendbot.conversations.add_target import ADD_TARGET
 from sendbot.conversations.change_enrolment import CHANGE_ENROLMENT
 from sendbot.conversations.check_targets import CHECK_TARGETS
 from sendbot.conversations.close_target import CLOSE_TARGET
+from sendbot.conversations.ehc_case import EHC_CASE
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
 from sendbot.conversations.meeting_flows import (
@@ -41,6 +42,7 @@ REGISTRY = FlowRegistry(
         SETUP_INTERVENTION,
         CHANGE_ENROLMENT,
         RECORD_DECISION,
+        EHC_CASE,
     ),
     hidden=(STAFF_REPLY,),
 )

@@ -165,7 +165,13 @@ def _case_facts(case: EhcCase) -> dict[str, object]:
         reassessment_requested_on=case.reassessment_requested_on,
         reassessment_decided_on=case.reassessment_decided_on,
         decision_letter_sent_on=case.decision_letter_sent_on,
+        mediation_certificate_issued_on=case.mediation_certificate_issued_on,
     )
+    if case.decision_outcome == "not_assess" and case.final_issued_on is None:
+        # No assessment: the 16- and 20-week dates never come. The notice of the decision
+        # carries the right of appeal (reg 5(3)), so it starts mediation and appeal.
+        values["request_received_on"] = None
+        values["decision_letter_sent_on"] = case.decision_letter_sent_on or case.decision_on
     if case.phase_transfer_year:
         values["phase_transfer_year"] = case.phase_transfer_year
         if case.phase_transfer_kind in {k.value for k in PhaseTransfer}:

@@ -22,7 +22,7 @@ from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.needs import Area, area_label
 from sendbot.domain.people import Role, year_label
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import digest_items, policy, school_settings, terms
+from sendbot.services import digest_items, ehc_cases, policy, school_settings, terms
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -302,6 +302,17 @@ def _due_lines(items: list[digest_items.DueItem], day: date, groups: set[str]) -
     )
 
 
+def _ehc_dates_missing(session: Session, school: School) -> Section:
+    """EHC plans whose annual review cannot be worked out: said every day until the SENCO
+    records when the plan was issued or last reviewed."""
+    lines = tuple(
+        f"{found.pupil_name}: EHC plan, dates missing (when it was issued or last reviewed); "
+        "no annual review deadline until they are added. Type 'ehc' to add them."
+        for found in ehc_cases.missing_dates(session, school.id)
+    )
+    return Section("EHC plans with dates missing", lines)
+
+
 def senco_digest(session: Session, school_id: int, day: date, *, chart: bool = True) -> Digest:
     school = _school(session, school_id)
     start, end = window(school, day, terms.calendar_for(session, school.id))
@@ -316,6 +327,7 @@ def senco_digest(session: Session, school_id: int, day: date, *, chart: bool = T
         Section(
             "Statutory deadlines due or overdue", _due_lines(due, day, {digest_items.STATUTORY})
         ),
+        _ehc_dates_missing(session, school),
         _parents(session, school, start, end),
     )
     digest = Digest("senco", school.name, day, sections)

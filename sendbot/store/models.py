@@ -390,8 +390,11 @@ class EhcCase(Base):
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
     local_authority: Mapped[str | None] = mapped_column(String(100))
     request_received_on: Mapped[date | None] = mapped_column(Date)
+    requested_by: Mapped[str | None] = mapped_column(String(20))  # parent | school | other
     decision_on: Mapped[date | None] = mapped_column(Date)
+    decision_outcome: Mapped[str | None] = mapped_column(String(20))  # assess | not_assess
     advice_requested_on: Mapped[date | None] = mapped_column(Date)
+    advice_received_on: Mapped[date | None] = mapped_column(Date)
     draft_served_on: Mapped[date | None] = mapped_column(Date)
     final_issued_on: Mapped[date | None] = mapped_column(Date)
     last_annual_review_on: Mapped[date | None] = mapped_column(Date)
@@ -401,6 +404,8 @@ class EhcCase(Base):
     reassessment_requested_on: Mapped[date | None] = mapped_column(Date)
     reassessment_decided_on: Mapped[date | None] = mapped_column(Date)
     decision_letter_sent_on: Mapped[date | None] = mapped_column(Date)
+    mediation_certificate_issued_on: Mapped[date | None] = mapped_column(Date)
+    appeal_registered_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
 
 
