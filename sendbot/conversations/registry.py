@@ -9,8 +9,10 @@ from sendbot.conversations.close_target import CLOSE_TARGET
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
 from sendbot.conversations.meeting_flows import (
+    CANCEL_MEETING,
     INVITE_PARENT,
     MEETING_PAPERS,
+    MOVE_MEETING,
     SCHEDULE_MEETING,
 )
 from sendbot.conversations.move_level import MOVE_LEVEL
@@ -34,6 +36,8 @@ REGISTRY = FlowRegistry(
         CLOSE_TARGET,
         RECORD_REVIEW,
         SCHEDULE_MEETING,
+        MOVE_MEETING,
+        CANCEL_MEETING,
         MEETING_PAPERS,
         INVITE_PARENT,
         MOVE_LEVEL,

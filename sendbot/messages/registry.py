@@ -93,6 +93,8 @@ PARENTS: Mapping[str, Renderer] = {
             keys.MEETING_INVITATION,
             keys.MEETING_REMINDER,
             keys.MEETING_VIEWS_REQUEST,
+            keys.MEETING_MOVED,
+            keys.MEETING_CANCELLED,
             keys.PARENT_STAFF_REPLY,
         )
     },
