@@ -211,6 +211,7 @@ class ChoiceField(Field):
     kind: str = "choice"
     source: Callable[[Turn, Answers], Sequence[Option]] | None = None
     skip_if_empty: bool = False
+    not_an_option: str = ""  # what to say when the answer is none of the options
 
     def expand(self, turn: Turn | None, answers: Answers) -> tuple[Field, ...]:
         if self.source is None:
@@ -235,7 +236,10 @@ class ChoiceField(Field):
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         option = self._match(raw)
         if option is None:
-            return Reject("Please choose one of the options: type its number or its name.")
+            return Reject(
+                self.not_an_option
+                or "Please choose one of the options: type its number or its name."
+            )
         return Accept(option.value)
 
     def show(self, turn: Turn, value: Any) -> str:

@@ -135,7 +135,7 @@ def _warning_options(turn: Turn, answers: Answers) -> list[Option]:
         return []
     day = date.fromisoformat(answers["day"])
     return [
-        Option(f"{KEEP}:{day.isoformat()}", f"Keep {day:%a %-d %b}"),
+        Option(f"{KEEP}:{day.isoformat()}", f"Keep {day:%a %-d %b %Y}"),
         Option(BACK, "Choose another date"),
     ]
 
@@ -164,6 +164,7 @@ def day_check(name: str = "day_ok") -> ChoiceField:
         skip_if_empty=True,
         check=_check_kept,
         in_summary=False,
+        not_an_option="To keep this date, type 1. To choose another, type 2 and then the date.",
     )
 
 

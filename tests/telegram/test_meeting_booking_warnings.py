@@ -61,7 +61,9 @@ def test_a_review_booked_after_it_is_due_asks_first(sessions) -> None:
     _up_to_the_day(senco)
     asked = senco.says("15/3/2027")
     assert "The review is due by Fri 11 Dec 2026; this date is 94 days after that." in asked.text
-    assert [o.label for o in asked.options] == ["Keep Mon 15 Mar", "Choose another date"]
+    assert [o.label for o in asked.options] == ["Keep Mon 15 Mar 2027", "Choose another date"]
+    # A date typed here is not taken silently: the question says how to change it.
+    assert "To choose another, type 2 and then the date." in senco.says("10/12").text
     # Choosing another date goes back to the date; a date in time asks nothing more.
     assert "Which day?" in senco.says("2").text
     assert "What time" in senco.says("10/12").text
