@@ -13,6 +13,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ from sendbot.i18n.languages import resolve
 from sendbot.i18n.writer import Writer
 from sendbot.services import meetings
 from sendbot.services.actors import staff_actor_by_id
+from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import Identity, Invitation, Meeting, Outbox
 from tests.factories import NOW, SmallSchool, build_small_school
 from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
@@ -174,5 +176,41 @@ def test_a_moved_review_reaches_both_parents_with_a_new_calendar_file_then_a_can
             assert fake_api.texts(ANNA["id"])[-1] == Writer(resolve("pl"))._(
                 "This meeting was cancelled. You do not need to do anything."
             )
+
+    asyncio.run(scenario())
+
+
+def test_an_invitation_still_queued_for_the_old_time_is_not_sent_and_only_the_senco_may_move(
+    db_url: str, sessions, fake_api: FakeBotApi
+) -> None:
+    """Moved before the invitation went out: each parent gets one message, for the new time."""
+    school = build_small_school(sessions)
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake_api) as h:
+            _parents_on_telegram(h, school)
+            meeting_id = _book(h, school)
+            new_start = BOOKED + timedelta(days=2)
+            with h.core.sessions() as session, session.begin():
+                teacher = staff_actor_by_id(session, school.staff["teacher"])
+                assert teacher is not None
+                with pytest.raises(PermissionDenied):
+                    meetings.move(
+                        session, teacher, meeting_id, starts_at=new_start, ends_at=None, now=NOW
+                    )
+                senco = staff_actor_by_id(session, school.staff["senco"])
+                assert senco is not None
+                meetings.move(
+                    session, senco, meeting_id, starts_at=new_start, ends_at=None, now=NOW
+                )
+            await h.deliver()
+            for chat, language in ((ANNA["id"], "pl"), (PIOTR["id"], "en")):
+                invitations = [c for c in fake_api.of("sendMessage", chat) if len(c.buttons) == 4]
+                assert len(invitations) == 1
+                moved = Writer(resolve(language))._("The meeting has moved to a new time.")
+                assert moved in invitations[0].params["text"]
+                assert len(fake_api.of("sendDocument", chat)) == 1
+                _, event = _event(fake_api, chat)
+                assert event.decoded("DTSTART").astimezone(LONDON) == new_start
 
     asyncio.run(scenario())
