@@ -45,7 +45,7 @@ class UnknownTemplate(LookupError):
     """No message has this key: a bug in whoever wrote the row, or a key since removed."""
 
 
-def _by_key(render: Callable[..., OutgoingMessage], template: str) -> Renderer:
+def _by_key(render: Callable[..., OutgoingMessage | None], template: str) -> Renderer:
     """A module's `(template, params, language, session)` renderer, for one key."""
     return partial(render, template)
 

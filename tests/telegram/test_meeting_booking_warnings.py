@@ -7,12 +7,16 @@ school is closed. And a date typed without a year, a day after it passed, is ask
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from sendbot.clock import FrozenClock
 from sendbot.conversations.engine import ChatRef, Engine
+from sendbot.conversations.flow import FlowRegistry
+from sendbot.conversations.meeting_flows import SCHEDULE_MEETING
 from sendbot.conversations.registry import REGISTRY
 from sendbot.domain.calendar import Term
 from sendbot.services import terms
@@ -20,6 +24,7 @@ from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Deadline, Meeting
 from tests.dialog import Dialog
 from tests.factories import NOW, SmallSchool, build_small_school
+from tests.slack.harness import open_modal, running, submit
 
 # NOW is Tuesday 24 November 2026.
 
@@ -165,3 +170,43 @@ def test_an_online_meeting_needs_its_link_and_a_pasted_link_is_read_kindly(sessi
         meeting = session.scalars(select(Meeting)).one()
     assert meeting.video_link == "https://meet.example.com/abc-defg"
     assert meeting.place is None
+
+
+def test_in_a_slack_modal_the_warning_is_a_choice_to_keep_the_date(db_url: str, sessions) -> None:
+    """The same question in a form: the modal grows a 'Please check this date' choice, and
+    the booking waits until the SENCO keeps the date (or changes it in its own box)."""
+    answers: dict[str, Any] = {
+        "pupil": None,
+        "kind": "annual_review",
+        "day": "2026-12-02",
+        "time": "15:30",
+        "length": "60",
+        "where": "in_person",
+        "place": "Room 4",
+        "attendees": "SENCO",
+    }
+
+    async def scenario() -> None:
+        async with running(db_url, sessions, FlowRegistry(flows=(SCHEDULE_MEETING,))) as h:
+            answers["pupil"] = h.school.pupils["kacper"]
+            view = await open_modal(h, "senco", "meeting")
+            for _ in range(3):  # the form shows each question once it can be asked
+                reply = await submit(h, "senco", view, answers)
+                assert reply is not None and reply["response_action"] == "update", reply
+                view = reply["view"]
+                if "day_ok" in [b.get("block_id") for b in view["blocks"]]:
+                    break
+            check = next(b for b in view["blocks"] if b.get("block_id") == "day_ok")
+            assert "That gives 8 days' notice" in check["label"]["text"]
+            with sessions() as session:
+                assert session.scalars(select(Meeting)).all() == []
+            reply = await submit(h, "senco", view, {**answers, "day_ok": "back"})
+            assert reply["response_action"] == "errors"
+            assert "change the date above" in reply["errors"]["day_ok"]
+            reply = await submit(h, "senco", view, {**answers, "day_ok": "keep:2026-12-02"})
+            assert reply is None or reply.get("response_action") != "errors", reply
+
+    asyncio.run(scenario())
+    with sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+    assert meeting.starts_at.astimezone(UTC) == datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
