@@ -168,10 +168,12 @@ def day_check(name: str = "day_ok") -> ChoiceField:
     )
 
 
-def meeting_day(question: str = "Which day? (for example 'next tue' or '9/3')") -> DateField:
+def meeting_day(
+    question: str = "Which day? (for example 'next tue' or '9/3')", label: str = "Date"
+) -> DateField:
     return DateField(
         name="day",
-        label="Date",
+        label=label,
         question=question,
         direction="future",
         not_past=True,
@@ -179,10 +181,10 @@ def meeting_day(question: str = "Which day? (for example 'next tue' or '9/3')") 
     )
 
 
-def meeting_time() -> TextField:
+def meeting_time(label: str = "Time") -> TextField:
     return TextField(
         name="time",
-        label="Time",
+        label=label,
         question="What time does it start? (for example 15:30)",
         max_length=10,
         check=_check_time,
@@ -392,9 +394,9 @@ MOVE_MEETING: StaffFlow = Flow(
     fields=(
         PupilField(name="pupil", label="Pupil", question="Which pupil is the meeting about?"),
         _meeting_choice("Which meeting is moving?"),
-        meeting_day("Which new day? (for example 'next tue' or '9/3')"),
+        meeting_day("Which new day? (for example 'next tue' or '9/3')", "New date"),
         day_check(),
-        meeting_time(),
+        meeting_time("New time"),
         ConfirmField(
             name="confirm",
             label="Confirm",
