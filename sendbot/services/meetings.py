@@ -114,8 +114,16 @@ def tell_sencos(
     return count
 
 
+def stamp_of(meeting: Meeting) -> int:
+    """What a button is sealed with: the meeting's time and how often it has changed, so a
+    button from before a move never counts again, even if the meeting moves back."""
+    return (action_ids.minutes(meeting.starts_at) + (meeting.sequence or 0) * 100_000_000) & (
+        0xFFFFFFFF
+    )
+
+
 def actions_for(session: Session, invitation: Invitation, meeting: Meeting) -> RsvpActions:
-    stamp = action_ids.minutes(meeting.starts_at)
+    stamp = stamp_of(meeting)
 
     def sealed(value: str) -> str:
         return action_ids.encode(session, Action("rsvp", invitation.id, value, stamp))
@@ -251,7 +259,7 @@ def _has_chat(session: Session, guardian_id: int) -> bool:
 def _queue_invitation(
     session: Session, invitation: Invitation, meeting: Meeting, now: datetime
 ) -> None:
-    stamp = action_ids.minutes(meeting.starts_at)
+    stamp = stamp_of(meeting)
     params = invitation_params(session, invitation)
     enqueue(
         session,
@@ -332,7 +340,7 @@ def _not_current(action: Action, meeting: Meeting, now: datetime) -> str | None:
     """Why a button no longer counts (cancelled, stale, past), or None when it does."""
     if meeting.status == "cancelled":
         return "cancelled"
-    if action.stamp != action_ids.minutes(meeting.starts_at):
+    if action.stamp != stamp_of(meeting):
         return "stale"
     if meeting.starts_at <= now:
         return "past"
@@ -444,7 +452,7 @@ def sweep_reminders(session: Session, now: datetime) -> int:
         else:
             continue
         sent = list(invitation.reminders_sent or [])
-        stamp = action_ids.minutes(meeting.starts_at)
+        stamp = stamp_of(meeting)
         # Only the nearest due offset, and none that had passed before the invitation went
         # out: a meeting booked 3 days ahead gets no '7 days to go' note.
         due = [

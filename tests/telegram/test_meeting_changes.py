@@ -214,3 +214,33 @@ def test_an_invitation_still_queued_for_the_old_time_is_not_sent_and_only_the_se
                 assert event.decoded("DTSTART").astimezone(LONDON) == new_start
 
     asyncio.run(scenario())
+
+
+def test_a_button_from_before_a_move_stays_stale_when_the_meeting_moves_back(sessions) -> None:
+    """Moved away and back to the first time: the first invitation's 'I will come' is still
+    an answer to an invitation that was withdrawn, so it records nothing."""
+    school = build_small_school(sessions)
+    anna = add_guardian(sessions, school, "anna", "Anna", "Wiśniewska", ["kacper"])
+    with sessions() as session, session.begin():
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        booked = meetings.schedule(
+            session,
+            senco,
+            pupil_id=school.pupils["kacper"],
+            kind="annual_review",
+            starts_at=BOOKED,
+            place="Room 4",
+            now=NOW,
+        )
+        invitation = session.get(Invitation, booked.invitation_ids[0])
+        meeting = session.get(Meeting, booked.meeting_id)
+        assert invitation is not None and meeting is not None
+        old_yes = meetings.actions_for(session, invitation, meeting).will_come
+        for starts in (BOOKED + timedelta(days=1), BOOKED):
+            meetings.move(session, senco, meeting.id, starts_at=starts, ends_at=None, now=NOW)
+    with sessions() as session, session.begin():
+        tapped = meetings.answer(session, anna.guardian_id, old_yes, NOW)
+    assert tapped.status == "stale"
+    with sessions() as session:
+        assert session.scalars(select(Invitation)).one().rsvp is None
