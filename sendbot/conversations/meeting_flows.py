@@ -169,11 +169,14 @@ def day_check(name: str = "day_ok") -> ChoiceField:
 
 
 def meeting_day(
-    question: str = "Which day? (for example 'next tue' or '9/3')", label: str = "Date"
+    question: str = "Which day? (for example 'next tue' or '9/3')",
+    label: str = "Date",
+    needs: tuple[str, ...] = (),
 ) -> DateField:
     return DateField(
         name="day",
         label=label,
+        needs=needs,
         question=question,
         direction="future",
         not_past=True,
@@ -181,10 +184,11 @@ def meeting_day(
     )
 
 
-def meeting_time(label: str = "Time") -> TextField:
+def meeting_time(label: str = "Time", needs: tuple[str, ...] = ()) -> TextField:
     return TextField(
         name="time",
         label=label,
+        needs=needs,
         question="What time does it start? (for example 15:30)",
         max_length=10,
         check=_check_time,
@@ -394,9 +398,10 @@ MOVE_MEETING: StaffFlow = Flow(
     fields=(
         PupilField(name="pupil", label="Pupil", question="Which pupil is the meeting about?"),
         _meeting_choice("Which meeting is moving?"),
-        meeting_day("Which new day? (for example 'next tue' or '9/3')", "New date"),
+        # Asked only once there is a meeting to move; with none, saving says so.
+        meeting_day("Which new day? (for example 'next tue' or '9/3')", "New date", ("meeting",)),
         day_check(),
-        meeting_time("New time"),
+        meeting_time("New time", ("meeting",)),
         ConfirmField(
             name="confirm",
             label="Confirm",

@@ -210,3 +210,12 @@ def test_in_a_slack_modal_the_warning_is_a_choice_to_keep_the_date(db_url: str, 
     with sessions() as session:
         meeting = session.scalars(select(Meeting)).one()
     assert meeting.starts_at.astimezone(UTC) == datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
+
+
+def test_moving_when_nothing_is_booked_says_so_at_once(sessions) -> None:
+    school = build_small_school(sessions)
+    senco = _senco(sessions, school)
+    senco.says("move meeting")
+    reply = senco.says("kacper").text
+    assert "Which new day" not in reply
+    assert "There is no meeting still to come for this pupil." in senco.says("1").text
