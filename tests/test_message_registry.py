@@ -305,6 +305,8 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         },
         keys.MEETING_INVITATION: invitation,
         keys.MEETING_REMINDER: {**invitation, "days": 2},
+        keys.MEETING_MOVED: {**invitation, "previous_starts_at": NOW.isoformat()},
+        keys.MEETING_CANCELLED: invitation,
         keys.MEETING_VIEWS_REQUEST: {"child_name": "Zoe", **views},
         keys.PARENT_STAFF_REPLY: {
             "reply_id": ids["reply"],

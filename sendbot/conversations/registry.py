@@ -10,8 +10,10 @@ from sendbot.conversations.ehc_case import EHC_CASE
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
 from sendbot.conversations.meeting_flows import (
+    CANCEL_MEETING,
     INVITE_PARENT,
     MEETING_PAPERS,
+    MOVE_MEETING,
     SCHEDULE_MEETING,
 )
 from sendbot.conversations.move_level import MOVE_LEVEL
@@ -35,6 +37,8 @@ REGISTRY = FlowRegistry(
         CLOSE_TARGET,
         RECORD_REVIEW,
         SCHEDULE_MEETING,
+        MOVE_MEETING,
+        CANCEL_MEETING,
         MEETING_PAPERS,
         INVITE_PARENT,
         MOVE_LEVEL,

@@ -43,6 +43,8 @@ DIGESTS = {"senco": DIGEST_SENCO, "dsl": DIGEST_DSL, "headteacher": DIGEST_HEADT
 MEETING_INVITATION = "meeting.invitation"
 MEETING_REMINDER = "meeting.reminder"
 MEETING_VIEWS_REQUEST = "meeting.views_request"
+MEETING_MOVED = "meeting.moved"
+MEETING_CANCELLED = "meeting.cancelled"
 PARENT_STAFF_REPLY = "parent.staff_reply"
 PARENT_MEETING_INVITATION = "parent.meeting_invitation"
 PARENT_REVIEW_SUMMARY = "parent.review_summary"
@@ -78,6 +80,8 @@ PARENT_KEYS = frozenset(
         MEETING_INVITATION,
         MEETING_REMINDER,
         MEETING_VIEWS_REQUEST,
+        MEETING_MOVED,
+        MEETING_CANCELLED,
         PARENT_STAFF_REPLY,
         PARENT_MEETING_INVITATION,
         PARENT_REVIEW_SUMMARY,

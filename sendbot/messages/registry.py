@@ -45,7 +45,7 @@ class UnknownTemplate(LookupError):
     """No message has this key: a bug in whoever wrote the row, or a key since removed."""
 
 
-def _by_key(render: Callable[..., OutgoingMessage], template: str) -> Renderer:
+def _by_key(render: Callable[..., OutgoingMessage | None], template: str) -> Renderer:
     """A module's `(template, params, language, session)` renderer, for one key."""
     return partial(render, template)
 
@@ -94,6 +94,8 @@ PARENTS: Mapping[str, Renderer] = {
             keys.MEETING_INVITATION,
             keys.MEETING_REMINDER,
             keys.MEETING_VIEWS_REQUEST,
+            keys.MEETING_MOVED,
+            keys.MEETING_CANCELLED,
             keys.PARENT_STAFF_REPLY,
         )
     },

@@ -437,6 +437,8 @@ class Meeting(Base):
     attendees: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Raised each time the meeting moves or is cancelled: the calendar file's SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Invitation(Base):
