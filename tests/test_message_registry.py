@@ -275,7 +275,20 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         keys.PLAN_REVIEW_REMINDER: {"plan_id": ids["plan"], "due_on": "2026-11-26"},
         keys.MEETING_OUTCOME_PROMPT: {
             "meeting_id": ids["held"],
-            "stamp": action_ids.minutes(NOW - timedelta(days=1)),
+            "stamp": action_ids.minutes(NOW - timedelta(days=1)),  # never moved
+        },
+        keys.PUPIL_REMINDERS: {
+            "pupil_id": ids["pupil"],
+            "items": [
+                {
+                    "template": keys.DEADLINE_REMINDER,
+                    "params": {"deadline_id": ids["deadline"], "due_on": "2026-11-26"},
+                },
+                {
+                    "template": keys.PLAN_REVIEW_REMINDER,
+                    "params": {"plan_id": ids["plan"], "due_on": "2026-11-26"},
+                },
+            ],
         },
         **{
             key: {"school_id": ids["school"], "role": role, "date": "2026-11-24"}
@@ -305,6 +318,8 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         },
         keys.MEETING_INVITATION: invitation,
         keys.MEETING_REMINDER: {**invitation, "days": 2},
+        keys.MEETING_MOVED: {**invitation, "previous_starts_at": NOW.isoformat()},
+        keys.MEETING_CANCELLED: invitation,
         keys.MEETING_VIEWS_REQUEST: {"child_name": "Zoe", **views},
         keys.PARENT_STAFF_REPLY: {
             "reply_id": ids["reply"],

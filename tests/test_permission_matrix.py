@@ -77,12 +77,36 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "senco",
         OTHER_SAFEGUARDING: "senco",
     },
+    # The dates that start statutory deadlines: the SENCO, as for other SEND changes.
+    Action.RECORD_EHC_STEP: {
+        OWN_SEND:           "senco",
+        OWN_PLAIN:          "senco",
+        OTHER_SEND:         "senco",
+        OWN_SAFEGUARDING:   "senco",
+        OTHER_SAFEGUARDING: "senco",
+    },
     # The cumulative-concern prompt's button: the SENCO only for a pupil with SEND.
     Action.REVIEW_CONCERNS: {
         OWN_SEND:           "senco dsl deputy",
         OWN_PLAIN:          "dsl deputy",
         OTHER_SEND:         "senco dsl deputy",
         OWN_SAFEGUARDING:   "senco dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
+    # The whole record leaves with the headteacher, who answers subject access requests.
+    Action.EXPORT_RECORD: {
+        OWN_SEND:           "head",
+        OWN_PLAIN:          "head",
+        OTHER_SEND:         "head",
+        OWN_SAFEGUARDING:   "head",
+        OTHER_SAFEGUARDING: "head",
+    },
+    # Whether a subject access reply includes safeguarding records: the leads decide.
+    Action.DECIDE_SAFEGUARDING_DISCLOSURE: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "dsl deputy",
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
     Action.READ_OWN_CHILD: {
@@ -175,6 +199,7 @@ READS = frozenset(
         Action.READ_SAFEGUARDING,
         Action.READ_SEND_RECORD,
         Action.REVIEW_CONCERNS,
+        Action.EXPORT_RECORD,
         Action.READ_OWN_CHILD,
         Action.READ_CONCERN,
         Action.HEAR_OF_CONCERN,

@@ -323,3 +323,27 @@ def test_the_command_line_dry_run_changes_nothing_and_the_real_run_is_audited(
 
     again = runner.invoke(app, ["retention", "apply", "--database", db_url])
     assert "No pupil's records are past their retention date." in again.output
+
+
+def test_reminders_merged_into_a_message_go_after_the_same_days(sessions, school) -> None:
+    """A reminder that went out inside another message keeps only its dedupe key, as a row
+    marked merged; it is kept as long as delivered messages are, then goes."""
+    with sessions() as session, session.begin():
+        for key, age in (("old", 91), ("recent", 10)):
+            session.add(
+                Outbox(
+                    school_id=school.school_id,
+                    recipient_staff_id=school.staff["senco"],
+                    template="deadline.reminder",
+                    params={"merged_into": "reminders:pupil:1:2026-08-01:staff:1"},
+                    not_before=NOW - timedelta(days=age),
+                    dedupe_key=key,
+                    status="merged",
+                    created_at=NOW - timedelta(days=age),
+                )
+            )
+    with sessions() as session:
+        assert retention.plan(session, NOW).plumbing["delivered messages"] == 1
+    retention.apply(sessions, CliActor("dpo"), NOW)
+    with sessions() as session:
+        assert set(session.scalars(select(Outbox.dedupe_key))) == {"recent"}

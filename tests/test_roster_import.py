@@ -40,7 +40,16 @@ from sendbot.store.models import (
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "roster"
 CLOCK = FrozenClock(datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
-KINDS = ("settings", "classes", "staff", "class staff", "pupils", "guardians", "guardian links")
+KINDS = (
+    "settings",
+    "classes",
+    "staff",
+    "class staff",
+    "pupils",
+    "guardians",
+    "guardian links",
+    "EHC cases",
+)
 
 Sessions = sessionmaker[Session]
 
@@ -116,6 +125,7 @@ def test_sample_roster_imports_with_counts(sessions: Sessions) -> None:
         "pupils": 8,
         "guardians": 8,
         "guardian links": 9,
+        "EHC cases": 1,  # Ayaan's
     }
     counts = row_counts(sessions)
     assert counts["school"] == 1
@@ -247,6 +257,7 @@ def test_a_changed_row_updates_in_place(sessions: Sessions, roster: Path) -> Non
         "pupils": (0, 1, 0),
         "guardians": (0, 1, 0),
         "guardian links": (0, 1, 0),
+        "EHC cases": (0, 0, 0),  # Ayaan's, as it was
     }
     with sessions() as session:
         maisie = pupil(session, "P004")
@@ -268,7 +279,11 @@ def test_rows_missing_from_a_later_export_are_kept_but_inactive(
     sessions: Sessions, roster: Path
 ) -> None:
     run_import(sessions, roster)
-    edit(roster / "pupils.csv", "P008,,Riley,Thornton,,05/06/2016,5,5O,K,SPLD,,N,English,Y\n", "")
+    edit(
+        roster / "pupils.csv",
+        "P008,,Riley,Thornton,,05/06/2016,5,5O,K,SPLD,,N,English,Y,,,,,\n",
+        "",
+    )
     edit(roster / "guardian_links.csv", "G008,P008,foster carer,N,1\n", "")
     edit(
         roster / "guardians.csv",
@@ -302,7 +317,11 @@ def test_a_file_left_out_changes_nothing_of_its_kind(sessions: Sessions, roster:
     (roster / "school.csv").unlink()
     (roster / "staff.csv").unlink()
     (roster / "class_staff.csv").unlink()
-    edit(roster / "pupils.csv", "P008,,Riley,Thornton,,05/06/2016,5,5O,K,SPLD,,N,English,Y\n", "")
+    edit(
+        roster / "pupils.csv",
+        "P008,,Riley,Thornton,,05/06/2016,5,5O,K,SPLD,,N,English,Y,,,,,\n",
+        "",
+    )
     edit(roster / "guardian_links.csv", "G008,P008,foster carer,N,1\n", "")
 
     report = run_import(sessions, roster)

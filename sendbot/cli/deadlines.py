@@ -41,12 +41,14 @@ def deadlines(
     with sessions() as session, session.begin():
         session.info["sendbot.now"] = now
         school_id = pupil_id = None
+        notice = None
         if school is not None:
             found = find_school(session, school)
             if found is None:
                 err_console.print(f"No school with id or URN {school}.")
                 raise typer.Exit(1)
             school_id = found.id
+            notice = deadline_service.law_notice(session, found.id)
             if recompute:
                 deadline_service.recompute_school(session, found.id, now)
         else:
@@ -55,11 +57,14 @@ def deadlines(
                 err_console.print(f"No pupil with id {pupil}.")
                 raise typer.Exit(1)
             pupil_id = row.id
+            notice = deadline_service.law_notice(session, row.school_id)
             if recompute:
                 deadline_service.recompute_pupil(session, row.id, now)
         views = deadline_service.list_deadlines(
             session, now, school_id=school_id, pupil_id=pupil_id, include_closed=show_all
         )
+    if notice:  # on stderr with --json, so the JSON stays one document
+        (err_console if as_json else console).print(notice, markup=False, highlight=False)
     if as_json:
         typer.echo(json.dumps([v.as_json() for v in views], indent=2, ensure_ascii=False))
         return

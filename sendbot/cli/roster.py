@@ -82,3 +82,5 @@ def _print_report(report: RosterReport) -> None:
             markup=False,
             highlight=False,
         )
+    if report.law_notice:
+        console.print(report.law_notice, markup=False, highlight=False)

@@ -33,6 +33,8 @@ class Outcome:
     language: str | None = None  # the language the parent now uses, for the command menu
     linked: str | None = None  # "guardian" | "staff" when this message linked an account
     clear_buttons: bool = False  # the tapped message's buttons have done their job
+    # Only the tapped button has: the others on its message stand for other things.
+    clear_only_tapped: bool = False
     duplicate: bool = False  # this update was handled before (a retry, or another worker)
     # The saved replies' ids when they were claimed for the caller to send at once; empty when
     # they wait behind an earlier unsent reply to the chat (the sweep sends them in turn).

@@ -25,6 +25,8 @@ PAGES = {
     "change_enrolment": "setup_intervention.md",
     "meeting_papers": "schedule_meeting.md",
     "invite_parent": "schedule_meeting.md",
+    "move_meeting": "schedule_meeting.md",
+    "cancel_meeting": "schedule_meeting.md",
     "staff.reply": "staff_reply.md",
     "parent.link": "parent_link_and_language.md",
     "parent.language": "parent_link_and_language.md",

@@ -25,7 +25,7 @@ from sendbot.conversations.fields import CHANGE, SAVE, Accept, Clarify, ConfirmF
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.parent_turn import ParentFlow, ParentTurn
 from sendbot.conversations.parent_voice import BY_NAME, ParentVoice
-from sendbot.conversations.staff_voice import BACK, CANCEL, HELP, Reply, StaffVoice
+from sendbot.conversations.staff_voice import BACK, CANCEL, HELP, Reply, StaffVoice, chosen_option
 from sendbot.conversations.turn import Turn
 from sendbot.conversations.voice import Voice, Working
 from sendbot.domain.people import ROLE_LABELS
@@ -226,7 +226,7 @@ class Engine:
             return voice.cancelled(turn, working)
         if said in voice.help_words:
             return self._help_while(turn, working)
-        if said in voice.back_words:
+        if said in voice.back_words or chosen_option(working, text) in voice.back_words:
             return self._back(voice, turn, chat, row, working)
         return self._answer(voice, turn, chat, row, working, text)
 

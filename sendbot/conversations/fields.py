@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sendbot.conversations.turn import Turn
-from sendbot.domain.dates import DateNotUnderstood, parse_british_date
+from sendbot.domain.dates import DateAmbiguous, DateNotUnderstood, parse_british_date
 from sendbot.services import pupils
 from sendbot.services.policy import Action
 
@@ -211,6 +211,7 @@ class ChoiceField(Field):
     kind: str = "choice"
     source: Callable[[Turn, Answers], Sequence[Option]] | None = None
     skip_if_empty: bool = False
+    not_an_option: str = ""  # what to say when the answer is none of the options
 
     def expand(self, turn: Turn | None, answers: Answers) -> tuple[Field, ...]:
         if self.source is None:
@@ -235,7 +236,10 @@ class ChoiceField(Field):
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         option = self._match(raw)
         if option is None:
-            return Reject("Please choose one of the options: type its number or its name.")
+            return Reject(
+                self.not_an_option
+                or "Please choose one of the options: type its number or its name."
+            )
         return Accept(option.value)
 
     def show(self, turn: Turn, value: Any) -> str:
@@ -325,10 +329,28 @@ class DateField(Field):
         return self.quick
 
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
+        candidates: list[str] = scratch.get("candidates", [])
         try:
-            day = parse_british_date(raw, turn.today, direction=self.direction)
+            if raw.strip() in candidates:  # one of the readings offered by the question below
+                day = date.fromisoformat(raw.strip())
+            else:
+                day = parse_british_date(raw, turn.today, direction=self.direction)
+        except DateAmbiguous as exc:
+            return Clarify(
+                text=f"{exc}\n\nPlease choose one, or type the date again with its year.",
+                options=tuple(Option(d.isoformat(), self._label(turn, d)) for d in exc.candidates),
+                scratch={"candidates": [d.isoformat() for d in exc.candidates]},
+            )
         except DateNotUnderstood as exc:
             return Reject(str(exc))
+        return self._within_limits(turn, day)
+
+    @staticmethod
+    def _label(turn: Turn, day: date) -> str:
+        passed = " (has passed)" if day < turn.today else ""
+        return day.strftime("%a %-d %b %Y") + passed
+
+    def _within_limits(self, turn: Turn, day: date) -> Outcome:
         if self.not_future and day > turn.today:
             return Reject("That date is in the future. Please give today's date or an earlier one.")
         if self.not_past and day < turn.today:

@@ -68,11 +68,37 @@ def _check_time(turn: Turn, value: Any) -> str | None:
     return None
 
 
+WHERE = (
+    Option("in_person", "In person"),
+    Option("online", "Online (a video call)"),
+    Option("both", "In person, with a video link for anyone who cannot come"),
+)
+KEEP = "keep"
+BACK = "back"  # the engine's word for 'change my last answer': here, the date
+
+
+def normalise_link(value: str) -> str:
+    """A pasted link as a browser would read it: 'meet.example.com/abc' gets https://."""
+    link = value.strip().strip("<>")
+    if "://" not in link and "." in link.split("/")[0]:
+        return "https://" + link
+    return link
+
+
 def _check_link(turn: Turn, value: Any) -> str | None:
     if value is None:
         return None
-    if not str(value).startswith("https://") or " " in str(value):
-        return "Please paste the whole video link, starting https://"
+    link = normalise_link(str(value))
+    if link.startswith("http://"):
+        return (
+            "That link starts http://, which is not private. Please paste the meeting's "
+            "https:// link (your video app's 'copy link' gives it)."
+        )
+    if not link.startswith("https://") or any(c.isspace() for c in link) or len(link) < 12:
+        return (
+            "That does not look like a video link. Please paste the whole link from your "
+            "video app, for example https://meet.example.com/abc-defg."
+        )
     return None
 
 
@@ -82,10 +108,98 @@ def _starts_at(turn: Turn, answers: Answers) -> datetime:
     return datetime.combine(date.fromisoformat(answers["day"]), at, tzinfo=turn.tz)
 
 
+def _kind_of(turn: Turn, answers: Answers) -> str:
+    """The kind of meeting being booked, or of the booked one being moved."""
+    if "kind" in answers:
+        return str(answers["kind"])
+    meeting = _chosen_meeting(turn, answers)
+    return meeting.kind if meeting else "parent_meeting"
+
+
+def _warnings(turn: Turn, answers: Answers) -> list[str]:
+    key = f"warnings:{answers['pupil']}:{answers.get('kind') or answers.get('meeting')}:{answers['day']}"
+    if key not in turn.memo:
+        turn.memo[key] = meetings.booking_warnings(
+            turn.session,
+            turn.actor,
+            int(answers["pupil"]),
+            _kind_of(turn, answers),
+            date.fromisoformat(answers["day"]),
+            turn.today,
+        )
+    return list(turn.memo[key])
+
+
+def _warning_options(turn: Turn, answers: Answers) -> list[Option]:
+    if not _warnings(turn, answers):
+        return []
+    day = date.fromisoformat(answers["day"])
+    return [
+        Option(f"{KEEP}:{day.isoformat()}", f"Keep {day:%a %-d %b %Y}"),
+        Option(BACK, "Choose another date"),
+    ]
+
+
+def _warning_question(turn: Turn, answers: Answers) -> str:
+    lines = ["Please check this date:"] + [f"- {w}" for w in _warnings(turn, answers)]
+    lines.append("Keep it, or choose another date?")
+    return "\n".join(lines)
+
+
+def _check_kept(turn: Turn, value: Any) -> str | None:
+    if value == BACK:  # in a form, the date is changed in its own box
+        return "Please change the date above, or choose to keep it."
+    return None
+
+
+def day_check(name: str = "day_ok") -> ChoiceField:
+    """The booking warnings as a question: keep the date, or go back and choose another."""
+    return ChoiceField(
+        name=name,
+        label="Date checked",
+        question="Please check this date.",
+        question_for=_warning_question,
+        needs=("pupil", "day"),
+        source=_warning_options,
+        skip_if_empty=True,
+        check=_check_kept,
+        in_summary=False,
+        not_an_option="To keep this date, type 1. To choose another, type 2 and then the date.",
+    )
+
+
+def meeting_day(
+    question: str = "Which day? (for example 'next tue' or '9/3')",
+    label: str = "Date",
+    needs: tuple[str, ...] = (),
+) -> DateField:
+    return DateField(
+        name="day",
+        label=label,
+        needs=needs,
+        question=question,
+        direction="future",
+        not_past=True,
+        max_days_ahead=366,
+    )
+
+
+def meeting_time(label: str = "Time", needs: tuple[str, ...] = ()) -> TextField:
+    return TextField(
+        name="time",
+        label=label,
+        needs=needs,
+        question="What time does it start? (for example 15:30)",
+        max_length=10,
+        check=_check_time,
+    )
+
+
 def _schedule(turn: Turn, answers: Answers) -> str:
     starts = _starts_at(turn, answers)
     if starts <= turn.now:
         raise SubmitRefused("That time has already passed today. Please change the time.")
+    link = answers.get("video_link")
     try:
         done = meetings.schedule(
             turn.session,
@@ -95,7 +209,7 @@ def _schedule(turn: Turn, answers: Answers) -> str:
             starts_at=starts,
             ends_at=starts + timedelta(minutes=int(answers["length"])),
             place=answers.get("place"),
-            video_link=answers.get("video_link"),
+            video_link=normalise_link(link) if link else None,
             attendees=[a.strip() for a in (answers.get("attendees") or "").split(",")],
             now=turn.now,
         )
@@ -133,38 +247,25 @@ SCHEDULE_MEETING: StaffFlow = Flow(
         ChoiceField(
             name="kind", label="Kind", question="What kind of meeting is it?", choices=KINDS
         ),
-        DateField(
-            name="day",
-            label="Date",
-            question="Which day? (for example 'next tue' or '9/3')",
-            direction="future",
-            not_past=True,
-            max_days_ahead=366,
-        ),
-        TextField(
-            name="time",
-            label="Time",
-            question="What time does it start? (for example 15:30)",
-            max_length=10,
-            check=_check_time,
-        ),
+        meeting_day(),
+        day_check(),
+        meeting_time(),
         ChoiceField(name="length", label="Length", question="How long?", choices=LENGTHS),
+        ChoiceField(name="where", label="Where", question="In person or online?", choices=WHERE),
         TextField(
             name="place",
             label="Place",
-            question="Where is it? Type 'skip' if it is online only.",
+            question="Where is it? (for example: Room 4, the school office)",
             max_length=meetings.PLACE_LIMIT,
-            optional=True,
-            none_text="online only",
+            when=lambda answers: answers.get("where") in ("in_person", "both"),
         ),
         TextField(
             name="video_link",
             label="Video link",
-            question="Paste the video link (starting https://), or 'skip'.",
+            question="Paste the video link (for example https://meet.example.com/abc-defg).",
             max_length=meetings.LINK_LIMIT,
-            optional=True,
             check=_check_link,
-            none_text="none",
+            when=lambda answers: answers.get("where") in ("online", "both"),
         ),
         TextField(
             name="attendees",
@@ -185,6 +286,152 @@ SCHEDULE_MEETING: StaffFlow = Flow(
                 SCHEDULE_MEETING, turn, answers, "Please check the meeting:"
             ),
             save_label="Book and invite",
+        ),
+    ),
+)
+
+
+# --- moving or cancelling a booked meeting -----------------------------------------------
+
+
+def _upcoming(turn: Turn, answers: Answers) -> list[meetings.Upcoming]:
+    key = f"upcoming:{answers['pupil']}"
+    if key not in turn.memo:
+        turn.memo[key] = meetings.upcoming_meetings(
+            turn.session, turn.actor, int(answers["pupil"]), turn.now
+        )
+    return list(turn.memo[key])
+
+
+def _meeting_label(turn: Turn, meeting: meetings.Upcoming) -> str:
+    kind = next((o.label for o in KINDS if o.value == meeting.kind), "Meeting")
+    return f"{kind}, {meeting.starts_at.astimezone(turn.tz):%a %-d %b %Y at %H:%M}"
+
+
+def _meeting_options(turn: Turn, answers: Answers) -> list[Option]:
+    return [
+        Option(ref("meeting", m.meeting_id), _meeting_label(turn, m))
+        for m in _upcoming(turn, answers)
+    ]
+
+
+def _chosen_meeting(turn: Turn, answers: Answers) -> meetings.Upcoming | None:
+    if "meeting" not in answers:
+        return None
+    wanted = ref_id(answers["meeting"])
+    return next((m for m in _upcoming(turn, answers) if m.meeting_id == wanted), None)
+
+
+def _meeting_choice(question: str) -> ChoiceField:
+    return ChoiceField(
+        name="meeting",
+        label="Meeting",
+        question=question,
+        needs=("pupil",),
+        source=_meeting_options,
+        skip_if_empty=True,
+    )
+
+
+def _chosen_or_refuse(turn: Turn, answers: Answers) -> meetings.Upcoming:
+    meeting = _chosen_meeting(turn, answers)
+    if meeting is None:
+        raise SubmitRefused("There is no meeting still to come for this pupil.")
+    return meeting
+
+
+def _told(changed: meetings.Changed) -> list[str]:
+    lines = []
+    if changed.told:
+        lines.append(
+            f"{plural(len(changed.told), 'parent')} or carer told on their chat, in their own "
+            "language, with a calendar file: " + ", ".join(changed.told) + "."
+        )
+    if changed.guardians_without_chat:
+        lines.append(
+            "Not on Telegram, so please send a letter or call: "
+            + ", ".join(changed.guardians_without_chat)
+            + "."
+        )
+    return lines
+
+
+def _move(turn: Turn, answers: Answers) -> str:
+    meeting = _chosen_or_refuse(turn, answers)
+    starts = _starts_at(turn, answers)
+    length = (meeting.ends_at - meeting.starts_at) if meeting.ends_at else None
+    try:
+        changed = meetings.move(
+            turn.session,
+            turn.actor,
+            meeting.meeting_id,
+            starts_at=starts,
+            ends_at=starts + length if length else None,
+            now=turn.now,
+        )
+    except meetings.MeetingInvalid as exc:
+        raise SubmitRefused(str(exc)) from exc
+    lines = [
+        f"Meeting moved to {starts:%a %-d %b %Y at %H:%M}. Answers to the old time no longer "
+        "count; I will tell you the new ones."
+    ]
+    return "\n".join(lines + _told(changed))
+
+
+def _cancel(turn: Turn, answers: Answers) -> str:
+    meeting = _chosen_or_refuse(turn, answers)
+    try:
+        changed = meetings.cancel(turn.session, turn.actor, meeting.meeting_id, now=turn.now)
+    except meetings.MeetingInvalid as exc:
+        raise SubmitRefused(str(exc)) from exc
+    return "\n".join(["Meeting cancelled.", *_told(changed)])
+
+
+MOVE_MEETING: StaffFlow = Flow(
+    name="move_meeting",
+    title="Move a meeting to a new time",
+    triggers=("move meeting", "move a meeting", "reschedule", "reschedule meeting"),
+    describe="move a booked meeting; the parents are told and asked again",
+    may_start=lambda actor: actor.has(Role.SENCO),
+    submit=_move,
+    outcome="new time, invitations reset, new calendar files and notices in the outbox",
+    fields=(
+        PupilField(name="pupil", label="Pupil", question="Which pupil is the meeting about?"),
+        _meeting_choice("Which meeting is moving?"),
+        # Asked only once there is a meeting to move; with none, saving says so.
+        meeting_day("Which new day? (for example 'next tue' or '9/3')", "New date", ("meeting",)),
+        day_check(),
+        meeting_time("New time", ("meeting",)),
+        ConfirmField(
+            name="confirm",
+            label="Confirm",
+            question="Move it and tell the parents?",
+            summary=lambda turn, answers: summary(
+                MOVE_MEETING, turn, answers, "Please check the new time:"
+            ),
+            save_label="Move and tell them",
+        ),
+    ),
+)
+
+CANCEL_MEETING: StaffFlow = Flow(
+    name="cancel_meeting",
+    title="Cancel a meeting",
+    triggers=("cancel meeting", "cancel a meeting"),
+    describe="cancel a booked meeting; the parents are told",
+    may_start=lambda actor: actor.has(Role.SENCO),
+    submit=_cancel,
+    outcome="meeting cancelled, cancellation notices and calendar files in the outbox",
+    cancel_note="Stopped. Nothing was changed: the meeting is still booked.",
+    fields=(
+        PupilField(name="pupil", label="Pupil", question="Which pupil is the meeting about?"),
+        _meeting_choice("Which meeting is cancelled?"),
+        ConfirmField(
+            name="confirm",
+            label="Confirm",
+            question="Cancel this meeting and tell the parents?",
+            summary=lambda turn, answers: summary(CANCEL_MEETING, turn, answers, "Please check:"),
+            save_label="Yes, cancel the meeting",
         ),
     ),
 )

@@ -6,11 +6,14 @@ from sendbot.conversations.add_target import ADD_TARGET
 from sendbot.conversations.change_enrolment import CHANGE_ENROLMENT
 from sendbot.conversations.check_targets import CHECK_TARGETS
 from sendbot.conversations.close_target import CLOSE_TARGET
+from sendbot.conversations.ehc_case import EHC_CASE
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.log_concern import LOG_CONCERN
 from sendbot.conversations.meeting_flows import (
+    CANCEL_MEETING,
     INVITE_PARENT,
     MEETING_PAPERS,
+    MOVE_MEETING,
     SCHEDULE_MEETING,
 )
 from sendbot.conversations.move_level import MOVE_LEVEL
@@ -36,6 +39,8 @@ REGISTRY = FlowRegistry(
         RECORD_REVIEW,
         REVIEW_HELD,
         SCHEDULE_MEETING,
+        MOVE_MEETING,
+        CANCEL_MEETING,
         MEETING_PAPERS,
         INVITE_PARENT,
         MOVE_LEVEL,
@@ -43,6 +48,7 @@ REGISTRY = FlowRegistry(
         SETUP_INTERVENTION,
         CHANGE_ENROLMENT,
         RECORD_DECISION,
+        EHC_CASE,
     ),
     hidden=(STAFF_REPLY,),
 )

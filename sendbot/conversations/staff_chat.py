@@ -141,6 +141,7 @@ class StaffChat:
             return Outcome([OutgoingMessage("That button is out of date.")], toast="Out of date")
         outcome = Outcome([OutgoingMessage(result.text)], toast=result.text.split("\n")[0])
         outcome.clear_buttons = result.done and result.kind != staff_buttons.REVIEW_PUPIL
+        outcome.clear_only_tapped = result.only_this_button
         return outcome
 
     @staticmethod

@@ -152,6 +152,11 @@ class StaffVoice:
         return "\n".join(lines)
 
 
+def chosen_option(working: Working, text: str) -> str:
+    """'2' means the second option shown (which may be 'back'); other text is as typed."""
+    return _option_value(working, text)
+
+
 def _option_value(working: Working, text: str) -> str:
     """'2' means the second option shown; other text is passed on as typed."""
     shown: list[str] = working.scratch.get("shown", [])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sendbot.conversations.common import long_date, may_manage, summary
+from sendbot.conversations.ehc_case import next_due
 from sendbot.conversations.fields import Answers, ChoiceField, ConfirmField, DateField, Option
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.senco_common import (
@@ -20,8 +21,8 @@ from sendbot.conversations.senco_common import (
 )
 from sendbot.conversations.turn import Turn
 from sendbot.domain.people import SenStatus
+from sendbot.services import ehc_cases, pupils, school_policy
 from sendbot.services import plans as plan_service
-from sendbot.services import pupils, school_policy
 from sendbot.services.policy import Action
 
 
@@ -65,6 +66,38 @@ def _summary(turn: Turn, answers: Answers) -> str:
     return text
 
 
+def _issued_question(turn: Turn, answers: Answers) -> str:
+    case = ehc_cases.summary(turn.session, turn.actor, pupil_id(answers))
+    recorded = dict(case.steps).get(ehc_cases.STEPS_BY_KEY["final"].label)
+    if recorded is not None:
+        return (
+            f"The final EHC plan was issued on {long_date(recorded)}. Type 'skip' to keep "
+            "that date, or give the right one."
+        )
+    return (
+        "When was the final EHC plan issued? Its annual review is counted from that date. "
+        "Type 'skip' if you do not have it yet."
+    )
+
+
+def _ehc_dates(turn: Turn, answers: Answers) -> str:
+    """An EHC plan's annual review needs the date it was issued: record it, or say it is
+    missing so the SENCO adds it."""
+    pupil = pupil_id(answers)
+    if answers.get("issued"):
+        done = ehc_cases.record_step(
+            turn.session, turn.actor, pupil, "final", date.fromisoformat(answers["issued"]),
+            turn.now, turn.today,
+        )  # fmt: skip
+        return f" Final EHC plan issued {long_date(done.on)}. {next_due(done, turn.today)}"
+    if ehc_cases.summary(turn.session, turn.actor, pupil).missing_dates:
+        return (
+            " The date the final EHC plan was issued is missing, so there is no annual review "
+            "deadline yet: type 'ehc' to record it."
+        )
+    return ""
+
+
 def _submit(turn: Turn, answers: Answers) -> str:
     plan, created = plan_service.save_plan(
         turn.session,
@@ -78,7 +111,10 @@ def _submit(turn: Turn, answers: Answers) -> str:
     name = pupils.get_visible(turn.session, turn.actor, pupil_id(answers), Action.MANAGE_SEND).name
     assert plan.next_review_on is not None
     verb = "Started" if created else "Updated"
-    return f"{verb} {name}'s {plan.name}. Next review: {long_date(plan.next_review_on)}."
+    text = f"{verb} {name}'s {plan.name}. Next review: {long_date(plan.next_review_on)}."
+    if answers["kind"] == SenStatus.EHC_PLAN.value:
+        text += _ehc_dates(turn, answers)
+    return text
 
 
 SUPPORT_PLAN = Flow(
@@ -100,6 +136,17 @@ SUPPORT_PLAN = Flow(
             source=_kinds,
             default=_default_kind,
             needs=("pupil",),
+        ),
+        DateField(
+            name="issued",
+            label="Final EHC plan issued",
+            question="When was the final EHC plan issued?",
+            question_for=_issued_question,
+            not_future=True,
+            optional=True,
+            none_text="not given",
+            when=lambda answers: answers.get("kind") == SenStatus.EHC_PLAN.value,
+            needs=("kind",),
         ),
         DateField(
             name="review",

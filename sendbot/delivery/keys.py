@@ -19,6 +19,8 @@ SAFEGUARDING_CUMULATIVE = "safeguarding.cumulative"
 DEADLINE_REMINDER = "deadline.reminder"
 DEADLINE_WATCH = "deadline.watch"
 PLAN_REVIEW_REMINDER = "plan.review_reminder"
+# One person's reminders about one pupil on one day, together: items of the three above.
+PUPIL_REMINDERS = "reminders.pupil"
 DIGEST_SENCO = "digest.senco"
 DIGEST_DSL = "digest.dsl"
 DIGEST_HEADTEACHER = "digest.headteacher"
@@ -42,6 +44,8 @@ DIGESTS = {"senco": DIGEST_SENCO, "dsl": DIGEST_DSL, "headteacher": DIGEST_HEADT
 MEETING_INVITATION = "meeting.invitation"
 MEETING_REMINDER = "meeting.reminder"
 MEETING_VIEWS_REQUEST = "meeting.views_request"
+MEETING_MOVED = "meeting.moved"
+MEETING_CANCELLED = "meeting.cancelled"
 PARENT_STAFF_REPLY = "parent.staff_reply"
 PARENT_MEETING_INVITATION = "parent.meeting_invitation"
 PARENT_REVIEW_SUMMARY = "parent.review_summary"
@@ -58,6 +62,7 @@ STAFF_KEYS = frozenset(
         DEADLINE_REMINDER,
         DEADLINE_WATCH,
         PLAN_REVIEW_REMINDER,
+        PUPIL_REMINDERS,
         *DIGESTS.values(),
         DELIVERY_FAILED,
         IDENTITY_BLOCKED,
@@ -77,6 +82,8 @@ PARENT_KEYS = frozenset(
         MEETING_INVITATION,
         MEETING_REMINDER,
         MEETING_VIEWS_REQUEST,
+        MEETING_MOVED,
+        MEETING_CANCELLED,
         PARENT_STAFF_REPLY,
         PARENT_MEETING_INVITATION,
         PARENT_REVIEW_SUMMARY,

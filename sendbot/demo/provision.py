@@ -34,7 +34,7 @@ from sendbot.demo.school import (
     DEMO_TA_EMAIL,
 )
 from sendbot.domain.calendar import Term, add_months
-from sendbot.services import plans, provision, terms
+from sendbot.services import ehc_cases, plans, provision, terms
 from sendbot.services.actors import StaffActor, staff_actor_by_email
 from sendbot.store.models import EhcCase, Pupil, School, TeachingGroup, TermDate
 
@@ -256,6 +256,30 @@ def seed_demo_provision(session: Session, school_id: int, today: date) -> None:
             final_issued_on=add_months(REVIEWS[DEMO_PUPIL_ZAINAB](today), -12),
         )
     )
+    session.flush()
+    _ehc_case_dates(session, senco, school_id, today, _at(today, 7))
+
+
+def _ehc_case_dates(
+    session: Session, senco: StaffActor, school_id: int, today: date, at: datetime
+) -> None:
+    """Every other pupil with an EHC plan gets the dates the SENCO would record (through
+    the same flow's service), so each has an annual review deadline: the plans were issued
+    or last reviewed 45, 135, 225... days ago; every second one is in its second year."""
+    others = session.scalars(
+        select(Pupil)
+        .where(Pupil.school_id == school_id, Pupil.active, Pupil.sen_status == "ehc_plan")
+        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+    )
+    pending = [p for p in others if not ehc_cases.has_dates(ehc_cases.open_case(session, p.id))]
+    for number, pupil in enumerate(pending):
+        last = today - timedelta(days=45 + 90 * (number % 4))
+        if number % 2:
+            issued = add_months(last, -12)
+            ehc_cases.record_step(session, senco, pupil.id, "final", issued, at, today)
+            ehc_cases.record_step(session, senco, pupil.id, "annual_review", last, at, today)
+        else:
+            ehc_cases.record_step(session, senco, pupil.id, "final", last, at, today)
 
 
 def _past_sessions(

@@ -110,6 +110,21 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, last_day))
 
 
+def last_day_of_months_starting_with(start: date, months: int) -> date:
+    """The last day of "the period of N months starting with" `start` (CFA 2014 s44(1)).
+
+    `start` is the first day of the period, so the period ends the day before the same day
+    number N months on: 10 December 2025 -> 9 December 2026. When that day number does not
+    exist (a period starting on 29 February, or on the 31st before a 30-day month), the
+    period runs to the end of that month, as the corresponding date rule has it:
+    29 February 2024 -> 28 February 2025, while 1 March 2027 -> 29 February 2028.
+    """
+    corresponding = add_months(start, months)
+    if corresponding.day < start.day:  # no such day that month: the month's last day ends it
+        return corresponding
+    return corresponding - timedelta(days=1)
+
+
 # --- bank holidays and working days --------------------------------------------------------
 
 

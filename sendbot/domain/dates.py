@@ -1,4 +1,9 @@
-"""Dates as people type them in England: 'today', 'mon', '3/2' (3 February), '3 Feb'."""
+"""Dates as people type them in England: 'today', 'mon', 'next tue', '3/2' (3 February), '3 Feb'.
+
+A date typed without a year is read as the nearest one in the expected direction, unless the
+other reading is only days away: '1/12' typed on 2 December could be yesterday (a slip) or
+next December, so the person is asked (`DateAmbiguous`) instead of being given a guess.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,37 @@ import re
 from datetime import date, timedelta
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 EXAMPLES = "for example 'today', 'yesterday', 'mon', '3/2' or '3 Feb'"
+
+
+# How near the other reading must be for a date without a year to need a question.
+CLOSE_DAYS = 31
 
 
 class DateNotUnderstood(ValueError):
     """The message is a question a person can answer, never a guess."""
+
+
+class DateAmbiguous(DateNotUnderstood):
+    """Two readings are both likely; `candidates` are them, in date order."""
+
+    def __init__(self, message: str, candidates: tuple[date, ...]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
 
 
 def _real(year: int, month: int, day: int, typed: str) -> date:
@@ -30,15 +61,44 @@ def _year(text: str | None, today: date) -> int | None:
 
 
 def _nearest_year(month: int, day: int, today: date, direction: str, typed: str) -> date:
-    """A date typed without a year is the one nearest today in the expected direction."""
-    this_year = _real_or_none(today.year, month, day)
-    if direction == "past":
-        if this_year is not None and this_year <= today:
-            return this_year
-        return _real(today.year - 1, month, day, typed)
-    if this_year is not None and this_year >= today:
-        return this_year
-    return _real(today.year + 1, month, day, typed)
+    """A date typed without a year is the one nearest today in the expected direction; when
+    a reading the other way is within CLOSE_DAYS of today, the person is asked instead."""
+    _real(2024, month, day, typed)  # a leap year: a day no year has is not a real date
+    _leap_checked(today.year, month, day)
+    step = -1 if direction == "past" else 1
+    readings = [
+        found
+        for year in (today.year - 1, today.year, today.year + 1)
+        if (found := _real_or_none(year, month, day)) is not None
+    ]
+    ahead = [d for d in readings if (d - today).days * step >= 0]
+    if not ahead:
+        _leap_checked(today.year + step, month, day)
+    chosen = min(ahead, key=lambda d: abs((d - today).days))
+    behind = [d for d in readings if (d - today).days * step < 0]
+    other = min(behind, key=lambda d: abs((d - today).days), default=None)
+    if other is not None and abs((other - today).days) <= CLOSE_DAYS:
+        side = "has passed" if other < today else "is still to come"
+        raise DateAmbiguous(
+            f"Did you mean {_long(other)}, which {side}, or {_long(chosen)}?",
+            tuple(sorted((other, chosen))),
+        )
+    return chosen
+
+
+def _leap_checked(year: int, month: int, day: int) -> date:
+    """The date in `year`; 29 February outside a leap year is said, never moved."""
+    found = _real_or_none(year, month, day)
+    if found is None:
+        raise DateNotUnderstood(
+            f"There is no {day} {MONTH_NAMES[month - 1]} in {year}. "
+            "Please check the day and month, or type the year too."
+        )
+    return found
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def _real_or_none(year: int, month: int, day: int) -> date | None:
@@ -74,16 +134,27 @@ def parse_british_date(typed: str, today: date, direction: str = "past") -> date
 
 
 def _relative_date(text: str, typed: str, today: date, direction: str) -> date | None:
-    """'today', 'yesterday', 'tomorrow', or a weekday: the nearest one in `direction`."""
+    """'today', 'yesterday', 'tomorrow', or a weekday: the nearest one in `direction`
+    (today included); 'next tue' is the first Tuesday after today, 'last tue' the last
+    one before it, 'this tue' the one in `direction`."""
     if text == "today":
         return today
     if text == "yesterday":
         return today - timedelta(days=1)
     if text == "tomorrow":
         return today + timedelta(days=1)
+    word, _, rest = text.partition(" ")
+    if word in ("next", "last", "this", "on") and rest:
+        text = rest
+    else:
+        word = ""
     weekday = _weekday(text)
     if weekday is None:
         return None
+    if word == "next":
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    if word == "last":
+        return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
     if direction == "past":
         return today - timedelta(days=(today.weekday() - weekday) % 7)
     return today + timedelta(days=(weekday - today.weekday()) % 7)

@@ -199,6 +199,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Whether deputy DSLs also get the DSL's digest.",
     ),
     Setting(
+        "digests_on_closed_days",
+        yes_no_kind(),
+        False,
+        "Whether digests are also sent on days the school is closed (weekends, bank "
+        "holidays, the holidays between terms and half terms); without them, the next open "
+        "day's digest lists what fell due meanwhile.",
+    ),
+    Setting(
         "escalation_minutes",
         numbers_kind(1, 24 * 60, "minutes", descending=False, example="15, 60"),
         (15, 60),
@@ -334,6 +342,7 @@ class SchoolSettings:
     empty_digest: str = "one_line"
     headteacher_digest_weekday: int | None = 0
     dsl_digest_to_deputies: bool = False
+    digests_on_closed_days: bool = False
     escalation_minutes: tuple[int, ...] = (15, 60)
     school_hours_start: time = time(8, 0)
     school_hours_end: time = time(18, 0)

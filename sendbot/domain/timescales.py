@@ -15,11 +15,13 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from sendbot.domain.calendar import (
+    Nation,
     SchoolCalendar,
     TermDatesMissing,
     add_days,
     add_months,
     add_weeks,
+    last_day_of_months_starting_with,
     require_date,
 )
 
@@ -39,8 +41,8 @@ class Owner(StrEnum):
 
 
 class PhaseTransfer(StrEnum):
-    SECONDARY_TO_POST16 = "secondary_to_post16"  # reg 18(1)(a): 31 March
-    OTHER = "other"  # reg 18(1)(b): 15 February
+    SECONDARY_TO_POST16 = "secondary_to_post16"  # reg 18(1)(a): before 31 March
+    OTHER = "other"  # reg 18(1)(b): before 15 February
 
 
 class ReviewFrequency(StrEnum):
@@ -261,12 +263,69 @@ class Rule:
     description: str  # plain English for staff
     compute: Compute
     exemptions: frozenset[ExemptionKind] = frozenset()
+    # What the law's own words make of the due date, for staff: "{last_day}" is the due
+    # date, "{day_after}" the day after it (the date a "before ..." rule names).
+    says: str = ""
 
     @property
     def source(self) -> str:
         """What staff read as the rule's authority: the law itself, never the reference file
         (the section and grade stay on the rule for whoever checks it against the reference)."""
         return self.law
+
+    @property
+    def citation(self) -> str:
+        """The regulation, Act section or Code paragraph, as a staff message cites it."""
+        return self.law
+
+    @property
+    def statutory_ehc(self) -> bool:
+        """An EHC plan rule: the law of England (CFA 2014 Part 3, SEND Regs 2014) only."""
+        return self.kind.startswith("ehc.")
+
+    def law_says(self, due: date) -> str:
+        """The law's words for this due date in plain English ('' when the rule has none)."""
+        if not self.says:
+            return ""
+        return self.says.format(
+            last_day=f"{due:%-d %B %Y}", day_after=f"{due + timedelta(days=1):%-d %B %Y}"
+        )
+
+
+# --- the law's words as dates --------------------------------------------------------------
+
+
+def last_day_within_days_of(received: date, days: int) -> date:
+    """ "within N days of receiving" (reg 25): the day of receipt is not counted, as with
+    "within 6 weeks of receiving" (reg 5), which this module counts as R + 42 days. Only
+    "beginning with the day" (reg 13(1), 22(2)) counts the first day, and says so."""
+    return add_days(received, days)
+
+
+def last_day_before(named: date) -> date:
+    """ "before 15 February" (reg 18(1)): the named day is too late; the day before is the
+    last one."""
+    return add_days(named, -1)
+
+
+def phase_transfer_named_date(year: int, kind: PhaseTransfer | None) -> date:
+    """The date reg 18(1) names for the calendar year of the transfer: 31 March for secondary
+    school to a post-16 institution (a), 15 February in any other case (b)."""
+    if kind is PhaseTransfer.SECONDARY_TO_POST16:
+        return date(year, 3, 31)
+    return date(year, 2, 15)
+
+
+def phase_transfer_last_day(year: int, kind: PhaseTransfer | None) -> date:
+    """The last day for the amended plan: the day before the date reg 18(1) names."""
+    return last_day_before(phase_transfer_named_date(year, kind))
+
+
+def annual_review_last_day(made_or_last_reviewed: date) -> date:
+    """CFA 2014 s44(1): "in the period of 12 months starting with" the date the plan was made
+    or last reviewed. That date is day one, so the last day is the day before the
+    anniversary (29 February 2024 -> 28 February 2025)."""
+    return last_day_of_months_starting_with(made_or_last_reviewed, 12)
 
 
 # --- the rule functions --------------------------------------------------------------------
@@ -311,7 +370,10 @@ def _review_anchor(f: PupilFacts) -> date | None:
 
 
 def _annual_review(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
-    return _after(_review_anchor(f), months=12)
+    anchor = _review_anchor(f)
+    if anchor is None:
+        return None
+    return Timing(due=annual_review_last_day(anchor), counted_from=anchor)
 
 
 def _under5_review(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
@@ -358,17 +420,19 @@ def _phase_transfer(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
     year = f.phase_transfer_year
     if year is None:
         return None
-    if f.phase_transfer_kind is PhaseTransfer.SECONDARY_TO_POST16:
-        return Timing(due=date(year, 3, 31), counted_from=None)
     note = None
     if f.phase_transfer_kind is None:
-        note = "Kind of transfer not recorded: using 15 February, the earlier of the two dates."
-    return Timing(due=date(year, 2, 15), counted_from=None, note=note)
+        note = (
+            "Kind of transfer not recorded: using 'before 15 February' (last day 14 February), "
+            "the earlier of the two dates."
+        )
+    due = phase_transfer_last_day(year, f.phase_transfer_kind)
+    return Timing(due=due, counted_from=None, note=note)
 
 
 def _phase_transfer_review_meeting(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
-    # Work back 4 weeks (LA decision) + 8 weeks (final amended plan) from the fixed date, to
-    # the last working day on or before it: a meeting cannot be held on a Sunday.
+    # Work back 4 weeks (LA decision) + 8 weeks (final amended plan) from the last day for
+    # the amended plan, to the last working day on or before it: not a Sunday meeting.
     t = _phase_transfer(f, cal)
     if t is None:
         return None
@@ -377,10 +441,12 @@ def _phase_transfer_review_meeting(f: PupilFacts, cal: SchoolCalendar) -> Timing
 
 
 def _reassessment_decision(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
-    # "15 days" of the request read like reg 13's: the request day is day 1 (Q + 14). The
-    # reference's example (5 Jan -> 19 Jan 2026) counts this way; the reg 25 text was not seen.
-    t = _after(f.reassessment_requested_on, days=14)
-    return t and Timing(t.due, t.counted_from, met_on=f.reassessment_decided_on)
+    # "within 15 days of receiving the request": the day it arrived is not counted (Q + 15).
+    received = f.reassessment_requested_on
+    if received is None:
+        return None
+    due = last_day_within_days_of(received, 15)
+    return Timing(due, received, met_on=f.reassessment_decided_on)
 
 
 def _reassessment_final_plan(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
@@ -590,7 +656,7 @@ RULES: tuple[Rule, ...] = (
         kind="ehc.annual_review",
         title="Annual review of the EHC plan",
         starts_from="plan issued or last review",
-        period="12 months",
+        period="in the 12 months starting with that day: last day the day before the anniversary",
         owner=Owner.SCHOOL,
         law="CFA 2014 s44(1); Code 9.169",
         section="3.1",
@@ -600,6 +666,11 @@ RULES: tuple[Rule, ...] = (
             "the school usually holds the meeting. Leave time for the LA's decision."
         ),
         compute=_annual_review,
+        says=(
+            "The law says the plan must be reviewed in the 12 months starting with the day "
+            "it was made or last reviewed, so the last day is {last_day}, the day before "
+            "the anniversary."
+        ),
     ),
     Rule(
         kind="ehc.under5_review",
@@ -707,16 +778,23 @@ RULES: tuple[Rule, ...] = (
         kind="ehc.phase_transfer",
         title="Phase transfer: plan amended and school named",
         starts_from="calendar year of the transfer",
-        period="15 February (31 March for secondary to post-16)",
+        period=(
+            "before 15 February, last day 14 February (before 31 March, last day 30 March, "
+            "for secondary to post-16)"
+        ),
         owner=Owner.LA,
         law="SEND Regs 2014 reg 18(1)(a),(b); Code 9.179",
         section="4.1, 4.2",
         grade="P",
         description=(
             "The local authority must finish the review and amend the plan, naming the next "
-            "school or college. The regulation says 'before' this date, the Code 'by' it."
+            "school or college."
         ),
         compute=_phase_transfer,
+        says=(
+            "The law says the amended plan must be finalised before {day_after}, so the last "
+            "day is {last_day}."
+        ),
     ),
     Rule(
         kind="ehc.phase_transfer_review_meeting",
@@ -736,17 +814,21 @@ RULES: tuple[Rule, ...] = (
     Rule(
         kind="ehc.reassessment_decision",
         title="LA decides whether to re-assess",
-        starts_from="re-assessment request",
-        period="15 days counting the day received",
+        starts_from="re-assessment request received",
+        period="within 15 days of receiving it: the day it arrived is not counted",
         owner=Owner.LA,
-        law="SEND Regs 2014 reg 25 (text not retrieved)",
+        law="SEND Regs 2014 reg 25",
         section="5.2",
-        grade="S/U",
+        grade="S",
         description=(
             "The local authority must decide whether to re-assess and tell the family, with "
             "appeal rights if it refuses."
         ),
         compute=_reassessment_decision,
+        says=(
+            "The law says within 15 days of receiving the request. The day it arrived is not "
+            "counted, so the last day is {last_day}."
+        ),
     ),
     Rule(
         kind="ehc.reassessment_final_plan",
@@ -842,7 +924,7 @@ RULES: tuple[Rule, ...] = (
         starts_from="plan start or last review",
         period="2 weeks",
         owner=Owner.SENCO,
-        law="School policy (seed 000: fortnightly reintegration meetings)",
+        law="School policy (fortnightly reintegration meetings)",
         section="seed 000",
         grade="Q",
         description=(
@@ -1045,17 +1127,62 @@ def _apply_exemptions(rule: Rule, timing: Timing, exemptions: list[Exemption]) -
     )
 
 
+# --- where the law applies -----------------------------------------------------------------
+
+# What each other nation has instead of England's EHC plans, named for staff.
+_OTHER_NATIONS_LAW: dict[Nation, str] = {
+    Nation.WALES: (
+        "Wales has its own system: the Additional Learning Needs and Education Tribunal "
+        "(Wales) Act 2018, with individual development plans (IDPs)."
+    ),
+    Nation.SCOTLAND: (
+        "Scotland has its own system: the Education (Additional Support for Learning) "
+        "(Scotland) Act 2004, with co-ordinated support plans (CSPs)."
+    ),
+    Nation.NORTHERN_IRELAND: (
+        "Northern Ireland has its own special educational needs framework: the Education "
+        "(Northern Ireland) Order 1996 and the Special Educational Needs and Disability Act "
+        "(Northern Ireland) 2016, with statements of special educational needs."
+    ),
+}
+
+
+def ehc_rules_apply(nation: Nation) -> bool:
+    """EHC plans and their deadlines are the law of England (CFA 2014 Part 3)."""
+    return nation is Nation.ENGLAND
+
+
+def ehc_rules_not_applied(nation: Nation) -> str | None:
+    """What staff of a school outside England are told, or None in England."""
+    if ehc_rules_apply(nation):
+        return None
+    name = nation.value.replace("_", " ").title()
+    return (
+        f"This school is in {name}. The statutory EHC plan deadlines in sendbot are "
+        "England's (the Children and Families Act 2014 and the SEND Regulations 2014), so "
+        f"they are not applied to this school. {_OTHER_NATIONS_LAW[nation]} Bank holidays "
+        "and safeguarding reminders still work."
+    )
+
+
+def _applies(rule: Rule, calendar: SchoolCalendar) -> bool:
+    return ehc_rules_apply(calendar.nation) or not rule.statutory_ehc
+
+
 # --- the entry point -----------------------------------------------------------------------
 
 
 def compute_deadlines(
     facts: PupilFacts, calendar: SchoolCalendar, exemptions: Iterable[Exemption] = ()
 ) -> list[DueDate]:
-    """Every deadline the facts give rise to, soonest first, exemptions applied."""
+    """Every deadline the facts give rise to, soonest first, exemptions applied. A school
+    outside England gets none of England's EHC plan deadlines."""
     recorded = list(exemptions)
     check_exemptions(facts, recorded)
     deadlines = []
     for rule in RULES:
+        if not _applies(rule, calendar):
+            continue
         timing = rule.compute(facts, calendar)
         if timing is not None:
             deadlines.append(_apply_exemptions(rule, timing, recorded))
@@ -1074,5 +1201,7 @@ def deadline(
         raise ValueError(f"no deadline rule is called '{kind}'")
     recorded = list(exemptions)
     check_exemptions(facts, recorded)
+    if not _applies(rule, calendar):
+        return None
     timing = rule.compute(facts, calendar)
     return None if timing is None else _apply_exemptions(rule, timing, recorded)

@@ -46,7 +46,7 @@ class UnknownTemplate(LookupError):
     """No message has this key: a bug in whoever wrote the row, or a key since removed."""
 
 
-def _by_key(render: Callable[..., OutgoingMessage], template: str) -> Renderer:
+def _by_key(render: Callable[..., OutgoingMessage | None], template: str) -> Renderer:
     """A module's `(template, params, language, session)` renderer, for one key."""
     return partial(render, template)
 
@@ -67,6 +67,7 @@ STAFF: Mapping[str, Renderer] = {
     keys.DEADLINE_REMINDER: deadlines.deadline_reminder,
     keys.DEADLINE_WATCH: deadlines.deadline_watch,
     keys.PLAN_REVIEW_REMINDER: deadlines.plan_review_reminder,
+    keys.PUPIL_REMINDERS: deadlines.pupil_reminders,
     keys.MEETING_OUTCOME_PROMPT: review_outcome.outcome_prompt,
     keys.DIGEST_SENCO: digests.digest,
     keys.DIGEST_DSL: digests.digest,
@@ -95,6 +96,8 @@ PARENTS: Mapping[str, Renderer] = {
             keys.MEETING_INVITATION,
             keys.MEETING_REMINDER,
             keys.MEETING_VIEWS_REQUEST,
+            keys.MEETING_MOVED,
+            keys.MEETING_CANCELLED,
             keys.PARENT_STAFF_REPLY,
         )
     },

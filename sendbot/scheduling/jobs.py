@@ -24,6 +24,7 @@ from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import (
     audit,
+    digests,
     escalation,
     meetings,
     outbox,
@@ -144,6 +145,7 @@ def _deadline_reminders(
             Deadline.due_on,
             Deadline.owner_role,
             Deadline.owner_staff_id,
+            Deadline.pupil_id,
         )
         .where(
             Deadline.status == deadline_service.OPEN,
@@ -172,7 +174,7 @@ def _deadline_reminders(
         params = {"deadline_id": row.id, "due_on": row.due_on.isoformat(), "offset": offset}
         for staff_id in _owner_ids(session, row, by_role):
             key = f"deadline:{row.id}:{row.due_on.isoformat()}:d{offset}:staff:{staff_id}"
-            wanted.append(_Reminder(window, staff_id, template, params, key))
+            wanted.append(_Reminder(window, staff_id, row.pupil_id, template, params, key))
     return wanted
 
 
@@ -181,7 +183,7 @@ def _plan_review_reminders(
 ) -> list[_Reminder]:
     """A reminder for each SENCO of each plan review due, at its nearest passed point."""
     wanted: list[_Reminder] = []
-    for plan_id, school_id, due_on in _plan_reviews(session, first, last):
+    for plan_id, school_id, pupil_id, due_on in _plan_reviews(session, first, last):
         window = windows.get(school_id)
         if window is None or not window.today <= due_on <= window.horizon:
             continue
@@ -193,30 +195,76 @@ def _plan_review_reminders(
         params = {"plan_id": plan_id, "due_on": due_on.isoformat()}
         for staff_id in by_role.get((school_id, Role.SENCO), []):
             key = f"plan_review:{plan_id}:{due_on.isoformat()}:d{offset}:staff:{staff_id}"
-            wanted.append(_Reminder(window, staff_id, keys.PLAN_REVIEW_REMINDER, params, key))
+            wanted.append(
+                _Reminder(window, staff_id, pupil_id, keys.PLAN_REVIEW_REMINDER, params, key)
+            )
     return wanted
 
 
 def _enqueue_new(session: Session, wanted: list[_Reminder], now: datetime) -> int:
-    """Queue the reminders the outbox does not hold yet; how many were queued."""
-    queued = 0
-    queued_keys = _queued_keys(session, [w.dedupe_key for w in wanted])
+    """Queue the reminders the outbox does not hold yet, one message per person, pupil and
+    day listing them all; how many messages were queued.
+
+    Each reminder keeps its own dedupe key, written as a row marked merged into the day's
+    message (`outbox.record_merged`), so the guarantee is the same as when each went alone:
+    a reminder point is queued once. A reminder found after the day's message for the
+    pupil has gone waits for tomorrow's, which lists it."""
+    groups: dict[tuple[int, int, date], list[_Reminder]] = {}
     for reminder in wanted:
-        if reminder.dedupe_key in queued_keys:
+        group = (reminder.staff_id, reminder.pupil_id, reminder.window.today)
+        groups.setdefault(group, []).append(reminder)
+    keys_of = {group: _group_key(*group) for group in groups}
+    queued_keys = _queued_keys(session, [w.dedupe_key for w in wanted] + list(keys_of.values()))
+    queued = 0
+    for group, reminders in groups.items():
+        fresh = list(
+            {r.dedupe_key: r for r in reminders if r.dedupe_key not in queued_keys}.values()
+        )
+        if not fresh:
             continue
-        if outbox.enqueue(
-            session,
-            school_id=reminder.window.school_id,
-            recipient_staff_id=reminder.staff_id,
-            template=reminder.template,
-            params=reminder.params,
-            dedupe_key=reminder.dedupe_key,
-            now=now,
-            not_before=reminder.window.send_at,
-        ):
-            queued_keys.add(reminder.dedupe_key)
+        items = [{"template": r.template, "params": r.params} for r in fresh]
+        key = keys_of[group]
+        if key in queued_keys:
+            if not outbox.add_items(session, key, items):
+                continue  # already sent today: tomorrow's message lists these
+        elif _enqueue_group(session, fresh[0], items, key, now):
             queued += 1
+        else:
+            continue
+        for reminder in fresh:
+            outbox.record_merged(
+                session,
+                school_id=reminder.window.school_id,
+                recipient_staff_id=reminder.staff_id,
+                template=reminder.template,
+                params=reminder.params,
+                dedupe_key=reminder.dedupe_key,
+                into=key,
+                now=now,
+            )
     return queued
+
+
+def _group_key(staff_id: int, pupil_id: int, day: date) -> str:
+    return f"reminders:pupil:{pupil_id}:{day.isoformat()}:staff:{staff_id}"
+
+
+def _enqueue_group(
+    session: Session, first: _Reminder, items: list[dict[str, Any]], key: str, now: datetime
+) -> bool:
+    return (
+        outbox.enqueue(
+            session,
+            school_id=first.window.school_id,
+            recipient_staff_id=first.staff_id,
+            template=keys.PUPIL_REMINDERS,
+            params={"pupil_id": first.pupil_id, "items": items},
+            dedupe_key=key,
+            now=now,
+            not_before=first.window.send_at,
+        )
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -234,6 +282,7 @@ class _Window:
 class _Reminder:
     window: _Window
     staff_id: int
+    pupil_id: int
     template: str
     params: dict[str, object]
     dedupe_key: str
@@ -263,10 +312,10 @@ def _owner_ids(session: Session, row: Any, by_role: dict[tuple[int, Role], list[
     return by_role.get((row.school_id, deadline_service.reminder_role(row.owner_role)), [])
 
 
-def _plan_reviews(session: Session, first: date, last: date) -> list[tuple[int, int, date]]:
-    """`deadlines.plan_reviews_due` for every school at once: (plan, school, review date)."""
+def _plan_reviews(session: Session, first: date, last: date) -> list[tuple[int, int, int, date]]:
+    """`deadlines.plan_reviews_due` for every school at once: (plan, school, pupil, date)."""
     rows = session.execute(
-        select(SupportPlan.id, Pupil.school_id, SupportPlan.next_review_on)
+        select(SupportPlan.id, Pupil.school_id, Pupil.id, SupportPlan.next_review_on)
         .join(Pupil, Pupil.id == SupportPlan.pupil_id)
         .where(
             Pupil.active,
@@ -278,7 +327,7 @@ def _plan_reviews(session: Session, first: date, last: date) -> list[tuple[int, 
         )
         .order_by(SupportPlan.next_review_on, SupportPlan.id)
     )
-    return [(plan_id, school_id, due) for plan_id, school_id, due in rows if due is not None]
+    return [(plan, school, pupil, due) for plan, school, pupil, due in rows if due is not None]
 
 
 def _queued_keys(session: Session, keys: list[str], chunk: int = 900) -> set[str]:
@@ -307,7 +356,11 @@ class DigestDue:
 
 
 def digests_due(session: Session, school: School, day: date) -> list[DigestDue]:
+    """Who gets which digest on `day`: none on a day the school is closed, unless the school
+    keeps them (the next open day's digest covers the closure instead)."""
     settings = school_settings.of(school)
+    if not digests.sends_on(school, terms.calendar_for(session, school.id), day):
+        return []
     due = []
     if day.weekday() in settings.digest_days:
         due.append(
@@ -441,9 +494,10 @@ def term_progress_summaries(session: Session, now: datetime) -> int:
 
 def annual_review_look_ahead(session: Session, now: datetime) -> int:
     """EHC annual reviews due within 10 weeks with no meeting booked: time to book one."""
-    queued = 0
+    wanted: list[_Reminder] = []
     for school in _schools(session):
         today = _local_now(school, now).date()
+        send_at = max(now, _at(today, reminder_time(school), school.timezone))
         rows = session.execute(
             select(Deadline, Pupil)
             .join(Pupil, Pupil.id == Deadline.pupil_id)
@@ -461,23 +515,25 @@ def annual_review_look_ahead(session: Session, now: datetime) -> int:
             text = (
                 f"Book {pupil.display_name}'s EHC plan annual review: it must be held by "
                 f"{row.due_on:%a %-d %b %Y}.\n"
+                f"{rule.law_says(row.due_on)}\n"
                 "Invitations and advice must go out at least 2 weeks before the meeting "
                 "(SEND Regs 2014 reg 20), so allow time.\n"
                 f"Source: {rule.source}"
             )
-            for staff in deadline_service.owners(session, row):
-                if outbox.enqueue(
-                    session,
-                    school_id=school.id,
-                    recipient_staff_id=staff.id,
-                    template=keys.STAFF_NOTICE,
-                    params={"text": text},
-                    dedupe_key=f"annual_look_ahead:{row.id}:{row.due_on.isoformat()}:staff:{staff.id}",
-                    now=now,
-                    not_before=max(now, _at(today, reminder_time(school), school.timezone)),
-                ):
-                    queued += 1
-    return queued
+            window = _Window(school.id, today, today, send_at, ())
+            wanted.extend(
+                _Reminder(
+                    window,
+                    staff.id,
+                    pupil.id,
+                    keys.STAFF_NOTICE,
+                    {"text": text},
+                    f"annual_look_ahead:{row.id}:{row.due_on.isoformat()}:staff:{staff.id}",
+                )
+                for staff in deadline_service.owners(session, row)
+            )
+    # With the day's other reminders about the pupil: one message a pupil a day.
+    return _enqueue_new(session, wanted, now)
 
 
 def _booked_in_time(session: Session, pupil_id: int, due_on: date, tz: str) -> bool:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import SystemClock
 from sendbot.domain import review_dates, timescales
-from sendbot.domain.calendar import SchoolCalendar
+from sendbot.domain.calendar import SchoolCalendar, parse_nation
 from sendbot.domain.people import Role
 from sendbot.domain.timescales import (
     RULES_BY_KIND,
@@ -172,7 +172,13 @@ def _case_facts(case: EhcCase) -> dict[str, object]:
         reassessment_requested_on=case.reassessment_requested_on,
         reassessment_decided_on=case.reassessment_decided_on,
         decision_letter_sent_on=case.decision_letter_sent_on,
+        mediation_certificate_issued_on=case.mediation_certificate_issued_on,
     )
+    if case.decision_outcome == "not_assess" and case.final_issued_on is None:
+        # No assessment: the 16- and 20-week dates never come. The notice of the decision
+        # carries the right of appeal (reg 5(3)), so it starts mediation and appeal.
+        values["request_received_on"] = None
+        values["decision_letter_sent_on"] = case.decision_letter_sent_on or case.decision_on
     if case.phase_transfer_year:
         values["phase_transfer_year"] = case.phase_transfer_year
         if case.phase_transfer_kind in {k.value for k in PhaseTransfer}:
@@ -788,6 +794,15 @@ def owners(session: Session, row: Deadline) -> list[Staff]:
         if staff is not None and staff.active:
             return [staff]
     return staff_with_role(session, row.school_id, reminder_role(row.owner_role))
+
+
+def law_notice(session: Session, school_id: int) -> str | None:
+    """For a school outside England: England's EHC rules are not applied, and what applies
+    there instead. None for a school in England."""
+    school = session.get(School, school_id)
+    if school is None:
+        return None
+    return timescales.ehc_rules_not_applied(parse_nation(school.nation))
 
 
 def title_of(kind: str) -> str:

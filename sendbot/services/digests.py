@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
+from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.needs import Area, area_label
 from sendbot.domain.people import Role, year_label
-from sendbot.domain.timescales import RULES_BY_KIND
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import policy, school_policy, school_settings, terms
+from sendbot.services import digest_items, ehc_cases, policy, school_settings, terms
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -35,7 +35,6 @@ from sendbot.store.models import (
     Pupil,
     School,
     Staff,
-    Target,
 )
 
 ROLES = ("senco", "dsl", "headteacher")
@@ -104,14 +103,35 @@ def _at(day: date, at: time, tz: str) -> datetime:
     return datetime.combine(day, at, ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
 
 
-def window(school: School, day: date) -> tuple[datetime, datetime]:
-    """From the previous digest day's digest time to this one's (Monday covers the weekend)."""
-    settings = school_settings.of(school)
+# The longest a school is closed (the summer holiday, and some): how far back to look for
+# the last digest sent.
+LONGEST_CLOSURE = timedelta(days=120)
+
+
+def sends_on(school: School, calendar: SchoolCalendar, day: date) -> bool:
+    """Whether digests go out on `day` as far as opening goes: only on days the school is
+    open, unless the school keeps them on closed days too (`digests_on_closed_days`)."""
+    return school_settings.of(school).digests_on_closed_days or terms.is_open(calendar, day)
+
+
+def previous_digest_day(
+    school: School, calendar: SchoolCalendar, day: date, weekdays: frozenset[int]
+) -> date:
+    """The last day before `day` a digest of these weekdays went out, so what happened while
+    the school was closed is in the next open day's digest rather than lost."""
     previous = day - timedelta(days=1)
-    for _ in range(7):
-        if previous.weekday() in settings.digest_days:
-            break
+    while day - previous < LONGEST_CLOSURE:
+        if previous.weekday() in weekdays and sends_on(school, calendar, previous):
+            return previous
         previous -= timedelta(days=1)
+    return previous
+
+
+def window(school: School, day: date, calendar: SchoolCalendar) -> tuple[datetime, datetime]:
+    """From the previous digest's digest time to this one's (Monday covers the weekend, the
+    first day of term the holiday)."""
+    settings = school_settings.of(school)
+    previous = previous_digest_day(school, calendar, day, settings.digest_days)
     return _at(previous, school.digest_time, school.timezone), _at(
         day, school.digest_time, school.timezone
     )
@@ -242,70 +262,6 @@ def _sessions(session: Session, school: School, day: date) -> Section:
     return Section("Intervention sessions", (*lines, *behind), counts=bool(behind))
 
 
-def _deadline_lines(session: Session, school: School, day: date, kinds: str) -> tuple[str, ...]:
-    rows = session.execute(
-        select(Deadline, Pupil)
-        .outerjoin(Pupil, Pupil.id == Deadline.pupil_id)
-        .where(
-            Deadline.school_id == school.id,
-            Deadline.status.in_(deadline_service.LIVE_STATUSES),
-            Deadline.due_on <= day + LOOK_AHEAD,
-        )
-        .order_by(Deadline.due_on, Deadline.id)
-    ).all()
-    lines = []
-    for row, pupil in rows:
-        is_review = row.kind in deadline_service.REVIEW_KINDS
-        if row.kind in deadline_service.NOT_REMINDED:
-            continue
-        if not policy.may_see_deadline_kind(SENCO_ROLES, row.kind, row.subject_type):
-            continue
-        if (kinds == "reviews") != is_review:
-            continue
-        rule = RULES_BY_KIND.get(row.kind)
-        title = deadline_service.title_of(row.kind)
-        owner = deadline_service.OWNER_WORDS.get(row.owner_role, row.owner_role)
-        who = f"{pupil.display_name}: " if pupil else ""
-        state = (
-            " - paused by a recorded exemption" if row.status == deadline_service.SUSPENDED else ""
-        )
-        source = "" if is_review else f" [{rule.law if rule else row.source}]"
-        lines.append(f"{who}{title} ({owner}), {_due_words(row.due_on, day)}{state}{source}")
-    return tuple(lines)
-
-
-def _plan_reviews(session: Session, school: School, day: date) -> tuple[str, ...]:
-    policy = school_policy.load(session, school.id)
-    return tuple(
-        f"{r.pupil_name}: {policy.plan_name(r.kind)} review, {_due_words(r.due_on, day)}"
-        for r in deadline_service.plan_reviews_due(session, school.id, day + LOOK_AHEAD)
-    )
-
-
-def _targets(session: Session, school: School, day: date) -> tuple[str, ...]:
-    rows = session.execute(
-        select(Target, Pupil)
-        .join(Pupil, Pupil.id == Target.pupil_id)
-        .where(
-            Pupil.school_id == school.id,
-            Target.status == "active",
-            Target.due_on.is_not(None),
-            Target.due_on <= day + LOOK_AHEAD,
-        )
-        .order_by(Target.due_on)
-    ).all()
-    return tuple(
-        f'{pupil.display_name}: target "{_short(target.staff_wording)}", {_due_words(target.due_on, day)}'
-        for target, pupil in rows
-        if target.due_on is not None
-    )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _parents(session: Session, school: School, start: datetime, end: datetime) -> Section:
     lines = []
     rows = session.execute(
@@ -338,23 +294,40 @@ def _parents(session: Session, school: School, start: datetime, end: datetime) -
     return Section("Parents", tuple(lines))
 
 
+def _due_lines(items: list[digest_items.DueItem], day: date, groups: set[str]) -> tuple[str, ...]:
+    return tuple(
+        f"{item.label}, {_due_words(item.due_on, day)}{item.suffix}"
+        for item in items
+        if item.group in groups
+    )
+
+
+def _ehc_dates_missing(session: Session, school: School) -> Section:
+    """EHC plans whose annual review cannot be worked out: said every day until the SENCO
+    records when the plan was issued or last reviewed."""
+    lines = tuple(
+        f"{found.pupil_name}: EHC plan, dates missing (when it was issued or last reviewed); "
+        "no annual review deadline until they are added. Type 'ehc' to add them."
+        for found in ehc_cases.missing_dates(session, school.id)
+    )
+    return Section("EHC plans with dates missing", lines)
+
+
 def senco_digest(session: Session, school_id: int, day: date, *, chart: bool = True) -> Digest:
     school = _school(session, school_id)
-    start, end = window(school, day)
+    start, end = window(school, day, terms.calendar_for(session, school.id))
+    due = digest_items.due_by(
+        session, digest_items.role_view(school.id, SENCO_ROLES), day + LOOK_AHEAD
+    )
+    reviews = {digest_items.PLAN_REVIEW, digest_items.REVIEW, digest_items.TARGET}
     sections = (
         _new_concerns(session, school, start, end),
         _sessions(session, school, day),
+        Section("Reviews and targets due in the next 14 days", _due_lines(due, day, reviews)),
         Section(
-            "Reviews and targets due in the next 14 days",
-            (
-                *_plan_reviews(session, school, day),
-                *_deadline_lines(session, school, day, "reviews"),
-                *_targets(session, school, day),
-            ),
+            "Statutory deadlines due or overdue", _due_lines(due, day, {digest_items.STATUTORY})
         ),
-        Section(
-            "Statutory deadlines due or overdue", _deadline_lines(session, school, day, "statutory")
-        ),
+        _ehc_dates_missing(session, school),
         _parents(session, school, start, end),
     )
     digest = Digest("senco", school.name, day, sections)
@@ -496,7 +469,7 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
         follow_ups.append(
             f"{ref}{deadline_service.title_of(row.kind)}, {_due_words(row.due_on, day)}"
         )
-    start, end = window(school, day)
+    start, end = window(school, day, cal)
     patterns = session.scalar(
         select(func.count(ConcernAction.id))
         .join(Concern, Concern.id == ConcernAction.concern_id)
@@ -523,10 +496,32 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
 # --- the headteacher -----------------------------------------------------------------------
 
 
+def _previous_weekly(session: Session, school: School, day: date) -> date:
+    """The day of the last weekly digest sent: a week ago, or the same weekday before a
+    closure (its day is always this one's weekday)."""
+    weekdays = frozenset({day.weekday()})
+    return previous_digest_day(school, terms.calendar_for(session, school.id), day, weekdays)
+
+
+def _since_words(since: date, day: date) -> str:
+    return "in the last 7 days" if (day - since).days == 7 else f"since {since:%a %-d %b}"
+
+
+def _due_counts(session: Session, school: School, day: date) -> tuple[int, int]:
+    """Overdue, and due in the next 14 days: the very items the SENCO's digest lists (the
+    headteacher's view of them, which is the whole school's)."""
+    view = digest_items.role_view(school.id, frozenset({Role.HEADTEACHER}))
+    items = digest_items.due_by(session, view, day + LOOK_AHEAD)
+    overdue = sum(1 for item in items if item.overdue(day))
+    upcoming = sum(1 for item in items if item.due_on >= day and not item.paused)
+    return overdue, upcoming
+
+
 def headteacher_digest(session: Session, school_id: int, day: date, now: datetime) -> Digest:
     """Counts only: no names, no narratives, no year groups."""
     school = _school(session, school_id)
-    start = _at(day - timedelta(days=7), school.digest_time, school.timezone)
+    since = _previous_weekly(session, school, day)
+    start = _at(since, school.digest_time, school.timezone)
     end = _at(day, school.digest_time, school.timezone)
     concerns = session.execute(
         select(Concern.area, Concern.safeguarding).where(
@@ -550,15 +545,7 @@ def headteacher_digest(session: Session, school_id: int, day: date, now: datetim
             ConcernAction.at < end,
         )
     )
-    live = select(func.count(Deadline.id)).where(
-        Deadline.school_id == school.id,
-        Deadline.status == deadline_service.OPEN,
-        ~Deadline.kind.like("safeguarding.%"),
-    )
-    overdue = session.scalar(live.where(Deadline.due_on < day))
-    upcoming = session.scalar(
-        live.where(Deadline.due_on >= day, Deadline.due_on <= day + LOOK_AHEAD)
-    )
+    overdue, upcoming = _due_counts(session, school, day)
     last_monday = day - timedelta(days=day.weekday() + 7)
     planned, logged, _ = planned_and_logged(
         session, school.id, last_monday, last_monday + timedelta(days=6)
@@ -572,10 +559,11 @@ def headteacher_digest(session: Session, school_id: int, day: date, now: datetim
     )
     areas = ", ".join(f"{name}: {n}" for name, n in sorted(by_area.items())) or "none"
     lines = (
-        f"Concerns logged in the last 7 days: {len(concerns)} ({areas})",
+        f"Concerns logged {_since_words(since, day)}: {len(concerns)} ({areas})",
         f"Safeguarding concerns logged: {safeguarding}; open now: {open_items or 0}; "
         f"escalated because nobody acknowledged in time: {escalated or 0}",
-        f"Statutory and review deadlines overdue: {overdue or 0}; due in the next 14 days: {upcoming or 0}",
+        f"Statutory deadlines, reviews and targets overdue: {overdue}; "
+        f"due in the next 14 days: {upcoming}",
         f"Intervention sessions last week: {logged} delivered of {planned} planned",
         f"Messages from parents waiting to be read: {waiting or 0}",
     )

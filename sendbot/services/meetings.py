@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,12 +28,14 @@ from sendbot.delivery.parent_params import (
     MeetingInvitationData,
     RsvpActions,
 )
+from sendbot.domain.calendar import is_bank_holiday
 from sendbot.domain.people import Role
-from sendbot.services import action_ids, audit, policy
+from sendbot.services import action_ids, audit, policy, terms
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.outbox import enqueue
 from sendbot.store.models import (
+    Deadline,
     Guardian,
     GuardianPupil,
     Identity,
@@ -46,6 +49,8 @@ from sendbot.store.models import (
 
 # Outbox templates this module writes (see sendbot.messages.registry).
 INVITATION = keys.MEETING_INVITATION
+MOVED = keys.MEETING_MOVED
+CANCELLED = keys.MEETING_CANCELLED
 REMINDER = keys.MEETING_REMINDER
 VIEWS_REQUEST = keys.MEETING_VIEWS_REQUEST
 STAFF_RSVP = keys.MEETING_RSVP_NOTICE
@@ -109,8 +114,16 @@ def tell_sencos(
     return count
 
 
+def stamp_of(meeting: Meeting) -> int:
+    """What a button is sealed with: the meeting's time and how often it has changed, so a
+    button from before a move never counts again, even if the meeting moves back."""
+    return (action_ids.minutes(meeting.starts_at) + (meeting.sequence or 0) * 100_000_000) & (
+        0xFFFFFFFF
+    )
+
+
 def actions_for(session: Session, invitation: Invitation, meeting: Meeting) -> RsvpActions:
-    stamp = action_ids.minutes(meeting.starts_at)
+    stamp = stamp_of(meeting)
 
     def sealed(value: str) -> str:
         return action_ids.encode(session, Action("rsvp", invitation.id, value, stamp))
@@ -144,6 +157,7 @@ def invitation_params(
         video_link=meeting.video_link,
         actions=actions_for(session, invitation, meeting),
         parent_name=guardian.first_name,
+        sequence=meeting.sequence or 0,
         uid_domain=uid_domain,
     )
     return {
@@ -216,7 +230,7 @@ def schedule(
         .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
         .where(
             GuardianPupil.pupil_id == pupil.id,
-            GuardianPupil.parental_responsibility,
+            policy.may_read_through_link(),
             Guardian.active,
         )
         .order_by(GuardianPupil.contact_priority, Guardian.id)
@@ -245,7 +259,7 @@ def _has_chat(session: Session, guardian_id: int) -> bool:
 def _queue_invitation(
     session: Session, invitation: Invitation, meeting: Meeting, now: datetime
 ) -> None:
-    stamp = action_ids.minutes(meeting.starts_at)
+    stamp = stamp_of(meeting)
     params = invitation_params(session, invitation)
     enqueue(
         session,
@@ -326,7 +340,7 @@ def _not_current(action: Action, meeting: Meeting, now: datetime) -> str | None:
     """Why a button no longer counts (cancelled, stale, past), or None when it does."""
     if meeting.status == "cancelled":
         return "cancelled"
-    if action.stamp != action_ids.minutes(meeting.starts_at):
+    if action.stamp != stamp_of(meeting):
         return "stale"
     if meeting.starts_at <= now:
         return "past"
@@ -438,7 +452,7 @@ def sweep_reminders(session: Session, now: datetime) -> int:
         else:
             continue
         sent = list(invitation.reminders_sent or [])
-        stamp = action_ids.minutes(meeting.starts_at)
+        stamp = stamp_of(meeting)
         # Only the nearest due offset, and none that had passed before the invitation went
         # out: a meeting booked 3 days ahead gets no '7 days to go' note.
         due = [
@@ -645,3 +659,264 @@ def review_papers(
         tuple(meeting.attendees or []),
         tuple(papers),
     )
+
+
+# --- booking warnings --------------------------------------------------------------------
+
+# Which open deadline a booking of each kind is meant to meet.
+REVIEW_DEADLINES = {
+    "annual_review": "ehc.annual_review",
+    "sen_support_review": "sen_support.review",
+    "reintegration": "reintegration.review",
+}
+NOTICE = timedelta(weeks=2)
+
+
+def booking_warnings(
+    session: Session, actor: StaffActor, pupil_id: int, kind: str, day: date, today: date
+) -> list[str]:
+    """What the SENCO should know before booking `day`: each is a question they answer
+    (keep the date or choose another), never a refusal."""
+    policy.require(session, actor, policy.Action.MANAGE_SEND, pupil_id)
+    warnings = _day_warnings(session, actor.school_id, day)
+    due = _review_due(session, pupil_id, kind, today)
+    if due is not None and day > due:
+        late = (day - due).days
+        warnings.append(
+            f"The review is due by {due:%a %-d %b %Y}; this date is "
+            f"{late} day{'s' if late != 1 else ''} after that."
+        )
+    if kind == "annual_review" and day - today < NOTICE:
+        warnings.append(
+            f"That gives {(day - today).days} days' notice. The law says to invite everyone, "
+            "and send round the advice, at least 2 weeks before an annual review "
+            "(SEND Regulations 2014, regulation 20)."
+        )
+    return warnings
+
+
+def _day_warnings(session: Session, school_id: int, day: date) -> list[str]:
+    """A weekend, a bank holiday or a day the school is closed (outside its terms)."""
+    calendar = terms.calendar_for(session, school_id)
+    if day.weekday() >= 5:
+        return [f"{day:%A %-d %b} is a weekend."]
+    if is_bank_holiday(day, calendar.nation):
+        return [f"{day:%a %-d %b %Y} is a bank holiday."]
+    known = (
+        bool(calendar.terms) and calendar.terms[0].starts_on <= day <= calendar.terms[-1].ends_on
+    )
+    if known and not calendar.is_school_day(day):
+        return [f"The school is closed on {day:%a %-d %b %Y} (a holiday in its term dates)."]
+    return []
+
+
+def _review_due(session: Session, pupil_id: int, kind: str, today: date) -> date | None:
+    """The pupil's earliest open deadline of the review this kind of meeting holds."""
+    deadline_kind = REVIEW_DEADLINES.get(kind)
+    if deadline_kind is None:
+        return None
+    return session.scalar(
+        select(Deadline.due_on)
+        .where(
+            Deadline.pupil_id == pupil_id,
+            Deadline.kind == deadline_kind,
+            Deadline.status == "open",
+        )
+        .order_by(Deadline.due_on)
+        .limit(1)
+    )
+
+
+# --- moving and cancelling ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    meeting_id: int
+    kind: str
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+def upcoming_meetings(
+    session: Session, actor: StaffActor, pupil_id: int, now: datetime
+) -> list[Upcoming]:
+    """The pupil's booked meetings still to come, soonest first."""
+    policy.require(session, actor, policy.Action.MANAGE_SEND, pupil_id)
+    rows = session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.pupil_id == pupil_id,
+            Meeting.status == "scheduled",
+            Meeting.starts_at > now,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return [Upcoming(m.id, m.kind, m.starts_at, m.ends_at) for m in rows]
+
+
+@dataclass(frozen=True)
+class Changed:
+    meeting_id: int
+    told: tuple[str, ...]  # guardians told on their chat
+    guardians_without_chat: tuple[str, ...]  # to be told by letter or phone
+
+
+def _changeable(session: Session, actor: StaffActor, meeting_id: int, now: datetime) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.school_id != actor.school_id:
+        raise policy.PermissionDenied("There is no such meeting.")
+    policy.require(session, actor, policy.Action.MANAGE_SEND, meeting.pupil_id)
+    if meeting.status != "scheduled":
+        raise MeetingInvalid("This meeting was cancelled already.")
+    if meeting.starts_at <= now:
+        raise MeetingInvalid("This meeting has already started, so it cannot be changed.")
+    return meeting
+
+
+def move(
+    session: Session,
+    actor: StaffActor,
+    meeting_id: int,
+    *,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    now: datetime,
+) -> Changed:
+    """Move a meeting: every invitee is told with a fresh calendar file (same UID, higher
+    SEQUENCE) and asked again, since an answer to the old time says nothing of the new."""
+    meeting = _changeable(session, actor, meeting_id, now)
+    if starts_at.tzinfo is None or starts_at <= now:
+        raise MeetingInvalid("The new time must be in the future.")
+    if ends_at is not None and ends_at <= starts_at:
+        raise MeetingInvalid("The meeting must end after it starts.")
+    was = meeting.starts_at
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.sequence = (meeting.sequence or 0) + 1
+    _record_change(session, actor, meeting, "meeting.move", now, was)
+    told, no_chat = [], []
+    for invitation, guardian in _invitations(session, meeting.id):
+        invitation.rsvp, invitation.rsvp_at = None, None
+        invitation.reminders_sent = []
+        invitation.sent_at = now
+        if not _has_chat(session, guardian.id):
+            no_chat.append(guardian.display_name)
+            continue
+        params = invitation_params(session, invitation)
+        params["previous_starts_at"] = was.isoformat()
+        _tell_guardian(session, meeting, invitation, MOVED, params, now)
+        told.append(guardian.display_name)
+    _tell_staff(session, meeting, "moved", was, now)
+    return Changed(meeting.id, tuple(told), tuple(no_chat))
+
+
+def cancel(session: Session, actor: StaffActor, meeting_id: int, *, now: datetime) -> Changed:
+    """Cancel a meeting: every invitee is told, with a calendar file that removes it."""
+    meeting = _changeable(session, actor, meeting_id, now)
+    meeting.status = "cancelled"
+    meeting.sequence = (meeting.sequence or 0) + 1
+    _record_change(session, actor, meeting, "meeting.cancel", now, meeting.starts_at)
+    told, no_chat = [], []
+    for invitation, guardian in _invitations(session, meeting.id):
+        if not _has_chat(session, guardian.id):
+            no_chat.append(guardian.display_name)
+            continue
+        params = invitation_params(session, invitation)
+        _tell_guardian(session, meeting, invitation, CANCELLED, params, now)
+        told.append(guardian.display_name)
+    _tell_staff(session, meeting, "cancelled", meeting.starts_at, now)
+    return Changed(meeting.id, tuple(told), tuple(no_chat))
+
+
+def _invitations(session: Session, meeting_id: int) -> list[tuple[Invitation, Guardian]]:
+    return [
+        (invitation, guardian)
+        for invitation, guardian in session.execute(
+            select(Invitation, Guardian)
+            .join(Guardian, Guardian.id == Invitation.guardian_id)
+            .where(Invitation.meeting_id == meeting_id, Guardian.active)
+            .order_by(Invitation.id)
+        )
+    ]
+
+
+def _record_change(
+    session: Session,
+    actor: StaffActor,
+    meeting: Meeting,
+    action: str,
+    now: datetime,
+    was: datetime,
+) -> None:
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=actor.staff_id,
+        action=action,
+        object_type="meeting",
+        object_id=meeting.id,
+        school_id=meeting.school_id,
+        pupil_id=meeting.pupil_id,
+        details={
+            "was": was.isoformat(),
+            "starts_at": meeting.starts_at.isoformat(),
+            "sequence": meeting.sequence,
+        },
+    )
+
+
+def _tell_guardian(
+    session: Session,
+    meeting: Meeting,
+    invitation: Invitation,
+    template: str,
+    params: dict[str, Any],
+    now: datetime,
+) -> None:
+    enqueue(
+        session,
+        school_id=meeting.school_id,
+        template=template,
+        params=params,
+        dedupe_key=f"{template}:{invitation.id}:{meeting.sequence}",
+        now=now,
+        recipient_guardian_id=invitation.guardian_id,
+    )
+
+
+def _tell_staff(
+    session: Session, meeting: Meeting, change: str, was: datetime, now: datetime
+) -> None:
+    """The SENCOs and whoever booked it, in plain English on their own platform."""
+    pupil = session.get(Pupil, meeting.pupil_id)
+    school = session.get(School, meeting.school_id)
+    assert pupil is not None and school is not None
+    tz = ZoneInfo(school.timezone)
+    kind = meeting.kind.replace("_", " ")
+    old = f"{was.astimezone(tz):%a %-d %b %Y at %H:%M}"
+    if change == "moved":
+        text = (
+            f"Meeting moved: the {kind} for {pupil.display_name} on {old} is now on "
+            f"{meeting.starts_at.astimezone(tz):%a %-d %b %Y at %H:%M}. The parents are "
+            "asked again whether they can come."
+        )
+    else:
+        text = f"Meeting cancelled: the {kind} for {pupil.display_name} on {old}."
+    tell_sencos(
+        session,
+        meeting.school_id,
+        keys.STAFF_NOTICE,
+        {"text": text},
+        f"meeting-{change}:{meeting.id}:{meeting.sequence}",
+        now,
+        also=[meeting.created_by_id] if meeting.created_by_id else (),
+    )
+
+
+def still_current(session: Session, invitation_id: int, sequence: int) -> bool:
+    """Whether a queued message about an invitation still tells the truth: the meeting has
+    not moved or been cancelled since it was written."""
+    invitation = session.get(Invitation, invitation_id)
+    meeting = session.get(Meeting, invitation.meeting_id) if invitation else None
+    return meeting is None or (meeting.sequence or 0) == sequence

@@ -25,6 +25,7 @@ from sendbot.delivery.parent_params import (
     TermProgressData,
     normalise_outcome,
 )
+from sendbot.services import policy
 from sendbot.services.outbox import enqueue
 from sendbot.store.models import (
     Guardian,
@@ -44,13 +45,14 @@ class SummaryError(LookupError):
 
 
 def guardians_with_responsibility(session: Session, pupil: Pupil) -> list[Guardian]:
-    """The pupil's active guardians with parental responsibility, main contact first."""
+    """The pupil's active guardians who may read the child's record (parental responsibility,
+    or the school's recorded decision to share), main contact first."""
     rows = session.execute(
         select(Guardian)
         .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
         .where(
             GuardianPupil.pupil_id == pupil.id,
-            GuardianPupil.parental_responsibility.is_(True),
+            policy.may_read_through_link(),
             Guardian.active.is_(True),
             Guardian.school_id == pupil.school_id,
         )

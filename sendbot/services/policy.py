@@ -18,6 +18,11 @@ A pupil's SEND record: plan, targets, progress, interventions (`send_record_pupi
 Changing SEND records (plans, targets, reviews, levels, interventions): the SENCO only, for
 any pupil of their school (they decide who joins the SEN register).
 
+Recording the steps of a pupil's EHC case (request, the local authority's decision, advice,
+draft and final plan, amendment notice, re-assessment, mediation and appeal, exemptions):
+the SENCO only, as for other changes to the SEND record. The dates start statutory
+deadlines, so one person who knows the case keeps them; the headteacher reads them.
+
 Recording an intervention session: the person who delivers it; the SENCO and headteacher
 for any intervention in their school.
 
@@ -94,7 +99,10 @@ class Action(StrEnum):
     READ_SAFEGUARDING = "safeguarding.read"
     READ_SEND_RECORD = "send_record.read"
     MANAGE_SEND = "send_record.manage"
+    RECORD_EHC_STEP = "ehc_case.record"
     REVIEW_CONCERNS = "concerns.review_together"
+    EXPORT_RECORD = "record.export"
+    DECIDE_SAFEGUARDING_DISCLOSURE = "safeguarding.disclose"
     # Subject: a concern id.
     READ_CONCERN = "concern.read"
     ACKNOWLEDGE_CONCERN = "concern.acknowledge"
@@ -121,7 +129,10 @@ PUPIL_ACTIONS = frozenset(
         Action.READ_SAFEGUARDING,
         Action.READ_SEND_RECORD,
         Action.MANAGE_SEND,
+        Action.RECORD_EHC_STEP,
         Action.REVIEW_CONCERNS,
+        Action.EXPORT_RECORD,
+        Action.DECIDE_SAFEGUARDING_DISCLOSURE,
         Action.READ_OWN_CHILD,
     }
 )
@@ -155,6 +166,7 @@ Actor = StaffActor | GuardianActor
 
 REFUSALS: dict[Action, str] = {
     Action.MANAGE_SEND: "Only the SENCO can change plans, targets and levels of support.",
+    Action.RECORD_EHC_STEP: "Only the SENCO can record the steps of an EHC case.",
 }
 DEFAULT_REFUSAL = "You can only do that for pupils you teach or support."
 
@@ -190,7 +202,7 @@ def manageable_pupils(actor: StaffActor) -> Select[Pupil]:
 def pupils_for(actor: StaffActor, action: Action) -> Select[Pupil]:
     if action is Action.READ_SEND_RECORD:
         return send_record_pupils(actor)
-    if action is Action.MANAGE_SEND:
+    if action in (Action.MANAGE_SEND, Action.RECORD_EHC_STEP):
         return manageable_pupils(actor)
     return visible_pupils(actor)
 
@@ -257,10 +269,17 @@ def allowed(session: Session, actor: Actor, action: Action, pupil_id: int) -> bo
         return can_see_pupil(session, actor, pupil_id)
     if action is Action.READ_SAFEGUARDING:
         return bool(actor.roles & SAFEGUARDING_LEADS) and can_see_pupil(session, actor, pupil_id)
-    if action in (Action.READ_SEND_RECORD, Action.MANAGE_SEND):
+    if action in (Action.READ_SEND_RECORD, Action.MANAGE_SEND, Action.RECORD_EHC_STEP):
         return can_see_pupil(session, actor, pupil_id, action)
     if action is Action.REVIEW_CONCERNS:
         return may_review_concerns_together(session, actor, pupil_id)
+    if action in (Action.EXPORT_RECORD, Action.DECIDE_SAFEGUARDING_DISCLOSURE):
+        pupil = session.get(Pupil, pupil_id)
+        return pupil is not None and (
+            may_export(actor, pupil)
+            if action is Action.EXPORT_RECORD
+            else may_decide_safeguarding_disclosure(actor, pupil)
+        )
     return False
 
 
@@ -298,6 +317,18 @@ def may_acknowledge_concern(actor: Actor, concern: Concern) -> bool:
     if concern.safeguarding:
         return bool(actor.roles & SAFEGUARDING_LEADS)
     return actor.has(Role.SENCO) or bool(actor.roles & SAFEGUARDING_LEADS)
+
+
+def may_export(actor: StaffActor, pupil: Pupil) -> bool:
+    """A pupil's whole record leaves sendbot with the headteacher, who answers subject access
+    requests (or from the command line, whose user can read the database anyway). Narrower
+    than reading: an export carries the whole record out of the system."""
+    return actor.school_id == pupil.school_id and actor.has(Role.HEADTEACHER)
+
+
+def may_export_safeguarding(actor: StaffActor) -> bool:
+    """Safeguarding concerns leave in a transfer only with someone who may read them."""
+    return bool(actor.roles & SAFEGUARDING_LEADS)
 
 
 def may_decide_safeguarding_disclosure(decider: Actor, pupil: Pupil) -> bool:

@@ -19,10 +19,9 @@ from typing import Any, Literal, TypeGuard
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sendbot.domain.people import SAFEGUARDING_LEADS, Role
 from sendbot.services import action_ids, audit, policy
 from sendbot.services.actors import StaffActor, staff_actor_by_id
-from sendbot.services.policy import PermissionDenied
+from sendbot.services.policy import Action, PermissionDenied
 from sendbot.store.models import (
     AuditEvent,
     Concern,
@@ -82,23 +81,6 @@ def audit_actor(actor: Requester) -> tuple[str, int | None, dict[str, Any]]:
     if isinstance(actor, CliActor):
         return "cli", None, {"operator": actor.operator}
     return "staff", actor.staff_id, {}
-
-
-def may_export(actor: Requester, pupil: Pupil) -> bool:
-    """The headteacher (who answers subject access requests) or the command line.
-
-    Narrower than reading: an export carries the whole record out of the system. The
-    permission matrix work may widen it to a named data protection lead.
-    """
-    if isinstance(actor, CliActor):
-        return True
-    return actor.school_id == pupil.school_id and actor.has(Role.HEADTEACHER)
-
-
-def may_export_safeguarding(actor: Requester) -> bool:
-    """Safeguarding concerns leave only with someone who may read them (DSL or deputy), or
-    from the command line, whose user can read the database and its key anyway."""
-    return isinstance(actor, CliActor) or bool(actor.roles & SAFEGUARDING_LEADS)
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -304,8 +286,11 @@ def _ehc_cases(session: Session, pupil_id: int, names: _Names) -> list[dict[str,
                 "id": case.id,
                 "local_authority": case.local_authority,
                 "request_received_on": _iso(case.request_received_on),
+                "requested_by": case.requested_by,
                 "decision_on": _iso(case.decision_on),
+                "decision_outcome": case.decision_outcome,
                 "advice_requested_on": _iso(case.advice_requested_on),
+                "advice_received_on": _iso(case.advice_received_on),
                 "draft_served_on": _iso(case.draft_served_on),
                 "final_issued_on": _iso(case.final_issued_on),
                 "last_annual_review_on": _iso(case.last_annual_review_on),
@@ -315,6 +300,8 @@ def _ehc_cases(session: Session, pupil_id: int, names: _Names) -> list[dict[str,
                 "reassessment_requested_on": _iso(case.reassessment_requested_on),
                 "reassessment_decided_on": _iso(case.reassessment_decided_on),
                 "decision_letter_sent_on": _iso(case.decision_letter_sent_on),
+                "mediation_certificate_issued_on": _iso(case.mediation_certificate_issued_on),
+                "appeal_registered_on": _iso(case.appeal_registered_on),
                 "status": case.status,
                 "exemptions": [
                     {
@@ -446,7 +433,9 @@ def _safeguarding_decided(session: Session, pupil: Pupil, decided_by: int | None
     if decided_by is None:
         return False
     decider = staff_actor_by_id(session, decided_by)
-    if decider is None or not policy.may_decide_safeguarding_disclosure(decider, pupil):
+    if decider is None or not policy.allowed(
+        session, decider, Action.DECIDE_SAFEGUARDING_DISCLOSURE, pupil.id
+    ):
         raise PermissionDenied(
             f"Staff member {decided_by} is not the designated safeguarding lead or a deputy "
             "at this pupil's school, so they cannot decide to include safeguarding records. "
@@ -469,7 +458,9 @@ def _includes_safeguarding(
     if purpose == SUBJECT_ACCESS:
         decided = _safeguarding_decided(session, pupil, decided_by)
         return include_safeguarding and decided
-    return include_safeguarding and may_export_safeguarding(actor)
+    # The command line's user can read the database and its key anyway.
+    may = isinstance(actor, CliActor) or policy.may_export_safeguarding(actor)
+    return include_safeguarding and may
 
 
 def gather(
@@ -490,7 +481,9 @@ def gather(
     pupil = session.get(Pupil, pupil_id)
     if pupil is None:
         raise LookupError(f"No pupil has the id {pupil_id}.")
-    if not may_export(actor, pupil):
+    if not isinstance(actor, CliActor) and not policy.allowed(
+        session, actor, Action.EXPORT_RECORD, pupil_id
+    ):
         raise PermissionDenied("Only the headteacher can export a pupil's whole record.")
     include_safeguarding = _includes_safeguarding(
         session, actor, pupil, purpose, include_safeguarding, safeguarding_decided_by

@@ -16,7 +16,8 @@ against its own retention schedule):
   (and already expired) are deleted; they can hold half-typed narratives.
 - `processed_event_days` (default 7): the record of platform event ids used to drop
   duplicate deliveries.
-- `outbox_sent_days` (default 90): delivered messages and their delivery attempts.
+- `outbox_sent_days` (default 90): delivered messages and their delivery attempts, and the
+  markers of reminders that went inside another message.
 
 Each sender's rate-limit counter (`inbound_rate`) matters only for the current minute; a
 counter untouched for a day is deleted whatever the settings, so people who stopped
@@ -35,11 +36,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.domain.school_settings import SETTINGS, SchoolSettings, from_stored
-from sendbot.services import audit, school_settings
+from sendbot.services import audit, outbox, school_settings
 from sendbot.services.records import CliActor, Requester, audit_actor
 from sendbot.store.models import (
     Concern,
@@ -331,10 +332,14 @@ def _plumbing(
         policy = policies.get(school.id)
         if policy is None:
             continue
+        cutoff = now - timedelta(days=policy.outbox_sent_days)
         sent = select(Outbox.id).where(
             Outbox.school_id == school.id,
-            Outbox.status == "sent",
-            Outbox.sent_at < now - timedelta(days=policy.outbox_sent_days),
+            or_(
+                and_(Outbox.status == "sent", Outbox.sent_at < cutoff),
+                # A reminder sent inside another message: kept as long as that one.
+                and_(Outbox.status == outbox.MERGED, Outbox.created_at < cutoff),
+            ),
         )
         ids = _ids(session, sent)
         steps.append(Step("delivery attempts", DeliveryAttempt, DeliveryAttempt.outbox_id.in_(ids)))

@@ -254,9 +254,9 @@ def _not_held_text(session: Session, title: str, pupil: Pupil, reason: str | Non
 
 
 def button_ids(session: Session, meeting: Meeting) -> dict[str, str]:
-    """Held and each not-held reason, sealed with the meeting's start (a moved meeting's
-    old buttons do nothing)."""
-    stamp = action_ids.minutes(meeting.starts_at)
+    """Held and each not-held reason, sealed with the meeting's time and its changes (a
+    moved meeting's old buttons do nothing)."""
+    stamp = meetings.stamp_of(meeting)
     return {
         value: action_ids.encode(
             session, action_ids.Action(OUTCOME_ACTION, meeting.id, value, stamp)
@@ -270,7 +270,7 @@ def tap(session: Session, actor: StaffActor, action: action_ids.Action, now: dat
     meeting = session.get(Meeting, action.subject_id)
     if meeting is None or meeting.school_id != actor.school_id:
         raise LookupError("I can't find that meeting.")
-    if action.stamp != action_ids.minutes(meeting.starts_at):
+    if action.stamp != meetings.stamp_of(meeting):
         return "That meeting has moved since this message, so I have not changed anything."
     if action.value == HELD:
         result = record_outcome(session, actor, meeting.id, held=True, reason=None, now=now)
@@ -301,7 +301,7 @@ def queue_outcome_prompts(session: Session, now: datetime) -> int:
     for meeting in rows:
         if _ends(meeting) > now:
             continue
-        stamp = action_ids.minutes(meeting.starts_at)
+        stamp = meetings.stamp_of(meeting)
         queued += meetings.tell_sencos(
             session,
             meeting.school_id,

@@ -31,11 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.clock import Clock, SystemClock
+from sendbot.domain import timescales
+from sendbot.domain.calendar import parse_nation as nation_of
 from sendbot.domain.needs import CENSUS_NEEDS, parse_need
 from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
 from sendbot.domain.school_settings import find as find_setting
-from sendbot.services import audit, school_settings
+from sendbot.services import audit, ehc_cases, school_settings
 from sendbot.services.school_settings_changes import active_staff_ids, on_call_problem
 from sendbot.services.school_settings_changes import change as change_settings
 from sendbot.store.models import (
@@ -108,6 +110,8 @@ class RosterReport:
     ignored_files: list[str] = field(default_factory=list)
     settings_changed: dict[str, Any] = field(default_factory=dict)  # setting -> from, to
     encodings: dict[str, str] = field(default_factory=dict)  # file -> encoding, if not UTF-8
+    ehc_changed: dict[str, dict[str, str]] = field(default_factory=dict)  # pupil id -> dates
+    law_notice: str | None = None  # the school is outside England: EHC rules not applied
 
     def as_details(self) -> dict[str, Any]:
         details = {
@@ -120,6 +124,8 @@ class RosterReport:
             details["settings_changed"] = self.settings_changed
         if self.encodings:
             details["encodings"] = self.encodings
+        if self.ehc_changed:
+            details["ehc_cases"] = self.ehc_changed
         return details
 
 
@@ -139,6 +145,29 @@ def _key(header: str) -> str:
     """Headers match whatever their case, spacing, underscores or hyphens."""
     return re.sub(r"[\s_\-./]+", "", header.strip().lower())
 
+
+# The steps of a pupil's EHC case an MIS may hold, each a date of `EhcCase` (see
+# services/ehc_cases.py), besides who asked for the assessment and what the LA decided.
+EHC_DATE_COLUMNS: tuple[tuple[Column, str], ...] = (
+    (Column("ehc_request_date", "EHC request date", aliases=("ehc_request",)), "request_received_on"),
+    (Column("ehc_decision_date", "EHC decision date"), "decision_on"),
+    (Column("ehc_advice_requested", "EHC advice requested"), "advice_requested_on"),
+    (Column("ehc_advice_given", "EHC advice given"), "advice_received_on"),
+    (Column("ehcp_draft", "EHC plan draft", aliases=("ehcp_draft_date",)), "draft_served_on"),
+    (Column("ehcp_issued", "EHC plan issued", aliases=("ehcp_date", "ehcp_issue_date")), "final_issued_on"),
+    (Column("last_annual_review", "last annual review", aliases=("ehcp_last_review",)), "last_annual_review_on"),
+    (Column("ehcp_amendment_notice", "EHC plan amendment notice"), "amendments_sent_on"),
+    (Column("ehc_reassessment_request", "EHC re-assessment request"), "reassessment_requested_on"),
+)  # fmt: skip
+EHC_COLUMNS: tuple[Column, ...] = (
+    *(column for column, _ in EHC_DATE_COLUMNS),
+    Column("ehc_requested_by", "EHC requested by", max_len=40),
+    Column("ehc_decision", "EHC decision", max_len=40),
+    Column("local_authority", "local authority", aliases=("ehc_local_authority", "la")),
+    Column("phase_transfer_year", "phase transfer year", max_len=4),
+)
+# Dates that only an issued plan has: with them the SEN status must be EHC plan.
+PLAN_DATES = ("final_issued_on", "last_annual_review_on", "amendments_sent_on")
 
 SPECS: dict[str, tuple[Column, ...]] = {
     SCHOOL: (
@@ -184,6 +213,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("eal", "EAL", aliases=("english_additional_language",)),
         Column("first_language", "first language", aliases=("home_language",), max_len=40),
         Column("looked_after", "looked after", aliases=("cla", "lac", "in_care")),
+        *EHC_COLUMNS,
     ),
     GUARDIANS: (
         Column("guardian_id", "guardian id", True, ("contact_id", "mis_id", "id"), 64),
@@ -239,6 +269,12 @@ def parse_date(text: str) -> date:
         return date(year, month, day)
     except ValueError as exc:
         raise ValueError("is not a real date") from exc
+
+
+def parse_calendar_year(text: str) -> int:
+    if not re.fullmatch(r"(19|20)\d\d", text):
+        raise ValueError("is not a calendar year, like 2027")
+    return int(text)
 
 
 def parse_flag(text: str) -> bool:
@@ -588,6 +624,8 @@ class PupilIn:
     external_id: str
     values: dict[str, Any]  # model attributes
     class_code: str | None
+    ehc: dict[str, Any] = field(default_factory=dict)  # EhcCase attributes given
+    line: int = 0
 
 
 @dataclass
@@ -806,10 +844,60 @@ def _pupil_values(row: Row) -> dict[str, Any]:
         "eal": row.parsed("eal", parse_flag, False),
         "first_language": row.text("first_language"),
         "looked_after": row.parsed("looked_after", parse_flag, False),
+        "phase_transfer_year": row.parsed("phase_transfer_year", parse_calendar_year, None),
     }
 
 
-def _parse_pupils(rows: list[Row], known: Known) -> list[PupilIn]:
+REQUESTED_BY_WORDS = {
+    "parent": "parent", "carer": "parent", "parent or carer": "parent", "family": "parent",
+    "school": "school", "young person": "young_person", "young_person": "young_person",
+    "other": "other",
+}  # fmt: skip
+DECISION_WORDS = {
+    "assess": "assess", "yes": "assess", "to assess": "assess",
+    "not assess": "not_assess", "not_assess": "not_assess", "not to assess": "not_assess",
+    "no": "not_assess", "refused": "not_assess",
+}  # fmt: skip
+
+
+def _word(table: dict[str, str], expected: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        said = " ".join(text.strip().lower().replace("-", " ").split())
+        if said not in table:
+            raise ValueError(f"is not one of: {expected}")
+        return table[said]
+
+    return parse
+
+
+def _ehc_values(row: Row, sen_status: str, today: date | None) -> dict[str, Any]:
+    """The EHC case steps a row gives, checked: real dates, not ahead of today, in the
+    order a case happens, and plan dates only on a pupil with an EHC plan."""
+    values: dict[str, Any] = {}
+    for column, attribute in EHC_DATE_COLUMNS:
+        day = row.parsed(column.name, parse_date, None)
+        if day is not None and today is not None and day > today:
+            row.fail(f"{column.label} '{day:%d/%m/%Y}' is in the future")
+        elif day is not None:
+            values[attribute] = day
+    who = row.parsed("ehc_requested_by", _word(REQUESTED_BY_WORDS, "parent, school, other"), None)
+    outcome = row.parsed("ehc_decision", _word(DECISION_WORDS, "assess, not assess"), None)
+    authority = row.text("local_authority")
+    values |= {
+        k: v
+        for k, v in (("requested_by", who), ("decision_outcome", outcome), ("local_authority", authority))
+        if v is not None
+    }  # fmt: skip
+    for problem in ehc_cases.order_problems(values):
+        row.fail(problem)
+    labels = {attribute: column.label for column, attribute in EHC_DATE_COLUMNS}
+    for attribute in PLAN_DATES:
+        if attribute in values and sen_status != SenStatus.EHC_PLAN.value:
+            row.fail(f"{labels[attribute]} is given but SEN status is not E (EHC plan)")
+    return values
+
+
+def _parse_pupils(rows: list[Row], known: Known, today: date | None = None) -> list[PupilIn]:
     seen_ids: dict[str, int] = {}
     seen_upns: dict[str, int] = {}
     result = []
@@ -821,8 +909,9 @@ def _parse_pupils(rows: list[Row], known: Known) -> list[PupilIn]:
         class_code = row.text("class_code")
         if class_code:
             known.check(row, CLASSES, "class code", class_code)
+        ehc = _ehc_values(row, values["sen_status"], today)
         if row.ok and pupil_id:
-            result.append(PupilIn(pupil_id, values, class_code))
+            result.append(PupilIn(pupil_id, values, class_code, ehc, row.line))
     return result
 
 
@@ -926,7 +1015,7 @@ def _staff_emails(session: Session, school: School | None) -> tuple[dict[str, st
 
 
 def read_roster(
-    session: Session, files: dict[str, Path]
+    session: Session, files: dict[str, Path], today: date | None = None
 ) -> tuple[Roster, School | None, list[str]]:
     """Parse and check everything; raise one RosterError listing every problem."""
     problems = Problems()
@@ -951,7 +1040,7 @@ def read_roster(
             key = SPECS[name][0].name
             known.ids[name] = None if rows is None else {r.cells.get(key, "") for r in rows}
 
-    _parse_people(session, school, tables, known, roster)
+    _parse_people(session, school, tables, known, roster, today)
     if problems.lines:
         raise RosterError(problems.lines)
     return roster, school, [name for name in ROSTER_FILES if name in files]
@@ -963,6 +1052,7 @@ def _parse_people(
     tables: dict[str, list[Row] | None],
     known: Known,
     roster: Roster,
+    today: date | None = None,
 ) -> None:
     """The classes, staff, pupils, guardians and the links between them, as given."""
     if (rows := tables.get(CLASSES)) is not None:
@@ -973,7 +1063,7 @@ def _parse_people(
     if (rows := tables.get(CLASS_STAFF)) is not None:
         roster.class_staff = _parse_class_staff(rows, known)
     if (rows := tables.get(PUPILS)) is not None:
-        roster.pupils = _parse_pupils(rows, known)
+        roster.pupils = _parse_pupils(rows, known, today)
     if (rows := tables.get(GUARDIANS)) is not None:
         roster.guardians = _parse_guardians(rows)
     if (rows := tables.get(GUARDIAN_LINKS)) is not None:
@@ -1193,6 +1283,45 @@ def _apply_pupils(
     return counts
 
 
+def _apply_ehc_cases(
+    session: Session, school: School, rows: list[PupilIn], clock: Clock
+) -> tuple[KindCounts, dict[str, dict[str, str]]]:
+    """Each pupil's EHC case steps from the MIS: a date given is set (an empty cell keeps
+    what the SENCO recorded), checked against the dates already recorded; what changed, by
+    MIS id, goes in the import's own audit event. The session hook recomputes the pupil's
+    deadlines when this transaction commits."""
+    counts = KindCounts()
+    audited: dict[str, dict[str, str]] = {}
+    pupils = _by_external_id(session, Pupil, school)
+    problems: list[str] = []
+    for row in (row for row in rows if row.ehc):
+        pupil = pupils[row.external_id]
+        case = ehc_cases.open_case(session, pupil.id)
+        merged = {**(ehc_cases.case_values(case) if case else {}), **row.ehc}
+        for problem in ehc_cases.order_problems(merged):
+            problems.append(f"{PUPILS} line {row.line}: {problem} (as already recorded)")
+        if problems:
+            continue
+        new = case is None
+        case = case or ehc_cases.case_for(session, pupil.id)
+        changed = {k: v for k, v in row.ehc.items() if getattr(case, k) != v}
+        _sync(case, row.ehc)
+        if new:
+            counts.created += 1
+        elif changed:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+        if changed:
+            audited[row.external_id] = {
+                k: v.isoformat() if isinstance(v, date) else str(v) for k, v in changed.items()
+            }
+    if problems:
+        raise RosterError(problems)
+    session.info["sendbot.now"] = clock.now()  # the commit's recompute uses the same clock
+    return counts, audited
+
+
 def _apply_guardians(session: Session, school: School, rows: list[GuardianIn]) -> KindCounts:
     counts = KindCounts()
     existing = _by_external_id(session, Guardian, school)
@@ -1291,22 +1420,29 @@ def import_roster(
     if any row is wrong. Run it inside `transaction(...)` so a failure rolls back."""
     clock = clock or SystemClock()
     files, ignored = find_roster_files(paths)
-    roster, found, names = read_roster(session, files)
+    today = clock.now().astimezone(ZoneInfo("Europe/London")).date()
+    roster, found, names = read_roster(session, files, today)
     school, created, updated = _apply_school(session, roster.school, found)
     counts: dict[str, KindCounts] = {}
     changed: dict[str, Any] = {}
     if roster.settings is not None:
         counts["settings"], changed = _apply_settings(session, school, roster.settings, clock)
+    counts |= _apply(session, roster, school, clock)
+    ehc_changed: dict[str, dict[str, str]] = {}
+    if roster.pupils is not None and any(row.ehc for row in roster.pupils):
+        counts["EHC cases"], ehc_changed = _apply_ehc_cases(session, school, roster.pupils, clock)
     report = RosterReport(
         school_name=school.name,
         urn=school.urn,
         school_created=created,
         school_updated=updated,
         files=names,
-        counts=counts | _apply(session, roster, school, clock),
+        counts=counts,
         ignored_files=ignored,
         settings_changed=changed,
         encodings=roster.encodings,
+        ehc_changed=ehc_changed,
+        law_notice=timescales.ehc_rules_not_applied(nation_of(school.nation)),
     )
     audit.record(
         session,

@@ -51,6 +51,9 @@ class Tap:
     text: str  # what to tell the person
     done: bool  # the tap did its work (or it was already done): the message can say so
     kind: str  # which button: deadlines.DONE_ACTION, REFERRAL_RESPONDED, ...
+    # Only the tapped button has done its job: the message's other buttons are for other
+    # things (a reminder listing several deadlines for one pupil, a Done for each).
+    only_this_button: bool = False
 
 
 def staff_button(session: Session, action_id: str) -> action_ids.Action | None:
@@ -82,7 +85,8 @@ def tap(session: Session, actor: StaffActor, action_id: str, now: datetime) -> T
             ):
                 text = deadlines.mark_done(session, actor, ident, now)  # says whose it is
                 return _refused(session, actor, kind, ident, now, text, row.pupil_id)
-            return Tap(deadlines.mark_done(session, actor, ident, now), True, kind)
+            text = deadlines.mark_done(session, actor, ident, now)
+            return Tap(text, True, kind, only_this_button=True)
         if kind == REFERRAL_RESPONDED:
             escalation.record_la_response(session, actor, ident, now)
             return Tap(

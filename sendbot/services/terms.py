@@ -40,6 +40,17 @@ def calendar_for(session: Session, school_id: int) -> SchoolCalendar:
     )
 
 
+def is_open(calendar: SchoolCalendar, day: date) -> bool:
+    """Whether the school is open on `day`: a school day (in term, not half term, not a bank
+    holiday, not a weekend) within the span of its term dates; outside that span, or with
+    none set up, any working day, so a school that has not entered next year's terms yet is
+    not taken as closed for good."""
+    terms = calendar.terms
+    if terms and terms[0].starts_on <= day <= terms[-1].ends_on:
+        return calendar.is_school_day(day)
+    return calendar.is_working_day(day)
+
+
 def save_terms(session: Session, school_id: int, terms: Iterable[Term]) -> None:
     """Add or update terms by name (e.g. '2026-autumn')."""
     for term in terms:

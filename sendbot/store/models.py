@@ -390,8 +390,11 @@ class EhcCase(Base):
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
     local_authority: Mapped[str | None] = mapped_column(String(100))
     request_received_on: Mapped[date | None] = mapped_column(Date)
+    requested_by: Mapped[str | None] = mapped_column(String(20))  # parent | school | other
     decision_on: Mapped[date | None] = mapped_column(Date)
+    decision_outcome: Mapped[str | None] = mapped_column(String(20))  # assess | not_assess
     advice_requested_on: Mapped[date | None] = mapped_column(Date)
+    advice_received_on: Mapped[date | None] = mapped_column(Date)
     draft_served_on: Mapped[date | None] = mapped_column(Date)
     final_issued_on: Mapped[date | None] = mapped_column(Date)
     last_annual_review_on: Mapped[date | None] = mapped_column(Date)
@@ -401,6 +404,8 @@ class EhcCase(Base):
     reassessment_requested_on: Mapped[date | None] = mapped_column(Date)
     reassessment_decided_on: Mapped[date | None] = mapped_column(Date)
     decision_letter_sent_on: Mapped[date | None] = mapped_column(Date)
+    mediation_certificate_issued_on: Mapped[date | None] = mapped_column(Date)
+    appeal_registered_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
 
 
@@ -432,6 +437,8 @@ class Meeting(Base):
     attendees: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Raised each time the meeting moves or is cancelled: the calendar file's SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Held or not held (status), why not, and when staff said so.
     outcome_reason: Mapped[str | None] = mapped_column(EncryptedText)
     outcome_at: Mapped[datetime | None]

@@ -72,6 +72,7 @@ GOOD_AND_BAD: dict[str, tuple[str, object, str]] = {
     "empty_digest": ("none", "none", "silent"),
     "headteacher_digest_weekday": ("Friday", 4, "t"),  # tuesday or thursday?
     "dsl_digest_to_deputies": ("yes", True, "maybe"),
+    "digests_on_closed_days": ("yes", True, "sometimes"),
     "escalation_minutes": ("[60, 10]", (10, 60), "0, 10"),
     "school_hours.start": ("08:15", time(8, 15), "8"),
     "school_hours.end": ("17:00", time(17, 0), "17:60"),

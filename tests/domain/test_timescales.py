@@ -123,16 +123,16 @@ WORKED_EXAMPLES = [
         date(2025, 12, 22),
     ),
     (
-        "SEND Regs reg 25 §5.2 Q+15 days",
+        "SEND Regs reg 25 §5.2 within 15 days of receiving: Q+15 days",
         "ehc.reassessment_decision",
         PupilFacts(reassessment_requested_on=date(2026, 1, 5)),
-        date(2026, 1, 19),
+        date(2026, 1, 20),
     ),
     (
         "SEND Regs reg 27(2) §5.5 +14w (from the decision due)",
         "ehc.reassessment_final_plan",
         PupilFacts(reassessment_requested_on=date(2026, 1, 5)),
-        date(2026, 4, 27),
+        date(2026, 4, 28),
     ),
     (
         "SEND Regs reg 27(2) §5.5 +14w (from a recorded decision)",
@@ -149,34 +149,34 @@ WORKED_EXAMPLES = [
         date(2026, 2, 28),
     ),
     (
-        "SEND Regs reg 18(1)(b) §4.1 15 Feb Y",
+        "SEND Regs reg 18(1)(b) §4.1 before 15 Feb Y: last day 14 Feb",
         "ehc.phase_transfer",
         PupilFacts(phase_transfer_year=2026, phase_transfer_kind=PhaseTransfer.OTHER),
-        date(2026, 2, 15),
+        date(2026, 2, 14),
     ),
     (
-        "SEND Regs reg 18(1)(a) §4.2 31 Mar Y",
+        "SEND Regs reg 18(1)(a) §4.2 before 31 Mar Y: last day 30 Mar",
         "ehc.phase_transfer",
         PupilFacts(phase_transfer_year=2027, phase_transfer_kind=PhaseTransfer.SECONDARY_TO_POST16),
-        date(2027, 3, 31),
+        date(2027, 3, 30),
     ),
     (
-        "§4.5 §14.3 back-planning: 15 Feb 2026 - 12w = Sun 23 Nov -> Fri 21 Nov",
+        "§4.5 §14.3 back-planning: 14 Feb 2026 - 12w = Sat 22 Nov -> Fri 21 Nov",
         "ehc.phase_transfer_review_meeting",
         PupilFacts(phase_transfer_year=2026, phase_transfer_kind="other"),  # type: ignore[arg-type]
         date(2025, 11, 21),
     ),
     (
-        "CFA s44(1) Code 9.169 §3.1 P+12 months",
+        "CFA s44(1) Code 9.169 §3.1 12 months starting with P: P+12 months-1 day",
         "ehc.annual_review",
         PupilFacts(final_issued_on=date(2025, 1, 20)),
-        date(2026, 1, 20),
+        date(2026, 1, 19),
     ),
     (
         "CFA s44(1) §3.1 later of issue and last review",
         "ehc.annual_review",
         PupilFacts(final_issued_on=date(2024, 1, 20), last_annual_review_on=date(2025, 1, 15)),
-        date(2026, 1, 15),
+        date(2026, 1, 14),
     ),
     (
         "SEND Regs reg 33 §7.2 L+2 months",
@@ -395,6 +395,8 @@ def test_the_section_3_example_as_one_case() -> None:
 
 
 def test_annual_review_of_a_plan_issued_on_29_february() -> None:
+    """The 12 months starting with 29 February 2028 end on 28 February 2029: no 29th that
+    year, so the period runs to the end of February."""
     facts = PupilFacts(final_issued_on=date(2028, 2, 29))
     assert due("ehc.annual_review", facts).due == date(2029, 2, 28)
 
@@ -624,8 +626,8 @@ def test_an_exemption_recorded_against_one_rule_moves_only_that_rule() -> None:
 def test_reassessment_final_plan_allows_the_reg_27_3_exceptions() -> None:
     away = Exemption(ExemptionKind.ABSENT_FROM_AREA, "away", date(2026, 2, 1), date(2026, 2, 28))
     facts = PupilFacts(reassessment_requested_on=date(2026, 1, 5))
-    assert due("ehc.reassessment_final_plan", facts, exemptions=(away,)).due == date(2026, 5, 25)
-    assert due("ehc.reassessment_decision", facts, exemptions=(away,)).due == date(2026, 1, 19)
+    assert due("ehc.reassessment_final_plan", facts, exemptions=(away,)).due == date(2026, 5, 26)
+    assert due("ehc.reassessment_decision", facts, exemptions=(away,)).due == date(2026, 1, 20)
 
 
 @pytest.mark.parametrize(
@@ -700,7 +702,7 @@ def test_the_reassessment_final_plan_says_when_it_is_provisional() -> None:
         "ehc.reassessment_final_plan", PupilFacts(reassessment_requested_on=date(2026, 1, 5))
     )
     assert provisional.note and "Provisional" in provisional.note
-    assert provisional.counted_from == date(2026, 1, 19)
+    assert provisional.counted_from == date(2026, 1, 20)
     decided = PupilFacts(
         reassessment_requested_on=date(2026, 1, 5), reassessment_decided_on=date(2026, 1, 12)
     )
@@ -709,8 +711,8 @@ def test_the_reassessment_final_plan_says_when_it_is_provisional() -> None:
 
 def test_phase_transfer_without_a_kind_uses_the_earlier_date_and_says_so() -> None:
     result = due("ehc.phase_transfer", PupilFacts(phase_transfer_year=2027))
-    assert result.due == date(2027, 2, 15)
-    assert result.note and "15 February" in result.note
+    assert result.due == date(2027, 2, 14)
+    assert result.note and "before 15 February" in result.note
 
 
 def test_under5_review_only_for_a_child_under_five_at_the_last_review() -> None:

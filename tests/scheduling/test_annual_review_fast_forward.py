@@ -53,7 +53,8 @@ def test_annual_review_deadlines_and_reminders_each_exactly_once(sessions) -> No
     assert due["ehc.review_advice"].due_on == d("2026-12-28")
     assert due["ehc.review_report"].due_on == d("2027-01-25")
     assert due["ehc.review_la_decision"].due_on == d("2027-02-08")
-    assert due["ehc.annual_review"].due_on == d("2027-01-20")
+    # CFA 2014 s44(1): "in the period of 12 months starting with" 20 January 2026.
+    assert due["ehc.annual_review"].due_on == d("2027-01-19")
     assert "reg 20(2),(3)" in due["ehc.review_invitations"].source
     assert due["ehc.review_la_decision"].owner_role == "la"
 

@@ -134,7 +134,13 @@ def test_one_digest_a_day_at_0730_school_time_across_the_clocks_changing(session
     school = build_small_school(sessions)
     nobody_on_sen_support(sessions, school.school_id)
     set_settings(sessions, school.other_school_id)
-    set_settings(sessions, school.school_id, digest_days=[0, 1, 2, 3, 4, 5, 6])
+    # Digests at the weekend too: a school that keeps them on closed days.
+    set_settings(
+        sessions,
+        school.school_id,
+        digest_days=[0, 1, 2, 3, 4, 5, 6],
+        digests_on_closed_days=True,
+    )
     senco = f"staff:{school.staff['senco']}"
     for start, end, expected in (
         # British Summer Time ends on Sunday 25 October 2026.

@@ -72,5 +72,6 @@ def test_racing_processes_queue_everything_once(db_url, sessions) -> None:
     assert set(keys.values()) == {1}
     assert templates["digest.senco"] == 1 and templates["digest.dsl"] == 1
     assert templates["deadline.reminder"] == 2  # invitations and advice, 13 days out: "14 days"
+    assert templates["reminders.pupil"] == 1  # both in one message about Amelia
     assert sorted(a.details["step"] for a in steps) == [1, 2]
     assert templates["safeguarding.escalation"] == 2 + 3  # deputy+head, then DSL+deputy+head

@@ -312,19 +312,29 @@ def edited_update(user: dict[str, Any], text: str) -> dict[str, Any]:
     return {"update_id": next(_update_ids), "edited_message": message}
 
 
-def tap_update(user: dict[str, Any], data: str, message_text: str = "…") -> dict[str, Any]:
+def tap_update(
+    user: dict[str, Any],
+    data: str,
+    message_text: str = "…",
+    reply_markup: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A tap on a button; `reply_markup` is the tapped message's keyboard, as Telegram sends
+    it with the tap."""
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Oakfield sendbot"},
+        "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+        "date": 1795000000,
+        "text": message_text,
+    }
+    if reply_markup is not None:
+        message["reply_markup"] = reply_markup
     return {
         "update_id": next(_update_ids),
         "callback_query": {
             "id": str(next(_update_ids)),
             "from": user,
-            "message": {
-                "message_id": next(_message_ids),
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Oakfield sendbot"},
-                "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
-                "date": 1795000000,
-                "text": message_text,
-            },
+            "message": message,
             "chat_instance": "-4242424242",
             "data": data,
         },

@@ -44,8 +44,8 @@ def test_the_senco_books_a_review_and_the_parents_are_invited(sessions) -> None:
     assert "between 7am and 7pm" in senco.says("11pm").text
     senco.says("3.30pm")
     senco.says("45 minutes")
+    senco.says("In person")
     senco.says("Room 4")
-    senco.says("skip")
     check = senco.says("SENCO, class teacher").text
     assert "Tue 1 Dec 2026" in check and "Room 4" in check
     done = senco.says("1").text
@@ -83,8 +83,8 @@ def test_a_parent_with_no_chat_gets_no_queued_invitation_and_no_undelivered_noti
     senco = dialog(sessions, school.staff["senco"])
     for said in ("meeting", "kacper", "SEN support review", "1/12", "3.30pm", "45 minutes"):
         senco.says(said)
+    senco.says("In person")
     senco.says("Room 4")
-    senco.says("skip")
     senco.says("SENCO")
     done = senco.says("1").text
 

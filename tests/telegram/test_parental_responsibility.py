@@ -8,6 +8,7 @@ must not hand them the child's plan and targets because their phone number was t
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,9 +16,16 @@ from typer.testing import CliRunner
 
 from sendbot.cli import app
 from sendbot.config import get_settings
-from sendbot.services import guardian_contacts, invites
+from sendbot.services import guardian_contacts, invites, meetings
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.store.models import AuditEvent, GuardianPupil, Invite, SupportPlan, Target
+from sendbot.store.models import (
+    AuditEvent,
+    GuardianPupil,
+    Invitation,
+    Invite,
+    SupportPlan,
+    Target,
+)
 from tests.factories import NOW, build_small_school
 from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, text_update
 from tests.telegram.harness import Harness, add_guardian
@@ -170,3 +178,39 @@ def test_the_schools_recorded_decision_to_share_lets_the_contact_be_invited_and_
             assert PLAN_WORDS not in fake_api.texts(GRAN["id"])[-1]
 
     asyncio.run(scenario())
+
+
+def test_a_review_invites_the_contact_the_school_decided_to_share_with_and_no_other(
+    sessions,
+) -> None:
+    """The grandmother without parental responsibility is invited to Kacper's review only
+    once the school has recorded its decision to share with her."""
+    school, gran = kacper_with_a_plan(sessions)
+    kacper = school.pupils["kacper"]
+
+    def invited_to_a_review() -> set[int]:
+        with sessions() as session, session.begin():
+            senco = staff_actor_by_id(session, school.staff["senco"])
+            assert senco is not None
+            booked = meetings.schedule(
+                session,
+                senco,
+                pupil_id=kacper,
+                kind="sen_support_review",
+                starts_at=NOW + timedelta(days=21),
+                now=NOW,
+                place="SENCO's office",
+            )
+            return {
+                invitation.guardian_id
+                for invitation in session.scalars(
+                    select(Invitation).where(Invitation.id.in_(booked.invitation_ids))
+                )
+            }
+
+    assert gran.guardian_id not in invited_to_a_review()
+    with sessions() as session, session.begin():
+        link = session.get(GuardianPupil, (gran.guardian_id, kacper))
+        assert link is not None
+        link.shared_at, link.shared_by_id = NOW, school.staff["senco"]
+    assert gran.guardian_id in invited_to_a_review()

@@ -33,6 +33,9 @@ NOT_SET_UP = (
     "you, using the email address of your Slack account."
 )
 CANT_CHECK = "Sorry, I couldn't check your Slack account just now. Please try again in a minute."
+# users.info's answers for someone who is not a member this app can see: not set up, for
+# good, rather than a moment's failure worth trying again.
+NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible"})
 
 Next = Callable[[], Awaitable[Any]]
 
@@ -60,8 +63,10 @@ async def _admit(
     team_id = context.team_id
     now = slack.now()
     once = _replay_keys(body, request)
-    if not user_id or not team_id:  # nobody to identify: only counted once
+    if not user_id:  # nobody to identify: only counted once
         return await _nobody(slack, event_id, once, body, context, request, next)
+    if not team_id:  # someone, but in no workspace we can tell: not set up at any school
+        return await _refuse(body, client, NOT_SET_UP)
     counted = body.get("type") != "block_suggestion"  # Slack sends one a keystroke
     try:
         found: StaffAdmission = await slack.db(
@@ -84,14 +89,19 @@ async def _admit(
         return await _refuse(body, client, CANT_CHECK)
     except Exception:
         log.exception("could not check who a Slack user is")
-        if body.get("type") == "view_submission":  # the database away: keep what was typed
-            view = kept_modal(body.get("view") or {}, KEPT)
-            return BoltResponse(status=200, body={"response_action": "update", "view": view})
-        return await _refuse(body, client, SORRY)
+        return await _sorry(body, client)
     if account is None:
         return await _refuse(body, client, NOT_SET_UP)
     context["actor"], context["tz"] = account.actor, account.timezone
     return await next()
+
+
+async def _sorry(body: dict[str, Any], client: AsyncWebClient) -> BoltResponse:
+    """The gate could not run (the database away): a form keeps what was typed."""
+    if body.get("type") == "view_submission":
+        view = kept_modal(body.get("view") or {}, KEPT)
+        return BoltResponse(status=200, body={"response_action": "update", "view": view})
+    return await _refuse(body, client, SORRY)
 
 
 async def _nobody(
@@ -140,7 +150,12 @@ async def _link_by_email(
     slack: SlackApp, client: AsyncWebClient, team_id: str, user_id: str
 ) -> StaffAccount | None:
     """Staff not linked yet: their Slack account's email, matched once to their record."""
-    info = await client.users_info(user=user_id)
+    try:
+        info = await client.users_info(user=user_id)
+    except SlackApiError as error:
+        if error.response.get("error") in NO_SUCH_USER:
+            return None
+        raise
     user = info.get("user") or {}
     if user.get("deleted") or user.get("is_bot"):
         return None

@@ -274,9 +274,12 @@ def acknowledged_blocks(original: list[Block], who: str, at: datetime, tz: str) 
     return kept
 
 
-def tapped_blocks(original: list[Block], note: str, who: str, at: datetime, tz: str) -> list[Block]:
+def tapped_blocks(
+    original: list[Block], note: str, who: str, at: datetime, tz: str, only: str | None = None
+) -> list[Block]:
     """A reminder or prompt after someone used its button: what was done, by whom and when,
-    in place of its buttons (View details stays, since reading is not a step done)."""
+    in place of its buttons (View details stays, since reading is not a step done). With
+    `only`, the tapped button's id, just that button goes: the others are for other things."""
     when = at.astimezone(ZoneInfo(tz)).strftime("%H:%M on %a %-d %b")
     kept = [b for b in original if b.get("type") != "actions" or b.get("block_id") != "actions"]
     view = [
@@ -284,7 +287,7 @@ def tapped_blocks(original: list[Block], note: str, who: str, at: datetime, tz: 
         for b in original
         if b.get("block_id") == "actions"
         for e in b.get("elements", [])
-        if e.get("value") == STAYS
+        if e.get("value") == STAYS or (only is not None and e.get("action_id") != only)
     ]
     kept.append(context(f":white_check_mark: {escape(note)} ({escape(who)}, {when})"))
     if view:

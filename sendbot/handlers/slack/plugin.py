@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Sequence
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from sendbot.config import Settings
+from sendbot.handlers.slack import shape
 from sendbot.handlers.slack.app import build_slack_app
 from sendbot.handlers.slack.runtime import SlackApp
 from sendbot.handlers.slack.sender import SlackSender
 from sendbot.serving.app import Plugin
+from sendbot.serving.connecting import keep_connecting
 from sendbot.serving.core import Core
 
 log = logging.getLogger(__name__)
@@ -52,23 +57,50 @@ def _link_staff_on_start(app: web.Application, slack: SlackApp) -> None:
 
 
 def _connect_socket_mode(app: web.Application, slack: SlackApp, app_token: str) -> None:
+    """Slack unreachable at start-up must not hold the rest of the server: the connection's
+    address is asked for once a try (slack_sdk's own `connect` would wait, trying every ten
+    seconds, before anything else could start), and tried again in the background."""
     handler = AsyncSocketModeHandler(slack.bolt, app_token)
 
-    async def connect(_: web.Application) -> None:
+    async def connect() -> None:
+        client = handler.client
+        if client.wss_uri is None:
+            client.wss_uri = await client.issue_new_wss_url()
         await handler.connect_async()
         log.info("slack: connected in Socket Mode")
 
     async def close(_: web.Application) -> None:
         await handler.close_async()
 
-    app.on_startup.append(connect)
+    keep_connecting(app, "slack", connect)
     app.on_cleanup.append(close)
 
 
-def _route_events(app: web.Application, slack: SlackApp) -> None:
+def _parsed(raw: bytes, request: web.Request) -> AsyncBoltRequest | str:
+    """The request as Bolt reads it, or what is wrong with its body."""
+    text = shape.decoded(raw)
+    if text is None:
+        return "the body is not UTF-8"
+    try:
+        # As Bolt's own adapter passes them: a repeated header's last value wins.
+        headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
+        parsed = AsyncBoltRequest(body=text, query=request.query_string, headers=headers)
+    except Exception as error:  # Bolt only parses here, no I/O: a failure is the body's
+        return f"the body could not be parsed ({type(error).__name__})"
+    return shape.problem(parsed.body) or parsed
+
+
+def _route_events(app: web.Application, slack: SlackApp, signing_secret: str) -> None:
     async def events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await slack.bolt.async_dispatch(bolt_request))
+        """Unsigned: 401, the body unread. Signed but malformed: 400. Then Bolt."""
+        raw = await request.read()
+        if not shape.signed(raw, request.headers, signing_secret, time.time()):
+            return web.json_response({"error": "invalid request"}, status=401)
+        parsed = _parsed(raw, request)
+        if isinstance(parsed, str):
+            log.warning("slack: refused a malformed request: %s", parsed)
+            return web.json_response({"error": "malformed request"}, status=400)
+        return await to_aiohttp_response(await slack.bolt.async_dispatch(parsed))
 
     app.router.add_post(EVENTS_PATH, events)
 
@@ -79,12 +111,13 @@ def slack_plugin(settings: Settings, *, link_on_start: bool = True) -> Plugin:
     if not bot_token:
         raise ValueError("SENDBOT_SLACK_BOT_TOKEN is not set")
     app_token = secret_value(settings.slack_app_token)
+    signing_secret = secret_value(settings.slack_signing_secret)
 
     def register(app: web.Application, core: Core) -> None:
         slack = build_slack_app(
             core,
             bot_token=bot_token,
-            signing_secret=secret_value(settings.slack_signing_secret),
+            signing_secret=signing_secret,
             api_url=settings.slack_api_url,
             socket_mode=bool(app_token),
         )
@@ -95,6 +128,7 @@ def slack_plugin(settings: Settings, *, link_on_start: bool = True) -> Plugin:
         if app_token:
             _connect_socket_mode(app, slack, app_token)
         else:
-            _route_events(app, slack)
+            assert signing_secret is not None  # build_slack_app refuses HTTP mode without one
+            _route_events(app, slack, signing_secret)
 
     return register

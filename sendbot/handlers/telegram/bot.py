@@ -15,7 +15,14 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -39,6 +46,16 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 DEFAULT_API_ROOT = "https://api.telegram.org"
+
+
+def _without(query: CallbackQuery, tapped: str) -> InlineKeyboardMarkup | None:
+    """The tapped message's keyboard without the tapped button (None if none is left)."""
+    old = query.message.reply_markup if isinstance(query.message, Message) else None
+    if old is None:
+        return None
+    rows = [[b for b in row if b.callback_data != tapped] for row in old.inline_keyboard]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
 
 
 @dataclass(frozen=True)
@@ -171,8 +188,9 @@ class TelegramBot:
             )
             if outcome.clear_buttons:
                 # The step is done: take the buttons off so nobody taps them again.
+                markup = _without(query, query.data or "") if outcome.clear_only_tapped else None
                 await _best_effort(
-                    "clear buttons", query.edit_message_reply_markup(reply_markup=None)
+                    "clear buttons", query.edit_message_reply_markup(reply_markup=markup)
                 )
         await self._send_replies(incoming.chat_key, outcome)
         if outcome.language is not None:

@@ -102,19 +102,26 @@ def ics_description(w: Writer, data: MeetingInvitationData) -> str:
     return "\n".join(lines)
 
 
-def invitation_ics(w: Writer, data: MeetingInvitationData, now: datetime | None = None) -> bytes:
-    """An RFC 5545 calendar file whose summary and description are in the reader's language."""
+def invitation_ics(
+    w: Writer, data: MeetingInvitationData, now: datetime | None = None, cancel: bool = False
+) -> bytes:
+    """An RFC 5545 calendar file whose summary and description are in the reader's language.
+
+    One UID per invitation, and a SEQUENCE raised at each change, so a moved meeting's file
+    (METHOD:REQUEST) replaces the event in the parent's calendar and a cancellation
+    (METHOD:CANCEL, STATUS:CANCELLED) removes it."""
     language = w.language.code.replace("_", "-")
     cal = Calendar()
     cal.add("prodid", "-//sendbot//parent invitation//EN")
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal.add("method", "CANCEL" if cancel else "REQUEST")
     event = Event()
     event.add("uid", f"invitation-{data.invitation_id}@{data.uid_domain}")
     event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
     event.add("dtstart", data.starts_at.astimezone(UTC))
     event.add("dtend", (data.ends_at or data.starts_at + DEFAULT_LENGTH).astimezone(UTC))
     event.add("sequence", data.sequence)
+    event.add("status", "CANCELLED" if cancel else "CONFIRMED")
     # The isolates belong in chat text; a calendar app does its own layout.
     plain = Writer(w.language, w.tz, isolates=False)
     summary = meeting_title(plain, data.meeting_kind, data.child_name)

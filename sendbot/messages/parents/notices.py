@@ -15,15 +15,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
-from sendbot.delivery.contract import Button, OutgoingMessage
+from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.delivery.parent_params import MeetingInvitationData
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.translate import Translator
 from sendbot.i18n.writer import Writer
 from sendbot.messages.bodies import with_body
 from sendbot.messages.parents.freetext import FreeText
-from sendbot.messages.parents.invitation import build_invitation, meeting_title
+from sendbot.messages.parents.invitation import build_invitation, invitation_ics, meeting_title
 from sendbot.messages.parents.render import render as render_summary
+from sendbot.services import meetings
 
 ParentBuilder = Callable[
     [Writer, Mapping[str, Any], Translator | None, datetime | None], OutgoingMessage
@@ -140,10 +141,58 @@ def staff_reply(
     return OutgoingMessage(text="\n\n".join(parts), language=w.language.code)
 
 
+def moved(
+    w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
+) -> OutgoingMessage:
+    """The meeting at a new time: the whole invitation again, with buttons that count for
+    the new time and a calendar file that replaces the old event."""
+    full = invitation(w, params, translator, now)
+    header = [w._("The meeting has moved to a new time.")]
+    if params.get("previous_starts_at"):
+        was = datetime.fromisoformat(str(params["previous_starts_at"]))
+        header.append(w._("It was on {date} at {time}.", date=w.local_date(was), time=w.time(was)))
+    header.append(w._("Please tell us again if you can come at the new time."))
+    header.append(w._("The new calendar file replaces the old one."))
+    return OutgoingMessage(
+        text=" ".join(header) + "\n\n" + full.text,
+        buttons=full.buttons,
+        attachments=full.attachments,
+        language=full.language,
+    )
+
+
+def cancelled(
+    w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
+) -> OutgoingMessage:
+    """The meeting is off: which one, and a calendar file that takes it out of the calendar."""
+    data = MeetingInvitationData.from_params(dict(params["invitation"]))
+    title = meeting_title(w, data.meeting_kind, data.child_name)
+    lines = []
+    if data.parent_name:
+        lines.append(w._("Hello {name},", name=data.parent_name))
+    lines += [
+        w._("This meeting is cancelled: {title}", title=title),
+        w._("Date: {date}", date=w.local_date(data.starts_at)),
+        w._("Time: {start}", start=w.time(data.starts_at)),
+        w._("You do not need to do anything. The school will be in touch if there is a new date."),
+        w._("The calendar file takes the meeting out of your calendar."),
+        w._("From {school}", school=data.school_name),
+    ]
+    ics = Attachment(
+        filename="meeting-cancelled.ics",
+        content=invitation_ics(w, data, now, cancel=True),
+        mime_type="text/calendar",
+        title=title,
+    )
+    return OutgoingMessage(text="\n\n".join(lines), attachments=(ics,), language=w.language.code)
+
+
 PARENT_TEMPLATES: dict[str, ParentBuilder] = {
     keys.MEETING_INVITATION: invitation,
     keys.MEETING_REMINDER: reminder,
     keys.MEETING_VIEWS_REQUEST: views_request,
+    keys.MEETING_MOVED: moved,
+    keys.MEETING_CANCELLED: cancelled,
     keys.PARENT_STAFF_REPLY: staff_reply,
 }
 
@@ -177,9 +226,19 @@ def render_for_guardian(
 
 def from_outbox_worker(
     template: str, params: Mapping[str, Any], language: str, session: Session | None = None
-) -> OutgoingMessage:
+) -> OutgoingMessage | None:
     """The registry's renderer: `language` is the guardian's resolved code, and the worker's
     `_timezone` and `_now` context keys are honoured."""
     tz = str(params.get("_timezone") or params.get("school_timezone") or "Europe/London")
     now = datetime.fromisoformat(str(params["_now"])) if params.get("_now") else None
+    if session is not None and template in TRUE_ONLY_AT_ONE_TIME:
+        invited = params["invitation"]
+        if not meetings.still_current(session, int(invited["invitation_id"]), invited["sequence"]):
+            return None  # the meeting moved or was cancelled since: a newer message says so
     return render_for_guardian(template, params, language, timezone=tz, now=now, session=session)
+
+
+# Messages about one time of a meeting, not sent once it has moved or been cancelled.
+TRUE_ONLY_AT_ONE_TIME = frozenset(
+    {keys.MEETING_INVITATION, keys.MEETING_REMINDER, keys.MEETING_MOVED}
+)

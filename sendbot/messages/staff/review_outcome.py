@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sendbot.delivery.contract import Button, OutgoingMessage
-from sendbot.services import action_ids, review_outcomes
+from sendbot.services import meetings, review_outcomes
 from sendbot.store.models import Meeting, Pupil
 
 
@@ -19,7 +19,7 @@ def outcome_prompt(
     meeting = session.get(Meeting, int(params["meeting_id"]))
     if meeting is None or meeting.status != "scheduled":
         return None
-    if action_ids.minutes(meeting.starts_at) != params.get("stamp"):
+    if meetings.stamp_of(meeting) != params.get("stamp"):
         return None  # moved: the new time asks again once it has passed
     pupil = session.get(Pupil, meeting.pupil_id)
     day = review_outcomes.meeting_day(session, meeting)

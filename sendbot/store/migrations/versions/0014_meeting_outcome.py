@@ -4,7 +4,7 @@ Whether a review meeting was held, and if not, why: the reason staff gave, and w
 outcome was recorded. Holding a review rolls the next one forward.
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07 18:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import sendbot.store.types
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -41,7 +41,12 @@ async def on_scheduler_button(
             ts=message["ts"],
             text=f"{message.get('text', '')}\n{result.text}",
             blocks=blocks.tapped_blocks(
-                message.get("blocks", []), result.text, actor.name, now, context["tz"]
+                message.get("blocks", []),
+                result.text,
+                actor.name,
+                now,
+                context["tz"],
+                only=action_id if result.only_this_button else None,
             ),
         )
     else:
