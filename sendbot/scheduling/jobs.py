@@ -644,6 +644,7 @@ def next_wakeup(session: Session, now: datetime) -> datetime:
     for found in (
         escalation.next_escalation_at(session, now),
         escalation.next_chase_at(session, now),
+        review_outcomes.next_prompt_at(session, now),
     ):
         if found is not None:
             candidates.append(max(found, now + timedelta(seconds=1)))

@@ -38,6 +38,7 @@ TAP_REASONS = {
 REASON_LIMIT = 200
 REVIEW_MEETING_KINDS = ("annual_review", "sen_support_review", "interim_review")
 MEETING_LENGTH = timedelta(hours=1)  # when a meeting has no end time
+LONGEST_MEETING = timedelta(hours=8)  # a meeting that started earlier has ended
 PROMPT_DAYS_BACK = 60  # older meetings are left to the Home tab and the flow
 KIND_WORDS = {
     "annual_review": "EHC plan annual review",
@@ -284,6 +285,21 @@ def tap(session: Session, actor: StaffActor, action: action_ids.Action, now: dat
 
 
 # --- the prompt after the meeting ---------------------------------------------------------
+
+
+def next_prompt_at(session: Session, now: datetime) -> datetime | None:
+    """When the next review meeting ends, so a fast-forward asks about it then."""
+    ends = [
+        _ends(meeting)
+        for meeting in session.scalars(
+            select(Meeting).where(
+                Meeting.status == "scheduled",
+                Meeting.kind.in_(REVIEW_MEETING_KINDS),
+                Meeting.starts_at > now - LONGEST_MEETING,
+            )
+        )
+    ]
+    return min((at for at in ends if at > now), default=None)
 
 
 def queue_outcome_prompts(session: Session, now: datetime) -> int:
