@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sendbot.services import policy
@@ -163,12 +163,21 @@ def _scope(
     session.add(concern)
     session.flush()
     about_concern = deadline_kind.startswith("safeguarding.")
-    deadline = Deadline(
+    subject_type = "concern" if about_concern else "pupil"
+    subject_id = concern.id if about_concern else pupil.id
+    # A pupil on SEN support already has their review deadlines, worked out as they joined.
+    deadline = session.scalar(
+        select(Deadline).where(
+            Deadline.subject_type == subject_type,
+            Deadline.subject_id == subject_id,
+            Deadline.kind == deadline_kind,
+        )
+    ) or Deadline(
         school_id=pupil.school_id,
         pupil_id=pupil.id,
         kind=deadline_kind,
-        subject_type="concern" if about_concern else "pupil",
-        subject_id=concern.id if about_concern else pupil.id,
+        subject_type=subject_type,
+        subject_id=subject_id,
         due_on=NOW.date() + timedelta(days=3),
         owner_role="la" if about_concern else "senco",
         source="matrix",

@@ -281,6 +281,14 @@ def test_close_a_target_as_partly_met(sessions, clock, school, prov):
 # --- reviews ----------------------------------------------------------------------------
 
 
+# A review held on Tue 24 Nov 2026 is followed by the next one at the end of the spring
+# term, the school's next review point (Code 6.65): not at the end of the autumn term it
+# was held in, three weeks later.
+NEXT_REVIEW_Q = (
+    "When is the next review? Type 'ok' for Thu 25 Mar 2027 (the school's next review "
+    "point after this one), or a date like '18/12'."
+)
+
 REVIEW_SUMMARY = (
     "Please check the review:\n"
     "- Pupil: Amelia Khan (Year 3, 3B)\n"
@@ -288,7 +296,7 @@ REVIEW_SUMMARY = (
     "- Blend CVC words: Met\n"
     "- Read 20 HFWs on sight: Not yet\n"
     "- Next steps: More phonics; practise the words at home.\n"
-    "- Next review: Fri 18 Dec 2026\n"
+    "- Next review: Thu 25 Mar 2027\n"
     "- New target 1: Read CVCC words\n"
     "- New target 1 for parents: Amelia will read words like 'jump'.\n"
     "- New target 1 area: Cognition and learning\n\n"
@@ -313,7 +321,7 @@ def test_record_a_review_with_outcomes_next_steps_and_a_new_target(sessions, clo
             ("ok", "Blend CVC words\nMet, partly, or not yet?"),
             ("met", "Read 20 HFWs on sight\nMet, partly, or not yet?"),
             ("not yet", "What are the next steps? Up to 1,000 characters."),
-            ("More phonics; practise the words at home.", REVIEW_Q),
+            ("More phonics; practise the words at home.", NEXT_REVIEW_Q),
             ("ok", "Add a new target now?"),
             ("yes", "New target 1: what is it, in staff words? Up to 500 characters."),
             ("Read CVCC words", "How would you say it to the parents? Plain words, up to 500 characters."),
@@ -323,7 +331,7 @@ def test_record_a_review_with_outcomes_next_steps_and_a_new_target(sessions, clo
             (
                 "1",
                 "Review saved for Amelia Khan: 1 met, 0 partly, 1 not yet; 1 new target. "
-                "Next review: Fri 18 Dec 2026.",
+                "Next review: Thu 25 Mar 2027.",
             ),
         ]
     )  # fmt: skip
@@ -333,13 +341,13 @@ def test_record_a_review_with_outcomes_next_steps_and_a_new_target(sessions, clo
             str(prov.targets["blend"]): "met",
             str(prov.targets["sight"]): "not_yet",
         }
-        assert review.held_on == TODAY and review.next_review_on == date(2026, 12, 18)
+        assert review.held_on == TODAY and review.next_review_on == date(2027, 3, 25)
         assert session.get(Target, prov.targets["blend"]).status == "met"
         assert session.get(Target, prov.targets["sight"]).status == "active"
         plan = session.get(SupportPlan, review.plan_id)
-        assert plan.next_review_on == date(2026, 12, 18)
+        assert plan.next_review_on == date(2027, 3, 25)
         new = session.scalars(select(Target).where(Target.staff_wording == "Read CVCC words")).one()
-        assert (new.plan_id, new.due_on) == (plan.id, date(2026, 12, 18))
+        assert (new.plan_id, new.due_on) == (plan.id, date(2027, 3, 25))
 
 
 def test_going_back_past_the_new_target_question_drops_the_new_target(
@@ -352,7 +360,7 @@ def test_going_back_past_the_new_target_question_drops_the_new_target(
     summary = d.says("no").text
     assert "New target" not in summary
     assert summary.endswith(
-        "- Next review: Fri 18 Dec 2026\n\n"
+        "- Next review: Thu 25 Mar 2027\n\n"
         "The parents will read the next steps as:\nKeep going.\n\nSave this review?"
     )
 

@@ -26,6 +26,7 @@ from sendbot.store.models import (
     ConcernAction,
     Deadline,
     Guardian,
+    Meeting,
     Outbox,
     ParentMessage,
     SupportPlan,
@@ -178,7 +179,14 @@ def _rows(sessions: sessionmaker[Session], school: SmallSchool) -> dict[str, int
             safeguarding=True,
             acknowledged_at=NOW - timedelta(minutes=50),
         )
-        session.add_all([deadline, incoming, reply, taken])
+        # A review meeting yesterday, waiting for the SENCO to say whether it was held.
+        held = Meeting(
+            school_id=school.school_id,
+            pupil_id=pupil_id,
+            kind="annual_review",
+            starts_at=NOW - timedelta(days=1),
+        )
+        session.add_all([deadline, incoming, reply, taken, held])
         session.flush()
         session.add(ConcernAction(concern_id=taken.id, actor_id=senco, at=NOW, kind="acknowledged"))
         copy = Outbox(
@@ -202,6 +210,7 @@ def _rows(sessions: sessionmaker[Session], school: SmallSchool) -> dict[str, int
         session.flush()
         return {
             "acknowledged": taken.id,
+            "held": held.id,
             "copy": copy.id,
             "concern": concern.id,
             "plan": plan.id,
@@ -264,6 +273,10 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         keys.DEADLINE_REMINDER: {"deadline_id": ids["deadline"], "due_on": "2026-11-26"},
         keys.DEADLINE_WATCH: {"deadline_id": ids["deadline"], "due_on": "2026-11-26"},
         keys.PLAN_REVIEW_REMINDER: {"plan_id": ids["plan"], "due_on": "2026-11-26"},
+        keys.MEETING_OUTCOME_PROMPT: {
+            "meeting_id": ids["held"],
+            "stamp": action_ids.minutes(NOW - timedelta(days=1)),  # never moved
+        },
         keys.PUPIL_REMINDERS: {
             "pupil_id": ids["pupil"],
             "items": [

@@ -22,15 +22,14 @@ from sendbot.conversations.fields import (
 )
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.senco_common import (
-    default_review,
+    held_on_closed_day,
     needs_plan,
     pupil_field,
     pupil_id,
-    review_question,
 )
 from sendbot.conversations.turn import Turn
 from sendbot.i18n.plain import preview_for_parent
-from sendbot.services import plans, pupils
+from sendbot.services import plans, pupils, terms
 from sendbot.services.policy import Action
 
 OUTCOMES = tuple(Option(k, v) for k, v in plans.REVIEW_OUTCOMES.items())
@@ -44,6 +43,24 @@ def _targets(turn: Turn, answers: Answers) -> list[Item]:
 def _kind(turn: Turn, answers: Answers) -> str:
     plan = plans.active_plan(turn.session, turn.actor, pupil_id(answers), Action.MANAGE_SEND)
     return plan.kind if plan else "sen_support"
+
+
+def _held_on(turn: Turn, answers: Answers) -> date | None:
+    return date.fromisoformat(answers["held_on"]) if "held_on" in answers else None
+
+
+def _next_review(turn: Turn, answers: Answers) -> date:
+    """The review after this one, on the school's cycle from the day it was held: the end
+    of the next term (or half term), or within 12 months for an EHC plan."""
+    held = _held_on(turn, answers) or turn.today
+    return terms.next_review_after(turn.session, turn.actor.school_id, _kind(turn, answers), held)
+
+
+def _next_review_question(turn: Turn, answers: Answers) -> str:
+    return (
+        f"When is the next review? Type 'ok' for {long_date(_next_review(turn, answers))} "
+        "(the school's next review point after this one), or a date like '18/12'."
+    )
 
 
 def _summary(turn: Turn, answers: Answers) -> str:
@@ -151,6 +168,7 @@ RECORD_REVIEW = Flow(
             not_future=True,
             max_days_back=60,
         ),
+        held_on_closed_day("closed_day", _held_on, needs=("held_on",)),
         OUTCOME,
         TextField(
             name="next_steps",
@@ -163,8 +181,8 @@ RECORD_REVIEW = Flow(
             name="next_review",
             label="Next review",
             question="When is the next review?",
-            question_for=lambda turn, answers: review_question(turn, _kind(turn, answers)),
-            default=lambda turn, answers: default_review(turn, _kind(turn, answers)).isoformat(),
+            question_for=_next_review_question,
+            default=lambda turn, answers: _next_review(turn, answers).isoformat(),
             direction="future",
             not_past=True,
             max_days_ahead=366,

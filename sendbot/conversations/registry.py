@@ -20,6 +20,7 @@ from sendbot.conversations.move_level import MOVE_LEVEL
 from sendbot.conversations.record_decision import RECORD_DECISION
 from sendbot.conversations.record_review import RECORD_REVIEW
 from sendbot.conversations.record_session import RECORD_SESSION
+from sendbot.conversations.review_held import REVIEW_HELD
 from sendbot.conversations.send_history import SEND_HISTORY
 from sendbot.conversations.setup_intervention import SETUP_INTERVENTION
 from sendbot.conversations.staff_reply import STAFF_REPLY
@@ -36,6 +37,7 @@ REGISTRY = FlowRegistry(
         ADD_TARGET,
         CLOSE_TARGET,
         RECORD_REVIEW,
+        REVIEW_HELD,
         SCHEDULE_MEETING,
         MOVE_MEETING,
         CANCEL_MEETING,

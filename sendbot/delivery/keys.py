@@ -29,6 +29,7 @@ IDENTITY_BLOCKED = "identity.blocked"
 STAFF_NOTICE = "staff.notice"
 MEETING_RSVP_NOTICE = "meeting.rsvp_notice"
 MEETING_VIEWS_NOTICE = "meeting.views_notice"
+MEETING_OUTCOME_PROMPT = "meeting.outcome_prompt"
 PARENT_MESSAGE_NOTICE = "parent.message_notice"
 PARENT_STOPPED_NOTICE = "parent.stopped_notice"
 PARENT_BLOCKED_NOTICE = "parent.blocked_notice"
@@ -68,6 +69,7 @@ STAFF_KEYS = frozenset(
         STAFF_NOTICE,
         MEETING_RSVP_NOTICE,
         MEETING_VIEWS_NOTICE,
+        MEETING_OUTCOME_PROMPT,
         PARENT_MESSAGE_NOTICE,
         PARENT_STOPPED_NOTICE,
         PARENT_BLOCKED_NOTICE,

@@ -270,6 +270,15 @@ SETTINGS: tuple[Setting, ...] = (
         "What the school calls pupils with no SEND level.",
         falls_back=False,
     ),
+    Setting(
+        "last_year_group",
+        optional_whole_kind(0, 14, "use the highest year group on roll"),
+        None,
+        "The school's last year group (2 for an infant school, 6 for a primary, 11 or 13 "
+        "for a secondary). Pupils with an EHC plan in it, and in Years 6 and 11, get the "
+        "phase-transfer deadline (SEND Regs 2014 reg 18).",
+        changes_deadlines=True,
+    ),
     _retention(
         "records_until_age",
         25,
@@ -354,6 +363,7 @@ class SchoolSettings:
     send_levels_ehc_plan_plan_name: str = "EHC plan"
     send_levels_ehc_plan_review: str = "termly"
     no_send_name: str = "No SEND"
+    last_year_group: int | None = None
     retention_records_until_age: int = 25
     retention_safeguarding_until_age: int | None = 25
     retention_conversation_state_days: int = 2

@@ -105,6 +105,7 @@ class PupilFacts:
     # annual review (section 3)
     last_annual_review_on: date | None = None
     review_meeting_on: date | None = None
+    review_meeting_held: bool = False  # staff marked that meeting held
     amendments_sent_on: date | None = None
     date_of_birth: date | None = None
     # phase transfer (section 4): the calendar year of the move
@@ -384,12 +385,19 @@ def _under5_review(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
     return _after(anchor, months=6)
 
 
+def _before_review(f: PupilFacts) -> Timing | None:
+    # Two weeks before the meeting; a meeting that was held needed its papers no longer.
+    t = _after(f.review_meeting_on, weeks=-2)
+    held = f.review_meeting_on if f.review_meeting_held else None
+    return t and Timing(t.due, t.counted_from, met_on=held)
+
+
 def _review_invitations(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
-    return _after(f.review_meeting_on, weeks=-2)
+    return _before_review(f)
 
 
 def _review_advice(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
-    return _after(f.review_meeting_on, weeks=-2)
+    return _before_review(f)
 
 
 def _review_report(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:

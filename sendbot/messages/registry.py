@@ -34,6 +34,7 @@ from sendbot.messages.staff import (
     digests,
     notices,
     parent_notices,
+    review_outcome,
     safeguarding,
 )
 from sendbot.messages.staff.wording import timezone_of
@@ -67,6 +68,7 @@ STAFF: Mapping[str, Renderer] = {
     keys.DEADLINE_WATCH: deadlines.deadline_watch,
     keys.PLAN_REVIEW_REMINDER: deadlines.plan_review_reminder,
     keys.PUPIL_REMINDERS: deadlines.pupil_reminders,
+    keys.MEETING_OUTCOME_PROMPT: review_outcome.outcome_prompt,
     keys.DIGEST_SENCO: digests.digest,
     keys.DIGEST_DSL: digests.digest,
     keys.DIGEST_HEADTEACHER: digests.digest,

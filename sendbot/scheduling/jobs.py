@@ -29,6 +29,7 @@ from sendbot.services import (
     meetings,
     outbox,
     parent_summaries,
+    review_outcomes,
     school_settings,
     terms,
 )
@@ -508,15 +509,7 @@ def annual_review_look_ahead(session: Session, now: datetime) -> int:
             )
         ).all()
         for row, pupil in rows:
-            booked = session.scalar(
-                select(Meeting.id).where(
-                    Meeting.pupil_id == pupil.id,
-                    Meeting.status != "cancelled",
-                    Meeting.kind.like("%annual%"),
-                    Meeting.starts_at >= now,
-                )
-            )
-            if booked is not None:
+            if _booked_in_time(session, pupil.id, row.due_on, school.timezone):
                 continue
             rule = RULES_BY_KIND["ehc.annual_review"]
             text = (
@@ -543,12 +536,27 @@ def annual_review_look_ahead(session: Session, now: datetime) -> int:
     return _enqueue_new(session, wanted, now)
 
 
+def _booked_in_time(session: Session, pupil_id: int, due_on: date, tz: str) -> bool:
+    """A meeting counts as booking the review only if it is on or before the day the review
+    is due; one still waiting to be marked held counts, one not held does not."""
+    starts = session.scalars(
+        select(Meeting.starts_at).where(
+            Meeting.pupil_id == pupil_id,
+            Meeting.status == "scheduled",
+            Meeting.kind.like("%annual%"),
+        )
+    )
+    earliest = due_on - timedelta(days=366)  # within the review period, not last year's
+    return any(earliest < at.astimezone(ZoneInfo(tz)).date() <= due_on for at in starts)
+
+
 MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
     escalation.check_escalations,
     escalation.check_referral_chases,
     escalation.check_cumulative,
     sweep_deadline_reminders,
     sweep_meeting_reminders,
+    review_outcomes.queue_outcome_prompts,
     enqueue_due_digests,
     audit.checkpoint_job,  # last: it signs what the jobs above wrote to the audit log
 )
@@ -636,6 +644,7 @@ def next_wakeup(session: Session, now: datetime) -> datetime:
     for found in (
         escalation.next_escalation_at(session, now),
         escalation.next_chase_at(session, now),
+        review_outcomes.next_prompt_at(session, now),
     ):
         if found is not None:
             candidates.append(max(found, now + timedelta(seconds=1)))

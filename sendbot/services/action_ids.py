@@ -38,6 +38,8 @@ REFERRAL_CHASED = "referral.chased"
 REVIEW_PUPIL = "concerns.review_pupil"
 CONCERN_ACK = "safeguarding.ack"
 CONCERN_VIEW = "concern.view"
+# A staff reminder's Held / Not held buttons on a review meeting.
+MEETING_OUTCOME = "meeting.outcome"
 # The buttons of a conversation: a staff question's option, a language, a parent's word.
 OPTION = "option"
 LANGUAGE = "language"
@@ -60,6 +62,7 @@ KINDS: tuple[str, ...] = (
     OPTION,
     LANGUAGE,
     WORD,
+    MEETING_OUTCOME,
 )
 VALUES: tuple[str, ...] = (
     "",
@@ -72,6 +75,10 @@ VALUES: tuple[str, ...] = (
     "cancel",
     "skip",
     "send",
+    "held",
+    "not_held_family",
+    "not_held_school",
+    "not_held_other",
 )
 
 

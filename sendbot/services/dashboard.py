@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import policy, safeguarding
+from sendbot.services import policy, review_outcomes, safeguarding
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
     Concern,
     Deadline,
     Intervention,
     InterventionSession,
+    Meeting,
     ParentMessage,
     Pupil,
     School,
@@ -66,12 +67,44 @@ class OpenConcern:
 
 
 @dataclass(frozen=True)
+class MeetingToMark:
+    """A review meeting that has happened with no outcome yet, and its sealed buttons
+    (Held, and each not-held reason) for the SENCO to say which."""
+
+    meeting_id: int
+    pupil_name: str
+    what: str
+    held_on: date
+    closed_day: str | None
+    buttons: dict[str, str]
+
+
+@dataclass(frozen=True)
 class SencoView:
     open_concerns: list[OpenConcern]
     reviews: list[ReviewDue]
     deadlines: list[DeadlineDue]
     sessions_this_week: int
     parent_replies_waiting: int
+    meetings_to_mark: list[MeetingToMark] = field(default_factory=list)
+
+
+def _meetings_to_mark(session: Session, actor: StaffActor, now: datetime) -> list[MeetingToMark]:
+    found = []
+    for waiting in review_outcomes.awaiting(session, actor, now)[-10:]:
+        meeting = session.get(Meeting, waiting.meeting_id)
+        assert meeting is not None
+        found.append(
+            MeetingToMark(
+                waiting.meeting_id,
+                waiting.pupil_name,
+                review_outcomes.kind_words(waiting.kind),
+                waiting.held_on,
+                waiting.closed_day,
+                review_outcomes.button_ids(session, meeting),
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -116,7 +149,7 @@ def _reviews(
     ]
 
 
-def _senco(session: Session, actor: StaffActor, today: date) -> SencoView:
+def _senco(session: Session, actor: StaffActor, today: date, now: datetime) -> SencoView:
     until = today + timedelta(days=LOOK_AHEAD_DAYS)
     concerns = [
         OpenConcern(c.id, p.display_name, p.year_group, c.area, c.raised_at)
@@ -178,6 +211,7 @@ def _senco(session: Session, actor: StaffActor, today: date) -> SencoView:
         deadlines=deadlines,
         sessions_this_week=int(sessions or 0),
         parent_replies_waiting=int(replies or 0),
+        meetings_to_mark=_meetings_to_mark(session, actor, now),
     )
 
 
@@ -192,7 +226,7 @@ def dashboard(session: Session, actor: StaffActor, now: datetime) -> Dashboard:
         roles=actor.roles,
         today=today,
         my_reviews=my_reviews,
-        senco=_senco(session, actor, today) if actor.has(Role.SENCO) else None,
+        senco=_senco(session, actor, today, now) if actor.has(Role.SENCO) else None,
         safeguarding=(
             safeguarding.open_items(session, actor, now)
             if actor.roles & SAFEGUARDING_LEADS

@@ -22,11 +22,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import SystemClock
-from sendbot.domain import timescales
+from sendbot.domain import review_dates, timescales
 from sendbot.domain.calendar import SchoolCalendar, parse_nation
 from sendbot.domain.people import Role
 from sendbot.domain.timescales import (
@@ -39,7 +39,7 @@ from sendbot.domain.timescales import (
     PupilFacts,
     ReviewFrequency,
 )
-from sendbot.services import action_ids, audit, policy, school_policy, terms
+from sendbot.services import action_ids, audit, policy, school_policy, school_settings, terms
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
     Concern,
@@ -50,6 +50,7 @@ from sendbot.store.models import (
     PlanReview,
     Pupil,
     School,
+    SenStatusChange,
     Staff,
     StaffRole,
     SupportPlan,
@@ -58,6 +59,12 @@ from sendbot.store.models import (
 from sendbot.store.models import Exemption as ExemptionRow
 
 log = logging.getLogger(__name__)
+
+# Meeting statuses: a review that happened, and one that did not (with a reason).
+HELD_STATUSES = frozenset({"held", "completed", "done"})
+NOT_HELD_STATUSES = frozenset({"not_held", "cancelled"})
+SEN_SUPPORT = "sen_support"
+EHC_PLAN = "ehc_plan"
 
 # Alerts handle these at once; a dated row would only repeat them.
 NOT_MATERIALISED = frozenset({"safeguarding.tell_dsl", "safeguarding.immediate_danger"})
@@ -189,19 +196,21 @@ def _live_meetings(session: Session, pupil: Pupil) -> list[Meeting]:
     )
 
 
-def _annual_review_facts(case: EhcCase, meetings: list[Meeting], tz: str) -> dict[str, object]:
-    """The latest annual review meeting, and the last review known to have happened."""
-    annual = [m for m in meetings if _is_annual(m)]
-    if not annual:
-        return {}
-    latest = annual[-1]
-    values: dict[str, object] = {"review_meeting_on": _local_date(latest.starts_at, tz)}
-    held = [
-        _local_date(m.starts_at, tz)
-        for m in annual
-        if m.status in ("held", "completed", "done") and m is not latest
-    ]
-    known = [d for d in (case.last_annual_review_on, *held) if d is not None]
+def _annual_review_facts(
+    recorded_last: date | None, meetings: list[Meeting], tz: str
+) -> dict[str, object]:
+    """The latest annual review meeting, and the last review known to have happened.
+
+    A meeting marked held is the last review (the next is due within 12 months of it) and
+    starts the report and the LA's decision; one marked not held never happened."""
+    annual = [m for m in meetings if _is_annual(m) and m.status not in NOT_HELD_STATUSES]
+    values: dict[str, object] = {}
+    if annual:
+        latest = annual[-1]
+        values["review_meeting_on"] = _local_date(latest.starts_at, tz)
+        values["review_meeting_held"] = latest.status in HELD_STATUSES
+    held = [_local_date(m.starts_at, tz) for m in annual if m.status in HELD_STATUSES]
+    known = [d for d in (recorded_last, *held) if d is not None]
     if known:
         values["last_annual_review_on"] = max(known)
     return values
@@ -262,6 +271,57 @@ def _reintegration_facts(meetings: list[Meeting], tz: str, today: date) -> dict[
     return values
 
 
+def _phase_transfer_facts(session: Session, pupil: Pupil, today: date) -> dict[str, object]:
+    """The phase transfer as recorded on the pupil, else worked out from their year group
+    and the school's last year group (reg 18: the plan is amended in the calendar year of
+    the transfer)."""
+    if pupil.phase_transfer_year:
+        return {"phase_transfer_year": pupil.phase_transfer_year}
+    school = session.get(School, pupil.school_id)
+    last = school_settings.of(school).last_year_group if school is not None else None
+    if last is None:
+        highest = session.scalar(
+            select(func.max(Pupil.year_group)).where(
+                Pupil.school_id == pupil.school_id, Pupil.active
+            )
+        )
+        last = review_dates.likely_last_year_group(highest)
+    found = review_dates.phase_transfer_for(pupil.year_group, today, last)
+    if found is None:
+        return {}
+    year, kind = found
+    return {"phase_transfer_year": year, "phase_transfer_kind": kind}
+
+
+def _sen_support_without_plan(
+    session: Session, pupil: Pupil, meetings: list[Meeting], tz: str, today: date
+) -> dict[str, object]:
+    """A pupil on SEN support with no plan written yet still has a review on the school's
+    cycle: counted from when they went onto SEN support (else from the start of the school
+    year, a date that does not slide, so a review never recorded shows as overdue rather
+    than moving on every night) and from the last review meeting held."""
+    changed = session.scalar(
+        select(SenStatusChange.changed_at)
+        .where(SenStatusChange.pupil_id == pupil.id, SenStatusChange.to_status == SEN_SUPPORT)
+        .order_by(SenStatusChange.changed_at.desc())
+        .limit(1)
+    )
+    started = _local_date(changed, tz) if changed is not None else None
+    if started is None:
+        started = review_dates.school_year_start(today)
+    values: dict[str, object] = {"support_plan_started_on": started}
+    frequency = school_policy.load(session, pupil.school_id).review(SEN_SUPPORT)
+    values["review_frequency"] = ReviewFrequency(frequency)
+    held = [
+        _local_date(m.starts_at, tz)
+        for m in meetings
+        if _kind(m) == "sen_support_review" and m.status in HELD_STATUSES
+    ]
+    if held and held[-1] >= started:
+        values["support_plan_last_reviewed_on"] = held[-1]
+    return values
+
+
 def gather_facts(session: Session, pupil: Pupil, today: date) -> GatheredFacts:
     """Everything the rules read about one pupil, from wherever it is recorded."""
     school = session.get(School, pupil.school_id)
@@ -272,16 +332,20 @@ def gather_facts(session: Session, pupil: Pupil, today: date) -> GatheredFacts:
     if case is not None:
         values.update(_case_facts(case))
         exemptions = _exemptions(session, case)
-    if "phase_transfer_year" not in values and pupil.phase_transfer_year and case is not None:
-        values["phase_transfer_year"] = pupil.phase_transfer_year
+    has_plan = case is not None or pupil.sen_status == EHC_PLAN
+    if "phase_transfer_year" not in values and has_plan:
+        values.update(_phase_transfer_facts(session, pupil, today))
     meetings = _live_meetings(session, pupil)
-    if case is not None:
-        values.update(_annual_review_facts(case, meetings, tz))
+    if has_plan:
+        recorded = case.last_annual_review_on if case is not None else None
+        values.update(_annual_review_facts(recorded, meetings, tz))
     review_on = None
     plan = _active_support_plan(session, pupil)
     if plan is not None:
         values.update(_support_plan_facts(session, plan, pupil.school_id, meetings, tz, today))
         review_on = plan.next_review_on
+    elif pupil.sen_status == SEN_SUPPORT:
+        values.update(_sen_support_without_plan(session, pupil, meetings, tz, today))
     values.update(_reintegration_facts(meetings, tz, today))
     return GatheredFacts(_safe_facts(values, pupil.id), tuple(exemptions), review_on)
 
@@ -495,6 +559,13 @@ def recompute_school(session: Session, school_id: int, now: datetime) -> Recompu
     )
     pupil_ids |= set(
         session.scalars(
+            select(Pupil.id).where(
+                Pupil.school_id == school_id, Pupil.sen_status.in_((SEN_SUPPORT, EHC_PLAN))
+            )
+        )
+    )
+    pupil_ids |= set(
+        session.scalars(
             select(Deadline.pupil_id).where(
                 Deadline.school_id == school_id, Deadline.subject_type == "pupil"
             )
@@ -524,7 +595,13 @@ def _add(total: RecomputeResult, part: RecomputeResult) -> None:
 
 _PENDING = "sendbot.deadlines.pending"
 _BUSY = "sendbot.deadlines.busy"
-_PUPIL_FACT_ATTRS = ("date_of_birth", "phase_transfer_year", "active")
+_PUPIL_FACT_ATTRS = (
+    "date_of_birth",
+    "phase_transfer_year",
+    "active",
+    "sen_status",
+    "year_group",
+)
 
 
 # Rows that name whose deadlines they change: (model, pending set, the column naming it).
@@ -559,6 +636,9 @@ def _touched(session: Session, obj: object) -> tuple[str, Any] | None:
         if isinstance(obj, model):
             ident = getattr(obj, column)
             return None if key == "pupils" and ident is None else (key, ident)
+    if isinstance(obj, Pupil) and obj in session.new:
+        # A pupil arriving with SEND (a roster import) has reviews due from day one.
+        return ("pupils", obj.id) if obj.sen_status in (SEN_SUPPORT, EHC_PLAN) else None
     for model, key, names in _UPDATED_FACT_ROWS:
         if isinstance(obj, model):
             if obj in session.dirty and _has_changes(obj, names):

@@ -24,15 +24,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
-from sendbot.services import action_ids, audit, deadlines, escalation, policy
+from sendbot.services import action_ids, audit, deadlines, escalation, policy, review_outcomes
 from sendbot.services.actors import StaffActor
 from sendbot.services.school_time import school_zone
-from sendbot.store.models import Concern, Deadline, Pupil
+from sendbot.store.models import Concern, Deadline, Meeting, Pupil
 
 REFERRAL_RESPONDED = action_ids.LA_REPLIED
 REFERRAL_CHASED = action_ids.REFERRAL_CHASED
 REVIEW_PUPIL = action_ids.REVIEW_PUPIL
-KINDS = (action_ids.DEADLINE_DONE, REFERRAL_RESPONDED, REFERRAL_CHASED, REVIEW_PUPIL)
+MEETING_OUTCOME = action_ids.MEETING_OUTCOME
+KINDS = (
+    action_ids.DEADLINE_DONE,
+    REFERRAL_RESPONDED,
+    REFERRAL_CHASED,
+    REVIEW_PUPIL,
+    MEETING_OUTCOME,
+)
 ACKNOWLEDGE = action_ids.CONCERN_ACK
 VIEW_DETAILS = action_ids.CONCERN_VIEW
 STAFF_KINDS = (*KINDS, ACKNOWLEDGE, VIEW_DETAILS)
@@ -96,6 +103,8 @@ def tap(session: Session, actor: StaffActor, action_id: str, now: datetime) -> T
                 True,
                 kind,
             )
+        if kind == MEETING_OUTCOME:
+            return _meeting_outcome(session, actor, button, now)
         return _concerns_together(session, actor, ident, now)
     except escalation.NotAllowed as exc:
         concern = session.get(Concern, ident)
@@ -103,6 +112,22 @@ def tap(session: Session, actor: StaffActor, action_id: str, now: datetime) -> T
         return _refused(session, actor, kind, ident, now, str(exc), pupil_id)
     except LookupError as exc:
         return Tap(str(exc.args[0]) if exc.args else "I can't find that.", False, kind)
+
+
+def _meeting_outcome(
+    session: Session, actor: StaffActor, button: action_ids.Action, now: datetime
+) -> Tap:
+    """Held / Not held on the prompt after a review meeting."""
+    meeting = session.get(Meeting, button.subject_id)
+    pupil_id = meeting.pupil_id if meeting is not None else None
+    try:
+        text = review_outcomes.tap(session, actor, button, now)
+    except policy.PermissionDenied:
+        text = "Only the SENCO can record whether a review was held."
+        return _refused(session, actor, MEETING_OUTCOME, button.subject_id, now, text, pupil_id)
+    except review_outcomes.OutcomeInvalid as exc:
+        return Tap(str(exc), False, MEETING_OUTCOME)
+    return Tap(text, True, MEETING_OUTCOME)
 
 
 def _refused(

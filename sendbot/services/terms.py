@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sendbot.domain import timescales
 from sendbot.domain.calendar import Nation, SchoolCalendar, Term, parse_nation
 from sendbot.services import school_policy
 from sendbot.store.models import School, TermDate
@@ -100,3 +101,25 @@ def default_review_date(session: Session, school_id: int, level: str, today: dat
             term = current_or_next_term(calendar, today)
             found = calendar.end_of_current_term(term.starts_on) if term else None
     return found if found is not None else today + FALLBACK[frequency]
+
+
+def next_review_after(session: Session, school_id: int, level: str, held_on: date) -> date:
+    """When the review after one held on `held_on` is due, by the same rules the deadlines
+    use: an EHC plan within 12 months of the review (CFA 2014 s44), any other plan at the
+    end of the next term or half term of the school's cycle (Code 6.65), never the end of
+    the term the review was held in."""
+    calendar = calendar_for(session, school_id)
+    if level == "ehc_plan":
+        facts = timescales.PupilFacts(last_annual_review_on=held_on)
+        kind = "ehc.annual_review"
+    else:
+        frequency = timescales.ReviewFrequency(school_policy.load(session, school_id).review(level))
+        facts = timescales.PupilFacts(
+            support_plan_started_on=held_on,
+            support_plan_last_reviewed_on=held_on,
+            review_frequency=frequency,
+        )
+        kind = "sen_support.review"
+    due = timescales.deadline(kind, facts, calendar)
+    assert due is not None  # both rules give a date once a review is recorded
+    return due.due

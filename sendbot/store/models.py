@@ -439,6 +439,9 @@ class Meeting(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # Raised each time the meeting moves or is cancelled: the calendar file's SEQUENCE.
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Held or not held (status), why not, and when staff said so.
+    outcome_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    outcome_at: Mapped[datetime | None]
 
 
 class Invitation(Base):

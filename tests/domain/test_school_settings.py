@@ -93,6 +93,7 @@ GOOD_AND_BAD: dict[str, tuple[str, object, str]] = {
     "send_levels.ehc_plan.plan_name": ("EHC plan", "EHC plan", ""),
     "send_levels.ehc_plan.review": ("termly", "termly", "never"),
     "no_send_name": ("Universal", "Universal", ""),
+    "last_year_group": ("2", 2, "15"),
     "retention.records_until_age": ("30", 30, "0"),
     "retention.safeguarding_until_age": ("none", None, "18"),
     "retention.conversation_state_days": ("5", 5, "-1"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sendbot.store.models import School
+from sendbot.store.models import Pupil, School
 
 # No daily digests unless a test asks: they are tested on their own, and a chart a day
 # would make a term of fast-forwarding slow.
@@ -19,6 +20,15 @@ def set_settings(sessions: sessionmaker[Session], school_id: int, **settings: An
         school = session.get(School, school_id)
         assert school is not None
         school.settings = {**QUIET_SCHOOL, **settings}
+
+
+def nobody_on_sen_support(sessions: sessionmaker[Session], school_id: int) -> None:
+    """A pupil on SEN support always has a review and a parents' meeting due (Code 6.65),
+    so a day with nothing due needs a school with nobody on SEN support."""
+    with sessions() as session, session.begin():
+        for pupil in session.scalars(select(Pupil).where(Pupil.school_id == school_id)):
+            if pupil.sen_status == "sen_support":
+                pupil.sen_status = "none"
 
 
 def utc(*args: int) -> datetime:

@@ -20,7 +20,7 @@ from sendbot.services.actors import staff_actor_by_email
 from sendbot.serving.scheduler import daily_trigger
 from sendbot.store.models import EhcCase, Pupil
 from tests.factories import build_small_school
-from tests.scheduling.helpers import set_settings, utc
+from tests.scheduling.helpers import nobody_on_sen_support, set_settings, utc
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 11, 24)
@@ -114,6 +114,7 @@ def test_dsl_digest_names_no_pupil_and_headteacher_gets_counts_only(tmp_path: Pa
 
 def test_empty_day_sends_one_line_or_nothing_as_the_school_chooses(sessions) -> None:
     school = build_small_school(sessions)
+    nobody_on_sen_support(sessions, school.school_id)
     set_settings(sessions, school.other_school_id)
     set_settings(sessions, school.school_id, digest_days=[0, 1, 2, 3, 4])
     ff = FastForward(sessions, FrozenClock(utc(2026, 11, 24, 6, 0)))
@@ -131,6 +132,7 @@ def test_empty_day_sends_one_line_or_nothing_as_the_school_chooses(sessions) -> 
 
 def test_one_digest_a_day_at_0730_school_time_across_the_clocks_changing(sessions) -> None:
     school = build_small_school(sessions)
+    nobody_on_sen_support(sessions, school.school_id)
     set_settings(sessions, school.other_school_id)
     # Digests at the weekend too: a school that keeps them on closed days.
     set_settings(

@@ -15,7 +15,7 @@ from sendbot.scheduling import jobs
 from sendbot.services import SESSION_HOOKS, concerns
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.db import make_engine, session_factory
-from sendbot.store.models import ConcernAction, EhcCase, Meeting, Outbox
+from sendbot.store.models import ConcernAction, EhcCase, Meeting, Outbox, Pupil
 from tests.factories import NOW, build_small_school
 from tests.scheduling.helpers import set_settings, utc
 
@@ -27,6 +27,7 @@ def test_racing_processes_queue_everything_once(db_url, sessions) -> None:
     with sessions() as session, session.begin():
         session.info["sendbot.now"] = NOW
         session.add(EhcCase(pupil_id=school.pupils["amelia"], final_issued_on=date(2026, 1, 20)))
+        session.get(Pupil, school.pupils["amelia"]).sen_status = "ehc_plan"
         session.add(
             Meeting(
                 school_id=school.school_id,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from sendbot.scheduling import jobs
 from sendbot.services import action_ids
-from sendbot.store.models import Deadline, EhcCase, Meeting
+from sendbot.store.models import Deadline, EhcCase, Meeting, Pupil
 from tests.factories import NOW
 from tests.slack.harness import running
 from tests.slack.test_slack_scheduler_buttons import deliver, posted_to, sealed, tap
@@ -25,6 +25,7 @@ def test_each_done_on_a_reminder_about_one_pupil_does_its_own_deadline(db_url, s
             with sessions() as session, session.begin():
                 session.info["sendbot.now"] = NOW
                 session.add(EhcCase(pupil_id=amelia, final_issued_on=date(2026, 1, 20)))
+                session.get(Pupil, amelia).sen_status = "ehc_plan"  # no longer SEN support
                 session.add(
                     Meeting(
                         school_id=h.school.school_id,

@@ -35,6 +35,7 @@ from sendbot.store.models import (
     GuardianPupil,
     Outbox,
     ParentMessage,
+    Pupil,
 )
 from tests.factories import NOW
 from tests.slack import payloads
@@ -92,6 +93,8 @@ def test_done_on_a_deadline_reminder_marks_it_done_and_its_reminders_stop(db_url
                         pupil_id=h.school.pupils["amelia"], advice_requested_on=date(2026, 10, 27)
                     )
                 )
+                # Being assessed for a plan, not on SEN support (whose reviews are due too).
+                session.get(Pupil, h.school.pupils["amelia"]).sen_status = "none"
             assert jobs.run(sessions, jobs.sweep_deadline_reminders, NOW) == 1
             await deliver(h)
             reminder = posted_to(h, "senco", "Deadline in 14 days")

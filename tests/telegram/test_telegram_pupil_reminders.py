@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from sendbot.scheduling import jobs
 from sendbot.services import invites
-from sendbot.store.models import Deadline, EhcCase, Meeting, Outbox, SupportPlan
+from sendbot.store.models import Deadline, EhcCase, Meeting, Outbox, Pupil, SupportPlan
 from tests.factories import NOW, build_small_school
 from tests.scheduling.helpers import set_settings
 from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, tap_update, text_update
@@ -44,6 +44,7 @@ def test_one_message_a_pupil_a_day_and_each_done_button_works(
                 session.add(
                     EhcCase(pupil_id=school.pupils["amelia"], final_issued_on=date(2026, 1, 20))
                 )
+                session.get(Pupil, school.pupils["amelia"]).sen_status = "ehc_plan"
                 session.add(
                     Meeting(
                         school_id=school.school_id,

@@ -17,7 +17,7 @@ from sendbot.domain.needs import Area
 from sendbot.scheduling import jobs
 from sendbot.services import action_ids, concerns, escalation, invites
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.store.models import AuditEvent, ConcernAction, Deadline, EhcCase
+from sendbot.store.models import AuditEvent, ConcernAction, Deadline, EhcCase, Pupil
 from tests.factories import NOW, build_small_school
 from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, tap_update, text_update
 from tests.telegram.harness import Harness
@@ -49,6 +49,8 @@ def test_done_and_they_have_replied_from_telegram(db_url, sessions, fake_api: Fa
                         pupil_id=school.pupils["amelia"], advice_requested_on=date(2026, 10, 27)
                     )
                 )
+                # Being assessed for a plan, not on SEN support (whose reviews are due too).
+                session.get(Pupil, school.pupils["amelia"]).sen_status = "none"
             assert jobs.run(h.core.sessions, jobs.sweep_deadline_reminders, NOW) == 1
             await h.deliver()
             reminder = [

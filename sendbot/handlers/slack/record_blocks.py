@@ -22,7 +22,13 @@ from sendbot.handlers.slack.blocks import (
     sections,
 )
 from sendbot.handlers.slack.composition import PLAIN_LIMITS, plain
-from sendbot.services.dashboard import Dashboard, DeadlineDue, ReviewDue, SencoView
+from sendbot.services.dashboard import (
+    Dashboard,
+    DeadlineDue,
+    MeetingToMark,
+    ReviewDue,
+    SencoView,
+)
 from sendbot.services.safeguarding import ConcernDetails, OpenItem
 
 SOURCE_LABELS = {
@@ -144,7 +150,37 @@ def _senco_blocks(s: SencoView, today: date, tz: str) -> list[Block]:
         blocks.append(
             section("*Statutory deadlines*\n" + "\n".join(lines), block_id="senco.deadlines")
         )
+    if s.meetings_to_mark:
+        blocks.append(section("*Was it held?*", block_id="senco.held"))
+        for m in s.meetings_to_mark:
+            blocks += _meeting_to_mark(m)
     return blocks
+
+
+NOT_HELD_LABELS = {
+    "not_held_family": "Not held: family could not come",
+    "not_held_school": "Not held: school postponed",
+    "not_held_other": "Not held: other reason",
+}
+
+
+def _meeting_to_mark(m: MeetingToMark) -> list[Block]:
+    """One review meeting waiting for its outcome: Held, or the reason it was not."""
+    unusual = f" ({escape(m.closed_day)}: please check the date)" if m.closed_day else ""
+    line = f"• {escape(m.pupil_name)}: {escape(m.what)} on {m.held_on:%a %-d %b}{unusual}"
+    labels = {"held": "Held", **NOT_HELD_LABELS}
+    return [
+        section(line, block_id=f"senco.held.{m.meeting_id}"),
+        {
+            "type": "actions",
+            "block_id": f"senco.held.{m.meeting_id}.buttons",
+            "elements": [
+                button(label, m.buttons[value], style="primary" if value == "held" else None)
+                for value, label in labels.items()
+                if value in m.buttons
+            ],
+        },
+    ]
 
 
 def _deadline_line(d: DeadlineDue, today: date) -> str:

@@ -50,7 +50,8 @@ async def on_scheduler_button(
             ),
         )
     else:
-        title = "Concerns together" if result.done else "sendbot"
+        together = result.done and result.kind == staff_buttons.REVIEW_PUPIL
+        title = "Concerns together" if together else "sendbot"
         await client.views_open(
             trigger_id=body["trigger_id"], view=blocks.message_modal(title, result.text)
         )
