@@ -3,7 +3,7 @@
 Whether a review meeting was held, and if not, why: the reason staff gave, and when the
 outcome was recorded. Holding a review rolls the next one forward.
 
-Revision ID: 0014
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07 18:30:00
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 import sendbot.store.types
 
-revision = "0014"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
