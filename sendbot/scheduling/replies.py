@@ -78,21 +78,26 @@ class ReplyCourier:
         return sum(await asyncio.gather(*(one(p, c) for p, c in chats)))
 
     async def _send_in_order(self, replies: list[Reply]) -> int:
-        """Stop at the first reply the platform will not take now: the rest wait behind it."""
-        went = 0
-        for n, reply in enumerate(replies):
-            outcome = await self._send(reply)
-            if outcome.status == "sent":
-                await asyncio.to_thread(self._sent, reply.id)
-                went += 1
-            elif outcome.status == "retry":
-                rest = [r.id for r in replies[n:]]
-                await asyncio.to_thread(self._retry, rest, outcome)
-                return went
-            else:
-                log.warning("a reply to a %s chat was refused: %s", reply.platform, outcome.detail)
-                await asyncio.to_thread(self._give_up, reply.id)
-        return went
+        """Stop at the first reply the platform will not take now: the rest wait behind it.
+        The replies done with (sent, or refused for good) are let go in one transaction."""
+        sent: list[int] = []
+        refused: list[int] = []
+        try:
+            for n, reply in enumerate(replies):
+                outcome = await self._send(reply)
+                if outcome.status == "retry":
+                    rest = [r.id for r in replies[n:]]
+                    await asyncio.to_thread(self._retry, rest, outcome)
+                    break
+                if outcome.status != "sent":
+                    log.warning(
+                        "a reply to a %s chat was refused: %s", reply.platform, outcome.detail
+                    )
+                (sent if outcome.status == "sent" else refused).append(reply.id)
+        finally:
+            if sent or refused:
+                await asyncio.to_thread(self._done, [*sent, *refused])
+        return len(sent)
 
     async def _send(self, reply: Reply) -> SendOutcome:
         sender = self.senders.get(reply.platform)
@@ -127,10 +132,6 @@ class ReplyCourier:
                 outcome.parts,
             )
 
-    def _sent(self, reply_id: int) -> None:
+    def _done(self, reply_ids: list[int]) -> None:
         with self.sessions() as session, session.begin():
-            chat_replies.sent(session, reply_id)
-
-    def _give_up(self, reply_id: int) -> None:
-        with self.sessions() as session, session.begin():
-            chat_replies.give_up(session, reply_id)
+            chat_replies.done(session, reply_ids)

@@ -129,9 +129,9 @@ def due_chats(
     return [(platform, chat_key) for platform, chat_key in found]
 
 
-def sent(session: Session, reply_id: int) -> None:
-    """The platform accepted it: nothing is left to keep."""
-    session.execute(delete(ChatReply).where(ChatReply.id == reply_id))
+def done(session: Session, reply_ids: list[int]) -> None:
+    """Sent, or refused for good (blocked, malformed): nothing is left to keep."""
+    session.execute(delete(ChatReply).where(ChatReply.id.in_(reply_ids)))
 
 
 def retry(
@@ -176,11 +176,6 @@ def retry(
         .values(status=PENDING, claimed_by=None, lease_until=None, not_before=after)
         .execution_options(synchronize_session=False)
     )
-
-
-def give_up(session: Session, reply_id: int) -> None:
-    """A reply the platform refuses (blocked, malformed) or that never went: dropped."""
-    session.execute(delete(ChatReply).where(ChatReply.id == reply_id))
 
 
 def _chat(platform: str, chat_key: str) -> Any:
