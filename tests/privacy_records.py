@@ -43,6 +43,7 @@ PLANTED: dict[tuple[str, str], str] = {
     ("plan_review", "next_steps_text"): "Thistledown-review: try a visual timetable at home",
     ("invitation", "parent_views_text"): "Umberfield-views: mornings are hardest for us",
     ("parent_message", "body_text"): "Vetchling-message: Zoë slept badly, please be gentle",
+    ("meeting", "outcome_reason"): "Yarrowby-outcome: mum was in hospital that week",
 }
 SAFEGUARDING_NARRATIVE = "Wortleberry-safeguarding: said an uncle hurts her at weekends"
 
@@ -168,6 +169,7 @@ def plant_records(sessions: sessionmaker, school: SmallSchool, who: str = "zoe")
             starts_at=NOW + timedelta(days=10),
             place="SENCO office",
             created_by_id=school.staff["senco"],
+            outcome_reason=PLANTED[("meeting", "outcome_reason")],
         )
         session.add(meeting)
         session.flush()

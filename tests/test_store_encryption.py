@@ -22,6 +22,7 @@ from sendbot.store.models import (
     ConcernAction,
     InterventionSession,
     Invitation,
+    Meeting,
     ParentMessage,
     PlanReview,
     Target,
@@ -36,6 +37,7 @@ MODEL_COLUMNS = {
     (PlanReview, "next_steps_text"),
     (Invitation, "parent_views_text"),
     (ParentMessage, "body_text"),
+    (Meeting, "outcome_reason"),
 }
 
 

@@ -336,6 +336,8 @@ def _meetings(session: Session, pupil_id: int, names: _Names) -> list[dict[str, 
                 "video_link": meeting.video_link,
                 "attendees": meeting.attendees,
                 "status": meeting.status,
+                "outcome_at": _iso(meeting.outcome_at),
+                "outcome_reason": meeting.outcome_reason,
                 "created_by": names.person(meeting.created_by_id),
                 "invitations": [
                     {
@@ -1114,8 +1116,10 @@ def _meetings_section(meetings: list[dict[str, Any]]) -> list[str]:
 
 
 def _meeting(meeting: dict[str, Any]) -> list[str]:
+    reason = meeting.get("outcome_reason")
     return [
         f"<h3>{_e(meeting['kind'])}, {_e(meeting['starts_at'])} ({_e(meeting['status'])})</h3>",
+        *([f"<p>Why it was not held: {_e(reason)}</p>"] if reason else []),
         _table(
             ["Invited", "Sent", "Reply", "Interpreter", "Parent's views"],
             [
