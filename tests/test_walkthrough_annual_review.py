@@ -81,9 +81,16 @@ def test_held_starts_the_report_and_the_la_decision_and_dates_the_next_review(
 def test_the_las_decision_is_recorded_and_the_next_review_is_due_within_12_months(
     transcript: str,
 ) -> None:
-    """The LA's notice of proposed amendments, sent on 23 December 2026, gives the family
+    """Reg 20(10): the LA decides within four weeks of the meeting whether to keep, amend or
+    cease the plan; recorded on 23 December 2026, it answers that deadline. The LA's notice of proposed amendments, sent on 23 December 2026, gives the family
     "at least 15 days, beginning with the day on which" it was served (reg 22(2)): the last
     day is 6 January 2027; the final amended plan within 8 weeks of it (reg 22(3))."""
+    assert (
+        "Recorded for Zainab Qureshi: the local authority decided on Wed 23 Dec 2026 to amend "
+        "the plan."
+    ) in transcript
+    now_due = transcript.split("--- What is due for Zainab now ---")[1]
+    assert "LA decision after the annual review" not in now_due
     assert (
         "Recorded for Zainab Qureshi: amendment notice, Wed 23 Dec 2026. Next due: Comments "
         "on proposed amendments, by Wed 6 Jan 2027."

@@ -209,10 +209,12 @@ def _report_and_decision(stage: Stage, held_on: date, pupil_id: int) -> None:
     decided = held_on + LA_DECISION_AFTER
     stage.move_to(datetime.combine(decided, time(9), LONDON))
     stage.note(
-        "The LA writes within its 4 weeks: it will amend the plan, and sends the family its "
-        "proposed amendments. The SENCO records that notice as a step of the EHC case."
+        "The LA writes within its 4 weeks: it will amend the plan. The SENCO records its "
+        "decision as a step of the EHC case."
     )
-    stage.senco_says("ehc", "Zainab", "8", f"{decided:%d/%m/%Y}", "1")
+    stage.senco_says("ehc", "Zainab", "8", "2", f"{decided:%d/%m/%Y}", "1")
+    stage.note("The proposed amendments reach the family the same day: she records them too.")
+    stage.senco_says("ehc", "Zainab", "9", f"{decided:%d/%m/%Y}", "1")
     stage.heading("What is due for Zainab now")
     with stage.sessions() as session:
         views = deadlines.list_deadlines(session, stage.clock.now(), pupil_id=pupil_id)
