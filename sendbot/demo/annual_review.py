@@ -10,7 +10,7 @@ everything else the jobs sent meanwhile (digests, other pupils' reminders) is co
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -51,7 +51,6 @@ class Stage:
     forward: FastForward
     parent_name: str
     pupil_name: str
-    shown: list[Delivered] = field(default_factory=list)
 
     def tap(self, button: Button) -> None:
         """The SENCO taps a button of a message the scheduler sent her."""
@@ -86,8 +85,9 @@ class Stage:
             ))  # fmt: skip
         others = len(sent) - len(ours)
         if others:
-            self.out.write(f"({others} other messages went to other people meanwhile.)\n")
-        self.shown.extend(ours)
+            self.out.write(
+                f"({others} other messages went out meanwhile: digests, other pupils.)\n"
+            )
         return ours
 
     def _about_zainab(self, item: Delivered) -> bool:
