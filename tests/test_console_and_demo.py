@@ -47,6 +47,12 @@ def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) 
     assert "Interventions this term: Reading catch-up." in out
     assert "Due in the next 14 days (1 overdue):" in out
     assert list((tmp_path / "exports").glob("provision-map-*.csv"))
+    assert "=== One EHC annual review, from the reminder to the LA's decision ===" in out
+    assert "Meeting booked for " in out
+    assert "(attached: meeting.ics," in out
+    assert "EHC plan annual review on " in out and " was held." in out
+    assert "Recorded for Zainab Qureshi: the local authority decided on " in out
+    assert "Recorded for Zainab Qureshi: amendment notice" in out
     engine = create_engine(f"sqlite:///{database}")
     with engine.connect() as conn:
         concerns = (

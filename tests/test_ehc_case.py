@@ -222,7 +222,7 @@ def test_an_exemption_is_kept_with_its_reason_and_pauses_the_deadlines(
     sessions: Sessions, clock: FrozenClock, school: SmallSchool
 ) -> None:
     d = dialog_for(sessions, clock, school, "senco")
-    for line in ("ehc", "ruby", "1", "school", "2/11/2026", "save", "ehc", "ruby", "14"):
+    for line in ("ehc", "ruby", "1", "school", "2/11/2026", "save", "ehc", "ruby", "15"):
         d.says(line)
     d.verify(
         [

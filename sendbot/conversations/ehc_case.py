@@ -33,6 +33,18 @@ STEP_OPTIONS = (
 )
 WHO_OPTIONS = tuple(Option(k, v[:1].upper() + v[1:]) for k, v in ehc_cases.REQUESTED_BY.items())
 OUTCOME_OPTIONS = tuple(Option(k, v[:1].upper() + v[1:]) for k, v in ehc_cases.OUTCOMES.items())
+REVIEW_DECISION_OPTIONS = tuple(
+    Option(k, v[:1].upper() + v[1:]) for k, v in ehc_cases.REVIEW_DECISIONS.items()
+)
+# What to record next after the LA's decision on a review, in the SENCO's words.
+AFTER_REVIEW_DECISION = {
+    "amend": "When the proposed amendments reach the family, record the amendment notice: "
+    "it starts their 15 days to comment (reg 22(2)).",
+    "maintain": "If the family disagree, the decision letter gives them the right of appeal: "
+    "record it as the decision letter.",
+    "cease": "If the family disagree, the decision letter gives them the right of appeal: "
+    "record it as the decision letter.",
+}
 EXEMPTION_OPTIONS = tuple(
     Option(k, v[:1].upper() + v[1:]) for k, v in ehc_cases.EXEMPTION_WORDS.items()
 )
@@ -72,10 +84,18 @@ def _submit(turn: Turn, answers: Answers) -> str:
     else:
         done = ehc_cases.record_step(
             turn.session, turn.actor, pupil_id(answers), answers["step"], on, turn.now,
-            turn.today, requested_by=answers.get("who"), outcome=answers.get("outcome"),
+            turn.today, requested_by=answers.get("who"),
+            outcome=answers.get("outcome") or answers.get("review_decision"),
         )  # fmt: skip
     text = f"Recorded for {done.pupil_name}: {done.step_label.lower()}, {long_date(done.on)}."
-    return f"{text} {next_due(done, turn.today)}"
+    decided = answers.get("review_decision")
+    if decided:
+        text = (
+            f"Recorded for {done.pupil_name}: the local authority decided on "
+            f"{long_date(done.on)} to {ehc_cases.REVIEW_DECISIONS[decided]}."
+        )
+    after = f" {AFTER_REVIEW_DECISION[decided]}" if decided else ""
+    return f"{text} {next_due(done, turn.today)}{after}"
 
 
 def next_due(done: ehc_cases.Recorded, today: date) -> str:
@@ -127,6 +147,14 @@ EHC_CASE = Flow(
             question="What did the local authority decide?",
             choices=OUTCOME_OPTIONS,
             when=_is("decision"),
+            needs=("step",),
+        ),
+        ChoiceField(
+            name="review_decision",
+            label="Decision",
+            question="What did the local authority decide after the review?",
+            choices=REVIEW_DECISION_OPTIONS,
+            when=_is("review_decision"),
             needs=("step",),
         ),
         ChoiceField(

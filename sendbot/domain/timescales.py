@@ -106,6 +106,7 @@ class PupilFacts:
     last_annual_review_on: date | None = None
     review_meeting_on: date | None = None
     review_meeting_held: bool = False  # staff marked that meeting held
+    review_decided_on: date | None = None  # the LA's decision after a review (reg 20(10))
     amendments_sent_on: date | None = None
     date_of_birth: date | None = None
     # phase transfer (section 4): the calendar year of the move
@@ -405,7 +406,12 @@ def _review_report(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
 
 
 def _review_la_decision(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
-    return _after(f.review_meeting_on, weeks=4)
+    t = _after(f.review_meeting_on, weeks=4)
+    decided = f.review_decided_on
+    # Only a decision made on or after the meeting answers it: an older one was about the
+    # review before.
+    met = decided if t and decided and decided >= (t.counted_from or decided) else None
+    return t and Timing(t.due, t.counted_from, met_on=met)
 
 
 def _amendment_representations(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:

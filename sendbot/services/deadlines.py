@@ -169,6 +169,7 @@ def _case_facts(case: EhcCase) -> dict[str, object]:
         final_issued_on=case.final_issued_on,
         last_annual_review_on=case.last_annual_review_on,
         amendments_sent_on=case.amendments_sent_on,
+        review_decided_on=case.review_decided_on,
         reassessment_requested_on=case.reassessment_requested_on,
         reassessment_decided_on=case.reassessment_decided_on,
         decision_letter_sent_on=case.decision_letter_sent_on,

@@ -56,6 +56,8 @@ STEPS: tuple[Step, ...] = (
          "When was the final EHC plan issued?"),
     Step("annual_review", "Last annual review", "last_annual_review_on",
          "When was the plan's last annual review held?"),
+    Step("review_decision", "LA's decision after the annual review", "review_decided_on",
+         "When did the local authority send its decision after the annual review?"),
     Step("amendment", "Amendment notice", "amendments_sent_on",
          "When was the notice of proposed amendments sent to the family?"),
     Step("reassessment", "Re-assessment requested", "reassessment_requested_on",
@@ -95,6 +97,12 @@ REQUESTED_BY = {
     "other": "someone else",
 }
 OUTCOMES = {"assess": "to assess", "not_assess": "not to assess"}
+# What the LA may decide after a review (reg 20(10)).
+REVIEW_DECISIONS = {
+    "maintain": "keep the plan as it is",
+    "amend": "amend the plan",
+    "cease": "cease to maintain the plan",
+}
 EXEMPTION_WORDS = {
     ExemptionKind.SCHOOL_CLOSURE.value: "the school was closed for at least 4 weeks",
     ExemptionKind.EARLY_YEARS_CLOSURE.value: "the early years setting was closed for 4 weeks",
@@ -112,6 +120,7 @@ ORDER: tuple[tuple[str, str], ...] = (
     ("final_issued_on", "request_received_on"),
     ("final_issued_on", "draft_served_on"),
     ("last_annual_review_on", "final_issued_on"),
+    ("review_decided_on", "final_issued_on"),
     ("reassessment_decided_on", "reassessment_requested_on"),
     ("mediation_certificate_issued_on", "decision_letter_sent_on"),
     ("appeal_registered_on", "decision_letter_sent_on"),
@@ -266,6 +275,12 @@ def _extras(step: Step, requested_by: str | None, outcome: str | None) -> dict[s
         if outcome not in OUTCOMES:
             raise EhcStepInvalid("Did the local authority decide to assess, or not to assess?")
         extras["decision_outcome"] = outcome
+    if step.key == "review_decision":
+        if outcome not in REVIEW_DECISIONS:
+            raise EhcStepInvalid(
+                "Did the local authority decide to keep the plan as it is, amend it, or cease it?"
+            )
+        extras["review_decision"] = outcome
     return extras
 
 

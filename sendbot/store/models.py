@@ -399,6 +399,9 @@ class EhcCase(Base):
     final_issued_on: Mapped[date | None] = mapped_column(Date)
     last_annual_review_on: Mapped[date | None] = mapped_column(Date)
     amendments_sent_on: Mapped[date | None] = mapped_column(Date)
+    # The LA's decision after an annual review (reg 20(10)): maintain | amend | cease.
+    review_decided_on: Mapped[date | None] = mapped_column(Date)
+    review_decision: Mapped[str | None] = mapped_column(String(20))
     phase_transfer_year: Mapped[int | None] = mapped_column(Integer)
     phase_transfer_kind: Mapped[str | None] = mapped_column(String(30))
     reassessment_requested_on: Mapped[date | None] = mapped_column(Date)
