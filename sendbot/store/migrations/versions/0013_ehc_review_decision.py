@@ -3,7 +3,7 @@
 The local authority's decision after an annual review (SEND Regulations 2014 reg 20(10)):
 when it was sent, and whether the plan is kept as it is, amended or ceased.
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 19:00:00
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
