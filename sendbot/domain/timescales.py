@@ -389,8 +389,7 @@ def _under5_review(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
 def _before_review(f: PupilFacts) -> Timing | None:
     # Two weeks before the meeting; a meeting that was held needed its papers no longer.
     t = _after(f.review_meeting_on, weeks=-2)
-    held = f.review_meeting_on if f.review_meeting_held else None
-    return t and Timing(t.due, t.counted_from, met_on=held)
+    return t and Timing(t.due, t.counted_from, met_on=_held_review(f))
 
 
 def _review_invitations(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
@@ -401,12 +400,18 @@ def _review_advice(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
     return _before_review(f)
 
 
+def _held_review(f: PupilFacts) -> date | None:
+    """The review meeting, once staff said it was held: the report and the LA's decision
+    count from a meeting that happened, not from one booked."""
+    return f.review_meeting_on if f.review_meeting_held else None
+
+
 def _review_report(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
-    return _after(f.review_meeting_on, weeks=2)
+    return _after(_held_review(f), weeks=2)
 
 
 def _review_la_decision(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
-    t = _after(f.review_meeting_on, weeks=4)
+    t = _after(_held_review(f), weeks=4)
     decided = f.review_decided_on
     # Only a decision made on or after the meeting answers it: an older one was about the
     # review before.

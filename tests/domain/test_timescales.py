@@ -101,13 +101,13 @@ WORKED_EXAMPLES = [
     (
         "SEND Regs reg 20 §3.7 M+2w",
         "ehc.review_report",
-        PupilFacts(review_meeting_on=M),
+        PupilFacts(review_meeting_on=M, review_meeting_held=True),
         date(2025, 11, 24),
     ),
     (
         "SEND Regs reg 20 §3.8 M+4w",
         "ehc.review_la_decision",
-        PupilFacts(review_meeting_on=M),
+        PupilFacts(review_meeting_on=M, review_meeting_held=True),
         date(2025, 12, 8),
     ),
     (
@@ -378,7 +378,9 @@ def test_the_section_2_example_as_one_case() -> None:
 
 
 def test_the_section_3_example_as_one_case() -> None:
-    facts = PupilFacts(review_meeting_on=M, amendments_sent_on=date(2025, 12, 8))
+    facts = PupilFacts(
+        review_meeting_on=M, review_meeting_held=True, amendments_sent_on=date(2025, 12, 8)
+    )
     deadlines = compute_deadlines(facts, SCHOOL)
     assert [(d.kind, d.due) for d in deadlines] == [
         ("ehc.review_advice", date(2025, 10, 27)),
@@ -455,9 +457,19 @@ def test_a_referral_acknowledged_marks_both_referral_deadlines_met() -> None:
     ],
 )
 def test_daylight_saving_days_do_not_matter(meeting: date, invitations: date, report: date) -> None:
-    facts = PupilFacts(review_meeting_on=meeting)
+    facts = PupilFacts(review_meeting_on=meeting, review_meeting_held=True)
     assert due("ehc.review_invitations", facts).due == invitations
     assert due("ehc.review_report", facts).due == report
+
+
+def test_the_report_and_the_las_decision_wait_for_the_meeting_to_be_held() -> None:
+    """Reg 20: the report follows "the meeting" and the LA's decision the report. A meeting
+    only booked has neither yet, so staff are not reminded of a report about a meeting that
+    has not happened."""
+    booked = PupilFacts(review_meeting_on=M)
+    kinds = {d.kind for d in compute_deadlines(booked, SCHOOL)}
+    assert {"ehc.review_invitations", "ehc.review_advice"} <= kinds
+    assert not {"ehc.review_report", "ehc.review_la_decision"} & kinds
 
 
 def test_a_timestamp_instead_of_a_date_is_refused() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from sendbot.clock import FrozenClock
 from sendbot.scheduling.fastforward import FastForward
-from sendbot.services import deadlines, meetings
+from sendbot.services import deadlines, meetings, review_outcomes
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Deadline, EhcCase, Meeting
 from tests.factories import NOW, build_small_school
@@ -34,7 +34,7 @@ def test_annual_review_deadlines_and_reminders_each_exactly_once(sessions) -> No
     with sessions() as session, session.begin():  # the SENCO books it, as the flow does
         session.info["sendbot.now"] = NOW
         senco = staff_actor_by_id(session, school.staff["senco"])
-        meetings.schedule(
+        booked = meetings.schedule(
             session,
             senco,
             pupil_id=pupil,
@@ -51,15 +51,29 @@ def test_annual_review_deadlines_and_reminders_each_exactly_once(sessions) -> No
         }
     assert due["ehc.review_invitations"].due_on == d("2026-12-28")
     assert due["ehc.review_advice"].due_on == d("2026-12-28")
-    assert due["ehc.review_report"].due_on == d("2027-01-25")
-    assert due["ehc.review_la_decision"].due_on == d("2027-02-08")
+    # The report and the LA's decision follow a meeting held, not one booked.
+    assert "ehc.review_report" not in due and "ehc.review_la_decision" not in due
     # CFA 2014 s44(1): "in the period of 12 months starting with" 20 January 2026.
     assert due["ehc.annual_review"].due_on == d("2027-01-19")
     assert "reg 20(2),(3)" in due["ehc.review_invitations"].source
-    assert due["ehc.review_la_decision"].owner_role == "la"
 
     clock = FrozenClock(NOW)
     ff = FastForward(sessions, clock)
+    asyncio.run(ff.run_until(utc(2027, 1, 11, 12)))
+    with sessions() as session, session.begin():  # the SENCO says it was held
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        review_outcomes.record_outcome(
+            session, senco, booked.meeting_id, held=True, reason=None, now=clock.now()
+        )
+    with sessions() as session:
+        due = {
+            row.kind: row
+            for row in session.scalars(select(Deadline).where(Deadline.pupil_id == pupil))
+        }
+    assert due["ehc.review_report"].due_on == d("2027-01-25")
+    assert due["ehc.review_la_decision"].due_on == d("2027-02-08")
+    assert due["ehc.review_la_decision"].owner_role == "la"
     asyncio.run(ff.run_until(utc(2027, 2, 15)))
 
     senco = [x for x in ff.delivered if x.recipient.address == f"staff:{school.staff['senco']}"]
@@ -82,9 +96,8 @@ def test_annual_review_deadlines_and_reminders_each_exactly_once(sessions) -> No
         "2026-12-26 07:30",  # 2
         "2026-12-28 07:30",  # on the day
     ]
-    assert days("Annual review report sent") == [
-        "2026-12-28 07:30",
-        "2027-01-11 07:30",
+    assert days("Annual review report sent") == [  # from the moment it was held
+        "2027-01-11 12:00",  # 14 days before: that morning's reminder, as soon as it starts
         "2027-01-18 07:30",
         "2027-01-23 07:30",
         "2027-01-25 07:30",
@@ -127,7 +140,7 @@ def test_done_stops_the_reminders(sessions) -> None:
         assert deadlines.mark_done(session, actor, row.id, clock.now()).startswith("Marked done")
         teacher = staff_actor_by_id(session, school.staff["teacher"])
         assert teacher is not None
-        other = session.scalar(select(Deadline).where(Deadline.kind == "ehc.review_report"))
+        other = session.scalar(select(Deadline).where(Deadline.kind == "ehc.review_advice"))
         assert "Only the owner" in deadlines.mark_done(session, teacher, other.id, clock.now())
     later = asyncio.run(ff.run_until(utc(2027, 1, 1)))
     assert not any("Annual review invitations sent" in x.message.text for x in later)

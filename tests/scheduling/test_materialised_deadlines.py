@@ -48,7 +48,7 @@ def test_moving_cancelling_and_exempting_recompute_at_once(sessions) -> None:
     assert due["ehc.assessment_decision"] == ("2025-10-13", "open")
     assert due["ehc.no_plan_decision"] == ("2025-12-22", "open")
     assert due["ehc.final_plan"] == ("2026-01-19", "open")
-    assert due["ehc.review_report"] == ("2026-11-24", "open")
+    assert due["ehc.review_invitations"] == ("2026-10-27", "open")
     with sessions() as session, session.begin():
         case = session.get(EhcCase, ids[0])
         case.draft_served_on = date(2025, 12, 1)
@@ -68,11 +68,11 @@ def test_moving_cancelling_and_exempting_recompute_at_once(sessions) -> None:
     assert due["ehc.draft_comments"] == ("2025-12-15", "open")
     assert due["ehc.no_plan_decision"][1] == "met"  # a draft was served: the LA decided to issue
     assert due["ehc.final_plan"] == ("2026-02-02", "open")  # 14 exempt days added
-    assert due["ehc.review_report"] == ("2026-12-15", "open")  # moved with the meeting
+    assert due["ehc.review_invitations"] == ("2026-11-17", "open")  # moved with the meeting
     with sessions() as session, session.begin():
         session.get(Meeting, ids[1]).status = "cancelled"
     due = _due(sessions, pupil)
-    assert due["ehc.review_report"][1] == "cancelled"
+    assert due["ehc.review_invitations"][1] == "cancelled"
 
 
 def test_term_dates_set_the_sen_support_dates_and_plan_reviews_are_reminded(sessions) -> None:
