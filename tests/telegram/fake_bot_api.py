@@ -267,6 +267,15 @@ class FakeBotApi:
             return message
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        if method == "editMessageText":  # the edited Message, as for a message the bot sent
+            return {
+                "message_id": int(params["message_id"]),
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Oakfield sendbot"},
+                "chat": {"id": int(params["chat_id"]), "type": "private", "first_name": "Staff"},
+                "date": int(time.time()),
+                "edit_date": int(time.time()),
+                "text": params.get("text", ""),
+            }
         return True
 
 

@@ -159,6 +159,8 @@ class SlackSender:
     async def _update(self, message_id: str, message: OutgoingMessage) -> SendOutcome:
         """The copy sent before (`channel:ts`, as `send` recorded it), changed in place."""
         channel, _, ts = message_id.partition(":")
+        if not ts:  # a copy sent on another platform: nothing to change here
+            return SendOutcome("sent", platform_message_id=message_id, detail="not a Slack copy")
         try:
             await self.client.chat_update(
                 channel=channel,

@@ -9,16 +9,22 @@ trouble and time-outs are worth retrying; any other API error is a failure to lo
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
-from sendbot.handlers.telegram.layout import parts, send_part
+from sendbot.handlers.telegram.layout import defuse, keyboard, parts, send_part
 from sendbot.handlers.telegram.pacing import seconds
 
 log = logging.getLogger(__name__)
+
+# Telegram's answers when a message cannot be edited because there is nothing to change.
+GONE = re.compile(
+    r"message to edit not found|message is not modified|message can't be edited", re.I
+)
 
 
 def outcome_for(error: TelegramError) -> SendOutcome:
@@ -46,6 +52,32 @@ class TelegramSender:
         self.bot = bot
 
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
+        if message.replaces:
+            return await self._update(recipient, message.replaces, message)
+        return await self._send_parts(recipient, message)
+
+    async def _update(
+        self, recipient: Recipient, message_id: str, message: OutgoingMessage
+    ) -> SendOutcome:
+        """The copy sent before (its message id, as `send` recorded it), changed in place."""
+        if not message_id.isdigit():  # a copy sent on another platform: nothing to change here
+            return SendOutcome("sent", platform_message_id=message_id, detail="not a Telegram copy")
+        try:
+            await self.bot.edit_message_text(
+                chat_id=int(recipient.address),
+                message_id=int(message_id),
+                text=defuse(message.text),
+                reply_markup=keyboard(message.buttons),
+            )
+        except BadRequest as error:  # gone, or already saying this: no copy left to mislead
+            if GONE.search(error.message):
+                return SendOutcome("sent", platform_message_id=message_id, detail=error.message)
+            return outcome_for(error)
+        except TelegramError as error:
+            return outcome_for(error)
+        return SendOutcome.sent(message_id)
+
+    async def _send_parts(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
         done = dict(message.delivered)
         fresh: dict[str, str] = {}
         try:
