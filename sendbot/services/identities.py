@@ -32,6 +32,17 @@ def may_resume(identity: Identity) -> bool:
     return not identity.active and identity.inactive_reason == BLOCKED
 
 
+def guardian_reachable(session: Session, guardian_id: int) -> bool:
+    """A parent or carer with a linked chat: what the school sends them can arrive. Anything
+    queued for one without would be retried for a day and end as an "undelivered" notice."""
+    return (
+        session.scalar(
+            select(Identity.id).where(Identity.guardian_id == guardian_id, Identity.active)
+        )
+        is not None
+    )
+
+
 def slack_staff(session: Session, team_id: str, user_id: str, now: datetime) -> StaffActor | None:
     """The remembered staff member for this Slack user, if still active at a school here."""
     row = session.execute(

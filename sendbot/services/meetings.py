@@ -30,7 +30,7 @@ from sendbot.delivery.parent_params import (
 )
 from sendbot.domain.calendar import is_bank_holiday
 from sendbot.domain.people import Role
-from sendbot.services import action_ids, audit, policy, terms
+from sendbot.services import action_ids, audit, identities, policy, terms
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.outbox import enqueue
@@ -38,7 +38,6 @@ from sendbot.store.models import (
     Deadline,
     Guardian,
     GuardianPupil,
-    Identity,
     Invitation,
     Meeting,
     Pupil,
@@ -240,20 +239,11 @@ def schedule(
         session.add(invitation)
         session.flush()
         invited.append(invitation.id)
-        if _has_chat(session, guardian.id):
+        if identities.guardian_reachable(session, guardian.id):
             _queue_invitation(session, invitation, meeting, now)
         else:
             no_chat.append(guardian.display_name)
     return Scheduled(meeting.id, tuple(invited), tuple(no_chat))
-
-
-def _has_chat(session: Session, guardian_id: int) -> bool:
-    return (
-        session.scalar(
-            select(Identity.id).where(Identity.guardian_id == guardian_id, Identity.active)
-        )
-        is not None
-    )
 
 
 def _queue_invitation(
@@ -465,7 +455,7 @@ def sweep_reminders(session: Session, now: datetime) -> int:
             continue
         offset = min(due)
         key = f"{int(offset.total_seconds() // 86400)}d:{stamp}"
-        if key in sent or not _has_chat(session, invitation.guardian_id):
+        if key in sent or not identities.guardian_reachable(session, invitation.guardian_id):
             continue  # not noted as sent: a parent who links meanwhile is still reminded
         params = invitation_params(session, invitation)
         params["reminder"] = "unanswered" if invitation.rsvp is None else "accepted"
@@ -799,7 +789,7 @@ def move(
         invitation.rsvp, invitation.rsvp_at = None, None
         invitation.reminders_sent = []
         invitation.sent_at = now
-        if not _has_chat(session, guardian.id):
+        if not identities.guardian_reachable(session, guardian.id):
             no_chat.append(guardian.display_name)
             continue
         params = invitation_params(session, invitation)
@@ -818,7 +808,7 @@ def cancel(session: Session, actor: StaffActor, meeting_id: int, *, now: datetim
     _record_change(session, actor, meeting, "meeting.cancel", now, meeting.starts_at)
     told, no_chat = [], []
     for invitation, guardian in _invitations(session, meeting.id):
-        if not _has_chat(session, guardian.id):
+        if not identities.guardian_reachable(session, guardian.id):
             no_chat.append(guardian.display_name)
             continue
         params = invitation_params(session, invitation)

@@ -25,7 +25,7 @@ from sendbot.delivery.parent_params import (
     TermProgressData,
     normalise_outcome,
 )
-from sendbot.services import policy
+from sendbot.services import identities, policy
 from sendbot.services.outbox import enqueue
 from sendbot.store.models import (
     Guardian,
@@ -42,6 +42,15 @@ from sendbot.store.models import (
 
 class SummaryError(LookupError):
     """The review or plan named does not exist."""
+
+
+def reachable_guardians(session: Session, pupil: Pupil) -> list[Guardian]:
+    """Those of them with a linked chat: a summary is queued only where it can arrive."""
+    return [
+        g
+        for g in guardians_with_responsibility(session, pupil)
+        if identities.guardian_reachable(session, g.id)
+    ]
 
 
 def guardians_with_responsibility(session: Session, pupil: Pupil) -> list[Guardian]:
@@ -122,7 +131,7 @@ def queue_review_summary(session: Session, plan_review_id: int, now: datetime) -
         # The words stay in their encrypted column; the row names them by id.
         data = replace(data, next_steps=None, next_steps_review_id=plan_review_id)
     ids = []
-    for guardian in guardians_with_responsibility(session, pupil):
+    for guardian in reachable_guardians(session, pupil):
         params = replace(data, parent_name=guardian.first_name)
         row = enqueue(
             session,
@@ -195,7 +204,7 @@ def queue_term_progress(
     data, pupil = term_progress_data(session, plan_id, term, since)
     data = replace(data, next_steps=None)  # read from the review at send time, as above
     ids = []
-    for guardian in guardians_with_responsibility(session, pupil):
+    for guardian in reachable_guardians(session, pupil):
         params = replace(data, parent_name=guardian.first_name)
         row = enqueue(
             session,

@@ -26,6 +26,7 @@ from sendbot.services.parent_summaries import (
 from sendbot.store.models import (
     Guardian,
     GuardianPupil,
+    Identity,
     Outbox,
     PlanReview,
     School,
@@ -37,6 +38,7 @@ from tests.factories import NOW, build_small_school
 
 
 def _guardian(session, school_id, key, language, script=None, **extra) -> Guardian:
+    """A parent or carer linked on Telegram: a summary is queued only for those it can reach."""
     guardian = Guardian(
         school_id=school_id,
         external_id=f"G-{key}",
@@ -48,6 +50,14 @@ def _guardian(session, school_id, key, language, script=None, **extra) -> Guardi
     )
     session.add(guardian)
     session.flush()
+    session.add(
+        Identity(
+            platform="telegram",
+            external_id=f"80{guardian.id}",
+            guardian_id=guardian.id,
+            created_at=NOW,
+        )
+    )
     return guardian
 
 
@@ -343,3 +353,20 @@ def test_recorded_through_the_plans_service_and_never_plain(sessions, engine) ->
             for value in row
         )
     assert "Quillanby-steps" not in dump
+
+
+def test_no_summary_is_queued_for_a_parent_with_no_chat(sessions) -> None:
+    """Like an invitation (finding 23 of the security review): nothing is queued that could
+    only be retried for a day and end as an "undelivered" notice."""
+    school, guardians, plan_id, _ = _setup(sessions)
+    with sessions() as session, session.begin():
+        for identity in session.scalars(
+            select(Identity).where(Identity.guardian_id == guardians["marek"].id)
+        ):
+            identity.active = False
+    with sessions() as session, session.begin():
+        queue_term_progress(session, plan_id, "2026-autumn", NOW)
+    with sessions() as session:
+        queued = session.scalars(select(Outbox.recipient_guardian_id)).all()
+    assert guardians["nadia"].id in queued
+    assert guardians["marek"].id not in queued
