@@ -90,6 +90,8 @@ class Review:
     # What a reminder about this review says ("<rule> for <pupil>\nDue: <date>"): none may
     # come once it was held.
     reminded_as: set[str] = field(default_factory=set)
+    # What the review should have met but is still due by its date once it was held.
+    still_due: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -217,6 +219,16 @@ class Senco:
             review.next_due = _next_review(session, pupil)
             # What the review met, or moved on to the next date, is never reminded again.
             review.reminded_as = before - _reminded_as(session, pupil, review)
+            review.still_due = set(
+                session.scalars(
+                    select(Deadline.kind).where(
+                        Deadline.pupil_id == pupil.id,
+                        Deadline.kind.in_(MET_BY_REVIEW[review.kind]),
+                        Deadline.status == "open",
+                        Deadline.due_on <= max(review.due_on, review.starts_at.date()),
+                    )
+                )
+            )
 
 
 def _next_review(session: Session, pupil: Pupil) -> date | None:
@@ -380,6 +392,7 @@ def test_a_year_of_the_demo_school(tmp_path: Path) -> None:
             assert review.starts_at.date() <= review.due_on, review
     for review in held:
         assert review.next_due is not None and review.next_due > review.starts_at.date(), review
+        assert review.still_due == set(), (review.name, review.still_due)
         if review.kind == "annual_review":
             assert review.next_due == annual_review_last_day(review.starts_at.date()), review
     ehc = Counter(r.kind for r in held)
