@@ -40,6 +40,7 @@ from sendbot.demo.build import build_demo, demo_school_id
 from sendbot.demo.school import DEMO_SENCO_EMAIL
 from sendbot.domain.calendar import add_months
 from sendbot.domain.timescales import RULES_BY_KIND, annual_review_last_day
+from sendbot.scheduling import jobs
 from sendbot.scheduling.fastforward import Delivered, FastForward
 from sendbot.scheduling.jobs import WATCHED_OWNERS
 from sendbot.services import due, meetings, staff_buttons
@@ -340,17 +341,21 @@ def _watch_a_year(tmp_path: Path) -> Year:
     for pupil_id in sorted(overdue):
         senco.book(pupil_id, start, reminded=False)
     year = Year(senco, [], send_pupils, overdue, {}, set())
-    last = start - timedelta(seconds=1)
-    day = TODAY
-    while day < END:
-        evening = datetime.combine(day, time(19), LONDON)
-        asyncio.run(ff.run_until(evening))
+    # The fast-forward's own stepping: from one moment anything could happen to the next,
+    # the SENCO reading what arrived and answering at once.
+    end = datetime.combine(END, time(0), LONDON)
+    now, last = start, start - timedelta(seconds=1)
+    while now < end:
+        asyncio.run(ff.step())
         sent = _sent_since(sessions, ff, last)
-        last = evening
+        last = now
         year.sent.extend(sent)
-        senco.read(sent, evening)
-        _still_open_today(sessions, day, year)
-        day += timedelta(days=1)
+        senco.read(sent, now)
+        _still_open_today(sessions, _local(now).date(), year)
+        with sessions() as session:
+            wake = jobs.next_wakeup(session, now)
+        now = max(wake, now + timedelta(minutes=1))
+        ff.clock.set(now)
     return year
 
 
