@@ -38,6 +38,11 @@ def tick(
     ),
     start: str | None = typer.Option(None, "--from", help="Start the clock here (default: now)"),
     quiet: bool = typer.Option(False, "--quiet", help="Only print the summary"),
+    hold_reviews: bool = typer.Option(
+        False,
+        "--hold-reviews",
+        help="Answer each 'Was it held?' with Held, as the SENCO asked would tap it",
+    ),
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Advance a simulated clock through reminders, digests and escalations."""
@@ -48,7 +53,9 @@ def tick(
         raise typer.Exit(2)
     sessions = open_database(database)
     clock = FrozenClock(begin)
-    ff = FastForward(sessions, clock, stream=None if quiet else sys.stdout)
+    ff = FastForward(
+        sessions, clock, stream=None if quiet else sys.stdout, hold_reviews=hold_reviews
+    )
     delivered = asyncio.run(ff.run_until(end))
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(ff.report.counts.items()) if v)
     console.print(

@@ -22,6 +22,8 @@ from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
 from sendbot.scheduling import jobs
 from sendbot.scheduling.senders import format_message
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig
+from sendbot.services import action_ids, staff_buttons
+from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Guardian, Identity, School, Staff
 
 PLATFORMS = ("console", "slack", "telegram", "webhook")
@@ -92,9 +94,15 @@ class FastForward:
         clock: FrozenClock,
         *,
         stream: IO[str] | None = None,
+        hold_reviews: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.stream = stream
+        # Answer "Was it held?" with Held, as the person asked would tap it, so a run over a
+        # year shows each review held and the next one dated.
+        self.hold_reviews = hold_reviews
+        self._answered = 0
         with sessions() as session:
             first = session.scalar(select(School.timezone).order_by(School.id).limit(1))
         self.transcript = TranscriptSender(
@@ -135,6 +143,33 @@ class FastForward:
             await asyncio.to_thread(jobs.run_daily_jobs, self.sessions, now, self.report)
         await asyncio.to_thread(jobs.run_minute_jobs, self.sessions, now, self.report)
         await self.worker.drain(max_seconds=120)
+        if self.hold_reviews:
+            await asyncio.to_thread(self._tap_held)
+
+    def _tap_held(self) -> None:
+        """Tap Held on each "Was it held?" delivered since the last step, through the same
+        path as an adapter's tap, and print what the tap says (the next review's date)."""
+        new, self._answered = self.delivered[self._answered :], len(self.delivered)
+        for sent in new:
+            held = [b for b in sent.message.buttons if b.label == "Held"]
+            if not held:
+                continue
+            now = self.clock.now()
+            with self.sessions() as session, session.begin():
+                session.info["sendbot.now"] = now
+                button = staff_buttons.staff_button(session, held[0].action_id)
+                staff_id = _staff_id(session, sent.recipient)
+                actor = staff_actor_by_id(session, staff_id) if staff_id else None
+                if actor is None or button is None or button.kind != action_ids.MEETING_OUTCOME:
+                    continue
+                result = staff_buttons.tap(session, actor, held[0].action_id, now)
+            if result is not None and self.stream is not None:
+                local = now.astimezone(ZoneInfo(self.transcript.timezone))
+                said = result.text.replace("\n", " ")
+                self.stream.write(
+                    f"[{local:%a %d %b %Y %H:%M %Z}] Held, tapped by {sent.name}: {said}\n"
+                )
+                self.stream.flush()
 
     async def run_until(self, until: datetime, max_steps: int = 100_000) -> list[Delivered]:
         start = len(self.delivered)
@@ -153,3 +188,15 @@ class FastForward:
             self.clock.set(until)
             await self.step()
         return self.delivered[start:]
+
+
+def _staff_id(session: Session, recipient: Recipient) -> int | None:
+    """The staff member a message went to, on the console or through their chat account."""
+    kind, _, number = recipient.address.partition(":")
+    if recipient.platform == "console":
+        return int(number) if kind == "staff" and number.isdigit() else None
+    return session.scalar(
+        select(Identity.staff_id).where(
+            Identity.platform == recipient.platform, Identity.external_id == recipient.address
+        )
+    )

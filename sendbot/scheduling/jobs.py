@@ -50,6 +50,9 @@ UTC = ZoneInfo("UTC")
 WATCHED_OWNERS = (Owner.LA.value, Owner.PARENT.value)
 DAILY_AT = time(6, 0)  # school time: before the digest, after midnight's date change
 LOOK_AHEAD_WEEKS = 10  # annual reviews without a meeting booked
+# A reminder for the day itself that was not queued that day (the deadline came into being
+# after the day's message about the pupil had gone) is in the next day's message.
+LATE = timedelta(days=1)
 
 
 def run(
@@ -119,7 +122,7 @@ def sweep_deadline_reminders(session: Session, now: datetime) -> int:
         )
     if not windows:
         return 0
-    first = min(w.today for w in windows.values())
+    first = min(w.today for w in windows.values()) - LATE
     last = max(w.horizon for w in windows.values())
     by_role = _staff_by_role(session)
     wanted = [
@@ -157,13 +160,13 @@ def _deadline_reminders(
     )
     for row in rows:
         window = windows.get(row.school_id)
-        if window is None or not window.today <= row.due_on <= window.horizon:
+        if window is None or not window.today - LATE <= row.due_on <= window.horizon:
             continue
         if row.kind in deadline_service.NOT_REMINDED:
             continue
         left = (row.due_on - window.today).days
         if row.owner_role in WATCHED_OWNERS:
-            if left != 0:
+            if left > 0:
                 continue
             template, offset = keys.DEADLINE_WATCH, 0
         else:
@@ -185,7 +188,7 @@ def _plan_review_reminders(
     wanted: list[_Reminder] = []
     for plan_id, school_id, pupil_id, due_on in _plan_reviews(session, first, last):
         window = windows.get(school_id)
-        if window is None or not window.today <= due_on <= window.horizon:
+        if window is None or not window.today - LATE <= due_on <= window.horizon:
             continue
         left = (due_on - window.today).days
         passed = [o for o in window.offsets if o >= left]

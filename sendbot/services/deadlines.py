@@ -250,15 +250,24 @@ def _support_plan_facts(
         values["support_plan_last_reviewed_on"] = last_review
     frequency = school_policy.load(session, school_id).review("sen_support")
     values["review_frequency"] = ReviewFrequency(frequency)
-    parent_meetings = [
+    met = _last_parent_meeting(meetings, tz, today)
+    if met is not None:
+        values["last_parent_meeting_on"] = met
+    return values
+
+
+def _last_parent_meeting(meetings: list[Meeting], tz: str, today: date) -> date | None:
+    """The last meeting with the parents of a pupil on SEN support (Code 6.65): a review
+    meeting or a parents' meeting that has taken place, plan or no plan; one marked not
+    held did not meet them."""
+    met = [
         _local_date(m.starts_at, tz)
         for m in meetings
         if _kind(m) in ("sen_support_review", "parent_meeting")
+        and m.status not in NOT_HELD_STATUSES
         and _local_date(m.starts_at, tz) <= today
     ]
-    if parent_meetings:
-        values["last_parent_meeting_on"] = parent_meetings[-1]
-    return values
+    return met[-1] if met else None
 
 
 def _reintegration_facts(meetings: list[Meeting], tz: str, today: date) -> dict[str, object]:
@@ -320,6 +329,9 @@ def _sen_support_without_plan(
     ]
     if held and held[-1] >= started:
         values["support_plan_last_reviewed_on"] = held[-1]
+    met = _last_parent_meeting(meetings, tz, today)
+    if met is not None and met >= started:
+        values["last_parent_meeting_on"] = met
     return values
 
 

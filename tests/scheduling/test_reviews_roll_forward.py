@@ -246,3 +246,34 @@ def test_a_booking_after_the_review_is_due_does_not_silence_the_prompt_to_book(s
             for row in session.scalars(select(Outbox).where(Outbox.template == "staff.notice"))
         ]
     assert any(text.startswith("Book Zoë Nowak's EHC plan annual review") for text in prompts)
+
+
+def test_a_held_sen_support_review_meets_the_parents_even_without_a_plan(sessions) -> None:
+    """Code 6.65: schools "should meet parents at least three times each year" (once a term).
+    A pupil on SEN support with no plan written yet whose review meeting, with the parents,
+    was held on 2 December has met them this term: the "Meet parents" deadline moves to the
+    end of the next term and the SENCO is not reminded about this term's any more."""
+    school = build_small_school(sessions)
+    set_settings(sessions, school.school_id)
+    set_settings(sessions, school.other_school_id)
+    amelia = school.pupils["amelia"]
+    with sessions() as session, session.begin():
+        session.info["sendbot.now"] = NOW
+        terms.save_terms(session, school.school_id, TERMS)
+    assert _rows(sessions, amelia)["sen_support.parent_meeting"].due_on == date(2026, 12, 18)
+    _meeting(
+        sessions, school, amelia, "sen_support_review", datetime(2026, 12, 2, 15, 30, tzinfo=LONDON)
+    )
+    ff = FastForward(sessions, FrozenClock(NOW))
+    autumn = asyncio.run(ff.run_until(utc(2026, 12, 2, 18)))
+    asked = [x for x in _about(autumn, "Was Amelia Khan's SEN support review") if x.message.buttons]
+    _tap(sessions, school, asked[0], "Held", utc(2026, 12, 2, 18))
+    due = _rows(sessions, amelia)
+    spring_end = date(2027, 3, 25)
+    assert due["sen_support.review"].due_on == spring_end
+    assert due["sen_support.parent_meeting"].due_on == spring_end
+    assert due["sen_support.parent_meeting"].status == "open"
+    later = asyncio.run(ff.run_until(utc(2027, 1, 4, 12)))
+    assert not [
+        x.message.text for x in _about(later, "Meet parents about SEN support for Amelia Khan")
+    ]

@@ -147,3 +147,50 @@ def test_terms_import_set_and_list(sessions, db_url, tmp_path: Path) -> None:
         app, ["terms", "import", str(broken), "--school", "900001", "--database", db_url]
     )
     assert result.exit_code == 1 and "line 2" in result.output
+
+
+def test_tick_can_hold_each_review_and_says_what_follows(sessions, db_url) -> None:
+    """`sendbot tick --hold-reviews` answers each "Was it held?" with Held, as the SENCO would
+    tap it, and prints one line a review: held, and when the next is due (CFA 2014 s44(1):
+    within the 12 months starting with the review, so by 1 December 2027)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sendbot.store.models import Meeting, Pupil
+
+    school = build_small_school(sessions)
+    set_settings(sessions, school.school_id)
+    set_settings(sessions, school.other_school_id)
+    zoe = school.pupils["zoe"]
+    with sessions() as session, session.begin():
+        session.get(Pupil, zoe).sen_status = "ehc_plan"
+        session.add(EhcCase(pupil_id=zoe, final_issued_on=date(2025, 12, 13)))
+        session.add(
+            Meeting(
+                school_id=school.school_id,
+                pupil_id=zoe,
+                kind="annual_review",
+                starts_at=datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/London")),
+                place="School office",
+            )
+        )
+    result = runner.invoke(
+        app,
+        [
+            "tick",
+            "--from",
+            "2026-11-24T09:00",
+            "--until",
+            "2026-12-15",
+            "--hold-reviews",
+            "--database",
+            db_url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    held = [line for line in result.output.splitlines() if "Held, tapped by" in line]
+    assert len(held) == 1
+    assert held[0].startswith("[Wed 02 Dec 2026 11:00 GMT] Held, tapped by Grace Okafor")
+    assert "Recorded: Zoë Nowak's EHC plan annual review on Wed 2 Dec 2026 was held." in held[0]
+    assert "Next review due by Wed 1 Dec 2027." in held[0]
+    assert "Annual review of the EHC plan for Zoë Nowak" not in result.output.split(held[0])[1]

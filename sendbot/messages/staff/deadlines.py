@@ -110,8 +110,9 @@ def _watch_item(
         else "Check the family knows, and offer help or an interpreter if they need it."
     )
     *law, citation = rule_lines(rule, row)
+    when = "Today is" if row.due_on >= today else "Yesterday was"
     lines = (
-        f"Today is the {owner}'s deadline: {title}",
+        f"{when} the {owner}'s deadline: {title}",
         f"Due: {row.due_on:%A %-d %B %Y}",
         *law,
         advice,
