@@ -32,10 +32,12 @@ def test_two_chats_redeeming_one_code_at_once_link_only_one(
         with sessions() as session, session.begin():
             outcomes["first"] = invites.redeem(session, "telegram", "1001", code, NOW).status
             first_redeemed.set()
-            may_commit.wait(10)  # holds its transaction open while the second one tries
+            may_commit.wait(60)  # holds its transaction open while the second one tries
 
     def second() -> None:
-        first_redeemed.wait(10)
+        # Generous: on a loaded machine the first redemption can take seconds, and the
+        # second must not start before it.
+        assert first_redeemed.wait(60)
         with sessions() as session, session.begin():
             outcomes["second"] = invites.redeem(session, "telegram", "1002", code, NOW).status
 
@@ -45,7 +47,7 @@ def test_two_chats_redeeming_one_code_at_once_link_only_one(
     time.sleep(0.5)  # the second is now waiting for the invite's row (or for SQLite's lock)
     may_commit.set()
     for thread in threads:
-        thread.join(20)
+        thread.join(90)
 
     assert outcomes == {"first": "linked", "second": "used"}
     with sessions() as session:
