@@ -7,9 +7,8 @@ import re
 from datetime import date
 
 from sendbot.services import digests
-from sendbot.store.models import SupportPlan, Target
 from tests.factories import build_small_school
-from tests.scheduling.helpers import utc
+from tests.scheduling.helpers import plan_with_a_target, utc
 
 MONDAY = date(2026, 11, 30)
 
@@ -17,23 +16,13 @@ MONDAY = date(2026, 11, 30)
 def test_headteacher_and_senco_digests_agree_on_what_is_overdue(sessions) -> None:
     school = build_small_school(sessions)
     with sessions() as session, session.begin():
-        plan = SupportPlan(
-            pupil_id=school.pupils["amelia"],
-            kind="sen_support",
-            started_on=date(2026, 9, 7),
-            next_review_on=date(2026, 11, 26),
-        )
-        session.add(plan)
-        session.flush()
-        session.add(
-            Target(
-                plan_id=plan.id,
-                pupil_id=school.pupils["amelia"],
-                staff_wording="Counts on in tens from any number",
-                parent_wording="Counts on in tens",
-                area="cognition",
-                due_on=date(2026, 11, 27),
-            )
+        plan_with_a_target(
+            session,
+            school.pupils["amelia"],
+            review_on=date(2026, 11, 26),
+            target="Counts on in tens from any number",
+            parent="Counts on in tens",
+            due_on=date(2026, 11, 27),
         )
 
     with sessions() as session:

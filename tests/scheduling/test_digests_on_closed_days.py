@@ -24,9 +24,9 @@ from sendbot.domain.needs import Area
 from sendbot.scheduling.fastforward import FastForward
 from sendbot.services import concerns, school_settings, terms
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.store.models import School, SupportPlan, Target
+from sendbot.store.models import School
 from tests.factories import SmallSchool, build_small_school
-from tests.scheduling.helpers import set_settings, utc
+from tests.scheduling.helpers import plan_with_a_target, set_settings, utc
 from tests.test_roster_import import EXAMPLES, append, run_import
 
 LONDON = ZoneInfo("Europe/London")
@@ -40,23 +40,13 @@ def _school_with_news(sessions: sessionmaker[Session]) -> SmallSchool:
     school = build_small_school(sessions)
     set_settings(sessions, school.other_school_id)
     with sessions() as session, session.begin():
-        plan = SupportPlan(
-            pupil_id=school.pupils["amelia"],
-            kind="sen_support",
-            started_on=date(2026, 9, 7),
-            next_review_on=date(2027, 3, 26),
-        )
-        session.add(plan)
-        session.flush()
-        session.add(
-            Target(
-                plan_id=plan.id,
-                pupil_id=school.pupils["amelia"],
-                staff_wording="Reads a page aloud to an adult",
-                parent_wording="Reads a page aloud to you",
-                area="cognition",
-                due_on=date(2026, 12, 28),
-            )
+        plan_with_a_target(
+            session,
+            school.pupils["amelia"],
+            review_on=date(2027, 3, 26),
+            target="Reads a page aloud to an adult",
+            parent="Reads a page aloud to you",
+            due_on=date(2026, 12, 28),
         )
         teacher = staff_actor_by_id(session, school.staff["teacher"])
         assert teacher is not None
