@@ -7,11 +7,13 @@ must hand the lock on, or the next teacher would wait for ever.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.store.db import make_engine, session_factory, upgrade
@@ -84,3 +86,49 @@ def test_reading_without_a_transaction_never_waits_for_a_writer(sqlite_sessions)
         thread.start()
         thread.join(10)
     assert read == [0]  # it saw the last committed state, at once
+
+
+def _journal_mode_bytes(path: Path) -> bytes:
+    """The file format's read and write versions: 1 for a rollback journal, 2 for WAL."""
+    return path.read_bytes()[18:20]
+
+
+def test_a_new_database_leaves_the_migrations_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    upgrade(f"sqlite:///{path}")
+    assert _journal_mode_bytes(path) == b"\x02\x02"
+
+
+def test_workers_opening_a_database_together_all_start(tmp_path: Path) -> None:
+    """Four workers open a database still in rollback-journal mode at the same moment.
+
+    SQLite refuses a second switch to WAL at once, without its busy timeout; before the
+    switch was tried again, about one start in ten lost a worker to "database is locked".
+    """
+    errors: list[BaseException] = []
+    for round_ in range(30):
+        path = tmp_path / f"old-{round_}.db"
+        with contextlib.closing(sqlite3.connect(path)) as old:
+            old.execute("CREATE TABLE note (text TEXT)")
+            old.commit()
+        assert _journal_mode_bytes(path) == b"\x01\x01"
+        engines = [make_engine(f"sqlite:///{path}") for _ in range(4)]
+        barrier = threading.Barrier(len(engines))
+
+        def start(engine: Engine, barrier: threading.Barrier) -> None:
+            try:
+                barrier.wait(10)
+                with engine.begin() as connection:
+                    connection.exec_driver_sql("INSERT INTO note VALUES ('started')")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start, args=(e, barrier)) for e in engines]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for e in engines:
+            e.dispose()
+        assert errors == [], f"round {round_}"
+        assert _journal_mode_bytes(path) == b"\x02\x02"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,7 +15,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -70,11 +72,33 @@ def _make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _write_ahead_log(cursor)
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _write_ahead_log(cursor: DBAPICursor) -> None:
+    """Put the database in WAL mode, once; it stays so in the file.
+
+    Switching a file from its rollback journal to WAL takes an exclusive lock, and SQLite
+    refuses a second connection switching at the same moment at once, without waiting its
+    busy timeout: two workers starting together on a new database failed with "database
+    is locked". A file already in WAL mode needs no switch, and a refused switch is tried
+    again until the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if str((cursor.fetchone() or ("",))[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def database_now(session: Session) -> datetime:
@@ -200,3 +224,9 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     private_sqlite_file(url)  # the migrations may be what creates the database file
     command.upgrade(alembic_config(url), revision)
+    if url.startswith("sqlite"):
+        # A new database leaves here in WAL mode, before any worker opens it.
+        engine = _make_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
