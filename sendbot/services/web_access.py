@@ -131,10 +131,12 @@ def redeem_link(session: Session, token: str, now: datetime) -> Redeemed:
 
 
 def send_new_link(
-    session: Session, staff_id: int, base_url: str, page: str, now: datetime
+    session: Session, staff_id: int, base_url: str, page: str, now: datetime, because: str
 ) -> bool:
     """A new link to this person's own chat, through the outbox (the token is made when the
-    message is sent, so it is never stored in the clear). False if they may not sign in."""
+    message is sent, so it is never stored in the clear); one for each `because` (an old
+    link sends one new link, however often its button is pressed). False if they may not
+    sign in."""
     actor = staff_actor_by_id(session, staff_id)
     if actor is None or not policy.may_sign_in_to_web(session, actor):
         return False
@@ -144,12 +146,22 @@ def send_new_link(
         recipient_staff_id=actor.staff_id,
         template=keys.WEB_SIGN_IN_LINK,
         params={"base_url": base_url, "page": safe_page(page)},
-        dedupe_key=f"web-link:{actor.staff_id}:{now.isoformat()}",
+        dedupe_key=f"web-link:{actor.staff_id}:{because}",
         priority=outbox.URGENT,
         now=now,
     )
     _audit(session, now, actor.staff_id, actor.school_id, "web.link_requested")
     return True
+
+
+def send_new_link_for(session: Session, old_token: str, base_url: str, now: datetime) -> bool:
+    """`send_new_link` to whoever an old (expired or used) link belonged to."""
+    row = session.scalar(select(WebSignIn).where(WebSignIn.token_hash == digest(old_token)))
+    if row is None:
+        return False
+    return send_new_link(
+        session, row.staff_id, base_url, row.page or HOME, now, because=f"after:{row.id}"
+    )
 
 
 # --- OpenID Connect -------------------------------------------------------------------------
