@@ -113,6 +113,6 @@ def open_list(session: Session, actor: StaffActor, now: datetime) -> list[OpenCo
         select(Concern.id, Pupil)
         .join(Pupil, Pupil.id == Concern.pupil_id)
         .where(Concern.id.in_([item.concern_id for item in items]))
-    ).tuples()
+    ).all()
     names = {concern_id: pupil.display_name for concern_id, pupil in rows}
     return [OpenConcern(item, names.get(item.concern_id, "")) for item in items]

@@ -22,6 +22,7 @@ from sendbot.web.oidc import Pending, SignInFailed
 from sendbot.web.site import (
     PREFIX,
     WEB_KEY,
+    WHO_KEY,
     Web,
     Who,
     clear_cookie,
@@ -151,7 +152,7 @@ async def sign_out(request: web.Request, who: Who) -> web.StreamResponse:
     response = render(
         request, "problem.html", title="Signed out", lines=["You have signed out. Close this tab."]
     )
-    request.pop("who", None)
+    request.pop(WHO_KEY, None)
     clear_cookie(response, site, site.session_cookie)
     return response
 

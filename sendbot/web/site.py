@@ -162,15 +162,16 @@ TOO_LONG = {
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     site = request.app[WEB_KEY]
-    who: Who | None = request.get("who")
+    who = request.get(WHO_KEY)
     page = site.templates.get_template(template).render(
         who=who, csrf=who.csrf if who else "", prefix=PREFIX, **context
     )
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 
-def see_other(path: str) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(location=path)
+def see_other(path: str) -> web.Response:
+    """303 to another page (returned, not raised, so the cookies set on it are kept)."""
+    return web.Response(status=303, headers={"Location": path})
 
 
 # --- who is signed in -------------------------------------------------------------------------
@@ -201,6 +202,8 @@ SESSION_PROBLEMS = {
         "Nothing you saved has been lost. Please sign in again.",
     ],
 }
+
+WHO_KEY: web.RequestKey[Who] = web.RequestKey("who", Who)
 
 Handler = Callable[[web.Request, Who], Awaitable[web.StreamResponse]]
 
@@ -241,8 +244,9 @@ def signed_in(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamR
             if cookie is not None:
                 clear_cookie(response, site, site.session_cookie)
             return response
-        request["who"] = Who(found.actor, cookie)
-        return await handler(request, request["who"])
+        who = Who(found.actor, cookie)
+        request[WHO_KEY] = who
+        return await handler(request, who)
 
     return page
 
