@@ -364,9 +364,7 @@ def may_sign_in_to_web(session: Session, actor: Actor) -> bool:
     return staff is not None and staff.active and staff.school_id == actor.school_id
 
 
-def may_open_concern_page(
-    session: Session, actor: Actor, concern: Concern, pupil: Pupil
-) -> bool:
+def may_open_concern_page(session: Session, actor: Actor, concern: Concern, pupil: Pupil) -> bool:
     """A concern's web page: whoever may read the concern, once signed in."""
     return may_sign_in_to_web(session, actor) and may_read_concern(actor, concern, pupil)
 

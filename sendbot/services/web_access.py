@@ -95,6 +95,33 @@ def issue_link(
     return token
 
 
+REFUSED_PAGE = (
+    "Only the designated safeguarding lead and deputies can open the details of this "
+    "concern. Your request has been recorded."
+)
+
+
+def concern_link_refusal(
+    session: Session, actor: StaffActor, concern_id: int, now: datetime
+) -> str | None:
+    """Why no link to this concern's page is sent to this person (audited), or None. The
+    page asks again when it is opened."""
+    if policy.decide(session, actor, policy.Action.OPEN_CONCERN_PAGE, concern_id):
+        return None
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=actor.staff_id,
+        action="concern.view_refused",
+        object_type="concern",
+        object_id=concern_id,
+        school_id=actor.school_id,
+        details={"where": "web link"},
+    )
+    return REFUSED_PAGE
+
+
 @dataclass(frozen=True)
 class Redeemed:
     """What a sign-in link opened: a session, or why not (`problem`: unknown, used, expired,

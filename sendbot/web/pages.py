@@ -72,7 +72,11 @@ async def _show(
     if isinstance(page, concern_page.Refused):
         if page.missing:
             return render(
-                request, "problem.html", status=404, title="Concern not found", lines=NO_SUCH_CONCERN
+                request,
+                "problem.html",
+                status=404,
+                title="Concern not found",
+                lines=NO_SUCH_CONCERN,
             )
         return render(
             request, "problem.html", status=403, title="You can't open this concern",

@@ -62,7 +62,9 @@ LINK_PROBLEMS = {
     ),
     "refused": (
         "You can't sign in",
-        ["This account can't sign in to sendbot's web pages. Ask the school admin if you think it should."],
+        [
+            "This account can't sign in to sendbot's web pages. Ask the school admin if you think it should."
+        ],
     ),
 }
 
@@ -181,7 +183,9 @@ async def oidc_start(request: web.Request) -> web.StreamResponse:
     try:
         target = await site.provider.authorize_url(pending)
     except SignInFailed as failed:
-        return render(request, "problem.html", status=502, title="Sign-in failed", lines=[str(failed)])
+        return render(
+            request, "problem.html", status=502, title="Sign-in failed", lines=[str(failed)]
+        )
     response = see_other(target)
     response.set_cookie(
         site.flow_cookie, _pack(pending), path="/", secure=site.secure, httponly=True,

@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from sendbot.serving.core import Core
 from sendbot.services import web_access
 from sendbot.services.actors import StaffActor
+from sendbot.serving.core import Core
 from sendbot.web.oidc import Provider
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,9 @@ async def security_headers(
 
 NOT_FOUND = {
     "title": "Page not found",
-    "lines": ["There is no page at this address. Check the link, or start again from the home page."],
+    "lines": [
+        "There is no page at this address. Check the link, or start again from the home page."
+    ],
 }
 TOO_LONG = {
     "title": "That was too long",

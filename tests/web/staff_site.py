@@ -20,11 +20,11 @@ from aiohttp import web
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.domain.needs import Area
-from sendbot.serving.app import build_app
-from sendbot.serving.core import build_core
 from sendbot.services import web_access
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.concerns import NewConcern, log_concern
+from sendbot.serving.app import build_app
+from sendbot.serving.core import build_core
 from sendbot.web.app import web_plugin
 from tests.factories import SmallSchool
 

@@ -21,7 +21,9 @@ NOT_ON = (
     "The school has not turned on sendbot's web pages yet, so I can't send a sign-in link. "
     "Ask the designated safeguarding lead, or the school admin to set them up."
 )
-NOT_FOR_YOU = "You can't sign in to sendbot's web pages. Ask the school admin if you think you should."
+NOT_FOR_YOU = (
+    "You can't sign in to sendbot's web pages. Ask the school admin if you think you should."
+)
 
 
 def sign_in_text(url: str, what: str = "sendbot's web pages") -> str:
