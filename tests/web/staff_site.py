@@ -73,13 +73,8 @@ def a_safeguarding_concern(sessions, school: SmallSchool, clock: FrozenClock) ->
 
 
 @contextmanager
-def serving(db_url: str, clock: FrozenClock, **settings: object) -> Iterator[StaffSite]:
-    """`sendbot serve`'s app with the staff pages, in a thread, until the block ends."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    config = Settings(database_url=db_url, web_url=base, **settings)  # type: ignore[arg-type]
-    core = build_core(config, clock)
-    app = build_app(core, [web_plugin(config)])
+def in_a_thread(app: web.Application, port: int) -> Iterator[None]:
+    """Serve an aiohttp app on 127.0.0.1:port from its own thread and event loop."""
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(app)
     started = threading.Event()
@@ -93,11 +88,25 @@ def serving(db_url: str, clock: FrozenClock, **settings: object) -> Iterator[Sta
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    assert started.wait(10), "the staff pages did not start"
+    assert started.wait(10), "the server did not start"
     try:
-        yield StaffSite(base, clock, config)
+        yield
     finally:
         asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.close()
+
+
+@contextmanager
+def serving(db_url: str, clock: FrozenClock, **settings: object) -> Iterator[StaffSite]:
+    """`sendbot serve`'s app with the staff pages, in a thread, until the block ends."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = Settings(database_url=db_url, web_url=base, **settings)  # type: ignore[arg-type]
+    core = build_core(config, clock)
+    try:
+        with in_a_thread(build_app(core, [web_plugin(config)]), port):
+            yield StaffSite(base, clock, config)
+    finally:
         core.db.dispose()
