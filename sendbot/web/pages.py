@@ -88,9 +88,16 @@ async def _show(
     )
 
 
+DONE = {
+    "acknowledged": "Acknowledged. Nobody else will be escalated to about this concern.",
+    "decision": "Your decision is saved in the concern's record.",
+}
+
+
 @signed_in
 async def concern(request: web.Request, who: Who) -> web.StreamResponse:
-    return await _show(request, who)
+    done = DONE.get(request.query.get("done", ""))
+    return await _show(request, who, lines=[done] if done else [])
 
 
 @signed_in

@@ -91,7 +91,7 @@ class FakeProvider:
             return web.json_response({"error": "invalid_grant"}, status=400)
         return web.json_response({"id_token": self.id_token(grant["email"], grant["nonce"])})
 
-    def id_token(self, email: str, nonce: str, **changes: Any) -> str:
+    def id_token(self, email: str, nonce: str, /, **changes: Any) -> str:
         now = int(time.time())
         claims = {
             "iss": self.issuer,
