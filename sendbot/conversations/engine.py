@@ -217,6 +217,9 @@ class Engine:
             self.states.clear(session, row)
             row = None
         working = self._working(row) if row is not None else None
+        wanted = web_link.concern_asked(said)
+        if wanted is not None:  # a concern's page, mid-flow too: the question is kept
+            return self._details(turn, working, wanted)
 
         if working is None:
             reply = self._idle(turn, chat, row, said, text)
@@ -233,6 +236,18 @@ class Engine:
         if said in voice.back_words or chosen_option(working, text) in voice.back_words:
             return self._back(voice, turn, chat, row, working)
         return self._answer(voice, turn, chat, row, working, text)
+
+    def _details(self, turn: Turn, working: Working | None, concern_id: int) -> Reply:
+        """A one-time link to a concern's web page, then the open question again."""
+        text = web_link.concern_details_reply(
+            turn.session, turn.actor, self.web_url, concern_id, turn.now
+        )
+        if working is None:
+            return Reply(text)
+        current = working.flow.next_field(working.answers, self.staff.view(turn, working))
+        assert current is not None
+        reply = self.staff.ask(turn, working, current)
+        return Reply(text + "\n\n" + reply.text, reply.options, reply.flow, reply.field)
 
     def _help_while(self, turn: Turn, working: Working) -> Reply:
         """The open question's help, how to go back or stop, and the question again."""

@@ -8,6 +8,7 @@ again, so a link never opens more than its holder may read.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sendbot.messages.staff import web_link
@@ -20,7 +21,17 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 SIGN_IN_WORDS = ("sign in", "signin", "log in", "login", "web", "web page", "/web", "/signin")
-HELP_LINE = "Type 'sign in' for a link to sendbot's web pages (it works once, for 10 minutes)."
+HELP_LINE = (
+    "Type 'sign in' for a link to sendbot's web pages, or 'details 12' for concern #12's "
+    "page (a link works once, for 10 minutes)."
+)
+DETAILS = re.compile(r"^(?:view )?details (?:of )?(?:concern )?#?(\d{1,9})$")
+
+
+def concern_asked(said: str) -> int | None:
+    """'details 12' (or 'details #12', 'view details of concern 12'): the concern's number."""
+    found = DETAILS.match(said)
+    return int(found.group(1)) if found else None
 
 
 def sign_in_reply(session: Session, actor: StaffActor, web_url: str | None, now: datetime) -> str:

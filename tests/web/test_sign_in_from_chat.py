@@ -12,6 +12,7 @@ from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import WebSignIn
 from tests.dialog import Dialog
 from tests.factories import SmallSchool
+from tests.web.staff_site import NARRATIVE, a_safeguarding_concern
 
 WEB = "https://sendbot.school.example"
 
@@ -49,3 +50,22 @@ def test_without_the_web_pages_the_chat_says_so(
     d = chat(sessions, clock, school, "teacher", None)
     assert d.says("sign in").text.startswith("The school has not turned on sendbot's web pages yet")
     assert "sign in" not in d.says("help").text
+
+
+def test_details_of_a_concern_mid_decision_sends_its_page_and_keeps_the_question(
+    sessions, clock: FrozenClock, school: SmallSchool
+) -> None:
+    concern_id = a_safeguarding_concern(sessions, school, clock)
+    d = chat(sessions, clock, school, "dsl", WEB)
+    asked = d.says("decision").text
+    assert "Which concern?" in asked
+    reply = d.says(f"details {concern_id}").text
+    assert reply.startswith(f"Here is your sign-in link to concern #{concern_id}.")
+    assert reply.endswith(asked.split("\n\n")[-1])  # the same question, nothing lost
+    assert NARRATIVE not in reply and "Amelia" not in reply
+    with sessions() as session:
+        assert session.query(WebSignIn).one().page == f"/staff/concerns/{concern_id}"
+    teacher = chat(sessions, clock, school, "teacher", WEB)
+    assert teacher.says(f"details #{concern_id}").text.startswith(
+        "Only the designated safeguarding lead and deputies can open the details"
+    )
