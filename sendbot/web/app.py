@@ -44,7 +44,7 @@ def staff_pages(core: Core, base_url: str) -> web.Application:
 def web_plugin(settings: Settings) -> Plugin:
     """Checked now, so a wrong address stops `sendbot serve` with one line, not a page."""
     assert settings.web_url is not None
-    secure_base(settings.web_url)
+    provider_of(settings, secure_base(settings.web_url)[0])
 
     def register(app: web.Application, core: Core) -> None:
         assert settings.web_url is not None

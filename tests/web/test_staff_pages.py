@@ -13,7 +13,10 @@ import httpx
 import pytest
 
 from sendbot.clock import FrozenClock
+from sendbot.config import Settings
 from sendbot.store.models import AuditEvent, ConcernAction, Outbox, WebSession
+from sendbot.web.app import web_plugin
+from sendbot.web.site import NotServable
 from tests.factories import SmallSchool
 from tests.web.staff_site import NARRATIVE, StaffSite, a_safeguarding_concern, serving
 
@@ -172,3 +175,17 @@ def test_a_form_without_its_token_saves_nothing_and_keeps_what_was_typed(
     assert not_a_number.status_code == 404
     with sessions() as session:
         assert session.query(ConcernAction).filter_by(concern_id=concern_id).count() == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["http://sendbot.school.example", "ftp://localhost", "sendbot.school.example"]
+)
+def test_an_address_that_cannot_carry_secure_cookies_is_refused_at_start_up(url: str) -> None:
+    with pytest.raises(NotServable, match="must be an https:// address"):
+        web_plugin(Settings(web_url=url))
+
+
+def test_a_half_configured_openid_provider_is_refused_at_start_up() -> None:
+    settings = Settings(web_url="https://sendbot.school.example", web_oidc_issuer="https://x")
+    with pytest.raises(ValueError, match="SENDBOT_WEB_OIDC_CLIENT_ID"):
+        web_plugin(settings)
