@@ -14,6 +14,7 @@ import pytest
 
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
+from sendbot.messages import registry
 from sendbot.store.models import AuditEvent, ConcernAction, Outbox, WebSession
 from sendbot.web.app import web_plugin
 from sendbot.web.site import NotServable
@@ -189,3 +190,25 @@ def test_a_half_configured_openid_provider_is_refused_at_start_up() -> None:
     settings = Settings(web_url="https://sendbot.school.example", web_oidc_issuer="https://x")
     with pytest.raises(ValueError, match="SENDBOT_WEB_OIDC_CLIENT_ID"):
         web_plugin(settings)
+
+
+def test_the_new_link_the_outbox_sends_signs_its_owner_in(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock
+) -> None:
+    old = site.link(sessions, school.staff["dsl"], "/staff/concerns")
+    clock.advance(timedelta(minutes=10))
+    with httpx.Client() as browser:
+        expired = sign_in(browser, old)
+        browser.post(old + "/new", data={"csrf": form_token(expired.text)})
+        with sessions() as session, session.begin():
+            row = session.query(Outbox).filter_by(template="web.sign_in_link").one()
+            context = {
+                "_now": clock.now().isoformat(),
+                "_recipient_staff_id": row.recipient_staff_id,
+            }
+            message = registry.render(row.template, {**row.params, **context}, "en_GB", session)
+        assert message is not None
+        new = re.search(r"http://\S+/staff/sign-in/\S+", message.text)
+        assert new and "works once, only for you" in message.text
+        opened = sign_in(browser, new.group(0))
+    assert opened.status_code == 200 and opened.url.path == "/staff/concerns"
