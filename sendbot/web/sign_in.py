@@ -202,7 +202,12 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
     state, code = request.query.get("state", ""), request.query.get("code", "")
     failed = None
     email = None
-    if pending is None or not code or not hmac.compare_digest(pending.state, state):
+    if request.query.get("error"):
+        failed = (
+            "Signing in with your school account was cancelled or refused. Nothing has been "
+            "lost; you can try again."
+        )
+    elif pending is None or not code or not hmac.compare_digest(pending.state, state):
         failed = "This sign-in was started in another window or has expired. Please start again."
     else:
         try:

@@ -19,7 +19,15 @@ from sendbot.store.models import AuditEvent, ConcernAction, Outbox, WebSession
 from sendbot.web.app import web_plugin
 from sendbot.web.site import NotServable
 from tests.factories import SmallSchool
-from tests.web.staff_site import NARRATIVE, StaffSite, a_safeguarding_concern, serving
+from tests.web.fake_oidc import CLIENT_ID, CLIENT_SECRET, TENANT, FakeProvider
+from tests.web.staff_site import (
+    NARRATIVE,
+    StaffSite,
+    a_safeguarding_concern,
+    free_port,
+    in_a_thread,
+    serving,
+)
 
 
 @pytest.fixture
@@ -212,3 +220,32 @@ def test_the_new_link_the_outbox_sends_signs_its_owner_in(
         assert new and "works once, only for you" in message.text
         opened = sign_in(browser, new.group(0))
     assert opened.status_code == 200 and opened.url.path == "/staff/concerns"
+
+
+def test_an_openid_answer_not_started_by_this_browser_signs_nobody_in(
+    db_url, clock: FrozenClock, sessions, school: SmallSchool
+) -> None:
+    port = free_port()
+    fake = FakeProvider(issuer=f"http://127.0.0.1:{port}", next_email="dsl@oakfield.example")
+    with (
+        in_a_thread(fake.app(), port),
+        serving(
+            db_url,
+            clock,
+            web_oidc_issuer=fake.issuer,
+            web_oidc_client_id=CLIENT_ID,
+            web_oidc_client_secret=CLIENT_SECRET,
+            web_oidc_tenant=TENANT,
+        ) as site,
+        httpx.Client() as victim,
+    ):
+        # Someone else's sign-in, finished in this browser: its state is not this one's.
+        with httpx.Client() as attacker:
+            started = attacker.get(f"{site.base}/staff/oidc/start")
+            back = attacker.get(started.headers["location"]).headers["location"]
+        forced = victim.get(back)
+        cancelled = victim.get(f"{site.base}/staff/oidc/callback?error=access_denied")
+    assert forced.status_code == 403 and "started in another window" in forced.text
+    assert "sendbot-staff" not in forced.cookies
+    assert cancelled.status_code == 403 and "cancelled or refused" in cancelled.text
+    assert fake.token_requests == []  # the code was never even exchanged
