@@ -127,6 +127,36 @@ class Settings(BaseSettings):
         ),
     )
 
+    web_url: str | None = Field(
+        default=None,
+        description=(
+            "Public base URL of the staff web pages (e.g. https://sendbot.school.example); "
+            "setting it turns the pages on under <web_url>/staff/ and sign-in links point "
+            "there. Only http://localhost or http://127.0.0.1 may be plain http (tests, demo)"
+        ),
+    )
+    web_oidc_issuer: str | None = Field(
+        default=None,
+        description=(
+            "OpenID Connect issuer for staff sign-in: "
+            "https://login.microsoftonline.com/<tenant id>/v2.0 (Microsoft Entra ID) or "
+            "https://accounts.google.com (Google Workspace); unset: one-time links only"
+        ),
+    )
+    web_oidc_client_id: str | None = Field(
+        default=None, description="The client (application) id registered with the provider"
+    )
+    web_oidc_client_secret: SecretStr | None = Field(
+        default=None, description="The client secret registered with the provider"
+    )
+    web_oidc_tenant: str | None = Field(
+        default=None,
+        description=(
+            "Whose accounts may sign in: the Entra tenant id (the ID token's tid) or the "
+            "Google Workspace domain (its hd). Required with web_oidc_issuer"
+        ),
+    )
+
     def require_database_url(self) -> str:
         """The configured database; never a file made up in whatever folder this runs in."""
         if not self.database_url:

@@ -20,6 +20,15 @@ def test_redaction_blanks_emails_phones_and_the_fields_of_payloads() -> None:
     )
 
 
+def test_the_staff_pages_sign_in_tokens_and_openid_codes_never_reach_the_access_log() -> None:
+    assert redact('"GET /staff/sign-in/Xq3-_a9 HTTP/1.1" 200') == (
+        '"GET /staff/sign-in/[redacted] HTTP/1.1" 200'
+    )
+    assert redact('"GET /staff/oidc/callback?code=c0de&state=st4te HTTP/1.1" 303') == (
+        '"GET /staff/oidc/callback?code=[redacted]&state=[redacted] HTTP/1.1" 303'
+    )
+
+
 def test_a_payload_loggers_debug_record_is_dropped_and_a_traceback_redacted() -> None:
     out = io.StringIO()
     handler = logging.StreamHandler(out)

@@ -219,6 +219,7 @@ def _rows(sessions: sessionmaker[Session], school: SmallSchool) -> dict[str, int
             "reply": reply.id,
             "pupil": pupil_id,
             "school": school.school_id,
+            "senco": senco,
         }
 
 
@@ -297,6 +298,12 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         keys.DELIVERY_FAILED: {"person": "Sam Senco", "template": "staff.notice", "error": "403"},
         keys.IDENTITY_BLOCKED: {"person": "Sam Senco", "platform": "telegram"},
         keys.STAFF_NOTICE: {"text": "Term autumn starts today."},
+        # The token is made when it is sent, for the recipient the worker names.
+        keys.WEB_SIGN_IN_LINK: {
+            "base_url": "https://sendbot.school.example",
+            "page": "/staff/concerns",
+            "_recipient_staff_id": ids["senco"],
+        },
         keys.MEETING_RSVP_NOTICE: {**meeting, "answer": "yes"},
         keys.MEETING_VIEWS_NOTICE: meeting,
         keys.PARENT_MESSAGE_NOTICE: {

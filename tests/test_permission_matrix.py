@@ -145,6 +145,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
+    # The staff web page of a concern: exactly who may read it, once signed in.
+    Action.OPEN_CONCERN_PAGE: {
+        OWN_SEND:           "senco dsl deputy head",
+        OWN_PLAIN:          "teacher senco dsl deputy head",  # the teacher logged it
+        OTHER_SEND:         "senco dsl deputy head",
+        OWN_SAFEGUARDING:   "senco dsl deputy",  # the SENCO: Amelia has SEND
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
     # A safeguarding deadline names a child referred to social care: the leads alone.
     Action.READ_DEADLINE: {
         OWN_SEND:           "teacher ta senco deputy head",
@@ -202,6 +210,7 @@ READS = frozenset(
         Action.EXPORT_RECORD,
         Action.READ_OWN_CHILD,
         Action.READ_CONCERN,
+        Action.OPEN_CONCERN_PAGE,
         Action.HEAR_OF_CONCERN,
         Action.READ_DEADLINE,
     }

@@ -35,5 +35,6 @@ def chat(
         REGISTRY,
         SystemClock(),
         ttl=timedelta(hours=get_settings().conversation_ttl_hours),
+        web_url=get_settings().web_url,
     )
     console_chat.run(engine, actor, sys.stdin, sys.stdout, echo=not sys.stdin.isatty())

@@ -91,7 +91,13 @@ def demo(
     for i, (email, actor) in enumerate(rows, start=1):
         table.add_row(str(i), email, actor.name, ", ".join(sorted(r.label for r in actor.roles)))
     console.print(table)
-    engine = Engine(sessions, REGISTRY, clock, ttl=timedelta(hours=settings.conversation_ttl_hours))
+    engine = Engine(
+        sessions,
+        REGISTRY,
+        clock,
+        ttl=timedelta(hours=settings.conversation_ttl_hours),
+        web_url=settings.web_url,
+    )
     actor = _choose(sessions, rows, as_email)
     console.print(f"You are {actor.name}. Type 'menu' for what you can do, 'quit' to leave.\n")
     console_chat.run(engine, actor, sys.stdin, sys.stdout, echo=not sys.stdin.isatty())

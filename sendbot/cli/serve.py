@@ -17,6 +17,8 @@ from sendbot.serving.scheduler import scheduler_plugin
 from sendbot.store.crypto import KeyringError, keyring_from_settings, keyring_of
 from sendbot.store.db import upgrade
 from sendbot.store.key_check import check_keys
+from sendbot.web.app import web_plugin
+from sendbot.web.site import NotServable
 
 
 def plugins_for(settings: Settings) -> list[Plugin]:
@@ -30,6 +32,8 @@ def plugins_for(settings: Settings) -> list[Plugin]:
         from sendbot.handlers.telegram.plugin import telegram_plugin  # only when configured
 
         plugins.append(telegram_plugin(settings))
+    if settings.web_url is not None:
+        plugins.append(web_plugin(settings))
     # Last, so the platforms above have added their senders before the clock starts.
     plugins.append(scheduler_plugin)
     return plugins
@@ -66,6 +70,14 @@ def serve(
     # broken catalog is in the start-up log rather than found by a family.
     loaded = catalogs.warm_up()
     logging.getLogger(__name__).info("parent catalogs loaded: %s", ", ".join(loaded) or "none")
-    app = build_app(core, plugins_for(settings))
+    try:
+        plugins = plugins_for(settings)
+    except (NotServable, ValueError) as exc:
+        core.db.dispose()
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    app = build_app(core, plugins)
     console.print(f"sendbot serving on http://{host}:{port} (health: /healthz)")
+    if settings.web_url:
+        console.print(f"staff pages: {settings.web_url.rstrip('/')}/staff/", markup=False)
     web.run_app(app, host=host, port=port, print=None)

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sendbot.clock import Clock
+from sendbot.conversations import web_link
 from sendbot.conversations.chat import Outcome
 from sendbot.conversations.fields import CHANGE, SAVE, Accept, Clarify, ConfirmField, Option, Reject
 from sendbot.conversations.flow import FlowRegistry
@@ -71,6 +72,7 @@ class Engine:
         clock: Clock,
         ttl: timedelta = timedelta(hours=24),
         limit: rate_limit.RateLimit | None = rate_limit.DEFAULT,
+        web_url: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.registry = registry
@@ -80,6 +82,8 @@ class Engine:
         self.staff = StaffVoice(registry)
         self.parents = ParentVoice()
         self.limit = limit
+        # The staff web pages' address: 'sign in' and View details send a link to it.
+        self.web_url = web_url
 
     # --- public ------------------------------------------------------------------------
 
@@ -213,6 +217,9 @@ class Engine:
             self.states.clear(session, row)
             row = None
         working = self._working(row) if row is not None else None
+        wanted = web_link.concern_asked(said)
+        if wanted is not None:  # a concern's page, mid-flow too: the question is kept
+            return self._details(turn, working, wanted)
 
         if working is None:
             reply = self._idle(turn, chat, row, said, text)
@@ -229,6 +236,18 @@ class Engine:
         if said in voice.back_words or chosen_option(working, text) in voice.back_words:
             return self._back(voice, turn, chat, row, working)
         return self._answer(voice, turn, chat, row, working, text)
+
+    def _details(self, turn: Turn, working: Working | None, concern_id: int) -> Reply:
+        """A one-time link to a concern's web page, then the open question again."""
+        text = web_link.concern_details_reply(
+            turn.session, turn.actor, self.web_url, concern_id, turn.now
+        )
+        if working is None:
+            return Reply(text)
+        current = working.flow.next_field(working.answers, self.staff.view(turn, working))
+        assert current is not None
+        reply = self.staff.ask(turn, working, current)
+        return Reply(text + "\n\n" + reply.text, reply.options, reply.flow, reply.field)
 
     def _help_while(self, turn: Turn, working: Working) -> Reply:
         """The open question's help, how to go back or stop, and the question again."""
@@ -251,6 +270,10 @@ class Engine:
                 return self._help(turn)
             if said in MENU:
                 return self._menu(turn, greeting=True)
+            if said in web_link.SIGN_IN_WORDS:
+                return Reply(
+                    web_link.sign_in_reply(turn.session, turn.actor, self.web_url, turn.now)
+                )
             return Reply(
                 f"Sorry, I didn't understand '{text.strip()[:60]}'.\n\n{self._menu_text(turn)}"
             )
@@ -488,6 +511,8 @@ class Engine:
         for flow in flows:
             word = flow.triggers[0] if flow.triggers else flow.name
             lines.append(f"- {flow.title} ('{word}'): {flow.describe}".rstrip(": "))
+        if self.web_url:
+            lines.append(web_link.HELP_LINE)
         lines.append(
             "Type a word in quotes or 'menu' to start. While answering, 'back', 'cancel' "
             "and 'help' always work."

@@ -12,6 +12,7 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sendbot.conversations import web_link
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.engine import ChatRef, Engine, Reply
 from sendbot.conversations.flow import Flow
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
 
 STAFF_COMMANDS = {"start": "menu", "cancel": "/cancel", "back": "/back"}
 OUT_OF_DATE = "That button belongs to an earlier question.\n\n"
-NOT_IN_CHAT = (
-    "The details of a concern are not sent in Telegram. Open them with View details in "
-    "sendbot on Slack, or ask the designated safeguarding lead."
-)
 
 
 def step_tag(flow: str | None, field: str | None) -> int:
@@ -64,7 +61,7 @@ class StaffChat:
         if button is not None and button.kind in staff_buttons.KINDS:
             return self._scheduler_tap(session, actor, m.text, now)
         if button is not None:
-            return self._alert_tap(session, actor, button, now)
+            return self._alert_tap(session, actor, button, now, self.engine.web_url)
         if m.kind == "tap":
             text = self._option_number(session, m, action_ids.decode(session, m.text), now)
             if text is None:
@@ -146,13 +143,19 @@ class StaffChat:
 
     @staticmethod
     def _alert_tap(
-        session: Session, actor: StaffActor, button: action_ids.Action, now: datetime
+        session: Session,
+        actor: StaffActor,
+        button: action_ids.Action,
+        now: datetime,
+        web_url: str | None = None,
     ) -> Outcome:
         """An alert's or escalation's buttons. Acknowledge goes to the safeguarding service,
-        which decides who may; the details are never sent into a Telegram chat, where they
-        would stay in the phone's history."""
+        which decides who may; the details are never sent into a chat, where they would stay
+        in the phone's history: View details sends a one-time link to the concern's web page,
+        which asks the policy again."""
         if button.kind == staff_buttons.VIEW_DETAILS:
-            return Outcome([OutgoingMessage(NOT_IN_CHAT)], toast="Not in Telegram")
+            text = web_link.concern_details_reply(session, actor, web_url, button.subject_id, now)
+            return Outcome([OutgoingMessage(text)], toast="Sign-in link sent")
         result = safeguarding.acknowledge(session, actor, button.subject_id, now)
         tz = school_zone(session, actor.school_id)
         if not result.acknowledged:

@@ -35,6 +35,8 @@ PARENT_STOPPED_NOTICE = "parent.stopped_notice"
 PARENT_BLOCKED_NOTICE = "parent.blocked_notice"
 PARENT_RESUMED_NOTICE = "parent.resumed_notice"
 INVITE_REUSED_NOTICE = "parent.invite_reused_notice"
+# A one-time link to the staff web pages, asked for from the web page itself.
+WEB_SIGN_IN_LINK = "web.sign_in_link"
 
 # The daily digest of each role that gets one.
 DIGESTS = {"senco": DIGEST_SENCO, "dsl": DIGEST_DSL, "headteacher": DIGEST_HEADTEACHER}
@@ -75,6 +77,7 @@ STAFF_KEYS = frozenset(
         PARENT_BLOCKED_NOTICE,
         PARENT_RESUMED_NOTICE,
         INVITE_REUSED_NOTICE,
+        WEB_SIGN_IN_LINK,
     }
 )
 PARENT_KEYS = frozenset(

@@ -36,6 +36,7 @@ from sendbot.messages.staff import (
     parent_notices,
     review_outcome,
     safeguarding,
+    web_link,
 )
 from sendbot.messages.staff.wording import timezone_of
 
@@ -75,6 +76,7 @@ STAFF: Mapping[str, Renderer] = {
     keys.DELIVERY_FAILED: notices.delivery_failed,
     keys.IDENTITY_BLOCKED: notices.identity_blocked,
     keys.STAFF_NOTICE: notices.staff_notice,
+    keys.WEB_SIGN_IN_LINK: web_link.web_sign_in_link,
     **{
         key: _by_key(parent_notices.from_outbox_worker, key)
         for key in (

@@ -59,6 +59,13 @@ staff action. Inviting a parent or carer to the bot (`invite_refusal`): the SENC
 headteacher of their school (or the command line), and only a contact who may read a child
 of the school by the rule above.
 
+The staff web pages (`may_sign_in_to_web`, `Action.OPEN_CONCERN_PAGE`): any active member of
+staff with a role may sign in (a one-time link to their own chat, or their school account);
+signing in opens nothing by itself. A concern's page opens only for someone who may read the
+concern by the rules above, asked again on every view; the DSL's list of open concerns only
+for the leads. A teacher who signs in and opens a safeguarding concern is refused, and the
+refusal is audited.
+
 Nobody ever sees a pupil of another school. `decide` answers for any actor, action and
 record id; `Action` is every question the policy knows and `SUBJECTS` the kind of record
 each one is asked about. tests/test_permission_matrix.py generates its matrix from them, so
@@ -87,6 +94,7 @@ from sendbot.store.models import (
     Meeting,
     ParentMessage,
     Pupil,
+    Staff,
 )
 
 WHOLE_SCHOOL = frozenset({Role.SENCO, Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER})
@@ -108,6 +116,7 @@ class Action(StrEnum):
     ACKNOWLEDGE_CONCERN = "concern.acknowledge"
     HEAR_OF_CONCERN = "concern.alert"
     RECORD_REFERRAL_STEP = "concern.referral_step"
+    OPEN_CONCERN_PAGE = "web.concern_page"
     # Subject: a deadline id.
     READ_DEADLINE = "deadline.read"
     MARK_DEADLINE_DONE = "deadline.done"
@@ -144,6 +153,7 @@ SUBJECTS: dict[Action, str] = {
     Action.ACKNOWLEDGE_CONCERN: "concern",
     Action.HEAR_OF_CONCERN: "concern",
     Action.RECORD_REFERRAL_STEP: "concern",
+    Action.OPEN_CONCERN_PAGE: "concern",
     Action.READ_DEADLINE: "deadline",
     Action.MARK_DEADLINE_DONE: "deadline",
     Action.INVITE_GUARDIAN: "guardian",
@@ -344,6 +354,19 @@ def may_decide_safeguarding_disclosure(decider: Actor, pupil: Pupil) -> bool:
 def may_list_safeguarding(actor: Actor) -> bool:
     """The DSL's list of open safeguarding concerns (it names no narrative, but still)."""
     return isinstance(actor, StaffActor) and bool(actor.roles & SAFEGUARDING_LEADS)
+
+
+def may_sign_in_to_web(session: Session, actor: Actor) -> bool:
+    """The staff web pages: an active member of staff with a role, in their own school."""
+    if not isinstance(actor, StaffActor) or not actor.roles:
+        return False
+    staff = session.get(Staff, actor.staff_id)
+    return staff is not None and staff.active and staff.school_id == actor.school_id
+
+
+def may_open_concern_page(session: Session, actor: Actor, concern: Concern, pupil: Pupil) -> bool:
+    """A concern's web page: whoever may read the concern, once signed in."""
+    return may_sign_in_to_web(session, actor) and may_read_concern(actor, concern, pupil)
 
 
 def may_record_referral_step(actor: Actor, concern: Concern) -> bool:
@@ -631,6 +654,8 @@ def _decide_on_concern(
         return may_acknowledge_concern(actor, concern)
     if action is Action.RECORD_REFERRAL_STEP:
         return may_record_referral_step(actor, concern)
+    if action is Action.OPEN_CONCERN_PAGE:
+        return may_open_concern_page(session, actor, concern, pupil)
     return new_concern_alert(actor, concern) is not None
 
 

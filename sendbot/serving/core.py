@@ -32,6 +32,10 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
     db = make_engine(settings.require_database_url())
     sessions = session_factory(db, *SESSION_HOOKS)
     conversations = ConversationEngine(
-        sessions, REGISTRY, clock, ttl=timedelta(hours=settings.conversation_ttl_hours)
+        sessions,
+        REGISTRY,
+        clock,
+        ttl=timedelta(hours=settings.conversation_ttl_hours),
+        web_url=settings.web_url,
     )
     return Core(settings, db, sessions, clock, conversations)

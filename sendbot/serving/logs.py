@@ -5,7 +5,8 @@ dump whole request and response bodies at DEBUG: users' names and emails from
 `users.lookupByEmail`, what a parent typed, a modal's answers. Those loggers never go below
 INFO, whatever level sendbot runs at. Then every record that reaches sendbot's handlers,
 from any library or from sendbot itself, passes `RedactPersonalData`, which blanks email
-addresses, phone numbers and the fields of a payload that hold names or typed text.
+addresses, phone numbers, the fields of a payload that hold names or typed text, and the
+staff pages' sign-in tokens and OpenID codes in the access log's request lines.
 Failed SQL statements are logged without their values (`hide_parameters` on the engine).
 """
 
@@ -40,6 +41,9 @@ _PATTERNS = (
     (re.compile(rf"([\"'])({_PERSONAL_KEYS})\1(\s*:\s*)(?:{_QUOTED})"), rf"\1\2\1\3'{REDACTED}'"),
     # user_name=anna&text=... in a form-encoded body
     (re.compile(rf"\b({_PERSONAL_KEYS})=[^&\s]*"), rf"\1={REDACTED}"),
+    # the staff pages' one-time links and the OpenID provider's answer, in the access log
+    (re.compile(r"(/sign-in/)[\w-]+"), rf"\1{REDACTED}"),
+    (re.compile(r"\b(code|state|nonce|code_verifier|id_token)=[^&\s\"]*"), rf"\1={REDACTED}"),
     (re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     (re.compile(r"(?<![\w.])(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b"), "[phone]"),
 )

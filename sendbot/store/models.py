@@ -244,6 +244,36 @@ class Invite(Base):
     used_at: Mapped[datetime | None]
 
 
+class WebSignIn(Base):
+    """A one-time sign-in link to the staff web pages: only its SHA-256 is kept; bound to
+    one member of staff, single use, short-lived, and it may name the page to open."""
+
+    __tablename__ = "web_sign_in"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    page: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random id, the row only its SHA-256. Ends
+    after 15 idle minutes, on signing out, or when the staff member leaves."""
+
+    __tablename__ = "web_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    via: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
 # --- concerns and safeguarding -------------------------------------------------------------
 
 

@@ -29,6 +29,9 @@ class Family:
     pupil_ids: list[int]
 
 
+WEB_URL = "https://sendbot.school.example"
+
+
 def add_guardian(
     sessions: sessionmaker[Session],
     school: SmallSchool,
@@ -58,7 +61,7 @@ class Harness:
 
     def __init__(self, db_url: str, fake: FakeBotApi, at: datetime = NOW) -> None:
         self.clock = FrozenClock(at)
-        self.core = build_core(Settings(database_url=db_url), self.clock)
+        self.core = build_core(Settings(database_url=db_url, web_url=WEB_URL), self.clock)
         self.fake = fake
         self.bot = TelegramBot(self.core, TelegramSettings(TOKEN, fake.url))
         self.sender = TelegramSender(self.bot.application.bot)

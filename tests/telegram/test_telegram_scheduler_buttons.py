@@ -20,7 +20,7 @@ from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import AuditEvent, ConcernAction, Deadline, EhcCase, Pupil
 from tests.factories import NOW, build_small_school
 from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, tap_update, text_update
-from tests.telegram.harness import Harness
+from tests.telegram.harness import WEB_URL, Harness
 
 SENCO = person(7501, "Grace", language_code="en")
 TEACHER = person(7502, "Hannah", language_code="en")
@@ -118,8 +118,15 @@ def test_done_and_they_have_replied_from_telegram(db_url, sessions, fake_api: Fa
             assert fake_api.texts(TEACHER["id"])[-1].startswith(
                 "Only the designated safeguarding lead and deputies can acknowledge this."
             )
+            # View details: never the details in the chat, a one-time link to the page.
+            await h.send(tap_update(TEACHER, view))
+            assert fake_api.texts(TEACHER["id"])[-1].startswith(
+                "Only the designated safeguarding lead and deputies can open the details"
+            )
             await h.send(tap_update(DSL, view))
-            assert "not sent in Telegram" in fake_api.texts(DSL["id"])[-1]
+            sent = fake_api.texts(DSL["id"])[-1]
+            assert sent.startswith(f"Here is your sign-in link to concern #{concern}.")
+            assert f"{WEB_URL}/staff/sign-in/" in sent and "What was seen" not in sent
             await h.send(tap_update(DSL, ack))
             assert fake_api.texts(DSL["id"])[-1] == (
                 "Acknowledged. Nobody else will be escalated to about this alert."
