@@ -57,9 +57,18 @@ settings.load_profile(os.environ.get("SENDBOT_HYPOTHESIS_PROFILE", "ci"))
 TEST_ENCRYPTION_KEY = "c2VuZGJvdCB0ZXN0cyBvbmx5OyBuZXZlciByZWFsISE="
 
 
+# Debian's Chromium for the browser tests (tests/web/test_browser.py), never a downloaded one.
+CHROMIUM = Path(os.environ.get("SENDBOT_CHROMIUM", "/usr/bin/chromium"))
+_NO_BROWSER = (
+    f"no Chromium at {CHROMIUM} (.ci/run installs Debian's package; apt-get install chromium)"
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _PG, _PG_URL, _PG_REASON
     os.environ["SENDBOT_ENCRYPTION_KEYS"] = TEST_ENCRYPTION_KEY
+    if os.environ.get("CI") and not CHROMIUM.exists():
+        raise pytest.UsageError("CI must run the browser tests: " + _NO_BROWSER)
     os.environ.pop("SENDBOT_ENCRYPTION_KEY_FILE", None)
     if _PG_URL or os.environ.get("SENDBOT_TEST_BACKENDS") == "sqlite":
         return
@@ -81,10 +90,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _PG.stop()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    if _PG_URL:
-        return "database legs: sqlite, postgresql"
-    return f"database legs: sqlite only - PostgreSQL leg NOT run: {_PG_REASON}"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [
+        "database legs: sqlite, postgresql"
+        if _PG_URL
+        else f"database legs: sqlite only - PostgreSQL leg NOT run: {_PG_REASON}"
+    ]
+    if not CHROMIUM.exists():
+        lines.append(f"browser tests NOT run (deselected): {_NO_BROWSER}")
+    return lines
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium the browser tests are left out, as the PostgreSQL leg is without its
+    server, and the header says so; CI refuses to start without either."""
+    if CHROMIUM.exists():
+        return
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if browser:
+        config.hook.pytest_deselected(items=browser)
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -7,8 +7,9 @@ refused; a forged cookie and an expired link get their kind pages. No script run
 page (the Content-Security-Policy forbids it), so what Chromium shows is the whole page.
 
 A screenshot of each page is saved in `test-artifacts/screenshots/` under the folder the
-tests run from, or in SENDBOT_SCREENSHOTS (docs/testing.md). Without Chromium this test
-fails, saying what to install: it is never skipped.
+tests run from, or in SENDBOT_SCREENSHOTS (docs/testing.md). Without Chromium these tests
+are left out of a local run and the report's header says so (tests/conftest.py); CI refuses
+to start without it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sendbot.clock import FrozenClock
 from sendbot.store.models import AuditEvent, ConcernAction
+from tests.conftest import CHROMIUM
 from tests.factories import SmallSchool
 from tests.web.fake_oidc import CLIENT_ID, CLIENT_SECRET, TENANT, FakeProvider
 from tests.web.staff_site import (
@@ -34,7 +36,7 @@ from tests.web.staff_site import (
     serving,
 )
 
-CHROMIUM = Path(os.environ.get("SENDBOT_CHROMIUM", "/usr/bin/chromium"))
+pytestmark = pytest.mark.browser
 
 
 def screenshots() -> Path:
