@@ -124,6 +124,11 @@ class PupilField(Field):
     kind: str = "pupil"
     max_choices: int = 8
     action: str = "pupil.find"  # which permission scopes the search (policy.Action)
+    # What to say when nobody in that scope matches; {query} is what was typed.
+    not_found: str = (
+        "I couldn't find a pupil called '{query}' among the pupils you teach or support. "
+        "Try part of their first name or surname."
+    )
 
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         action = Action(self.action)
@@ -137,10 +142,7 @@ class PupilField(Field):
             return Reject("Please type at least two letters of the pupil's first name or surname.")
         found = pupils.search(turn.session, turn.actor, query, action=action)
         if not found:
-            return Reject(
-                f"I couldn't find a pupil called '{query}' among the pupils you teach or "
-                "support. Try part of their first name or surname."
-            )
+            return Reject(self.not_found.format(query=query))
         if len(found) == 1:
             return Accept(found[0].id)
         if len(found) > self.max_choices:
