@@ -207,7 +207,7 @@ def build_world(engine: Engine, school: SmallSchool) -> World:
             external_id="S-lunch",
             first_name="Denise",
             last_name="Varley",
-            email="lunch@oakfield.example",
+            email="other_staff@oakfield.example",
             roles=[StaffRole(role=Role.OTHER_STAFF.value)],
         )
         session.add(staff["other_staff"])

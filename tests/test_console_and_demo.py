@@ -39,7 +39,7 @@ def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Saved as concern #1. The SENCO has been told. Thank you." in out
-    assert "I couldn't find a pupil called 'Xavier' among the pupils you teach or support." in out
+    assert "I couldn't find a pupil called 'Xenia' on roll at your school." in out
     assert "2 pupils match 'Walsh'. Which one do you mean?" in out
     assert "the limit is 2,000" in out
     assert "Saved as safeguarding concern #2." in out

@@ -15,9 +15,11 @@ from typing import Any
 from sendbot.conversations.turn import Turn
 from sendbot.domain.dates import DateAmbiguous, DateNotUnderstood, parse_british_date
 from sendbot.services import pupils
-from sendbot.services.policy import Action
+from sendbot.services.policy import Action, PermissionDenied
 
 Answers = dict[str, Any]
+
+NO_LONGER_CHOOSABLE = "a pupil you can no longer choose"
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,13 @@ class PupilField(Field):
         )
 
     def show(self, turn: Turn, value: Any) -> str:
-        return pupils.get_visible(turn.session, turn.actor, int(value), Action(self.action)).label
+        """The pupil as the search showed them; one no longer in scope (who left the roll
+        while the summary waited) is named no further, and the save says why."""
+        try:
+            found = pupils.get_visible(turn.session, turn.actor, int(value), Action(self.action))
+        except PermissionDenied:
+            return NO_LONGER_CHOOSABLE
+        return found.label
 
 
 @dataclass(frozen=True, kw_only=True)
