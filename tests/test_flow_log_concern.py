@@ -131,9 +131,7 @@ def test_unknown_pupil_gets_a_kind_message_and_the_same_question(sessions, clock
     )
 
 
-def test_a_pupil_of_another_school_is_answered_exactly_like_an_unknown_one(
-    sessions, clock, school
-):
+def test_a_pupil_of_another_school_is_answered_exactly_like_an_unknown_one(sessions, clock, school):
     d = dialog_for(sessions, clock, school, "teacher")
     d.says("concern")
     hidden = d.says("Stone")  # Amelia Stone, at Elm Grove
