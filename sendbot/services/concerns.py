@@ -84,6 +84,12 @@ def validate(new: NewConcern) -> None:
         raise ConcernInvalid("Immediate danger is only asked about a safeguarding concern.")
 
 
+def _why_refused(actor: StaffActor, pupil: Pupil | None, own: bool) -> str:
+    if not own or pupil is None:
+        return "not_on_roll"
+    return "left" if not pupil.active else "no_role" if not actor.roles else "refused"
+
+
 def _refused(
     actor: StaffActor, pupil_id: int, pupil: Pupil | None, now: datetime
 ) -> policy.PermissionDenied:
@@ -100,7 +106,7 @@ def _refused(
         "object_id": pupil_id,
         "school_id": actor.school_id,
         "pupil_id": pupil_id if own else None,
-        "details": {"reason": "left" if own else "not_on_roll"},
+        "details": {"reason": _why_refused(actor, pupil, own)},
     }
     return policy.PermissionDenied(policy.REFUSALS[policy.Action.LOG_CONCERN], audit=event)
 
