@@ -2,7 +2,7 @@
 
 One person a role, so no answer comes from a second role: the class teacher and TA of 3B,
 the SENCO (not a safeguarding lead, no class), the DSL, a deputy DSL who also teaches 3B,
-the headteacher and the admin; three parents or carers: one with parental responsibility
+the headteacher, the admin and a lunchtime supervisor (other staff); three parents or carers: one with parental responsibility
 for Amelia, one without it for Amir, and one without it for Ruby whom the school has
 recorded a decision to share with. Every record scope holds one record of each kind a
 policy action is asked about (`policy.SUBJECTS`): a pupil, a concern, a deadline, a
@@ -31,6 +31,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from sendbot.domain.people import Role
 from sendbot.services import policy
 from sendbot.services.actors import actor_for_staff
 from sendbot.store.db import session_factory
@@ -47,10 +48,11 @@ from sendbot.store.models import (
     ParentMessage,
     Pupil,
     Staff,
+    StaffRole,
 )
 from tests.factories import NOW, SmallSchool
 
-STAFF_ROLES = ("teacher", "ta", "senco", "dsl", "deputy", "head", "admin")
+STAFF_ROLES = ("teacher", "ta", "senco", "dsl", "deputy", "head", "admin", "other_staff")
 PARENT_ROLES = ("parent", "parent_no_pr", "parent_shared")
 ROLES = STAFF_ROLES + PARENT_ROLES
 
@@ -200,6 +202,16 @@ def build_world(engine: Engine, school: SmallSchool) -> World:
     """The matrix's records, written on the small school (see the module docstring)."""
     with session_factory(engine)() as session, session.begin():
         staff = {key: session.get(Staff, school.staff[key]) for key in school.staff}
+        staff["other_staff"] = Staff(
+            school_id=school.school_id,
+            external_id="S-lunch",
+            first_name="Denise",
+            last_name="Varley",
+            email="other_staff@oakfield.example",
+            roles=[StaffRole(role=Role.OTHER_STAFF.value)],
+        )
+        session.add(staff["other_staff"])
+        session.flush()
         pupils = {key: session.get(Pupil, school.pupils[key]) for key in school.pupils}
         assert all(staff.values()) and all(pupils.values())
         amelia, amir, ruby, kacper, stone = (

@@ -39,7 +39,7 @@ def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Saved as concern #1. The SENCO has been told. Thank you." in out
-    assert "I couldn't find a pupil called 'Xavier' among the pupils you teach or support." in out
+    assert "I couldn't find a pupil called 'Xenia' on roll at your school." in out
     assert "2 pupils match 'Walsh'. Which one do you mean?" in out
     assert "the limit is 2,000" in out
     assert "Saved as safeguarding concern #2." in out
@@ -86,3 +86,26 @@ def test_demo_keeps_earlier_work_and_lets_the_user_choose_who_to_be(tmp_path: Pa
     assert "Opened Brookfield Primary School" in second.output
     assert "You have an unfinished log a concern. Let's carry on." in second.output
     assert "What happened?" in second.output
+
+
+def test_the_demo_user_can_be_the_lunchtime_supervisor_and_report_any_child(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "demo.db"
+    lines = [
+        "7",  # the seventh login: the midday supervisor
+        "concern",
+        "Xavier",  # Year 2, a class she has nothing to do with
+        "Xavier was crying by the bins and said nobody collects him.",
+        "2",
+        "3",
+        "no",
+        "1",
+        "quit",
+    ]
+    result = runner.invoke(app, ["demo", "--database", str(database)], input="\n".join(lines))
+    assert result.exit_code == 0, result.output
+    assert "lunchtime@brookfield.example" in result.output
+    assert "Hello Denise." in result.output
+    assert "- Pupil: Xavier Bamford (Year 2 - Hazels)" in result.output
+    assert "Saved as concern #" in result.output

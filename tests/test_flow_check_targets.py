@@ -203,7 +203,11 @@ def test_help_lists_what_each_role_can_do(sessions, clock, school, prov):
     assert senco.startswith("You are signed in as a teacher and SENCO. You can:")
     assert "- Record a review ('review'):" in senco
     assert dialog_for(sessions, clock, school, "admin").says("help").text == (
-        "There is nothing you can do here yet. Please ask your SENCO."
+        "You are signed in as a school admin. You can:\n"
+        "- Log a concern ('concern'): tell the SENCO (and the DSL, if a child may be at risk) "
+        "what you saw or heard\n"
+        "Type a word in quotes or 'menu' to start. While answering, 'back', 'cancel' and "
+        "'help' always work."
     )
 
 

@@ -292,8 +292,7 @@ def test_the_dsl_and_the_admin_cannot_record_sessions(sessions, clock, school, p
         "2. Record a decision"
     )
     assert dialog_for(sessions, clock, school, "admin").says("session").text == (
-        "Sorry, I didn't understand 'session'.\n\n"
-        "There is nothing you can do here yet. Please ask your SENCO."
+        "Sorry, I didn't understand 'session'.\n\nWhat would you like to do?\n1. Log a concern"
     )
 
 

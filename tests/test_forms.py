@@ -60,13 +60,22 @@ def test_the_follow_up_applies_only_when_safeguarding_is_yes(sessions, school, f
     assert missing.errors == {"immediate_danger": REQUIRED}
 
 
-def test_a_pupil_the_teacher_does_not_teach_is_refused_like_an_unknown_one(sessions, school, forms):
+def test_a_pupil_of_another_school_is_refused_like_an_unknown_one(sessions, school, forms):
     teacher = actor(sessions, school, "teacher")
-    hidden = forms.submit(teacher, LOG_CONCERN, raw(school, pupil=str(school.pupils["kacper"])))
+    hidden = forms.submit(teacher, LOG_CONCERN, raw(school, pupil=str(school.pupils["stone"])))
     unknown = forms.submit(teacher, LOG_CONCERN, raw(school, pupil="999999"))
     assert hidden.errors == unknown.errors == {"pupil": NOT_VISIBLE}
     with sessions() as session:
         assert session.scalars(select(Concern)).all() == []
+
+
+def test_a_teacher_reports_on_a_pupil_of_another_class_in_the_form(sessions, school, forms):
+    teacher = actor(sessions, school, "teacher")
+    result = forms.submit(teacher, LOG_CONCERN, raw(school, pupil=str(school.pupils["kacper"])))
+    assert result.done
+    with sessions() as session:
+        concern = session.scalars(select(Concern)).one()
+        assert concern.pupil_id == school.pupils["kacper"]
 
 
 def test_a_complete_form_saves_through_the_flows_own_submit(sessions, school, forms):

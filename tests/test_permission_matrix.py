@@ -36,8 +36,9 @@ from tests.permission_world import (
     build_world,
 )
 
-# Who may, by action and record scope; a role not named may not. The teacher and TA are
-# 3B's, and so is the deputy DSL's class; "parent" has parental responsibility for Amelia,
+# Who may, by action and record scope; a role not named may not (other_staff, a lunchtime
+# supervisor, is named only to log concerns). The teacher and TA are 3B's, and so is the
+# deputy DSL's class; "parent" has parental responsibility for Amelia,
 # "parent_no_pr" has none for Amir, "parent_shared" has none for Ruby but the school
 # recorded a decision to share.
 EXPECTED: dict[Action, dict[str, str]] = {
@@ -48,12 +49,13 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "teacher ta senco dsl deputy head",
         OTHER_SAFEGUARDING: "senco dsl deputy head",
     },
+    # Every adult reports a concern about any child of their school (KCSIE); it reads nothing.
     Action.LOG_CONCERN: {
-        OWN_SEND:           "teacher ta senco dsl deputy head",
-        OWN_PLAIN:          "teacher ta senco dsl deputy head",
-        OTHER_SEND:         "senco dsl deputy head",
-        OWN_SAFEGUARDING:   "teacher ta senco dsl deputy head",
-        OTHER_SAFEGUARDING: "senco dsl deputy head",
+        OWN_SEND:           "teacher ta senco dsl deputy head admin other_staff",
+        OWN_PLAIN:          "teacher ta senco dsl deputy head admin other_staff",
+        OTHER_SEND:         "teacher ta senco dsl deputy head admin other_staff",
+        OWN_SAFEGUARDING:   "teacher ta senco dsl deputy head admin other_staff",
+        OTHER_SAFEGUARDING: "teacher ta senco dsl deputy head admin other_staff",
     },
     Action.READ_SAFEGUARDING: {
         OWN_SEND:           "dsl deputy",

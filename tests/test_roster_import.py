@@ -581,21 +581,45 @@ def test_unreadable_files_are_reported_in_file_order_without_knock_on_errors(
 
 def test_an_unknown_role(imported: Sessions, roster: Path) -> None:
     edit(
-        roster / "staff.csv", "office@millbrook.example,admin", "office@millbrook.example,caretaker"
+        roster / "staff.csv", "office@millbrook.example,admin", "office@millbrook.example,governor"
     )
     assert_unchanged_after(
         imported,
         roster,
         [
-            "staff.csv line 7: role 'caretaker' is not one sendbot knows "
-            "(teacher, ta, senco, dsl, deputy_dsl, headteacher, admin)"
+            "staff.csv line 7: role 'governor' is not one sendbot knows "
+            "(teacher, ta, senco, dsl, deputy_dsl, headteacher, admin, other_staff)"
         ],
     )
 
 
+def test_lunchtime_office_site_and_supply_staff_and_volunteers_are_other_staff(
+    sessions: Sessions, roster: Path
+) -> None:
+    """Every adult in the school can report a concern, so the MIS's words for them import."""
+    for row in (
+        "S07,Mrs,Carol,Lister,c.lister@millbrook.example,Lunchtime supervisor",
+        "S08,Mr,Imran,Dar,i.dar@millbrook.example,Site manager",
+        "S09,Ms,Beth,Orme,b.orme@millbrook.example,Volunteer",
+        "S10,Mr,Tom,Ince,t.ince@millbrook.example,other_staff",
+        "S11,Mrs,Jo,Brent,j.brent@millbrook.example,Office;Midday supervisor",
+    ):
+        append(roster / "staff.csv", row)
+
+    report = run_import(sessions, roster)
+
+    assert report.counts["staff"].created == 11
+    with sessions() as session:
+        roles = {
+            s.external_id: s.role_names
+            for s in session.scalars(select(Staff).where(Staff.external_id >= "S07"))
+        }
+    assert roles == {key: {"other_staff"} for key in ("S07", "S08", "S09", "S10", "S11")}
+
+
 def test_every_problem_in_every_file_is_listed_at_once(imported: Sessions, roster: Path) -> None:
     edit(
-        roster / "staff.csv", "office@millbrook.example,admin", "office@millbrook.example,caretaker"
+        roster / "staff.csv", "office@millbrook.example,admin", "office@millbrook.example,governor"
     )
     edit(
         roster / "staff.csv",
@@ -621,8 +645,8 @@ def test_every_problem_in_every_file_is_listed_at_once(imported: Sessions, roste
         roster,
         [
             "staff.csv line 6: email 'head@millbrook.example' is already used on line 2",
-            "staff.csv line 7: role 'caretaker' is not one sendbot knows "
-            "(teacher, ta, senco, dsl, deputy_dsl, headteacher, admin)",
+            "staff.csv line 7: role 'governor' is not one sendbot knows "
+            "(teacher, ta, senco, dsl, deputy_dsl, headteacher, admin, other_staff)",
             "class_staff.csv line 7: staff id 'S09' is not in staff.csv",
             "pupils.csv line 5: date of birth '31/02/2018' is not a real date",
             "pupils.csv line 5: SEN status 'maybe' is not one of N, K, E or monitoring",

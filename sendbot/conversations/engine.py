@@ -227,7 +227,8 @@ class Engine:
                 expired_note + reply.text, reply.options, reply.flow, reply.field, reply.done
             )
         voice = self.staff
-        if said in voice.cancel_words:
+        # 'cancel' typed, or the number of a Cancel option shown (a Save step's '3. Cancel').
+        if said in voice.cancel_words or chosen_option(working, text) in voice.cancel_words:
             assert row is not None
             self.states.clear(session, row, flush=voice.flush)
             return voice.cancelled(turn, working)

@@ -15,9 +15,11 @@ from typing import Any
 from sendbot.conversations.turn import Turn
 from sendbot.domain.dates import DateAmbiguous, DateNotUnderstood, parse_british_date
 from sendbot.services import pupils
-from sendbot.services.policy import Action
+from sendbot.services.policy import Action, PermissionDenied
 
 Answers = dict[str, Any]
+
+NO_LONGER_CHOOSABLE = "a pupil you can no longer choose"
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,11 @@ class PupilField(Field):
     kind: str = "pupil"
     max_choices: int = 8
     action: str = "pupil.find"  # which permission scopes the search (policy.Action)
+    # What to say when nobody in that scope matches; {query} is what was typed.
+    not_found: str = (
+        "I couldn't find a pupil called '{query}' among the pupils you teach or support. "
+        "Try part of their first name or surname."
+    )
 
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         action = Action(self.action)
@@ -137,10 +144,7 @@ class PupilField(Field):
             return Reject("Please type at least two letters of the pupil's first name or surname.")
         found = pupils.search(turn.session, turn.actor, query, action=action)
         if not found:
-            return Reject(
-                f"I couldn't find a pupil called '{query}' among the pupils you teach or "
-                "support. Try part of their first name or surname."
-            )
+            return Reject(self.not_found.format(query=query))
         if len(found) == 1:
             return Accept(found[0].id)
         if len(found) > self.max_choices:
@@ -155,7 +159,13 @@ class PupilField(Field):
         )
 
     def show(self, turn: Turn, value: Any) -> str:
-        return pupils.get_visible(turn.session, turn.actor, int(value), Action(self.action)).label
+        """The pupil as the search showed them; one no longer in scope (who left the roll
+        while the summary waited) is named no further, and the save says why."""
+        try:
+            found = pupils.get_visible(turn.session, turn.actor, int(value), Action(self.action))
+        except PermissionDenied:
+            return NO_LONGER_CHOOSABLE
+        return found.label
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,7 +31,7 @@ from sendbot.conversations.fields import (
 from sendbot.conversations.flow import Flow, FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
 from sendbot.domain.text import storable, storable_values
-from sendbot.services import pupils
+from sendbot.services import audit, pupils
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import Action, PermissionDenied
 from sendbot.services.school_time import school_zone
@@ -419,6 +419,8 @@ class Forms:
                 with session.begin_nested():
                     confirmation = flow.submit(with_answers(turn, checked.answers), checked.answers)
             except (SubmitRefused, PermissionDenied, ValueError) as exc:
+                if isinstance(exc, PermissionDenied) and exc.audit:
+                    audit.record(session, **exc.audit)  # the refusal outlives the rollback
                 if flow.read_only or not checked.views:
                     return FormResult(True, confirmation=str(exc), check=checked)
                 return FormResult(

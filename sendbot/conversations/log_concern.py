@@ -17,13 +17,19 @@ from sendbot.conversations.fields import (
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.turn import Turn
 from sendbot.domain.needs import Area
-from sendbot.domain.people import Role
 from sendbot.services import concerns
+from sendbot.services.policy import Action
 
 CALL_999 = (
     "Call 999 now. A child in immediate danger comes first: do that before anything else. "
     "Then tell the designated safeguarding lead (DSL) in person, and finish this record "
     "as soon as the child is safe."
+)
+
+NOT_ON_ROLL = (
+    "I couldn't find a pupil called '{query}' on roll at your school. Try part of their "
+    "first name or surname. If the child is not a pupil here, tell the designated "
+    "safeguarding lead (DSL) in person: they will pass your concern on."
 )
 
 SOURCES = (
@@ -85,9 +91,8 @@ LOG_CONCERN = Flow(
     triggers=("concern", "log concern", "log a concern", "new concern"),
     intro="Let's log a concern. Type 'back' to change an answer or 'cancel' to stop at any time.",
     describe="tell the SENCO (and the DSL, if a child may be at risk) what you saw or heard",
-    may_start=lambda actor: actor.has(
-        Role.TEACHER, Role.TA, Role.SENCO, Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER
-    ),
+    # Every member of staff, in every role: any adult may have a concern about any child.
+    may_start=lambda actor: bool(actor.roles),
     submit=_submit,
     outcome="concern + audit event + outbox alerts in one transaction",
     fields=(
@@ -95,7 +100,12 @@ LOG_CONCERN = Flow(
             name="pupil",
             label="Pupil",
             question="Which pupil is this about? Type part of their first name or surname.",
-            help="You can find the pupils you teach or support.",
+            help=(
+                "You can find any pupil on roll at your school, whichever class they are "
+                "in. You will see only their name, year group and class."
+            ),
+            action=Action.LOG_CONCERN.value,
+            not_found=NOT_ON_ROLL,
         ),
         TextField(
             name="narrative",

@@ -22,6 +22,7 @@ from sendbot.conversations.fields import Outcome as Read
 from sendbot.conversations.flow import FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
 from sendbot.conversations.voice import Working
+from sendbot.services import audit
 from sendbot.services.policy import PermissionDenied
 
 BACK = ("back", "/back")
@@ -114,6 +115,8 @@ class StaffVoice:
             with turn.session.begin_nested():
                 confirmation = working.flow.submit(replace(turn, answers=answers), answers)
         except (SubmitRefused, PermissionDenied, ValueError) as exc:
+            if isinstance(exc, PermissionDenied) and exc.audit:
+                audit.record(turn.session, **exc.audit)  # the refusal outlives the rollback
             if working.flow.read_only:
                 return Reply(str(exc), flow=working.flow.name, done=True), True
             turn.memo.clear()  # what the submit undid may change what the menu offers

@@ -33,6 +33,7 @@ DEMO_SENCO_EMAIL = "senco@brookfield.example"  # also a deputy DSL
 DEMO_DSL_EMAIL = "dsl@brookfield.example"
 DEMO_HEAD_EMAIL = "head@brookfield.example"
 DEMO_ADMIN_EMAIL = "admin@brookfield.example"
+DEMO_LUNCHTIME_EMAIL = "lunchtime@brookfield.example"  # midday supervisor (other staff)
 DEMO_DEPUTY_DSL_EMAILS = (DEMO_SENCO_EMAIL, "j.kirkbride@brookfield.example")
 DEMO_LOGINS: dict[str, str] = {
     "teacher": DEMO_TEACHER_EMAIL,
@@ -41,6 +42,7 @@ DEMO_LOGINS: dict[str, str] = {
     "dsl": DEMO_DSL_EMAIL,
     "headteacher": DEMO_HEAD_EMAIL,
     "admin": DEMO_ADMIN_EMAIL,
+    "other_staff": DEMO_LUNCHTIME_EMAIL,
 }
 
 # The demo teacher's class and the pupils a walkthrough can search for by name.
@@ -49,8 +51,8 @@ DEMO_CLASS_NAME = "Year 4 - Birches"
 DEMO_PUPIL_AMELIA = "Amelia Hartley"  # SEN support, specific learning difficulty
 DEMO_PUPIL_KACPER = "Kacper Wiśniewski"  # SEN support, speech and language; EAL (Polish)
 DEMO_PUPIL_ZAINAB = "Zainab Qureshi"  # EHC plan, autism; EAL (Urdu)
-# Outside the demo class: neither the demo teacher nor the demo TA works with him, so he
-# shows the kind refusal when they search for him.
+# Outside the demo class: neither the demo teacher nor the demo TA works with him, so his
+# SEND record is not theirs to read, though any of the staff may report a concern about him.
 DEMO_OTHER_CLASS_CODE = "2H"
 DEMO_PUPIL_XAVIER = "Xavier Bamford"
 DEMO_UNIQUE_FIRST_NAMES = ("Amelia", "Kacper", "Zainab", "Xavier")  # nobody else has these
@@ -116,6 +118,7 @@ STAFF: tuple[tuple[str, str, str, str, str, str, tuple[str, ...]], ...] = (
     ),
     ("S015", "Mrs", "Kerry", "Ashton", "k.ashton@brookfield.example", "HLTA", ("3R",)),
     ("S016", "Mr", "Dariusz", "Zieliński", "d.zielinski@brookfield.example", "TA", ("5O", "6C")),
+    ("S017", "Mrs", "Denise", "Varley", DEMO_LUNCHTIME_EMAIL, "Midday supervisor", ()),
 )
 
 # Census need codes by broad area, and how often each is a primary need.

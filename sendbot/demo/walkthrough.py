@@ -53,8 +53,8 @@ SCRIPT: tuple[Step, ...] = (
     ),
     Step(
         DEMO_TA_EMAIL,
-        "Xavier",
-        "A pupil who is not in the TA's classes: a kind error, and the same question again",
+        "Xenia",
+        "A name nobody on roll has: a kind answer, and the same question again",
     ),
     Step(DEMO_TA_EMAIL, DEMO_SHARED_SURNAME, "Two pupils share this surname: choose one"),
     Step(DEMO_TA_EMAIL, "2"),

@@ -13,6 +13,7 @@ class Role(StrEnum):
     DEPUTY_DSL = "deputy_dsl"
     HEADTEACHER = "headteacher"
     ADMIN = "admin"
+    OTHER_STAFF = "other_staff"  # lunchtime, office, site and supply staff; volunteers
 
     @property
     def label(self) -> str:
@@ -27,6 +28,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.DEPUTY_DSL: "deputy safeguarding lead",
     Role.HEADTEACHER: "headteacher",
     Role.ADMIN: "school admin",
+    Role.OTHER_STAFF: "other staff member (lunchtime, office, site, supply or volunteer)",
 }
 
 SAFEGUARDING_LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -47,6 +49,24 @@ def parse_roles(text: str) -> list[Role]:
         "headteacher": Role.HEADTEACHER,
         "sendco": Role.SENCO,
         "senco": Role.SENCO,
+        "other": Role.OTHER_STAFF,
+        "other staff": Role.OTHER_STAFF,
+        "other_staff": Role.OTHER_STAFF,
+        "lunchtime": Role.OTHER_STAFF,
+        "lunchtime supervisor": Role.OTHER_STAFF,
+        "midday supervisor": Role.OTHER_STAFF,
+        "midday assistant": Role.OTHER_STAFF,
+        "mta": Role.OTHER_STAFF,
+        "office": Role.OTHER_STAFF,
+        "office staff": Role.OTHER_STAFF,
+        "receptionist": Role.OTHER_STAFF,
+        "site": Role.OTHER_STAFF,
+        "site staff": Role.OTHER_STAFF,
+        "site manager": Role.OTHER_STAFF,
+        "caretaker": Role.OTHER_STAFF,
+        "supply": Role.OTHER_STAFF,
+        "supply teacher": Role.OTHER_STAFF,
+        "volunteer": Role.OTHER_STAFF,
     }
     roles: list[Role] = []
     for raw in text.replace(",", ";").replace("|", ";").split(";"):

@@ -84,6 +84,33 @@ def validate(new: NewConcern) -> None:
         raise ConcernInvalid("Immediate danger is only asked about a safeguarding concern.")
 
 
+def _why_refused(actor: StaffActor, pupil: Pupil | None, own: bool) -> str:
+    if not own or pupil is None:
+        return "not_on_roll"
+    return "left" if not pupil.active else "no_role" if not actor.roles else "refused"
+
+
+def _refused(
+    actor: StaffActor, pupil_id: int, pupil: Pupil | None, now: datetime
+) -> policy.PermissionDenied:
+    """Why a concern cannot be logged about this pupil (not on roll at the reporter's school:
+    left, or of another school), with the audit event of the attempt. The pupil's id is
+    kept on the event only for a pupil of the reporter's own school."""
+    own = pupil is not None and pupil.school_id == actor.school_id
+    event = {
+        "at": now,
+        "actor_kind": "staff",
+        "actor_id": actor.staff_id,
+        "action": "concern.create_refused",
+        "object_type": "pupil",
+        "object_id": pupil_id,
+        "school_id": actor.school_id,
+        "pupil_id": pupil_id if own else None,
+        "details": {"reason": _why_refused(actor, pupil, own)},
+    }
+    return policy.PermissionDenied(policy.REFUSALS[policy.Action.LOG_CONCERN], audit=event)
+
+
 def log_concern(
     session: Session, actor: StaffActor, new: NewConcern, now: datetime
 ) -> ConcernReceipt:
@@ -94,9 +121,9 @@ def log_concern(
     so nothing about a child's story travels through a chat platform.
     """
     validate(new)
-    policy.require(session, actor, policy.Action.LOG_CONCERN, new.pupil_id)
     pupil = session.get(Pupil, new.pupil_id)
-    assert pupil is not None
+    if pupil is None or not policy.allowed(session, actor, policy.Action.LOG_CONCERN, pupil.id):
+        raise _refused(actor, new.pupil_id, pupil, now)
     concern = Concern(
         school_id=actor.school_id,
         pupil_id=pupil.id,

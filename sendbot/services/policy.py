@@ -2,12 +2,24 @@
 
 Adapters and conversations never decide; services ask here.
 
-Finding a pupil and logging a concern (`visible_pupils`):
+Logging a concern (`reportable_pupils`): every active member of staff of a school, in any
+role (the admin and other staff too: lunchtime, office, site and supply staff and
+volunteers), about any pupil on roll in that school, because Keeping Children Safe in
+Education asks every adult to act on a concern about any child. Reporting opens nothing
+else: the search for the pupil shows their name, year group and class, and who may then
+read the concern is decided by the rules for concerns below. Never a pupil of another
+school, nor one who has left.
+
+Finding a pupil to work with their record (`visible_pupils`):
 - teacher: pupils in the classes they are attached to;
 - teaching assistant: pupils in the classes they support and the interventions they deliver;
-- SENCO, DSL, deputy DSL, headteacher: every pupil in their school, because raising and
-  overseeing concerns about any child is part of their role;
-- admin: keeps the roster, sees no child's record through the bot.
+- SENCO, DSL, deputy DSL, headteacher: every pupil in their school, because overseeing
+  concerns and provision for any child is part of their role;
+- admin and other staff: none; the admin keeps the roster, and neither sees a child's
+  record through the bot.
+
+Other staff (lunchtime, office, site, supply, volunteers) log concerns and nothing else:
+every other action below leaves them out.
 
 A pupil's SEND record: plan, targets, progress, interventions (`send_record_pupils`):
 - teacher and TA: as above (their classes; a TA's and a teacher's interventions too);
@@ -76,6 +88,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
@@ -177,16 +190,34 @@ Actor = StaffActor | GuardianActor
 REFUSALS: dict[Action, str] = {
     Action.MANAGE_SEND: "Only the SENCO can change plans, targets and levels of support.",
     Action.RECORD_EHC_STEP: "Only the SENCO can record the steps of an EHC case.",
+    Action.LOG_CONCERN: (
+        "That pupil is not on roll at your school now, so a concern about them cannot be "
+        "logged here. If you are worried about a child, tell the designated safeguarding "
+        "lead (DSL) in person today."
+    ),
 }
 DEFAULT_REFUSAL = "You can only do that for pupils you teach or support."
 
 
 class PermissionDenied(Exception):
-    """Raised by services; the message is safe to show to the person who asked."""
+    """Raised by services; the message is safe to show to the person who asked. `audit`,
+    when given, is the event that records the refusal (`audit.record`'s keyword arguments):
+    whoever catches it writes it after rolling back what was refused, so it is kept."""
+
+    def __init__(self, message: str = "", audit: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.audit = audit
+
+
+def reportable_pupils(actor: StaffActor) -> Select[Pupil]:
+    """The pupils this actor may log a concern about: every pupil on roll in their school,
+    for every member of staff with a role (reporting reads nothing of the pupil's record)."""
+    query = select(Pupil).where(Pupil.school_id == actor.school_id, Pupil.active)
+    return query if actor.roles else query.where(Pupil.id.is_(None))
 
 
 def visible_pupils(actor: StaffActor) -> Select[Pupil]:
-    """The pupils this actor may find and raise concerns about, as a query."""
+    """The pupils this actor may find to work with their record, as a query."""
     query = select(Pupil).where(Pupil.school_id == actor.school_id, Pupil.active)
     if actor.roles & WHOLE_SCHOOL:
         return query
@@ -214,6 +245,8 @@ def pupils_for(actor: StaffActor, action: Action) -> Select[Pupil]:
         return send_record_pupils(actor)
     if action in (Action.MANAGE_SEND, Action.RECORD_EHC_STEP):
         return manageable_pupils(actor)
+    if action is Action.LOG_CONCERN:
+        return reportable_pupils(actor)
     return visible_pupils(actor)
 
 
@@ -275,8 +308,10 @@ def allowed(session: Session, actor: Actor, action: Action, pupil_id: int) -> bo
         return action is Action.READ_OWN_CHILD and is_own_child(
             session, actor.guardian_id, pupil_id
         )
-    if action in (Action.FIND_PUPIL, Action.LOG_CONCERN):
+    if action is Action.FIND_PUPIL:
         return can_see_pupil(session, actor, pupil_id)
+    if action is Action.LOG_CONCERN:
+        return can_see_pupil(session, actor, pupil_id, action)
     if action is Action.READ_SAFEGUARDING:
         return bool(actor.roles & SAFEGUARDING_LEADS) and can_see_pupil(session, actor, pupil_id)
     if action in (Action.READ_SEND_RECORD, Action.MANAGE_SEND, Action.RECORD_EHC_STEP):

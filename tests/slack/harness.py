@@ -32,6 +32,7 @@ USERS = {
     "deputy": "U0DEPUTY",
     "head": "U0HEAD",
     "admin": "U0ADMIN",
+    "other_staff": "U0OTHERSTAFF",  # in the permission matrix's world only
 }
 STRANGER = "U0STRANGER"
 
