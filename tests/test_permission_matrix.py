@@ -109,6 +109,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
+    # The chronology of a child's safeguarding file: the leads alone, not the head.
+    Action.READ_CHRONOLOGY: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "dsl deputy",
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
     Action.READ_OWN_CHILD: {
         OWN_SEND:           "parent",
         OWN_PLAIN:          "",
@@ -139,6 +147,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OTHER_SAFEGUARDING: "dsl deputy",
     },
     Action.RECORD_REFERRAL_STEP: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "dsl deputy",
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
+    # Signing a concern off as closed, or reopening it.
+    Action.CLOSE_CONCERN: {
         OWN_SEND:           "dsl deputy",
         OWN_PLAIN:          "dsl deputy",
         OTHER_SEND:         "dsl deputy",
@@ -204,6 +220,7 @@ READS = frozenset(
         Action.READ_CONCERN,
         Action.HEAR_OF_CONCERN,
         Action.READ_DEADLINE,
+        Action.READ_CHRONOLOGY,
     }
 )
 

@@ -93,6 +93,20 @@ class OpenItem:
     acknowledged_at: datetime | None
     immediate_danger: bool
     age_hours: float
+    # For the leads, who may read it: whom it is about and how it begins.
+    pupil_name: str = ""
+    opening: str = ""
+
+
+OPENING_LENGTH = 60
+
+
+def opening_words(text: str, limit: int = OPENING_LENGTH) -> str:
+    """The start of what was written, cut at a word, for a list the DSL chooses from."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    return words[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 def _name(session: Session, staff_id: int | None) -> str:
@@ -261,7 +275,7 @@ def open_items(session: Session, actor: StaffActor, now: datetime) -> list[OpenI
     if not policy.may_list_safeguarding(actor):
         return []
     rows = session.execute(
-        select(Concern, Pupil.year_group)
+        select(Concern, Pupil)
         .join(Pupil, Pupil.id == Concern.pupil_id)
         .where(
             Concern.school_id == actor.school_id,
@@ -273,12 +287,14 @@ def open_items(session: Session, actor: StaffActor, now: datetime) -> list[OpenI
     return [
         OpenItem(
             concern_id=concern.id,
-            year_group=year_group,
+            year_group=pupil.year_group,
             raised_by=_name(session, concern.raised_by_id),
             raised_at=concern.raised_at,
             acknowledged_at=concern.acknowledged_at,
             immediate_danger=concern.immediate_danger,
             age_hours=(now - concern.raised_at).total_seconds() / 3600,
+            pupil_name=pupil.display_name,
+            opening=opening_words(concern.narrative_text),
         )
-        for concern, year_group in rows
+        for concern, pupil in rows
     ]
