@@ -216,6 +216,7 @@ RECORD_DECISION = Flow(
             question="Why? What you decided and the reason for it. Up to 1,000 characters.",
             question_for=_note_question,
             max_length=escalation.NOTE_LIMIT,
+            min_length=5,  # a reason, not 'skip' or 'ok'
         ),
         ConfirmField(name="confirm", label="Confirm", question="Save this?", summary=_summary),
     ),
