@@ -45,8 +45,15 @@ def _templates() -> Environment:
     )
 
 
+def entries_words(record: chronology.Chronology) -> str:
+    count = len(record.entries)
+    return "1 entry" if count == 1 else f"{count} entries"
+
+
 def render_html(record: chronology.Chronology) -> str:
-    return _templates().get_template("chronology.html").render(c=record)
+    return (
+        _templates().get_template("chronology.html").render(c=record, entries=entries_words(record))
+    )
 
 
 def _font_file(name: str) -> Path:
@@ -134,7 +141,7 @@ def render_pdf(record: chronology.Chronology, *, compress: bool = True) -> bytes
         for fact in entry.facts:
             pdf.line_of(f"•  {fact}", 9, height=4.5)
     pdf.ln(4)
-    pdf.line_of(f"End of chronology: {len(record.entries)} entries. CONFIDENTIAL.", 9, bold=True)
+    pdf.line_of(f"End of chronology: {entries_words(record)}. CONFIDENTIAL.", 9, bold=True)
     return bytes(pdf.output())
 
 
