@@ -67,12 +67,12 @@ def chronology_command(
                 actor,
                 found[0].id,
                 now,
-                fmt,  # type: ignore[arg-type]
+                fmt,
             )
         except (PermissionDenied, LookupError) as exc:
             refusal = str(exc)  # the refusal is audited: this transaction commits it
         else:
-            path = Path(out) if out else Path(chronology_export.file_name(record, fmt))  # type: ignore[arg-type]
+            path = Path(out) if out else Path(chronology_export.file_name(record, fmt))
             path.parent.mkdir(parents=True, exist_ok=True)
             write_private(path, data)
     if refusal is not None:
