@@ -194,6 +194,9 @@ def test_the_pdf_export_opens_and_says_the_same(demo_school) -> None:
     text = "\n".join(pdf_lines(data))
     assert "CONFIDENTIAL: child protection record. Isaac Walsh, Brookfield Primary School" in text
     assert "Pupil: Isaac Walsh" in text
+    lines = pdf_lines(data)
+    assert lines[1].startswith("CONFIDENTIAL: child protection record. Share only with")
+    assert f"End of chronology: {len(record.entries)} entries. CONFIDENTIAL." in lines
     for expected in ("Thursday 3 December 2026, 10:15", "Concern reopened", "Decision: referral"):
         assert expected in text
     assert SNAKE_CASE.findall(text) == [] and ISO_TIME.findall(text) == []

@@ -84,6 +84,7 @@ class _Document(FPDF):
             4,
             f"CONFIDENTIAL: child protection record. {self.record.pupil_name}, "
             f"{self.record.school_name}",
+            align="L",
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -97,7 +98,7 @@ class _Document(FPDF):
 
     def line_of(self, text: str, size: float = 10, bold: bool = False, height: float = 5) -> None:
         self.set_font(FONT, "B" if bold else "", size)
-        self.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def render_pdf(record: chronology.Chronology, *, compress: bool = True) -> bytes:
