@@ -122,6 +122,19 @@ class Entry:
     by: str | None  # "Dana Shah, designated safeguarding lead"
     text: str | None  # what was written: the account, the reason, what was said
     facts: tuple[str, ...] = ()  # short lines: category, immediate danger, who it came from
+    by_words: str = "recorded by"  # how `by` is introduced: "logged by", "arranged by"
+
+    @property
+    def by_part(self) -> str:
+        """' by Lorna Quigley, teaching assistant' after a concern's heading; ', recorded by
+        Dana Shah, designated safeguarding lead' after a step's."""
+        if not self.by:
+            return ""
+        return f" by {self.by}" if self.by_words == "by" else f", {self.by_words} {self.by}"
+
+    @property
+    def heading(self) -> str:
+        return self.title + self.by_part
 
 
 @dataclass(frozen=True)
@@ -201,6 +214,7 @@ def _concern_entry(session: Session, concern: Concern, zone: ZoneInfo) -> Entry:
         by=person(session, concern.raised_by_id),
         text=concern.narrative_text,
         facts=tuple(facts),
+        by_words="by",
     )
 
 
@@ -237,6 +251,7 @@ def _meeting_entry(session: Session, meeting: Meeting, zone: ZoneInfo) -> Entry:
         by=person(session, meeting.created_by_id),
         text=meeting.outcome_reason,
         facts=tuple(facts),
+        by_words="arranged by",
     )
 
 

@@ -135,8 +135,7 @@ def render_pdf(record: chronology.Chronology, *, compress: bool = True) -> bytes
         pdf.ln(2)
         concern = f"  ·  Concern {entry.concern}" if entry.concern else ""
         pdf.line_of(f"{entry.when}{concern}", 10, bold=True)
-        by = f" by {entry.by}" if entry.by else ""
-        pdf.line_of(f"{entry.title}{by}", 10)
+        pdf.line_of(entry.heading, 10)
         if entry.text:
             pdf.line_of(entry.text, 10)
         for fact in entry.facts:
