@@ -186,16 +186,6 @@ def test_a_typed_number_is_the_concerns_own_number_not_its_place_in_the_list(ses
         assert referral.concern_id == second
 
 
-def test_a_tapped_button_answers_with_its_concern_not_its_position(sessions, school):
-    """On Telegram a button is sent as its position; the chat turns it into the concern's
-    own number, so the second button is the second concern listed, whatever its number."""
-    from sendbot.conversations.staff_chat import _own_numbers
-
-    flow = REGISTRY.get("record_decision")
-    assert flow is not None
-    assert _own_numbers(flow, "concern") and not _own_numbers(flow, "decision")
-
-
 @pytest.mark.parametrize("step", list(escalation.DECISIONS))
 def test_every_decision_is_recorded_with_its_reason(sessions, school, step):
     concern = log_safeguarding(sessions, school)
