@@ -14,7 +14,7 @@ from sendbot.domain.needs import Area
 from sendbot.scheduling import jobs
 from sendbot.services import concerns, escalation, safeguarding
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.store.models import AuditEvent, ConcernAction, Outbox
+from sendbot.store.models import AuditEvent, ConcernAction, Deadline, Outbox
 from tests.dialog import Dialog
 from tests.factories import NOW, SmallSchool
 
@@ -317,3 +317,34 @@ def test_only_the_dsl_and_deputies_see_it_and_the_service_checks_again(sessions,
         senco = staff_actor_by_id(session, school.staff["senco"])
         with pytest.raises(escalation.NotAllowed):
             escalation.record_decision(session, senco, concern, "referral", NOW)
+
+
+def test_closing_a_referred_concern_stops_the_chase_and_its_deadlines(sessions, school):
+    """A referral made on Tuesday is owed a reply by Wednesday; the DSL closes the concern
+    first (the local authority rang back and it was recorded elsewhere): nobody is chased,
+    and the concern's deadlines are no longer open."""
+    concern = log_safeguarding(sessions, school)
+    with sessions() as session, session.begin():
+        session.info["sendbot.now"] = NOW
+        dsl = staff_actor_by_id(session, school.staff["dsl"])
+        escalation.record_decision(session, dsl, concern, "referral", NOW, NOTE)
+    with sessions() as session:
+        due = session.scalars(
+            select(Deadline.status).where(
+                Deadline.subject_type == "concern", Deadline.subject_id == concern
+            )
+        ).all()
+        assert due and set(due) == {"open"}
+    later = NOW + timedelta(hours=3)
+    with sessions() as session, session.begin():
+        session.info["sendbot.now"] = later
+        dsl = staff_actor_by_id(session, school.staff["dsl"])
+        escalation.close_concern(session, dsl, concern, later, "The duty team took it on.")
+    assert jobs.run(sessions, escalation.check_referral_chases, NOW + timedelta(days=2)) == 0
+    with sessions() as session:
+        left = session.scalars(
+            select(Deadline.status).where(
+                Deadline.subject_type == "concern", Deadline.subject_id == concern
+            )
+        ).all()
+        assert "open" not in left
