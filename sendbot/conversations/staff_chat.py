@@ -135,10 +135,11 @@ class StaffChat:
         flow, field = (None, None) if row is None or row.expired(now) else (row.flow, row.step)
         if tapped.stamp != step_tag(flow, field):
             return None
-        assert row is not None
-        declared = self.engine.registry.get(row.flow)
+        if row is None or flow is None or field is None:  # the menu's options
+            return str(tapped.subject_id)
+        declared = self.engine.registry.get(flow)
         shown: list[str] = row.scratch.get("shown", [])
-        own = declared is not None and field is not None and _own_numbers(declared, field)
+        own = declared is not None and _own_numbers(declared, field)
         if own and 1 <= tapped.subject_id <= len(shown):
             return shown[tapped.subject_id - 1]  # the record's own number, as typed
         return str(tapped.subject_id)
