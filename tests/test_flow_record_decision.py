@@ -23,7 +23,8 @@ INTRO = (
     "answer or 'cancel' to stop."
 )
 CONCERN_Q = (
-    "Which concern? Type its number, like 12, or choose one of the open safeguarding concerns."
+    "Which concern? Type its number, like 12, or choose one of the open safeguarding concerns. "
+    "To reopen a closed one, type its number."
 )
 DECISION_Q = "What have you decided?"
 NOTE_Q = (
@@ -253,9 +254,19 @@ def test_closing_needs_the_dsls_reason_and_a_closed_concern_can_be_reopened(sess
             escalation.reopen_concern(session, teacher, concern, NOW, "I saw more.")
         with pytest.raises(ValueError, match="reason"):
             escalation.reopen_concern(session, dsl, concern, NOW, "")
-        escalation.reopen_concern(
-            session, dsl, concern, NOW + timedelta(days=2), "A new bruise was reported."
-        )
+    # The DSL reopens it in the chat, by its number: reopening is all there is to do on it.
+    d3 = dialog_for(sessions, school, "dsl", at=NOW + timedelta(days=2))
+    d3.says("reopen concern")
+    chosen = d3.says(str(concern))
+    assert [o.label for o in chosen.options] == ["Reopen the concern"]
+    assert d3.says("1").text == "Why are you reopening it? What is new. Up to 1,000 characters."
+    assert "(closed)" in d3.says("A new bruise was reported.").text
+    assert d3.says("save").text == (
+        f"Reopened: Amir Khan (concern {concern}), with your reason. It is in the pupil's "
+        "chronology and in the list of open concerns again."
+    )
+    with sessions() as session, session.begin():
+        dsl = staff_actor_by_id(session, school.staff["dsl"])
         with pytest.raises(ValueError, match="not closed"):
             escalation.reopen_concern(session, dsl, concern, NOW, "Twice.")
     with sessions() as session:

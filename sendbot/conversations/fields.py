@@ -479,7 +479,7 @@ class LookupField(Field):
             return Accept(int(query))
         if scratch.get("candidates") and query.isdecimal():
             return Reject("Please choose one of those listed: type its number.")
-        if len(query) < 2:
+        if len(query) < 2 and not (self.own_numbers and query.isdecimal()):
             return Reject("Please type at least two letters of the name.")
         found = list(self.search(turn, query))
         if not found:

@@ -1,7 +1,7 @@
 """Record a step on a safeguarding concern, with its reason: the DSL's decision (monitor,
 early help, a referral to children's social care, the police, consulting the LADO, no
 further action), a contact with an agency (who, when, what was said), or closing the
-concern (the DSL's sign-off).
+concern (the DSL's sign-off); or reopen a closed concern, found by its number.
 
 A referral starts the 1-working-day chase (the DSL is asked whether the local authority has
 acknowledged it and decided next steps). Only the DSL and deputies may start it; the
@@ -33,11 +33,14 @@ from sendbot.services import escalation, safeguarding
 # The steps this flow records: the decisions, then a contact with an agency and closing.
 AGENCY_CONTACT = "agency_contact"
 CLOSE = "close"
+REOPEN = "reopen"
 STEPS: dict[str, str] = {
     **escalation.DECISIONS,
     AGENCY_CONTACT: "Contact with an agency",
     CLOSE: "Close the concern (sign-off)",
 }
+# A closed concern, found by its number, can only be reopened.
+CLOSED_STEPS: dict[str, str] = {REOPEN: "Reopen the concern"}
 # Where what a concern says may be shown in the list: a terminal, never a chat app.
 SHOWS_WHAT_WAS_WRITTEN = ("console",)
 
@@ -58,7 +61,7 @@ def _label(turn: Turn, item: safeguarding.OpenItem) -> str:
     )
     if turn.platform in SHOWS_WHAT_WAS_WRITTEN and item.opening:
         text += f': "{item.opening}"'
-    return text
+    return text + (" (closed)" if item.closed else "")
 
 
 def _suggest(turn: Turn, answers: Answers) -> list[Option]:
@@ -66,19 +69,25 @@ def _suggest(turn: Turn, answers: Answers) -> list[Option]:
 
 
 def _search(turn: Turn, query: str) -> list[Option]:
-    """A concern by its own number ('12', '#12', 'concern 12'), among the open ones this
-    person may decide."""
+    """A concern by its own number ('12', '#12', 'concern 12'): an open one, or a closed one
+    to reopen, among the safeguarding concerns this person may decide."""
     found = re.match(r"\s*(?:concern\s*)?#?\s*(\d+)\s*$", query, re.IGNORECASE)
     if found is None:
         return []
-    wanted = int(found.group(1))
-    return [
-        Option(str(i.concern_id), _label(turn, i)) for i in _open(turn) if i.concern_id == wanted
-    ]
+    item = _item(turn, int(found.group(1)))
+    return [Option(str(item.concern_id), _label(turn, item))] if item else []
 
 
 def _item(turn: Turn, concern_id: int) -> safeguarding.OpenItem | None:
-    return next((item for item in _open(turn) if item.concern_id == concern_id), None)
+    listed = next((item for item in _open(turn) if item.concern_id == concern_id), None)
+    return listed or safeguarding.item(turn.session, turn.actor, concern_id, turn.now)
+
+
+def _steps(turn: Turn, answers: Answers) -> list[Option]:
+    """What can be recorded on the concern chosen: on a closed one, only reopening it."""
+    item = _item(turn, int(answers["concern"]))
+    steps = CLOSED_STEPS if item is not None and item.closed else STEPS
+    return [Option(k, v) for k, v in steps.items()]
 
 
 def _label_of(turn: Turn, concern_id: int) -> str:
@@ -99,6 +108,8 @@ def _note_question(turn: Turn, answers: Answers) -> str:
             "Who did you speak to (name and role), when, and what was said or agreed? "
             "Up to 1,000 characters."
         )
+    if step == REOPEN:
+        return "Why are you reopening it? What is new. Up to 1,000 characters."
     if step == CLOSE:
         return (
             "Why are you closing this concern? What has happened and why nothing more is "
@@ -126,6 +137,12 @@ def _submit(turn: Turn, answers: Answers) -> str:
     named = _named(turn, concern_id)  # before saving: a closed concern leaves the open list
     step = answers["decision"]
     note = answers.get("note")
+    if step == REOPEN:
+        escalation.reopen_concern(turn.session, turn.actor, concern_id, turn.now, note)
+        return (
+            f"Reopened: {named}, with your reason. It is in the pupil's chronology and in "
+            "the list of open concerns again."
+        )
     if step == AGENCY_CONTACT:
         decided = escalation.record_agency_contact(
             turn.session, turn.actor, concern_id, answers["agency"], turn.now, note
@@ -168,14 +185,16 @@ RECORD_DECISION = Flow(
         "referral",
         "close concern",
         "close a concern",
+        "reopen concern",
+        "reopen a concern",
     ),
     intro=(
         "Let's record a step on a safeguarding concern, with its reason. Type 'back' to "
         "change an answer or 'cancel' to stop."
     ),
     describe=(
-        "record a decision, a contact with an agency or the closing of a safeguarding "
-        "concern, with the reason (the DSL and deputies)"
+        "record a decision, a contact with an agency, or the closing or reopening of a "
+        "safeguarding concern, with the reason (the DSL and deputies)"
     ),
     may_start=lambda actor: bool(actor.roles & SAFEGUARDING_LEADS),
     submit=_submit,
@@ -186,7 +205,7 @@ RECORD_DECISION = Flow(
             label="Concern",
             question=(
                 "Which concern? Type its number, like 12, or choose one of the open "
-                "safeguarding concerns."
+                "safeguarding concerns. To reopen a closed one, type its number."
             ),
             suggest=_suggest,
             search=_search,
@@ -201,7 +220,8 @@ RECORD_DECISION = Flow(
             name="decision",
             label="Decision",
             question="What have you decided?",
-            choices=tuple(Option(k, v) for k, v in STEPS.items()),
+            source=_steps,
+            needs=("concern",),
         ),
         ChoiceField(
             name="agency",

@@ -11,6 +11,10 @@
   SEND are too easily put down to their needs (KCSIE, "Children with SEND"). The SENCO is
   prompted only where the policy lets them look (a pupil with SEND).
 
+- The DSL's steps on a concern (`record_decision`, `record_agency_contact`,
+  `close_concern`, `reopen_concern`) each carry a reason, written to the encrypted note;
+  closing is the DSL's or a deputy's sign-off and stops the chase and its deadlines.
+
 Each step is written to the concern's chronology (`ConcernAction`) and the audit log, with
 the pupil, so the pupil's chronology shows it. Each job is idempotent; the escalation and
 prompt messages are keyed in the outbox, so several processes never send one twice.
