@@ -249,3 +249,61 @@ def test_the_command_line_writes_the_file_for_the_dsl_and_refuses_a_teacher(
         ).all()
         assert actions.count("chronology.export") >= 2
         assert "chronology.refused" in actions
+
+
+def test_every_kind_of_step_shows_and_a_new_kind_is_never_left_out(sessions, school) -> None:
+    """On the small school: an escalation names who it went to, a step of a kind the
+    chronology does not know yet still shows, and a cancelled meeting yet to come does not."""
+    from sendbot.store.models import ConcernAction
+    from tests.factories import NOW
+
+    with sessions() as session, session.begin():
+        session.info["sendbot.now"] = NOW
+        teacher = _staff_by_id(session, school.staff["teacher"])
+        concern = concerns.log_concern(
+            session,
+            teacher,
+            concerns.NewConcern(school.pupils["amir"], Area.SEMH, "Seen at lunch.", True),
+            NOW,
+        ).concern_id
+        assert escalation.check_escalations(session, NOW + timedelta(minutes=16)) > 0
+        session.add(
+            ConcernAction(
+                concern_id=concern,
+                actor_id=school.staff["dsl"],
+                at=NOW + timedelta(hours=1),
+                kind="addendum",
+                note_text="Correction: it was Tuesday, not Monday.",
+            )
+        )
+        for days, status in ((7, "scheduled"), (8, "cancelled")):
+            session.add(
+                Meeting(
+                    school_id=school.school_id,
+                    pupil_id=school.pupils["amir"],
+                    kind="reintegration",
+                    starts_at=NOW + timedelta(days=days),
+                    status=status,
+                )
+            )
+    with sessions() as session, session.begin():
+        dsl = _staff_by_id(session, school.staff["dsl"])
+        record = chronology.for_pupil(session, dsl, school.pupils["amir"], NOW)
+    headings = [e.heading for e in record.entries]
+    assert headings[0] == "Concern logged by Hannah Price, teacher"
+    escalated = next(e for e in record.entries if e.title.startswith("The alert had not"))
+    assert escalated.title.endswith("after 15 minutes: it was sent on to others")
+    assert escalated.by == "sendbot" and escalated.facts[0].startswith("Sent to Priya Patel")
+    further = next(e for e in record.entries if e.title == chronology.UNKNOWN_STEP)
+    assert further.text == "Correction: it was Tuesday, not Monday."
+    assert further.heading.endswith("recorded by Martin Shaw, designated safeguarding lead")
+    meetings = [e for e in record.entries if e.title == "Reintegration meeting"]
+    assert [e.facts for e in meetings] == [("The meeting was planned",)]
+
+
+def _staff_by_id(session: Session, staff_id: int) -> StaffActor:
+    from sendbot.services.actors import staff_actor_by_id
+
+    actor = staff_actor_by_id(session, staff_id)
+    assert actor is not None
+    return actor
