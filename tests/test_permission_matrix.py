@@ -111,6 +111,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
+    # The chronology of a child's safeguarding file: the leads alone, not the head.
+    Action.READ_CHRONOLOGY: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "dsl deputy",
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
     Action.READ_OWN_CHILD: {
         OWN_SEND:           "parent",
         OWN_PLAIN:          "",
@@ -153,6 +161,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_PLAIN:          "teacher senco dsl deputy head",  # the teacher logged it
         OTHER_SEND:         "senco dsl deputy head",
         OWN_SAFEGUARDING:   "senco dsl deputy",  # the SENCO: Amelia has SEND
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
+    # Signing a concern off as closed, or reopening it.
+    Action.CLOSE_CONCERN: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "dsl deputy",
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
     # A safeguarding deadline names a child referred to social care: the leads alone.
@@ -215,6 +231,7 @@ READS = frozenset(
         Action.OPEN_CONCERN_PAGE,
         Action.HEAR_OF_CONCERN,
         Action.READ_DEADLINE,
+        Action.READ_CHRONOLOGY,
     }
 )
 

@@ -17,6 +17,7 @@ from sendbot.cli import invite as invite_commands
 from sendbot.cli import keys as keys_commands
 from sendbot.cli import retention as retention_commands
 from sendbot.cli import roster as roster_commands
+from sendbot.cli import safeguarding as safeguarding_commands
 from sendbot.cli import school as school_commands
 from sendbot.cli import serve as serve_command
 from sendbot.cli import slack as slack_commands
@@ -38,6 +39,7 @@ app.add_typer(retention_commands.app, name="retention")
 app.add_typer(slack_commands.app, name="slack")
 app.add_typer(invite_commands.app, name="invite")
 app.add_typer(guardian_commands.app, name="guardian")
+app.add_typer(safeguarding_commands.app, name="safeguarding")
 app.command(name="chat")(chat_command.chat)
 app.command(name="serve")(serve_command.serve)
 app.command(name="demo")(demo_command.demo)

@@ -123,7 +123,7 @@ class Engine:
 
     def resume_in(self, session: Session, chat: ChatRef, actor: StaffActor) -> Reply:
         """`resume` inside the caller's transaction."""
-        turn = self._make_turn(session, actor)
+        turn = self._make_turn(session, actor, chat)
         row = self._load(session, chat)
         if row is None:
             return self._menu(turn, greeting=True)
@@ -133,11 +133,9 @@ class Engine:
         current = working.flow.next_field(working.answers, self.staff.view(turn, working))
         assert current is not None
         reply = self.staff.ask(turn, working, current)
-        return Reply(
-            f"You have an unfinished {working.flow.title.lower()}. Let's carry on.\n\n{reply.text}",
-            reply.options,
-            reply.flow,
-            reply.field,
+        return replace(
+            reply,
+            text=f"You have an unfinished {working.flow.title.lower()}. Let's carry on.\n\n{reply.text}",
         )
 
     def start(
@@ -171,7 +169,7 @@ class Engine:
         flow = self.registry.get(flow_name)
         if flow is None or not flow.may_start(actor):
             return Reply("That isn't something you can do here.")
-        turn = self._make_turn(session, actor)
+        turn = self._make_turn(session, actor, chat)
         row = self._load(session, chat)
         # What the caller filled in is not a step the person took: 'back' never undoes it.
         working = Working(flow, dict(prefill or {}), [])
@@ -188,10 +186,17 @@ class Engine:
 
     # --- a staff member's turn ------------------------------------------------------------
 
-    def _make_turn(self, session: Session, actor: StaffActor) -> Turn:
+    def _make_turn(self, session: Session, actor: StaffActor, chat: ChatRef | None = None) -> Turn:
         now = self.clock.now()
         tz = school_zone(session, actor.school_id)
-        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date(), tz=tz)
+        return Turn(
+            session=session,
+            actor=actor,
+            now=now,
+            today=now.astimezone(tz).date(),
+            tz=tz,
+            platform=chat.platform if chat else "",
+        )
 
     def _load(self, session: Session, chat: ChatRef) -> ChatState | None:
         return self.states.load(session, chat.platform, chat.chat_key)
@@ -206,7 +211,7 @@ class Engine:
         """One message inside the caller's transaction, which has already counted it against
         the sender's rate limit; the caller retries the whole transaction on StaleDataError."""
         text = storable(text)  # a NUL or half an emoji would fail the whole turn's transaction
-        turn = self._make_turn(session, actor)
+        turn = self._make_turn(session, actor, chat)
         row = self._load(session, chat)
         said = " ".join(text.strip().lower().split())
         expired_note = ""
@@ -223,9 +228,7 @@ class Engine:
 
         if working is None:
             reply = self._idle(turn, chat, row, said, text)
-            return Reply(
-                expired_note + reply.text, reply.options, reply.flow, reply.field, reply.done
-            )
+            return replace(reply, text=expired_note + reply.text)
         voice = self.staff
         # 'cancel' typed, or the number of a Cancel option shown (a Save step's '3. Cancel').
         if said in voice.cancel_words or chosen_option(working, text) in voice.cancel_words:
@@ -260,7 +263,7 @@ class Engine:
         lines.append(
             "Type 'back' to change your last answer, or 'cancel' to stop. Nothing is saved until the last step."
         )
-        return Reply("\n".join(lines) + "\n\n" + reply.text, reply.options, reply.flow, reply.field)
+        return replace(reply, text="\n".join(lines) + "\n\n" + reply.text, done=False)
 
     def _idle(
         self, turn: Turn, chat: ChatRef, row: ChatState | None, said: str, text: str

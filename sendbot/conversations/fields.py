@@ -91,6 +91,9 @@ class Field:
     question_for: Callable[[Turn, Answers], str] | None = None
     # A check of an accepted answer against the records; a message means "ask again".
     check: Callable[[Turn, Any], str | None] | None = None
+    # The options show the records' own numbers ("Concern 12"): a typed number is that
+    # number, never a position in the list, and the list is not numbered.
+    own_numbers: bool = False
 
     def ask(self, turn: Turn, answers: Answers) -> str:
         return self.question_for(turn, answers) if self.question_for else self.question
@@ -486,7 +489,7 @@ class LookupField(Field):
             return Accept(int(query))
         if scratch.get("candidates") and query.isdecimal():
             return Reject("Please choose one of those listed: type its number.")
-        if len(query) < 2:
+        if len(query) < 2 and not (self.own_numbers and query.isdecimal()):
             return Reject("Please type at least two letters of the name.")
         found = list(self.search(turn, query))
         if not found:

@@ -47,6 +47,12 @@ def staff_reply_message(session: Session, reply: Reply) -> OutgoingMessage:
     return OutgoingMessage(reply.text, buttons=buttons)
 
 
+def _own_numbers(flow: Flow, field: str) -> bool:
+    """Whether the question reads a typed number as a record's own number ("Concern 12"):
+    a tapped button then answers with its option's value, not its position."""
+    return any(f.name == field and f.own_numbers for f in flow.fields)
+
+
 class StaffChat:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -126,6 +132,13 @@ class StaffChat:
         flow, field = (None, None) if row is None or row.expired(now) else (row.flow, row.step)
         if tapped.stamp != step_tag(flow, field):
             return None
+        if row is None or flow is None or field is None:  # the menu's options
+            return str(tapped.subject_id)
+        declared = self.engine.registry.get(flow)
+        shown: list[str] = row.scratch.get("shown", [])
+        own = declared is not None and _own_numbers(declared, field)
+        if own and 1 <= tapped.subject_id <= len(shown):
+            return shown[tapped.subject_id - 1]  # the record's own number, as typed
         return str(tapped.subject_id)
 
     @staticmethod

@@ -39,6 +39,8 @@ class Reply:
     flow: str | None = None
     field: str | None = None
     done: bool = False
+    # False where the options carry their own numbers: a list shows them unnumbered.
+    numbered: bool = True
 
 
 class StaffVoice:
@@ -61,7 +63,8 @@ class StaffVoice:
             return Reject(str(exc))
 
     def _parse(self, turn: Turn, working: Working, current: Field, text: str) -> Read:
-        raw = text if current.kind in OWN_NUMBERING else _option_value(working, text)
+        own = current.kind in OWN_NUMBERING or current.own_numbers
+        raw = text if own else _option_value(working, text)
         said = " ".join(raw.strip().lower().split())
         if not working.scratch.get("candidates"):
             if skips(current, raw):
@@ -101,7 +104,13 @@ class StaffVoice:
         if note:
             parts.append(note)
         parts.append(question)
-        return Reply("\n\n".join(parts), options, working.flow.name, current.name)
+        return Reply(
+            "\n\n".join(parts),
+            options,
+            working.flow.name,
+            current.name,
+            numbered=not current.own_numbers,
+        )
 
     def clarify(self, working: Working, current: Field, outcome: Clarify) -> Reply:
         return Reply(outcome.text, outcome.options, working.flow.name, current.name)
@@ -123,7 +132,7 @@ class StaffVoice:
             current = working.flow.next_field(working.answers, turn)
             assert current is not None
             reply = self.ask(turn, working, current)
-            return Reply(f"{exc}\n\n{reply.text}", reply.options, reply.flow, reply.field), False
+            return replace(reply, text=f"{exc}\n\n{reply.text}"), False
         turn.memo.clear()  # what was saved may change what the menu offers
         return Reply(confirmation, flow=working.flow.name, done=True), True
 

@@ -11,6 +11,10 @@
   SEND are too easily put down to their needs (KCSIE, "Children with SEND"). The SENCO is
   prompted only where the policy lets them look (a pupil with SEND).
 
+- The DSL's steps on a concern (`record_decision`, `record_agency_contact`,
+  `close_concern`, `reopen_concern`) each carry a reason, written to the encrypted note;
+  closing is the DSL's or a deputy's sign-off and stops the chase and its deadlines.
+
 Each step is written to the concern's chronology (`ConcernAction`) and the audit log, with
 the pupil, so the pupil's chronology shows it. Each job is idempotent; the escalation and
 prompt messages are keyed in the outbox, so several processes never send one twice.
@@ -320,14 +324,31 @@ def record_referral(
     )
 
 
-# The DSL's decisions on a safeguarding concern (KCSIE part 1: the options a DSL weighs).
+# The DSL's decisions on a safeguarding concern (KCSIE part 1: the options a DSL weighs),
+# each recorded with its reason. A referral starts the 1-working-day chase.
 DECISIONS: dict[str, str] = {
     "monitor": "Monitor in school",
     "early_help": "Early help",
     "referral": "Referral to children's social care",
     "police": "Report to the police",
+    "lado": "Consult the LADO",
+    "no_further_action": "No further action",
+}
+# The agencies a DSL speaks to about a child; a contact is a step of its own in the chronology.
+AGENCIES: dict[str, str] = {
+    "childrens_social_care": "Children's social care",
+    "police": "The police",
+    "lado": "The LADO",
+    "early_help": "The early help team",
+    "health": "Health (school nurse, GP, health visitor)",
+    "camhs": "Mental health services (CAMHS)",
+    "other_school": "Another school",
+    "other": "Another agency",
 }
 NOTE_LIMIT = 1000
+REASON_NEEDED = "Please give the reason in a few words: it goes into the pupil's chronology."
+ALREADY_CLOSED = "That concern is already closed."
+NOT_CLOSED = "That concern is not closed, so there is nothing to reopen."
 
 
 @dataclass(frozen=True)
@@ -335,6 +356,25 @@ class Decided:
     action_id: int
     decision: str
     acknowledged_now: bool  # nobody had acknowledged the alert: this did, so escalation stops
+
+
+def _reason(note: str | None, required: bool = True) -> str | None:
+    text = (note or "").strip() or None
+    if text is None and required:
+        raise ValueError(REASON_NEEDED)
+    if text is not None and len(text) > NOTE_LIMIT:
+        raise ValueError(f"Keep the note to {NOTE_LIMIT:,} characters.")
+    return text
+
+
+def _acknowledge_first(
+    session: Session, actor: StaffActor, concern: Concern, now: datetime
+) -> bool:
+    """Acting on a concern acknowledges an alert nobody had: nobody is escalated to about a
+    concern the DSL has already acted on. True if this acknowledged it."""
+    if concern.acknowledged_at is not None:
+        return False
+    return safeguarding.acknowledge(session, actor, concern.id, now).first
 
 
 def record_decision(
@@ -345,24 +385,80 @@ def record_decision(
     now: datetime,
     note: str | None = None,
 ) -> Decided:
-    """The DSL's decision on a concern, in its chronology. A referral to children's social
-    care is recorded by `record_referral`, which starts the 1-working-day chase. Deciding
-    also acknowledges an alert nobody had acknowledged, so nobody is escalated to about a
-    concern the DSL has already acted on."""
+    """The DSL's decision on a concern and its reason, in its chronology. A referral to
+    children's social care is recorded by `record_referral`, which starts the
+    1-working-day chase. Deciding also acknowledges an alert nobody had acknowledged."""
     concern = _require_lead(session, actor, concern_id)
     if decision not in DECISIONS:
         raise ValueError("Choose one of: " + ", ".join(DECISIONS.values()).lower() + ".")
-    note = (note or "").strip() or None
-    if note is not None and len(note) > NOTE_LIMIT:
-        raise ValueError(f"Keep the note to {NOTE_LIMIT:,} characters.")
-    acknowledged_now = False
-    if concern.acknowledged_at is None:
-        acknowledged_now = safeguarding.acknowledge(session, actor, concern.id, now).first
+    if concern.status in deadline_service.CLOSED_CONCERN:
+        raise ValueError("That concern is closed: reopen it first, with the reason.")
+    reason = _reason(note)
+    acknowledged_now = _acknowledge_first(session, actor, concern, now)
     if decision == "referral":
-        action = record_referral(session, actor, concern.id, now, note)
+        action = record_referral(session, actor, concern.id, now, reason)
     else:
-        action = _chronicle(session, concern, "decision", now, {"decision": decision}, actor, note)
+        action = _chronicle(
+            session, concern, "decision", now, {"decision": decision}, actor, reason
+        )
     return Decided(action.id, decision, acknowledged_now)
+
+
+def record_agency_contact(
+    session: Session,
+    actor: StaffActor,
+    concern_id: int,
+    agency: str,
+    now: datetime,
+    note: str | None = None,
+) -> Decided:
+    """A contact with an agency about the concern: which agency (in the details), and who
+    was spoken to, when and what was said or agreed (the note, encrypted)."""
+    concern = _require_lead(session, actor, concern_id)
+    if agency not in AGENCIES:
+        raise ValueError("Choose one of: " + ", ".join(AGENCIES.values()).lower() + ".")
+    reason = _reason(note)
+    acknowledged_now = _acknowledge_first(session, actor, concern, now)
+    action = _chronicle(session, concern, "agency_contact", now, {"agency": agency}, actor, reason)
+    return Decided(action.id, "agency_contact", acknowledged_now)
+
+
+def close_concern(
+    session: Session, actor: StaffActor, concern_id: int, now: datetime, reason: str | None
+) -> Decided:
+    """The DSL or a deputy signs the concern off, with the reason. Closing stops the
+    referral chase and its deadlines; nothing is deleted, and it can be reopened."""
+    concern = session.get(Concern, concern_id)
+    if concern is None or concern.school_id != actor.school_id:
+        raise LookupError("I can't find that concern.")
+    if not policy.decide(session, actor, policy.Action.CLOSE_CONCERN, concern.id):
+        raise NotAllowed("Only the designated safeguarding lead and deputies can close a concern.")
+    if concern.status in deadline_service.CLOSED_CONCERN:
+        raise ValueError(ALREADY_CLOSED)
+    text = _reason(reason)
+    acknowledged_now = _acknowledge_first(session, actor, concern, now)
+    before = concern.status
+    concern.status = "closed"
+    action = _chronicle(session, concern, "closed", now, {"from": before}, actor, text)
+    return Decided(action.id, "closed", acknowledged_now)
+
+
+def reopen_concern(
+    session: Session, actor: StaffActor, concern_id: int, now: datetime, reason: str | None
+) -> Decided:
+    """A closed concern opened again (new information, a decision revisited), with the
+    reason; it is acknowledged already, so no alert is escalated again."""
+    concern = session.get(Concern, concern_id)
+    if concern is None or concern.school_id != actor.school_id:
+        raise LookupError("I can't find that concern.")
+    if not policy.decide(session, actor, policy.Action.CLOSE_CONCERN, concern.id):
+        raise NotAllowed("Only the designated safeguarding lead and deputies can reopen a concern.")
+    if concern.status not in deadline_service.CLOSED_CONCERN:
+        raise ValueError(NOT_CLOSED)
+    text = _reason(reason)
+    concern.status = "acknowledged" if concern.acknowledged_at is not None else "open"
+    action = _chronicle(session, concern, "reopened", now, {"to": concern.status}, actor, text)
+    return Decided(action.id, "reopened", False)
 
 
 def record_la_response(

@@ -54,6 +54,13 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
   brings them in where the child's needs matter;
 - a pupil's recent concerns looked at together (dates, areas, flags; no narrative): the DSL
   and deputies for any pupil, the SENCO where the pupil has SEND.
+- closing a concern with a reason (the DSL's sign-off), and reopening a closed one: the DSL
+  and deputies of its school (`may_close_concern`);
+- a pupil's safeguarding chronology (every concern, decision, referral, chase, contact with
+  an agency, meeting, closure), read or exported for a case conference or a transfer: the
+  DSL and deputies of the pupil's school, for a pupil who has left too, since the file
+  follows the child (`may_read_chronology`). Not the headteacher or the SENCO: they read
+  the concerns the rules above open to them.
 
 Deadlines (`deadlines_for`, `may_see_deadline_kind`): safeguarding deadlines (a referral's
 follow-up, the local authority's reply) only to the DSL and deputies; a pupil's other
@@ -124,12 +131,14 @@ class Action(StrEnum):
     REVIEW_CONCERNS = "concerns.review_together"
     EXPORT_RECORD = "record.export"
     DECIDE_SAFEGUARDING_DISCLOSURE = "safeguarding.disclose"
+    READ_CHRONOLOGY = "chronology.read"
     # Subject: a concern id.
     READ_CONCERN = "concern.read"
     ACKNOWLEDGE_CONCERN = "concern.acknowledge"
     HEAR_OF_CONCERN = "concern.alert"
     RECORD_REFERRAL_STEP = "concern.referral_step"
     OPEN_CONCERN_PAGE = "web.concern_page"
+    CLOSE_CONCERN = "concern.close"
     # Subject: a deadline id.
     READ_DEADLINE = "deadline.read"
     MARK_DEADLINE_DONE = "deadline.done"
@@ -155,6 +164,7 @@ PUPIL_ACTIONS = frozenset(
         Action.REVIEW_CONCERNS,
         Action.EXPORT_RECORD,
         Action.DECIDE_SAFEGUARDING_DISCLOSURE,
+        Action.READ_CHRONOLOGY,
         Action.READ_OWN_CHILD,
     }
 )
@@ -167,6 +177,7 @@ SUBJECTS: dict[Action, str] = {
     Action.HEAR_OF_CONCERN: "concern",
     Action.RECORD_REFERRAL_STEP: "concern",
     Action.OPEN_CONCERN_PAGE: "concern",
+    Action.CLOSE_CONCERN: "concern",
     Action.READ_DEADLINE: "deadline",
     Action.MARK_DEADLINE_DONE: "deadline",
     Action.INVITE_GUARDIAN: "guardian",
@@ -318,6 +329,9 @@ def allowed(session: Session, actor: Actor, action: Action, pupil_id: int) -> bo
         return can_see_pupil(session, actor, pupil_id, action)
     if action is Action.REVIEW_CONCERNS:
         return may_review_concerns_together(session, actor, pupil_id)
+    if action is Action.READ_CHRONOLOGY:
+        pupil = session.get(Pupil, pupil_id)
+        return pupil is not None and may_read_chronology(actor, pupil)
     if action in (Action.EXPORT_RECORD, Action.DECIDE_SAFEGUARDING_DISCLOSURE):
         pupil = session.get(Pupil, pupil_id)
         return pupil is not None and (
@@ -383,6 +397,25 @@ def may_decide_safeguarding_disclosure(decider: Actor, pupil: Pupil) -> bool:
         isinstance(decider, StaffActor)
         and decider.school_id == pupil.school_id
         and bool(decider.roles & SAFEGUARDING_LEADS)
+    )
+
+
+def may_read_chronology(actor: Actor, pupil: Pupil) -> bool:
+    """A pupil's safeguarding chronology: the DSL and deputies of the pupil's school, the
+    pupil on roll or not (the file moves with a child who leaves)."""
+    return (
+        isinstance(actor, StaffActor)
+        and actor.school_id == pupil.school_id
+        and bool(actor.roles & SAFEGUARDING_LEADS)
+    )
+
+
+def may_close_concern(actor: Actor, concern: Concern) -> bool:
+    """Signing a concern off as closed, or reopening it: the DSL and deputies of its school."""
+    return (
+        isinstance(actor, StaffActor)
+        and concern.school_id == actor.school_id
+        and bool(actor.roles & SAFEGUARDING_LEADS)
     )
 
 
@@ -691,6 +724,8 @@ def _decide_on_concern(
         return may_record_referral_step(actor, concern)
     if action is Action.OPEN_CONCERN_PAGE:
         return may_open_concern_page(session, actor, concern, pupil)
+    if action is Action.CLOSE_CONCERN:
+        return may_close_concern(actor, concern)
     return new_concern_alert(actor, concern) is not None
 
 

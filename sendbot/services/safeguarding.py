@@ -93,6 +93,21 @@ class OpenItem:
     acknowledged_at: datetime | None
     immediate_danger: bool
     age_hours: float
+    # For the leads, who may read it: whom it is about and how it begins.
+    pupil_name: str = ""
+    opening: str = ""
+    closed: bool = False
+
+
+OPENING_LENGTH = 60
+
+
+def opening_words(text: str, limit: int = OPENING_LENGTH) -> str:
+    """The start of what was written, cut at a word, for a list the DSL chooses from."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    return words[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 def _name(session: Session, staff_id: int | None) -> str:
@@ -256,12 +271,41 @@ def alert_copy(session: Session, outbox_id: int) -> AlertCopy | None:
     )
 
 
+def _item(session: Session, concern: Concern, pupil: Pupil, now: datetime) -> OpenItem:
+    return OpenItem(
+        concern_id=concern.id,
+        year_group=pupil.year_group,
+        raised_by=_name(session, concern.raised_by_id),
+        raised_at=concern.raised_at,
+        acknowledged_at=concern.acknowledged_at,
+        immediate_danger=concern.immediate_danger,
+        age_hours=(now - concern.raised_at).total_seconds() / 3600,
+        pupil_name=pupil.display_name,
+        opening=opening_words(concern.narrative_text),
+        closed=concern.status not in OPEN_STATUSES,
+    )
+
+
+def item(session: Session, actor: StaffActor, concern_id: int, now: datetime) -> OpenItem | None:
+    """One safeguarding concern of the actor's school, open or closed, for the leads only
+    (a closed one is found by its number, to reopen it)."""
+    if not policy.may_list_safeguarding(actor):
+        return None
+    concern = session.get(Concern, concern_id)
+    pupil = session.get(Pupil, concern.pupil_id) if concern else None
+    if concern is None or pupil is None or not concern.safeguarding:
+        return None
+    if concern.school_id != actor.school_id:
+        return None
+    return _item(session, concern, pupil, now)
+
+
 def open_items(session: Session, actor: StaffActor, now: datetime) -> list[OpenItem]:
     """Open safeguarding concerns, oldest first, for the leads only (an empty list otherwise)."""
     if not policy.may_list_safeguarding(actor):
         return []
     rows = session.execute(
-        select(Concern, Pupil.year_group)
+        select(Concern, Pupil)
         .join(Pupil, Pupil.id == Concern.pupil_id)
         .where(
             Concern.school_id == actor.school_id,
@@ -270,15 +314,4 @@ def open_items(session: Session, actor: StaffActor, now: datetime) -> list[OpenI
         )
         .order_by(Concern.raised_at)
     ).all()
-    return [
-        OpenItem(
-            concern_id=concern.id,
-            year_group=year_group,
-            raised_by=_name(session, concern.raised_by_id),
-            raised_at=concern.raised_at,
-            acknowledged_at=concern.acknowledged_at,
-            immediate_danger=concern.immediate_danger,
-            age_hours=(now - concern.raised_at).total_seconds() / 3600,
-        )
-        for concern, year_group in rows
-    ]
+    return [_item(session, concern, pupil, now) for concern, pupil in rows]

@@ -362,7 +362,10 @@ def test_record_decision_from_the_details_starts_the_referral_chase(db_url, sess
             assert form["callback_id"] == "flow:record_decision"
             chosen = form["blocks"][0]["element"]["initial_option"]
             assert chosen["value"] == str(concern)
-            assert chosen["text"]["text"].startswith(f"#{concern} Year 3, logged by")
+            assert chosen["text"]["text"].startswith(
+                f"Concern {concern}: Amir Khan (Year 3), logged by"
+            )
+            assert "What was seen" not in chosen["text"]["text"]  # never in a chat app
             reply = await submit(
                 h,
                 "dsl",
@@ -371,7 +374,7 @@ def test_record_decision_from_the_details_starts_the_referral_chase(db_url, sess
                 labels={str(concern): chosen["text"]["text"]},
             )
             assert reply["response_action"] == "update"
-            assert f"referral to children's social care for concern #{concern}" in str(
+            assert f"referral to children's social care for Amir Khan (concern {concern})" in str(
                 reply["view"]
             )
             with sessions() as session:

@@ -14,7 +14,10 @@ QUIT = ("quit", "exit", "/quit", "/exit")
 
 def render(reply: Reply) -> str:
     lines = [reply.text]
-    lines += [f"  {i}. {option.label}" for i, option in enumerate(reply.options, start=1)]
+    if reply.numbered:
+        lines += [f"  {i}. {option.label}" for i, option in enumerate(reply.options, start=1)]
+    else:  # the options carry their own numbers ("Concern 12"): type that number
+        lines += [f"  - {option.label}" for option in reply.options]
     return "\n".join(lines)
 
 
