@@ -44,6 +44,7 @@ class ConcernPage:
     steps: list[Step]
     may_acknowledge: bool
     may_decide: bool
+    chronology_of: int | None  # the pupil whose chronology this reader may open from here
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ def concern_page(
         may_acknowledge=concern.acknowledged_at is None
         and policy.may_acknowledge_concern(actor, concern),
         may_decide=concern.safeguarding and policy.may_record_referral_step(actor, concern),
+        chronology_of=concern.pupil_id
+        if policy.decide(session, actor, policy.Action.READ_CHRONOLOGY, concern.pupil_id)
+        else None,
     )
 
 

@@ -1,5 +1,5 @@
-"""The staff pages: the DSL's list of open concerns and one concern's page, with its
-Acknowledge and Record a decision forms.
+"""The staff pages: the DSL's list of open concerns, one concern's page with its Acknowledge
+and Record a decision forms, and a child's chronology with its HTML and PDF files.
 
 Each page is a handler here and a template in `templates/`; `ROUTES` at the end adds it.
 Nothing here decides who may see what: the services ask `services/policy.py` and audit every
@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from sendbot.services import concern_page, escalation, safeguarding
+from sendbot.services import chronology, chronology_export, concern_page, escalation, policy
+from sendbot.services import safeguarding
 from sendbot.services.actors import StaffActor
 from sendbot.web import sign_in
 from sendbot.web.site import (
@@ -142,6 +143,70 @@ def _record(
     return None
 
 
+def _pupil_id(request: web.Request) -> int:
+    raw = request.match_info["pupil_id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+Opened = tuple[chronology.Chronology, bytes]
+
+
+def _chronology(
+    session: Session,
+    actor: StaffActor,
+    pupil_id: int,
+    now: datetime,
+    fmt: chronology_export.Format | None,
+) -> Opened | str:
+    """The chronology (and its file, for an export), or the refusal to show; caught here so
+    the refusal's audit line is committed with this transaction, not rolled back with it."""
+    try:
+        if fmt is None:
+            return chronology.for_pupil(session, actor, pupil_id, now), b""
+        return chronology_export.export(session, actor, pupil_id, now, fmt)
+    except (LookupError, policy.PermissionDenied) as refused:
+        return str(refused)
+
+
+def _refused(request: web.Request, why: str) -> web.Response:
+    return render(
+        request, "problem.html", status=403, title="You can't open this chronology", lines=[why]
+    )
+
+
+@signed_in
+async def pupil_chronology(request: web.Request, who: Who) -> web.StreamResponse:
+    site = request.app[WEB_KEY]
+    found = await site.db(_chronology, who.actor, _pupil_id(request), site.now(), None)
+    if isinstance(found, str):
+        return _refused(request, found)
+    return render(request, "chronology.html", record=found[0])
+
+
+@signed_in
+async def chronology_file(request: web.Request, who: Who) -> web.StreamResponse:
+    """The file a DSL hands to a case conference or a new school, audited as an export."""
+    site = request.app[WEB_KEY]
+    fmt = next((f for f in chronology_export.FORMATS if f == request.match_info["fmt"]), None)
+    if fmt is None:
+        raise web.HTTPNotFound()
+    found = await site.db(_chronology, who.actor, _pupil_id(request), site.now(), fmt)
+    if isinstance(found, str):
+        return _refused(request, found)
+    record, data = found
+    return web.Response(
+        body=data,
+        content_type="application/pdf" if fmt == "pdf" else "text/html",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{chronology_export.file_name(record, fmt)}"'
+            )
+        },
+    )
+
+
 ROUTES: list[web.RouteDef] = [
     web.get("/", sign_in.home),
     web.get("/sign-in/{token}", sign_in.open_link),
@@ -154,4 +219,6 @@ ROUTES: list[web.RouteDef] = [
     web.get("/concerns/{concern_id}", concern),
     web.post("/concerns/{concern_id}/acknowledge", acknowledge),
     web.post("/concerns/{concern_id}/decision", decide),
+    web.get("/pupils/{pupil_id}/chronology", pupil_chronology),
+    web.get("/pupils/{pupil_id}/chronology.{fmt}", chronology_file),
 ]

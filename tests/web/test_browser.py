@@ -112,6 +112,16 @@ def test_the_dsl_signs_in_with_a_link_reads_the_concern_and_records_a_decision(
     expect(page.get_by_text("Referral to children's social care, by Martin Shaw")).to_be_visible()
     expect(page.get_by_text("Spoke to the duty social worker at 10:05.")).to_be_visible()
     shot(page, "04-decision-recorded")
+    page.get_by_role("link", name="Amelia Khan's chronology").click()
+    expect(page.get_by_role("heading", name="Safeguarding chronology: Amelia Khan")).to_be_visible()
+    expect(page.get_by_text("Referral to children's social care").first).to_be_visible()
+    shot(page, "04b-chronology")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF").click()
+    saved = screenshots() / "04c-chronology.pdf"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    page.go_back()
     page.get_by_role("link", name="All open concerns").click()
     expect(page.get_by_role("link", name="Amelia Khan (Year 3)")).to_be_visible()
     shot(page, "05-open-concerns")

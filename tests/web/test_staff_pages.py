@@ -249,3 +249,47 @@ def test_an_openid_answer_not_started_by_this_browser_signs_nobody_in(
     assert "sendbot-staff" not in forced.cookies
     assert cancelled.status_code == 403 and "cancelled or refused" in cancelled.text
     assert fake.token_requests == []  # the code was never even exchanged
+
+
+def test_the_dsl_opens_the_childs_chronology_from_the_concern_and_downloads_it(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock
+) -> None:
+    concern_id = a_safeguarding_concern(sessions, school, clock)
+    with httpx.Client() as browser:
+        opened = sign_in(
+            browser, site.link(sessions, school.staff["dsl"], f"/staff/concerns/{concern_id}")
+        )
+        link = re.search(r'href="(/staff/pupils/\d+/chronology)"', opened.text)
+        assert link, "the concern page links to the child's chronology"
+        page = browser.get(f"{site.base}{link.group(1)}")
+        pdf = browser.get(f"{site.base}{link.group(1)}.pdf")
+        html = browser.get(f"{site.base}{link.group(1)}.html")
+        nothing = browser.get(f"{site.base}{link.group(1)}.docx")
+    assert page.status_code == 200
+    assert "Safeguarding chronology: Amelia Khan" in page.text
+    assert NARRATIVE in page.text and "Concern logged" in page.text
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+    assert "Amelia" not in pdf.headers["content-disposition"]  # no child's name in a file name
+    assert html.status_code == 200 and "Amelia Khan" in html.text
+    assert nothing.status_code == 404
+    with sessions() as session:
+        read = session.query(AuditEvent).filter_by(action="chronology.read").count()
+        exported = session.query(AuditEvent).filter_by(action="chronology.export").count()
+    assert (read, exported) == (1, 2)
+
+
+def test_a_teacher_is_refused_the_chronology_and_the_refusal_is_audited(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock
+) -> None:
+    a_safeguarding_concern(sessions, school, clock)
+    with httpx.Client() as browser:
+        sign_in(browser, site.link(sessions, school.staff["teacher"]))
+        page = browser.get(f"{site.base}/staff/pupils/{school.pupils['amelia']}/chronology")
+        pdf = browser.get(f"{site.base}/staff/pupils/{school.pupils['amelia']}/chronology.pdf")
+    assert page.status_code == 403 and pdf.status_code == 403
+    assert "Amelia" not in page.text and NARRATIVE not in page.text
+    assert not pdf.content.startswith(b"%PDF")
+    with sessions() as session:
+        refused = session.query(AuditEvent).filter_by(action="chronology.refused").count()
+    assert refused == 2
