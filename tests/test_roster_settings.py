@@ -138,6 +138,28 @@ def test_on_call_staff_must_be_the_schools_active_staff(sessions: Sessions, tmp_
     assert (settings.out_of_hours, settings.on_call_staff_ids) == ("on_call", (senco,))
 
 
+def test_dsl_holiday_cover_from_settings_csv(sessions: Sessions, tmp_path: Path) -> None:
+    run_import(sessions, EXAMPLES)
+    with sessions() as session:
+        senco = session.scalars(select(Staff.id).where(Staff.email.like("%senco%"))).first()
+    assert senco is not None
+    (tmp_path / "settings.csv").write_text(
+        "setting,value\ndsl_holiday_cover,99999\n", encoding="utf-8"
+    )
+    assert import_errors(sessions, tmp_path / "settings.csv") == [
+        "settings.csv line 2: dsl_holiday_cover must be ids of this school's active staff; "
+        "99999 is not"
+    ]
+    (tmp_path / "settings.csv").write_text(
+        f"setting,value\ndsl_holiday_cover,{senco}\ndsl_holiday_cover_copies_dsl,yes\n",
+        encoding="utf-8",
+    )
+    run_import(sessions, tmp_path / "settings.csv")
+    with sessions() as session:
+        settings = school_settings.load(session, the_school(sessions).id)
+    assert (settings.dsl_holiday_cover, settings.dsl_holiday_cover_copies_dsl) == ((senco,), True)
+
+
 def test_values_wrong_together_are_named_on_the_later_line(
     sessions: Sessions, tmp_path: Path
 ) -> None:

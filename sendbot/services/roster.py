@@ -38,7 +38,11 @@ from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
 from sendbot.domain.school_settings import find as find_setting
 from sendbot.services import audit, ehc_cases, school_settings
-from sendbot.services.school_settings_changes import active_staff_ids, on_call_problem
+from sendbot.services.school_settings_changes import (
+    STAFF_ID_SETTINGS,
+    active_staff_ids,
+    on_call_problem,
+)
 from sendbot.services.school_settings_changes import change as change_settings
 from sendbot.store.models import (
     GroupStaff,
@@ -739,7 +743,9 @@ def _parse_settings(rows: list[Row], current: SchoolSettings, staff: set[int]) -
         except SettingError as exc:
             row.fail(str(exc))
             continue
-        if setting.key == "on_call_staff_ids" and (problem := on_call_problem(parsed, staff)):
+        if setting.key in STAFF_ID_SETTINGS and (
+            problem := on_call_problem(parsed, staff, setting.key)
+        ):
             row.fail(problem)
             continue
         if setting.key in lines:

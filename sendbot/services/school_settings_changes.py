@@ -63,8 +63,9 @@ def change(
                 result.added.append(setting.key)
     if not result.changed:
         return result
-    if "on_call_staff_ids" in result.changed:
-        _check_on_call(session, school, after.on_call_staff_ids)
+    for key in STAFF_ID_SETTINGS:
+        if key in result.changed:
+            _check_on_call(session, school, getattr(after, key), key)
     if {"out_of_hours", "on_call_staff_ids"} & set(result.changed):
         result.warnings = warnings(after)
     stored, columns = to_store(school.settings, after, result.changed)
@@ -117,19 +118,27 @@ def on_call_candidates(session: Session, school_id: int) -> list[OnCallCandidate
     ]
 
 
-def on_call_problem(ids: tuple[int, ...], active: set[int]) -> str | None:
+# Settings naming staff by sendbot's ids: each must be one of the school's active staff.
+STAFF_ID_SETTINGS = ("on_call_staff_ids", "dsl_holiday_cover")
+
+
+def on_call_problem(
+    ids: tuple[int, ...], active: set[int], key: str = "on_call_staff_ids"
+) -> str | None:
     """Escalations must reach someone: every id is one of the school's active staff."""
     missing = [str(i) for i in ids if i not in active]
     if not missing:
         return None
     return (
-        f"on_call_staff_ids must be ids of this school's active staff; "
+        f"{key} must be ids of this school's active staff; "
         f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not"
     )
 
 
-def _check_on_call(session: Session, school: School, ids: tuple[int, ...]) -> None:
-    problem = on_call_problem(ids, active_staff_ids(session, school.id))
+def _check_on_call(
+    session: Session, school: School, ids: tuple[int, ...], key: str = "on_call_staff_ids"
+) -> None:
+    problem = on_call_problem(ids, active_staff_ids(session, school.id), key)
     if problem:
         raise SettingError(problem)
 
