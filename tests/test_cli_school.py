@@ -64,7 +64,9 @@ def test_show_lists_every_setting_with_its_value_default_and_meaning(
     assert escalation.split("│")[4].strip().startswith("Minutes")  # what it means, folded
     digest = next(line for line in lines if "digest_time" in line)
     assert "07:30" in digest and "│ yes " in digest
-    on_call = " ".join(result.stdout.split()).split("Ids for on_call_staff_ids and dsl_holiday_cover: ")[1]
+    on_call = " ".join(result.stdout.split()).split(
+        "Ids for on_call_staff_ids and dsl_holiday_cover: "
+    )[1]
     assert on_call.startswith(f"{school.staff['dsl']} Martin Shaw (dsl); ")
     assert f"{school.staff['deputy']} Priya Patel (deputy_dsl)" in on_call
 

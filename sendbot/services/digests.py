@@ -21,8 +21,16 @@ from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.needs import Area, area_label
 from sendbot.domain.people import Role, year_label
+from sendbot.services import (
+    cp_files,
+    digest_items,
+    ehc_cases,
+    escalation,
+    policy,
+    school_settings,
+    terms,
+)
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import digest_items, ehc_cases, escalation, policy, school_settings, terms
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -78,7 +86,9 @@ class Digest:
 
     def text(self) -> str:
         if self.empty:
-            return "\n".join([one_line(self), *(line for s in self.sections if s.always for line in s.lines)])
+            return "\n".join(
+                [one_line(self), *(line for s in self.sections if s.always for line in s.lines)]
+            )
         parts = [self.title]
         for section in self.sections:
             if not section.lines:
@@ -478,6 +488,7 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
             Deadline.school_id == school.id,
             Deadline.status == deadline_service.OPEN,
             Deadline.kind.like("safeguarding.%"),
+            Deadline.kind != cp_files.RULE,  # listed with the transfers waiting
             Deadline.due_on <= day + timedelta(days=7),
         )
         .order_by(Deadline.due_on)
@@ -507,8 +518,23 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
         Section(f"Open safeguarding items ({len(open_lines)})", tuple(open_lines)),
         Section("Referrals awaiting the local authority", tuple(referral_lines)),
         Section("Follow-ups due", tuple(follow_ups)),
+        _transfers_waiting(session, school, day),
     )
     return Digest("dsl", school.name, day, sections)
+
+
+def _transfers_waiting(session: Session, school: School, day: date) -> Section:
+    """Leaving pupils' child protection files whose receipt the new school has not
+    confirmed, in the DSL's digest: by year group, as every safeguarding item here (the
+    prompt on the day names the pupil)."""
+    lines = []
+    for item in cp_files.waiting(session, school.id):
+        sent = f", sent {item.sent_on:%a %-d %b}" if item.sent_on else ", not sent yet"
+        due = f", {_due_words(item.due_on, day)}" if item.due_on else ""
+        lines.append(
+            f"{year_label(item.year_group)} pupil, leaves {item.leaving_on:%a %-d %b %Y}{due}{sent}"
+        )
+    return Section(f"Child protection files to transfer ({len(lines)})", tuple(lines))
 
 
 # --- the headteacher -----------------------------------------------------------------------

@@ -468,9 +468,13 @@ def _chase_recipients(
     headteacher if the school has no DSL). In a school holiday: the DSL holiday cover, with
     the DSL too when the school asks for it; as in term when nobody is named."""
     dsl = _with_roles(session, concern.school_id, [Role.DSL])
-    cover = holiday_cover(session, school, settings, cal, now.astimezone(ZoneInfo(school.timezone)).date())
+    cover = holiday_cover(
+        session, school, settings, cal, now.astimezone(ZoneInfo(school.timezone)).date()
+    )
     if cover:
-        return list(dict.fromkeys([*cover, *(dsl if settings.dsl_holiday_cover_copies_dsl else [])]))
+        return list(
+            dict.fromkeys([*cover, *(dsl if settings.dsl_holiday_cover_copies_dsl else [])])
+        )
     people = dsl
     referrer = after.actor_id if after.actor_id else None
     if referrer is not None:

@@ -36,6 +36,9 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 - the list of open safeguarding concerns: the DSL and deputies;
 - including safeguarding records in a subject access reply: the DSL or a deputy decides
   (`may_decide_safeguarding_disclosure`); without their decision they are left out.
+- a leaving pupil's child protection file (flagging that one exists, recording it sent and
+  its receipt confirmed): the DSL and deputies, for a pupil of their school on roll or
+  left (`may_record_cp_file_transfer`).
 - who is told a concern was logged (`new_concern_alert`): the DSL and deputies get the urgent
   alert for a safeguarding concern; the SENCO a notice of a concern that is not
   safeguarding. A SENCO who is not a lead is not told of safeguarding concerns: the DSL
@@ -44,7 +47,8 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
   and deputies for any pupil, the SENCO where the pupil has SEND.
 
 Deadlines (`deadlines_for`, `may_see_deadline_kind`): safeguarding deadlines (a referral's
-follow-up, the local authority's reply) only to the DSL and deputies; a pupil's other
+follow-up, the local authority's reply, a leaving pupil's child protection file) only to
+the DSL and deputies; a pupil's other
 deadlines to those who may read that pupil's SEND record and to their owner; the school's
 own to the SENCO and headteacher. The Home tab, the digests and "what's due" all ask here.
 
@@ -103,6 +107,7 @@ class Action(StrEnum):
     REVIEW_CONCERNS = "concerns.review_together"
     EXPORT_RECORD = "record.export"
     DECIDE_SAFEGUARDING_DISCLOSURE = "safeguarding.disclose"
+    RECORD_CP_FILE_TRANSFER = "cp_file.transfer"
     # Subject: a concern id.
     READ_CONCERN = "concern.read"
     ACKNOWLEDGE_CONCERN = "concern.acknowledge"
@@ -133,6 +138,7 @@ PUPIL_ACTIONS = frozenset(
         Action.REVIEW_CONCERNS,
         Action.EXPORT_RECORD,
         Action.DECIDE_SAFEGUARDING_DISCLOSURE,
+        Action.RECORD_CP_FILE_TRANSFER,
         Action.READ_OWN_CHILD,
     }
 )
@@ -273,6 +279,9 @@ def allowed(session: Session, actor: Actor, action: Action, pupil_id: int) -> bo
         return can_see_pupil(session, actor, pupil_id, action)
     if action is Action.REVIEW_CONCERNS:
         return may_review_concerns_together(session, actor, pupil_id)
+    if action is Action.RECORD_CP_FILE_TRANSFER:
+        pupil = session.get(Pupil, pupil_id)
+        return pupil is not None and may_record_cp_file_transfer(actor, pupil)
     if action in (Action.EXPORT_RECORD, Action.DECIDE_SAFEGUARDING_DISCLOSURE):
         pupil = session.get(Pupil, pupil_id)
         return pupil is not None and (
@@ -338,6 +347,16 @@ def may_decide_safeguarding_disclosure(decider: Actor, pupil: Pupil) -> bool:
         isinstance(decider, StaffActor)
         and decider.school_id == pupil.school_id
         and bool(decider.roles & SAFEGUARDING_LEADS)
+    )
+
+
+def may_record_cp_file_transfer(actor: Actor, pupil: Pupil) -> bool:
+    """A leaving pupil's child protection file (flag it, sent, receipt confirmed): the DSL
+    and deputies of the pupil's school, on roll or left, since the file follows the child."""
+    return (
+        isinstance(actor, StaffActor)
+        and actor.school_id == pupil.school_id
+        and bool(actor.roles & SAFEGUARDING_LEADS)
     )
 
 

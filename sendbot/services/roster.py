@@ -37,7 +37,7 @@ from sendbot.domain.needs import CENSUS_NEEDS, parse_need
 from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
 from sendbot.domain.school_settings import find as find_setting
-from sendbot.services import audit, ehc_cases, school_settings
+from sendbot.services import audit, cp_files, ehc_cases, school_settings
 from sendbot.services.school_settings_changes import (
     STAFF_ID_SETTINGS,
     active_staff_ids,
@@ -218,6 +218,8 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("first_language", "first language", aliases=("home_language",), max_len=40),
         Column("looked_after", "looked after", aliases=("cla", "lac", "in_care")),
         *EHC_COLUMNS,
+        Column("leaving_on", "leaving date", aliases=("leaving_date", "date_of_leaving")),
+        Column("destination_school", "destination school", aliases=("next_school",), max_len=200),
     ),
     GUARDIANS: (
         Column("guardian_id", "guardian id", True, ("contact_id", "mis_id", "id"), 64),
@@ -630,6 +632,9 @@ class PupilIn:
     class_code: str | None
     ehc: dict[str, Any] = field(default_factory=dict)  # EhcCase attributes given
     line: int = 0
+    # (last day on roll, new school) when the row gives a leaving date; None keeps what
+    # was recorded (an empty cell never clears it: `sendbot pupil leaving --clear` does).
+    leaving: tuple[date, str | None] | None = None
 
 
 @dataclass
@@ -903,6 +908,15 @@ def _ehc_values(row: Row, sen_status: str, today: date | None) -> dict[str, Any]
     return values
 
 
+def _leaving(row: Row) -> tuple[date, str | None] | None:
+    """The leaving date and new school a row gives (a school without a date is refused)."""
+    leaving_on = row.parsed("leaving_on", parse_date, None)
+    destination = row.text("destination_school")
+    if destination and leaving_on is None:
+        row.fail("destination school is given but leaving date is empty")
+    return (leaving_on, destination) if leaving_on is not None else None
+
+
 def _parse_pupils(rows: list[Row], known: Known, today: date | None = None) -> list[PupilIn]:
     seen_ids: dict[str, int] = {}
     seen_upns: dict[str, int] = {}
@@ -916,8 +930,9 @@ def _parse_pupils(rows: list[Row], known: Known, today: date | None = None) -> l
         if class_code:
             known.check(row, CLASSES, "class code", class_code)
         ehc = _ehc_values(row, values["sen_status"], today)
+        leaving = _leaving(row)
         if row.ok and pupil_id:
-            result.append(PupilIn(pupil_id, values, class_code, ehc, row.line))
+            result.append(PupilIn(pupil_id, values, class_code, ehc, row.line, leaving))
     return result
 
 
@@ -1274,6 +1289,9 @@ def _apply_pupils(
             partial(Pupil, school_id=school.id, external_id=row.external_id),
             counts,
         )
+        if row.leaving is not None:
+            session.flush()  # a new pupil needs its id for the audit event
+            cp_files.mark_leaving(session, pupil, *row.leaving, clock.now(), actor_kind="import")
         if old_status is not None and old_status != pupil.sen_status:
             session.add(
                 SenStatusChange(

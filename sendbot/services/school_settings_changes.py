@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.people import Role
-from sendbot.domain.school_settings import SettingError, check, find, to_store, warnings
+from sendbot.domain.school_settings import (
+    SchoolSettings,
+    SettingError,
+    check,
+    find,
+    to_store,
+    warnings,
+)
 from sendbot.services import audit, deadlines
 from sendbot.services.records import Requester, audit_actor
 from sendbot.services.school_settings import of
@@ -63,9 +70,7 @@ def change(
                 result.added.append(setting.key)
     if not result.changed:
         return result
-    for key in STAFF_ID_SETTINGS:
-        if key in result.changed:
-            _check_on_call(session, school, getattr(after, key), key)
+    _check_staff_ids(session, school, after, result.changed)
     if {"out_of_hours", "on_call_staff_ids"} & set(result.changed):
         result.warnings = warnings(after)
     stored, columns = to_store(school.settings, after, result.changed)
@@ -133,6 +138,14 @@ def on_call_problem(
         f"{key} must be ids of this school's active staff; "
         f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not"
     )
+
+
+def _check_staff_ids(
+    session: Session, school: School, after: SchoolSettings, changed: Mapping[str, object]
+) -> None:
+    for key in STAFF_ID_SETTINGS:
+        if key in changed:
+            _check_on_call(session, school, getattr(after, key), key)
 
 
 def _check_on_call(

@@ -11,16 +11,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import FrozenClock
 from sendbot.domain.calendar import Term
+from sendbot.domain.needs import Area
 from sendbot.scheduling.fastforward import FastForward
 from sendbot.services import concerns, digests, escalation, safeguarding, terms
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.domain.needs import Area
 from tests.factories import SmallSchool, build_small_school
 from tests.scheduling.helpers import set_settings, utc
 
 Sessions = sessionmaker[Session]
 TERMS = [
-    Term("2026-autumn", date(2026, 9, 3), date(2026, 12, 18), date(2026, 10, 26), date(2026, 10, 30)),
+    Term(
+        "2026-autumn", date(2026, 9, 3), date(2026, 12, 18), date(2026, 10, 26), date(2026, 10, 30)
+    ),
     Term("2027-spring", date(2027, 1, 5), date(2027, 3, 24), date(2027, 2, 15), date(2027, 2, 19)),
     Term("2027-summer", date(2027, 4, 12), date(2027, 7, 21), date(2027, 5, 31), date(2027, 6, 4)),
 ]
@@ -54,7 +56,9 @@ def _refer(sessions: Sessions, school: SmallSchool, at: datetime) -> int:
     return concern_id
 
 
-def _chases(sessions: Sessions, school: SmallSchool, start: datetime, until: datetime) -> list[tuple[datetime, str]]:
+def _chases(
+    sessions: Sessions, school: SmallSchool, start: datetime, until: datetime
+) -> list[tuple[datetime, str]]:
     ff = FastForward(sessions, FrozenClock(start))
     asyncio.run(ff.run_until(until))
     names = {f"staff:{v}": k for k, v in school.staff.items()}
@@ -142,9 +146,13 @@ def test_the_digests_name_who_covers_safeguarding_in_a_holiday(sessions: Session
         assert row is not None
         row.settings = {**row.settings, "dsl_holiday_cover": [school.staff["head"]]}
     with sessions() as session:
-        holiday = digests.dsl_digest(session, school.school_id, date(2026, 12, 29), utc(2026, 12, 29, 7, 30))
+        holiday = digests.dsl_digest(
+            session, school.school_id, date(2026, 12, 29), utc(2026, 12, 29, 7, 30)
+        )
         senco = digests.senco_digest(session, school.school_id, date(2026, 12, 29), chart=False)
-        term = digests.dsl_digest(session, school.school_id, date(2027, 1, 5), utc(2027, 1, 5, 7, 30))
+        term = digests.dsl_digest(
+            session, school.school_id, date(2027, 1, 5), utc(2027, 1, 5, 7, 30)
+        )
     line = "School holiday: Joanne Fletcher covers safeguarding"
     # A day with nothing else to say still names the cover, under the one line.
     assert holiday.text().splitlines() == [
