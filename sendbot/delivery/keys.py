@@ -17,7 +17,7 @@ SAFEGUARDING_ACKNOWLEDGED = "safeguarding.acknowledged"
 SAFEGUARDING_REFERRAL_CHASE = "safeguarding.referral_chase"
 SAFEGUARDING_CUMULATIVE = "safeguarding.cumulative"
 # A leaving pupil's child protection file: send it to the new school, confirm receipt.
-CP_FILE_TRANSFER = "safeguarding.cp_file_transfer"
+CP_FILE_TRANSFER = "safeguarding.cp_file_prompt"
 DEADLINE_REMINDER = "deadline.reminder"
 DEADLINE_WATCH = "deadline.watch"
 PLAN_REVIEW_REMINDER = "plan.review_reminder"

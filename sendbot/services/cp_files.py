@@ -59,13 +59,14 @@ def mark_leaving(
     actor_id: int | None = None,
 ) -> bool:
     """Record (or clear, with None) the pupil's last day on roll and their new school;
-    whether anything changed. A new leaving date starts the transfer afresh."""
+    whether anything changed. A new leaving date starts the transfer afresh; clearing it
+    keeps what was recorded of a transfer already made."""
     destination = (destination or "").strip() or None
     if destination is not None and len(destination) > NAME_LIMIT:
         raise ValueError(f"Keep the new school's name to {NAME_LIMIT} characters.")
     if (pupil.leaving_on, pupil.destination_school) == (leaving_on, destination):
         return False
-    if pupil.leaving_on != leaving_on:
+    if leaving_on is not None and pupil.leaving_on != leaving_on:
         pupil.cp_file_sent_on = pupil.cp_file_received_on = pupil.cp_file_received_by = None
     pupil.leaving_on, pupil.destination_school = leaving_on, destination
     audit.record(
