@@ -248,13 +248,25 @@ def test_dsl_holiday_cover_must_be_this_schools_active_staff(
     assert refused.stderr.replace("\n", " ").strip() == (
         "dsl_holiday_cover must be ids of this school's active staff; 99999 is not"
     )
-    saved = run(db_url, "set", "dsl_holiday_cover", str(head), "--school", "900001")
+    unknown = run(
+        db_url, "set", "dsl_holiday_cover", "nobody@oakfield.example", "--school", "900001"
+    )
+    assert unknown.exit_code == 2
+    assert "no active member of this school's staff has the email or MIS id" in unknown.stderr
+    # By email or MIS id as well as sendbot's id: stored as the ids.
+    saved = run(
+        db_url, "set", "dsl_holiday_cover", "HEAD@oakfield.example; S-deputy", "--school", "900001"
+    )
     assert saved.exit_code == 0, saved.output
     copies = run(db_url, "set", "dsl_holiday_cover_copies_dsl", "yes", "--school", "900001")
     assert copies.exit_code == 0, copies.output
     with sessions() as session:
         settings = school_settings.load(session, school.school_id)
-    assert (settings.dsl_holiday_cover, settings.dsl_holiday_cover_copies_dsl) == ((head,), True)
+    deputy = school.staff["deputy"]
+    assert (settings.dsl_holiday_cover, settings.dsl_holiday_cover_copies_dsl) == (
+        (head, deputy),
+        True,
+    )
 
 
 @pytest.fixture

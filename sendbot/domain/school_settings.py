@@ -241,9 +241,10 @@ SETTINGS: tuple[Setting, ...] = (
         "dsl_holiday_cover",
         staff_ids_kind(),
         (),
-        "Staff who cover safeguarding in the school holidays (half terms included): the "
-        "referral chase goes to them on the working day it falls due, and the digests name "
-        "them (`sendbot school show` lists the ids). None: the chase goes to the DSL.",
+        "Staff who cover safeguarding in the school holidays (half terms included), named "
+        "by id, email or MIS id (stored as ids): the referral chase goes to them on the "
+        "working day it falls due, and the digests name them. None: the chase goes to the "
+        "DSL.",
     ),
     Setting(
         "dsl_holiday_cover_copies_dsl",

@@ -42,6 +42,7 @@ from sendbot.services.school_settings_changes import (
     STAFF_ID_SETTINGS,
     active_staff_ids,
     on_call_problem,
+    staff_refs_to_ids,
 )
 from sendbot.services.school_settings_changes import change as change_settings
 from sendbot.store.models import (
@@ -733,9 +734,15 @@ def _parse_school(rows: list[Row] | None, problems: Problems) -> SchoolIn | None
     return school if row.ok else None
 
 
-def _parse_settings(rows: list[Row], current: SchoolSettings, staff: set[int]) -> dict[str, str]:
-    """Each line checked alone, then together with the school's other settings; on-call
-    staff must be among the school's active `staff` (sendbot's ids)."""
+def _parse_settings(
+    rows: list[Row],
+    current: SchoolSettings,
+    staff: set[int],
+    resolve: Callable[[str, str], str] = lambda key, value: value,
+) -> dict[str, str]:
+    """Each line checked alone, then together with the school's other settings; staff named
+    by a setting (on call, holiday cover) must be among the school's active `staff`, by
+    sendbot's id, or by an email or MIS id `resolve` turns into one."""
     found: dict[str, str] = {}
     lines: dict[str, int] = {}
     for row in rows:
@@ -744,6 +751,7 @@ def _parse_settings(rows: list[Row], current: SchoolSettings, staff: set[int]) -
             continue
         try:
             setting = find_setting(key)
+            value = resolve(setting.key, value)
             parsed = setting.parse_text(value)
         except SettingError as exc:
             row.fail(str(exc))
@@ -1053,7 +1061,11 @@ def read_roster(
     if (rows := tables.get(SETTINGS)) is not None:
         current = school_settings.of(school) if school is not None else SchoolSettings()
         staff = active_staff_ids(session, school.id) if school is not None else set()
-        roster.settings = _parse_settings(rows, current, staff)
+        if school is not None:
+            resolve = partial(staff_refs_to_ids, session, school.id)
+            roster.settings = _parse_settings(rows, current, staff, resolve)
+        else:
+            roster.settings = _parse_settings(rows, current, staff)
     known = Known(ids={k: (v if sure else None) for k, v in db_ids.items()}, in_import=set(files))
     for name in (CLASSES, STAFF, PUPILS, GUARDIANS):
         if name in files:
