@@ -63,8 +63,9 @@ def _school_day(cal: SchoolCalendar, day: date) -> bool:
 
 
 def in_school_holiday(cal: SchoolCalendar, day: date) -> bool:
-    """A day outside term or in a half-term break, for a school with term dates set up."""
-    if not cal.terms:
+    """A day between terms or in a half-term break, within the span of the term dates set
+    up (outside it nothing is known of holidays, as `terms.is_open` has it)."""
+    if not cal.terms or not cal.terms[0].starts_on <= day <= cal.terms[-1].ends_on:
         return False
     term = cal.term_containing(day)
     return term is None or term.in_half_term(day)
