@@ -22,7 +22,7 @@ every step is audited with the pupil.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -39,6 +39,9 @@ from sendbot.store.models import Deadline, Pupil, School, Staff, StaffRole
 PROMPT = keys.CP_FILE_TRANSFER
 RULE = "safeguarding.cp_file_transfer"
 NAME_LIMIT = 200
+# Both prompts fall within this long of the leaving day (a pupil leaving at the start of
+# the summer holiday is due early in September); older leavers are the digest's to list.
+PROMPT_WINDOW = timedelta(days=120)
 
 
 class NotAllowed(PermissionError):
@@ -174,18 +177,20 @@ class Waiting:
     sent_on: date | None
 
 
-def waiting(session: Session, school_id: int) -> list[Waiting]:
-    """Every transfer still waiting in the school, soonest due first."""
+def waiting(
+    session: Session, school_id: int, left_between: tuple[date, date] | None = None
+) -> list[Waiting]:
+    """Every transfer still waiting in the school (of pupils leaving between the two dates,
+    when given), soonest due first."""
+    query = select(Pupil).where(
+        Pupil.school_id == school_id,
+        Pupil.leaving_on.is_not(None),
+        Pupil.cp_file_received_on.is_(None),
+    )
+    if left_between is not None:
+        query = query.where(Pupil.leaving_on.between(*left_between))
     found = []
-    for pupil in session.scalars(
-        select(Pupil)
-        .where(
-            Pupil.school_id == school_id,
-            Pupil.leaving_on.is_not(None),
-            Pupil.cp_file_received_on.is_(None),
-        )
-        .order_by(Pupil.leaving_on, Pupil.id)
-    ):
+    for pupil in session.scalars(query.order_by(Pupil.leaving_on, Pupil.id)):
         if pupil.leaving_on is None or not deadline_service.has_cp_file(session, pupil):
             continue
         due = session.scalar(
@@ -243,9 +248,7 @@ def check_transfer_prompts(session: Session, now: datetime) -> int:
         if local.time() < _prompt_time(school):
             continue
         today = local.date()
-        for item in waiting(session, school.id):
-            if item.leaving_on > today:
-                continue
+        for item in waiting(session, school.id, (today - PROMPT_WINDOW, today)):
             stage = "due" if item.due_on is not None and item.due_on <= today else "leaving"
             params = {
                 "pupil_id": item.pupil_id,

@@ -20,45 +20,40 @@ from tests.scheduling.helpers import set_settings, utc
 
 Sessions = sessionmaker[Session]
 TERMS = [
-    Term(
-        "2026-autumn", date(2026, 9, 3), date(2026, 12, 18), date(2026, 10, 26), date(2026, 10, 30)
-    ),
+    Term("2026-autumn", date(2026, 9, 3), date(2026, 12, 18), date(2026, 10, 26), date(2026, 10, 30)),
     Term("2027-spring", date(2027, 1, 5), date(2027, 3, 24), date(2027, 2, 15), date(2027, 2, 19)),
     Term("2027-summer", date(2027, 4, 12), date(2027, 7, 21), date(2027, 5, 31), date(2027, 6, 4)),
-]
+]  # fmt: skip
 
 
-def _school(sessions: Sessions, **settings: object) -> SmallSchool:
+def _school(sessions: Sessions, cover: tuple[str, ...], **settings: object) -> SmallSchool:
+    """The small school with its term dates, and `cover` (who) as its DSL holiday cover."""
     school = build_small_school(sessions)
-    set_settings(sessions, school.school_id, **settings)
+    ids = [school.staff[who] for who in cover]
+    set_settings(sessions, school.school_id, dsl_holiday_cover=ids, **settings)
     set_settings(sessions, school.other_school_id)
     with sessions() as session, session.begin():
         terms.save_terms(session, school.school_id, TERMS)
     return school
 
 
-def _refer(sessions: Sessions, school: SmallSchool, at: datetime) -> int:
+def _refer(sessions: Sessions, school: SmallSchool, at: datetime) -> None:
+    """A teacher's safeguarding concern, acknowledged and referred by the DSL at `at`."""
     with sessions() as session, session.begin():
         session.info["sendbot.now"] = at
         teacher = staff_actor_by_id(session, school.staff["teacher"])
-        assert teacher is not None
-        new = concerns.NewConcern(
-            pupil_id=school.pupils["amelia"],
-            area=Area.SEMH,
-            narrative="Something the child said.",
-            safeguarding=True,
-        )
-        concern_id = concerns.log_concern(session, teacher, new, at).concern_id
         dsl = staff_actor_by_id(session, school.staff["dsl"])
-        assert dsl is not None
+        assert teacher is not None and dsl is not None
+        new = concerns.NewConcern(school.pupils["amelia"], Area.SEMH, "What was said.", True)
+        concern_id = concerns.log_concern(session, teacher, new, at).concern_id
         safeguarding.acknowledge(session, dsl, concern_id, at)
         escalation.record_referral(session, dsl, concern_id, at)
-    return concern_id
 
 
 def _chases(
     sessions: Sessions, school: SmallSchool, start: datetime, until: datetime
 ) -> list[tuple[datetime, str]]:
+    """(when, to whom) of every referral chase the scheduler sends from `start` to `until`."""
     ff = FastForward(sessions, FrozenClock(start))
     asyncio.run(ff.run_until(until))
     names = {f"staff:{v}": k for k, v in school.staff.items()}
@@ -72,45 +67,30 @@ def _chases(
 def test_christmas_eve_referral_is_chased_on_29_december_to_the_holiday_cover(
     sessions: Sessions,
 ) -> None:
-    school = build_small_school(sessions)
-    set_settings(sessions, school.school_id, dsl_holiday_cover=[school.staff["head"]])
-    set_settings(sessions, school.other_school_id)
-    with sessions() as session, session.begin():
-        terms.save_terms(session, school.school_id, TERMS)
+    school = _school(sessions, cover=("head",))
     christmas_eve = utc(2026, 12, 24, 11, 0)  # a Thursday in the school holiday
     _refer(sessions, school, christmas_eve)
-    chases = _chases(sessions, school, christmas_eve, utc(2027, 1, 6, 12, 0))
     # 25 (Christmas Day), 26 (Saturday, Boxing Day), 27 (Sunday) and 28 December (Boxing
     # Day's substitute bank holiday) are not working days: Tuesday 29 December is the first.
-    assert chases == [(utc(2026, 12, 29, 11, 0), "head")]
+    # Before this change the chase waited for school hours on a school day: 5 January.
+    assert _chases(sessions, school, christmas_eve, utc(2027, 1, 6, 12, 0)) == [
+        (utc(2026, 12, 29, 11, 0), "head")
+    ]
 
 
 def test_the_dsl_is_copied_in_the_holidays_when_the_school_asks(sessions: Sessions) -> None:
-    school = build_small_school(sessions)
-    set_settings(
-        sessions,
-        school.school_id,
-        dsl_holiday_cover=[school.staff["deputy"]],
-        dsl_holiday_cover_copies_dsl=True,
-    )
-    set_settings(sessions, school.other_school_id)
-    with sessions() as session, session.begin():
-        terms.save_terms(session, school.school_id, TERMS)
+    school = _school(sessions, cover=("deputy",), dsl_holiday_cover_copies_dsl=True)
     christmas_eve_evening = utc(2026, 12, 24, 19, 30)
     _refer(sessions, school, christmas_eve_evening)
-    chases = _chases(sessions, school, christmas_eve_evening, utc(2026, 12, 31, 12, 0))
-    # 19:30 is after school hours: the chase waits for 08:00 on the next working day.
-    assert chases == [(utc(2026, 12, 30, 8, 0), "deputy"), (utc(2026, 12, 30, 8, 0), "dsl")]
+    # 19:30 on the 29th is after school hours: the chase waits for 08:00 the next working day.
+    assert _chases(sessions, school, christmas_eve_evening, utc(2026, 12, 31, 12, 0)) == [
+        (utc(2026, 12, 30, 8, 0), "deputy"),
+        (utc(2026, 12, 30, 8, 0), "dsl"),
+    ]
 
 
 def test_a_friday_referral_in_term_is_chased_on_monday_to_the_dsl(sessions: Sessions) -> None:
-    school = _school(sessions, dsl_holiday_cover=[])
-    with sessions() as session, session.begin():
-        from sendbot.store.models import School
-
-        row = session.get(School, school.school_id)
-        assert row is not None
-        row.settings = {**row.settings, "dsl_holiday_cover": [school.staff["head"]]}
+    school = _school(sessions, cover=("head",))
     friday = utc(2027, 1, 22, 14, 0)
     _refer(sessions, school, friday)
     # In term the holiday cover is not asked: the DSL who referred it is.
@@ -122,40 +102,26 @@ def test_a_friday_referral_in_term_is_chased_on_monday_to_the_dsl(sessions: Sess
 def test_a_referral_before_the_easter_bank_holidays_waits_for_easter_tuesday(
     sessions: Sessions,
 ) -> None:
-    school = _school(sessions, dsl_holiday_cover=[])
-    with sessions() as session, session.begin():
-        from sendbot.store.models import School
-
-        row = session.get(School, school.school_id)
-        assert row is not None
-        row.settings = {**row.settings, "dsl_holiday_cover": [school.staff["deputy"]]}
+    school = _school(sessions, cover=("deputy",))
     maundy_thursday = utc(2027, 3, 25, 9, 30)  # 09:30 in London, the first day of the holiday
     _refer(sessions, school, maundy_thursday)
-    chases = _chases(sessions, school, maundy_thursday, utc(2027, 4, 1, 12, 0))
     # Good Friday 26 March and Easter Monday 29 March 2027 are bank holidays; the clocks go
     # forward on 28 March, so 09:30 in London on Tuesday is 08:30 UTC.
-    assert chases == [(utc(2027, 3, 30, 8, 30), "deputy")]
+    assert _chases(sessions, school, maundy_thursday, utc(2027, 4, 1, 12, 0)) == [
+        (utc(2027, 3, 30, 8, 30), "deputy")
+    ]
 
 
 def test_the_digests_name_who_covers_safeguarding_in_a_holiday(sessions: Sessions) -> None:
-    school = _school(sessions, digests_on_closed_days=True)
-    with sessions() as session, session.begin():
-        from sendbot.store.models import School
-
-        row = session.get(School, school.school_id)
-        assert row is not None
-        row.settings = {**row.settings, "dsl_holiday_cover": [school.staff["head"]]}
+    school = _school(sessions, cover=("head",), digests_on_closed_days=True)
+    holiday, term_day = date(2026, 12, 29), date(2027, 1, 5)
     with sessions() as session:
-        holiday = digests.dsl_digest(
-            session, school.school_id, date(2026, 12, 29), utc(2026, 12, 29, 7, 30)
-        )
-        senco = digests.senco_digest(session, school.school_id, date(2026, 12, 29), chart=False)
-        term = digests.dsl_digest(
-            session, school.school_id, date(2027, 1, 5), utc(2027, 1, 5, 7, 30)
-        )
+        dsl = digests.dsl_digest(session, school.school_id, holiday, utc(2026, 12, 29, 7, 30))
+        senco = digests.senco_digest(session, school.school_id, holiday, chart=False)
+        term = digests.dsl_digest(session, school.school_id, term_day, utc(2027, 1, 5, 7, 30))
     line = "School holiday: Joanne Fletcher covers safeguarding"
     # A day with nothing else to say still names the cover, under the one line.
-    assert holiday.text().splitlines() == [
+    assert dsl.text().splitlines() == [
         "DSL digest for Tuesday 29 December 2026 - Oakfield Primary School: nothing new "
         "today, nothing due or overdue.",
         line,
