@@ -26,6 +26,7 @@ from sendbot.store.models import (
     Meeting,
     ParentMessage,
     PlanReview,
+    Pupil,
     SenStatusChange,
     SessionAttendance,
     SupportPlan,
@@ -44,6 +45,7 @@ PLANTED: dict[tuple[str, str], str] = {
     ("invitation", "parent_views_text"): "Umberfield-views: mornings are hardest for us",
     ("parent_message", "body_text"): "Vetchling-message: Zoë slept badly, please be gentle",
     ("meeting", "outcome_reason"): "Yarrowby-outcome: mum was in hospital that week",
+    ("pupil", "destination_school"): "Zinnia-destination: Harbourside Academy",
 }
 SAFEGUARDING_NARRATIVE = "Wortleberry-safeguarding: said an uncle hurts her at weekends"
 
@@ -206,6 +208,9 @@ def plant_records(sessions: sessionmaker, school: SmallSchool, who: str = "zoe")
             )
         )
         session.add(EhcCase(pupil_id=pupil_id, local_authority="Exampleshire", status="open"))
+        leaving = session.get(Pupil, pupil_id)
+        assert leaving is not None
+        leaving.destination_school = PLANTED[("pupil", "destination_school")]
         return PupilRecords(
             pupil_id=pupil_id,
             concern_id=concern.concern_id,

@@ -64,7 +64,9 @@ def test_show_lists_every_setting_with_its_value_default_and_meaning(
     assert escalation.split("│")[4].strip().startswith("Minutes")  # what it means, folded
     digest = next(line for line in lines if "digest_time" in line)
     assert "07:30" in digest and "│ yes " in digest
-    on_call = " ".join(result.stdout.split()).split("Ids for on_call_staff_ids: ")[1]
+    on_call = " ".join(result.stdout.split()).split(
+        "Ids for on_call_staff_ids and dsl_holiday_cover: "
+    )[1]
     assert on_call.startswith(f"{school.staff['dsl']} Martin Shaw (dsl); ")
     assert f"{school.staff['deputy']} Priya Patel (deputy_dsl)" in on_call
 
@@ -235,6 +237,36 @@ def test_on_call_staff_must_be_this_schools_active_staff(
     assert saved.exit_code == 0, saved.output
     with sessions() as session:
         assert school_settings.load(session, school.school_id).on_call_staff_ids == (dsl,)
+
+
+def test_dsl_holiday_cover_must_be_this_schools_active_staff(
+    sessions: Sessions, db_url: str, school: SmallSchool
+) -> None:
+    head = school.staff["head"]
+    refused = run(db_url, "set", "dsl_holiday_cover", f"{head}, 99999", "--school", "900001")
+    assert refused.exit_code == 2
+    assert refused.stderr.replace("\n", " ").strip() == (
+        "dsl_holiday_cover must be ids of this school's active staff; 99999 is not"
+    )
+    unknown = run(
+        db_url, "set", "dsl_holiday_cover", "nobody@oakfield.example", "--school", "900001"
+    )
+    assert unknown.exit_code == 2
+    assert "no active member of this school's staff has the email or MIS id" in unknown.stderr
+    # By email or MIS id as well as sendbot's id: stored as the ids.
+    saved = run(
+        db_url, "set", "dsl_holiday_cover", "HEAD@oakfield.example; S-deputy", "--school", "900001"
+    )
+    assert saved.exit_code == 0, saved.output
+    copies = run(db_url, "set", "dsl_holiday_cover_copies_dsl", "yes", "--school", "900001")
+    assert copies.exit_code == 0, copies.output
+    with sessions() as session:
+        settings = school_settings.load(session, school.school_id)
+    deputy = school.staff["deputy"]
+    assert (settings.dsl_holiday_cover, settings.dsl_holiday_cover_copies_dsl) == (
+        (head, deputy),
+        True,
+    )
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from sendbot.store.models import (
     Meeting,
     Outbox,
     ParentMessage,
+    Pupil,
     SupportPlan,
 )
 from tests.factories import SmallSchool, build_small_school
@@ -131,6 +132,9 @@ def _rows(sessions: sessionmaker[Session], school: SmallSchool) -> dict[str, int
             school_id=school.school_id, external_id="G-R", first_name="Anna", last_name="W"
         )
         session.add_all([concern, plan, guardian])
+        leaving = session.get(Pupil, pupil_id)
+        assert leaving is not None
+        leaving.leaving_on, leaving.destination_school = date(2026, 11, 27), "Harbourside Academy"
         session.flush()
         session.add(
             ConcernAction(
@@ -270,6 +274,12 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
             "areas": {"semh": 3},
             "first_at": (NOW - timedelta(days=20)).isoformat(),
             "last_at": NOW.isoformat(),
+        },
+        keys.CP_FILE_TRANSFER: {
+            "pupil_id": ids["pupil"],
+            "leaving_on": "2026-11-27",
+            "due_on": "2026-12-04",
+            "stage": "leaving",
         },
         keys.DEADLINE_REMINDER: {"deadline_id": ids["deadline"], "due_on": "2026-11-26"},
         keys.DEADLINE_WATCH: {"deadline_id": ids["deadline"], "due_on": "2026-11-26"},

@@ -148,6 +148,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
+    # The file follows the child: the leads record its transfer, whoever the pupil is.
+    Action.RECORD_CP_FILE_TRANSFER: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "dsl deputy",
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
     Action.RECORD_REFERRAL_STEP: {
         OWN_SEND:           "dsl deputy",
         OWN_PLAIN:          "dsl deputy",

@@ -152,6 +152,7 @@ def test_apply_removes_the_records_anonymises_the_pupil_and_parent_and_audits(
         assert pupil is not None
         assert (pupil.first_name, pupil.last_name, pupil.upn) == ("Removed", f"pupil #{zoe}", None)
         assert pupil.date_of_birth == date(2018, 1, 1)
+        assert pupil.destination_school is None  # where the child went is about the child
         guardian = session.get(Guardian, records.guardian_id)
         assert guardian is not None and guardian.first_name == "Removed" and guardian.email is None
         event = session.get(AuditEvent, result.audit_event_ids[0])

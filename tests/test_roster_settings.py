@@ -138,6 +138,40 @@ def test_on_call_staff_must_be_the_schools_active_staff(sessions: Sessions, tmp_
     assert (settings.out_of_hours, settings.on_call_staff_ids) == ("on_call", (senco,))
 
 
+def test_dsl_holiday_cover_from_settings_csv(sessions: Sessions, tmp_path: Path) -> None:
+    run_import(sessions, EXAMPLES)
+    (tmp_path / "settings.csv").write_text(
+        "setting,value\ndsl_holiday_cover,99999\ndsl_holiday_cover_copies_dsl,nobody@x.example\n",
+        encoding="utf-8",
+    )
+    assert import_errors(sessions, tmp_path / "settings.csv") == [
+        "settings.csv line 2: dsl_holiday_cover must be ids of this school's active staff; "
+        "99999 is not",
+        "settings.csv line 3: dsl_holiday_cover_copies_dsl must be yes or no, not "
+        "'nobody@x.example'",
+    ]
+    (tmp_path / "settings.csv").write_text(
+        "setting,value\ndsl_holiday_cover,nobody@millbrook.example\n", encoding="utf-8"
+    )
+    assert import_errors(sessions, tmp_path / "settings.csv") == [
+        "settings.csv line 2: dsl_holiday_cover: no active member of this school's staff has "
+        "the email or MIS id 'nobody@millbrook.example'"
+    ]
+    (tmp_path / "settings.csv").write_text(
+        "setting,value\ndsl_holiday_cover,g.penrose@millbrook.example; S01\n"
+        "dsl_holiday_cover_copies_dsl,yes\n",
+        encoding="utf-8",
+    )
+    run_import(sessions, tmp_path / "settings.csv")
+    with sessions() as session:
+        settings = school_settings.load(session, the_school(sessions).id)
+        named = {
+            session.scalars(select(Staff.id).where(Staff.external_id == mis_id)).one()
+            for mis_id in ("S01", "S02")
+        }
+    assert set(settings.dsl_holiday_cover) == named and settings.dsl_holiday_cover_copies_dsl
+
+
 def test_values_wrong_together_are_named_on_the_later_line(
     sessions: Sessions, tmp_path: Path
 ) -> None:

@@ -25,6 +25,7 @@ from sendbot.store.models import (
     Meeting,
     ParentMessage,
     PlanReview,
+    Pupil,
     Target,
 )
 from tests.privacy_records import PLANTED, SAFEGUARDING_NARRATIVE, plant_records
@@ -38,6 +39,7 @@ MODEL_COLUMNS = {
     (Invitation, "parent_views_text"),
     (ParentMessage, "body_text"),
     (Meeting, "outcome_reason"),
+    (Pupil, "destination_school"),
 }
 
 

@@ -15,6 +15,7 @@ from sendbot.cli import export_provision
 from sendbot.cli import guardian as guardian_commands
 from sendbot.cli import invite as invite_commands
 from sendbot.cli import keys as keys_commands
+from sendbot.cli import pupil as pupil_commands
 from sendbot.cli import retention as retention_commands
 from sendbot.cli import roster as roster_commands
 from sendbot.cli import safeguarding as safeguarding_commands
@@ -45,6 +46,7 @@ app.command(name="serve")(serve_command.serve)
 app.command(name="demo")(demo_command.demo)
 app.add_typer(terms_commands.app, name="terms")
 app.add_typer(school_commands.app, name="school")
+app.add_typer(pupil_commands.app, name="pupil")
 app.command(name="deadlines")(deadlines_command.deadlines)
 app.command(name="digest")(digest_command.digest)
 app.command(name="tick")(tick_command.tick)

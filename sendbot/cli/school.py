@@ -74,7 +74,7 @@ def show(
     console.print("Change one with: sendbot school set SETTING VALUE", highlight=False)
     if candidates:
         _say(
-            "Ids for on_call_staff_ids: "
+            "Ids for on_call_staff_ids and dsl_holiday_cover: "
             + "; ".join(f"{c.staff_id} {c.name} ({', '.join(c.roles)})" for c in candidates)
         )
     for problem in settings.problems:

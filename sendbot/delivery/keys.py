@@ -16,6 +16,8 @@ SAFEGUARDING_ESCALATION = "safeguarding.escalation"
 SAFEGUARDING_ACKNOWLEDGED = "safeguarding.acknowledged"
 SAFEGUARDING_REFERRAL_CHASE = "safeguarding.referral_chase"
 SAFEGUARDING_CUMULATIVE = "safeguarding.cumulative"
+# A leaving pupil's child protection file: send it to the new school, confirm receipt.
+CP_FILE_TRANSFER = "safeguarding.cp_file_prompt"
 DEADLINE_REMINDER = "deadline.reminder"
 DEADLINE_WATCH = "deadline.watch"
 PLAN_REVIEW_REMINDER = "plan.review_reminder"
@@ -61,6 +63,7 @@ STAFF_KEYS = frozenset(
         SAFEGUARDING_ACKNOWLEDGED,
         SAFEGUARDING_REFERRAL_CHASE,
         SAFEGUARDING_CUMULATIVE,
+        CP_FILE_TRANSFER,
         DEADLINE_REMINDER,
         DEADLINE_WATCH,
         PLAN_REVIEW_REMINDER,

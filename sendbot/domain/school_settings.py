@@ -238,6 +238,21 @@ SETTINGS: tuple[Setting, ...] = (
         "(`sendbot school show` lists the ids of the safeguarding leads and headteacher).",
     ),
     Setting(
+        "dsl_holiday_cover",
+        staff_ids_kind(),
+        (),
+        "Staff who cover safeguarding in the school holidays (half terms included), named "
+        "by id, email or MIS id (stored as ids): the referral chase goes to them on the "
+        "working day it falls due, and the digests name them. None: the chase goes to the "
+        "DSL.",
+    ),
+    Setting(
+        "dsl_holiday_cover_copies_dsl",
+        yes_no_kind(),
+        False,
+        "Whether the DSL also gets what goes to the holiday cover in the school holidays.",
+    ),
+    Setting(
         "referral_chase_working_days",
         whole_kind(1, 10),
         1,
@@ -348,6 +363,8 @@ class SchoolSettings:
     school_hours_end: time = time(18, 0)
     out_of_hours: str = "same"
     on_call_staff_ids: tuple[int, ...] = ()
+    dsl_holiday_cover: tuple[int, ...] = ()
+    dsl_holiday_cover_copies_dsl: bool = False
     referral_chase_working_days: int = 1
     cumulative_concerns_count: int = 3
     cumulative_concerns_days: int = 14

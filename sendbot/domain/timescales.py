@@ -132,7 +132,8 @@ class PupilFacts:
     immediate_danger: bool = False
     referral_made_on: date | None = None
     referral_acknowledged_on: date | None = None
-    pupil_leaving_on: date | None = None
+    pupil_leaving_on: date | None = None  # only for a pupil with a child protection file
+    cp_file_received_on: date | None = None  # the new school confirmed receipt
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -574,14 +575,19 @@ def _cp_file_transfer(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
             due = cal.first_n_days_of_next_term(leaving, 5)[-1]  # left in the holidays
         else:
             due = cal.add_school_days(leaving, 5)  # in-year: may run into the next term
-        return Timing(due=due, counted_from=leaving)
+        return Timing(due=due, counted_from=leaving, met_on=f.cp_file_received_on)
     except TermDatesMissing:
         # Every school day is a working day, so 5 working days is never later.
         note = (
             "The school's term dates are not set up far enough, so this is counted as "
             "5 working days."
         )
-        return Timing(due=cal.add_working_days(leaving, 5), counted_from=leaving, note=note)
+        return Timing(
+            due=cal.add_working_days(leaving, 5),
+            counted_from=leaving,
+            met_on=f.cp_file_received_on,
+            note=note,
+        )
 
 
 # --- the rules, in the order of the reference's table ----------------------------------------

@@ -65,6 +65,7 @@ STAFF: Mapping[str, Renderer] = {
     keys.SAFEGUARDING_ESCALATION: safeguarding.escalation,
     keys.SAFEGUARDING_REFERRAL_CHASE: safeguarding.referral_chase,
     keys.SAFEGUARDING_CUMULATIVE: safeguarding.cumulative,
+    keys.CP_FILE_TRANSFER: safeguarding.cp_file_transfer,
     keys.DEADLINE_REMINDER: deadlines.deadline_reminder,
     keys.DEADLINE_WATCH: deadlines.deadline_watch,
     keys.PLAN_REVIEW_REMINDER: deadlines.plan_review_reminder,

@@ -24,6 +24,7 @@ from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import (
     audit,
+    cp_files,
     digests,
     escalation,
     meetings,
@@ -557,6 +558,7 @@ MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
     escalation.check_escalations,
     escalation.check_referral_chases,
     escalation.check_cumulative,
+    cp_files.check_transfer_prompts,
     sweep_deadline_reminders,
     sweep_meeting_reminders,
     review_outcomes.queue_outcome_prompts,

@@ -40,6 +40,9 @@ CONCERN_ACK = "safeguarding.ack"
 CONCERN_VIEW = "concern.view"
 # A staff reminder's Held / Not held buttons on a review meeting.
 MEETING_OUTCOME = "meeting.outcome"
+# A leaving pupil's child protection file: sent today, receipt confirmed today.
+CP_FILE_SENT = "cp_file.sent"
+CP_FILE_RECEIVED = "cp_file.received"
 # The buttons of a conversation: a staff question's option, a language, a parent's word.
 OPTION = "option"
 LANGUAGE = "language"
@@ -63,6 +66,8 @@ KINDS: tuple[str, ...] = (
     LANGUAGE,
     WORD,
     MEETING_OUTCOME,
+    CP_FILE_SENT,
+    CP_FILE_RECEIVED,
 )
 VALUES: tuple[str, ...] = (
     "",

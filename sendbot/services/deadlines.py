@@ -69,8 +69,11 @@ EHC_PLAN = "ehc_plan"
 # Alerts handle these at once; a dated row would only repeat them.
 NOT_MATERIALISED = frozenset({"safeguarding.tell_dsl", "safeguarding.immediate_danger"})
 CONCERN_KINDS = frozenset({"safeguarding.la_referral_response", "safeguarding.referral_follow_up"})
-# Dates a reminder would make no sense for: the school *may* ask from then on.
-NOT_REMINDED = frozenset({"ehc.reassessment_earliest"})
+# Dates a reminder would make no sense for: the school *may* ask from then on. The child
+# protection file's transfer has prompts of its own (services/cp_files.py).
+NOT_REMINDED = frozenset({"ehc.reassessment_earliest", "safeguarding.cp_file_transfer"})
+# The deadlines a pupil keeps after leaving the roll.
+AFTER_LEAVING = frozenset({"safeguarding.cp_file_transfer"})
 REVIEW_KINDS = frozenset(
     {
         "sen_support.review",
@@ -360,7 +363,23 @@ def gather_facts(session: Session, pupil: Pupil, today: date) -> GatheredFacts:
     elif pupil.sen_status == SEN_SUPPORT:
         values.update(_sen_support_without_plan(session, pupil, meetings, tz, today))
     values.update(_reintegration_facts(meetings, tz, today))
+    if pupil.leaving_on is not None and has_cp_file(session, pupil):
+        values["pupil_leaving_on"] = pupil.leaving_on
+        values["cp_file_received_on"] = pupil.cp_file_received_on
     return GatheredFacts(_safe_facts(values, pupil.id), tuple(exemptions), review_on)
+
+
+def has_cp_file(session: Session, pupil: Pupil) -> bool:
+    """A child protection file: any safeguarding concern on record for the pupil, or the
+    DSL's flag (a file that came from a previous school, say)."""
+    if pupil.cp_file_flagged:
+        return True
+    return (
+        session.scalar(
+            select(Concern.id).where(Concern.pupil_id == pupil.id, Concern.safeguarding).limit(1)
+        )
+        is not None
+    )
 
 
 def _safe_facts(values: dict[str, object], pupil_id: int) -> PupilFacts:
@@ -486,13 +505,16 @@ def recompute_pupil(
         # the plan itself (`plan_reviews_due`), so a second row would list it twice.
         dues = [d for d in dues if d.kind != "sen_support.review"]
     pupil_kinds = frozenset(RULES_BY_KIND) - CONCERN_KINDS
+    if not pupil.active:
+        # A pupil who has left keeps one duty: their child protection file follows them.
+        dues = [d for d in dues if d.kind in AFTER_LEAVING]
     return _store(
         session,
         school_id=pupil.school_id,
         pupil_id=pupil.id,
         subject_type="pupil",
         subject_id=pupil.id,
-        dues=dues if pupil.active else [],
+        dues=dues,
         keep=pupil_kinds,
         now=now,
     )
@@ -584,6 +606,11 @@ def recompute_school(session: Session, school_id: int, now: datetime) -> Recompu
             )
         )
     )
+    pupil_ids |= set(
+        session.scalars(
+            select(Pupil.id).where(Pupil.school_id == school_id, Pupil.leaving_on.is_not(None))
+        )
+    )
     for pupil_id in sorted(p for p in pupil_ids if p is not None):
         _add(total, recompute_pupil(session, pupil_id, now, cal))
     concern_ids = set(
@@ -614,6 +641,9 @@ _PUPIL_FACT_ATTRS = (
     "active",
     "sen_status",
     "year_group",
+    "leaving_on",
+    "cp_file_flagged",
+    "cp_file_received_on",
 )
 
 

@@ -21,8 +21,16 @@ from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.needs import Area, area_label
 from sendbot.domain.people import Role, year_label
+from sendbot.services import (
+    cp_files,
+    digest_items,
+    ehc_cases,
+    escalation,
+    policy,
+    school_settings,
+    terms,
+)
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import digest_items, ehc_cases, policy, school_settings, terms
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -52,6 +60,8 @@ class Section:
     lines: tuple[str, ...]
     # A section that is only context (the sessions line) does not make a day non-empty.
     counts: bool = True
+    # Said even on a day with nothing else (who covers safeguarding in a holiday).
+    always: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,9 @@ class Digest:
 
     def text(self) -> str:
         if self.empty:
-            return one_line(self)
+            return "\n".join(
+                [one_line(self), *(line for s in self.sections if s.always for line in s.lines)]
+            )
         parts = [self.title]
         for section in self.sections:
             if not section.lines:
@@ -153,6 +165,19 @@ def _age(delta: timedelta) -> str:
 def _name(session: Session, staff_id: int | None) -> str:
     staff = session.get(Staff, staff_id) if staff_id else None
     return staff.display_name if staff else "someone"
+
+
+def _holiday_cover(session: Session, school: School, day: date, cal: SchoolCalendar) -> Section:
+    """Who covers safeguarding today, in a school holiday (context: it never makes a day
+    worth a digest on its own)."""
+    settings = school_settings.of(school)
+    cover = escalation.holiday_cover(session, school, settings, cal, day)
+    if not cover:
+        return Section("Safeguarding cover today", (), counts=False)
+    names = ", ".join(_name(session, staff_id) for staff_id in cover)
+    also = " (the DSL is copied in)" if settings.dsl_holiday_cover_copies_dsl else ""
+    line = f"School holiday: {names} covers safeguarding{also}"
+    return Section("Safeguarding cover today", (line,), counts=False, always=True)
 
 
 def _due_words(due: date, today: date) -> str:
@@ -315,12 +340,14 @@ def _ehc_dates_missing(session: Session, school: School) -> Section:
 
 def senco_digest(session: Session, school_id: int, day: date, *, chart: bool = True) -> Digest:
     school = _school(session, school_id)
-    start, end = window(school, day, terms.calendar_for(session, school.id))
+    cal = terms.calendar_for(session, school.id)
+    start, end = window(school, day, cal)
     due = digest_items.due_by(
         session, digest_items.role_view(school.id, SENCO_ROLES), day + LOOK_AHEAD
     )
     reviews = {digest_items.PLAN_REVIEW, digest_items.REVIEW, digest_items.TARGET}
     sections = (
+        _holiday_cover(session, school, day, cal),
         _new_concerns(session, school, start, end),
         _sessions(session, school, day),
         Section("Reviews and targets due in the next 14 days", _due_lines(due, day, reviews)),
@@ -461,6 +488,7 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
             Deadline.school_id == school.id,
             Deadline.status == deadline_service.OPEN,
             Deadline.kind.like("safeguarding.%"),
+            Deadline.kind != cp_files.RULE,  # listed with the transfers waiting
             Deadline.due_on <= day + timedelta(days=7),
         )
         .order_by(Deadline.due_on)
@@ -486,11 +514,27 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
             "time: look at them together with the SENCO"
         )
     sections = (
+        _holiday_cover(session, school, day, cal),
         Section(f"Open safeguarding items ({len(open_lines)})", tuple(open_lines)),
         Section("Referrals awaiting the local authority", tuple(referral_lines)),
         Section("Follow-ups due", tuple(follow_ups)),
+        _transfers_waiting(session, school, day),
     )
     return Digest("dsl", school.name, day, sections)
+
+
+def _transfers_waiting(session: Session, school: School, day: date) -> Section:
+    """Leaving pupils' child protection files whose receipt the new school has not
+    confirmed, in the DSL's digest: by year group, as every safeguarding item here (the
+    prompt on the day names the pupil)."""
+    lines = []
+    for item in cp_files.waiting(session, school.id):
+        sent = f", sent {item.sent_on:%a %-d %b}" if item.sent_on else ", not sent yet"
+        due = f", {_due_words(item.due_on, day)}" if item.due_on else ""
+        lines.append(
+            f"{year_label(item.year_group)} pupil, leaves {item.leaving_on:%a %-d %b %Y}{due}{sent}"
+        )
+    return Section(f"Child protection files to transfer ({len(lines)})", tuple(lines))
 
 
 # --- the headteacher -----------------------------------------------------------------------

@@ -5,7 +5,10 @@
   setting decides (see `sendbot.domain.school_settings`).
 - After a referral to children's social care, the DSL is asked after 1 working day whether
   the local authority has acknowledged it and decided next steps (KCSIE; Working Together
-  2023), and offered to record the chase; again 1 working day after each chase.
+  2023), and offered to record the chase; again 1 working day after each chase. Working
+  days run through school holidays, so the chase is sent on the working day it falls due
+  (in school hours); in a school holiday it goes to the DSL holiday cover the school named
+  (`dsl_holiday_cover`), and to the DSL too with `dsl_holiday_cover_copies_dsl`.
 - Several concerns about one pupil in a short window (3 in 14 days by default, any areas)
   prompt the DSL and SENCO to look at them together: indicators of abuse in pupils with
   SEND are too easily put down to their needs (KCSIE, "Children with SEND"). The SENCO is
@@ -63,6 +66,15 @@ def _school_day(cal: SchoolCalendar, day: date) -> bool:
     return cal.is_school_day(day) if cal.terms else cal.is_working_day(day)
 
 
+def in_school_holiday(cal: SchoolCalendar, day: date) -> bool:
+    """A day between terms or in a half-term break, within the span of the term dates set
+    up (outside it nothing is known of holidays, as `terms.is_open` has it)."""
+    if not cal.terms or not cal.terms[0].starts_on <= day <= cal.terms[-1].ends_on:
+        return False
+    term = cal.term_containing(day)
+    return term is None or term.in_half_term(day)
+
+
 def in_school_hours(
     school: School, settings: SchoolSettings, cal: SchoolCalendar, at: datetime
 ) -> bool:
@@ -71,15 +83,31 @@ def in_school_hours(
     return _school_day(cal, local.date()) and start <= local.time() < end
 
 
-def next_school_hours_start(
+def in_working_hours(
     school: School, settings: SchoolSettings, cal: SchoolCalendar, at: datetime
+) -> bool:
+    """School hours on a working day, term or holiday: the local authority works then."""
+    local = at.astimezone(ZoneInfo(school.timezone))
+    start, end = settings.school_hours
+    return cal.is_working_day(local.date()) and start <= local.time() < end
+
+
+def next_school_hours_start(
+    school: School,
+    settings: SchoolSettings,
+    cal: SchoolCalendar,
+    at: datetime,
+    *,
+    working_days: bool = False,
 ) -> datetime:
+    """The next moment in school hours (on a working day instead, with `working_days`)."""
     zone = ZoneInfo(school.timezone)
     local = at.astimezone(zone)
     start, end = settings.school_hours
     day = local.date()
+    counts = cal.is_working_day if working_days else lambda d: _school_day(cal, d)
     for _ in range(400):
-        if _school_day(cal, day):
+        if counts(day):
             opening = datetime.combine(day, start, zone)
             closing = datetime.combine(day, end, zone)
             if local < opening:
@@ -507,9 +535,50 @@ def _chase_due(
     local = last.at.astimezone(zone)
     day = cal.add_working_days(local.date(), settings.referral_chase_working_days)
     due = datetime.combine(day, local.time(), zone).astimezone(UTC)
-    if not in_school_hours(school, settings, cal, due):
-        due = next_school_hours_start(school, settings, cal, due)
+    # The local authority's clock counts working days, school holidays included, so the
+    # chase waits only for working hours, not for the school to reopen.
+    if not in_working_hours(school, settings, cal, due):
+        due = next_school_hours_start(school, settings, cal, due, working_days=True)
     return last, due
+
+
+def holiday_cover(
+    session: Session, school: School, settings: SchoolSettings, cal: SchoolCalendar, day: date
+) -> list[int]:
+    """Who covers safeguarding on `day`: the school's DSL holiday cover in a school holiday
+    (active staff only), none in term or when the school has named nobody."""
+    if not in_school_holiday(cal, day):
+        return []
+    return _active(session, school.id, settings.dsl_holiday_cover)
+
+
+def _chase_recipients(
+    session: Session,
+    concern: Concern,
+    after: ConcernAction,
+    school: School,
+    settings: SchoolSettings,
+    cal: SchoolCalendar,
+    now: datetime,
+) -> list[int]:
+    """In term: whoever made the referral or the last chase, and the DSL (the deputies and
+    headteacher if the school has no DSL). In a school holiday: the DSL holiday cover, with
+    the DSL too when the school asks for it; as in term when nobody is named."""
+    dsl = _with_roles(session, concern.school_id, [Role.DSL])
+    cover = holiday_cover(
+        session, school, settings, cal, now.astimezone(ZoneInfo(school.timezone)).date()
+    )
+    if cover:
+        return list(
+            dict.fromkeys([*cover, *(dsl if settings.dsl_holiday_cover_copies_dsl else [])])
+        )
+    people = dsl
+    referrer = after.actor_id if after.actor_id else None
+    if referrer is not None:
+        people = list(dict.fromkeys([*_active(session, concern.school_id, [referrer]), *people]))
+    if not people:
+        people = _with_roles(session, concern.school_id, [Role.DEPUTY_DSL, Role.HEADTEACHER])
+    return people
 
 
 def _referral_concerns(session: Session) -> list[Concern]:
@@ -545,14 +614,7 @@ def check_referral_chases(session: Session, now: datetime) -> int:
         )
         if already:
             continue
-        people = _with_roles(session, concern.school_id, [Role.DSL])
-        referrer = after.actor_id if after.actor_id else None
-        if referrer is not None:
-            people = list(
-                dict.fromkeys([*_active(session, concern.school_id, [referrer]), *people])
-            )
-        if not people:
-            people = _with_roles(session, concern.school_id, [Role.DEPUTY_DSL, Role.HEADTEACHER])
+        people = _chase_recipients(session, concern, after, school, settings, cal, now)
         referral = deadline_service.referral_of(session, concern.id)
         assert referral is not None
         chases = session.scalar(

@@ -48,6 +48,9 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 - the list of open safeguarding concerns: the DSL and deputies;
 - including safeguarding records in a subject access reply: the DSL or a deputy decides
   (`may_decide_safeguarding_disclosure`); without their decision they are left out.
+- a leaving pupil's child protection file (flagging that one exists, recording it sent and
+  its receipt confirmed): the DSL and deputies, for a pupil of their school on roll or
+  left (`may_record_cp_file_transfer`).
 - who is told a concern was logged (`new_concern_alert`): the DSL and deputies get the urgent
   alert for a safeguarding concern; the SENCO a notice of a concern that is not
   safeguarding. A SENCO who is not a lead is not told of safeguarding concerns: the DSL
@@ -63,7 +66,8 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
   the concerns the rules above open to them.
 
 Deadlines (`deadlines_for`, `may_see_deadline_kind`): safeguarding deadlines (a referral's
-follow-up, the local authority's reply) only to the DSL and deputies; a pupil's other
+follow-up, the local authority's reply, a leaving pupil's child protection file) only to
+the DSL and deputies; a pupil's other
 deadlines to those who may read that pupil's SEND record and to their owner; the school's
 own to the SENCO and headteacher. The Home tab, the digests and "what's due" all ask here.
 
@@ -132,6 +136,7 @@ class Action(StrEnum):
     EXPORT_RECORD = "record.export"
     DECIDE_SAFEGUARDING_DISCLOSURE = "safeguarding.disclose"
     READ_CHRONOLOGY = "chronology.read"
+    RECORD_CP_FILE_TRANSFER = "cp_file.transfer"
     # Subject: a concern id.
     READ_CONCERN = "concern.read"
     ACKNOWLEDGE_CONCERN = "concern.acknowledge"
@@ -165,6 +170,7 @@ PUPIL_ACTIONS = frozenset(
         Action.EXPORT_RECORD,
         Action.DECIDE_SAFEGUARDING_DISCLOSURE,
         Action.READ_CHRONOLOGY,
+        Action.RECORD_CP_FILE_TRANSFER,
         Action.READ_OWN_CHILD,
     }
 )
@@ -332,6 +338,9 @@ def allowed(session: Session, actor: Actor, action: Action, pupil_id: int) -> bo
     if action is Action.READ_CHRONOLOGY:
         pupil = session.get(Pupil, pupil_id)
         return pupil is not None and may_read_chronology(actor, pupil)
+    if action is Action.RECORD_CP_FILE_TRANSFER:
+        pupil = session.get(Pupil, pupil_id)
+        return pupil is not None and may_record_cp_file_transfer(actor, pupil)
     if action in (Action.EXPORT_RECORD, Action.DECIDE_SAFEGUARDING_DISCLOSURE):
         pupil = session.get(Pupil, pupil_id)
         return pupil is not None and (
@@ -403,6 +412,11 @@ def may_decide_safeguarding_disclosure(decider: Actor, pupil: Pupil) -> bool:
 def may_read_chronology(actor: Actor, pupil: Pupil) -> bool:
     """A pupil's safeguarding chronology: the DSL and deputies of the pupil's school, the
     pupil on roll or not (the file moves with a child who leaves)."""
+
+
+def may_record_cp_file_transfer(actor: Actor, pupil: Pupil) -> bool:
+    """A leaving pupil's child protection file (flag it, sent, receipt confirmed): the DSL
+    and deputies of the pupil's school, on roll or left, since the file follows the child."""
     return (
         isinstance(actor, StaffActor)
         and actor.school_id == pupil.school_id

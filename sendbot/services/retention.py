@@ -401,6 +401,9 @@ def _anonymise(session: Session, outcome: PupilOutcome) -> None:
     pupil.primary_need = None
     pupil.secondary_need = None
     pupil.group_id = None
+    pupil.destination_school = None
+    pupil.cp_file_received_by = None
+    pupil.cp_file_flagged = False
     pupil.active = False
     for guardian_id in outcome.guardians_to_anonymise:
         guardian = session.get(Guardian, guardian_id)

@@ -37,8 +37,13 @@ from sendbot.domain.needs import CENSUS_NEEDS, parse_need
 from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
 from sendbot.domain.school_settings import find as find_setting
-from sendbot.services import audit, ehc_cases, school_settings
-from sendbot.services.school_settings_changes import active_staff_ids, on_call_problem
+from sendbot.services import audit, cp_files, ehc_cases, school_settings
+from sendbot.services.school_settings_changes import (
+    STAFF_ID_SETTINGS,
+    active_staff_ids,
+    on_call_problem,
+    staff_refs_to_ids,
+)
 from sendbot.services.school_settings_changes import change as change_settings
 from sendbot.store.models import (
     GroupStaff,
@@ -214,6 +219,8 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("first_language", "first language", aliases=("home_language",), max_len=40),
         Column("looked_after", "looked after", aliases=("cla", "lac", "in_care")),
         *EHC_COLUMNS,
+        Column("leaving_on", "leaving date", aliases=("leaving_date", "date_of_leaving")),
+        Column("destination_school", "destination school", aliases=("next_school",), max_len=200),
     ),
     GUARDIANS: (
         Column("guardian_id", "guardian id", True, ("contact_id", "mis_id", "id"), 64),
@@ -626,6 +633,9 @@ class PupilIn:
     class_code: str | None
     ehc: dict[str, Any] = field(default_factory=dict)  # EhcCase attributes given
     line: int = 0
+    # (last day on roll, new school) when the row gives a leaving date; None keeps what
+    # was recorded (an empty cell never clears it: `sendbot pupil leaving --clear` does).
+    leaving: tuple[date, str | None] | None = None
 
 
 @dataclass
@@ -724,9 +734,15 @@ def _parse_school(rows: list[Row] | None, problems: Problems) -> SchoolIn | None
     return school if row.ok else None
 
 
-def _parse_settings(rows: list[Row], current: SchoolSettings, staff: set[int]) -> dict[str, str]:
-    """Each line checked alone, then together with the school's other settings; on-call
-    staff must be among the school's active `staff` (sendbot's ids)."""
+def _parse_settings(
+    rows: list[Row],
+    current: SchoolSettings,
+    staff: set[int],
+    resolve: Callable[[str, str], str] = lambda key, value: value,
+) -> dict[str, str]:
+    """Each line checked alone, then together with the school's other settings; staff named
+    by a setting (on call, holiday cover) must be among the school's active `staff`, by
+    sendbot's id, or by an email or MIS id `resolve` turns into one."""
     found: dict[str, str] = {}
     lines: dict[str, int] = {}
     for row in rows:
@@ -735,11 +751,14 @@ def _parse_settings(rows: list[Row], current: SchoolSettings, staff: set[int]) -
             continue
         try:
             setting = find_setting(key)
+            value = resolve(setting.key, value)
             parsed = setting.parse_text(value)
         except SettingError as exc:
             row.fail(str(exc))
             continue
-        if setting.key == "on_call_staff_ids" and (problem := on_call_problem(parsed, staff)):
+        if setting.key in STAFF_ID_SETTINGS and (
+            problem := on_call_problem(parsed, staff, setting.key)
+        ):
             row.fail(problem)
             continue
         if setting.key in lines:
@@ -897,6 +916,15 @@ def _ehc_values(row: Row, sen_status: str, today: date | None) -> dict[str, Any]
     return values
 
 
+def _leaving(row: Row) -> tuple[date, str | None] | None:
+    """The leaving date and new school a row gives (a school without a date is refused)."""
+    leaving_on = row.parsed("leaving_on", parse_date, None)
+    destination = row.text("destination_school")
+    if destination and leaving_on is None:
+        row.fail("destination school is given but leaving date is empty")
+    return (leaving_on, destination) if leaving_on is not None else None
+
+
 def _parse_pupils(rows: list[Row], known: Known, today: date | None = None) -> list[PupilIn]:
     seen_ids: dict[str, int] = {}
     seen_upns: dict[str, int] = {}
@@ -910,8 +938,9 @@ def _parse_pupils(rows: list[Row], known: Known, today: date | None = None) -> l
         if class_code:
             known.check(row, CLASSES, "class code", class_code)
         ehc = _ehc_values(row, values["sen_status"], today)
+        leaving = _leaving(row)
         if row.ok and pupil_id:
-            result.append(PupilIn(pupil_id, values, class_code, ehc, row.line))
+            result.append(PupilIn(pupil_id, values, class_code, ehc, row.line, leaving))
     return result
 
 
@@ -1032,7 +1061,11 @@ def read_roster(
     if (rows := tables.get(SETTINGS)) is not None:
         current = school_settings.of(school) if school is not None else SchoolSettings()
         staff = active_staff_ids(session, school.id) if school is not None else set()
-        roster.settings = _parse_settings(rows, current, staff)
+        if school is not None:
+            resolve = partial(staff_refs_to_ids, session, school.id)
+            roster.settings = _parse_settings(rows, current, staff, resolve)
+        else:
+            roster.settings = _parse_settings(rows, current, staff)
     known = Known(ids={k: (v if sure else None) for k, v in db_ids.items()}, in_import=set(files))
     for name in (CLASSES, STAFF, PUPILS, GUARDIANS):
         if name in files:
@@ -1268,6 +1301,9 @@ def _apply_pupils(
             partial(Pupil, school_id=school.id, external_id=row.external_id),
             counts,
         )
+        if row.leaving is not None:
+            session.flush()  # a new pupil needs its id for the audit event
+            cp_files.mark_leaving(session, pupil, *row.leaving, clock.now(), actor_kind="import")
         if old_status is not None and old_status != pupil.sen_status:
             session.add(
                 SenStatusChange(

@@ -6,16 +6,25 @@ school's deadlines here, by an explicit call, before the transaction ends.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.people import Role
-from sendbot.domain.school_settings import SettingError, check, find, to_store, warnings
+from sendbot.domain.school_settings import (
+    SchoolSettings,
+    SettingError,
+    check,
+    find,
+    to_store,
+    warnings,
+)
+from sendbot.domain.setting_kinds import NONE_WORDS
 from sendbot.services import audit, deadlines
 from sendbot.services.records import Requester, audit_actor
 from sendbot.services.school_settings import of
@@ -49,6 +58,7 @@ def change(
     wrong one and changes nothing. Audited as one `school.settings.set` event by `actor`;
     with no actor the caller records the change in its own event (the roster import does)."""
     before = of(school)
+    values = {key: staff_refs_to_ids(session, school.id, key, text) for key, text in values.items()}
     after = check(before, values)
     result = Change()
     for key in values:
@@ -63,8 +73,7 @@ def change(
                 result.added.append(setting.key)
     if not result.changed:
         return result
-    if "on_call_staff_ids" in result.changed:
-        _check_on_call(session, school, after.on_call_staff_ids)
+    _check_staff_ids(session, school, after, result.changed)
     if {"out_of_hours", "on_call_staff_ids"} & set(result.changed):
         result.warnings = warnings(after)
     stored, columns = to_store(school.settings, after, result.changed)
@@ -117,19 +126,60 @@ def on_call_candidates(session: Session, school_id: int) -> list[OnCallCandidate
     ]
 
 
-def on_call_problem(ids: tuple[int, ...], active: set[int]) -> str | None:
+# Settings naming staff by sendbot's ids: each must be one of the school's active staff.
+STAFF_ID_SETTINGS = ("on_call_staff_ids", "dsl_holiday_cover")
+
+
+def staff_refs_to_ids(session: Session, school_id: int, key: str, text: str) -> str:
+    """A setting naming staff takes sendbot's ids, emails or MIS ids, in any mix: the ids,
+    as the setting stores them. A name that is no active member of staff is refused."""
+    if key not in STAFF_ID_SETTINGS or text.strip().lower() in NONE_WORDS:
+        return text
+    ids = []
+    for part in (p for p in re.split(r"[\s,;]+", text.strip().strip("[]")) if p):
+        if part.isdigit():
+            ids.append(part)
+            continue
+        found = session.scalar(
+            select(Staff.id).where(
+                Staff.school_id == school_id,
+                Staff.active,
+                or_(func.lower(Staff.email) == part.lower(), Staff.external_id == part),
+            )
+        )
+        if found is None:
+            raise SettingError(
+                f"{key}: no active member of this school's staff has the email or MIS id '{part}'"
+            )
+        ids.append(str(found))
+    return ", ".join(ids)
+
+
+def on_call_problem(
+    ids: tuple[int, ...], active: set[int], key: str = "on_call_staff_ids"
+) -> str | None:
     """Escalations must reach someone: every id is one of the school's active staff."""
     missing = [str(i) for i in ids if i not in active]
     if not missing:
         return None
     return (
-        f"on_call_staff_ids must be ids of this school's active staff; "
+        f"{key} must be ids of this school's active staff; "
         f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not"
     )
 
 
-def _check_on_call(session: Session, school: School, ids: tuple[int, ...]) -> None:
-    problem = on_call_problem(ids, active_staff_ids(session, school.id))
+def _check_staff_ids(
+    session: Session, school: School, after: SchoolSettings, changed: Mapping[str, object]
+) -> None:
+    for key in STAFF_ID_SETTINGS:
+        if key in changed:
+            _check_on_call(session, school, getattr(after, key), key)
+
+
+def _check_on_call(
+    session: Session, school: School, ids: tuple[int, ...], key: str = "on_call_staff_ids"
+) -> None:
+    problem = on_call_problem(ids, active_staff_ids(session, school.id), key)
     if problem:
         raise SettingError(problem)
 

@@ -24,7 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import Area
-from sendbot.services import action_ids, audit, deadlines, escalation, policy, review_outcomes
+from sendbot.services import (
+    action_ids,
+    audit,
+    cp_files,
+    deadlines,
+    escalation,
+    policy,
+    review_outcomes,
+)
 from sendbot.services.actors import StaffActor
 from sendbot.services.school_time import school_zone
 from sendbot.store.models import Concern, Deadline, Meeting, Pupil
@@ -33,12 +41,16 @@ REFERRAL_RESPONDED = action_ids.LA_REPLIED
 REFERRAL_CHASED = action_ids.REFERRAL_CHASED
 REVIEW_PUPIL = action_ids.REVIEW_PUPIL
 MEETING_OUTCOME = action_ids.MEETING_OUTCOME
+CP_FILE_SENT = action_ids.CP_FILE_SENT
+CP_FILE_RECEIVED = action_ids.CP_FILE_RECEIVED
 KINDS = (
     action_ids.DEADLINE_DONE,
     REFERRAL_RESPONDED,
     REFERRAL_CHASED,
     REVIEW_PUPIL,
     MEETING_OUTCOME,
+    CP_FILE_SENT,
+    CP_FILE_RECEIVED,
 )
 ACKNOWLEDGE = action_ids.CONCERN_ACK
 VIEW_DETAILS = action_ids.CONCERN_VIEW
@@ -105,6 +117,8 @@ def tap(session: Session, actor: StaffActor, action_id: str, now: datetime) -> T
             )
         if kind == MEETING_OUTCOME:
             return _meeting_outcome(session, actor, button, now)
+        if kind in (CP_FILE_SENT, CP_FILE_RECEIVED):
+            return _cp_file(session, actor, kind, ident, now)
         return _concerns_together(session, actor, ident, now)
     except escalation.NotAllowed as exc:
         concern = session.get(Concern, ident)
@@ -128,6 +142,29 @@ def _meeting_outcome(
     except review_outcomes.OutcomeInvalid as exc:
         return Tap(str(exc), False, MEETING_OUTCOME)
     return Tap(text, True, MEETING_OUTCOME)
+
+
+def _cp_file(session: Session, actor: StaffActor, kind: str, pupil_id: int, now: datetime) -> Tap:
+    """File sent today / Receipt confirmed today, on the child protection file prompt."""
+    today = now.astimezone(school_zone(session, actor.school_id)).date()
+    try:
+        if kind == CP_FILE_SENT:
+            pupil = cp_files.record_sent(session, actor, pupil_id, today, now)
+            text = (
+                f"Recorded: {pupil.display_name}'s child protection file was sent today. "
+                "Tap Receipt confirmed when the new school confirms they have it."
+            )
+        else:
+            pupil = cp_files.record_receipt(session, actor, pupil_id, today, now)
+            text = (
+                f"Recorded: the new school confirmed receipt of {pupil.display_name}'s child "
+                "protection file today. Nothing more is due."
+            )
+    except cp_files.NotAllowed as exc:
+        return _refused(session, actor, kind, pupil_id, now, str(exc), pupil_id)
+    except ValueError as exc:
+        return Tap(str(exc), False, kind)
+    return Tap(text, True, kind, only_this_button=kind == CP_FILE_SENT)
 
 
 def _refused(

@@ -153,6 +153,16 @@ class Pupil(Base):
     secondary_need: Mapped[str | None] = mapped_column(String(8))
     phase_transfer_year: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Leaving (roster import or `sendbot pupil leaving`): the last day on roll and where to.
+    leaving_on: Mapped[date | None] = mapped_column(Date)
+    destination_school: Mapped[str | None] = mapped_column(EncryptedText)
+    # The DSL says the pupil has a child protection file even with no concern in sendbot
+    # (a file that came from a previous school, say). Any safeguarding concern makes one.
+    cp_file_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The file's transfer to the new school (KCSIE Annex C): sent, then receipt confirmed.
+    cp_file_sent_on: Mapped[date | None] = mapped_column(Date)
+    cp_file_received_on: Mapped[date | None] = mapped_column(Date)
+    cp_file_received_by: Mapped[str | None] = mapped_column(String(200))
     group: Mapped[TeachingGroup | None] = relationship(lazy="joined")
     __table_args__ = (UniqueConstraint("school_id", "external_id"),)
 

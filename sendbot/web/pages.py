@@ -13,8 +13,14 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from sendbot.services import chronology, chronology_export, concern_page, escalation, policy
-from sendbot.services import safeguarding
+from sendbot.services import (
+    chronology,
+    chronology_export,
+    concern_page,
+    escalation,
+    policy,
+    safeguarding,
+)
 from sendbot.services.actors import StaffActor
 from sendbot.web import sign_in
 from sendbot.web.site import (

@@ -78,6 +78,8 @@ GOOD_AND_BAD: dict[str, tuple[str, object, str]] = {
     "school_hours.end": ("17:00", time(17, 0), "17:60"),
     "out_of_hours": ("Next_School_Day", "next_school_day", "sometimes"),
     "on_call_staff_ids": ("12, 15, 12", (12, 15), "Mrs Smith"),
+    "dsl_holiday_cover": ("7, 9", (7, 9), "the deputy"),
+    "dsl_holiday_cover_copies_dsl": ("yes", True, "if needed"),
     "referral_chase_working_days": ("2", 2, "11"),
     "cumulative_concerns.count": ("4", 4, "1"),
     "cumulative_concerns.days": ("28", 28, "a month"),

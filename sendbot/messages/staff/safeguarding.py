@@ -1,13 +1,16 @@
-"""Safeguarding follow-ups: the unacknowledged-alert escalation, the referral chase and the
-cumulative-concerns prompt.
+"""Safeguarding follow-ups: the unacknowledged-alert escalation, the referral chase, the
+cumulative-concerns prompt and a leaving pupil's child protection file.
 
 None carries a concern's narrative or a pupil's name: only the year group, who logged it
-and when, with buttons whose ids are re-authorised on every tap.
+and when, with buttons whose ids are re-authorised on every tap. The one exception is the
+prompt to send a leaving pupil's child protection file, which goes to the DSL and deputies
+alone and must name the pupil and the new school for them to act on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,7 +21,7 @@ from sendbot.messages.staff import concern_alerts
 from sendbot.messages.staff.wording import timezone_of, when, year_group
 from sendbot.services import action_ids
 from sendbot.services import deadlines as deadline_service
-from sendbot.store.models import Concern
+from sendbot.store.models import Concern, Pupil
 
 
 def escalation(
@@ -121,3 +124,47 @@ def cumulative(
             ),
         ),
     )
+
+
+def cp_file_transfer(
+    params: Mapping[str, Any], language: str, session: Session
+) -> OutgoingMessage | None:
+    """To the DSL and deputies: a pupil with a child protection file is leaving (or the file
+    is due today); send it to the new school and record its receipt."""
+    pupil = session.get(Pupil, int(params["pupil_id"]))
+    if pupil is None or pupil.leaving_on is None or pupil.cp_file_received_on is not None:
+        return None  # receipt confirmed since, or the leaving was taken back
+    if pupil.leaving_on.isoformat() != params.get("leaving_on"):
+        return None  # a different leaving date since: that one has its own prompt
+    due = date.fromisoformat(str(params["due_on"])) if params.get("due_on") else None
+    due_words = f"by {due:%A %-d %B %Y}" if due else "within 5 school days"
+    title = (
+        "Child protection file due today: has the new school confirmed receipt?"
+        if params.get("stage") == "due"
+        else "Child protection file: send it to the new school"
+    )
+    where = pupil.destination_school or "the new school (not recorded yet)"
+    lines = [
+        title,
+        f"{pupil.display_name} ({year_group(pupil.year_group)}) leaves on "
+        f"{pupil.leaving_on:%A %-d %B %Y} for {where}.",
+        f"Send the child protection file to the new school's DSL {due_words}: separately "
+        "from the main pupil file, securely, and get confirmation of receipt (Keeping "
+        "children safe in education, Annex C: 5 school days, or the first 5 days of a new "
+        "term).",
+    ]
+    if pupil.cp_file_sent_on is not None:
+        lines.append(f"Sent on {pupil.cp_file_sent_on:%a %-d %b %Y}; receipt not confirmed yet.")
+    buttons = [
+        Button(
+            action_ids.seal(session, action_ids.CP_FILE_RECEIVED, pupil.id),
+            "Receipt confirmed today",
+            "primary",
+        )
+    ]
+    if pupil.cp_file_sent_on is None:
+        buttons.insert(
+            0,
+            Button(action_ids.seal(session, action_ids.CP_FILE_SENT, pupil.id), "File sent today"),
+        )
+    return OutgoingMessage(text="\n".join(lines), buttons=tuple(buttons))
