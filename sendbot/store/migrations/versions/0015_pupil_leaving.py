@@ -5,8 +5,8 @@ command line), whether the DSL flagged a child protection file, and the file's t
 the new school: when it was sent, and when and by whom its receipt was confirmed (KCSIE
 Annex C). The new school's name is encrypted like other text about a child.
 
-Revision ID: 0014h_pupil_leaving
-Revises: 0013
+Revision ID: 0015_pupil_leaving
+Revises: 0014_web_sign_in
 Create Date: 2026-12-07 21:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014h_pupil_leaving"
-down_revision = "0013"
+revision = "0015_pupil_leaving"
+down_revision = "0014_web_sign_in"
 branch_labels = None
 depends_on = None
 

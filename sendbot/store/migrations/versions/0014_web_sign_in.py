@@ -4,7 +4,7 @@ The staff web pages: one-time sign-in links (only the token's SHA-256 is kept) a
 server-side sessions (only the cookie's SHA-256 is kept), so a session can be ended at once
 and a copied cookie is useless after it ends.
 
-Revision ID: 0014w_web_sign_in
+Revision ID: 0014_web_sign_in
 Revises: 0013
 Create Date: 2026-12-07 20:45:00
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 import sendbot.store.types
 
-revision = "0014w_web_sign_in"
+revision = "0014_web_sign_in"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
