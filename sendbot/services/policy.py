@@ -412,25 +412,27 @@ def may_decide_safeguarding_disclosure(decider: Actor, pupil: Pupil) -> bool:
 def may_read_chronology(actor: Actor, pupil: Pupil) -> bool:
     """A pupil's safeguarding chronology: the DSL and deputies of the pupil's school, the
     pupil on roll or not (the file moves with a child who leaves)."""
+    return _lead_of(actor, pupil.school_id)
 
 
 def may_record_cp_file_transfer(actor: Actor, pupil: Pupil) -> bool:
     """A leaving pupil's child protection file (flag it, sent, receipt confirmed): the DSL
     and deputies of the pupil's school, on roll or left, since the file follows the child."""
+    return _lead_of(actor, pupil.school_id)
+
+
+def _lead_of(actor: Actor, school_id: int) -> bool:
+    """The DSL or a deputy of this school."""
     return (
         isinstance(actor, StaffActor)
-        and actor.school_id == pupil.school_id
+        and actor.school_id == school_id
         and bool(actor.roles & SAFEGUARDING_LEADS)
     )
 
 
 def may_close_concern(actor: Actor, concern: Concern) -> bool:
     """Signing a concern off as closed, or reopening it: the DSL and deputies of its school."""
-    return (
-        isinstance(actor, StaffActor)
-        and concern.school_id == actor.school_id
-        and bool(actor.roles & SAFEGUARDING_LEADS)
-    )
+    return _lead_of(actor, concern.school_id)
 
 
 def may_list_safeguarding(actor: Actor) -> bool:
