@@ -43,6 +43,15 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 - a pupil's recent concerns looked at together (dates, areas, flags; no narrative): the DSL
   and deputies for any pupil, the SENCO where the pupil has SEND.
 
+Unfinished reports (a safeguarding concern started and not saved, `ConcernDraft`):
+- that one exists, who started it, when, about which pupil and which questions were
+  answered (`may_see_unfinished_report`): the DSL and deputies of the school, as for the
+  list of open safeguarding concerns, and never anyone else, the reporter included (they
+  carry on in their own chat);
+- what it says so far, the narrative (`may_read_unfinished_report`): whoever may read the
+  details of a safeguarding concern about that pupil (the leads; the SENCO where the pupil
+  has SEND). A draft not yet about a pupil: the leads only.
+
 Deadlines (`deadlines_for`, `may_see_deadline_kind`): safeguarding deadlines (a referral's
 follow-up, the local authority's reply) only to the DSL and deputies; a pupil's other
 deadlines to those who may read that pupil's SEND record and to their owner; the school's
@@ -77,6 +86,7 @@ from sendbot.domain.people import SAFEGUARDING_LEADS, Role, SenStatus
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
     Concern,
+    ConcernDraft,
     Deadline,
     GroupStaff,
     Guardian,
@@ -108,6 +118,9 @@ class Action(StrEnum):
     ACKNOWLEDGE_CONCERN = "concern.acknowledge"
     HEAR_OF_CONCERN = "concern.alert"
     RECORD_REFERRAL_STEP = "concern.referral_step"
+    # Subject: an unfinished report (a concern draft) id.
+    SEE_UNFINISHED_REPORT = "concern_draft.see"
+    READ_UNFINISHED_REPORT = "concern_draft.read"
     # Subject: a deadline id.
     READ_DEADLINE = "deadline.read"
     MARK_DEADLINE_DONE = "deadline.done"
@@ -144,6 +157,8 @@ SUBJECTS: dict[Action, str] = {
     Action.ACKNOWLEDGE_CONCERN: "concern",
     Action.HEAR_OF_CONCERN: "concern",
     Action.RECORD_REFERRAL_STEP: "concern",
+    Action.SEE_UNFINISHED_REPORT: "draft",
+    Action.READ_UNFINISHED_REPORT: "draft",
     Action.READ_DEADLINE: "deadline",
     Action.MARK_DEADLINE_DONE: "deadline",
     Action.INVITE_GUARDIAN: "guardian",
@@ -375,6 +390,31 @@ def may_review_concerns_together(session: Session, actor: Actor, pupil_id: int) 
     )
 
 
+def may_see_unfinished_report(actor: Actor, draft: ConcernDraft) -> bool:
+    """That a safeguarding report was started and not saved, by whom, when, about whom:
+    the DSL and deputies of its school."""
+    return (
+        isinstance(actor, StaffActor)
+        and draft.school_id == actor.school_id
+        and bool(actor.roles & SAFEGUARDING_LEADS)
+    )
+
+
+def may_read_unfinished_report(session: Session, actor: Actor, draft: ConcernDraft) -> bool:
+    """What an unfinished report says so far: as for a safeguarding concern's details."""
+    if not isinstance(actor, StaffActor) or draft.school_id != actor.school_id:
+        return False
+    if actor.roles & SAFEGUARDING_LEADS:
+        return True
+    pupil = session.get(Pupil, draft.pupil_id) if draft.pupil_id is not None else None
+    return (
+        pupil is not None
+        and pupil.school_id == actor.school_id
+        and actor.has(Role.SENCO)
+        and _has_send(pupil)
+    )
+
+
 class ConcernAlert(StrEnum):
     """What a member of staff is told when a concern is logged."""
 
@@ -587,7 +627,7 @@ def reply_refusal(session: Session, actor: Actor, message_id: int | None) -> str
 def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> bool:
     """May this actor do this action to this record? The record is named by its id, of the
     kind `SUBJECTS` gives for the action: a pupil, a concern, a deadline, a guardian, an
-    intervention, a parent's message or an invitation."""
+    intervention, a parent's message, an invitation or an unfinished report."""
     if isinstance(actor, GuardianActor):
         return _decide_for_guardian(session, actor, action, subject_id)
     if action in PUPIL_ACTIONS:
@@ -596,6 +636,8 @@ def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> b
         return _decide_on_concern(session, actor, action, subject_id)
     if SUBJECTS[action] == "deadline":
         return _decide_on_deadline(session, actor, action, subject_id)
+    if SUBJECTS[action] == "draft":
+        return _decide_on_draft(session, actor, action, subject_id)
     if action is Action.INVITE_GUARDIAN:
         return invite_refusal(session, actor, subject_id) is None
     if action is Action.RECORD_SESSION:
@@ -641,3 +683,12 @@ def _decide_on_deadline(
         return may_see_deadline(session, actor, deadline_id)
     row = session.get(Deadline, deadline_id)
     return row is not None and may_mark_deadline_done(actor, row)
+
+
+def _decide_on_draft(session: Session, actor: StaffActor, action: Action, draft_id: int) -> bool:
+    draft = session.get(ConcernDraft, draft_id)
+    if draft is None:
+        return False
+    if action is Action.SEE_UNFINISHED_REPORT:
+        return may_see_unfinished_report(actor, draft)
+    return may_read_unfinished_report(session, actor, draft)
