@@ -7,14 +7,18 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import FrozenClock
-from sendbot.conversations.log_concern import DANGER_FIRST, DSL_ALERTED
+from sendbot.conversations.forms import Forms
+from sendbot.conversations.log_concern import DANGER_FIRST, DSL_ALERTED, LOG_CONCERN
+from sendbot.conversations.registry import REGISTRY
 from sendbot.delivery import keys
 from sendbot.scheduling.senders import ConsoleSender
 from sendbot.scheduling.worker import OutboxWorker, WorkerConfig
+from sendbot.services.actors import staff_actor_by_id
+from sendbot.store import crypto
 from sendbot.store.models import AuditEvent, Concern, ConcernDraft, Outbox, Staff
 from tests.dialog import Dialog
 from tests.factories import SmallSchool
@@ -119,7 +123,10 @@ def test_going_back_a_restart_and_a_second_worker_never_alert_twice(
     again = restarted(sessions, clock, teacher)  # a restart, or another worker, same chat
     again.says("back")  # to immediate danger
     told = again.says("yes").text
-    assert "The DSL and deputies were alerted at 10:15 on Tue 24 Nov; they are not alerted twice." in told
+    assert (
+        "The DSL and deputies were alerted at 10:15 on Tue 24 Nov; they are not alerted twice."
+        in told
+    )
     third = restarted(sessions, clock, teacher)
     third.says("back")
     third.says("no")
@@ -215,8 +222,59 @@ def test_a_concern_that_is_not_safeguarding_writes_no_draft_and_expires_as_befor
     for line in ("concern", "Amelia", "Upset at lunch.", "1", "3", "no"):
         teacher.says(line)
     clock.advance(timedelta(hours=25))
-    assert restarted(sessions, clock, teacher).says("hello").text.startswith(
-        "Your unfinished log a concern was more than 24 hours old, so I cleared it."
+    assert (
+        restarted(sessions, clock, teacher)
+        .says("hello")
+        .text.startswith(
+            "Your unfinished log a concern was more than 24 hours old, so I cleared it."
+        )
     )
     with sessions() as session:
         assert session.scalars(select(ConcernDraft)).all() == []
+
+
+def test_in_a_slack_modal_yes_to_danger_alerts_at_that_choice_once_and_saving_links_it(
+    sessions, clock, school: SmallSchool
+) -> None:
+    forms = Forms(sessions, REGISTRY, clock, "slack")
+    with sessions() as session:
+        teacher = staff_actor_by_id(session, school.staff["teacher"])
+    assert teacher is not None
+    raw = {
+        "pupil": str(school.pupils["amir"]),
+        "narrative": NARRATIVE,
+        "source": "pupil",
+        "area": "semh",
+        "safeguarding": "yes",
+    }
+    assert forms.preview(teacher, LOG_CONCERN, raw).notes == {}
+    assert danger_alerts(sessions) == []
+    chosen = forms.preview(teacher, LOG_CONCERN, {**raw, "immediate_danger": "yes"})
+    assert DSL_ALERTED in chosen.notes["immediate_danger"]
+    forms.preview(teacher, LOG_CONCERN, {**raw, "immediate_danger": "yes"})  # redrawn
+    assert len(danger_alerts(sessions)) == 2
+    listed = dialog_for(sessions, clock, school, "dsl").says("unfinished").text
+    assert "(slack form), about Amir" in listed  # the modal closed unsaved: still listed
+
+    result = forms.submit(teacher, LOG_CONCERN, {**raw, "immediate_danger": "yes"})
+    assert result.done and "now have the full report" in result.confirmation
+    with sessions() as session:
+        draft = session.scalars(select(ConcernDraft)).one()
+        concern = session.scalars(select(Concern)).one()
+        assert (draft.status, draft.concern_id, draft.platform) == (
+            "saved",
+            concern.id,
+            "slack form",
+        )
+    assert len(danger_alerts(sessions)) == 2
+
+
+def test_the_narrative_of_an_unfinished_report_is_not_readable_in_the_database(
+    sessions, engine, clock, school: SmallSchool
+) -> None:
+    answer_danger_and_close_the_app(dialog_for(sessions, clock, school, "teacher"))
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT answers FROM concern_draft")).scalar_one()
+    assert "waiting at the gate" not in stored and crypto.looks_like_token(stored)
+    with sessions() as session:
+        assert session.scalars(select(ConcernDraft)).one().answers["narrative"] == NARRATIVE

@@ -65,6 +65,9 @@ class Flow(Generic[C, R]):
     # was kept), the field answered and the platform. A flow that must act before it is
     # saved (an urgent alert) does so here, in the turn's transaction.
     on_answer: Callable[[C, str, str], Progress] | None = None
+    # A form (a Slack modal) keeps nothing between its redraws: what it carries on with
+    # instead of `Turn.kept` (the person's open draft made from a form on this platform).
+    form_kept: Callable[[C, str], dict[str, Any]] | None = None
     # On 'cancel': a note to say before the usual reply.
     on_cancel: Callable[[C], str | None] | None = None
     # When the chat's state has expired: a note to carry on with instead of clearing it

@@ -83,6 +83,12 @@ def _progress(turn: Turn, answered: str, platform: str) -> Progress:
     return Progress(f"{DANGER_FIRST}\n\n{already}\n\n{WHAT_NOW}", kept)
 
 
+def _form_kept(turn: Turn, where: str) -> dict[str, int]:
+    """A form carries on with the reporter's open report started in a form there."""
+    draft = concern_drafts.open_from(turn.session, turn.actor, where)
+    return {DRAFT: draft} if draft is not None else {}
+
+
 def _on_cancel(turn: Turn) -> str | None:
     if not concern_drafts.cancel(turn.session, turn.actor, turn.kept.get(DRAFT), turn.now):
         return None
@@ -164,6 +170,7 @@ LOG_CONCERN = Flow(
     outcome="concern + audit event + outbox alerts in one transaction",
     on_answer=_progress,
     on_cancel=_on_cancel,
+    form_kept=_form_kept,
     past_expiry=_past_expiry,
     fields=(
         PupilField(

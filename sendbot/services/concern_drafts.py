@@ -206,6 +206,22 @@ def cancel(session: Session, actor: StaffActor, draft_id: int | None, now: datet
     return draft.danger_alert_at is not None
 
 
+def open_from(session: Session, actor: StaffActor, platform: str) -> int | None:
+    """The reporter's latest open draft started on this platform: what a form (which keeps
+    nothing between its redraws) carries on with."""
+    return session.scalar(
+        select(ConcernDraft.id)
+        .where(
+            ConcernDraft.reporter_id == actor.staff_id,
+            ConcernDraft.school_id == actor.school_id,
+            ConcernDraft.platform == platform[:20],
+            ConcernDraft.status == OPEN,
+        )
+        .order_by(ConcernDraft.started_at.desc(), ConcernDraft.id.desc())
+        .limit(1)
+    )
+
+
 def still_open(session: Session, actor: StaffActor, draft_id: int | None) -> ConcernDraft | None:
     """The reporter's own draft, while it is unfinished."""
     return _open_draft(session, actor, draft_id)

@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(length=20), nullable=False),
         sa.Column("started_at", sendbot.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sendbot.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("answers", sa.Text(), nullable=True),
+        sa.Column("answers", sa.Text(), nullable=False),
         sa.Column("danger_alert_at", sendbot.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("concern_id", sa.Integer(), nullable=True),
