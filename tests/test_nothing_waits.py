@@ -15,8 +15,10 @@ from sendbot.conversations.forms import Forms
 from sendbot.conversations.log_concern import DANGER_FIRST, DSL_ALERTED, LOG_CONCERN
 from sendbot.conversations.registry import REGISTRY
 from sendbot.delivery import keys
+from sendbot.scheduling.jobs import run_minute_jobs
 from sendbot.scheduling.senders import ConsoleSender
 from sendbot.scheduling.worker import OutboxWorker, WorkerConfig
+from sendbot.services import concern_drafts, digests
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store import crypto
 from sendbot.store.models import AuditEvent, Concern, ConcernDraft, Outbox, Staff
@@ -278,3 +280,45 @@ def test_the_narrative_of_an_unfinished_report_is_not_readable_in_the_database(
     assert "waiting at the gate" not in stored and crypto.looks_like_token(stored)
     with sessions() as session:
         assert session.scalars(select(ConcernDraft)).one().answers["narrative"] == NARRATIVE
+
+
+def test_the_dsl_digest_names_each_unfinished_report_without_the_pupil_or_the_story(
+    sessions, clock, school: SmallSchool
+) -> None:
+    answer_danger_and_close_the_app(dialog_for(sessions, clock, school, "teacher"))
+    clock.advance(timedelta(hours=30))
+    with sessions() as session:
+        draft = session.scalars(select(ConcernDraft)).one()
+        text_of = digests.dsl_digest(session, school.school_id, clock.now().date(), clock.now())
+        written = text_of.text()
+    reporter = name_of(sessions, school.staff["teacher"])
+    assert (
+        f"Unfinished reports (1)\n- Report {draft.id}, Year 3, started by {reporter} "
+        "Tue 24 Nov 10:15, immediate danger alert sent, not saved for 30 h. "
+        "Type 'unfinished' to read it."
+    ) in written
+    assert "Amir" not in written and "gate" not in written
+
+
+def test_the_reporter_is_reminded_once_after_half_an_hour_without_an_answer(
+    sessions, clock, school: SmallSchool
+) -> None:
+    answer_danger_and_close_the_app(dialog_for(sessions, clock, school, "teacher"))
+    clock.advance(timedelta(minutes=29))
+    run_minute_jobs(sessions, clock.now())
+    with sessions() as session:
+        assert concern_drafts.next_reminder_at(session) == clock.now() + timedelta(minutes=1)
+    deliver_once(sessions, clock)
+    for _ in range(3):
+        clock.advance(timedelta(minutes=1))
+        run_minute_jobs(sessions, clock.now())
+    sent = deliver_once(sessions, clock).sent
+    assert [m.text for _, m in sent] == [
+        "You started a safeguarding report at 10:15 on Tue 24 Nov and it is not saved yet. "
+        "The DSL and deputies can see it as unfinished. Please finish it now: send any "
+        "message to sendbot to carry on where you stopped, or speak to the DSL in person."
+    ]
+    with sessions() as session:
+        reminder = session.scalars(select(Outbox).where(Outbox.template == keys.STAFF_NOTICE)).one()
+        assert reminder.recipient_staff_id == school.staff["teacher"]
+        assert concern_drafts.next_reminder_at(session) is None

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -28,11 +29,13 @@ from sendbot.delivery import keys
 from sendbot.domain.people import SAFEGUARDING_LEADS
 from sendbot.services import audit, outbox, policy
 from sendbot.services.actors import StaffActor, actor_for_staff
-from sendbot.store.models import ConcernDraft, Pupil, Staff, StaffRole
+from sendbot.store.models import ConcernDraft, Outbox, Pupil, School, Staff, StaffRole
 
 OPEN = "open"
 SAVED = "saved"
 CANCELLED = "cancelled"
+# A reporter whose report has had no answer this long is reminded to finish it, once.
+REMIND_AFTER = timedelta(minutes=30)
 # A report cancelled after its immediate-danger alert went out stays on the DSL's list this
 # long, so an alert they had is never left unexplained.
 CANCELLED_SHOWN_FOR = timedelta(days=7)
@@ -263,6 +266,92 @@ def unfinished(session: Session, actor: StaffActor, now: datetime) -> list[Unfin
         _audit(session, actor, "concern_draft.view", draft, now, narrative=readable)
         out.append(_report(session, draft, readable))
     return out
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """An unfinished report as the DSL digest names it: no pupil name, no answers."""
+
+    draft_id: int
+    year_group: int | None
+    reporter: str
+    started_at: datetime
+    updated_at: datetime
+    danger_alert_at: datetime | None
+    status: str
+
+
+def for_digest(session: Session, school_id: int, now: datetime) -> list[DigestLine]:
+    """The school's unfinished reports for the DSL's digest (written for the role, so it
+    holds only what an alert would: year group, who, when), oldest first."""
+    rows = session.execute(
+        select(ConcernDraft, Pupil.year_group, Staff)
+        .outerjoin(Pupil, Pupil.id == ConcernDraft.pupil_id)
+        .join(Staff, Staff.id == ConcernDraft.reporter_id)
+        .where(_listed(school_id, now))
+        .order_by(ConcernDraft.started_at)
+    ).all()
+    return [
+        DigestLine(
+            draft.id,
+            year_group,
+            staff.display_name,
+            draft.started_at,
+            draft.updated_at,
+            draft.danger_alert_at,
+            draft.status,
+        )
+        for draft, year_group, staff in rows
+    ]
+
+
+def remind_reporters(session: Session, now: datetime) -> int:
+    """A minute job: each open report untouched for `REMIND_AFTER` reminds its reporter,
+    once (the outbox's dedupe key). No pupil name and no answer in the reminder."""
+    drafts = session.scalars(
+        select(ConcernDraft).where(
+            ConcernDraft.status == OPEN, ConcernDraft.updated_at <= now - REMIND_AFTER
+        )
+    )
+    queued = 0
+    for draft in drafts:
+        row = outbox.enqueue(
+            session,
+            school_id=draft.school_id,
+            recipient_staff_id=draft.reporter_id,
+            template=keys.STAFF_NOTICE,
+            params={"text": _reminder(session, draft)},
+            dedupe_key=f"draft:{draft.id}:reminder",
+            now=now,
+        )
+        queued += row is not None
+    return queued
+
+
+def next_reminder_at(session: Session) -> datetime | None:
+    """When the next reminder falls due (for fast-forwarding): the oldest open report with
+    no reminder yet, `REMIND_AFTER` after its last answer."""
+    reminded = select(Outbox.dedupe_key).where(Outbox.dedupe_key.like("draft:%:reminder"))
+    done = set(session.scalars(reminded))
+    for draft_id, updated_at in session.execute(
+        select(ConcernDraft.id, ConcernDraft.updated_at)
+        .where(ConcernDraft.status == OPEN)
+        .order_by(ConcernDraft.updated_at)
+    ):
+        if f"draft:{draft_id}:reminder" not in done:
+            return updated_at + REMIND_AFTER
+    return None
+
+
+def _reminder(session: Session, draft: ConcernDraft) -> str:
+    school = session.get(School, draft.school_id)
+    tz = ZoneInfo(school.timezone if school is not None else "Europe/London")
+    started = draft.started_at.astimezone(tz).strftime("%H:%M on %a %-d %b")
+    return (
+        f"You started a safeguarding report at {started} and it is not saved yet. The DSL and "
+        "deputies can see it as unfinished. Please finish it now: send any message to "
+        "sendbot to carry on where you stopped, or speak to the DSL in person."
+    )
 
 
 def _report(session: Session, draft: ConcernDraft, readable: bool) -> UnfinishedReport:

@@ -21,8 +21,15 @@ from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.needs import Area, area_label
 from sendbot.domain.people import Role, year_label
+from sendbot.services import (
+    concern_drafts,
+    digest_items,
+    ehc_cases,
+    policy,
+    school_settings,
+    terms,
+)
 from sendbot.services import deadlines as deadline_service
-from sendbot.services import digest_items, ehc_cases, policy, school_settings, terms
 from sendbot.store.models import (
     Concern,
     ConcernAction,
@@ -485,12 +492,33 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
             f"{patterns} pupil{'s' if patterns != 1 else ''} with several concerns in a short "
             "time: look at them together with the SENCO"
         )
+    unfinished = _unfinished(session, school, now)
     sections = (
+        Section(f"Unfinished reports ({len(unfinished)})", unfinished),
         Section(f"Open safeguarding items ({len(open_lines)})", tuple(open_lines)),
         Section("Referrals awaiting the local authority", tuple(referral_lines)),
         Section("Follow-ups due", tuple(follow_ups)),
     )
     return Digest("dsl", school.name, day, sections)
+
+
+def _unfinished(session: Session, school: School, now: datetime) -> tuple[str, ...]:
+    """Safeguarding reports started and not saved: never left to expire unseen."""
+    lines = []
+    for item in concern_drafts.for_digest(session, school.id, now):
+        started = _local(item.started_at, school.timezone)
+        year = "no pupil chosen yet" if item.year_group is None else year_label(item.year_group)
+        line = (
+            f"Report {item.draft_id}, {year}, started by {item.reporter} {started:%a %-d %b %H:%M}"
+        )
+        if item.danger_alert_at is not None:
+            line += ", immediate danger alert sent"
+        if item.status == concern_drafts.CANCELLED:
+            line += ", stopped by the reporter"
+        else:
+            line += f", not saved for {_age(now - item.updated_at)}"
+        lines.append(line + ". Type 'unfinished' to read it.")
+    return tuple(lines)
 
 
 # --- the headteacher -----------------------------------------------------------------------
