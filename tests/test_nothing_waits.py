@@ -322,3 +322,30 @@ def test_the_reporter_is_reminded_once_after_half_an_hour_without_an_answer(
         reminder = session.scalars(select(Outbox).where(Outbox.template == keys.STAFF_NOTICE)).one()
         assert reminder.recipient_staff_id == school.staff["teacher"]
         assert concern_drafts.next_reminder_at(session) is None
+
+
+def test_a_report_saved_as_not_safeguarding_after_the_alert_still_reaches_the_leads(
+    sessions, clock, school: SmallSchool
+) -> None:
+    teacher = dialog_for(sessions, clock, school, "teacher")
+    answer_danger_and_close_the_app(teacher)
+    deliver_once(sessions, clock)
+    teacher.says("back")  # to immediate danger
+    teacher.says("back")  # to safeguarding
+    teacher.says("no")
+    assert teacher.says("1").text.startswith("Saved as concern #")
+    sent = deliver_once(sessions, clock).sent
+    urgent = [m.text for _, m in sent if m.urgent]
+    assert len(urgent) == 2  # the DSL and the deputy: the alert they had is followed up
+    for text_ in urgent:
+        assert "The reporter changed their answers and saved it as not safeguarding." in text_
+    with sessions() as session:
+        told = {
+            (row.recipient_staff_id, row.template)
+            for row in session.scalars(select(Outbox).where(Outbox.dedupe_key.like("concern:%")))
+        }
+    assert told == {
+        (school.staff["dsl"], keys.SAFEGUARDING_ALERT),
+        (school.staff["deputy"], keys.SAFEGUARDING_ALERT),
+        (school.staff["senco"], keys.CONCERN_NEW),
+    }

@@ -51,7 +51,7 @@ ALERT_TEMPLATES = {
 }
 
 
-def _recipients(session: Session, concern: Concern) -> dict[int, str]:
+def _recipients(session: Session, concern: Concern, alerted_early: bool = False) -> dict[int, str]:
     """Who is told of this concern and with which message: the policy decides, person by
     person, among the school's staff who hold a role that is ever told."""
     query = (
@@ -67,7 +67,7 @@ def _recipients(session: Session, concern: Concern) -> dict[int, str]:
     )
     recipients: dict[int, str] = {}
     for staff in session.scalars(query):
-        alert = policy.new_concern_alert(actor_for_staff(staff), concern)
+        alert = policy.new_concern_alert(actor_for_staff(staff), concern, alerted_early)
         if alert is not None:
             recipients[staff.id] = ALERT_TEMPLATES[alert]
     return recipients
@@ -138,7 +138,7 @@ def log_concern(
         },
     )
     alerted_at = concern_drafts.link(session, actor, new.draft_id, concern.id, now)
-    recipients = _recipients(session, concern)
+    recipients = _recipients(session, concern, alerted_at is not None)
     params = {
         "concern_id": concern.id,
         "pupil_id": pupil.id,

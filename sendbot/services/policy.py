@@ -39,7 +39,9 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 - who is told a concern was logged (`new_concern_alert`): the DSL and deputies get the urgent
   alert for a safeguarding concern; the SENCO a notice of a concern that is not
   safeguarding. A SENCO who is not a lead is not told of safeguarding concerns: the DSL
-  brings them in where the child's needs matter;
+  brings them in where the child's needs matter. A concern finishing a report whose
+  reporter had already alerted the leads of immediate danger goes to the leads urgently
+  even if it was saved as not safeguarding;
 - a pupil's recent concerns looked at together (dates, areas, flags; no narrative): the DSL
   and deputies for any pupil, the SENCO where the pupil has SEND.
 
@@ -430,11 +432,17 @@ def concern_alert_for_roles(roles: frozenset[Role], safeguarding: bool) -> Conce
     return ConcernAlert.NOTICE if Role.SENCO in roles else None
 
 
-def new_concern_alert(actor: Actor, concern: Concern) -> ConcernAlert | None:
+def new_concern_alert(
+    actor: Actor, concern: Concern, alerted_early: bool = False
+) -> ConcernAlert | None:
     """What this person is told of this new concern, if anything (services/concerns.py asks
-    for each of the school's staff)."""
+    for each of the school's staff). `alerted_early`: its reporter had alerted the leads of
+    immediate danger before saving; the leads then get its alert even if it was saved as
+    not safeguarding, so the alert they had is never left without its report."""
     if not isinstance(actor, StaffActor) or concern.school_id != actor.school_id:
         return None
+    if alerted_early and actor.roles & SAFEGUARDING_LEADS:
+        return ConcernAlert.URGENT
     return concern_alert_for_roles(actor.roles, concern.safeguarding)
 
 

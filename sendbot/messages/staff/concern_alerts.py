@@ -61,13 +61,16 @@ def _alert_lines(params: Mapping[str, Any], tz: str) -> list[str]:
             "Safeguarding report now saved: the immediate danger you were alerted to at "
             f"{_when(params['danger_alert_at'], tz)}"
         )
-    return [
+    lines = [
         title,
         f"Logged by: {params['raised_by']}",
         f"When: {_when(params['raised_at'], tz)}",
         f"Year group: {_year(params['year_group'])}",
-        "Open the details in sendbot; they are not sent in chat.",
     ]
+    if params.get("danger_alert_at") and not params.get("safeguarding"):
+        lines.append("The reporter changed their answers and saved it as not safeguarding.")
+    lines.append("Open the details in sendbot; they are not sent in chat.")
+    return lines
 
 
 def _acknowledged(
