@@ -5,7 +5,7 @@ an unfinished report, past the chat's own expiry."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,13 +18,14 @@ from sendbot.delivery import keys
 from sendbot.scheduling.jobs import run_minute_jobs
 from sendbot.scheduling.senders import ConsoleSender
 from sendbot.scheduling.worker import OutboxWorker, WorkerConfig
-from sendbot.services import concern_drafts, digests
+from sendbot.services import concern_drafts, digests, retention
 from sendbot.services.actors import staff_actor_by_id
+from sendbot.services.records import CliActor
 from sendbot.store import crypto
-from sendbot.store.models import AuditEvent, Concern, ConcernDraft, Outbox, Staff
+from sendbot.store.models import AuditEvent, Concern, ConcernDraft, Outbox, Pupil, Staff
 from tests.dialog import Dialog
 from tests.factories import SmallSchool
-from tests.staff_dialogs import dialog_for, restarted
+from tests.staff_dialogs import count, dialog_for, restarted
 
 NARRATIVE = "He says a man is waiting at the gate to hurt him and he is shaking."
 UP_TO_DANGER = ["concern", "Amir", NARRATIVE, "2", "3", "yes"]
@@ -349,3 +350,24 @@ def test_a_report_saved_as_not_safeguarding_after_the_alert_still_reaches_the_le
         (school.staff["deputy"], keys.SAFEGUARDING_ALERT),
         (school.staff["senco"], keys.CONCERN_NEW),
     }
+
+
+def test_unfinished_reports_go_with_the_pupils_safeguarding_records_at_retention(
+    sessions, clock, school: SmallSchool
+) -> None:
+    teacher = dialog_for(sessions, clock, school, "teacher")
+    for line in ["concern", "Zoe", NARRATIVE, "2", "3", "yes", "yes"]:
+        teacher.says(line)
+    teacher.says("1")  # saved: the report is linked to its concern
+    for line in ["concern", "Zoe", "Another worry.", "1", "3", "yes"]:
+        teacher.says(line)  # and one left unfinished
+    with sessions() as session, session.begin():
+        pupil = session.get(Pupil, school.pupils["zoe"])
+        assert pupil is not None
+        pupil.active = False
+    assert count(sessions, ConcernDraft) == 2
+
+    result = retention.apply(sessions, CliActor("dpo"), datetime(2043, 3, 14, 9, tzinfo=UTC))
+    assert [p.anonymise for p in result.pupils if p.pupil_id == school.pupils["zoe"]] == [True]
+    assert count(sessions, ConcernDraft) == 0
+    assert count(sessions, Concern) == 0
