@@ -44,8 +44,8 @@ from sendbot.services import audit, outbox, school_settings
 from sendbot.services.records import CliActor, Requester, audit_actor
 from sendbot.store.models import (
     Concern,
-    ConcernDraft,
     ConcernAction,
+    ConcernDraft,
     ConversationState,
     Deadline,
     DeliveryAttempt,
