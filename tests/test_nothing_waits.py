@@ -5,6 +5,7 @@ an unfinished report, past the chat's own expiry."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
@@ -22,6 +23,7 @@ from sendbot.services import concern_drafts, digests, retention
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.records import CliActor
 from sendbot.store import crypto
+from sendbot.store.db import make_engine, session_factory
 from sendbot.store.models import AuditEvent, Concern, ConcernDraft, Outbox, Pupil, Staff
 from tests.dialog import Dialog
 from tests.factories import SmallSchool
@@ -371,3 +373,44 @@ def test_unfinished_reports_go_with_the_pupils_safeguarding_records_at_retention
     assert [p.anonymise for p in result.pupils if p.pupil_id == school.pupils["zoe"]] == [True]
     assert count(sessions, ConcernDraft) == 0
     assert count(sessions, Concern) == 0
+
+
+def test_two_workers_answering_yes_at_the_same_moment_send_one_alert(
+    db_url, sessions, clock, school: SmallSchool
+) -> None:
+    """The same draft, the same answer, two processes at once: they wait for each other on
+    the alert's lock, and the second finds the first's alert."""
+    teacher = dialog_for(sessions, clock, school, "teacher")
+    for line in UP_TO_DANGER:
+        teacher.says(line)
+    with sessions() as session:
+        draft = session.scalars(select(ConcernDraft)).one()
+        actor = staff_actor_by_id(session, school.staff["teacher"])
+        answers = {**draft.answers, "immediate_danger": True}
+    assert actor is not None
+    engines = [make_engine(db_url) for _ in range(4)]
+    barrier = threading.Barrier(len(engines))
+    sent: list[bool] = []
+    errors: list[BaseException] = []
+
+    def answer(engine) -> None:  # type: ignore[no-untyped-def]
+        try:
+            with session_factory(engine)() as session, session.begin():
+                barrier.wait(10)
+                progress = concern_drafts.keep(
+                    session, actor, draft.id, "console", answers, clock.now()
+                )
+                sent.append(progress.alerted_now)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for e in engines:
+        e.dispose()
+    assert errors == []
+    assert sorted(sent) == [False, False, False, True]
+    assert len(danger_alerts(sessions)) == 2

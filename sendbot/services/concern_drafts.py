@@ -29,6 +29,7 @@ from sendbot.delivery import keys
 from sendbot.domain.people import SAFEGUARDING_LEADS
 from sendbot.services import audit, outbox, policy
 from sendbot.services.actors import StaffActor, actor_for_staff
+from sendbot.store import locks
 from sendbot.store.models import ConcernDraft, Outbox, Pupil, School, Staff, StaffRole
 
 OPEN = "open"
@@ -129,11 +130,20 @@ def keep(
     draft.pupil_id = int(pupil_id) if pupil_id is not None else None
     draft.answers = dict(answers)
     draft.updated_at = now
-    alerted_now = False
-    if answers.get("immediate_danger") is True and draft.danger_alert_at is None:
+    alerted_now = answers.get("immediate_danger") is True and _first_alert(session, draft)
+    if alerted_now:
         _alert_danger(session, actor, draft, now)
-        alerted_now = True
     return Progress(draft.id, draft.danger_alert_at, alerted_now)
+
+
+def _first_alert(session: Session, draft: ConcernDraft) -> bool:
+    """Whether this draft's alert is still to be sent, decided under a lock: two workers
+    answering at the same moment wait for each other, and the second sees the first's."""
+    if draft.danger_alert_at is not None:
+        return False
+    locks.serialise(session, locks.DANGER_ALERT)
+    session.refresh(draft, ["danger_alert_at"])
+    return draft.danger_alert_at is None
 
 
 def _leads(session: Session, school_id: int) -> list[Staff]:

@@ -18,6 +18,7 @@ AUDIT_CHAIN = 7311
 ESCALATION = 7401
 REFERRAL_CHASE = 7402
 CUMULATIVE_CONCERNS = 7403
+DANGER_ALERT = 7404
 
 
 def serialise(session: Session, key: int) -> None:
