@@ -492,9 +492,8 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
             f"{patterns} pupil{'s' if patterns != 1 else ''} with several concerns in a short "
             "time: look at them together with the SENCO"
         )
-    unfinished = _unfinished(session, school, now)
     sections = (
-        Section(f"Unfinished reports ({len(unfinished)})", unfinished),
+        _unfinished(session, school, now),
         Section(f"Open safeguarding items ({len(open_lines)})", tuple(open_lines)),
         Section("Referrals awaiting the local authority", tuple(referral_lines)),
         Section("Follow-ups due", tuple(follow_ups)),
@@ -502,7 +501,7 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
     return Digest("dsl", school.name, day, sections)
 
 
-def _unfinished(session: Session, school: School, now: datetime) -> tuple[str, ...]:
+def _unfinished(session: Session, school: School, now: datetime) -> Section:
     """Safeguarding reports started and not saved: never left to expire unseen."""
     lines = []
     for item in concern_drafts.for_digest(session, school.id, now):
@@ -518,7 +517,7 @@ def _unfinished(session: Session, school: School, now: datetime) -> tuple[str, .
         else:
             line += f", not saved for {_age(now - item.updated_at)}"
         lines.append(line + ". Type 'unfinished' to read it.")
-    return tuple(lines)
+    return Section(f"Unfinished reports ({len(lines)})", tuple(lines))
 
 
 # --- the headteacher -----------------------------------------------------------------------
