@@ -6,7 +6,8 @@ the headteacher, the admin and a lunchtime supervisor (other staff); three paren
 for Amelia, one without it for Amir, and one without it for Ruby whom the school has
 recorded a decision to share with. Every record scope holds one record of each kind a
 policy action is asked about (`policy.SUBJECTS`): a pupil, a concern, a deadline, a
-guardian, an intervention, a parent's message and an invitation.
+guardian, an intervention, a parent's message, an invitation and an unfinished report (a
+safeguarding concern started about the pupil and not saved).
 
 Scopes (from the teacher's and TA's point of view):
 - own class, SEND: Amelia (3B, SEN support), a concern that is not safeguarding, a SEND
@@ -37,6 +38,7 @@ from sendbot.services.actors import actor_for_staff
 from sendbot.store.db import session_factory
 from sendbot.store.models import (
     Concern,
+    ConcernDraft,
     Deadline,
     GroupStaff,
     Guardian,
@@ -186,6 +188,17 @@ def _scope(
         computed_at=NOW,
     )
     session.add(deadline)
+    draft = ConcernDraft(
+        school_id=pupil.school_id,
+        reporter_id=raised_by,
+        pupil_id=pupil.id,
+        platform="console",
+        started_at=NOW - timedelta(hours=2),
+        updated_at=NOW - timedelta(hours=2),
+        answers={"pupil": pupil.id, "narrative": narrative, "safeguarding": True},
+        status="open",
+    )
+    session.add(draft)
     session.flush()
     return {
         "pupil": pupil.id,
@@ -195,6 +208,7 @@ def _scope(
         "intervention": family.intervention_id,
         "message": family.message_id,
         "invitation": family.invitation_id,
+        "draft": draft.id,
     }
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sendbot.conversations.engine import ChatRef, Engine
-from sendbot.conversations.log_concern import CALL_999
+from sendbot.conversations.log_concern import CALL_999, DANGER_FIRST, DSL_ALERTED
 from sendbot.conversations.registry import REGISTRY
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import AuditEvent, Concern, ConversationState, Outbox
@@ -299,7 +299,7 @@ def test_safeguarding_with_immediate_danger_says_call_999_first(sessions, clock,
     ):
         d.says(line)
     reply = d.says("yes")
-    assert reply.text.startswith(CALL_999)
+    assert reply.text.startswith(f"{DANGER_FIRST}\n\n{DSL_ALERTED}")
     assert reply.text.endswith("Save this concern?")
     saved = d.says("1")
     assert saved.text.startswith(CALL_999)

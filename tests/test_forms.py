@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sendbot.clock import FrozenClock
 from sendbot.conversations.flow import FlowRegistry
 from sendbot.conversations.forms import NOT_VISIBLE, REQUIRED, Forms
-from sendbot.conversations.log_concern import CALL_999, LOG_CONCERN
+from sendbot.conversations.log_concern import DANGER_FIRST, DSL_ALERTED, LOG_CONCERN
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Concern
 from tests.factories import NOW
@@ -55,7 +55,8 @@ def test_the_follow_up_applies_only_when_safeguarding_is_yes(sessions, school, f
         teacher, LOG_CONCERN, raw(school, safeguarding="yes", immediate_danger="yes")
     )
     assert yes.names[-1] == "immediate_danger"
-    assert yes.notes == {"immediate_danger": CALL_999}
+    assert list(yes.notes) == ["immediate_danger"]  # and the DSL has been alerted
+    assert yes.notes["immediate_danger"].startswith(f"{DANGER_FIRST}\n\n{DSL_ALERTED}")
     missing = forms.submit(teacher, LOG_CONCERN, raw(school, safeguarding="yes"))
     assert missing.errors == {"immediate_danger": REQUIRED}
 

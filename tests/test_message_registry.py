@@ -260,6 +260,13 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
     return {
         keys.CONCERN_NEW: alert,
         keys.SAFEGUARDING_ALERT: alert,
+        keys.SAFEGUARDING_DANGER: {
+            "draft_id": 1,
+            "pupil_id": ids["pupil"],
+            "year_group": 4,
+            "raised_by": "Sam Senco",
+            "raised_at": NOW.isoformat(),
+        },
         keys.SAFEGUARDING_ESCALATION: {**alert, "step": 1, "minutes": 15},
         keys.SAFEGUARDING_ACKNOWLEDGED: {"concern_id": ids["acknowledged"], "copy_of": ids["copy"]},
         keys.SAFEGUARDING_REFERRAL_CHASE: {

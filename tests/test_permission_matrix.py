@@ -179,6 +179,22 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
+    # That a safeguarding report was started and not saved: the leads, as for their list.
+    Action.SEE_UNFINISHED_REPORT: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "dsl deputy",
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
+    # What it says so far: as a safeguarding concern's details (the SENCO: a pupil with SEND).
+    Action.READ_UNFINISHED_REPORT: {
+        OWN_SEND:           "senco dsl deputy",
+        OWN_PLAIN:          "dsl deputy",
+        OTHER_SEND:         "senco dsl deputy",
+        OWN_SAFEGUARDING:   "senco dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
     # A safeguarding deadline names a child referred to social care: the leads alone.
     Action.READ_DEADLINE: {
         OWN_SEND:           "teacher ta senco deputy head",
@@ -238,6 +254,8 @@ READS = frozenset(
         Action.READ_CONCERN,
         Action.OPEN_CONCERN_PAGE,
         Action.HEAR_OF_CONCERN,
+        Action.SEE_UNFINISHED_REPORT,
+        Action.READ_UNFINISHED_REPORT,
         Action.READ_DEADLINE,
         Action.READ_CHRONOLOGY,
     }

@@ -73,6 +73,8 @@ CONVERSATION_COLUMNS = {
 }
 # A reply waiting for Telegram (it can name a child), as encrypted JSON.
 REPLY_COLUMNS = {("chat_reply", "body")}
+# An unfinished safeguarding report: the answers so far, the narrative among them.
+DRAFT_COLUMNS = {("concern_draft", "answers")}
 
 
 def test_exactly_the_story_columns_are_encrypted() -> None:
@@ -81,6 +83,7 @@ def test_exactly_the_story_columns_are_encrypted() -> None:
         == {(model.__tablename__, name) for model, name in MODEL_COLUMNS}
         | CONVERSATION_COLUMNS
         | REPLY_COLUMNS
+        | DRAFT_COLUMNS
     )
 
 

@@ -28,7 +28,7 @@ from sendbot.conversations.parent_turn import ParentFlow, ParentTurn
 from sendbot.conversations.parent_voice import BY_NAME, ParentVoice
 from sendbot.conversations.staff_voice import BACK, CANCEL, HELP, Reply, StaffVoice, chosen_option
 from sendbot.conversations.turn import Turn
-from sendbot.conversations.voice import Voice, Working
+from sendbot.conversations.voice import KEPT, Voice, Working, kept_part
 from sendbot.domain.people import ROLE_LABELS
 from sendbot.domain.text import storable
 from sendbot.services import rate_limit
@@ -216,6 +216,9 @@ class Engine:
         said = " ".join(text.strip().lower().split())
         expired_note = ""
         if row is not None and row.expired(turn.now):
+            carried_on = self._past_expiry(session, chat, turn, row)
+            if carried_on is not None:
+                return carried_on
             flow = self.registry.get(row.flow)
             title = flow.title.lower() if flow else "conversation"
             expired_note = f"Your unfinished {title} was more than {self._ttl_words()} old, so I cleared it.\n\n"
@@ -234,7 +237,7 @@ class Engine:
         if said in voice.cancel_words or chosen_option(working, text) in voice.cancel_words:
             assert row is not None
             self.states.clear(session, row, flush=voice.flush)
-            return voice.cancelled(turn, working)
+            return self._cancelled(turn, working)
         if said in voice.help_words:
             return self._help_while(turn, working)
         if said in voice.back_words or chosen_option(working, text) in voice.back_words:
@@ -252,6 +255,31 @@ class Engine:
         assert current is not None
         reply = self.staff.ask(turn, working, current)
         return Reply(text + "\n\n" + reply.text, reply.options, reply.flow, reply.field)
+
+    def _cancelled(self, turn: Turn, working: Working) -> Reply:
+        reply = self.staff.cancelled(turn, working)
+        hook = working.flow.on_cancel
+        note = hook(self.staff.view(turn, working)) if hook is not None else None
+        return replace(reply, text=f"{note}\n\n{reply.text}") if note else reply
+
+    def _past_expiry(
+        self, session: Session, chat: ChatRef, turn: Turn, row: ChatState
+    ) -> Reply | None:
+        """A flow that is not cleared when its state expires (an unfinished safeguarding
+        report) asks its open question again, after its note, and its expiry moves on. The
+        message that came is not read as the answer: it may be days later."""
+        working = self._working(row)
+        hook = working.flow.past_expiry if working is not None else None
+        if working is None or hook is None:
+            return None
+        view = self.staff.view(turn, working)
+        note = hook(view)
+        current = working.flow.next_field(working.answers, view)
+        if note is None or current is None:
+            return None
+        reply = self.staff.ask(turn, working, current, note=note)
+        self._save(self.staff, session, chat, row, working, reply, current.name)
+        return reply
 
     def _help_while(self, turn: Turn, working: Working) -> Reply:
         """The open question's help, how to go back or stop, and the question again."""
@@ -388,7 +416,7 @@ class Engine:
         working: Working,
     ) -> Any:
         if working.scratch.get("candidates"):
-            working.scratch = {}
+            working.scratch = kept_part(working.scratch)
         elif working.history:
             last = working.history.pop()
             working.answers.pop(last, None)
@@ -446,6 +474,11 @@ class Engine:
         )
         working.history.append(current.name)
         note = current.after(outcome.value) if current.after else None
+        hook = working.flow.on_answer
+        if hook is not None:
+            progress = hook(voice.view(turn, working), current.name, chat.platform)
+            working.scratch[KEPT] = dict(progress.kept)
+            note = progress.note or note
         return self._onward(voice, turn, chat, row, working, note)
 
     def _submit(

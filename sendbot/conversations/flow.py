@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sendbot.conversations.fields import Answers, ConfirmField, Field
@@ -13,6 +13,15 @@ from sendbot.services.actors import StaffActor
 
 class SubmitRefused(Exception):
     """The service said no in a way the person can act on; their answers are kept."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a flow's `on_answer` says after an answer: a note to show before the next
+    question (instead of the field's own), and what to keep between answers."""
+
+    note: str | None = None
+    kept: dict[str, Any] = field(default_factory=dict)
 
 
 # What a flow's steps see (a staff member's Turn, or a parent's) and what saving returns
@@ -52,6 +61,18 @@ class Flow(Generic[C, R]):
     # What the flow is about (an invitation's child), looked up and re-authorised from its
     # saved scratch on every message: a refusal ends the flow.
     subject: Callable[[C, dict[str, Any]], Any] | None = None
+    # After each accepted answer, step by step: the turn (with the answers so far and what
+    # was kept), the field answered and the platform. A flow that must act before it is
+    # saved (an urgent alert) does so here, in the turn's transaction.
+    on_answer: Callable[[C, str, str], Progress] | None = None
+    # A form (a Slack modal) keeps nothing between its redraws: what it carries on with
+    # instead of `Turn.kept` (the person's open draft made from a form on this platform).
+    form_kept: Callable[[C, str], dict[str, Any]] | None = None
+    # On 'cancel': a note to say before the usual reply.
+    on_cancel: Callable[[C], str | None] | None = None
+    # When the chat's state has expired: a note to carry on with instead of clearing it
+    # (an unfinished safeguarding report), or None to clear it as usual.
+    past_expiry: Callable[[C], str | None] | None = None
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]

@@ -380,13 +380,46 @@ def _view(turn: Turn, f: Field, answers: Answers, value: Any) -> FieldView | Non
     )
 
 
-class Forms:
-    """Forms over the database: each call is one transaction, like an engine turn."""
+def _kept(flow: Flow, turn: Turn, platform: str) -> Turn:
+    """The turn with what the flow carries on with from an earlier redraw of its form."""
+    if flow.form_kept is None:
+        return turn
+    return dataclasses.replace(turn, kept=flow.form_kept(turn, platform))
 
-    def __init__(self, sessions: sessionmaker[Session], registry: FlowRegistry, clock: Clock):
+
+def _progress(flow: Flow, turn: Turn, checked: FormCheck, platform: str) -> FormCheck:
+    """A form's answers so far through the flow's `on_answer`, as a chat's are after each
+    answer (an urgent alert must not wait for the form to be submitted); its note goes
+    beside the last question answered."""
+    if flow.on_answer is None:
+        return checked
+    answered = [v.field.name for v in checked.views if v.field.name in checked.answers]
+    if not answered:
+        return checked
+    here = _kept(flow, with_answers(turn, checked.answers), platform)
+    progress = flow.on_answer(here, answered[-1], platform)
+    if not progress.note:
+        return checked
+    notes = {**checked.notes, answered[-1]: progress.note}
+    return dataclasses.replace(checked, notes=notes)
+
+
+class Forms:
+    """Forms over the database: each call is one transaction, like an engine turn.
+    `platform` names where the forms are shown; what a flow keeps from a form (a draft) is
+    recorded as made in a form there ("slack form"), apart from its chats."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        registry: FlowRegistry,
+        clock: Clock,
+        platform: str = "form",
+    ):
         self.sessions = sessions
         self.registry = registry
         self.clock = clock
+        self.where = f"{platform} form"
 
     def _turn(self, session: Session, actor: StaffActor) -> Turn:
         now = self.clock.now()
@@ -400,7 +433,8 @@ class Forms:
     def preview(self, actor: StaffActor, flow: Flow, raw: dict[str, Any]) -> FormCheck:
         """What the form looks like so far: the questions that apply and any note to show."""
         with self.sessions() as session, session.begin():
-            return check(self._turn(session, actor), flow, raw, partial=True)
+            turn = self._turn(session, actor)
+            return _progress(flow, turn, check(turn, flow, raw, partial=True), self.where)
 
     def submit(self, actor: StaffActor, flow: Flow, raw: dict[str, Any]) -> FormResult:
         """Check everything, then save with the flow's own submit, all in one transaction.
@@ -417,7 +451,8 @@ class Forms:
                 return FormResult(False, errors=checked.errors, check=checked)
             try:
                 with session.begin_nested():
-                    confirmation = flow.submit(with_answers(turn, checked.answers), checked.answers)
+                    here = _kept(flow, with_answers(turn, checked.answers), self.where)
+                    confirmation = flow.submit(here, checked.answers)
             except (SubmitRefused, PermissionDenied, ValueError) as exc:
                 if isinstance(exc, PermissionDenied) and exc.audit:
                     audit.record(session, **exc.audit)  # the refusal outlives the rollback

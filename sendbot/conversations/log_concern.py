@@ -1,9 +1,17 @@
 """Log a concern: pupil, what happened, who raised it, area, safeguarding triage, confirm.
 
+Nothing waits for Save. From the moment the reporter says the concern could mean a child
+is at risk, every answer is written to an unfinished report the DSL and deputies can see
+(`services.concern_drafts`); "yes" to immediate danger alerts them at that answer, once;
+an unfinished report is kept past the chat's usual expiry and carried on when the
+reporter comes back.
+
 State diagram: docs/flows/log_concern.md.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sendbot.conversations.fields import (
     Answers,
@@ -14,14 +22,17 @@ from sendbot.conversations.fields import (
     TextField,
     YesNoField,
 )
-from sendbot.conversations.flow import Flow
+from sendbot.conversations.flow import Flow, Progress
 from sendbot.conversations.turn import Turn
 from sendbot.domain.needs import Area
-from sendbot.services import concerns
+from sendbot.services import concern_drafts, concerns
 from sendbot.services.policy import Action
 
+DANGER_FIRST = (
+    "Call 999 now. A child in immediate danger comes first: do that before anything else."
+)
 CALL_999 = (
-    "Call 999 now. A child in immediate danger comes first: do that before anything else. "
+    f"{DANGER_FIRST} "
     "Then tell the designated safeguarding lead (DSL) in person, and finish this record "
     "as soon as the child is safe."
 )
@@ -39,8 +50,69 @@ SOURCES = (
 )
 
 
+DSL_ALERTED = (
+    "The designated safeguarding lead (DSL) and deputies have been alerted now: they see "
+    "your name, the time and the year group, not what you wrote, and may phone you."
+)
+WHAT_NOW = (
+    "Then tell the DSL in person, and finish this record as soon as the child is safe. "
+    "Until you save it, the DSL sees it as an unfinished report."
+)
+DRAFT = "draft"
+
+
 def _after_danger(value: object) -> str | None:
     return CALL_999 if value is True else None
+
+
+def _at(turn: Turn, when: datetime) -> str:
+    return when.astimezone(turn.tz).strftime("%H:%M on %a %-d %b")
+
+
+def _progress(turn: Turn, answered: str, platform: str) -> Progress:
+    """Every answer goes into the unfinished report once it is about safeguarding; 'yes' to
+    immediate danger alerts the DSL and deputies then (once per report)."""
+    kept = dict(turn.kept)
+    progress = concern_drafts.keep(
+        turn.session, turn.actor, kept.get(DRAFT), platform, dict(turn.answers), turn.now
+    )
+    if progress.draft_id is not None:
+        kept[DRAFT] = progress.draft_id
+    if answered != "immediate_danger" or progress.alerted_at is None:
+        return Progress(None, kept)
+    if progress.alerted_now:
+        return Progress(f"{DANGER_FIRST}\n\n{DSL_ALERTED}\n\n{WHAT_NOW}", kept)
+    already = (
+        f"The DSL and deputies were alerted at {_at(turn, progress.alerted_at)}; "
+        "they are not alerted twice."
+    )
+    return Progress(f"{DANGER_FIRST}\n\n{already}\n\n{WHAT_NOW}", kept)
+
+
+def _form_kept(turn: Turn, where: str) -> dict[str, int]:
+    """A form carries on with the reporter's open report started in a form there."""
+    draft = concern_drafts.open_from(turn.session, turn.actor, where)
+    return {DRAFT: draft} if draft is not None else {}
+
+
+def _on_cancel(turn: Turn) -> str | None:
+    if not concern_drafts.cancel(turn.session, turn.actor, turn.kept.get(DRAFT), turn.now):
+        return None
+    return (
+        "The DSL and deputies were already alerted that a child may be in immediate danger, "
+        "so they will see that you stopped this report. Please speak to the DSL in person."
+    )
+
+
+def _past_expiry(turn: Turn) -> str | None:
+    draft = concern_drafts.still_open(turn.session, turn.actor, turn.kept.get(DRAFT))
+    if draft is None:
+        return None
+    return (
+        f"This is your unfinished safeguarding report, started at {_at(turn, draft.started_at)}. "
+        "It was kept, not cleared: the DSL and deputies can see it as unfinished. Let's "
+        "finish it now, or type 'cancel' to stop."
+    )
 
 
 def _summary(turn: Turn, answers: Answers) -> str:
@@ -72,14 +144,20 @@ def _submit(turn: Turn, answers: Answers) -> str:
                 "immediate_danger": danger if safeguarding else None,
                 "told_to_call_999": danger,
             },
+            draft_id=turn.kept.get(DRAFT),
         ),
         turn.now,
     )
     if safeguarding:
+        alerted = (
+            "The designated safeguarding lead and deputies, alerted when you said the child "
+            "was in danger, now have the full report."
+            if receipt.early_alert
+            else "The designated safeguarding lead and deputies have been alerted now."
+        )
         text = (
-            f"Saved as safeguarding concern #{receipt.concern_id}. The designated safeguarding "
-            "lead and deputies have been alerted now. If you are still worried, find the DSL "
-            "in person as well."
+            f"Saved as safeguarding concern #{receipt.concern_id}. {alerted} If you are still "
+            "worried, find the DSL in person as well."
         )
         return (CALL_999 + "\n\n" + text) if danger else text
     return f"Saved as concern #{receipt.concern_id}. The SENCO has been told. Thank you."
@@ -95,6 +173,10 @@ LOG_CONCERN = Flow(
     may_start=lambda actor: bool(actor.roles),
     submit=_submit,
     outcome="concern + audit event + outbox alerts in one transaction",
+    on_answer=_progress,
+    on_cancel=_on_cancel,
+    form_kept=_form_kept,
+    past_expiry=_past_expiry,
     fields=(
         PupilField(
             name="pupil",

@@ -25,6 +25,7 @@ from sendbot.conversations.send_history import SEND_HISTORY
 from sendbot.conversations.setup_intervention import SETUP_INTERVENTION
 from sendbot.conversations.staff_reply import STAFF_REPLY
 from sendbot.conversations.support_plan import SUPPORT_PLAN
+from sendbot.conversations.unfinished_reports import UNFINISHED_REPORTS
 from sendbot.conversations.whats_due import WHATS_DUE
 
 REGISTRY = FlowRegistry(
@@ -49,6 +50,7 @@ REGISTRY = FlowRegistry(
         CHANGE_ENROLMENT,
         RECORD_DECISION,
         EHC_CASE,
+        UNFINISHED_REPORTS,
     ),
     hidden=(STAFF_REPLY,),
 )

@@ -21,7 +21,7 @@ from sendbot.conversations.fields import (
 from sendbot.conversations.fields import Outcome as Read
 from sendbot.conversations.flow import FlowRegistry, SubmitRefused
 from sendbot.conversations.turn import Turn
-from sendbot.conversations.voice import Working
+from sendbot.conversations.voice import KEPT, Working, kept_part
 from sendbot.services import audit
 from sendbot.services.policy import PermissionDenied
 
@@ -53,7 +53,9 @@ class StaffVoice:
         self.registry = registry
 
     def view(self, turn: Turn, working: Working) -> Turn:
-        return replace(turn, answers=dict(working.answers))
+        return replace(
+            turn, answers=dict(working.answers), kept=dict(working.scratch.get(KEPT, {}))
+        )
 
     def read(self, turn: Turn, working: Working, current: Field, text: str) -> Read:
         """Defaults ('ok' or nothing), skips of optional questions, then the field's parsing."""
@@ -145,7 +147,7 @@ class StaffVoice:
         return True
 
     def answered(self, working: Working) -> dict[str, Any]:
-        return {}
+        return kept_part(working.scratch)
 
     def remember(self, working: Working, reply: Reply) -> dict[str, Any]:
         scratch = dict(working.scratch)

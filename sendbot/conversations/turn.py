@@ -26,6 +26,9 @@ class Turn:
     # The flow's answers so far, so a question can depend on earlier ones (which pupils
     # are enrolled depends on the intervention chosen).
     answers: dict[str, Any] = field(default_factory=dict)
+    # What the flow keeps between answers besides them (an unfinished report's id), saved
+    # with the chat's state (`Flow.on_answer`).
+    kept: dict[str, Any] = field(default_factory=dict)
     # Worked out once per message and shared by copies of this turn: the menu is read up to
     # three times in one turn (matching a number, the reply, the help text).
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

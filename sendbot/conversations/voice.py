@@ -21,6 +21,15 @@ C = TypeVar("C", contravariant=True)
 R = TypeVar("R")
 
 
+# The part of a flow's scratch that is kept from one answer to the next (`Flow.on_answer`).
+KEPT = "kept"
+
+
+def kept_part(scratch: dict[str, Any]) -> dict[str, Any]:
+    """Only what is kept between answers, of a scratch about to be reset."""
+    return {KEPT: dict(scratch[KEPT])} if scratch.get(KEPT) else {}
+
+
 @dataclass
 class Working:
     """The state of one chat's flow while a turn is handled."""

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 CONCERN_NEW = "concern.new"
 SAFEGUARDING_ALERT = "safeguarding.alert"
+# The urgent alert sent when a reporter answers that a child is in immediate danger, before
+# the concern is saved (a draft has no concern yet).
+SAFEGUARDING_DANGER = "safeguarding.danger"
 SAFEGUARDING_ESCALATION = "safeguarding.escalation"
 # An update, in place, of a copy of an alert someone has acknowledged.
 SAFEGUARDING_ACKNOWLEDGED = "safeguarding.acknowledged"
@@ -59,6 +62,7 @@ STAFF_KEYS = frozenset(
     {
         CONCERN_NEW,
         SAFEGUARDING_ALERT,
+        SAFEGUARDING_DANGER,
         SAFEGUARDING_ESCALATION,
         SAFEGUARDING_ACKNOWLEDGED,
         SAFEGUARDING_REFERRAL_CHASE,

@@ -61,6 +61,7 @@ def _alert(template: str) -> Renderer:
 STAFF: Mapping[str, Renderer] = {
     keys.CONCERN_NEW: _alert(keys.CONCERN_NEW),
     keys.SAFEGUARDING_ALERT: _alert(keys.SAFEGUARDING_ALERT),
+    keys.SAFEGUARDING_DANGER: _alert(keys.SAFEGUARDING_DANGER),
     keys.SAFEGUARDING_ACKNOWLEDGED: _alert(keys.SAFEGUARDING_ACKNOWLEDGED),
     keys.SAFEGUARDING_ESCALATION: safeguarding.escalation,
     keys.SAFEGUARDING_REFERRAL_CHASE: safeguarding.referral_chase,

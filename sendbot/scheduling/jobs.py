@@ -24,6 +24,7 @@ from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import (
     audit,
+    concern_drafts,
     cp_files,
     digests,
     escalation,
@@ -559,6 +560,7 @@ MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
     escalation.check_referral_chases,
     escalation.check_cumulative,
     cp_files.check_transfer_prompts,
+    concern_drafts.remind_reporters,
     sweep_deadline_reminders,
     sweep_meeting_reminders,
     review_outcomes.queue_outcome_prompts,
@@ -650,6 +652,7 @@ def next_wakeup(session: Session, now: datetime) -> datetime:
         escalation.next_escalation_at(session, now),
         escalation.next_chase_at(session, now),
         review_outcomes.next_prompt_at(session, now),
+        concern_drafts.next_reminder_at(session),
     ):
         if found is not None:
             candidates.append(max(found, now + timedelta(seconds=1)))

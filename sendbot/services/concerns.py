@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sendbot.delivery import keys
 from sendbot.domain.needs import Area
 from sendbot.domain.people import Role
-from sendbot.services import audit, outbox, policy
+from sendbot.services import audit, concern_drafts, outbox, policy
 from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.store.models import Concern, Pupil, Staff, StaffRole
 
@@ -33,12 +33,16 @@ class NewConcern:
     immediate_danger: bool = False
     source: str = "staff"
     triage: dict[str, Any] = field(default_factory=dict)
+    # The unfinished report this concern finishes (`services.concern_drafts`), if any.
+    draft_id: int | None = None
 
 
 @dataclass(frozen=True)
 class ConcernReceipt:
     concern_id: int
     safeguarding: bool
+    # The DSL and deputies were alerted of immediate danger before it was saved.
+    early_alert: bool = False
 
 
 ALERT_TEMPLATES = {
@@ -47,7 +51,7 @@ ALERT_TEMPLATES = {
 }
 
 
-def _recipients(session: Session, concern: Concern) -> dict[int, str]:
+def _recipients(session: Session, concern: Concern, alerted_early: bool = False) -> dict[int, str]:
     """Who is told of this concern and with which message: the policy decides, person by
     person, among the school's staff who hold a role that is ever told."""
     query = (
@@ -63,7 +67,7 @@ def _recipients(session: Session, concern: Concern) -> dict[int, str]:
     )
     recipients: dict[int, str] = {}
     for staff in session.scalars(query):
-        alert = policy.new_concern_alert(actor_for_staff(staff), concern)
+        alert = policy.new_concern_alert(actor_for_staff(staff), concern, alerted_early)
         if alert is not None:
             recipients[staff.id] = ALERT_TEMPLATES[alert]
     return recipients
@@ -119,6 +123,10 @@ def log_concern(
 
     Alerts carry no narrative: they name who logged it, when, and the pupil's year group,
     so nothing about a child's story travels through a chat platform.
+
+    A concern that finishes an unfinished report is linked to it; when its reporter had
+    answered that the child was in immediate danger, the DSL and deputies were alerted
+    then, and this concern's alert says it is that report, now saved and ready to read.
     """
     validate(new)
     pupil = session.get(Pupil, new.pupil_id)
@@ -149,9 +157,15 @@ def log_concern(
         object_id=concern.id,
         school_id=actor.school_id,
         pupil_id=pupil.id,
-        details={"safeguarding": new.safeguarding, "area": new.area.value, "source": new.source},
+        details={
+            "safeguarding": new.safeguarding,
+            "area": new.area.value,
+            "source": new.source,
+            **({"draft": new.draft_id} if new.draft_id is not None else {}),
+        },
     )
-    recipients = _recipients(session, concern)
+    alerted_at = concern_drafts.link(session, actor, new.draft_id, concern.id, now)
+    recipients = _recipients(session, concern, alerted_at is not None)
     params = {
         "concern_id": concern.id,
         "pupil_id": pupil.id,
@@ -162,6 +176,8 @@ def log_concern(
         "safeguarding": new.safeguarding,
         "immediate_danger": new.immediate_danger,
     }
+    if alerted_at is not None:
+        params["danger_alert_at"] = alerted_at.isoformat()
     for staff_id, template in recipients.items():
         urgent = template == keys.SAFEGUARDING_ALERT
         outbox.enqueue(
@@ -177,4 +193,5 @@ def log_concern(
     return ConcernReceipt(
         concern_id=concern.id,
         safeguarding=new.safeguarding,
+        early_alert=alerted_at is not None,
     )

@@ -22,6 +22,7 @@ from sendbot.domain.calendar import SchoolCalendar
 from sendbot.domain.needs import Area, area_label
 from sendbot.domain.people import Role, year_label
 from sendbot.services import (
+    concern_drafts,
     cp_files,
     digest_items,
     ehc_cases,
@@ -515,6 +516,7 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
         )
     sections = (
         _holiday_cover(session, school, day, cal),
+        _unfinished(session, school, now),
         Section(f"Open safeguarding items ({len(open_lines)})", tuple(open_lines)),
         Section("Referrals awaiting the local authority", tuple(referral_lines)),
         Section("Follow-ups due", tuple(follow_ups)),
@@ -535,6 +537,25 @@ def _transfers_waiting(session: Session, school: School, day: date) -> Section:
             f"{year_label(item.year_group)} pupil, leaves {item.leaving_on:%a %-d %b %Y}{due}{sent}"
         )
     return Section(f"Child protection files to transfer ({len(lines)})", tuple(lines))
+
+
+def _unfinished(session: Session, school: School, now: datetime) -> Section:
+    """Safeguarding reports started and not saved: never left to expire unseen."""
+    lines = []
+    for item in concern_drafts.for_digest(session, school.id, now):
+        started = _local(item.started_at, school.timezone)
+        year = "no pupil chosen yet" if item.year_group is None else year_label(item.year_group)
+        line = (
+            f"Report {item.draft_id}, {year}, started by {item.reporter} {started:%a %-d %b %H:%M}"
+        )
+        if item.danger_alert_at is not None:
+            line += ", immediate danger alert sent"
+        if item.status == concern_drafts.CANCELLED:
+            line += ", stopped by the reporter"
+        else:
+            line += f", not saved for {_age(now - item.updated_at)}"
+        lines.append(line + ". Type 'unfinished' to read it.")
+    return Section(f"Unfinished reports ({len(lines)})", tuple(lines))
 
 
 # --- the headteacher -----------------------------------------------------------------------

@@ -54,7 +54,9 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
 - who is told a concern was logged (`new_concern_alert`): the DSL and deputies get the urgent
   alert for a safeguarding concern; the SENCO a notice of a concern that is not
   safeguarding. A SENCO who is not a lead is not told of safeguarding concerns: the DSL
-  brings them in where the child's needs matter;
+  brings them in where the child's needs matter. A concern finishing a report whose
+  reporter had already alerted the leads of immediate danger goes to the leads urgently
+  even if it was saved as not safeguarding;
 - a pupil's recent concerns looked at together (dates, areas, flags; no narrative): the DSL
   and deputies for any pupil, the SENCO where the pupil has SEND.
 - closing a concern with a reason (the DSL's sign-off), and reopening a closed one: the DSL
@@ -64,6 +66,15 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
   DSL and deputies of the pupil's school, for a pupil who has left too, since the file
   follows the child (`may_read_chronology`). Not the headteacher or the SENCO: they read
   the concerns the rules above open to them.
+
+Unfinished reports (a safeguarding concern started and not saved, `ConcernDraft`):
+- that one exists, who started it, when, about which pupil and which questions were
+  answered (`may_see_unfinished_report`): the DSL and deputies of the school, as for the
+  list of open safeguarding concerns, and never anyone else, the reporter included (they
+  carry on in their own chat);
+- what it says so far, the narrative (`may_read_unfinished_report`): whoever may read the
+  details of a safeguarding concern about that pupil (the leads; the SENCO where the pupil
+  has SEND). A draft not yet about a pupil: the leads only.
 
 Deadlines (`deadlines_for`, `may_see_deadline_kind`): safeguarding deadlines (a referral's
 follow-up, the local authority's reply, a leaving pupil's child protection file) only to
@@ -108,6 +119,7 @@ from sendbot.domain.people import SAFEGUARDING_LEADS, Role, SenStatus
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
     Concern,
+    ConcernDraft,
     Deadline,
     GroupStaff,
     Guardian,
@@ -144,6 +156,9 @@ class Action(StrEnum):
     RECORD_REFERRAL_STEP = "concern.referral_step"
     OPEN_CONCERN_PAGE = "web.concern_page"
     CLOSE_CONCERN = "concern.close"
+    # Subject: an unfinished report (a concern draft) id.
+    SEE_UNFINISHED_REPORT = "concern_draft.see"
+    READ_UNFINISHED_REPORT = "concern_draft.read"
     # Subject: a deadline id.
     READ_DEADLINE = "deadline.read"
     MARK_DEADLINE_DONE = "deadline.done"
@@ -184,6 +199,8 @@ SUBJECTS: dict[Action, str] = {
     Action.RECORD_REFERRAL_STEP: "concern",
     Action.OPEN_CONCERN_PAGE: "concern",
     Action.CLOSE_CONCERN: "concern",
+    Action.SEE_UNFINISHED_REPORT: "draft",
+    Action.READ_UNFINISHED_REPORT: "draft",
     Action.READ_DEADLINE: "deadline",
     Action.MARK_DEADLINE_DONE: "deadline",
     Action.INVITE_GUARDIAN: "guardian",
@@ -482,6 +499,31 @@ def may_review_concerns_together(session: Session, actor: Actor, pupil_id: int) 
     )
 
 
+def may_see_unfinished_report(actor: Actor, draft: ConcernDraft) -> bool:
+    """That a safeguarding report was started and not saved, by whom, when, about whom:
+    the DSL and deputies of its school."""
+    return (
+        isinstance(actor, StaffActor)
+        and draft.school_id == actor.school_id
+        and bool(actor.roles & SAFEGUARDING_LEADS)
+    )
+
+
+def may_read_unfinished_report(session: Session, actor: Actor, draft: ConcernDraft) -> bool:
+    """What an unfinished report says so far: as for a safeguarding concern's details."""
+    if not isinstance(actor, StaffActor) or draft.school_id != actor.school_id:
+        return False
+    if actor.roles & SAFEGUARDING_LEADS:
+        return True
+    pupil = session.get(Pupil, draft.pupil_id) if draft.pupil_id is not None else None
+    return (
+        pupil is not None
+        and pupil.school_id == actor.school_id
+        and actor.has(Role.SENCO)
+        and _has_send(pupil)
+    )
+
+
 class ConcernAlert(StrEnum):
     """What a member of staff is told when a concern is logged."""
 
@@ -497,11 +539,17 @@ def concern_alert_for_roles(roles: frozenset[Role], safeguarding: bool) -> Conce
     return ConcernAlert.NOTICE if Role.SENCO in roles else None
 
 
-def new_concern_alert(actor: Actor, concern: Concern) -> ConcernAlert | None:
+def new_concern_alert(
+    actor: Actor, concern: Concern, alerted_early: bool = False
+) -> ConcernAlert | None:
     """What this person is told of this new concern, if anything (services/concerns.py asks
-    for each of the school's staff)."""
+    for each of the school's staff). `alerted_early`: its reporter had alerted the leads of
+    immediate danger before saving; the leads then get its alert even if it was saved as
+    not safeguarding, so the alert they had is never left without its report."""
     if not isinstance(actor, StaffActor) or concern.school_id != actor.school_id:
         return None
+    if alerted_early and actor.roles & SAFEGUARDING_LEADS:
+        return ConcernAlert.URGENT
     return concern_alert_for_roles(actor.roles, concern.safeguarding)
 
 
@@ -694,7 +742,7 @@ def reply_refusal(session: Session, actor: Actor, message_id: int | None) -> str
 def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> bool:
     """May this actor do this action to this record? The record is named by its id, of the
     kind `SUBJECTS` gives for the action: a pupil, a concern, a deadline, a guardian, an
-    intervention, a parent's message or an invitation."""
+    intervention, a parent's message, an invitation or an unfinished report."""
     if isinstance(actor, GuardianActor):
         return _decide_for_guardian(session, actor, action, subject_id)
     if action in PUPIL_ACTIONS:
@@ -703,6 +751,8 @@ def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> b
         return _decide_on_concern(session, actor, action, subject_id)
     if SUBJECTS[action] == "deadline":
         return _decide_on_deadline(session, actor, action, subject_id)
+    if SUBJECTS[action] == "draft":
+        return _decide_on_draft(session, actor, action, subject_id)
     if action is Action.INVITE_GUARDIAN:
         return invite_refusal(session, actor, subject_id) is None
     if action is Action.RECORD_SESSION:
@@ -752,3 +802,12 @@ def _decide_on_deadline(
         return may_see_deadline(session, actor, deadline_id)
     row = session.get(Deadline, deadline_id)
     return row is not None and may_mark_deadline_done(actor, row)
+
+
+def _decide_on_draft(session: Session, actor: StaffActor, action: Action, draft_id: int) -> bool:
+    draft = session.get(ConcernDraft, draft_id)
+    if draft is None:
+        return False
+    if action is Action.SEE_UNFINISHED_REPORT:
+        return may_see_unfinished_report(actor, draft)
+    return may_read_unfinished_report(session, actor, draft)

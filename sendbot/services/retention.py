@@ -45,6 +45,7 @@ from sendbot.services.records import CliActor, Requester, audit_actor
 from sendbot.store.models import (
     Concern,
     ConcernAction,
+    ConcernDraft,
     ConversationState,
     Deadline,
     DeliveryAttempt,
@@ -162,7 +163,24 @@ def _concern_steps(session: Session, pupil_id: int, safeguarding: bool) -> list[
             Concern.pupil_id == pupil_id, Concern.safeguarding == safeguarding
         ),
     )
+    # Unfinished reports are safeguarding records: they go with the safeguarding concerns;
+    # a concern that is not safeguarding only leaves their link to it.
+    drafts = (
+        Step(
+            f"{kind}: unfinished reports",
+            ConcernDraft,
+            (ConcernDraft.pupil_id == pupil_id) | ConcernDraft.concern_id.in_(ids),
+        )
+        if safeguarding
+        else Step(
+            f"{kind}: links from unfinished reports",
+            ConcernDraft,
+            ConcernDraft.concern_id.in_(ids),
+            clear="concern_id",
+        )
+    )
     return [
+        drafts,
         Step(f"{kind}: actions", ConcernAction, ConcernAction.concern_id.in_(ids)),
         Step(
             f"{kind}: deadlines",

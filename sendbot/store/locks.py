@@ -19,6 +19,7 @@ ESCALATION = 7401
 REFERRAL_CHASE = 7402
 CUMULATIVE_CONCERNS = 7403
 CP_FILE_TRANSFER = 7404
+DANGER_ALERT = 7405
 
 
 def serialise(session: Session, key: int) -> None:

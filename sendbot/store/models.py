@@ -318,6 +318,30 @@ class ConcernAction(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class ConcernDraft(Base):
+    """A safeguarding concern being logged and not yet saved: an unfinished report.
+
+    Written from the moment the reporter says it is about a child who may be at risk, and
+    kept after the chat's own state expires, so the DSL and deputies always see it. The
+    urgent alert sent when the reporter says the child is in immediate danger is marked
+    here (`danger_alert_at`), once per draft. Saving links the concern (`concern_id`)."""
+
+    __tablename__ = "concern_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Encrypted: the answers so far, the narrative among them.
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    danger_alert_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"))
+    ended_at: Mapped[datetime | None]
+
+
 # --- provision: interventions, plans, targets ----------------------------------------------
 
 

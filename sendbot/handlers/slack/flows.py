@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "session": ("record_session", "Record an intervention session"),
     "targets": ("check_targets", "A pupil's current targets and next review (add a name)"),
     "due": ("whats_due", "What is due: reviews, targets and deadlines"),
+    "unfinished": ("unfinished_reports", "Safeguarding reports started and not saved"),
 }
 CANNOT = "That isn't something you can do in sendbot."
 

@@ -34,7 +34,7 @@ class SlackApp:
     def __init__(self, core: Core, bolt: AsyncApp) -> None:
         self.core = core
         self.bolt = bolt
-        self.forms = Forms(core.sessions, core.conversations.registry, core.clock)
+        self.forms = Forms(core.sessions, core.conversations.registry, core.clock, PLATFORM)
         self._refreshing: set[str] = set()  # Slack users whose Home tab is being drawn
         # ... and the latest person and time zone to draw it for, when it changed meanwhile
         self._refresh_again: dict[str, tuple[StaffActor, str]] = {}

@@ -55,13 +55,22 @@ def _alert_lines(params: Mapping[str, Any], tz: str) -> list[str]:
     title = "Safeguarding concern logged"
     if params.get("immediate_danger"):
         title += ": immediate danger reported, 999 advised"
-    return [
+    if params.get("danger_alert_at"):
+        # The follow-up of the early alert: the same report, now saved and ready to read.
+        title = (
+            "Safeguarding report now saved: the immediate danger you were alerted to at "
+            f"{_when(params['danger_alert_at'], tz)}"
+        )
+    lines = [
         title,
         f"Logged by: {params['raised_by']}",
         f"When: {_when(params['raised_at'], tz)}",
         f"Year group: {_year(params['year_group'])}",
-        "Open the details in sendbot; they are not sent in chat.",
     ]
+    if params.get("danger_alert_at") and not params.get("safeguarding"):
+        lines.append("The reporter changed their answers and saved it as not safeguarding.")
+    lines.append("Open the details in sendbot; they are not sent in chat.")
+    return lines
 
 
 def _acknowledged(
@@ -112,6 +121,25 @@ def acknowledged_copy(
     return dataclasses.replace(message, replaces=copy.message_id)
 
 
+def immediate_danger(
+    session: Session, params: Mapping[str, Any], tz: str = "Europe/London"
+) -> OutgoingMessage:
+    """Sent the moment a reporter answers that a child is in immediate danger, before they
+    save: who is reporting (so the DSL can phone or find them), when and the year group.
+    No narrative and no pupil name, like every alert; no buttons, since nothing is saved
+    yet to open or acknowledge. Saving sends the alert with them."""
+    lines = [
+        "URGENT safeguarding: a child may be in immediate danger now",
+        f"Reported by: {params['raised_by']} (still writing the report)",
+        f"When: {_when(params['raised_at'], tz)}",
+        f"Year group: {_year(params['year_group'])}",
+        f"{params['raised_by']} has been told to call 999 and to tell the DSL in person. "
+        "Contact them now. The report follows when it is saved; until then it is listed "
+        "as unfinished ('unfinished' in sendbot).",
+    ]
+    return OutgoingMessage(text="\n".join(lines), urgent=True)
+
+
 def concern_new(
     session: Session, params: Mapping[str, Any], tz: str = "Europe/London"
 ) -> OutgoingMessage:
@@ -136,6 +164,7 @@ def concern_new(
 
 TEMPLATES: dict[str, Callable[..., OutgoingMessage | None]] = {
     keys.SAFEGUARDING_ALERT: safeguarding_alert,
+    keys.SAFEGUARDING_DANGER: immediate_danger,
     keys.SAFEGUARDING_ACKNOWLEDGED: acknowledged_copy,
     keys.CONCERN_NEW: concern_new,
 }
