@@ -30,6 +30,10 @@ def plugins_for(settings: Settings) -> list[Plugin]:
         from sendbot.handlers.telegram.plugin import telegram_plugin  # only when configured
 
         plugins.append(telegram_plugin(settings))
+    if settings.teams_configured():
+        from sendbot.handlers.teams.plugin import teams_plugin  # only when configured
+
+        plugins.append(teams_plugin(settings))
     # Last, so the platforms above have added their senders before the clock starts.
     plugins.append(scheduler_plugin)
     return plugins

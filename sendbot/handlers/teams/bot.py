@@ -1,0 +1,235 @@
+"""Teams activities into the core: the personal chat as a text chat over the staff engine.
+
+An authenticated activity (`auth`) from the school's tenant is turned into an `Incoming`
+and handed to the platform-neutral chat router in a worker thread, like Telegram's updates:
+the activity id is claimed in the same transaction as the work (a channel retry is handled
+once), the sender is identified by Entra object id and tenant, counted against the inbound
+limit, and any refusal logged (`services.inbound`). Replies are saved in that transaction and
+sent straight after by the courier, so a 429 delays a reply and never loses it.
+
+Before that, outside the transaction: the personal chat's reference is kept for the outbox,
+and a first message from an account not linked yet asks Teams who it is (the member's email
+or user principal name, through the SDK's connector client) and links it to the roster.
+Guests are told kindly who to ask; group chats and channels are answered once, there, that
+sendbot works in personal chat, and nothing in them is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import aiohttp
+from microsoft_agents.activity import Activity
+
+from sendbot.conversations.chat import Incoming, Outcome, say
+from sendbot.conversations.parent_chat import ChatRouter
+from sendbot.delivery.contract import OutgoingMessage
+from sendbot.handlers.teams import connector
+from sendbot.handlers.teams.cards import activity_for, tapped
+from sendbot.handlers.teams.sender import TeamsSender
+from sendbot.scheduling.replies import ReplyCourier
+from sendbot.services import inbound, teams_accounts
+from sendbot.services.teams_accounts import TEAMS, ConversationRef
+from sendbot.serving.core import Core
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+PLATFORM = TEAMS
+PERSONAL_ONLY = (
+    "sendbot works in personal chat, so that nothing about a child is posted where others "
+    "can read it. Open a chat with sendbot (Chat > New chat > sendbot) and type help."
+)
+GUEST = (
+    "Hello. sendbot is for the school's own staff, and your account here is a guest "
+    "account. Please ask the school office or the SENCO to add you to the staff list with "
+    "your school account."
+)
+NOT_ON_ROSTER = (
+    "Hello. I could not find your school email on sendbot's staff list, so I cannot help "
+    "you yet. Please ask the school office or the SENCO to check the staff list has your "
+    "email exactly as Teams shows it, then say hello again."
+)
+
+
+class TeamsRouter(ChatRouter):
+    """The chat router with Teams' answers for strangers: staff only, personal chat only."""
+
+    def _handle(self, session: Session, m: Incoming, owner: inbound.Sender | None) -> Outcome:
+        if not m.private:
+            return say(PERSONAL_ONLY, toast=m.kind == "tap")
+        if owner is None or owner.staff is None:
+            return say(NOT_ON_ROSTER, toast=m.kind == "tap")
+        return self._staff(session, m, owner.staff, self.clock.now())
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an authenticated activity was not taken in (the HTTP status to answer)."""
+
+    status: int
+    reason: str
+
+
+def tenant_of(activity: Activity) -> str:
+    conversation_tenant = activity.conversation.tenant_id if activity.conversation else None
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    return str(conversation_tenant or (tenant or {}).get("id") or "")
+
+
+class TeamsBot:
+    def __init__(self, core: Core, tokens: connector.TokenSource, tenant_id: str) -> None:
+        self.core = core
+        self.tokens = tokens
+        self.tenant_id = tenant_id
+        self.sender = TeamsSender(tokens, self._lookup)
+        self.courier = ReplyCourier(core.sessions, core.clock, {PLATFORM: self.sender})
+        self.router = TeamsRouter(
+            core.sessions, core.clock, core.conversations, claim_replies_as=self.courier.worker_id
+        )
+
+    # --- the outbox's look-up ---------------------------------------------------------------
+
+    def _lookup(self, aad_object_id: str, tenant_id: str) -> ConversationRef | None:
+        with self.core.sessions() as session:
+            return teams_accounts.conversation_for(session, aad_object_id, tenant_id)
+
+    # --- one activity -----------------------------------------------------------------------
+
+    async def handle(self, activity: Activity) -> Refusal | None:
+        tenant = tenant_of(activity)
+        if tenant.lower() != self.tenant_id.lower():
+            log.info("teams: refused an activity from another tenant")
+            return Refusal(403, "unknown tenant")
+        if activity.type != "message":  # installs, members added, typing: nothing to answer
+            if activity.type in ("conversationUpdate", "installationUpdate"):
+                await self._remember(activity, tenant)
+            return None
+        conversation = activity.conversation
+        if conversation is None or activity.from_property is None:
+            return Refusal(400, "no conversation or sender")
+        if (conversation.conversation_type or "personal") != "personal":
+            log.info("teams: answered a message outside personal chat")
+            await self._reply_there(activity, PERSONAL_ONLY)
+            return None
+        aad = activity.from_property.aad_object_id
+        if not aad:
+            log.info("teams: a message without an Entra account; ignored")
+            return None
+        await self._remember(activity, tenant)
+        if not await asyncio.to_thread(self._linked, tenant, aad):
+            refusal_text = await self._link(activity, tenant, aad)
+            if refusal_text is not None:
+                await self._reply_there(activity, refusal_text)
+                return None
+        await self._run(self._incoming(activity, tenant, aad))
+        return None
+
+    def _incoming(self, activity: Activity, tenant: str, aad: str) -> Incoming:
+        button = tapped(activity.value)
+        text = (activity.text or "").strip()
+        return Incoming(
+            platform=PLATFORM,
+            chat_key=aad,
+            kind="tap" if button else "text",
+            text=button or text[:4000],
+            client_language=None,
+            private=True,
+            event_id=activity.id,
+            workspace=tenant,
+        )
+
+    async def _run(self, incoming: Incoming) -> None:
+        outcome: Outcome = await asyncio.to_thread(self.router.handle, incoming)
+        if outcome.duplicate:
+            log.info("teams activity seen before; skipped")
+            return
+        try:
+            if outcome.reply_ids:
+                await self.courier.send_claimed(
+                    PLATFORM, incoming.chat_key, outcome.reply_ids, outcome.replies
+                )
+            elif outcome.replies:
+                await self.courier.send_chat(PLATFORM, incoming.chat_key)
+        except Exception:
+            log.exception("teams replies saved but not sent now; the sweep will send them")
+
+    # --- identity ---------------------------------------------------------------------------
+
+    def _linked(self, tenant: str, aad: str) -> bool:
+        with self.core.sessions() as session:
+            return teams_accounts.has_teams_identity(session, tenant, aad)
+
+    async def _link(self, activity: Activity, tenant: str, aad: str) -> str | None:
+        """Link a first-time account by its email; the text to answer a guest, else None
+        (the router then answers anyone still unknown, counted and logged by the gate)."""
+        assert activity.conversation is not None and activity.from_property is not None
+        try:
+            client = await connector.client(activity.service_url or "", self.tokens)
+        except (aiohttp.ClientError, ConnectionError, TimeoutError):
+            log.warning("teams: could not get a token to look up a new member")
+            return None
+        try:
+            member = await client.get_conversation_member(
+                activity.conversation.id, activity.from_property.id
+            )
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            log.warning("teams: could not look up a new member (%s)", type(error).__name__)
+            return None
+        finally:
+            await client.close()
+        if (member.user_role or "").lower() == "guest":
+            log.info("teams: a guest account wrote; not linked")
+            return GUEST
+        email = member.email or member.user_principal_name or ""
+
+        def link() -> None:
+            with self.core.sessions() as session, session.begin():
+                teams_accounts.link_by_email(session, tenant, aad, email, self.core.clock.now())
+
+        await asyncio.to_thread(link)
+        return None
+
+    async def _remember(self, activity: Activity, tenant: str) -> None:
+        sender, conversation = activity.from_property, activity.conversation
+        if sender is None or conversation is None or not sender.aad_object_id:
+            return
+        if (conversation.conversation_type or "personal") != "personal" or not activity.service_url:
+            return
+        ref = ConversationRef(
+            tenant_id=tenant,
+            aad_object_id=sender.aad_object_id,
+            user_id=sender.id,
+            service_url=activity.service_url,
+            conversation_id=conversation.id,
+            bot_id=activity.recipient.id if activity.recipient else "",
+        )
+
+        def keep() -> None:
+            with self.core.sessions() as session, session.begin():
+                teams_accounts.remember_conversation(session, ref, self.core.clock.now())
+
+        await asyncio.to_thread(keep)
+
+    async def _reply_there(self, activity: Activity, text: str) -> None:
+        """A direct answer in the activity's own conversation (best effort, not kept)."""
+        if activity.conversation is None or not activity.service_url:
+            return
+        try:
+            client = await connector.client(activity.service_url, self.tokens)
+        except (aiohttp.ClientError, ConnectionError, TimeoutError):
+            log.warning("teams: could not get a token to answer")
+            return
+        try:
+            reply = activity_for(OutgoingMessage(text))
+            await client.conversations.send_to_conversation(activity.conversation.id, reply)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("teams: could not answer (%s)", type(error).__name__)
+        finally:
+            await client.close()
