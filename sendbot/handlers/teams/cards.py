@@ -25,11 +25,20 @@ MAX_IMAGE_BYTES = 1_000_000
 
 
 def _blocks(text: str) -> list[dict[str, Any]]:
-    return [
-        {"type": "TextBlock", "text": part, "wrap": True}
-        for part in text[:MAX_TEXT].split("\n\n")
-        if part.strip()
-    ]
+    """One TextBlock a line (a card's text joins single line breaks), a gap between
+    paragraphs."""
+    blocks: list[dict[str, Any]] = []
+    gap = False
+    for line in text[:MAX_TEXT].split("\n"):
+        if not line.strip():
+            gap = True
+            continue
+        block: dict[str, Any] = {"type": "TextBlock", "text": line, "wrap": True}
+        if blocks:
+            block["spacing"] = "Medium" if gap else "None"
+        blocks.append(block)
+        gap = False
+    return blocks
 
 
 def card_for(message: OutgoingMessage) -> dict[str, Any]:
