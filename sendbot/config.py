@@ -139,8 +139,7 @@ class Settings(BaseSettings):
     teams_tenant_id: str | None = Field(
         default=None,
         description=(
-            "The school's Microsoft Entra tenant id: activities from any other tenant are "
-            "refused"
+            "The school's Microsoft Entra tenant id: activities from any other tenant are refused"
         ),
     )
     teams_openid_url: str = Field(

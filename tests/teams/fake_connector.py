@@ -99,8 +99,13 @@ class FakeMicrosoft:
 
     # --- what the channel would send -------------------------------------------------------
 
-    def sign(self, *, key: rsa.RSAPrivateKey | None = None, audience: str = APP_ID,
-             expires_in: int = 3600) -> str:
+    def sign(
+        self,
+        *,
+        key: rsa.RSAPrivateKey | None = None,
+        audience: str = APP_ID,
+        expires_in: int = 3600,
+    ) -> str:
         now = int(time.time())
         claims = {
             "iss": "https://api.botframework.com",
@@ -127,13 +132,15 @@ class FakeMicrosoft:
 
     def posts(self, conversation: str | None = None) -> list[Call]:
         return [
-            c for c in self.calls
+            c
+            for c in self.calls
             if c.method == "POST" and (conversation is None or c.conversation == conversation)
         ]
 
     def puts(self, conversation: str | None = None) -> list[Call]:
         return [
-            c for c in self.calls
+            c
+            for c in self.calls
             if c.method == "PUT" and (conversation is None or c.conversation == conversation)
         ]
 
@@ -146,8 +153,9 @@ class FakeMicrosoft:
         return request.headers.get("Authorization") == f"Bearer {ISSUED_TOKEN}"
 
     async def _openid(self, request: web.Request) -> web.Response:
-        return web.json_response({"issuer": "https://api.botframework.com",
-                                  "jwks_uri": f"{self.url}/keys"})
+        return web.json_response(
+            {"issuer": "https://api.botframework.com", "jwks_uri": f"{self.url}/keys"}
+        )
 
     async def _keys(self, request: web.Request) -> web.Response:
         public = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -170,8 +178,9 @@ class FakeMicrosoft:
         if self.throttle:
             wait = self.throttle.pop(0)
             self.calls.append(Call("POST", request.path, body, 429))
-            return web.json_response({"error": {"code": "Throttled"}}, status=429,
-                                     headers={"Retry-After": str(wait)})
+            return web.json_response(
+                {"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": str(wait)}
+            )
         self.calls.append(Call("POST", request.path, body, 201))
         return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
 
@@ -201,11 +210,8 @@ class FakeMicrosoft:
             app.router.add_get("/keys", self._keys)
             app.router.add_post("/token", self._token)
             app.router.add_post("/v3/conversations/{conversation}/activities", self._post)
-            app.router.add_put(
-                "/v3/conversations/{conversation}/activities/{activity}", self._put
-            )
-            app.router.add_get("/v3/conversations/{conversation}/members/{user}",
-                               self._get_member)
+            app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._put)
+            app.router.add_get("/v3/conversations/{conversation}/members/{user}", self._get_member)
             self._runner = web.AppRunner(app)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -234,9 +240,17 @@ class FakeMicrosoft:
             self._thread.join(10)
 
 
-def activity(fake: FakeMicrosoft, user_id: str, aad: str, text: str = "", *,
-             value: dict[str, Any] | None = None, conversation_type: str = "personal",
-             tenant: str = TENANT, activity_id: str | None = None) -> dict[str, Any]:
+def activity(
+    fake: FakeMicrosoft,
+    user_id: str,
+    aad: str,
+    text: str = "",
+    *,
+    value: dict[str, Any] | None = None,
+    conversation_type: str = "personal",
+    tenant: str = TENANT,
+    activity_id: str | None = None,
+) -> dict[str, Any]:
     """A message activity as Teams posts it to the bot's messaging endpoint."""
     body: dict[str, Any] = {
         "type": "message",
@@ -245,8 +259,11 @@ def activity(fake: FakeMicrosoft, user_id: str, aad: str, text: str = "", *,
         "serviceUrl": fake.service_url,
         "from": {"id": user_id, "aadObjectId": aad, "name": user_id},
         "recipient": {"id": BOT_ID, "name": "sendbot"},
-        "conversation": {"id": conversation_of(user_id), "conversationType": conversation_type,
-                         "tenantId": tenant},
+        "conversation": {
+            "id": conversation_of(user_id),
+            "conversationType": conversation_type,
+            "tenantId": tenant,
+        },
         "channelData": {"tenant": {"id": tenant}},
         "text": text,
     }

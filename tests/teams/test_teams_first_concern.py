@@ -18,7 +18,9 @@ DSL = ("29:dsl", "aad-dsl")
 DEPUTY = ("29:deputy", "aad-deputy")
 
 
-def test_a_teacher_logs_a_concern_and_the_dsl_acknowledges_it(db_url, sessions, fake) -> None:
+def test_a_teacher_logs_a_concern_and_the_dsl_acknowledges_it(
+    db_url, sessions, fake: FakeMicrosoft
+) -> None:
     school = build_small_school(sessions)
     fake.member(*TEACHER, "Teacher@oakfield.example")
     fake.member(*DSL, "dsl@oakfield.example")
