@@ -34,9 +34,9 @@ from tests.factories import NOW, build_small_school
 from tests.permission_world import FOREIGN, PARENT_ROLES, SCOPES, STAFF_ROLES, World, build_world
 from tests.slack import payloads
 from tests.slack.harness import USERS, Harness, running
-from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
 from tests.teams.fake_connector import TENANT, FakeMicrosoft, activity, conversation_of
 from tests.teams.harness import Harness as TeamsHarness
+from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
 from tests.telegram.harness import Harness as TelegramHarness
 from tests.test_permission_matrix import expected
 
