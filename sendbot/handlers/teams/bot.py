@@ -87,8 +87,9 @@ class TeamsBot:
     def __init__(self, core: Core, tokens: connector.TokenSource, tenant_id: str) -> None:
         self.core = core
         self.tokens = tokens
+        self.clients = connector.Clients(tokens)
         self.tenant_id = tenant_id
-        self.sender = TeamsSender(tokens, self._lookup)
+        self.sender = TeamsSender(self.clients, self._lookup)
         self.courier = ReplyCourier(core.sessions, core.clock, {PLATFORM: self.sender})
         self.router = TeamsRouter(
             core.sessions, core.clock, core.conversations, claim_replies_as=self.courier.worker_id
@@ -122,8 +123,7 @@ class TeamsBot:
         if not aad:
             log.info("teams: a message without an Entra account; ignored")
             return None
-        await self._remember(activity, tenant)
-        if not await asyncio.to_thread(self._linked, tenant, aad):
+        if not await self._remember(activity, tenant):
             refusal_text = await self._link(activity, tenant, aad)
             if refusal_text is not None:
                 await self._reply_there(activity, refusal_text)
@@ -162,16 +162,12 @@ class TeamsBot:
 
     # --- identity ---------------------------------------------------------------------------
 
-    def _linked(self, tenant: str, aad: str) -> bool:
-        with self.core.sessions() as session:
-            return teams_accounts.has_teams_identity(session, tenant, aad)
-
     async def _link(self, activity: Activity, tenant: str, aad: str) -> str | None:
         """Link a first-time account by its email; the text to answer a guest, else None
         (the router then answers anyone still unknown, counted and logged by the gate)."""
         assert activity.conversation is not None and activity.from_property is not None
         try:
-            client = await connector.client(activity.service_url or "", self.tokens)
+            client = await self.clients.client(activity.service_url or "")
         except (aiohttp.ClientError, ConnectionError, TimeoutError):
             log.warning("teams: could not get a token to look up a new member")
             return None
@@ -182,8 +178,6 @@ class TeamsBot:
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             log.warning("teams: could not look up a new member (%s)", type(error).__name__)
             return None
-        finally:
-            await client.close()
         if (member.user_role or "").lower() == "guest":
             log.info("teams: a guest account wrote; not linked")
             return GUEST
@@ -196,12 +190,15 @@ class TeamsBot:
         await asyncio.to_thread(link)
         return None
 
-    async def _remember(self, activity: Activity, tenant: str) -> None:
+    async def _remember(self, activity: Activity, tenant: str) -> bool:
+        """Keep the sender's personal chat reference (written only when it changed); whether
+        their account was ever linked (a first-time account is looked up and linked)."""
         sender, conversation = activity.from_property, activity.conversation
         if sender is None or conversation is None or not sender.aad_object_id:
-            return
+            return False
         if (conversation.conversation_type or "personal") != "personal" or not activity.service_url:
-            return
+            return False
+        aad = sender.aad_object_id
         ref = ConversationRef(
             tenant_id=tenant,
             aad_object_id=sender.aad_object_id,
@@ -211,18 +208,24 @@ class TeamsBot:
             bot_id=activity.recipient.id if activity.recipient else "",
         )
 
-        def keep() -> None:
-            with self.core.sessions() as session, session.begin():
-                teams_accounts.remember_conversation(session, ref, self.core.clock.now())
+        def keep() -> bool:
+            # Read first, without the write lock: the reference rarely changes.
+            with self.core.sessions() as session:
+                kept = teams_accounts.conversation_for(session, aad, tenant)
+                linked = teams_accounts.has_teams_identity(session, tenant, aad)
+            if kept != ref:
+                with self.core.sessions() as session, session.begin():
+                    teams_accounts.remember_conversation(session, ref, self.core.clock.now())
+            return linked
 
-        await asyncio.to_thread(keep)
+        return await asyncio.to_thread(keep)
 
     async def _reply_there(self, activity: Activity, text: str) -> None:
         """A direct answer in the activity's own conversation (best effort, not kept)."""
         if activity.conversation is None or not activity.service_url:
             return
         try:
-            client = await connector.client(activity.service_url, self.tokens)
+            client = await self.clients.client(activity.service_url)
         except (aiohttp.ClientError, ConnectionError, TimeoutError):
             log.warning("teams: could not get a token to answer")
             return
@@ -231,5 +234,3 @@ class TeamsBot:
             await client.conversations.send_to_conversation(activity.conversation.id, reply)
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("teams: could not answer (%s)", type(error).__name__)
-        finally:
-            await client.close()

@@ -4,7 +4,8 @@ The token is the app's own (OAuth 2.0 client credentials for the Bot Framework's
 asked of the tenant's token endpoint (configurable so tests use a local one) and kept until
 five minutes before it expires. With a certificate instead of a secret, the SDK's MSAL
 provider asks Microsoft's endpoint (`microsoft_agents.authentication.msal`). The REST calls
-themselves are the SDK's `TeamsConnectorClient`: one client per service URL and token.
+themselves are the SDK's `TeamsConnectorClient`, over one kept HTTP session per service
+URL (`Clients`).
 """
 
 from __future__ import annotations
@@ -98,6 +99,25 @@ class TokenSource:
         return token, 3600.0
 
 
-async def client(service_url: str, tokens: TokenSource) -> TeamsConnectorClient:
-    """The SDK's connector client for one conversation service; close it after use."""
-    return TeamsConnectorClient(service_url, await tokens.token())
+class Clients:
+    """The SDK's connector client for each conversation service, over one kept HTTP session
+    per service URL (a new connection for every message would cost more than the message)."""
+
+    def __init__(self, tokens: TokenSource) -> None:
+        self.tokens = tokens
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+
+    async def client(self, service_url: str) -> TeamsConnectorClient:
+        token = await self.tokens.token()
+        base = service_url if service_url.endswith("/") else service_url + "/"
+        session = self._sessions.get(base)
+        if session is None or session.closed:
+            timeout = aiohttp.ClientTimeout(total=30)
+            session = aiohttp.ClientSession(base_url=base, timeout=timeout)
+            self._sessions[base] = session
+        return TeamsConnectorClient(base, token, session=session)
+
+    async def close(self) -> None:
+        for session in self._sessions.values():
+            await session.close()
+        self._sessions.clear()

@@ -103,6 +103,7 @@ def teams_plugin(settings: Settings) -> Plugin:
 
         async def stop(app: web.Application) -> None:
             core.senders.pop(PLATFORM, None)
+            await bot.clients.close()
 
         app.router.add_post(MESSAGES_PATH, _handler(bot, check))
         app.on_cleanup.append(stop)

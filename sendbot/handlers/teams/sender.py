@@ -53,8 +53,9 @@ class TeamsSender:
 
     platform = TEAMS
 
-    def __init__(self, tokens: connector.TokenSource, lookup: Lookup) -> None:
-        self.tokens = tokens
+    def __init__(self, clients: connector.Clients, lookup: Lookup) -> None:
+        self.clients = clients
+        self.tokens = clients.tokens
         self.lookup = lookup
 
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
@@ -65,7 +66,7 @@ class TeamsSender:
             )
         activity = activity_for(message)
         try:
-            client = await connector.client(ref.service_url, self.tokens)
+            client = await self.clients.client(ref.service_url)
         except (aiohttp.ClientError, ConnectionError, TimeoutError) as error:
             return SendOutcome.retry(None, f"teams: no token ({type(error).__name__})")
         try:
@@ -86,5 +87,3 @@ class TeamsSender:
             return outcome
         except (aiohttp.ClientError, TimeoutError) as error:
             return SendOutcome.retry(None, f"teams: {type(error).__name__}")
-        finally:
-            await client.close()
