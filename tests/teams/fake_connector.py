@@ -278,3 +278,39 @@ _inbound = itertools.count(1)
 
 def conversation_of(user_id: str) -> str:
     return f"a:personal-{user_id.split(':')[-1]}"
+
+
+def inputs(card: dict[str, Any]) -> list[str]:
+    """The ids of a card's inputs, in order (a searched question's second box left out)."""
+    return [
+        b["id"]
+        for b in card.get("body", [])
+        if b["type"].startswith("Input.") and not b["id"].endswith("~again")
+    ]
+
+
+def value_of(card: dict[str, Any], input_id: str) -> Any:
+    return next(b.get("value") for b in card["body"] if b.get("id") == input_id)
+
+
+def choices_of(card: dict[str, Any], input_id: str) -> list[tuple[str, str]]:
+    element = next(b for b in card["body"] if b.get("id") == input_id)
+    return [(c["value"], c["title"]) for c in element.get("choices", [])]
+
+
+def submit(
+    fake: FakeMicrosoft,
+    user: tuple[str, str],
+    card: dict[str, Any],
+    answers: dict[str, Any],
+    *,
+    reply_to: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The activity Teams posts when a card's first button (Action.Submit) is pressed: the
+    button's data and the inputs' values together in `value`."""
+    button = data if data is not None else card["actions"][0]["data"]
+    body = activity(fake, *user, value={**answers, **button})
+    if reply_to:
+        body["replyToId"] = reply_to
+    return body

@@ -1,6 +1,7 @@
 """Teams end to end through the real aiohttp app: a teacher, linked by the email Teams gives
-for her account, logs a safeguarding concern in the bot's personal chat; the DSL gets the
-alert as a card and acknowledges it, and the deputy's copy changes in place to say so."""
+for her account, logs a safeguarding concern on the form's Adaptive Card in the bot's
+personal chat; the DSL gets the alert as a card and acknowledges it, and the deputy's copy
+changes in place to say so."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from sqlalchemy import select
 
 from sendbot.store.models import Concern, Identity
 from tests.factories import build_small_school
-from tests.teams.fake_connector import TENANT, FakeMicrosoft, activity, conversation_of
+from tests.teams.fake_connector import (
+    TENANT,
+    FakeMicrosoft,
+    activity,
+    conversation_of,
+    inputs,
+    submit,
+    value_of,
+)
 from tests.teams.harness import Harness
 
 TEACHER = ("29:teacher", "aad-teacher")
@@ -32,12 +41,46 @@ def test_a_teacher_logs_a_concern_and_the_dsl_acknowledges_it(
             # conversation), and are linked by their roster email.
             for who in (DSL, DEPUTY):
                 assert await h.post(activity(fake, *who, "hello")) == 200
-            assert await h.post(activity(fake, *TEACHER, "concern")) == 200
+            # Typing concern opens the form as one card.
             chat = conversation_of(TEACHER[0])
-            for answer in ("zoe", "Zoë said someone at home hurt her arm.", "1", "3", "yes", "no"):
-                assert await h.post(activity(fake, *TEACHER, answer)) == 200
-            await h.post(activity(fake, *TEACHER, "1"))
+            assert await h.post(activity(fake, *TEACHER, "concern")) == 200
+            card = fake.posts(chat)[-1].card
+            assert card is not None
+            assert inputs(card) == [
+                "f:pupil",
+                "f:narrative",
+                "f:source",
+                "f:area",
+                "f:safeguarding",
+            ]
+            answers = {
+                "f:pupil": "zoe",
+                "f:narrative": "Zoë said someone at home hurt her arm.",
+                "f:source": "pupil",
+                "f:area": "semh",
+                "f:safeguarding": "yes",
+            }
+            # Flagged as safeguarding: the card comes back asking the question that now
+            # applies, the answers kept; nothing is saved yet.
+            sent_card = submit(fake, TEACHER, card, answers, reply_to="act-card-1")
+            assert await h.post(sent_card) == 200
+            again = fake.posts(chat)[-1].card
+            assert again is not None
+            assert "f:immediate_danger" in inputs(again)
+            assert value_of(again, "f:narrative") == answers["f:narrative"]
+            with h.core.sessions() as session:
+                assert session.scalars(select(Concern)).first() is None
+            answers["f:pupil"] = value_of(again, "f:pupil")  # the pupil found, by id
+            answers["f:immediate_danger"] = "no"
+            assert await h.post(submit(fake, TEACHER, again, answers, reply_to="act-card-2")) == 200
             assert fake.texts(chat)[-1].startswith("Saved as safeguarding concern #1.")
+            # The card changed in place to say it was sent, so nobody sends it twice...
+            (marked,) = fake.puts(chat)
+            assert marked.path.endswith("/activities/act-card-2")
+            assert "Sent." in marked.text and not (marked.card or {}).get("actions")
+            # ...and the older copy of the same card, sent again, saves nothing twice.
+            assert await h.post(submit(fake, TEACHER, again, answers)) == 200
+            assert "sent already" in fake.texts(chat)[-1]
             with h.core.sessions() as session:
                 concern = session.scalars(select(Concern)).one()
                 assert concern.raised_by_id == school.staff["teacher"]

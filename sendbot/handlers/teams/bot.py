@@ -18,20 +18,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import aiohttp
 from microsoft_agents.activity import Activity
 
 from sendbot.conversations.chat import Incoming, Outcome, say
+from sendbot.conversations.flow import Flow
 from sendbot.conversations.parent_chat import ChatRouter
 from sendbot.delivery.contract import OutgoingMessage
-from sendbot.handlers.teams import connector
+from sendbot.handlers.teams import connector, form_cards
 from sendbot.handlers.teams.cards import activity_for, tapped
+from sendbot.handlers.teams.forms import CARD_WORDS, CardForms
 from sendbot.handlers.teams.sender import TeamsSender
 from sendbot.scheduling.replies import ReplyCourier
 from sendbot.services import inbound, teams_accounts
+from sendbot.services.actors import StaffActor
 from sendbot.services.teams_accounts import TEAMS, ConversationRef
 from sendbot.serving.core import Core
 
@@ -91,6 +94,7 @@ class TeamsBot:
         self.tenant_id = tenant_id
         self.sender = TeamsSender(self.clients, self._lookup)
         self.courier = ReplyCourier(core.sessions, core.clock, {PLATFORM: self.sender})
+        self.cards = CardForms(core, self.clients)
         self.router = TeamsRouter(
             core.sessions, core.clock, core.conversations, claim_replies_as=self.courier.worker_id
         )
@@ -128,8 +132,46 @@ class TeamsBot:
             if refusal_text is not None:
                 await self._reply_there(activity, refusal_text)
                 return None
-        await self._run(self._incoming(activity, tenant, aad))
+        await self._personal(activity, tenant, aad)
         return None
+
+    async def _personal(self, activity: Activity, tenant: str, aad: str) -> None:
+        """A linked account's message in personal chat: a card sent back, a word that opens
+        a card, or anything else for the chat router."""
+        value = activity.value if isinstance(activity.value, dict) else {}
+        if form_cards.FORM_KEY in value:
+            await self.cards.submit(activity, aad, tenant, value)
+            return
+        steps = value.get(form_cards.STEPS_KEY)
+        if isinstance(steps, str) and steps in CARD_WORDS:  # the same flow, step by step
+            incoming = replace(self._incoming(activity, tenant, aad), kind="text", text=steps)
+            await self._run(incoming)
+            return
+        if not value and await self._card(activity, tenant, aad):
+            return
+        await self._run(self._incoming(activity, tenant, aad))
+
+    async def _card(self, activity: Activity, tenant: str, aad: str) -> bool:
+        """A typed word that opens its flow's card: True when it was answered so."""
+        word = (activity.text or "").strip()
+        if word.lower() not in CARD_WORDS:
+            return False
+
+        def which() -> tuple[StaffActor, Flow] | None:
+            with self.core.sessions() as session:
+                actor = teams_accounts.teams_staff(session, tenant, aad, self.core.clock.now())
+                flow = self.cards.opens_card(session, actor, aad, word) if actor else None
+            return (actor, flow) if actor is not None and flow is not None else None
+
+        found = await asyncio.to_thread(which)
+        if found is None:
+            return False
+        admitted = await asyncio.to_thread(self.cards.admit, activity.id, aad, tenant)
+        if isinstance(admitted, str):
+            await self._reply_there(activity, admitted)
+        elif admitted is not None:
+            await self.cards.open(activity, admitted, found[1])
+        return True
 
     def _incoming(self, activity: Activity, tenant: str, aad: str) -> Incoming:
         button = tapped(activity.value)
