@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from sendbot.services import audit
 from sendbot.services.actors import StaffActor, actor_for_staff
-from sendbot.services.identities import mark_seen
+from sendbot.services.identities import mark_seen, may_resume
 from sendbot.store.models import Identity, Staff, TeamsConversation
 
 TEAMS = "teams"
@@ -71,6 +71,41 @@ def has_teams_identity(session: Session, tenant_id: str, aad_object_id: str) -> 
         )
     )
     return found is not None
+
+
+def blocked_account(session: Session, tenant_id: str, aad_object_id: str) -> int | None:
+    """The id of this account's identity when Teams refused a message to it (the app was
+    removed): a message from them now shows the app is back."""
+    identity = session.scalar(
+        select(Identity).where(
+            Identity.platform == TEAMS,
+            Identity.team_id == tenant_id,
+            Identity.external_id == aad_object_id,
+        )
+    )
+    return identity.id if identity is not None and may_resume(identity) else None
+
+
+def resume(session: Session, identity_id: int, now: datetime) -> bool:
+    """Turn a blocked Teams account back on, the person having written from it again."""
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.staff_id is None or not may_resume(identity):
+        return False
+    identity.active = True
+    identity.inactive_reason = None
+    staff = session.get(Staff, identity.staff_id)
+    audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_id=identity.staff_id,
+        action="identity.resume",
+        object_type="identity",
+        object_id=identity.id,
+        school_id=staff.school_id if staff is not None else None,
+        details={"platform": TEAMS},
+    )
+    return True
 
 
 def link_by_email(

@@ -21,4 +21,5 @@ def fake(fake_microsoft_server: FakeMicrosoft) -> FakeMicrosoft:
     fake_microsoft_server.calls.clear()
     fake_microsoft_server.members.clear()
     fake_microsoft_server.throttle.clear()
+    fake_microsoft_server.refuse.clear()
     return fake_microsoft_server

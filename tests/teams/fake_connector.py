@@ -6,7 +6,7 @@ It runs on its own thread and event loop and answers the documented REST shapes:
 `PUT /v3/conversations/{id}/activities/{activityId}` (an update in place),
 `GET /v3/conversations/{id}/members/{userId}` (a member with email and user principal name),
 `POST /token` (client credentials), `GET /openid` and `GET /keys`. Connector calls must
-carry the token it issued. It can be told to answer the next POST with 429 and Retry-After.
+carry the token it issued. It can be told to answer the next POSTs with 429 and Retry-After, or another status.
 `sign` makes the bearer token the channel would send with an activity (RS256, the
 channel's issuer, our app id as audience); `sign(..., key=other)` one from an impostor.
 """
@@ -82,6 +82,7 @@ class FakeMicrosoft:
         self.calls: list[Call] = []
         self.members: dict[str, dict[str, Any]] = {}
         self.throttle: list[int] = []  # Retry-After seconds for the next POSTs
+        self.refuse: list[int] = []  # statuses for the next POSTs (403: the app was removed)
         self.tokens_issued = 0
         self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -181,6 +182,10 @@ class FakeMicrosoft:
             return web.json_response(
                 {"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": str(wait)}
             )
+        if self.refuse:
+            status = self.refuse.pop(0)
+            self.calls.append(Call("POST", request.path, body, status))
+            return web.json_response({"error": {"code": "Refused"}}, status=status)
         self.calls.append(Call("POST", request.path, body, 201))
         return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
 

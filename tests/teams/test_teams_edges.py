@@ -151,3 +151,38 @@ def test_other_tenants_group_chats_guests_and_strangers(
                 assert session.scalar(select(func.count()).select_from(Identity)) == 0
 
     asyncio.run(scenario())
+
+
+def test_an_app_removed_marks_the_account_blocked_until_they_write_again(
+    db_url, sessions, fake: FakeMicrosoft
+) -> None:
+    school = build_small_school(sessions)
+    fake.member(*SENCO, "senco@oakfield.example")
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake) as h:
+            assert await h.post(activity(fake, *SENCO, "help")) == 200
+            with h.core.sessions() as session, session.begin():
+                teacher = staff_actor_by_id(session, school.staff["teacher"])
+                assert teacher is not None
+                concerns.log_concern(
+                    session,
+                    teacher,
+                    concerns.NewConcern(
+                        school.pupils["zoe"], Area.SEMH, "Quiet at break.", safeguarding=False
+                    ),
+                    h.clock.now(),
+                )
+            fake.refuse.append(403)  # the SENCO removed the app
+            await h.deliver()
+            with h.core.sessions() as session:
+                identity = session.scalars(select(Identity)).one()
+                assert (identity.active, identity.inactive_reason) == (False, "blocked")
+            # They add it back and write: the account is theirs again, not a stranger's.
+            assert await h.post(activity(fake, *SENCO, "help")) == 200
+            with h.core.sessions() as session:
+                identity = session.scalars(select(Identity)).one()
+                assert (identity.active, identity.inactive_reason) == (True, None)
+            assert "could not find" not in fake.texts(conversation_of(SENCO[0]))[-1]
+
+    asyncio.run(scenario())

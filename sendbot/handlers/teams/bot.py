@@ -255,9 +255,13 @@ class TeamsBot:
             with self.core.sessions() as session:
                 kept = teams_accounts.conversation_for(session, aad, tenant)
                 linked = teams_accounts.has_teams_identity(session, tenant, aad)
-            if kept != ref:
+                blocked = teams_accounts.blocked_account(session, tenant, aad)
+            if kept != ref or blocked is not None:
                 with self.core.sessions() as session, session.begin():
-                    teams_accounts.remember_conversation(session, ref, self.core.clock.now())
+                    now = self.core.clock.now()
+                    teams_accounts.remember_conversation(session, ref, now)
+                    if blocked is not None:  # Teams refused a message; they are back
+                        teams_accounts.resume(session, blocked, now)
             return linked
 
         return await asyncio.to_thread(keep)
