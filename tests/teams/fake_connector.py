@@ -106,6 +106,7 @@ class FakeMicrosoft:
         key: rsa.RSAPrivateKey | None = None,
         audience: str = APP_ID,
         expires_in: int = 3600,
+        service_url: str | None = None,
     ) -> str:
         now = int(time.time())
         claims = {
@@ -114,7 +115,7 @@ class FakeMicrosoft:
             "iat": now,
             "nbf": now,
             "exp": now + expires_in,
-            "serviceurl": self.service_url,
+            "serviceurl": service_url or self.service_url,
         }
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": KID})
 

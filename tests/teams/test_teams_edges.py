@@ -104,6 +104,7 @@ def test_forged_expired_and_missing_tokens_get_401_and_nothing_is_read(
                 fake.sign(key=new_key()),  # signed by another key
                 fake.sign(expires_in=-3600),  # expired an hour ago (beyond the leeway)
                 fake.sign(audience="someone-elses-app"),
+                fake.sign(service_url="https://elsewhere.example/"),  # for another service
                 "not-a-jwt",
                 None,
             ):
