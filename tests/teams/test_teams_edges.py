@@ -187,3 +187,35 @@ def test_an_app_removed_marks_the_account_blocked_until_they_write_again(
             assert "could not find" not in fake.texts(conversation_of(SENCO[0]))[-1]
 
     asyncio.run(scenario())
+
+
+def test_installed_for_the_dsl_by_the_school_alerts_reach_them_before_they_write(
+    db_url, sessions, fake: FakeMicrosoft
+) -> None:
+    school = build_small_school(sessions)
+    dsl = ("29:dsl", "aad-dsl")
+    fake.member(*dsl, "dsl@oakfield.example")
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake) as h:
+            installed = activity(fake, *dsl)
+            installed.update(type="installationUpdate", action="add")
+            del installed["text"]
+            assert await h.post(installed) == 200
+            assert fake.posts() == []  # nothing said to them
+            with h.core.sessions() as session, session.begin():
+                teacher = staff_actor_by_id(session, school.staff["teacher"])
+                assert teacher is not None
+                concerns.log_concern(
+                    session,
+                    teacher,
+                    concerns.NewConcern(
+                        school.pupils["zoe"], Area.SEMH, "What was seen.", safeguarding=True
+                    ),
+                    h.clock.now(),
+                )
+            await h.deliver()
+            texts = fake.texts(conversation_of(dsl[0]))
+            assert any(t.startswith("Safeguarding concern logged") for t in texts)
+
+    asyncio.run(scenario())

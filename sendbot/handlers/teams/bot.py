@@ -114,7 +114,7 @@ class TeamsBot:
             return Refusal(403, "unknown tenant")
         if activity.type != "message":  # installs, members added, typing: nothing to answer
             if activity.type in ("conversationUpdate", "installationUpdate"):
-                await self._remember(activity, tenant)
+                await self._installed(activity, tenant)
             return None
         conversation = activity.conversation
         if conversation is None or activity.from_property is None:
@@ -150,6 +150,14 @@ class TeamsBot:
         if not value and await self._card(activity, tenant, aad):
             return
         await self._run(self._incoming(activity, tenant, aad))
+
+    async def _installed(self, activity: Activity, tenant: str) -> None:
+        """The app installed for someone (by them, or for all staff by the school's setup
+        policy): their chat is kept and their account linked from the roster now, so an
+        alert can reach a lead who has never written to sendbot. Nothing is said to them."""
+        aad = activity.from_property.aad_object_id if activity.from_property else None
+        if aad and not await self._remember(activity, tenant):
+            await self._link(activity, tenant, aad)
 
     async def _card(self, activity: Activity, tenant: str, aad: str) -> bool:
         """A typed word that opens its flow's card: True when it was answered so."""
