@@ -132,7 +132,7 @@ class Settings(BaseSettings):
     teams_certificate_file: Path | None = Field(
         default=None,
         description=(
-            "PEM file with the private key and certificate of the Teams bot's app "
+            "PFX (PKCS#12) file with the private key and certificate of the Teams bot's app "
             "registration, used instead of a client secret"
         ),
     )
