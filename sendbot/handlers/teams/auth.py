@@ -41,6 +41,7 @@ class KeySource:
         self._lock = threading.Lock()
         self._client: PyJWKClient | None = None
         self._fetched = 0.0
+        self._keys: dict[str, tuple[PyJWK, float]] = {}
 
     def _keys_client(self) -> PyJWKClient:
         with self._lock:
@@ -58,15 +59,21 @@ class KeySource:
 
     async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> PyJWK:
         """The SDK's key lookup, by the token's key id; `jwks_uri` (the SDK's fixed choice)
-        is replaced by the key set the OpenID metadata names."""
+        is replaced by the key set the OpenID metadata names. A key seen in the last day is
+        answered from memory; an unknown key id fetches the set again (keys roll over)."""
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise ValueError("the token names no signing key")
+        known = self._keys.get(kid)
+        if known is not None and time.monotonic() - known[1] < METADATA_TTL_SECONDS:
+            return known[0]
 
         def lookup() -> PyJWK:
             return self._keys_client().get_signing_key(kid)
 
-        return await asyncio.to_thread(lookup)
+        key = await asyncio.to_thread(lookup)
+        self._keys[kid] = (key, time.monotonic())
+        return key
 
 
 class TokenCheck:

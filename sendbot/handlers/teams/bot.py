@@ -92,14 +92,23 @@ class TeamsBot:
         self.tokens = tokens
         self.clients = connector.Clients(tokens)
         self.tenant_id = tenant_id
-        self.sender = TeamsSender(self.clients, self._lookup)
+        self.sender = TeamsSender(
+            self.clients, self._lookup, on_blocked=self._forget, peek=self._peek
+        )
         self.courier = ReplyCourier(core.sessions, core.clock, {PLATFORM: self.sender})
+        # Chats whose reference is stored and whose account was linked, as this
+        # process last saw them: a message from one needs no look-up before the gate.
+        self.known: dict[str, ConversationRef] = {}
         self.cards = CardForms(core, self.clients)
         self.router = TeamsRouter(
             core.sessions, core.clock, core.conversations, claim_replies_as=self.courier.worker_id
         )
 
     # --- the outbox's look-up ---------------------------------------------------------------
+
+    def _peek(self, aad_object_id: str, tenant_id: str) -> ConversationRef | None:
+        kept = self.known.get(aad_object_id)
+        return kept if kept is not None and tenant_id in ("", kept.tenant_id) else None
 
     def _lookup(self, aad_object_id: str, tenant_id: str) -> ConversationRef | None:
         with self.core.sessions() as session:
@@ -258,6 +267,9 @@ class TeamsBot:
             bot_id=activity.recipient.id if activity.recipient else "",
         )
 
+        if self.known.get(aad) == ref:
+            return True
+
         def keep() -> bool:
             # Read first, without the write lock: the reference rarely changes.
             with self.core.sessions() as session:
@@ -272,7 +284,14 @@ class TeamsBot:
                         teams_accounts.resume(session, blocked, now)
             return linked
 
-        return await asyncio.to_thread(keep)
+        linked = await asyncio.to_thread(keep)
+        if linked:
+            self.known[aad] = ref
+        return linked
+
+    def _forget(self, aad_object_id: str) -> None:
+        """Teams refused a message to this account: look it up again when it writes."""
+        self.known.pop(aad_object_id, None)
 
     async def _reply_there(self, activity: Activity, text: str) -> None:
         """A direct answer in the activity's own conversation (best effort, not kept)."""

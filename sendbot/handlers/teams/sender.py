@@ -53,13 +53,23 @@ class TeamsSender:
 
     platform = TEAMS
 
-    def __init__(self, clients: connector.Clients, lookup: Lookup) -> None:
+    def __init__(
+        self,
+        clients: connector.Clients,
+        lookup: Lookup,
+        on_blocked: Callable[[str], None] = lambda _address: None,
+        peek: Callable[[str, str], ConversationRef | None] = lambda _address, _tenant: None,
+    ) -> None:
         self.clients = clients
         self.tokens = clients.tokens
         self.lookup = lookup
+        self.on_blocked = on_blocked
+        self.peek = peek  # a reference this process holds already: no thread, no query
 
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
-        ref = await asyncio.to_thread(self.lookup, recipient.address, recipient.team_id)
+        ref = self.peek(recipient.address, recipient.team_id)
+        if ref is None:
+            ref = await asyncio.to_thread(self.lookup, recipient.address, recipient.team_id)
         if ref is None:
             return SendOutcome.failed(
                 "teams: no personal chat with this person yet (they have not opened sendbot)"
@@ -84,6 +94,8 @@ class TeamsSender:
                 return SendOutcome("sent", platform_message_id=message.replaces, detail="gone")
             outcome = outcome_for(error)
             log.warning("teams delivery: %s", outcome.detail)
+            if outcome.status == "blocked":
+                self.on_blocked(recipient.address)
             return outcome
         except (aiohttp.ClientError, TimeoutError) as error:
             return SendOutcome.retry(None, f"teams: {type(error).__name__}")
