@@ -157,6 +157,13 @@ class Settings(BaseSettings):
             "a local server"
         ),
     )
+    teams_graph_url: str = Field(
+        default="https://graph.microsoft.com/v1.0",
+        description=(
+            "Microsoft Graph, for `sendbot teams link` (needs the User.Read.All application "
+            "permission); tests point it at a local server"
+        ),
+    )
     public_url: str | None = Field(
         default=None,
         description=(

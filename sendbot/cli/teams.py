@@ -1,12 +1,14 @@
-"""`sendbot teams package`: the Teams app package for the school's admin to upload."""
+"""`sendbot teams package`: the Teams app package for the school's admin to upload;
+`sendbot teams link`: staff's Teams accounts found by their roster email."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import typer
 
-from sendbot.cli.common import console, err_console
+from sendbot.cli.common import console, err_console, open_database
 from sendbot.config import get_settings
 
 app = typer.Typer(help="Set sendbot up in Microsoft Teams.", no_args_is_help=True)
@@ -47,3 +49,22 @@ def package(
         raise typer.Exit(2) from error
     out.write_bytes(data)
     console.print(f"Wrote {out}: upload it in Teams admin centre > Teams apps > Manage apps.")
+
+
+@app.command()
+def link() -> None:
+    """Find every member of staff's Teams account by their roster email (Microsoft Graph)."""
+    from sendbot.handlers.teams.link import LinkError
+    from sendbot.handlers.teams.link import link as do_link
+
+    settings = get_settings()
+    open_database()  # brings the schema up to date
+    try:
+        done = asyncio.run(do_link(settings))
+    except LinkError as error:
+        err_console.print(str(error), markup=False)
+        raise typer.Exit(1) from error
+    console.print(
+        f"{done.linked} staff linked to their Teams account; {done.already} were linked "
+        f"already; {done.guests_skipped} guest accounts left out."
+    )

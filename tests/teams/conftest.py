@@ -22,4 +22,5 @@ def fake(fake_microsoft_server: FakeMicrosoft) -> FakeMicrosoft:
     fake_microsoft_server.members.clear()
     fake_microsoft_server.throttle.clear()
     fake_microsoft_server.refuse.clear()
+    fake_microsoft_server.graph_users.clear()
     return fake_microsoft_server

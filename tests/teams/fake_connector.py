@@ -84,6 +84,7 @@ class FakeMicrosoft:
         self.throttle: list[int] = []  # Retry-After seconds for the next POSTs
         self.refuse: list[int] = []  # statuses for the next POSTs (403: the app was removed)
         self.tokens_issued = 0
+        self.graph_users: list[dict[str, Any]] = []  # Microsoft Graph's /users, two a page
         self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -197,6 +198,15 @@ class FakeMicrosoft:
         self.calls.append(Call("PUT", request.path, body, 200))
         return web.json_response({"id": request.match_info["activity"]})
 
+    async def _graph_users(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.Response(status=401)
+        start = int(request.query.get("skip", "0"))
+        page: dict[str, Any] = {"value": self.graph_users[start : start + 2]}
+        if start + 2 < len(self.graph_users):
+            page["@odata.nextLink"] = f"{self.url}/graph/users?skip={start + 2}"
+        return web.json_response(page)
+
     async def _get_member(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return web.Response(status=401)
@@ -214,6 +224,7 @@ class FakeMicrosoft:
             app = web.Application()
             app.router.add_get("/openid", self._openid)
             app.router.add_get("/keys", self._keys)
+            app.router.add_get("/graph/users", self._graph_users)
             app.router.add_post("/token", self._token)
             app.router.add_post("/v3/conversations/{conversation}/activities", self._post)
             app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._put)

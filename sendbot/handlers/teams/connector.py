@@ -38,8 +38,9 @@ class AppCredentials:
 class TokenSource:
     """The app's Bot Connector token, cached; safe to share between tasks."""
 
-    def __init__(self, credentials: AppCredentials) -> None:
+    def __init__(self, credentials: AppCredentials, scope: str = BOT_SCOPE) -> None:
         self.credentials = credentials
+        self.scope = scope
         self._token = ""
         self._until = 0.0
         self._lock = asyncio.Lock()
@@ -65,7 +66,7 @@ class TokenSource:
             "grant_type": "client_credentials",
             "client_id": c.app_id,
             "client_secret": c.secret or "",
-            "scope": BOT_SCOPE,
+            "scope": self.scope,
         }
         timeout = aiohttp.ClientTimeout(total=20)
         async with (
@@ -95,7 +96,7 @@ class TokenSource:
             tenant_id=c.tenant_id,
             cert_pfx_file=str(c.certificate_file),
         )
-        token = await MsalAuth(config).get_access_token(BOT_SCOPE, [BOT_SCOPE])
+        token = await MsalAuth(config).get_access_token(self.scope, [self.scope])
         return token, 3600.0
 
 
