@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from sendbot.services import audit
 from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.services.identities import mark_seen, may_resume
-from sendbot.store.models import Identity, Staff, TeamsConversation
+from sendbot.store.models import Identity, Outbox, School, Staff, TeamsConversation
 
 TEAMS = "teams"
 
@@ -195,4 +196,48 @@ def conversation_for(
         service_url=row.service_url,
         conversation_id=row.conversation_id,
         bot_id=row.bot_id,
+    )
+
+
+@dataclass(frozen=True)
+class SentCard:
+    """An outbox message sent on Teams, as it was queued: to draw it again after a tap."""
+
+    outbox_id: int
+    template: str
+    params: dict[str, Any]
+    school_id: int
+    timezone: str
+    recipient_staff_id: int
+
+
+def sent_card(
+    session: Session, activity_id: str, tenant_id: str, aad_object_id: str
+) -> SentCard | None:
+    """The outbox message this Teams activity id was, sent to this person (nobody else's)."""
+    row = session.execute(
+        select(Outbox, School.timezone)
+        .join(School, School.id == Outbox.school_id)
+        .join(Identity, Identity.staff_id == Outbox.recipient_staff_id)
+        .where(
+            Outbox.platform == TEAMS,
+            Outbox.platform_message_id == activity_id,
+            Identity.platform == TEAMS,
+            Identity.team_id == tenant_id,
+            Identity.external_id == aad_object_id,
+        )
+        .order_by(Outbox.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    outbox, timezone = row
+    assert outbox.recipient_staff_id is not None
+    return SentCard(
+        outbox.id,
+        outbox.template,
+        dict(outbox.params or {}),
+        outbox.school_id,
+        timezone,
+        outbox.recipient_staff_id,
     )

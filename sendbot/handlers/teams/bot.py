@@ -17,6 +17,7 @@ sendbot works in personal chat, and nothing in them is read.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -27,13 +28,14 @@ from microsoft_agents.activity import Activity
 from sendbot.conversations.chat import Incoming, Outcome, say
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.parent_chat import ChatRouter
-from sendbot.delivery.contract import OutgoingMessage
+from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.handlers.teams import connector, form_cards
 from sendbot.handlers.teams.cards import activity_for, tapped
 from sendbot.handlers.teams.forms import CARD_WORDS, CardForms
 from sendbot.handlers.teams.sender import TeamsSender
+from sendbot.messages import registry
 from sendbot.scheduling.replies import ReplyCourier
-from sendbot.services import inbound, teams_accounts
+from sendbot.services import action_ids, inbound, teams_accounts
 from sendbot.services.actors import StaffActor
 from sendbot.services.teams_accounts import TEAMS, ConversationRef
 from sendbot.serving.core import Core
@@ -77,6 +79,16 @@ class Refusal:
 
     status: int
     reason: str
+
+
+def _same(session: Session, button: Button, tapped: action_ids.Action) -> bool:
+    """Whether a redrawn button stands for what was tapped (sealed ids differ each time)."""
+    found = action_ids.decode(session, button.action_id)
+    return found is not None and (found.kind, found.subject_id, found.value) == (
+        tapped.kind,
+        tapped.subject_id,
+        tapped.value,
+    )
 
 
 def tenant_of(activity: Activity) -> str:
@@ -158,7 +170,7 @@ class TeamsBot:
             return
         if not value and await self._card(activity, tenant, aad):
             return
-        await self._run(self._incoming(activity, tenant, aad))
+        await self._run(self._incoming(activity, tenant, aad), activity)
 
     async def _installed(self, activity: Activity, tenant: str) -> None:
         """The app installed for someone (by them, or for all staff by the school's setup
@@ -204,11 +216,14 @@ class TeamsBot:
             workspace=tenant,
         )
 
-    async def _run(self, incoming: Incoming) -> None:
+    async def _run(self, incoming: Incoming, activity: Activity | None = None) -> None:
         outcome: Outcome = await asyncio.to_thread(self.router.handle, incoming)
         if outcome.duplicate:
             log.info("teams activity seen before; skipped")
             return
+        if outcome.clear_buttons and activity is not None and activity.reply_to_id:
+            done = outcome.replies[0].text if outcome.replies else "Done."
+            await self._clear_buttons(activity, incoming, outcome.clear_only_tapped, done)
         try:
             if outcome.reply_ids:
                 await self.courier.send_claimed(
@@ -218,6 +233,56 @@ class TeamsBot:
                 await self.courier.send_chat(PLATFORM, incoming.chat_key)
         except Exception:
             log.exception("teams replies saved but not sent now; the sweep will send them")
+
+    async def _clear_buttons(
+        self, activity: Activity, incoming: Incoming, only_tapped: bool, done: str
+    ) -> None:
+        """The tapped card's step is done: the card is drawn again as it was queued, without
+        its buttons (or without the tapped one; View details stays), and put in place of the
+        old one; when nothing is left to show, the card says what was done (`done`). Only
+        the outbox's cards can be drawn again; a chat reply's buttons stay, and are refused
+        kindly if tapped again."""
+        assert activity.reply_to_id is not None and activity.conversation is not None
+        card_id = activity.reply_to_id
+
+        def redraw() -> OutgoingMessage | None:
+            with self.core.sessions() as session, session.begin():
+                sent = teams_accounts.sent_card(
+                    session, card_id, incoming.workspace, incoming.chat_key
+                )
+                if sent is None:
+                    return None
+                params = {
+                    **sent.params,
+                    "_now": self.core.clock.now().isoformat(),
+                    "_timezone": sent.timezone,
+                    "_school_id": sent.school_id,
+                    "_recipient_staff_id": sent.recipient_staff_id,
+                    "_recipient_guardian_id": None,
+                    "_outbox_id": sent.outbox_id,
+                }
+                message = registry.render(sent.template, params, "en_GB", session)
+                if message is None:  # nothing left to show: what was done instead
+                    return OutgoingMessage(done)
+                tapped = action_ids.decode(session, incoming.text)
+                kept = tuple(
+                    b
+                    for b in message.buttons
+                    if b.stays
+                    or (only_tapped and tapped is not None and not _same(session, b, tapped))
+                )
+                return dataclasses.replace(message, buttons=kept, attachments=())
+
+        try:
+            message = await asyncio.to_thread(redraw)
+            if message is None:
+                return
+            client = await self.clients.client(activity.service_url or "")
+            update = activity_for(message)
+            update.id = card_id
+            await client.conversations.update_activity(activity.conversation.id, card_id, update)
+        except Exception as error:  # best effort: the reply already says what was done
+            log.warning("teams: could not take a card's buttons off (%s)", type(error).__name__)
 
     # --- identity ---------------------------------------------------------------------------
 
