@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from benchmarks.common import Databases, Results, ensure_encryption_key, machine, table
 
-NAMES = ("telegram", "slack", "scheduling", "delivery")
+NAMES = ("telegram", "slack", "teams", "scheduling", "delivery")
 
 
 @dataclass(frozen=True)
@@ -24,19 +24,27 @@ class Plan:
     label: str
     telegram_updates: int
     slack_requests: int
+    teams_activities: int
     trust: str  # "full" | "quick" | "tiny"
     messages: int
 
 
-FULL = Plan("full", 3_000, 400, "full", 3_000)
-QUICK = Plan("quick", 300, 60, "quick", 300)
-TINY = Plan("tiny", 12, 6, "tiny", 10)
+FULL = Plan("full", 3_000, 400, 1_500, "full", 3_000)
+QUICK = Plan("quick", 300, 60, 150, "quick", 300)
+TINY = Plan("tiny", 12, 6, 12, "tiny", 10)
 
 
 def run(plan: Plan, backends: list[str], only: list[str]) -> tuple[Results, dict[str, str], str]:
     """Every chosen benchmark on every chosen backend; returns the results and the machine."""
     ensure_encryption_key()
-    from benchmarks import data, delivery, scheduling, slack_inbound, telegram_inbound
+    from benchmarks import (
+        data,
+        delivery,
+        scheduling,
+        slack_inbound,
+        teams_inbound,
+        telegram_inbound,
+    )
 
     size = {"full": data.FULL, "quick": data.QUICK, "tiny": data.TINY}[plan.trust]
     results = Results()
@@ -47,6 +55,8 @@ def run(plan: Plan, backends: list[str], only: list[str]) -> tuple[Results, dict
                 telegram_inbound.run(databases, backend, plan.telegram_updates, results)
             if "slack" in only:
                 slack_inbound.run(databases, backend, plan.slack_requests, results)
+            if "teams" in only:
+                teams_inbound.run(databases, backend, plan.teams_activities, results)
             if "scheduling" in only:
                 scheduling.run(databases, backend, size, results)
             if "delivery" in only:
@@ -56,7 +66,8 @@ def run(plan: Plan, backends: list[str], only: list[str]) -> tuple[Results, dict
         databases.close()
     sizes = (
         f"{plan.label}: Telegram {plan.telegram_updates:,} updates; Slack "
-        f"{plan.slack_requests:,} submissions at each concurrency; trust {size.label}; "
+        f"{plan.slack_requests:,} submissions at each concurrency; Teams "
+        f"{plan.teams_activities:,} activities; trust {size.label}; "
         f"delivery {plan.messages:,} messages"
     )
     for backend, (seconds, counts) in results.extra.get("generation", {}).items():

@@ -119,6 +119,51 @@ class Settings(BaseSettings):
             "staging and tests point it at a local server"
         ),
     )
+    teams_app_id: str | None = Field(
+        default=None,
+        description=(
+            "Microsoft Entra app (client) id of the Teams bot; with a secret or certificate "
+            "and the tenant id it turns Teams on in `sendbot serve`"
+        ),
+    )
+    teams_app_secret: SecretStr | None = Field(
+        default=None, description="Client secret of the Teams bot's Entra app registration"
+    )
+    teams_certificate_file: Path | None = Field(
+        default=None,
+        description=(
+            "PFX (PKCS#12) file with the private key and certificate of the Teams bot's app "
+            "registration, used instead of a client secret"
+        ),
+    )
+    teams_tenant_id: str | None = Field(
+        default=None,
+        description=(
+            "The school's Microsoft Entra tenant id: activities from any other tenant are refused"
+        ),
+    )
+    teams_openid_url: str = Field(
+        default="https://login.botframework.com/v1/.well-known/openidconfiguration",
+        description=(
+            "OpenID metadata of the Bot Framework channel, whose key set signs every inbound "
+            "Teams request; tests point it at a local server"
+        ),
+    )
+    teams_token_url: str | None = Field(
+        default=None,
+        description=(
+            "Token endpoint for the bot's own calls to Teams (default "
+            "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token); tests point it at "
+            "a local server"
+        ),
+    )
+    teams_graph_url: str = Field(
+        default="https://graph.microsoft.com/v1.0",
+        description=(
+            "Microsoft Graph, for `sendbot teams link` (needs the User.Read.All application "
+            "permission); tests point it at a local server"
+        ),
+    )
     public_url: str | None = Field(
         default=None,
         description=(
@@ -156,6 +201,14 @@ class Settings(BaseSettings):
             "Google Workspace domain (its hd). Required with web_oidc_issuer"
         ),
     )
+
+    def teams_configured(self) -> bool:
+        """Teams is on when the app id, the tenant and a secret or certificate are all given."""
+        return bool(
+            self.teams_app_id
+            and self.teams_tenant_id
+            and (self.teams_app_secret is not None or self.teams_certificate_file is not None)
+        )
 
     def require_database_url(self) -> str:
         """The configured database; never a file made up in whatever folder this runs in."""

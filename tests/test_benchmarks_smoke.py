@@ -21,6 +21,12 @@ def test_every_benchmark_runs_at_a_tiny_size_and_loses_no_message(monkeypatch) -
     seen = {(r.benchmark, r.metric) for r in results.rows}
     expected_prefixes = {
         "telegram inbound": ["updates per second", "cost per update", "p50 latency", "p99 latency"],
+        "teams inbound": [
+            "activities per second",
+            "cost per activity vs baseline",
+            "p50 latency",
+            "p99 latency",
+        ],
         "slack inbound": [
             "p50 ack, 1 at once",
             "p99 ack, 1 at once",

@@ -1,9 +1,11 @@
-"""The permission matrix again, reached through each adapter: Slack, Telegram and the console.
+"""The permission matrix again, reached through each adapter: Slack, Telegram, Teams and the
+console.
 
 tests/test_permission_matrix.py asks the policy directly. Here every read it can be asked
 about through a chat is asked the way a person would (or a forged button would): a concern's
 View details and a "Look at them together" button tapped in Slack and in Telegram, the Home
-tab opened in Slack, /mychild sent in Telegram, "what's due" typed at the console. What each
+tab opened in Slack, the same buttons' ids submitted from a Teams card, /mychild sent in
+Telegram, "what's due" typed at the console. What each
 person was shown is compared with the matrix's EXPECTED: anything shown to someone the table
 does not name is an unauthorised read, and there must be none; the direct reads must match
 the table exactly, so an adapter neither widens nor narrows what the policy decides.
@@ -32,6 +34,8 @@ from tests.factories import NOW, build_small_school
 from tests.permission_world import FOREIGN, PARENT_ROLES, SCOPES, STAFF_ROLES, World, build_world
 from tests.slack import payloads
 from tests.slack.harness import USERS, Harness, running
+from tests.teams.fake_connector import TENANT, FakeMicrosoft, activity, conversation_of
+from tests.teams.harness import Harness as TeamsHarness
 from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
 from tests.telegram.harness import Harness as TelegramHarness
 from tests.test_permission_matrix import expected
@@ -225,6 +229,85 @@ def test_through_telegram_every_read_is_the_policys(
         children = reads.get(("telegram", Action.READ_OWN_CHILD, scope), set())
         assert children == expected(Action.READ_OWN_CHILD, scope), scope
     # A concern's details never travel in a Telegram chat, to anyone.
+    assert not any(action is Action.READ_CONCERN for _, action, _ in reads)
+
+
+# --- Teams --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_microsoft() -> Iterator[FakeMicrosoft]:
+    server = FakeMicrosoft().start()
+    yield server
+    server.stop()
+
+
+def _teams_user(role: str) -> tuple[str, str]:
+    return f"29:{role}", f"aad-{role}"
+
+
+def _link_teams(sessions: sessionmaker[Session], world: World) -> None:
+    """Each member of staff's Teams account, linked as the first message links it. Parents
+    have none: Teams is for staff, and a parent's account there is a stranger's."""
+    with sessions() as session, session.begin():
+        for role in STAFF_ROLES:
+            session.add(
+                Identity(
+                    platform="teams",
+                    team_id=TENANT,
+                    external_id=_teams_user(role)[1],
+                    staff_id=world.staff_ids[role],
+                    created_at=NOW,
+                )
+            )
+
+
+async def _teams_reply(h: TeamsHarness, fake: FakeMicrosoft, who: str, button: str) -> str:
+    user = _teams_user(who)
+    chat = conversation_of(user[0])
+    before = len(fake.texts(chat))
+    assert await h.post(activity(fake, *user, value={"sendbot": button})) == 200
+    return "\n".join(fake.texts(chat)[before:])
+
+
+async def _teams_reads(h: TeamsHarness, fake: FakeMicrosoft, world: World) -> Reads:
+    sessions = h.core.sessions
+    reads: Reads = {}
+    for scope in ALL_SCOPES:
+        concern = sealed(sessions, action_ids.CONCERN_VIEW, world.subjects[scope]["concern"])
+        together = sealed(sessions, action_ids.REVIEW_PUPIL, world.subjects[scope]["pupil"])
+        name = world.pupil_names[scope]
+        for who in (*STAFF_ROLES, *PARENT_ROLES):
+            said = await _teams_reply(h, fake, who, concern)
+            if world.narratives[scope] in said:
+                reads.setdefault(("teams", Action.READ_CONCERN, scope), set()).add(who)
+            said = await _teams_reply(h, fake, who, together)
+            if f"Recent concerns about {name}" in said:
+                reads.setdefault(("teams", Action.REVIEW_CONCERNS, scope), set()).add(who)
+    return reads
+
+
+def test_through_teams_every_read_is_the_policys(
+    db_url: str, sessions, fake_microsoft: FakeMicrosoft
+) -> None:  # type: ignore[no-untyped-def]
+    school = build_small_school(sessions)
+    engine = make_engine(db_url)
+    try:
+        world = build_world(engine, school)
+    finally:
+        engine.dispose()
+    _link_teams(sessions, world)
+
+    async def scenario() -> Reads:
+        async with TeamsHarness(db_url, fake_microsoft) as h:
+            return await _teams_reads(h, fake_microsoft, world)
+
+    reads = asyncio.run(scenario())
+    assert unauthorised(reads) == []
+    for scope in ALL_SCOPES:
+        together = reads.get(("teams", Action.REVIEW_CONCERNS, scope), set())
+        assert together == expected(Action.REVIEW_CONCERNS, scope) & set(STAFF_ROLES), scope
+    # A concern's details never travel in a Teams chat, to anyone.
     assert not any(action is Action.READ_CONCERN for _, action, _ in reads)
 
 

@@ -22,6 +22,7 @@ from sendbot.cli import safeguarding as safeguarding_commands
 from sendbot.cli import school as school_commands
 from sendbot.cli import serve as serve_command
 from sendbot.cli import slack as slack_commands
+from sendbot.cli import teams as teams_commands
 from sendbot.cli import terms as terms_commands
 from sendbot.cli import tick as tick_command
 
@@ -38,6 +39,7 @@ app.add_typer(export_commands.app, name="export")
 export_provision.register(export_commands.app)
 app.add_typer(retention_commands.app, name="retention")
 app.add_typer(slack_commands.app, name="slack")
+app.add_typer(teams_commands.app, name="teams")
 app.add_typer(invite_commands.app, name="invite")
 app.add_typer(guardian_commands.app, name="guardian")
 app.add_typer(safeguarding_commands.app, name="safeguarding")

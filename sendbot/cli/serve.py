@@ -32,6 +32,10 @@ def plugins_for(settings: Settings) -> list[Plugin]:
         from sendbot.handlers.telegram.plugin import telegram_plugin  # only when configured
 
         plugins.append(telegram_plugin(settings))
+    if settings.teams_configured():
+        from sendbot.handlers.teams.plugin import teams_plugin  # only when configured
+
+        plugins.append(teams_plugin(settings))
     if settings.web_url is not None:
         plugins.append(web_plugin(settings))
     # Last, so the platforms above have added their senders before the clock starts.

@@ -18,6 +18,7 @@ class Incoming:
     client_language: str | None = None  # the app's language, for people we do not know yet
     private: bool = True
     event_id: str | None = None  # the platform's id for this update: handled once only
+    workspace: str = ""  # the team the sender's id belongs to (a Teams tenant), if any
 
     def __post_init__(self) -> None:
         # What a person typed is made storable here, where it enters, so a NUL or half an

@@ -110,7 +110,12 @@ class ChatRouter:
 
     def _entry(self, session: Session, incoming: Incoming) -> Outcome:
         admission = inbound.admit(
-            session, incoming.platform, incoming.event_id, incoming.chat_key, self.clock.now()
+            session,
+            incoming.platform,
+            incoming.event_id,
+            incoming.chat_key,
+            self.clock.now(),
+            workspace=incoming.workspace,
         )
         if isinstance(admission, inbound.Duplicate):
             return Outcome(duplicate=True)

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sendbot.services import events, identities, invites, rate_limit
+from sendbot.services import events, identities, invites, rate_limit, teams_accounts
 from sendbot.services.actors import StaffActor
 from sendbot.services.rate_limit import RateLimit
 
@@ -86,8 +86,8 @@ def admit(
     `once` are further keys the request counts once by (`interactive_keys`): a request that
     repeats any of them is a Duplicate, like a repeated event id.
 
-    `workspace` is the team a platform's user ids belong to (a Slack workspace): such an
-    account is only recognised as staff of a school that uses that workspace. `counted`
+    `workspace` is the team a platform's user ids belong to (a Slack workspace, a Teams
+    tenant): such an account is only recognised as staff of a school that uses that workspace. `counted`
     False leaves the message out of the rate limit (Slack's type-ahead suggestions, one a
     keystroke). An unknown sender is counted too, so a stranger cannot flood either."""
     if not all_first_time(session, platform, [*([event_id] if event_id else []), *once], now):
@@ -160,6 +160,9 @@ def identify(
     """Who this account speaks for, re-read on every message; None for nobody on record."""
     if platform == identities.SLACK:
         staff = identities.slack_staff(session, workspace, sender_key, now)
+        return Sender(staff=staff) if staff is not None else None
+    if platform == teams_accounts.TEAMS:
+        staff = teams_accounts.teams_staff(session, workspace, sender_key, now)
         return Sender(staff=staff) if staff is not None else None
     owner = invites.owner_of(session, platform, sender_key, now)
     if owner is None:

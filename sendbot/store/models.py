@@ -241,6 +241,22 @@ class Identity(Base):
     __table_args__ = (UniqueConstraint("platform", "team_id", "external_id"),)
 
 
+class TeamsConversation(Base):
+    """Where the bot can write to a person on Teams unprompted: the personal chat's
+    conversation reference, kept from their latest activity (Teams gives no other way)."""
+
+    __tablename__ = "teams_conversation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    aad_object_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(256))  # the bot-scoped id, "29:..."
+    service_url: Mapped[str] = mapped_column(String(512))
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    bot_id: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("tenant_id", "aad_object_id"),)
+
+
 class Invite(Base):
     __tablename__ = "invite"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,7 +25,7 @@ from sendbot.services import action_ids, safeguarding
 ACK = action_ids.CONCERN_ACK
 VIEW = action_ids.CONCERN_VIEW
 # Platforms whose sender can change a message it sent (`OutgoingMessage.replaces`).
-EDITABLE = ("slack", "telegram")
+EDITABLE = ("slack", "telegram", "teams")
 
 
 def acknowledge_button(session: Session, concern_id: int) -> Button:
