@@ -482,6 +482,22 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
                 f"{due:%a %-d %b}"
                 + (f"; chased {chases} time{'s' if chases != 1 else ''}" if chases else "")
             )
+    follow_ups = _safeguarding_follow_ups(session, school, day, cal)
+    sections = (
+        _holiday_cover(session, school, day, cal),
+        _unfinished(session, school, now),
+        Section(f"Open safeguarding items ({len(open_lines)})", tuple(open_lines)),
+        Section("Referrals awaiting the local authority", tuple(referral_lines)),
+        Section("Follow-ups due", tuple(follow_ups)),
+        _transfers_waiting(session, school, day),
+    )
+    return Digest("dsl", school.name, day, sections)
+
+
+def _safeguarding_follow_ups(
+    session: Session, school: School, day: date, cal: SchoolCalendar
+) -> list[str]:
+    """Safeguarding deadlines due within a week, and pupils with several recent concerns."""
     follow_ups = []
     for row in session.scalars(
         select(Deadline)
@@ -514,15 +530,7 @@ def dsl_digest(session: Session, school_id: int, day: date, now: datetime) -> Di
             f"{patterns} pupil{'s' if patterns != 1 else ''} with several concerns in a short "
             "time: look at them together with the SENCO"
         )
-    sections = (
-        _holiday_cover(session, school, day, cal),
-        _unfinished(session, school, now),
-        Section(f"Open safeguarding items ({len(open_lines)})", tuple(open_lines)),
-        Section("Referrals awaiting the local authority", tuple(referral_lines)),
-        Section("Follow-ups due", tuple(follow_ups)),
-        _transfers_waiting(session, school, day),
-    )
-    return Digest("dsl", school.name, day, sections)
+    return follow_ups
 
 
 def _transfers_waiting(session: Session, school: School, day: date) -> Section:
