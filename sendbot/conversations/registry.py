@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sendbot.conversations.add_target import ADD_TARGET
+from sendbot.conversations.adult_concern import ADULT_CONCERN
 from sendbot.conversations.change_enrolment import CHANGE_ENROLMENT
 from sendbot.conversations.check_targets import CHECK_TARGETS
 from sendbot.conversations.close_target import CLOSE_TARGET
@@ -16,7 +17,9 @@ from sendbot.conversations.meeting_flows import (
     MOVE_MEETING,
     SCHEDULE_MEETING,
 )
+from sendbot.conversations.lado_consultation import LADO_CONSULTATION
 from sendbot.conversations.move_level import MOVE_LEVEL
+from sendbot.conversations.read_adult_concerns import ADULT_CONCERNS
 from sendbot.conversations.record_decision import RECORD_DECISION
 from sendbot.conversations.record_review import RECORD_REVIEW
 from sendbot.conversations.record_session import RECORD_SESSION
@@ -49,6 +52,9 @@ REGISTRY = FlowRegistry(
         CHANGE_ENROLMENT,
         RECORD_DECISION,
         EHC_CASE,
+        ADULT_CONCERN,
+        ADULT_CONCERNS,
+        LADO_CONSULTATION,
     ),
     hidden=(STAFF_REPLY,),
 )

@@ -13,6 +13,8 @@ class Role(StrEnum):
     DEPUTY_DSL = "deputy_dsl"
     HEADTEACHER = "headteacher"
     ADMIN = "admin"
+    # The case manager for a concern or allegation about the headteacher (KCSIE Part four).
+    CHAIR_OF_GOVERNORS = "chair_of_governors"
 
     @property
     def label(self) -> str:
@@ -27,6 +29,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.DEPUTY_DSL: "deputy safeguarding lead",
     Role.HEADTEACHER: "headteacher",
     Role.ADMIN: "school admin",
+    Role.CHAIR_OF_GOVERNORS: "chair of governors",
 }
 
 SAFEGUARDING_LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -47,6 +50,10 @@ def parse_roles(text: str) -> list[Role]:
         "headteacher": Role.HEADTEACHER,
         "sendco": Role.SENCO,
         "senco": Role.SENCO,
+        "chair": Role.CHAIR_OF_GOVERNORS,
+        "chair of governors": Role.CHAIR_OF_GOVERNORS,
+        "chair-of-governors": Role.CHAIR_OF_GOVERNORS,
+        "cog": Role.CHAIR_OF_GOVERNORS,
     }
     roles: list[Role] = []
     for raw in text.replace(",", ";").replace("|", ";").split(";"):

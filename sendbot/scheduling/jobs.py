@@ -23,12 +23,14 @@ from sendbot.delivery import keys
 from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import (
+    adult_concerns,
     audit,
     digests,
     escalation,
     meetings,
     outbox,
     parent_summaries,
+    policy,
     review_outcomes,
     school_settings,
     terms,
@@ -448,6 +450,7 @@ def term_start_reminders(session: Session, now: datetime) -> int:
                     Deadline.status == deadline_service.OPEN,
                     Deadline.due_on <= term.ends_on,
                     ~Deadline.kind.like("safeguarding.%"),
+                    Deadline.subject_type != policy.ADULT_CONCERN,
                 )
             )
         )
@@ -557,6 +560,7 @@ MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
     escalation.check_escalations,
     escalation.check_referral_chases,
     escalation.check_cumulative,
+    adult_concerns.check_lado_prompts,
     sweep_deadline_reminders,
     sweep_meeting_reminders,
     review_outcomes.queue_outcome_prompts,
