@@ -28,7 +28,7 @@ SAFEGUARDING_Q = (
 )
 DANGER_Q = "Is the child in immediate danger right now?"
 INTRO = "Let's log a concern. Type 'back' to change an answer or 'cancel' to stop at any time."
-MENU = "What would you like to do?\n1. Log a concern"
+MENU = "What would you like to do?\n1. Log a concern\n2. Concern about an adult"
 
 
 def dialog_for(
@@ -341,7 +341,8 @@ def test_admin_cannot_log_a_concern(sessions, clock, school):
     d = dialog_for(sessions, clock, school, "admin")
     reply = d.says("concern")
     assert reply.text == (
-        "Sorry, I didn't understand 'concern'.\n\nThere is nothing you can do here yet. Please ask your SENCO."
+        "Sorry, I didn't understand 'concern'.\n\n"
+        "What would you like to do?\n1. Concern about an adult"
     )
 
 
