@@ -217,8 +217,10 @@ def test_a_report_about_the_headteacher_goes_to_the_chair_of_governors_only(
     head = _dialog(sessions, school, "head")
     assert head.says("adult concerns").text == "There are no concerns about adults for you to read."
     chair_chat = _dialog(sessions, school, "chair")
-    assert chair_chat.says("adult concerns").options[0].label.startswith(
-        "#1 Allegation about Joanne Fletcher"
+    assert (
+        chair_chat.says("adult concerns")
+        .options[0]
+        .label.startswith("#1 Allegation about Joanne Fletcher")
     )
     with sessions() as session:
         assert session.scalars(LADO_DEADLINE).one().owner_staff_id == chair
@@ -352,9 +354,14 @@ def test_an_allegation_on_a_friday_prompts_the_head_on_monday_until_the_lado_is_
         assert (deadline.status, deadline.done_at is not None) == ("met", True)
         row = session.scalars(select(AdultConcern)).one()
         assert (row.lado_consulted_on, row.status) == (date(2026, 11, 30), "lado_consulted")
-        assert session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "adult_concern.lado_consulted")
-        ).one().actor_id == head
+        assert (
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "adult_concern.lado_consulted")
+            )
+            .one()
+            .actor_id
+            == head
+        )
     assert _prompts(sessions, datetime(2026, 12, 2, 8, 0, tzinfo=UTC)) == tuesday
     # Nothing is waiting any more.
     assert h.says("lado").text.endswith(

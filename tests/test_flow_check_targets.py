@@ -206,9 +206,13 @@ def test_help_lists_what_each_role_can_do(sessions, clock, school, prov):
     senco = dialog_for(sessions, clock, school, "senco").says("help").text
     assert senco.startswith("You are signed in as a teacher and SENCO. You can:")
     assert "- Record a review ('review'):" in senco
-    assert dialog_for(sessions, clock, school, "admin").says("help").text.startswith(
-        "You are signed in as a school admin. You can:\n"
-        "- Concern about an adult ('adult'): report an allegation"
+    assert (
+        dialog_for(sessions, clock, school, "admin")
+        .says("help")
+        .text.startswith(
+            "You are signed in as a school admin. You can:\n"
+            "- Concern about an adult ('adult'): report an allegation"
+        )
     )
 
 

@@ -49,13 +49,15 @@ THRESHOLD_HELP = (
     "Do not investigate it yourself and do not tell the adult."
 )
 NO_CONTACT = (
-    "your school's safeguarding policy and the local authority's website give their "
-    "phone number"
+    "your school's safeguarding policy and the local authority's website give their phone number"
 )
 
 
 def _search(turn: Turn, query: str) -> list[Option]:
-    return [Option(str(i), name) for i, name in adult_concerns.find_staff(turn.session, turn.actor, query)]
+    return [
+        Option(str(i), name)
+        for i, name in adult_concerns.find_staff(turn.session, turn.actor, query)
+    ]
 
 
 def _label_of(turn: Turn, staff_id: int) -> str:

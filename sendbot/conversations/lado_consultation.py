@@ -25,9 +25,7 @@ from sendbot.conversations.turn import Turn
 from sendbot.domain.people import Role
 from sendbot.services import adult_concerns
 
-NOTHING_OPEN = (
-    "There is no concern about an adult waiting for you to record a LADO consultation."
-)
+NOTHING_OPEN = "There is no concern about an adult waiting for you to record a LADO consultation."
 
 
 def _choices(turn: Turn, answers: Answers) -> list[Option]:
@@ -42,6 +40,10 @@ def _question(turn: Turn, answers: Answers) -> str:
     if not _choices(turn, answers):
         return NOTHING_OPEN + " Type 'cancel' to stop."
     return "Which one? Type its number in this list."
+
+
+def _summary(turn: Turn, answers: Answers) -> str:
+    return summary(LADO_CONSULTATION, turn, answers, "Please check:")
 
 
 def _submit(turn: Turn, answers: Answers) -> str:
@@ -101,7 +103,7 @@ LADO_CONSULTATION = Flow(
             name="confirm",
             label="Confirm",
             question="Save this?",
-            summary=lambda turn, answers: summary(LADO_CONSULTATION, turn, answers, "Please check:"),
+            summary=_summary,
         ),
     ),
 )

@@ -51,8 +51,7 @@ def _submit(turn: Turn, answers: Answers) -> str:
     lines = [
         f"{adult_concerns.KIND_WORDS[item.kind]} #{item.concern_id}",
         f"About: {item.about} ({item.about_role.lower()})",
-        f"Reported by: {item.raised_by}, "
-        f"{item.raised_at.astimezone(turn.tz):%a %-d %b %Y %H:%M}",
+        f"Reported by: {item.raised_by}, {item.raised_at.astimezone(turn.tz):%a %-d %b %Y %H:%M}",
     ]
     if item.happened_on is not None:
         lines.append(f"When it happened: {item.happened_on:%a %-d %b %Y}")

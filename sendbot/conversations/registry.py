@@ -9,6 +9,7 @@ from sendbot.conversations.check_targets import CHECK_TARGETS
 from sendbot.conversations.close_target import CLOSE_TARGET
 from sendbot.conversations.ehc_case import EHC_CASE
 from sendbot.conversations.flow import FlowRegistry
+from sendbot.conversations.lado_consultation import LADO_CONSULTATION
 from sendbot.conversations.log_concern import LOG_CONCERN
 from sendbot.conversations.meeting_flows import (
     CANCEL_MEETING,
@@ -17,7 +18,6 @@ from sendbot.conversations.meeting_flows import (
     MOVE_MEETING,
     SCHEDULE_MEETING,
 )
-from sendbot.conversations.lado_consultation import LADO_CONSULTATION
 from sendbot.conversations.move_level import MOVE_LEVEL
 from sendbot.conversations.read_adult_concerns import ADULT_CONCERNS
 from sendbot.conversations.record_decision import RECORD_DECISION

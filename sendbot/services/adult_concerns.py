@@ -23,8 +23,8 @@ Every report, list, read, refusal and LADO record is audited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -142,9 +142,7 @@ def _local_date(school: School, at: datetime) -> date:
     return at.astimezone(ZoneInfo(school.timezone)).date()
 
 
-def report(
-    session: Session, actor: StaffActor, new: NewAdultConcern, now: datetime
-) -> Receipt:
+def report(session: Session, actor: StaffActor, new: NewAdultConcern, now: datetime) -> Receipt:
     """Save the report, tell the case manager (never the adult named), start the LADO clock."""
     if not policy.may_report_about_adult(session, actor, new.subject_staff_id):
         raise PermissionDenied("I can't find that member of staff in your school.")
@@ -364,11 +362,7 @@ def _get(
 ) -> AdultConcern | None:
     """The concern if this actor may; the attempt is audited either way."""
     row = session.get(AdultConcern, concern_id)
-    allowed = (
-        row is not None
-        and row.school_id == actor.school_id
-        and may(session, actor, row)
-    )
+    allowed = row is not None and row.school_id == actor.school_id and may(session, actor, row)
     audit.record(
         session,
         at=now,

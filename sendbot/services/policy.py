@@ -721,6 +721,10 @@ def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> b
         return _decide_on_deadline(session, actor, action, subject_id)
     if action is Action.INVITE_GUARDIAN:
         return invite_refusal(session, actor, subject_id) is None
+    return _decide_on_other(session, actor, action, subject_id)
+
+
+def _decide_on_other(session: Session, actor: StaffActor, action: Action, subject_id: int) -> bool:
     if action is Action.RECORD_SESSION:
         return can_record_session(session, actor, subject_id)
     if action is Action.REPLY_TO_PARENT:
@@ -728,13 +732,19 @@ def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> b
     if action is Action.REPORT_ABOUT_ADULT:
         return may_report_about_adult(session, actor, subject_id)
     if SUBJECTS[action] == "adult_concern":
-        row = session.get(AdultConcern, subject_id)
-        if row is None:
-            return False
-        if action is Action.READ_ADULT_CONCERN:
-            return may_read_adult_concern(session, actor, row)
-        return may_record_lado_consultation(session, actor, row)
+        return _decide_on_adult_concern(session, actor, action, subject_id)
     return False
+
+
+def _decide_on_adult_concern(
+    session: Session, actor: StaffActor, action: Action, concern_id: int
+) -> bool:
+    row = session.get(AdultConcern, concern_id)
+    if row is None:
+        return False
+    if action is Action.READ_ADULT_CONCERN:
+        return may_read_adult_concern(session, actor, row)
+    return may_record_lado_consultation(session, actor, row)
 
 
 def _decide_for_guardian(

@@ -925,7 +925,9 @@ def test_an_allegation_is_taken_to_the_lado_within_one_working_day(
     assert got.source.startswith("KCSIE 2025 Part four")
 
 
-def test_the_lado_deadline_is_met_once_the_lado_is_consulted_and_only_an_allegation_has_one() -> None:
+def test_the_lado_deadline_is_met_once_the_lado_is_consulted_and_only_an_allegation_has_one() -> (
+    None
+):
     facts = PupilFacts(
         allegation_reported_on=date(2026, 11, 27), lado_consulted_on=date(2026, 11, 30)
     )
