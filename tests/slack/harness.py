@@ -32,7 +32,6 @@ USERS = {
     "deputy": "U0DEPUTY",
     "head": "U0HEAD",
     "admin": "U0ADMIN",
-    "chair": "U0CHAIR",  # the chair of governors of tests/permission_world.py
 }
 STRANGER = "U0STRANGER"
 
