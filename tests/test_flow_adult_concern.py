@@ -15,6 +15,7 @@ from sendbot.conversations.adult_concern import THRESHOLD_QUESTION
 from sendbot.delivery import keys
 from sendbot.domain.people import Role
 from sendbot.services import adult_concerns, policy, school_settings_changes
+from sendbot.services import deadlines as deadline_service
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import Action
 from sendbot.store.models import (
@@ -160,6 +161,7 @@ def test_a_ta_reports_an_allegation_about_a_teacher_the_head_is_told_and_the_tea
             actor = staff_actor_by_id(session, school.staff[who])
             assert actor is not None
             assert not policy.decide(session, actor, Action.READ_DEADLINE, deadline.id), who
+            assert not policy.decide(session, actor, Action.MARK_DEADLINE_DONE, deadline.id), who
     # The headteacher reads it in full; the DSL has nothing to read (an allegation).
     head = _dialog(sessions, school, "head")
     listed = head.says("adult concerns")
@@ -400,3 +402,18 @@ def test_only_the_case_manager_may_record_the_lado_consultation(
         ).all()
         assert [e.actor_id for e in refusals] == [school.staff["dsl"]]
     assert "Record LADO consultation" not in _dialog(sessions, school, "dsl").says("help").text
+
+
+def test_the_nightly_recompute_keeps_the_lado_deadline_with_the_case_manager(
+    sessions: sessionmaker[Session], school: SmallSchool
+) -> None:
+    _report_about_hannah(_dialog(sessions, school, "ta"))
+    with sessions() as session, session.begin():
+        deadline_service.recompute_school(session, school.school_id, NOW)
+    with sessions() as session:
+        kept = session.scalars(LADO_DEADLINE).one()
+        assert (kept.status, kept.due_on, kept.owner_staff_id) == (
+            "open",
+            date(2026, 11, 25),
+            school.staff["head"],
+        )

@@ -841,6 +841,7 @@ OWNER_WORDS = {
     Owner.DSL.value: "DSL",
     Owner.STAFF.value: "staff",
     Owner.ANYONE.value: "anyone",
+    Owner.CASE_MANAGER.value: "case manager",
 }
 
 
