@@ -33,12 +33,12 @@ from tests.permission_world import FOREIGN, PARENT_ROLES, SCOPES, STAFF_ROLES, W
 from tests.slack import payloads
 from tests.slack.harness import USERS as SCHOOL_USERS
 from tests.slack.harness import Harness, running
-
-# The small school's Slack users, and the chair of governors the permission world adds.
-USERS = {**SCHOOL_USERS, "chair": "U0CHAIR"}
 from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
 from tests.telegram.harness import Harness as TelegramHarness
 from tests.test_permission_matrix import expected
+
+# The small school's Slack users, and the chair of governors the permission world adds.
+USERS = {**SCHOOL_USERS, "chair": "U0CHAIR"}
 
 ALL_SCOPES = (*SCOPES, FOREIGN)
 # (transport, action, scope) -> the roles who were shown the record.
