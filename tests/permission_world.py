@@ -21,6 +21,16 @@ Scopes (from the teacher's and TA's point of view):
 - other class, no SEND, safeguarding: the same about Kacper (4R, no SEND);
 - another school: the same kinds about Amelia Stone; every answer there is no.
 
+Adults as subjects (KCSIE Part four): each scope also holds one concern about an adult
+working in the school (`adult_concern`) and names the member of staff a report would be
+about (`staff`); the chair of governors ("chair", no pupil access) joins the staff:
+- own class, SEND: an allegation about the class teacher, reported by the TA;
+- own class, no SEND: a low-level concern about the TA, reported by the teacher;
+- other class, SEND: an allegation about the headteacher (the chair is case manager);
+- own class, safeguarding: an allegation about the DSL, reported by the teacher;
+- other class, no SEND, safeguarding: a low-level concern about the headteacher;
+- another school: an allegation about its SENCO.
+
 The records are written without the deadline hooks, so the deadlines stay as written.
 """
 
@@ -37,6 +47,7 @@ from sendbot.services import policy
 from sendbot.services.actors import actor_for_staff
 from sendbot.store.db import session_factory
 from sendbot.store.models import (
+    AdultConcern,
     Concern,
     ConcernDraft,
     Deadline,
@@ -54,7 +65,7 @@ from sendbot.store.models import (
 )
 from tests.factories import NOW, SmallSchool
 
-STAFF_ROLES = ("teacher", "ta", "senco", "dsl", "deputy", "head", "admin", "other_staff")
+STAFF_ROLES = ("teacher", "ta", "senco", "dsl", "deputy", "head", "admin", "other_staff", "chair")
 PARENT_ROLES = ("parent", "parent_no_pr", "parent_shared")
 ROLES = STAFF_ROLES + PARENT_ROLES
 
@@ -212,6 +223,25 @@ def _scope(
     }
 
 
+def _adult_concern(
+    session: Session, school_id: int, *, about: int, by: int, kind: str
+) -> dict[str, int]:
+    """A concern about an adult, and the adult as a report's subject."""
+    row = AdultConcern(
+        school_id=school_id,
+        raised_by_id=by,
+        raised_at=NOW - timedelta(days=1),
+        kind=kind,
+        threshold="harm" if kind == "allegation" else "low_level",
+        subject_staff_id=about,
+        subject_role="staff",
+        narrative_text="Matrix words about an adult",
+    )
+    session.add(row)
+    session.flush()
+    return {"adult_concern": row.id, "staff": about}
+
+
 def build_world(engine: Engine, school: SmallSchool) -> World:
     """The matrix's records, written on the small school (see the module docstring)."""
     with session_factory(engine)() as session, session.begin():
@@ -276,6 +306,28 @@ def build_world(engine: Engine, school: SmallSchool) -> World:
             )
             for scope, (child, raised_by, flagged, kind) in plan.items()
         }
+        chair = Staff(
+            school_id=sid,
+            external_id="S-chair",
+            first_name="Ruth",
+            last_name="Adeyemi",
+            email="chair@oakfield.example",
+            roles=[StaffRole(role="chair_of_governors")],
+        )
+        session.add(chair)
+        session.flush()
+        staff["chair"] = chair
+        ids = {key: person.id for key, person in staff.items()}
+        adults = {
+            OWN_SEND: (sid, ids["teacher"], ids["ta"], "allegation"),
+            OWN_PLAIN: (sid, ids["ta"], ids["teacher"], "low_level"),
+            OTHER_SEND: (sid, ids["head"], ids["deputy"], "allegation"),
+            OWN_SAFEGUARDING: (sid, ids["dsl"], ids["teacher"], "allegation"),
+            OTHER_SAFEGUARDING: (sid, ids["head"], ids["senco"], "low_level"),
+            FOREIGN: (far, ids["other_senco"], ids["other_senco"], "allegation"),
+        }
+        for scope, (in_school, about, by, kind) in adults.items():
+            subjects[scope] |= _adult_concern(session, in_school, about=about, by=by, kind=kind)
         actors: dict[str, policy.Actor] = {r: actor_for_staff(staff[r]) for r in STAFF_ROLES}
         guardians = {"parent": g["amelia"], "parent_no_pr": g["amir"], "parent_shared": g["ruby"]}
         for role, guardian in guardians.items():

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import sessionmaker
 
 from sendbot.domain.needs import Area
+from sendbot.services import adult_concerns
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.concerns import NewConcern, log_concern
 from sendbot.store.models import (
@@ -46,7 +47,13 @@ PLANTED: dict[tuple[str, str], str] = {
     ("parent_message", "body_text"): "Vetchling-message: Zoë slept badly, please be gentle",
     ("meeting", "outcome_reason"): "Yarrowby-outcome: mum was in hospital that week",
     ("pupil", "destination_school"): "Zinnia-destination: Harbourside Academy",
+    # About an adult working in the school, not about the pupil (KCSIE Part four).
+    ("adult_concern", "subject_name_text"): "Zedcombe-adult: a visiting coach",
+    ("adult_concern", "narrative_text"): "Ashgrove-allegation: he kept a child back alone",
+    ("adult_concern", "lado_outcome_text"): "Brackenby-lado: strategy meeting on Friday",
 }
+# Not a pupil's record: never in a pupil's export or subject access reply.
+ABOUT_ADULTS = frozenset(key for key in PLANTED if key[0] == "adult_concern")
 SAFEGUARDING_NARRATIVE = "Wortleberry-safeguarding: said an uncle hurts her at weekends"
 
 
@@ -211,6 +218,28 @@ def plant_records(sessions: sessionmaker, school: SmallSchool, who: str = "zoe")
         leaving = session.get(Pupil, pupil_id)
         assert leaving is not None
         leaving.destination_school = PLANTED[("pupil", "destination_school")]
+        ta = staff_actor_by_id(session, school.staff["ta"])
+        head = staff_actor_by_id(session, school.staff["head"])
+        assert ta is not None and head is not None
+        about_adult = adult_concerns.report(
+            session,
+            ta,
+            adult_concerns.NewAdultConcern(
+                narrative=PLANTED[("adult_concern", "narrative_text")],
+                threshold="harm",
+                subject_name=PLANTED[("adult_concern", "subject_name_text")],
+                subject_role="volunteer",
+            ),
+            NOW,
+        )
+        adult_concerns.record_lado_consultation(
+            session,
+            head,
+            about_adult.concern_id,
+            NOW.date(),
+            PLANTED[("adult_concern", "lado_outcome_text")],
+            NOW,
+        )
         return PupilRecords(
             pupil_id=pupil_id,
             concern_id=concern.concern_id,

@@ -120,7 +120,8 @@ def test_back_cancel_and_resume_in_check_targets(sessions, clock, school, prov):
     )
     assert again.says("cancel").text == (
         "Cancelled. Nothing was saved.\n\n"
-        "What would you like to do?\n1. Log a concern\n2. Check targets\n3. What's due"
+        "What would you like to do?\n1. Log a concern\n2. Check targets\n3. What's due\n"
+        "4. Concern about an adult"
     )
 
 
@@ -183,7 +184,7 @@ def test_whats_due_includes_the_senco_deadlines_and_not_another_teachers(
     )
     assert dialog_for(sessions, clock, school, "dsl").says("due").text == (
         "Sorry, I didn't understand 'due'.\n\nWhat would you like to do?\n1. Log a concern\n"
-        "2. Record a decision"
+        "2. Record a decision\n3. Concern about an adult\n4. Concerns about adults"
     )
 
 
@@ -196,18 +197,22 @@ def test_help_lists_what_each_role_can_do(sessions, clock, school, prov):
         "their targets\n"
         "- Check targets ('targets'): a pupil's plan, targets, latest ratings and next review\n"
         "- What's due ('due'): your reviews, targets and deadlines in the next 14 days\n"
+        "- Concern about an adult ('adult'): report an allegation or a low-level concern "
+        "about an adult working in the school (it goes to the headteacher, never to the "
+        "adult)\n"
         "Type a word in quotes or 'menu' to start. While answering, 'back', 'cancel' and "
         "'help' always work."
     )
     senco = dialog_for(sessions, clock, school, "senco").says("help").text
     assert senco.startswith("You are signed in as a teacher and SENCO. You can:")
     assert "- Record a review ('review'):" in senco
-    assert dialog_for(sessions, clock, school, "admin").says("help").text == (
-        "You are signed in as a school admin. You can:\n"
-        "- Log a concern ('concern'): tell the SENCO (and the DSL, if a child may be at risk) "
-        "what you saw or heard\n"
-        "Type a word in quotes or 'menu' to start. While answering, 'back', 'cancel' and "
-        "'help' always work."
+    assert (
+        dialog_for(sessions, clock, school, "admin")
+        .says("help")
+        .text.startswith(
+            "You are signed in as a school admin. You can:\n"
+            "- Concern about an adult ('adult'): report an allegation"
+        )
     )
 
 

@@ -28,7 +28,7 @@ SAFEGUARDING_Q = (
 )
 DANGER_Q = "Is the child in immediate danger right now?"
 INTRO = "Let's log a concern. Type 'back' to change an answer or 'cancel' to stop at any time."
-MENU = "What would you like to do?\n1. Log a concern"
+MENU = "What would you like to do?\n1. Log a concern\n2. Concern about an adult"
 
 
 def dialog_for(

@@ -34,7 +34,7 @@ SIGHT_Q = "Amelia Khan: Read 20 HFWs on sight\nHow did it go today?"
 ZOE_Q = "Zoë Nowak: Segment CVC words\nHow did it go today?"
 TA_MENU = (
     "What would you like to do?\n1. Log a concern\n2. Record a session\n3. Check targets\n"
-    "4. What's due"
+    "4. What's due\n5. Concern about an adult"
 )
 
 
@@ -289,7 +289,7 @@ def test_the_senco_may_record_any_intervention(sessions, clock, school, prov):
 def test_the_dsl_and_the_admin_cannot_record_sessions(sessions, clock, school, prov):
     assert dialog_for(sessions, clock, school, "dsl").says("session").text == (
         "Sorry, I didn't understand 'session'.\n\nWhat would you like to do?\n1. Log a concern\n"
-        "2. Record a decision"
+        "2. Record a decision\n3. Concern about an adult\n4. Concerns about adults"
     )
     assert dialog_for(sessions, clock, school, "admin").says("session").text == (
         "Sorry, I didn't understand 'session'.\n\nWhat would you like to do?\n1. Log a concern"

@@ -36,7 +36,10 @@ STAFF_Q = "What is the target, in staff words? Specific and measurable, up to 50
 PARENT_Q = (
     "How would you say it to the pupil's parents? Plain words, no acronyms, up to 500 characters."
 )
-TEACHER_MENU = "What would you like to do?\n1. Log a concern\n2. Check targets\n3. What's due"
+TEACHER_MENU = (
+    "What would you like to do?\n1. Log a concern\n2. Check targets\n3. What's due\n"
+    "4. Concern about an adult"
+)
 
 
 # --- plan for a pupil -------------------------------------------------------------------

@@ -239,6 +239,32 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "parent",
         OTHER_SAFEGUARDING: "",
     },
+    # Adults as subjects (tests/permission_world.py): an allegation about the teacher, a
+    # low-level concern about the TA, an allegation about the head, one about the DSL, a
+    # low-level concern about the head. Any member of staff may report about any other.
+    Action.REPORT_ABOUT_ADULT: {
+        OWN_SEND:           "teacher ta senco dsl deputy head admin chair",
+        OWN_PLAIN:          "teacher ta senco dsl deputy head admin chair",
+        OTHER_SEND:         "teacher ta senco dsl deputy head admin chair",
+        OWN_SAFEGUARDING:   "teacher ta senco dsl deputy head admin chair",
+        OTHER_SAFEGUARDING: "teacher ta senco dsl deputy head admin chair",
+    },
+    # The case manager (the chair when it is about the head); the DSL for a low-level
+    # concern; never the adult named, the DSL included.
+    Action.READ_ADULT_CONCERN: {
+        OWN_SEND:           "head",
+        OWN_PLAIN:          "dsl head",
+        OTHER_SEND:         "chair",
+        OWN_SAFEGUARDING:   "head",
+        OTHER_SAFEGUARDING: "dsl chair",
+    },
+    Action.RECORD_LADO_CONSULTATION: {
+        OWN_SEND:           "head",
+        OWN_PLAIN:          "head",
+        OTHER_SEND:         "chair",
+        OWN_SAFEGUARDING:   "head",
+        OTHER_SAFEGUARDING: "chair",
+    },
 }  # fmt: skip
 
 # The actions that show someone a record (or that one exists): a yes the table does not
@@ -258,6 +284,7 @@ READS = frozenset(
         Action.READ_UNFINISHED_REPORT,
         Action.READ_DEADLINE,
         Action.READ_CHRONOLOGY,
+        Action.READ_ADULT_CONCERN,
     }
 )
 

@@ -33,12 +33,16 @@ from sendbot.store.models import Deadline, Identity
 from tests.factories import NOW, build_small_school
 from tests.permission_world import FOREIGN, PARENT_ROLES, SCOPES, STAFF_ROLES, World, build_world
 from tests.slack import payloads
-from tests.slack.harness import USERS, Harness, running
+from tests.slack.harness import USERS as SCHOOL_USERS
+from tests.slack.harness import Harness, running
 from tests.teams.fake_connector import TENANT, FakeMicrosoft, activity, conversation_of
 from tests.teams.harness import Harness as TeamsHarness
 from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
 from tests.telegram.harness import Harness as TelegramHarness
 from tests.test_permission_matrix import expected
+
+# The small school's Slack users, and the chair of governors the permission world adds.
+USERS = {**SCHOOL_USERS, "chair": "U0CHAIR"}
 
 ALL_SCOPES = (*SCOPES, FOREIGN)
 # (transport, action, scope) -> the roles who were shown the record.
@@ -111,6 +115,7 @@ async def _slack_home(h: Harness, who: str, n: int) -> str:
 async def _slack_reads(h: Harness, world: World) -> Reads:
     sessions = h.core.sessions
     reads: Reads = {}
+    h.fake.add_user(USERS["chair"], "chair@oakfield.example")
     await h.slack.link_unlinked_staff()
     for scope in ALL_SCOPES:
         concern = sealed(sessions, action_ids.CONCERN_VIEW, world.subjects[scope]["concern"])

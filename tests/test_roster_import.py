@@ -588,7 +588,7 @@ def test_an_unknown_role(imported: Sessions, roster: Path) -> None:
         roster,
         [
             "staff.csv line 7: role 'governor' is not one sendbot knows "
-            "(teacher, ta, senco, dsl, deputy_dsl, headteacher, admin, other_staff)"
+            "(teacher, ta, senco, dsl, deputy_dsl, headteacher, admin, other_staff, chair_of_governors)"
         ],
     )
 
@@ -646,7 +646,7 @@ def test_every_problem_in_every_file_is_listed_at_once(imported: Sessions, roste
         [
             "staff.csv line 6: email 'head@millbrook.example' is already used on line 2",
             "staff.csv line 7: role 'governor' is not one sendbot knows "
-            "(teacher, ta, senco, dsl, deputy_dsl, headteacher, admin, other_staff)",
+            "(teacher, ta, senco, dsl, deputy_dsl, headteacher, admin, other_staff, chair_of_governors)",
             "class_staff.csv line 7: staff id 'S09' is not in staff.csv",
             "pupils.csv line 5: date of birth '31/02/2018' is not a real date",
             "pupils.csv line 5: SEN status 'maybe' is not one of N, K, E or monitoring",

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sendbot.store import crypto
 from sendbot.store.db import make_engine, session_factory, upgrade
 from sendbot.store.models import (
+    AdultConcern,
     AuditEvent,
     Base,
     Concern,
@@ -40,6 +41,9 @@ MODEL_COLUMNS = {
     (ParentMessage, "body_text"),
     (Meeting, "outcome_reason"),
     (Pupil, "destination_school"),
+    (AdultConcern, "subject_name_text"),
+    (AdultConcern, "narrative_text"),
+    (AdultConcern, "lado_outcome_text"),
 }
 
 

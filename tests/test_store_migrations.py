@@ -52,3 +52,26 @@ def test_revision_0002_encrypts_conversation_state_already_there_and_0001_gets_i
         answers = conn.execute(text("SELECT answers FROM conversation_state")).scalar_one()
     assert narrative in str(answers)
     plain.dispose()
+
+
+def test_revision_0014a_adds_the_adult_concern_table_and_takes_it_away_again(
+    db_url, engine
+) -> None:
+    """Concerns about adults have their own table (never the pupil concern table); going back
+    a revision removes it and nothing else, and coming forward brings it back empty."""
+    from alembic import command
+
+    from sendbot.store.db import alembic_config
+
+    assert "adult_concern" in inspect(engine).get_table_names()
+    columns = {c["name"] for c in inspect(engine).get_columns("adult_concern")}
+    assert {"subject_staff_id", "subject_name_text", "narrative_text", "lado_outcome_text"} <= (
+        columns
+    )
+    command.downgrade(alembic_config(db_url), "0013")
+    engine.dispose()
+    tables = set(inspect(engine).get_table_names())
+    assert "adult_concern" not in tables and "concern" in tables
+    command.upgrade(alembic_config(db_url), "head")
+    engine.dispose()
+    assert "adult_concern" in inspect(engine).get_table_names()

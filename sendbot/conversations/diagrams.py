@@ -33,6 +33,8 @@ PAGES = {
     "parent.rsvp": "parent_rsvp.md",
     "parent.views": "parent_views.md",
     "parent.message": "parent_message.md",
+    "adult_concerns": "adult_concern.md",
+    "lado_consultation": "adult_concern.md",
 }
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from sendbot.conversations.add_target import ADD_TARGET
+from sendbot.conversations.adult_concern import ADULT_CONCERN
 from sendbot.conversations.change_enrolment import CHANGE_ENROLMENT
 from sendbot.conversations.check_targets import CHECK_TARGETS
 from sendbot.conversations.close_target import CLOSE_TARGET
 from sendbot.conversations.ehc_case import EHC_CASE
 from sendbot.conversations.flow import FlowRegistry
+from sendbot.conversations.lado_consultation import LADO_CONSULTATION
 from sendbot.conversations.log_concern import LOG_CONCERN
 from sendbot.conversations.meeting_flows import (
     CANCEL_MEETING,
@@ -17,6 +19,7 @@ from sendbot.conversations.meeting_flows import (
     SCHEDULE_MEETING,
 )
 from sendbot.conversations.move_level import MOVE_LEVEL
+from sendbot.conversations.read_adult_concerns import ADULT_CONCERNS
 from sendbot.conversations.record_decision import RECORD_DECISION
 from sendbot.conversations.record_review import RECORD_REVIEW
 from sendbot.conversations.record_session import RECORD_SESSION
@@ -51,6 +54,9 @@ REGISTRY = FlowRegistry(
         RECORD_DECISION,
         EHC_CASE,
         UNFINISHED_REPORTS,
+        ADULT_CONCERN,
+        ADULT_CONCERNS,
+        LADO_CONSULTATION,
     ),
     hidden=(STAFF_REPLY,),
 )

@@ -119,6 +119,8 @@ STAFF: tuple[tuple[str, str, str, str, str, str, tuple[str, ...]], ...] = (
     ("S015", "Mrs", "Kerry", "Ashton", "k.ashton@brookfield.example", "HLTA", ("3R",)),
     ("S016", "Mr", "Dariusz", "Zieliński", "d.zielinski@brookfield.example", "TA", ("5O", "6C")),
     ("S017", "Mrs", "Denise", "Varley", DEMO_LUNCHTIME_EMAIL, "Midday supervisor", ()),
+    # The case manager for a concern about the headteacher (KCSIE Part four); no pupil access.
+    ("S018", "Mr", "Graham", "Whitlock", "chair@brookfield.example", "Chair of governors", ()),
 )
 
 # Census need codes by broad area, and how often each is a primary need.

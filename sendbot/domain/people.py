@@ -14,6 +14,8 @@ class Role(StrEnum):
     HEADTEACHER = "headteacher"
     ADMIN = "admin"
     OTHER_STAFF = "other_staff"  # lunchtime, office, site and supply staff; volunteers
+    # The case manager for a concern or allegation about the headteacher (KCSIE Part four).
+    CHAIR_OF_GOVERNORS = "chair_of_governors"
 
     @property
     def label(self) -> str:
@@ -29,6 +31,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.HEADTEACHER: "headteacher",
     Role.ADMIN: "school admin",
     Role.OTHER_STAFF: "other staff member (lunchtime, office, site, supply or volunteer)",
+    Role.CHAIR_OF_GOVERNORS: "chair of governors",
 }
 
 SAFEGUARDING_LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -67,6 +70,10 @@ def parse_roles(text: str) -> list[Role]:
         "supply": Role.OTHER_STAFF,
         "supply teacher": Role.OTHER_STAFF,
         "volunteer": Role.OTHER_STAFF,
+        "chair": Role.CHAIR_OF_GOVERNORS,
+        "chair of governors": Role.CHAIR_OF_GOVERNORS,
+        "chair-of-governors": Role.CHAIR_OF_GOVERNORS,
+        "cog": Role.CHAIR_OF_GOVERNORS,
     }
     roles: list[Role] = []
     for raw in text.replace(",", ";").replace("|", ";").split(";"):

@@ -32,6 +32,7 @@ from sendbot.domain.setting_kinds import (
     numbers_kind,
     optional_time_kind,
     optional_whole_kind,
+    optional_words_kind,
     staff_ids_kind,
     time_kind,
     weekday_or_none_kind,
@@ -260,6 +261,14 @@ SETTINGS: tuple[Setting, ...] = (
         "whether the local authority has responded (KCSIE: within 1 working day).",
     ),
     Setting(
+        "lado_contact",
+        optional_words_kind(200, "no contact given"),
+        None,
+        "How to reach the local authority designated officer (LADO), e.g. a phone number and "
+        "an email address: shown to a member of staff reporting a concern about an adult "
+        "when there is nobody in school to tell (KCSIE Part four).",
+    ),
+    Setting(
         "cumulative_concerns.count",
         whole_kind(2, 50),
         3,
@@ -366,6 +375,7 @@ class SchoolSettings:
     dsl_holiday_cover: tuple[int, ...] = ()
     dsl_holiday_cover_copies_dsl: bool = False
     referral_chase_working_days: int = 1
+    lado_contact: str | None = None
     cumulative_concerns_count: int = 3
     cumulative_concerns_days: int = 14
     office_hours_start: time = time(8, 0)

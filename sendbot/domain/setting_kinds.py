@@ -246,3 +246,25 @@ def words_kind(limit: int = 60) -> Kind:
         return value.strip()
 
     return Kind(f"a non-empty text (at most {limit} characters)", read, read, lambda v: v, str)
+
+
+def optional_words_kind(limit: int, when_none: str) -> Kind:
+    """A short text, or none (e.g. a phone number and an email address to call)."""
+
+    def read(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
+            raise ValueError(value)
+        return value.strip()
+
+    def text(value: str) -> str | None:
+        return None if value.strip().lower() in NONE_WORDS else read(value)
+
+    return Kind(
+        f"a text of at most {limit} characters, or none for {when_none}",
+        text,
+        read,
+        lambda v: v,
+        lambda v: f"none ({when_none})" if v is None else str(v),
+    )

@@ -38,6 +38,8 @@ class Owner(StrEnum):
     SENCO = "senco"
     STAFF = "staff"
     ANYONE = "anyone"
+    # The headteacher, or the chair of governors when the concern is about the headteacher.
+    CASE_MANAGER = "case_manager"
 
 
 class PhaseTransfer(StrEnum):
@@ -134,6 +136,10 @@ class PupilFacts:
     referral_acknowledged_on: date | None = None
     pupil_leaving_on: date | None = None  # only for a pupil with a child protection file
     cp_file_received_on: date | None = None  # the new school confirmed receipt
+    # an allegation about an adult working in the school (SAFEGUARDING.md section 3): the
+    # day it reached sendbot; it is about an adult, so it is the only fact such a record has
+    allegation_reported_on: date | None = None
+    lado_consulted_on: date | None = None
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -160,6 +166,7 @@ class PupilFacts:
             ("final_issued_on", "draft_served_on"),
             ("reassessment_decided_on", "reassessment_requested_on"),
             ("referral_acknowledged_on", "referral_made_on"),
+            ("lado_consulted_on", "allegation_reported_on"),
             ("support_plan_last_reviewed_on", "support_plan_started_on"),
             ("reintegration_last_reviewed_on", "reintegration_started_on"),
         ]
@@ -590,6 +597,15 @@ def _cp_file_transfer(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
         )
 
 
+def _lado_consultation(f: PupilFacts, cal: SchoolCalendar) -> Timing | None:
+    """One working day from the day the allegation was reported: a report on a Friday is
+    due on Monday, one before a bank holiday on the next working day after it."""
+    if f.allegation_reported_on is None:
+        return None
+    due = cal.add_working_days(f.allegation_reported_on, 1)
+    return Timing(due, f.allegation_reported_on, met_on=f.lado_consulted_on)
+
+
 # --- the rules, in the order of the reference's table ----------------------------------------
 
 RULES: tuple[Rule, ...] = (
@@ -1018,6 +1034,24 @@ RULES: tuple[Rule, ...] = (
             "separately and securely, and get confirmation of receipt."
         ),
         compute=_cp_file_transfer,
+    ),
+    Rule(
+        kind="adults.lado_consultation",
+        title="Consult the LADO about an allegation against an adult",
+        starts_from="allegation reported to the case manager",
+        period="1 working day",
+        owner=Owner.CASE_MANAGER,
+        law=(
+            "KCSIE 2025 Part four, section one (allegations that may meet the harm "
+            "threshold); Working Together 2023"
+        ),
+        section="SAFEGUARDING.md 3",
+        grade="U",
+        description=(
+            "The case manager (the headteacher, or the chair of governors if it is about the "
+            "headteacher) discusses the allegation with the LADO within one working day."
+        ),
+        compute=_lado_consultation,
     ),
 )
 

@@ -23,6 +23,7 @@ from sendbot.delivery import keys
 from sendbot.domain.people import Role
 from sendbot.domain.timescales import RULES_BY_KIND, Owner
 from sendbot.services import (
+    adult_concerns,
     audit,
     concern_drafts,
     cp_files,
@@ -31,6 +32,7 @@ from sendbot.services import (
     meetings,
     outbox,
     parent_summaries,
+    policy,
     review_outcomes,
     school_settings,
     terms,
@@ -450,6 +452,7 @@ def term_start_reminders(session: Session, now: datetime) -> int:
                     Deadline.status == deadline_service.OPEN,
                     Deadline.due_on <= term.ends_on,
                     ~Deadline.kind.like("safeguarding.%"),
+                    Deadline.subject_type != policy.ADULT_CONCERN,
                 )
             )
         )
@@ -561,6 +564,7 @@ MINUTE_JOBS: tuple[Callable[[Session, datetime], int], ...] = (
     escalation.check_cumulative,
     cp_files.check_transfer_prompts,
     concern_drafts.remind_reporters,
+    adult_concerns.check_lado_prompts,
     sweep_deadline_reminders,
     sweep_meeting_reminders,
     review_outcomes.queue_outcome_prompts,

@@ -42,6 +42,7 @@ from sendbot.domain.timescales import (
 from sendbot.services import action_ids, audit, policy, school_policy, school_settings, terms
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
+    AdultConcern,
     Concern,
     ConcernAction,
     Deadline,
@@ -69,6 +70,9 @@ EHC_PLAN = "ehc_plan"
 # Alerts handle these at once; a dated row would only repeat them.
 NOT_MATERIALISED = frozenset({"safeguarding.tell_dsl", "safeguarding.immediate_danger"})
 CONCERN_KINDS = frozenset({"safeguarding.la_referral_response", "safeguarding.referral_follow_up"})
+# About an adult working in the school, not a pupil (KCSIE Part four): subject "adult_concern".
+ADULT_KINDS = frozenset({"adults.lado_consultation"})
+ADULT_CONCERN = policy.ADULT_CONCERN
 # Dates a reminder would make no sense for: the school *may* ask from then on. The child
 # protection file's transfer has prompts of its own (services/cp_files.py).
 NOT_REMINDED = frozenset({"ehc.reassessment_earliest", "safeguarding.cp_file_transfer"})
@@ -424,7 +428,7 @@ def _store(
     session: Session,
     *,
     school_id: int,
-    pupil_id: int,
+    pupil_id: int | None,
     subject_type: str,
     subject_id: int,
     dues: list[DueDate],
@@ -504,7 +508,7 @@ def recompute_pupil(
         # The plan carries the review date the school agreed; it is shown and reminded from
         # the plan itself (`plan_reviews_due`), so a second row would list it twice.
         dues = [d for d in dues if d.kind != "sen_support.review"]
-    pupil_kinds = frozenset(RULES_BY_KIND) - CONCERN_KINDS
+    pupil_kinds = frozenset(RULES_BY_KIND) - CONCERN_KINDS - ADULT_KINDS
     if not pupil.active:
         # A pupil who has left keeps one duty: their child protection file follows them.
         dues = [d for d in dues if d.kind in AFTER_LEAVING]
@@ -577,6 +581,46 @@ def recompute_concern(
     )
 
 
+def recompute_adult_concern(
+    session: Session,
+    *,
+    concern_id: int,
+    school_id: int,
+    reported_at: datetime | None,
+    consulted_on: date | None,
+    owner_staff_id: int | None,
+    now: datetime,
+    calendar: SchoolCalendar | None = None,
+) -> date | None:
+    """An allegation's LADO consultation: one working day, owned by the case manager (no
+    pupil). `reported_at` None (a low-level concern) or no owner: no deadline. Returns the
+    due date."""
+    school = session.get(School, school_id)
+    tz = school.timezone if school else "Europe/London"
+    dues: list[DueDate] = []
+    if reported_at is not None and owner_staff_id is not None:
+        reported_on = _local_date(reported_at, tz)
+        facts = PupilFacts(
+            allegation_reported_on=reported_on,
+            lado_consulted_on=max(consulted_on, reported_on) if consulted_on else None,
+        )
+        cal = calendar or terms.calendar_for(session, school_id)
+        found = timescales.deadline("adults.lado_consultation", facts, cal)
+        dues = [found] if found is not None else []
+    _store(
+        session,
+        school_id=school_id,
+        pupil_id=None,
+        subject_type=ADULT_CONCERN,
+        subject_id=concern_id,
+        dues=dues,
+        keep=ADULT_KINDS,
+        now=now,
+        owner_staff_id=owner_staff_id,
+    )
+    return dues[0].due if dues else None
+
+
 def recompute_school(session: Session, school_id: int, now: datetime) -> RecomputeResult:
     """Every pupil with facts, and every concern with a referral, in one school."""
     cal = terms.calendar_for(session, school_id)
@@ -622,6 +666,22 @@ def recompute_school(session: Session, school_id: int, now: datetime) -> Recompu
     )
     for concern_id in sorted(concern_ids):
         _add(total, recompute_concern(session, concern_id, now, cal))
+    for adult in session.scalars(
+        select(AdultConcern).where(
+            AdultConcern.school_id == school_id, AdultConcern.kind == "allegation"
+        )
+    ):
+        managers = policy.case_manager_ids(session, school_id, adult.subject_staff_id)
+        recompute_adult_concern(
+            session,
+            concern_id=adult.id,
+            school_id=school_id,
+            reported_at=adult.raised_at,
+            consulted_on=adult.lado_consulted_on,
+            owner_staff_id=managers[0] if managers else None,
+            now=now,
+            calendar=cal,
+        )
     return total
 
 
@@ -811,6 +871,7 @@ OWNER_WORDS = {
     Owner.DSL.value: "DSL",
     Owner.STAFF.value: "staff",
     Owner.ANYONE.value: "anyone",
+    Owner.CASE_MANAGER.value: "case manager",
 }
 
 
@@ -831,11 +892,14 @@ def staff_with_role(session: Session, school_id: int, role: Role) -> list[Staff]
 
 
 def owners(session: Session, row: Deadline) -> list[Staff]:
-    """The named owner if still active, else everyone in school with the owning role."""
+    """The named owner if still active, else everyone in school with the owning role. A
+    deadline about an adult has only its named owner, the case manager: never a role."""
     if row.owner_staff_id is not None:
         staff = session.get(Staff, row.owner_staff_id)
         if staff is not None and staff.active:
             return [staff]
+    if row.subject_type == ADULT_CONCERN:
+        return []
     return staff_with_role(session, row.school_id, reminder_role(row.owner_role))
 
 

@@ -76,6 +76,25 @@ Unfinished reports (a safeguarding concern started and not saved, `ConcernDraft`
   details of a safeguarding concern about that pupil (the leads; the SENCO where the pupil
   has SEND). A draft not yet about a pupil: the leads only.
 
+Concerns and allegations about adults working in the school (KCSIE Part four; the
+`adult_concerns` service asks):
+- reporting one (`may_report_about_adult`): every active member of staff of the school,
+  whatever their role, about any member of staff of the same school (themselves included:
+  KCSIE asks staff to self-refer), or about someone not on the roster typed by name;
+- the case manager (`case_manager_ids`): the headteacher; the chair of governors (role
+  `chair_of_governors`, imported with the roster) when the adult named is a headteacher.
+  Never the adult named, whatever other role they hold (DSL, SENCO, deputy): an allegation
+  is not a pupil concern and never reaches the pupil safeguarding alerts. With no case
+  manager, nobody is told and the reporter is sent to the LADO;
+- reading one (`may_read_adult_concern`): an allegation, the case manager alone; a
+  low-level concern, the case manager and the DSL (not the deputies: the school's
+  nominated person for low-level concerns is the DSL, and the fewer who know the better).
+  The adult named never reads one about themselves, nor is told of it; neither is the
+  person who reported it, once it is saved;
+- recording that the LADO was consulted (`may_record_lado_consultation`): the case manager;
+- the LADO consultation deadline (subject "adult_concern") is seen, reminded and marked
+  done only by its owner, the case manager it was given to: never by role.
+
 Deadlines (`deadlines_for`, `may_see_deadline_kind`): safeguarding deadlines (a referral's
 follow-up, the local authority's reply, a leaving pupil's child protection file) only to
 the DSL and deputies; a pupil's other
@@ -118,6 +137,7 @@ from sqlalchemy.orm import Session
 from sendbot.domain.people import SAFEGUARDING_LEADS, Role, SenStatus
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import (
+    AdultConcern,
     Concern,
     ConcernDraft,
     Deadline,
@@ -131,6 +151,7 @@ from sendbot.store.models import (
     ParentMessage,
     Pupil,
     Staff,
+    StaffRole,
 )
 
 WHOLE_SCHOOL = frozenset({Role.SENCO, Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER})
@@ -168,6 +189,11 @@ class Action(StrEnum):
     RECORD_SESSION = "session.record"
     # Subject: a parent's message id.
     REPLY_TO_PARENT = "parent_message.reply"
+    # Subject: a member of staff (the adult a report would name).
+    REPORT_ABOUT_ADULT = "adult_concern.create"
+    # Subject: a concern or allegation about an adult.
+    READ_ADULT_CONCERN = "adult_concern.read"
+    RECORD_LADO_CONSULTATION = "adult_concern.lado"
     # Parents. Subject: a pupil id / an invitation id.
     READ_OWN_CHILD = "child.read"
     ANSWER_INVITATION = "invitation.answer"
@@ -207,6 +233,9 @@ SUBJECTS: dict[Action, str] = {
     Action.RECORD_SESSION: "intervention",
     Action.REPLY_TO_PARENT: "message",
     Action.ANSWER_INVITATION: "invitation",
+    Action.REPORT_ABOUT_ADULT: "staff",
+    Action.READ_ADULT_CONCERN: "adult_concern",
+    Action.RECORD_LADO_CONSULTATION: "adult_concern",
 }
 
 
@@ -553,6 +582,91 @@ def new_concern_alert(
     return concern_alert_for_roles(actor.roles, concern.safeguarding)
 
 
+# --- concerns about adults (KCSIE Part four) -----------------------------------------------
+
+ADULT_CONCERN = "adult_concern"  # a deadline's subject type: the LADO consultation
+
+
+def may_report_about_adult(session: Session, actor: Actor, staff_id: int | None) -> bool:
+    """Every active member of staff, about any member of staff of their school (or, with
+    `staff_id` None, someone not on the roster)."""
+    if not isinstance(actor, StaffActor):
+        return False
+    if staff_id is None:
+        return True
+    adult = session.get(Staff, staff_id)
+    return adult is not None and adult.school_id == actor.school_id and adult.active
+
+
+def is_headteacher(session: Session, staff_id: int | None) -> bool:
+    if staff_id is None:
+        return False
+    found = session.scalar(
+        select(StaffRole.staff_id).where(
+            StaffRole.staff_id == staff_id, StaffRole.role == Role.HEADTEACHER.value
+        )
+    )
+    return found is not None
+
+
+def case_manager_role(session: Session, subject_staff_id: int | None) -> Role:
+    """The headteacher; the chair of governors when the adult named is a headteacher."""
+    if is_headteacher(session, subject_staff_id):
+        return Role.CHAIR_OF_GOVERNORS
+    return Role.HEADTEACHER
+
+
+def case_manager_ids(session: Session, school_id: int, subject_staff_id: int | None) -> list[int]:
+    """Who a concern about this adult goes to, now: never the adult named."""
+    role = case_manager_role(session, subject_staff_id)
+    ids = session.scalars(
+        select(Staff.id)
+        .join(StaffRole, StaffRole.staff_id == Staff.id)
+        .where(Staff.school_id == school_id, Staff.active, StaffRole.role == role.value)
+        .distinct()
+        .order_by(Staff.id)
+    )
+    return [i for i in ids if i != subject_staff_id]
+
+
+def _is_subject(actor: StaffActor, concern: AdultConcern) -> bool:
+    return concern.subject_staff_id is not None and concern.subject_staff_id == actor.staff_id
+
+
+def is_case_manager(session: Session, actor: Actor, concern: AdultConcern) -> bool:
+    if not isinstance(actor, StaffActor) or concern.school_id != actor.school_id:
+        return False
+    if _is_subject(actor, concern):
+        return False
+    return actor.staff_id in case_manager_ids(session, concern.school_id, concern.subject_staff_id)
+
+
+def may_read_adult_concern(session: Session, actor: Actor, concern: AdultConcern) -> bool:
+    """An allegation: the case manager. A low-level concern: the case manager and the DSL.
+    Never the adult named."""
+    if not isinstance(actor, StaffActor) or concern.school_id != actor.school_id:
+        return False
+    if _is_subject(actor, concern):
+        return False
+    if concern.kind == "low_level" and actor.has(Role.DSL):
+        return True
+    return is_case_manager(session, actor, concern)
+
+
+def may_record_lado_consultation(session: Session, actor: Actor, concern: AdultConcern) -> bool:
+    return is_case_manager(session, actor, concern)
+
+
+def adult_concerns_for(session: Session, actor: StaffActor) -> list[AdultConcern]:
+    """The concerns about adults this actor may read, newest first."""
+    rows = session.scalars(
+        select(AdultConcern)
+        .where(AdultConcern.school_id == actor.school_id)
+        .order_by(AdultConcern.raised_at.desc(), AdultConcern.id.desc())
+    )
+    return [row for row in rows if may_read_adult_concern(session, actor, row)]
+
+
 # --- deadlines -----------------------------------------------------------------------------
 
 SAFEGUARDING_DEADLINE = "safeguarding."
@@ -590,9 +704,14 @@ def deadlines_for(actor: StaffActor) -> Select[Deadline]:
         Deadline.owner_staff_id == actor.staff_id,
         Deadline.owner_role.in_([role.value for role in actor.roles]),
     )
+    adult = Deadline.subject_type == ADULT_CONCERN
     return select(Deadline).where(
         Deadline.school_id == actor.school_id,
-        or_(and_(safeguarding, leads), and_(~safeguarding, others)),
+        or_(
+            and_(adult, Deadline.owner_staff_id == actor.staff_id),
+            and_(~adult, safeguarding, leads),
+            and_(~adult, ~safeguarding, others),
+        ),
     )
 
 
@@ -610,6 +729,8 @@ def may_mark_deadline_done(actor: Actor, row: Deadline) -> bool:
         return False
     if row.owner_staff_id == actor.staff_id:
         return True
+    if row.subject_type == ADULT_CONCERN:
+        return False  # only the case manager it was given to
     if is_safeguarding_deadline(row.kind, row.subject_type) or row.owner_role == Role.DSL.value:
         return bool(actor.roles & SAFEGUARDING_LEADS)
     return actor.has(Role.SENCO, Role.HEADTEACHER)
@@ -742,7 +863,8 @@ def reply_refusal(session: Session, actor: Actor, message_id: int | None) -> str
 def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> bool:
     """May this actor do this action to this record? The record is named by its id, of the
     kind `SUBJECTS` gives for the action: a pupil, a concern, a deadline, a guardian, an
-    intervention, a parent's message, an invitation or an unfinished report."""
+    intervention, a parent's message, an invitation, an unfinished report, a member of staff
+    or a concern about an adult."""
     if isinstance(actor, GuardianActor):
         return _decide_for_guardian(session, actor, action, subject_id)
     if action in PUPIL_ACTIONS:
@@ -755,11 +877,30 @@ def decide(session: Session, actor: Actor, action: Action, subject_id: int) -> b
         return _decide_on_draft(session, actor, action, subject_id)
     if action is Action.INVITE_GUARDIAN:
         return invite_refusal(session, actor, subject_id) is None
+    return _decide_on_other(session, actor, action, subject_id)
+
+
+def _decide_on_other(session: Session, actor: StaffActor, action: Action, subject_id: int) -> bool:
     if action is Action.RECORD_SESSION:
         return can_record_session(session, actor, subject_id)
     if action is Action.REPLY_TO_PARENT:
         return reply_refusal(session, actor, subject_id) is None
+    if action is Action.REPORT_ABOUT_ADULT:
+        return may_report_about_adult(session, actor, subject_id)
+    if SUBJECTS[action] == "adult_concern":
+        return _decide_on_adult_concern(session, actor, action, subject_id)
     return False
+
+
+def _decide_on_adult_concern(
+    session: Session, actor: StaffActor, action: Action, concern_id: int
+) -> bool:
+    row = session.get(AdultConcern, concern_id)
+    if row is None:
+        return False
+    if action is Action.READ_ADULT_CONCERN:
+        return may_read_adult_concern(session, actor, row)
+    return may_record_lado_consultation(session, actor, row)
 
 
 def _decide_for_guardian(

@@ -358,6 +358,36 @@ class ConcernDraft(Base):
     ended_at: Mapped[datetime | None]
 
 
+class AdultConcern(Base):
+    """A concern or allegation about an adult working in the school (KCSIE Part four).
+
+    Its own table, never a pupil's `Concern`: it is not a pupil concern and goes to the
+    case manager (the headteacher; the chair of governors when it is about the headteacher),
+    never into the pupil safeguarding alerts. `kind` is "allegation" (may meet the harm
+    threshold, or the reporter was not sure) or "low_level". The adult is a member of staff
+    on the roster (`subject_staff_id`) or someone typed by name (`subject_name_text`).
+    """
+
+    __tablename__ = "adult_concern"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    raised_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))  # allegation | low_level
+    threshold: Mapped[str] = mapped_column(String(20))  # the reporter's answer
+    subject_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    subject_name_text: Mapped[str | None] = mapped_column(EncryptedText)
+    subject_role: Mapped[str] = mapped_column(String(20))  # staff|supply|volunteer|contractor|other
+    narrative_text: Mapped[str] = mapped_column(EncryptedText)
+    happened_on: Mapped[date | None] = mapped_column(Date)
+    case_manager_role: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    lado_consulted_on: Mapped[date | None] = mapped_column(Date)
+    lado_outcome_text: Mapped[str | None] = mapped_column(EncryptedText)
+    lado_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    lado_recorded_at: Mapped[datetime | None]
+
+
 # --- provision: interventions, plans, targets ----------------------------------------------
 
 

@@ -81,6 +81,7 @@ GOOD_AND_BAD: dict[str, tuple[str, object, str]] = {
     "dsl_holiday_cover": ("7, 9", (7, 9), "the deputy"),
     "dsl_holiday_cover_copies_dsl": ("yes", True, "if needed"),
     "referral_chase_working_days": ("2", 2, "11"),
+    "lado_contact": ("01632 960 000, lado@la.example", "01632 960 000, lado@la.example", "x" * 201),
     "cumulative_concerns.count": ("4", 4, "1"),
     "cumulative_concerns.days": ("28", 28, "a month"),
     "office_hours.start": ("08:30", time(8, 30), "half eight"),

@@ -900,3 +900,38 @@ def test_only_the_listed_rules_allow_exemptions() -> None:
         "ehc.final_plan": four,  # reg 13(3)
         "ehc.reassessment_final_plan": four,  # reg 27(3)
     }
+
+
+# --- an allegation about an adult: the LADO within one working day (KCSIE Part four) ------
+
+
+@pytest.mark.parametrize(
+    ("reported", "consult_by"),
+    [
+        (date(2026, 11, 24), date(2026, 11, 25)),  # Tuesday: Wednesday
+        (date(2026, 11, 27), date(2026, 11, 30)),  # Friday: over the weekend to Monday
+        (date(2026, 11, 28), date(2026, 11, 30)),  # Saturday: Monday
+        (date(2026, 8, 28), date(2026, 9, 1)),  # Friday before the August bank holiday
+        (date(2026, 12, 24), date(2026, 12, 29)),  # Christmas Eve: Christmas, Boxing Day (Mon 28)
+        (date(2026, 12, 23), date(2026, 12, 24)),  # Christmas Eve counts as a working day
+        (date(2027, 3, 25), date(2027, 3, 30)),  # Maundy Thursday: Good Friday, Easter Monday
+    ],
+)
+def test_an_allegation_is_taken_to_the_lado_within_one_working_day(
+    reported: date, consult_by: date
+) -> None:
+    got = due("adults.lado_consultation", PupilFacts(allegation_reported_on=reported))
+    assert (got.due, got.counted_from, got.owner) == (consult_by, reported, Owner.CASE_MANAGER)
+    assert got.source.startswith("KCSIE 2025 Part four")
+
+
+def test_the_lado_deadline_is_met_once_the_lado_is_consulted_and_only_an_allegation_has_one() -> (
+    None
+):
+    facts = PupilFacts(
+        allegation_reported_on=date(2026, 11, 27), lado_consulted_on=date(2026, 11, 30)
+    )
+    assert due("adults.lado_consultation", facts).met_on == date(2026, 11, 30)
+    assert deadline("adults.lado_consultation", PupilFacts(), SCHOOL) is None
+    with pytest.raises(ValueError, match="cannot be before"):
+        PupilFacts(allegation_reported_on=date(2026, 11, 27), lado_consulted_on=date(2026, 11, 26))
