@@ -46,7 +46,7 @@ SAFEGUARDING_Q = (
     "behaviour or mood that could mean the child is at risk?"
 )
 DANGER_Q = "Is the child in immediate danger right now?"
-MENU = "What would you like to do?\n1. Log a concern"
+MENU = "What would you like to do?\n1. Log a concern\n2. Concern about an adult"
 STORY = "Kacper hid behind the shed at lunch and said his stepdad locks him out at night."
 
 
@@ -74,7 +74,7 @@ def test_a_lunchtime_supervisor_reports_a_child_of_a_class_she_has_nothing_to_do
     d = dialog_for(sessions, clock, school, "lunch")
     menu = d.says("hi")
     assert menu.text == "Hello Denise. What would you like to do?"
-    assert [o.label for o in menu.options] == ["Log a concern"]
+    assert [o.label for o in menu.options] == ["Log a concern", "Concern about an adult"]
     d.verify(
         [
             ("1", f"{INTRO}\n\n{PUPIL_Q}"),
@@ -139,6 +139,9 @@ def test_a_lunchtime_supervisor_can_do_nothing_else(sessions, clock, school, lun
         "volunteer). You can:\n"
         "- Log a concern ('concern'): tell the SENCO (and the DSL, if a child may be at "
         "risk) what you saw or heard\n"
+        "- Concern about an adult ('adult'): report an allegation or a low-level concern "
+        "about an adult working in the school (it goes to the headteacher, never to the "
+        "adult)\n"
         "Type a word in quotes or 'menu' to start. While answering, 'back', 'cancel' and "
         "'help' always work."
     )

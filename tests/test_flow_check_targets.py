@@ -211,6 +211,8 @@ def test_help_lists_what_each_role_can_do(sessions, clock, school, prov):
         .says("help")
         .text.startswith(
             "You are signed in as a school admin. You can:\n"
+            "- Log a concern ('concern'): tell the SENCO (and the DSL, if a child may be at "
+            "risk) what you saw or heard\n"
             "- Concern about an adult ('adult'): report an allegation"
         )
     )

@@ -292,7 +292,8 @@ def test_the_dsl_and_the_admin_cannot_record_sessions(sessions, clock, school, p
         "2. Record a decision\n3. Concern about an adult\n4. Concerns about adults"
     )
     assert dialog_for(sessions, clock, school, "admin").says("session").text == (
-        "Sorry, I didn't understand 'session'.\n\nWhat would you like to do?\n1. Log a concern"
+        "Sorry, I didn't understand 'session'.\n\nWhat would you like to do?\n1. Log a concern\n"
+        "2. Concern about an adult"
     )
 
 

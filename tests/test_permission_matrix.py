@@ -51,11 +51,11 @@ EXPECTED: dict[Action, dict[str, str]] = {
     },
     # Every adult reports a concern about any child of their school (KCSIE); it reads nothing.
     Action.LOG_CONCERN: {
-        OWN_SEND:           "teacher ta senco dsl deputy head admin other_staff",
-        OWN_PLAIN:          "teacher ta senco dsl deputy head admin other_staff",
-        OTHER_SEND:         "teacher ta senco dsl deputy head admin other_staff",
-        OWN_SAFEGUARDING:   "teacher ta senco dsl deputy head admin other_staff",
-        OTHER_SAFEGUARDING: "teacher ta senco dsl deputy head admin other_staff",
+        OWN_SEND:           "teacher ta senco dsl deputy head admin other_staff chair",
+        OWN_PLAIN:          "teacher ta senco dsl deputy head admin other_staff chair",
+        OTHER_SEND:         "teacher ta senco dsl deputy head admin other_staff chair",
+        OWN_SAFEGUARDING:   "teacher ta senco dsl deputy head admin other_staff chair",
+        OTHER_SAFEGUARDING: "teacher ta senco dsl deputy head admin other_staff chair",
     },
     Action.READ_SAFEGUARDING: {
         OWN_SEND:           "dsl deputy",
@@ -243,11 +243,11 @@ EXPECTED: dict[Action, dict[str, str]] = {
     # low-level concern about the TA, an allegation about the head, one about the DSL, a
     # low-level concern about the head. Any member of staff may report about any other.
     Action.REPORT_ABOUT_ADULT: {
-        OWN_SEND:           "teacher ta senco dsl deputy head admin chair",
-        OWN_PLAIN:          "teacher ta senco dsl deputy head admin chair",
-        OTHER_SEND:         "teacher ta senco dsl deputy head admin chair",
-        OWN_SAFEGUARDING:   "teacher ta senco dsl deputy head admin chair",
-        OTHER_SAFEGUARDING: "teacher ta senco dsl deputy head admin chair",
+        OWN_SEND:           "teacher ta senco dsl deputy head admin other_staff chair",
+        OWN_PLAIN:          "teacher ta senco dsl deputy head admin other_staff chair",
+        OTHER_SEND:         "teacher ta senco dsl deputy head admin other_staff chair",
+        OWN_SAFEGUARDING:   "teacher ta senco dsl deputy head admin other_staff chair",
+        OTHER_SAFEGUARDING: "teacher ta senco dsl deputy head admin other_staff chair",
     },
     # The case manager (the chair when it is about the head); the DSL for a low-level
     # concern; never the adult named, the DSL included.

@@ -622,6 +622,8 @@ def _pupil_facts(pupil: Pupil) -> dict[str, Any]:
         "secondary_need": pupil.secondary_need,
         "phase_transfer_year": pupil.phase_transfer_year,
         "on_roll": pupil.active,
+        "leaving_on": _iso(pupil.leaving_on),
+        "destination_school": pupil.destination_school,
     }
 
 
@@ -921,6 +923,8 @@ def _pupil_section(p: dict[str, Any]) -> list[str]:
                 ("Secondary need", p["secondary_need"]),
                 ("Phase transfer year", p["phase_transfer_year"]),
                 ("On roll", p["on_roll"]),
+                ("Leaving on", p["leaving_on"]),
+                ("Moving to", p["destination_school"]),
             ]
         ),
     ]
