@@ -11,12 +11,15 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
 from sendbot.domain.needs import Area
+from sendbot.domain.safeguarding import Category
 from sendbot.domain.people import Role
 from sendbot.services import audit, outbox, policy
 from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.store.models import Concern, Pupil, Staff, StaffRole
 
 NARRATIVE_LIMIT = 2000
+DETAIL_LIMIT = 1000  # the child's words, what was done, who was told
+LOCATION_LIMIT = 200
 SOURCES = ("staff", "parent", "pupil")
 
 
@@ -33,6 +36,14 @@ class NewConcern:
     immediate_danger: bool = False
     source: str = "staff"
     triage: dict[str, Any] = field(default_factory=dict)
+    # When it happened (aware); the time of day may be unknown (a day only).
+    occurred_at: datetime | None = None
+    occurred_time_known: bool = True
+    location: str | None = None
+    child_words: str | None = None
+    action_taken: str | None = None
+    told: str | None = None
+    category: Category | None = None  # KCSIE's, for a safeguarding concern only
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,27 @@ def validate(new: NewConcern) -> None:
         raise ConcernInvalid(f"Source must be one of {', '.join(SOURCES)}.")
     if new.immediate_danger and not new.safeguarding:
         raise ConcernInvalid("Immediate danger is only asked about a safeguarding concern.")
+    if new.category is not None and not new.safeguarding:
+        raise ConcernInvalid("A category of abuse is only given for a safeguarding concern.")
+    for words, limit, what in (
+        (new.location, LOCATION_LIMIT, "Where it happened"),
+        (new.child_words, DETAIL_LIMIT, "The child's words"),
+        (new.action_taken, DETAIL_LIMIT, "What you did"),
+        (new.told, DETAIL_LIMIT, "Who else was told"),
+    ):
+        if words is not None and len(words.strip()) > limit:
+            raise ConcernInvalid(f"{what} is over {limit:,} characters. Please shorten it.")
+
+
+def _when_checked(new: NewConcern, now: datetime) -> None:
+    if new.occurred_at is not None and new.occurred_at > now:
+        raise ConcernInvalid(
+            "That time is in the future. Please say when it happened: now or earlier."
+        )
+
+
+def _optional(text: str | None) -> str | None:
+    return text.strip() or None if text is not None else None
 
 
 def log_concern(
@@ -94,6 +126,7 @@ def log_concern(
     so nothing about a child's story travels through a chat platform.
     """
     validate(new)
+    _when_checked(new, now)
     policy.require(session, actor, policy.Action.LOG_CONCERN, new.pupil_id)
     pupil = session.get(Pupil, new.pupil_id)
     assert pupil is not None
@@ -109,6 +142,13 @@ def log_concern(
         immediate_danger=new.immediate_danger,
         triage=dict(new.triage),
         status="open",
+        occurred_at=new.occurred_at,
+        occurred_time_known=new.occurred_time_known if new.occurred_at else None,
+        location_text=_optional(new.location),
+        child_words_text=_optional(new.child_words),
+        action_taken_text=_optional(new.action_taken),
+        told_text=_optional(new.told),
+        category=new.category.value if new.category else None,
     )
     session.add(concern)
     session.flush()
@@ -122,7 +162,8 @@ def log_concern(
         object_id=concern.id,
         school_id=actor.school_id,
         pupil_id=pupil.id,
-        details={"safeguarding": new.safeguarding, "area": new.area.value, "source": new.source},
+        details={"safeguarding": new.safeguarding, "area": new.area.value, "source": new.source}
+        | ({"category": new.category.value} if new.category else {}),
     )
     recipients = _recipients(session, concern)
     params = {

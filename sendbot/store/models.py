@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from sendbot.store.crypto import EncryptedJSON, EncryptedText
+from sendbot.store.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
 from sendbot.store.types import UTCDateTime
 
 NAMING = {
@@ -263,6 +263,17 @@ class Concern(Base):
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     acknowledged_at: Mapped[datetime | None]
+    # What a record a court would accept holds besides the narrative: when and where it
+    # happened, the child's own words, what the reporter did and who else they told, and
+    # KCSIE's category (safeguarding only). Written once: corrections are addenda
+    # (ConcernAction kind "addendum"), never edits.
+    occurred_at: Mapped[datetime | None]
+    occurred_time_known: Mapped[bool | None] = mapped_column(Boolean)
+    location_text: Mapped[str | None] = mapped_column(EncryptedText)
+    child_words_text: Mapped[str | None] = mapped_column(EncryptedText)
+    action_taken_text: Mapped[str | None] = mapped_column(EncryptedText)
+    told_text: Mapped[str | None] = mapped_column(EncryptedText)
+    category: Mapped[str | None] = mapped_column(String(30))
 
 
 class ConcernAction(Base):
@@ -276,6 +287,25 @@ class ConcernAction(Base):
     kind: Mapped[str] = mapped_column(String(30))
     note_text: Mapped[str | None] = mapped_column(EncryptedText)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConcernAttachment(Base):
+    """A photo kept with a concern (a written note, a body map), encrypted like the
+    narrative. `concern_id` is empty while it is held for a report still being written in
+    `held_for` (a chat); saving the report claims it. Never changed once attached."""
+
+    __tablename__ = "concern_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    uploaded_at: Mapped[datetime]
+    held_for: Mapped[str | None] = mapped_column(String(240), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # slack|telegram|console
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(EncryptedBytes)
 
 
 # --- provision: interventions, plans, targets ----------------------------------------------
