@@ -145,6 +145,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
+    # An addendum or a photo: whoever logged the concern, and the leads. Never an edit.
+    Action.ADD_TO_CONCERN: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "teacher dsl deputy",  # the teacher logged it
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
     # A safeguarding deadline names a child referred to social care: the leads alone.
     Action.READ_DEADLINE: {
         OWN_SEND:           "teacher ta senco deputy head",

@@ -167,7 +167,7 @@ class Engine:
         flow = self.registry.get(flow_name)
         if flow is None or not flow.may_start(actor):
             return Reply("That isn't something you can do here.")
-        turn = self._make_turn(session, actor)
+        turn = self._make_turn(session, actor, chat)
         row = self._load(session, chat)
         # What the caller filled in is not a step the person took: 'back' never undoes it.
         working = Working(flow, dict(prefill or {}), [])
@@ -184,10 +184,12 @@ class Engine:
 
     # --- a staff member's turn ------------------------------------------------------------
 
-    def _make_turn(self, session: Session, actor: StaffActor) -> Turn:
+    def _make_turn(self, session: Session, actor: StaffActor, chat: ChatRef | None = None) -> Turn:
         now = self.clock.now()
         tz = school_zone(session, actor.school_id)
-        return Turn(session=session, actor=actor, now=now, today=now.astimezone(tz).date(), tz=tz)
+        where = f"{chat.platform}:{chat.chat_key}" if chat else ""
+        today = now.astimezone(tz).date()
+        return Turn(session=session, actor=actor, now=now, today=today, tz=tz, chat=where)
 
     def _load(self, session: Session, chat: ChatRef) -> ChatState | None:
         return self.states.load(session, chat.platform, chat.chat_key)
@@ -202,7 +204,7 @@ class Engine:
         """One message inside the caller's transaction, which has already counted it against
         the sender's rate limit; the caller retries the whole transaction on StaleDataError."""
         text = storable(text)  # a NUL or half an emoji would fail the whole turn's transaction
-        turn = self._make_turn(session, actor)
+        turn = self._make_turn(session, actor, chat)
         row = self._load(session, chat)
         said = " ".join(text.strip().lower().split())
         expired_note = ""
@@ -210,6 +212,8 @@ class Engine:
             flow = self.registry.get(row.flow)
             title = flow.title.lower() if flow else "conversation"
             expired_note = f"Your unfinished {title} was more than {self._ttl_words()} old, so I cleared it.\n\n"
+            if flow is not None and flow.on_leave is not None:
+                flow.on_leave(turn)
             self.states.clear(session, row)
             row = None
         working = self._working(row) if row is not None else None
@@ -222,6 +226,8 @@ class Engine:
         voice = self.staff
         if said in voice.cancel_words:
             assert row is not None
+            if working.flow.on_leave is not None:
+                working.flow.on_leave(turn)
             self.states.clear(session, row, flush=voice.flush)
             return voice.cancelled(turn, working)
         if said in voice.help_words:

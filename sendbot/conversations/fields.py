@@ -394,7 +394,9 @@ class WhenField(Field):
         try:
             day, at = parse_when(raw, local_now)
         except DateAmbiguous as exc:
-            return Reject(f"{exc} Please type it again with the year, for example '1/12/2026 14:00'.")
+            return Reject(
+                f"{exc} Please type it again with the year, for example '1/12/2026 14:00'."
+            )
         except DateNotUnderstood as exc:
             return Reject(str(exc))
         if day > local_now.date() or (at is not None and datetime.combine(day, at) > local_now):

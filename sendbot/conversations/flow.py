@@ -52,6 +52,8 @@ class Flow(Generic[C, R]):
     # What the flow is about (an invitation's child), looked up and re-authorised from its
     # saved scratch on every message: a refusal ends the flow.
     subject: Callable[[C, dict[str, Any]], Any] | None = None
+    # Called when the flow is cancelled or expires unsaved (a report's held photos go).
+    on_leave: Callable[[C], None] | None = None
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]

@@ -26,7 +26,7 @@ from sendbot.conversations.turn import Turn
 from sendbot.domain.needs import Area
 from sendbot.domain.people import Role
 from sendbot.domain.safeguarding import Category
-from sendbot.services import concerns
+from sendbot.services import concern_record, concerns
 
 CALL_999 = (
     "Call 999 now. A child in immediate danger comes first: do that before anything else. "
@@ -51,6 +51,9 @@ def _summary(turn: Turn, answers: Answers) -> str:
     for field in flow.fields[:-1]:
         if field.name in answers:
             lines.append(f"- {field.label}: {field.show_answer(turn, answers[field.name])}")
+    held = concern_record.held_count(turn.session, turn.actor, turn.chat) if turn.chat else 0
+    if held:
+        lines.append(f"- Photos: {held} to keep with it")
     if answers.get("safeguarding"):
         lines.append("This will be saved as a safeguarding concern and the DSL alerted at once.")
     return "\n".join(lines)
@@ -68,6 +71,12 @@ def _occurred(turn: Turn, answers: Answers) -> tuple[datetime | None, bool]:
 def _category(answers: Answers) -> Category | None:
     value = answers.get("category")
     return Category(value) if value else None
+
+
+def _drop_photos(turn: Turn) -> None:
+    """A report cancelled or left to expire: the photos sent for it are not kept."""
+    if turn.chat:
+        concern_record.drop_held(turn.session, turn.actor, turn.chat)
 
 
 def _submit(turn: Turn, answers: Answers) -> str:
@@ -99,6 +108,8 @@ def _submit(turn: Turn, answers: Answers) -> str:
         ),
         turn.now,
     )
+    if turn.chat:
+        concern_record.claim_held(turn.session, turn.actor, turn.chat, receipt.concern_id, turn.now)
     if safeguarding:
         text = (
             f"Saved as safeguarding concern #{receipt.concern_id}. The designated safeguarding "
@@ -119,6 +130,7 @@ LOG_CONCERN = Flow(
         Role.TEACHER, Role.TA, Role.SENCO, Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER
     ),
     submit=_submit,
+    on_leave=_drop_photos,
     outcome="concern + audit event + outbox alerts in one transaction",
     fields=(
         PupilField(

@@ -41,6 +41,8 @@ LENGTHS = (
     Option("60", "1 hour"),
     Option("90", "1 hour 30 minutes"),
 )
+
+
 def _check_time(turn: Turn, value: Any) -> str | None:
     at = parse_time(str(value))
     if at is None:

@@ -40,6 +40,11 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
   alert for a safeguarding concern; the SENCO a notice of a concern that is not
   safeguarding. A SENCO who is not a lead is not told of safeguarding concerns: the DSL
   brings them in where the child's needs matter;
+- adding an addendum to a concern (`may_add_to_concern`: a correction or something learnt
+  later, with author and time; the record itself is never edited) and attaching a photo to
+  it: whoever logged it, and the DSL and deputies of its school;
+- a concern's photos (a written note, a body map) open for exactly those who may read the
+  concern;
 - a pupil's recent concerns looked at together (dates, areas, flags; no narrative): the DSL
   and deputies for any pupil, the SENCO where the pupil has SEND.
 
@@ -108,6 +113,7 @@ class Action(StrEnum):
     ACKNOWLEDGE_CONCERN = "concern.acknowledge"
     HEAR_OF_CONCERN = "concern.alert"
     RECORD_REFERRAL_STEP = "concern.referral_step"
+    ADD_TO_CONCERN = "concern.add"
     # Subject: a deadline id.
     READ_DEADLINE = "deadline.read"
     MARK_DEADLINE_DONE = "deadline.done"
@@ -144,6 +150,7 @@ SUBJECTS: dict[Action, str] = {
     Action.ACKNOWLEDGE_CONCERN: "concern",
     Action.HEAR_OF_CONCERN: "concern",
     Action.RECORD_REFERRAL_STEP: "concern",
+    Action.ADD_TO_CONCERN: "concern",
     Action.READ_DEADLINE: "deadline",
     Action.MARK_DEADLINE_DONE: "deadline",
     Action.INVITE_GUARDIAN: "guardian",
@@ -354,6 +361,14 @@ def may_record_referral_step(actor: Actor, concern: Concern) -> bool:
         and concern.school_id == actor.school_id
         and bool(actor.roles & SAFEGUARDING_LEADS)
     )
+
+
+def may_add_to_concern(actor: Actor, concern: Concern) -> bool:
+    """An addendum or a photo: the person who logged the concern, and the DSL and deputies
+    of its school. Nobody edits the record itself."""
+    if not isinstance(actor, StaffActor) or concern.school_id != actor.school_id:
+        return False
+    return concern.raised_by_id == actor.staff_id or bool(actor.roles & SAFEGUARDING_LEADS)
 
 
 def may_review_concerns_together(session: Session, actor: Actor, pupil_id: int) -> bool:
@@ -631,6 +646,8 @@ def _decide_on_concern(
         return may_acknowledge_concern(actor, concern)
     if action is Action.RECORD_REFERRAL_STEP:
         return may_record_referral_step(actor, concern)
+    if action is Action.ADD_TO_CONCERN:
+        return may_add_to_concern(actor, concern)
     return new_concern_alert(actor, concern) is not None
 
 

@@ -45,6 +45,7 @@ from sendbot.services.records import CliActor, Requester, audit_actor
 from sendbot.store.models import (
     Concern,
     ConcernAction,
+    ConcernAttachment,
     ConversationState,
     Deadline,
     DeliveryAttempt,
@@ -164,6 +165,7 @@ def _concern_steps(session: Session, pupil_id: int, safeguarding: bool) -> list[
     )
     return [
         Step(f"{kind}: actions", ConcernAction, ConcernAction.concern_id.in_(ids)),
+        Step(f"{kind}: photos", ConcernAttachment, ConcernAttachment.concern_id.in_(ids)),
         Step(
             f"{kind}: deadlines",
             Deadline,

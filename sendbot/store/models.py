@@ -22,8 +22,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NO_VALUE
 
 from sendbot.store.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
 from sendbot.store.types import UTCDateTime
@@ -274,6 +277,38 @@ class Concern(Base):
     action_taken_text: Mapped[str | None] = mapped_column(EncryptedText)
     told_text: Mapped[str | None] = mapped_column(EncryptedText)
     category: Mapped[str | None] = mapped_column(String(30))
+
+
+# What the reporter wrote and when: written once, never changed (corrections are addenda).
+WRITTEN_ONCE = (
+    "pupil_id",
+    "raised_by_id",
+    "raised_at",
+    "narrative_text",
+    "source",
+    "occurred_at",
+    "occurred_time_known",
+    "location_text",
+    "child_words_text",
+    "action_taken_text",
+    "told_text",
+)
+
+
+class RecordWrittenOnce(AttributeError):
+    """A saved concern's account was about to be changed: add an addendum instead."""
+
+
+def _refuse_a_change(target: Concern, value: Any, old: Any, initiator: Any) -> Any:
+    if inspect(target).has_identity and old is not NO_VALUE and value != old:
+        raise RecordWrittenOnce(
+            f"A saved concern's {initiator.key} is never changed: add an addendum instead."
+        )
+    return value
+
+
+for _name in WRITTEN_ONCE:
+    event.listen(getattr(Concern, _name), "set", _refuse_a_change, active_history=True)
 
 
 class ConcernAction(Base):
