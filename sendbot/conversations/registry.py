@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sendbot.conversations.add_addendum import ADD_ADDENDUM
 from sendbot.conversations.add_target import ADD_TARGET
 from sendbot.conversations.change_enrolment import CHANGE_ENROLMENT
 from sendbot.conversations.check_targets import CHECK_TARGETS
@@ -49,6 +50,7 @@ REGISTRY = FlowRegistry(
         CHANGE_ENROLMENT,
         RECORD_DECISION,
         EHC_CASE,
+        ADD_ADDENDUM,
     ),
     hidden=(STAFF_REPLY,),
 )
