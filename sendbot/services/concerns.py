@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
 from sendbot.domain.needs import Area
-from sendbot.domain.safeguarding import Category
 from sendbot.domain.people import Role
+from sendbot.domain.safeguarding import Category
 from sendbot.services import audit, outbox, policy
 from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.store.models import Concern, Pupil, Staff, StaffRole
