@@ -30,7 +30,7 @@ from sendbot.conversations.turn import Turn
 from sendbot.conversations.voice import Voice, Working
 from sendbot.domain.people import ROLE_LABELS
 from sendbot.domain.text import storable
-from sendbot.services import rate_limit
+from sendbot.services import concern_record, rate_limit
 from sendbot.services.actors import StaffActor
 from sendbot.services.conversation_state import (
     ChatState,
@@ -48,6 +48,7 @@ __all__ = ["BACK", "CANCEL", "HELP", "MENU", "ChatRef", "Engine", "Reply", "agai
 
 log = logging.getLogger(__name__)
 
+PHOTO_FLOW = "log_concern"  # the flow a photo sent mid-conversation is held for
 MENU = ("menu", "/menu", "start", "/start", "hi", "hello")
 UNAVAILABLE = (
     "Sorry, I can't reach the school's records just now. Nothing you typed is lost: "
@@ -172,6 +173,37 @@ class Engine:
         # What the caller filled in is not a step the person took: 'back' never undoes it.
         working = Working(flow, dict(prefill or {}), [])
         return self._begin(self.staff, turn, chat, row, working)
+
+    def photo(self, chat: ChatRef, actor: StaffActor, data: bytes) -> Reply:
+        """A photo sent into a staff chat (a written note, a body map): held for the concern
+        being written here, or kept with the sender's concern saved in the last hour, or
+        kindly refused. The question open in the chat is asked again; nothing of it is lost."""
+
+        def once() -> Reply:
+            with self.sessions() as session, session.begin():
+                return self.photo_in(session, chat, actor, data)
+
+        try:
+            return unavailable_as_ours(once)
+        except StoreUnavailable:
+            log.exception("database unavailable when receiving a photo")
+            return Reply(UNAVAILABLE)
+
+    def photo_in(self, session: Session, chat: ChatRef, actor: StaffActor, data: bytes) -> Reply:
+        """`photo` inside the caller's transaction (the caller has identified the sender)."""
+        turn = self._make_turn(session, actor, chat)
+        row = self._load(session, chat)
+        working = self._working(row) if row is not None and not row.expired(turn.now) else None
+        drafting = working is not None and working.flow.name == PHOTO_FLOW
+        received = concern_record.receive(
+            session, actor, turn.chat, data, chat.platform, turn.now, drafting=drafting
+        )
+        if working is None:
+            return Reply(received.message)
+        current = working.flow.next_field(working.answers, self.staff.view(turn, working))
+        assert current is not None
+        reply = self.staff.ask(turn, working, current)
+        return Reply(f"{received.message}\n\n{reply.text}", reply.options, reply.flow, reply.field)
 
     def leave_on_command(self, session: Session, chat: ChatRef) -> bool:
         """Forget a flow a command leaves unfinished (a reply to a parent); True if one was."""

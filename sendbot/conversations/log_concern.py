@@ -108,16 +108,24 @@ def _submit(turn: Turn, answers: Answers) -> str:
         ),
         turn.now,
     )
+    kept = 0
     if turn.chat:
-        concern_record.claim_held(turn.session, turn.actor, turn.chat, receipt.concern_id, turn.now)
+        kept = concern_record.claim_held(
+            turn.session, turn.actor, turn.chat, receipt.concern_id, turn.now
+        )
+    photos = f" {kept} photo{'s' if kept != 1 else ''} kept with it, encrypted." if kept else ""
+    return _saved(receipt.concern_id, safeguarding, danger) + photos
+
+
+def _saved(concern_id: int, safeguarding: bool, danger: bool) -> str:
     if safeguarding:
         text = (
-            f"Saved as safeguarding concern #{receipt.concern_id}. The designated safeguarding "
+            f"Saved as safeguarding concern #{concern_id}. The designated safeguarding "
             "lead and deputies have been alerted now. If you are still worried, find the DSL "
             "in person as well."
         )
         return (CALL_999 + "\n\n" + text) if danger else text
-    return f"Saved as concern #{receipt.concern_id}. The SENCO has been told. Thank you."
+    return f"Saved as concern #{concern_id}. The SENCO has been told. Thank you."
 
 
 LOG_CONCERN = Flow(
