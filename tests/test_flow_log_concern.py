@@ -17,9 +17,7 @@ from tests.factories import NOW, SmallSchool
 
 PUPIL_Q = "Which pupil is this about? Type part of their first name or surname."
 NARRATIVE_Q = "What happened? Say what you saw or heard, as facts (up to 2,000 characters)."
-WORDS_Q = (
-    "Did the child say anything? Write their exact words, as they said them, or type 'skip'."
-)
+WORDS_Q = "Did the child say anything? Write their exact words, as they said them, or type 'skip'."
 WHEN_Q = "When did it happen? Type 'now', or a day and time like 'today 12:30' or 'yesterday'."
 WHERE_Q = "Where did it happen? For example 'playground' or 'Year 4 classroom'. Or 'skip'."
 CATEGORY_Q = "Which kind of concern is it closest to?"
@@ -417,4 +415,3 @@ def test_a_turn_raced_by_another_worker_is_run_again_once_then_given_up():
 
     with pytest.raises(StaleDataError):
         again_if_stale(always_raced)
-

@@ -107,6 +107,7 @@ def test_dry_run_plan_lists_everything_and_changes_nothing(sessions, school) -> 
     assert outcome.removed.pop("deadlines", 0) == len(deadlines) - on_concerns
     assert outcome.removed == {
         "concerns: actions": 1,
+        "concerns: photos": 1,
         "concerns": 1,
         "target progress": 1,
         "plan reviews": 1,
