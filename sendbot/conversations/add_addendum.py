@@ -68,6 +68,10 @@ def _label_of(turn: Turn, concern_id: int) -> str:
     return f"#{concern_id}"
 
 
+def _summary(turn: Turn, answers: Answers) -> str:
+    return summary(ADD_ADDENDUM, turn, answers, "Please check:")
+
+
 def _submit(turn: Turn, answers: Answers) -> str:
     concern_id = int(answers["concern"])
     try:
@@ -123,7 +127,7 @@ ADD_ADDENDUM = Flow(
             name="confirm",
             label="Confirm",
             question="Add this to the concern?",
-            summary=lambda turn, answers: summary(ADD_ADDENDUM, turn, answers, "Please check:"),
+            summary=_summary,
             save_label="Add",
         ),
     ),

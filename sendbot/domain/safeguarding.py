@@ -100,12 +100,16 @@ def check_image(data: bytes, limit: int = MAX_IMAGE_BYTES) -> str:
     if not data:
         raise NotAnImage("That file was empty. Please send the photo again.")
     if len(data) > limit:
-        raise NotAnImage(
-            f"That file is {size_words(len(data))}; the limit is {size_words(limit)}. "
-            "Please send a smaller photo (most phones can share a smaller size). "
-            "Nothing else has changed."
-        )
+        raise NotAnImage(too_big(len(data), limit))
     return image_type(data)
+
+
+def too_big(size: int, limit: int = MAX_IMAGE_BYTES) -> str:
+    return (
+        f"That file is {size_words(size)}; the limit is {size_words(limit)}. "
+        "Please send a smaller photo (most phones can share a smaller size). "
+        "Nothing else has changed."
+    )
 
 
 def size_words(size: int) -> str:
