@@ -240,7 +240,6 @@ def receive(
     data: bytes,
     source: str,
     now: datetime,
-    *,
     drafting: bool,
 ) -> Received:
     """A photo sent into a chat: held for the report being written there (`drafting`), or
