@@ -293,3 +293,15 @@ def test_the_console_reads_attach_and_a_path(sessions, clock, school, tmp_path):
     out = io.StringIO()
     run(d.engine, d.actor, [f"attach {photo}\n"], out, echo=False)
     assert "I can keep a photo of a written note or a body map with a concern." in out.getvalue()
+
+
+def test_when_is_the_schools_time_across_the_clocks_going_back(sessions, clock, school):
+    """00:30 on Sunday 25 October 2026 in London is 23:30 on the 24th in UTC (BST)."""
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 10, 24, 23, 30, tzinfo=UTC))
+    d = dialog_for(sessions, clock, school, "teacher")
+    say_all(d, ["concern", "zoe", NARRATIVE, "skip"])
+    assert d.says("today 00:40").text.startswith("That is in the future.")
+    say_all(d, ["today 00:10", "skip", "1", "3", "no", "skip", "skip", "save"])
+    assert the_concern(sessions).occurred_at == datetime(2026, 10, 24, 23, 10, tzinfo=UTC)

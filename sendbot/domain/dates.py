@@ -257,7 +257,9 @@ def parse_when(typed: str, now: datetime) -> tuple[date, time | None]:
         day = parse_british_date(rest, now.date(), direction="past")
     except DateAmbiguous:
         raise
-    except DateNotUnderstood:
+    except DateNotUnderstood as exc:
+        if not str(exc).startswith("I didn't understand"):
+            raise  # a day that does not exist, month before day: said as it is
         raise DateNotUnderstood(
             f"I didn't understand '{typed.strip()}' as a day and time. Please try again, "
             f"{WHEN_EXAMPLES}."
