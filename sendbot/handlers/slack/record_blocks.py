@@ -89,7 +89,7 @@ def details_modal(details: ConcernDetails, tz: str) -> dict[str, Any]:
         blocks.append(section(":rotating_light: *Immediate danger was reported; 999 was advised.*"))
     if details.category:
         fields.append(mrkdwn(f"*Category*\n{category_label(details.category)}"))
-    blocks += sections("*What happened*\n" + escape(details.narrative), most=MODAL_BLOCKS - 12)
+    blocks += sections("*What happened*\n" + escape(details.narrative), most=MODAL_BLOCKS - 40)
     blocks += _account(details, tz)
     if details.acknowledged_at is not None:
         ack = details.acknowledged_at.astimezone(ZoneInfo(tz)).strftime("%H:%M on %a %-d %b")
