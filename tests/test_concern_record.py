@@ -305,3 +305,16 @@ def test_when_is_the_schools_time_across_the_clocks_going_back(sessions, clock, 
     assert d.says("today 00:40").text.startswith("That is in the future.")
     say_all(d, ["today 00:10", "skip", "1", "3", "no", "skip", "skip", "save"])
     assert the_concern(sessions).occurred_at == datetime(2026, 10, 24, 23, 10, tzinfo=UTC)
+
+
+def test_someone_else_typing_the_concerns_number_is_told_who_may_add(sessions, clock, school):
+    log_one(dialog_for(sessions, clock, school, "teacher"))
+    concern = the_concern(sessions)
+    ta = dialog_for(sessions, clock, school, "ta")
+    assert ta.says("addendum").options == ()  # nothing of theirs to add to
+    refused = ta.says(f"#{concern.id}")
+    assert refused.text.startswith(
+        f"I can't find a concern '#{concern.id}' that you may add to. Only the person who "
+        "logged it, the DSL and deputies can add to a concern."
+    )
+    assert count(sessions, ConcernAction) == 0
