@@ -6,13 +6,15 @@ is missing from what those tests prove.
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.orm import sessionmaker
 
 from sendbot.domain.needs import Area
-from sendbot.services import adult_concerns
+from sendbot.services import adult_concerns, concern_record
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.concerns import NewConcern, log_concern
 from sendbot.store.models import (
@@ -51,7 +53,33 @@ PLANTED: dict[tuple[str, str], str] = {
     ("adult_concern", "subject_name_text"): "Zedcombe-adult: a visiting coach",
     ("adult_concern", "narrative_text"): "Ashgrove-allegation: he kept a child back alone",
     ("adult_concern", "lado_outcome_text"): "Brackenby-lado: strategy meeting on Friday",
+    ("concern", "location_text"): "Amberleigh-where: behind the mobile classroom",
+    ("concern", "child_words_text"): "Birchanger-words: he said nobody feeds me at home",
+    ("concern", "action_taken_text"): "Coldharbour-done: gave her breakfast from the club",
+    ("concern", "told_text"): "Dunsmore-told: told the class TA at lunch",
+    # A photo's bytes: a real PNG whose text chunk carries the phrase (see `photo_bytes`).
+    ("concern_attachment", "data"): "Eskdale-photo: body map marks on the left arm",
 }
+PHOTO = ("concern_attachment", "data")
+
+
+def photo_bytes(phrase: str) -> bytes:
+    """A 1x1 PNG with the phrase in a text chunk: an image the service keeps."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tEXt", b"Comment\x00" + phrase.encode())
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
 # Not a pupil's record: never in a pupil's export or subject access reply.
 ABOUT_ADULTS = frozenset(key for key in PLANTED if key[0] == "adult_concern")
 SAFEGUARDING_NARRATIVE = "Wortleberry-safeguarding: said an uncle hurts her at weekends"
@@ -78,9 +106,28 @@ def plant_records(sessions: sessionmaker, school: SmallSchool, who: str = "zoe")
         concern = log_concern(
             session,
             teacher,
-            NewConcern(pupil_id, Area.SEMH, PLANTED[("concern", "narrative_text")], False),
+            NewConcern(
+                pupil_id,
+                Area.SEMH,
+                PLANTED[("concern", "narrative_text")],
+                False,
+                occurred_at=NOW - timedelta(hours=1),
+                location=PLANTED[("concern", "location_text")],
+                child_words=PLANTED[("concern", "child_words_text")],
+                action_taken=PLANTED[("concern", "action_taken_text")],
+                told=PLANTED[("concern", "told_text")],
+            ),
             NOW,
         )
+        kept = concern_record.attach(
+            session,
+            teacher,
+            concern.concern_id,
+            photo_bytes(PLANTED[PHOTO]),
+            "console",
+            NOW + timedelta(minutes=1),
+        )
+        assert kept.attachment_id is not None, kept.message
         flagged = log_concern(
             session,
             teacher,

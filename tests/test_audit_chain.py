@@ -370,6 +370,7 @@ def test_show_lists_who_did_what_for_one_pupil_and_records_the_look(
     assert result.exit_code == 0, result.output
     assert "Audit trail for Zoë Nowak" in result.output
     assert result.output.count("logged a concern") == 2
+    assert result.output.count("kept a photo with a concern") == 1
     assert "Hannah Price (teacher)" in result.output
     assert "opened safeguarding" not in result.output
     with sessions() as session:
@@ -380,7 +381,7 @@ def test_show_lists_who_did_what_for_one_pupil_and_records_the_look(
             "cli",
             records.pupil_id,
         )
-        assert last.details["events_shown"] == 2
+        assert last.details["events_shown"] == 3
         assert audit.verify_chain(session).intact
     assert f"recorded as audit event {last.id}" in result.output
 

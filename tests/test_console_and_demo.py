@@ -15,7 +15,7 @@ runner = CliRunner()
 
 def test_chat_as_a_teacher_with_piped_input_logs_a_concern(sessions, db_url) -> None:
     build_small_school(sessions)
-    lines = "concern\nZoe\nShe hid under the table in maths.\n1\n3\nno\n1\nquit\n"
+    lines = "concern\nZoe\nShe hid under the table in maths.\nskip\nnow\nskip\n1\n3\nno\nskip\nskip\n1\nquit\n"
     result = runner.invoke(
         app, ["chat", "--as", "teacher@oakfield.example", "--database", db_url], input=lines
     )
@@ -43,6 +43,7 @@ def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) 
     assert "2 pupils match 'Walsh'. Which one do you mean?" in out
     assert "the limit is 2,000" in out
     assert "Saved as safeguarding concern #2." in out
+    assert "That is in the future. Please say when it happened" in out
     assert "4 present, 2 absent, 3 target ratings." in out
     assert "Interventions this term: Reading catch-up." in out
     assert "Due in the next 14 days (1 overdue):" in out

@@ -63,7 +63,7 @@ def test_a_diagram_is_drawn_from_the_declaration() -> None:
     log_concern = next(flow for flow in DECLARED if flow.name == "log_concern")
     drawing = block(log_concern)
     assert "Safeguarding --> ImmediateDanger: if it applies" in drawing
-    assert "Safeguarding --> Confirm\n" in drawing
+    assert "Safeguarding --> ActionTaken\n" in drawing
     assert "Confirm --> Saved: Save" in drawing
     assert "Narrative --> Cancelled: cancel" in drawing
 

@@ -16,10 +16,18 @@ from tests.dialog import Dialog
 from tests.factories import NOW, SmallSchool
 
 PUPIL_Q = "Which pupil is this about? Type part of their first name or surname."
-NARRATIVE_Q = (
-    "What happened? Say what you saw or heard, using the child's own words where you can "
-    "(up to 2,000 characters)."
+NARRATIVE_Q = "What happened? Say what you saw or heard, as facts (up to 2,000 characters)."
+WORDS_Q = "Did the child say anything? Write their exact words, as they said them, or type 'skip'."
+WHEN_Q = "When did it happen? Type 'now', or a day and time like 'today 12:30' or 'yesterday'."
+WHERE_Q = "Where did it happen? For example 'playground' or 'Year 4 classroom'. Or 'skip'."
+CATEGORY_Q = "Which kind of concern is it closest to?"
+DONE_Q = (
+    "What have you done about it so far (for example 'comforted her, told the DSL in "
+    "person')? Or 'skip'."
 )
+TOLD_Q = "Who else have you told about this? Or 'skip'."
+# The child's words, when and where, skipped or 'now': what a hurried report answers.
+QUICK = ("skip", "now", "skip")
 SOURCE_Q = "How did this come to you?"
 AREA_Q = "Which area is it mostly about?"
 SAFEGUARDING_Q = (
@@ -52,17 +60,27 @@ def test_happy_path_stores_the_concern_its_audit_row_and_the_senco_alert(session
         [
             ("concern", f"{INTRO}\n\n{PUPIL_Q}"),
             ("zoe", NARRATIVE_Q),
-            ("Zoë was very quiet today and would not join in at break.", SOURCE_Q),
+            ("Zoë was very quiet today and would not join in at break.", WORDS_Q),
+            ("skip", WHEN_Q),
+            ("today 9:40", WHERE_Q),
+            ("Playground", SOURCE_Q),
             ("1", AREA_Q),
             ("3", SAFEGUARDING_Q),
+            ("no", DONE_Q),
+            ("Sat with her at lunch", TOLD_Q),
             (
-                "no",
+                "skip",
                 "Please check your concern:\n"
                 "- Pupil: Zoë Nowak (Year 3, 3B)\n"
                 "- What happened: Zoë was very quiet today and would not join in at break.\n"
+                "- The child's words: none given\n"
+                "- When: Tue 24 Nov 2026, 09:40\n"
+                "- Where: Playground\n"
                 "- Raised by: I saw or heard it myself\n"
                 "- Area: Social, emotional and mental health\n"
-                "- Safeguarding: No\n\n"
+                "- Safeguarding: No\n"
+                "- What you did: Sat with her at lunch\n"
+                "- Who else was told: nobody yet\n\n"
                 "Save this concern?",
             ),
         ]
@@ -178,7 +196,7 @@ def test_text_over_the_limit_is_refused_with_how_much_to_cut_and_nothing_is_lost
         f"and send it again.\n\n{NARRATIVE_Q}"
     )
     assert _answers(sessions) == {"pupil": school.pupils["amelia"]}
-    assert d.says("A shorter account.").text == SOURCE_Q
+    assert d.says("A shorter account.").text == WORDS_Q
 
 
 def test_cancel_saves_nothing(sessions, clock, school):
@@ -198,7 +216,7 @@ def test_back_goes_to_the_previous_question_and_keeps_earlier_answers(sessions, 
     d.says("concern")
     d.says("Amelia")
     d.says("First version.")
-    d.verify([("back", NARRATIVE_Q), ("Second version.", SOURCE_Q)])
+    d.verify([("back", NARRATIVE_Q), ("Second version.", WORDS_Q)])
     assert _answers(sessions) == {"pupil": school.pupils["amelia"], "narrative": "Second version."}
     assert d.says("back").text == NARRATIVE_Q
     assert d.says("back").text == PUPIL_Q
@@ -207,9 +225,11 @@ def test_back_goes_to_the_previous_question_and_keeps_earlier_answers(sessions, 
 
 def test_change_an_answer_at_the_confirm_step_goes_back_one(sessions, clock, school):
     d = dialog_for(sessions, clock, school, "teacher")
-    for line in ("concern", "Amelia", "Fell in the playground.", "1", "4", "no"):
+    for line in ("concern", "Amelia", "Fell in the playground.", *QUICK, "1", "4", "no"):
         d.says(line)
-    assert d.says("2").text == SAFEGUARDING_Q
+    d.says("skip")
+    d.says("skip")
+    assert d.says("2").text == TOLD_Q
 
 
 def test_restart_mid_flow_a_new_engine_on_the_same_database_resumes(sessions, clock, school):
@@ -219,8 +239,8 @@ def test_restart_mid_flow_a_new_engine_on_the_same_database_resumes(sessions, cl
     d.says("She said her arm hurts.")
     restarted = dialog_for(sessions, clock, school, "teacher")
     resumed = restarted.engine.resume(restarted.chat, restarted.actor)
-    assert resumed.text == f"You have an unfinished log a concern. Let's carry on.\n\n{SOURCE_Q}"
-    assert restarted.says("2").text == AREA_Q
+    assert resumed.text == f"You have an unfinished log a concern. Let's carry on.\n\n{WORDS_Q}"
+    assert restarted.says("skip").text == WHEN_Q
 
 
 def test_a_second_worker_sees_the_same_conversation(sessions, clock, school):
@@ -228,7 +248,7 @@ def test_a_second_worker_sees_the_same_conversation(sessions, clock, school):
     second = dialog_for(sessions, clock, school, "teacher")
     first.says("concern")
     assert second.says("Amelia").text == NARRATIVE_Q
-    assert first.says("Happy today.").text == SOURCE_Q
+    assert first.says("Happy today.").text == WORDS_Q
 
 
 def test_a_conversation_left_too_long_expires_and_says_so(sessions, clock, school):
@@ -250,14 +270,21 @@ def test_safeguarding_yes_without_immediate_danger_alerts_the_dsl_and_deputy(
     for line in (
         "concern",
         "Amelia",
-        "She has a bruise on her arm and said 'daddy got cross'.",
+        "She has a bruise on her arm.",
+        "daddy got cross",
+        "yesterday",
+        "skip",
         "2",
         "5",
     ):
         d.says(line)
     assert d.says("yes").text == DANGER_Q
-    summary = d.says("no").text
-    assert "- Safeguarding: Yes\n- Immediate danger: No" in summary
+    assert d.says("no").text.startswith(CATEGORY_Q)
+    assert d.says("Physical abuse").text == DONE_Q
+    d.says("skip")
+    summary = d.says("Told the DSL in person").text
+    assert "- Safeguarding: Yes\n- Immediate danger: No\n- Category: Physical abuse" in summary
+    assert "- When: Mon 23 Nov 2026 (time not known)" in summary
     assert summary.endswith(
         "This will be saved as a safeguarding concern and the DSL alerted at once.\n\nSave this concern?"
     )
@@ -270,6 +297,12 @@ def test_safeguarding_yes_without_immediate_danger_alerts_the_dsl_and_deputy(
         )
         assert concern.safeguarding and not concern.immediate_danger
         assert concern.source == "pupil"
+        assert concern.category == "physical_abuse"
+        assert concern.child_words_text == "daddy got cross"
+        assert concern.told_text == "Told the DSL in person"
+        assert concern.action_taken_text is None and concern.location_text is None
+        assert concern.occurred_time_known is False
+        assert concern.occurred_at.isoformat() == "2026-11-23T00:00:00+00:00"
         assert concern.triage == {
             "risk_indicators": True,
             "immediate_danger": False,
@@ -293,6 +326,7 @@ def test_safeguarding_with_immediate_danger_says_call_999_first(sessions, clock,
         "concern",
         "Amir",
         "He says someone is waiting outside to hurt him.",
+        *QUICK,
         "2",
         "3",
         "yes",
@@ -300,7 +334,11 @@ def test_safeguarding_with_immediate_danger_says_call_999_first(sessions, clock,
         d.says(line)
     reply = d.says("yes")
     assert reply.text.startswith(f"{DANGER_FIRST}\n\n{DSL_ALERTED}")
-    assert reply.text.endswith("Save this concern?")
+    assert reply.text.endswith(CATEGORY_Q)
+    assert [o.label for o in reply.options][-1] == "Not sure: the DSL will decide"
+    for line in ("skip", "skip"):
+        d.says(line)
+    assert d.says("skip").text.endswith("Save this concern?")
     saved = d.says("1")
     assert saved.text.startswith(CALL_999)
     with sessions() as session:
@@ -313,11 +351,13 @@ def test_answering_no_to_safeguarding_after_going_back_drops_the_danger_answer(
     sessions, clock, school
 ):
     d = dialog_for(sessions, clock, school, "teacher")
-    for line in ("concern", "Amelia", "Upset at lunch.", "1", "3", "yes", "no"):
+    for line in ("concern", "Amelia", "Upset at lunch.", *QUICK, "1", "3", "yes", "no"):
         d.says(line)
     d.says("back")  # to immediate danger
     d.says("back")  # to safeguarding
-    summary = d.says("no").text
+    d.says("no")
+    d.says("skip")
+    summary = d.says("skip").text
     assert "Immediate danger" not in summary
     d.says("save")
     with sessions() as session:
@@ -327,7 +367,7 @@ def test_answering_no_to_safeguarding_after_going_back_drops_the_danger_answer(
 
 def test_typos_in_choices_and_yes_no_are_met_with_a_clear_question(sessions, clock, school):
     d = dialog_for(sessions, clock, school, "teacher")
-    for line in ("concern", "Amelia", "Upset at lunch.", "1"):
+    for line in ("concern", "Amelia", "Upset at lunch.", *QUICK, "1"):
         d.says(line)
     assert d.says("9").text == (
         f"Please choose one of the options: type its number or its name.\n\n{AREA_Q}"

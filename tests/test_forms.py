@@ -54,7 +54,8 @@ def test_the_follow_up_applies_only_when_safeguarding_is_yes(sessions, school, f
     yes = forms.preview(
         teacher, LOG_CONCERN, raw(school, safeguarding="yes", immediate_danger="yes")
     )
-    assert yes.names[-1] == "immediate_danger"
+    assert yes.names[-4:] == ["immediate_danger", "category", "action_taken", "told"]
+    assert "category" not in no.names
     assert list(yes.notes) == ["immediate_danger"]  # and the DSL has been alerted
     assert yes.notes["immediate_danger"].startswith(f"{DANGER_FIRST}\n\n{DSL_ALERTED}")
     missing = forms.submit(teacher, LOG_CONCERN, raw(school, safeguarding="yes"))

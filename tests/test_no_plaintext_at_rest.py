@@ -184,3 +184,47 @@ def test_a_half_finished_concerns_narrative_is_not_plain_in_the_database(
     # And the person carries on where they were, in a new process reading the same rows.
     reply = Engine(sessions, REGISTRY, FrozenClock(NOW)).resume(chat, teacher)
     assert "unfinished" in reply.text
+
+
+ACCOUNT_TEXT = {
+    "words": "Glenridding-words: mummy's friend hurts me when she's out",
+    "where": "Hollowell-where: the cloakroom by the hall",
+    "done": "Ingleby-done: stayed with him until the DSL came",
+    "told": "Jervaulx-told: told the class teacher and the SENCO",
+    "addendum": "Kettlewell-addendum: he said it again at home time",
+    "photo": "Lindisfarne-photo: written note says help me",
+}
+
+
+def test_a_concerns_whole_account_its_addenda_and_photos_are_never_plain(
+    sessions, engine, db_url, school
+) -> None:
+    from sendbot.services import concern_record
+    from tests.privacy_records import photo_bytes
+
+    with sessions() as session, session.begin():
+        teacher = staff_actor_by_id(session, school.staff["teacher"])
+        dsl = staff_actor_by_id(session, school.staff["dsl"])
+        assert teacher and dsl
+        receipt = log_concern(
+            session,
+            teacher,
+            NewConcern(
+                school.pupils["amir"],
+                Area.SEMH,
+                "Said something worrying at lunch.",
+                True,
+                location=ACCOUNT_TEXT["where"],
+                child_words=ACCOUNT_TEXT["words"],
+                action_taken=ACCOUNT_TEXT["done"],
+                told=ACCOUNT_TEXT["told"],
+                occurred_at=NOW - timedelta(minutes=30),
+            ),
+            NOW,
+        )
+        concern_record.add_addendum(session, dsl, receipt.concern_id, ACCOUNT_TEXT["addendum"], NOW)
+        kept = concern_record.attach(
+            session, teacher, receipt.concern_id, photo_bytes(ACCOUNT_TEXT["photo"]), "slack", NOW
+        )
+        assert kept.attachment_id is not None
+    assert_nowhere(engine, db_url, ACCOUNT_TEXT)

@@ -179,6 +179,14 @@ EXPECTED: dict[Action, dict[str, str]] = {
         OWN_SAFEGUARDING:   "dsl deputy",
         OTHER_SAFEGUARDING: "dsl deputy",
     },
+    # An addendum or a photo: whoever logged the concern, and the leads. Never an edit.
+    Action.ADD_TO_CONCERN: {
+        OWN_SEND:           "dsl deputy",
+        OWN_PLAIN:          "teacher dsl deputy",  # the teacher logged it
+        OTHER_SEND:         "dsl deputy",
+        OWN_SAFEGUARDING:   "dsl deputy",
+        OTHER_SAFEGUARDING: "dsl deputy",
+    },
     # That a safeguarding report was started and not saved: the leads, as for their list.
     Action.SEE_UNFINISHED_REPORT: {
         OWN_SEND:           "dsl deputy",

@@ -16,7 +16,13 @@ from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.models import AuditEvent, Concern
 from tests.factories import NOW
-from tests.privacy_records import ABOUT_ADULTS, PLANTED, SAFEGUARDING_NARRATIVE, plant_records
+from tests.privacy_records import (
+    ABOUT_ADULTS,
+    PHOTO,
+    PLANTED,
+    SAFEGUARDING_NARRATIVE,
+    plant_records,
+)
 
 runner = CliRunner()
 
@@ -58,7 +64,11 @@ def test_export_writes_everything_held_as_json_and_html_and_audits_it(
         f"plan {planted.plan_id}",
         f"meeting {planted.meeting_id}",
     }
+    # A photo is described (type, size, SHA-256), never carried in the export.
+    assert [p["content_type"] for p in record["concerns"][0]["photos"]] == ["image/png"]
     for key, planted_text in [*PLANTED.items(), (("concern", "-"), SAFEGUARDING_NARRATIVE)]:
+        if key == PHOTO:
+            continue
         if key in ABOUT_ADULTS:  # a concern about an adult is not the pupil's record
             assert planted_text.split(":")[0] not in json_file.read_text(encoding="utf-8")
             assert planted_text.split(":")[0] not in page
@@ -101,10 +111,23 @@ def test_leaving_out_safeguarding_says_so_and_is_audited(
 
 def test_hostile_text_is_escaped_in_the_html(sessions, school) -> None:
     planted = plant_records(sessions, school)
+    hostile = '<script>alert("x")</script><img src=x onerror=y>'
     with sessions() as session, session.begin():
         concern = session.get(Concern, planted.concern_id)
         assert concern is not None
-        concern.narrative_text = '<script>alert("x")</script><img src=x onerror=y>'
+        # A saved concern is never edited: the hostile words come in a new one.
+        session.add(
+            Concern(
+                school_id=concern.school_id,
+                pupil_id=concern.pupil_id,
+                raised_by_id=concern.raised_by_id,
+                raised_at=NOW,
+                area="semh",
+                narrative_text=hostile,
+                child_words_text=hostile,
+                location_text=hostile,
+            )
+        )
     with sessions() as session, session.begin():
         export = records.export_pupil(session, records.CliActor("tester"), planted.pupil_id, NOW)
         page = export.html_text()

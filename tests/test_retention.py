@@ -13,6 +13,7 @@ from sendbot.services.records import CliActor
 from sendbot.store.models import (
     AuditEvent,
     Concern,
+    ConcernAttachment,
     ConversationState,
     Deadline,
     DeliveryAttempt,
@@ -29,7 +30,7 @@ from sendbot.store.models import (
     Target,
 )
 from tests.factories import NOW
-from tests.privacy_records import plant_records
+from tests.privacy_records import photo_bytes, plant_records
 
 runner = CliRunner()
 BORN = date(2018, 3, 14)  # every pupil in the small school
@@ -107,6 +108,7 @@ def test_dry_run_plan_lists_everything_and_changes_nothing(sessions, school) -> 
     assert outcome.removed.pop("deadlines", 0) == len(deadlines) - on_concerns
     assert outcome.removed == {
         "concerns: actions": 1,
+        "concerns: photos": 1,
         "concerns": 1,
         "target progress": 1,
         "plan reviews": 1,
@@ -260,6 +262,24 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
                 ),
             ]
         )
+        for held_for, age in (
+            ("telegram:left", timedelta(days=3)),
+            ("telegram:now", timedelta(hours=1)),
+        ):
+            photo = photo_bytes("held")
+            session.add(
+                ConcernAttachment(
+                    school_id=school.school_id,
+                    uploaded_by_id=school.staff["teacher"],
+                    uploaded_at=now - age,
+                    held_for=held_for,
+                    source="telegram",
+                    content_type="image/png",
+                    size=len(photo),
+                    sha256="0" * 64,
+                    data=photo,
+                )
+            )
         for key, status, age in (("a", "sent", 91), ("b", "sent", 10), ("c", "pending", 200)):
             row = Outbox(
                 school_id=school.school_id,
@@ -281,6 +301,7 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
         planned = retention.plan(session, now).plumbing
     assert planned == {
         "half-finished conversations": 1,
+        "photos held for unsaved reports": 1,
         "processed event ids": 1,
         "rate-limit counters": 1,
         "delivery attempts": 1,
@@ -290,6 +311,7 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
     assert result.plumbing == planned
     with sessions() as session:
         assert set(session.scalars(select(ConversationState.chat_key))) == {"live"}
+        assert set(session.scalars(select(ConcernAttachment.held_for))) == {"telegram:now"}
         assert set(session.scalars(select(ProcessedEvent.event_id))) == {"E2"}
         assert set(session.scalars(select(InboundRate.sender_key))) == {"writing-now"}
         assert set(session.scalars(select(Outbox.dedupe_key))) == {"b", "c"}

@@ -21,6 +21,7 @@ from sendbot.store.models import (
     Base,
     Concern,
     ConcernAction,
+    ConcernAttachment,
     InterventionSession,
     Invitation,
     Meeting,
@@ -33,6 +34,11 @@ from tests.privacy_records import PLANTED, SAFEGUARDING_NARRATIVE, plant_records
 
 MODEL_COLUMNS = {
     (Concern, "narrative_text"),
+    (Concern, "location_text"),
+    (Concern, "child_words_text"),
+    (Concern, "action_taken_text"),
+    (Concern, "told_text"),
+    (ConcernAttachment, "data"),
     (ConcernAction, "note_text"),
     (InterventionSession, "note_text"),
     (Target, "closed_note_text"),
@@ -51,12 +57,17 @@ def _all_planted() -> list[str]:
     return [*PLANTED.values(), SAFEGUARDING_NARRATIVE]
 
 
+def _text(value: str | bytes) -> str:
+    """A photo's bytes as text, so the phrase in its text chunk can be looked for."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
 def _read_back(sessions) -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = {}
     with sessions() as session:
         for model, name in MODEL_COLUMNS:
             values = session.scalars(select(getattr(model, name))).all()
-            found[(model.__tablename__, name)] = {v for v in values if v is not None}
+            found[(model.__tablename__, name)] = {_text(v) for v in values if v is not None}
     return found
 
 
@@ -109,7 +120,7 @@ def test_planted_text_is_nowhere_in_the_database_but_reads_back_through_the_mode
             assert planted not in value
     found = _read_back(sessions)
     for key, planted in PLANTED.items():
-        assert planted in found[key]
+        assert any(planted in value for value in found[key]), key
     assert SAFEGUARDING_NARRATIVE in found[("concern", "narrative_text")]
 
     if engine.dialect.name == "sqlite":

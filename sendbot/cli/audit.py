@@ -23,6 +23,9 @@ app = typer.Typer(help="Check and read the audit log.", no_args_is_help=True)
 ACTION_LABELS = {
     "concern.create": "logged a concern",
     "concern.view": "opened a concern",
+    "concern.addendum": "added an addendum to a concern",
+    "concern.attach": "kept a photo with a concern",
+    "concern.attachment_view": "opened a photo kept with a concern",
     "safeguarding.read": "opened safeguarding details",
     "record.export": "exported the pupil's records",
     "retention.remove": "removed records past their retention period",

@@ -12,13 +12,17 @@ from sendbot.domain.text import storable
 class Incoming:
     platform: str
     chat_key: str  # the platform's id of this private chat
-    kind: str  # command | text | tap | edited
+    kind: str  # command | text | tap | edited | photo
     text: str = ""  # the command's name, the text typed, or the tapped id
     args: str = ""  # what follows a command
     client_language: str | None = None  # the app's language, for people we do not know yet
     private: bool = True
     event_id: str | None = None  # the platform's id for this update: handled once only
     workspace: str = ""  # the team the sender's id belongs to (a Teams tenant), if any
+    # A photo a member of staff sent (downloaded by the adapter), or None with the size the
+    # platform declared when it was too big to fetch.
+    photo: bytes | None = None
+    photo_size: int = 0
 
     def __post_init__(self) -> None:
         # What a person typed is made storable here, where it enters, so a NUL or half an

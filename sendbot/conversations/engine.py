@@ -31,7 +31,7 @@ from sendbot.conversations.turn import Turn
 from sendbot.conversations.voice import KEPT, Voice, Working, kept_part
 from sendbot.domain.people import ROLE_LABELS
 from sendbot.domain.text import storable
-from sendbot.services import rate_limit
+from sendbot.services import concern_record, rate_limit
 from sendbot.services.actors import StaffActor
 from sendbot.services.conversation_state import (
     ChatState,
@@ -49,6 +49,7 @@ __all__ = ["BACK", "CANCEL", "HELP", "MENU", "ChatRef", "Engine", "Reply", "agai
 
 log = logging.getLogger(__name__)
 
+PHOTO_FLOW = "log_concern"  # the flow a photo sent mid-conversation is held for
 MENU = ("menu", "/menu", "start", "/start", "hi", "hello")
 UNAVAILABLE = (
     "Sorry, I can't reach the school's records just now. Nothing you typed is lost: "
@@ -175,6 +176,37 @@ class Engine:
         working = Working(flow, dict(prefill or {}), [])
         return self._begin(self.staff, turn, chat, row, working)
 
+    def photo(self, chat: ChatRef, actor: StaffActor, data: bytes) -> Reply:
+        """A photo sent into a staff chat (a written note, a body map): held for the concern
+        being written here, or kept with the sender's concern saved in the last hour, or
+        kindly refused. The question open in the chat is asked again; nothing of it is lost."""
+
+        def once() -> Reply:
+            with self.sessions() as session, session.begin():
+                return self.photo_in(session, chat, actor, data)
+
+        try:
+            return unavailable_as_ours(once)
+        except StoreUnavailable:
+            log.exception("database unavailable when receiving a photo")
+            return Reply(UNAVAILABLE)
+
+    def photo_in(self, session: Session, chat: ChatRef, actor: StaffActor, data: bytes) -> Reply:
+        """`photo` inside the caller's transaction (the caller has identified the sender)."""
+        turn = self._make_turn(session, actor, chat)
+        row = self._load(session, chat)
+        working = self._working(row) if row is not None and not row.expired(turn.now) else None
+        drafting = working is not None and working.flow.name == PHOTO_FLOW
+        received = concern_record.receive(
+            session, actor, turn.chat, data, chat.platform, turn.now, drafting=drafting
+        )
+        if working is None:
+            return Reply(received.message)
+        current = working.flow.next_field(working.answers, self.staff.view(turn, working))
+        assert current is not None
+        reply = self.staff.ask(turn, working, current)
+        return Reply(f"{received.message}\n\n{reply.text}", reply.options, reply.flow, reply.field)
+
     def leave_on_command(self, session: Session, chat: ChatRef) -> bool:
         """Forget a flow a command leaves unfinished (a reply to a parent); True if one was."""
         row = self._load(session, chat)
@@ -189,6 +221,7 @@ class Engine:
     def _make_turn(self, session: Session, actor: StaffActor, chat: ChatRef | None = None) -> Turn:
         now = self.clock.now()
         tz = school_zone(session, actor.school_id)
+        where = f"{chat.platform}:{chat.chat_key}" if chat else ""
         return Turn(
             session=session,
             actor=actor,
@@ -196,6 +229,7 @@ class Engine:
             today=now.astimezone(tz).date(),
             tz=tz,
             platform=chat.platform if chat else "",
+            chat=where,
         )
 
     def _load(self, session: Session, chat: ChatRef) -> ChatState | None:
@@ -222,6 +256,8 @@ class Engine:
             flow = self.registry.get(row.flow)
             title = flow.title.lower() if flow else "conversation"
             expired_note = f"Your unfinished {title} was more than {self._ttl_words()} old, so I cleared it.\n\n"
+            if flow is not None and flow.on_leave is not None:
+                flow.on_leave(turn)
             self.states.clear(session, row)
             row = None
         working = self._working(row) if row is not None else None
@@ -236,6 +272,8 @@ class Engine:
         # 'cancel' typed, or the number of a Cancel option shown (a Save step's '3. Cancel').
         if said in voice.cancel_words or chosen_option(working, text) in voice.cancel_words:
             assert row is not None
+            if working.flow.on_leave is not None:
+                working.flow.on_leave(turn)
             self.states.clear(session, row, flush=voice.flush)
             return self._cancelled(turn, working)
         if said in voice.help_words:

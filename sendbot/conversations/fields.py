@@ -9,11 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sendbot.conversations.turn import Turn
-from sendbot.domain.dates import DateAmbiguous, DateNotUnderstood, parse_british_date
+from sendbot.domain.dates import (
+    DateAmbiguous,
+    DateNotUnderstood,
+    parse_british_date,
+    parse_when,
+)
 from sendbot.services import pupils
 from sendbot.services.policy import Action, PermissionDenied
 
@@ -383,6 +388,54 @@ class DateField(Field):
 
     def show(self, turn: Turn, value: Any) -> str:
         return date.fromisoformat(value).strftime("%a %-d %b %Y")
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhenField(Field):
+    """When something happened: a day, and a time of day if the person knows it ('now',
+    'today 12:30', 'yesterday'), in the school's time zone; never in the future. The
+    answer is an ISO date ('2026-12-07') or local date and time ('2026-12-07T12:30')."""
+
+    kind: str = "when"
+    quick: tuple[Option, ...] = (Option("now", "Just now"),)
+
+    def options(self, turn: Turn, answers: Answers) -> tuple[Option, ...]:
+        return self.quick
+
+    def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
+        local_now = turn.now.astimezone(turn.tz).replace(tzinfo=None)
+        try:
+            day, at = parse_when(raw, local_now)
+        except DateAmbiguous as exc:
+            return Reject(
+                f"{exc} Please type it again with the year, for example '1/12/2026 14:00'."
+            )
+        except DateNotUnderstood as exc:
+            return Reject(str(exc))
+        if day > local_now.date() or (at is not None and datetime.combine(day, at) > local_now):
+            return Reject(
+                "That is in the future. Please say when it happened: 'now', or a day and "
+                "time that has passed, like 'today 12:30'."
+            )
+        return Accept(day.isoformat() if at is None else f"{day.isoformat()}T{at:%H:%M}")
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return when_words(str(value))
+
+
+def when_answer(value: str) -> tuple[date, time | None]:
+    """A WhenField's answer as its day and (if known) its time of day."""
+    if "T" in value:
+        moment = datetime.fromisoformat(value)
+        return moment.date(), moment.time()
+    return date.fromisoformat(value), None
+
+
+def when_words(value: str) -> str:
+    day, at = when_answer(value)
+    if at is None:
+        return f"{day:%a %-d %b %Y} (time not known)"
+    return f"{day:%a %-d %b %Y}, {at:%H:%M}"
 
 
 @dataclass(frozen=True, kw_only=True)

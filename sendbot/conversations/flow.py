@@ -73,6 +73,8 @@ class Flow(Generic[C, R]):
     # When the chat's state has expired: a note to carry on with instead of clearing it
     # (an unfinished safeguarding report), or None to clear it as usual.
     past_expiry: Callable[[C], str | None] | None = None
+    # Called when the flow is cancelled or expires unsaved (a report's held photos go).
+    on_leave: Callable[[C], None] | None = None
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]

@@ -1,4 +1,7 @@
-"""Log a concern: pupil, what happened, who raised it, area, safeguarding triage, confirm.
+"""Log a concern: pupil, what happened (and the child's own words), when and where, who
+raised it, area, safeguarding triage with KCSIE's category, what the reporter did and who
+else they told, confirm. The optional questions take 'skip', so a report on a phone still
+takes under a minute.
 
 Nothing waits for Save. From the moment the reporter says the concern could mean a child
 is at risk, every answer is written to an unfinished report the DSL and deputies can see
@@ -11,7 +14,7 @@ State diagram: docs/flows/log_concern.md.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sendbot.conversations.fields import (
     Answers,
@@ -20,12 +23,15 @@ from sendbot.conversations.fields import (
     Option,
     PupilField,
     TextField,
+    WhenField,
     YesNoField,
+    when_answer,
 )
 from sendbot.conversations.flow import Flow, Progress
 from sendbot.conversations.turn import Turn
 from sendbot.domain.needs import Area
-from sendbot.services import concern_drafts, concerns
+from sendbot.domain.safeguarding import Category
+from sendbot.services import concern_drafts, concern_record, concerns
 from sendbot.services.policy import Action
 
 DANGER_FIRST = (
@@ -120,15 +126,39 @@ def _summary(turn: Turn, answers: Answers) -> str:
     lines = ["Please check your concern:"]
     for field in flow.fields[:-1]:
         if field.name in answers:
-            lines.append(f"- {field.label}: {field.show(turn, answers[field.name])}")
+            lines.append(f"- {field.label}: {field.show_answer(turn, answers[field.name])}")
+    held = concern_record.held_count(turn.session, turn.actor, turn.chat) if turn.chat else 0
+    if held:
+        lines.append(f"- Photos: {held} to keep with it")
     if answers.get("safeguarding"):
         lines.append("This will be saved as a safeguarding concern and the DSL alerted at once.")
     return "\n".join(lines)
 
 
+def _occurred(turn: Turn, answers: Answers) -> tuple[datetime | None, bool]:
+    """When it happened, in the school's time zone; a day without a time is its start."""
+    value = answers.get("when")
+    if not value:
+        return None, True
+    day, at = when_answer(str(value))
+    return datetime.combine(day, at or time(0, 0), tzinfo=turn.tz), at is not None
+
+
+def _category(answers: Answers) -> Category | None:
+    value = answers.get("category")
+    return Category(value) if value else None
+
+
+def _drop_photos(turn: Turn) -> None:
+    """A report cancelled or left to expire: the photos sent for it are not kept."""
+    if turn.chat:
+        concern_record.drop_held(turn.session, turn.actor, turn.chat)
+
+
 def _submit(turn: Turn, answers: Answers) -> str:
     safeguarding = bool(answers["safeguarding"])
     danger = bool(answers.get("immediate_danger", False))
+    occurred_at, time_known = _occurred(turn, answers)
     receipt = concerns.log_concern(
         turn.session,
         turn.actor,
@@ -145,10 +175,27 @@ def _submit(turn: Turn, answers: Answers) -> str:
                 "told_to_call_999": danger,
             },
             draft_id=turn.kept.get(DRAFT),
+            occurred_at=occurred_at,
+            occurred_time_known=time_known,
+            location=answers.get("location"),
+            child_words=answers.get("child_words"),
+            action_taken=answers.get("action_taken"),
+            told=answers.get("told"),
+            category=_category(answers) if safeguarding else None,
         ),
         turn.now,
     )
-    if safeguarding:
+    kept = 0
+    if turn.chat:
+        kept = concern_record.claim_held(
+            turn.session, turn.actor, turn.chat, receipt.concern_id, turn.now
+        )
+    photos = f" {kept} photo{'s' if kept != 1 else ''} kept with it, encrypted." if kept else ""
+    return _saved(receipt, danger) + photos
+
+
+def _saved(receipt: concerns.ConcernReceipt, danger: bool) -> str:
+    if receipt.safeguarding:
         alerted = (
             "The designated safeguarding lead and deputies, alerted when you said the child "
             "was in danger, now have the full report."
@@ -172,6 +219,7 @@ LOG_CONCERN = Flow(
     # Every member of staff, in every role: any adult may have a concern about any child.
     may_start=lambda actor: bool(actor.roles),
     submit=_submit,
+    on_leave=_drop_photos,
     outcome="concern + audit event + outbox alerts in one transaction",
     on_answer=_progress,
     on_cancel=_on_cancel,
@@ -193,11 +241,40 @@ LOG_CONCERN = Flow(
             name="narrative",
             label="What happened",
             question=(
-                "What happened? Say what you saw or heard, using the child's own words "
-                "where you can (up to 2,000 characters)."
+                "What happened? Say what you saw or heard, as facts (up to 2,000 characters)."
             ),
             help="Facts first: what, when, where, who was there. Keep opinions separate.",
             max_length=concerns.NARRATIVE_LIMIT,
+        ),
+        TextField(
+            name="child_words",
+            label="The child's words",
+            question=(
+                "Did the child say anything? Write their exact words, as they said them, "
+                "or type 'skip'."
+            ),
+            help="Their words, not a summary: 'he hit me with a belt', not 'disclosed abuse'.",
+            max_length=concerns.DETAIL_LIMIT,
+            optional=True,
+            none_text="none given",
+        ),
+        WhenField(
+            name="when",
+            label="When",
+            question=(
+                "When did it happen? Type 'now', or a day and time like 'today 12:30' "
+                "or 'yesterday'."
+            ),
+            help="If you don't know the time, the day is enough.",
+            default=lambda turn, answers: "now",
+        ),
+        TextField(
+            name="location",
+            label="Where",
+            question="Where did it happen? For example 'playground' or 'Year 4 classroom'. Or 'skip'.",
+            max_length=concerns.LOCATION_LIMIT,
+            optional=True,
+            none_text="not given",
         ),
         ChoiceField(
             name="source",
@@ -230,6 +307,35 @@ LOG_CONCERN = Flow(
             question="Is the child in immediate danger right now?",
             when=lambda answers: answers.get("safeguarding") is True,
             after=_after_danger,
+        ),
+        ChoiceField(
+            name="category",
+            label="Category",
+            question="Which kind of concern is it closest to?",
+            choices=tuple(Option(c.value, c.label) for c in Category),
+            help="Pick the closest, or 'Not sure': the DSL decides the category.",
+            when=lambda answers: answers.get("safeguarding") is True,
+            optional=True,
+            none_text="not sure",
+        ),
+        TextField(
+            name="action_taken",
+            label="What you did",
+            question=(
+                "What have you done about it so far (for example 'comforted her, told the "
+                "DSL in person')? Or 'skip'."
+            ),
+            max_length=concerns.DETAIL_LIMIT,
+            optional=True,
+            none_text="nothing yet",
+        ),
+        TextField(
+            name="told",
+            label="Who else was told",
+            question="Who else have you told about this? Or 'skip'.",
+            max_length=concerns.DETAIL_LIMIT,
+            optional=True,
+            none_text="nobody yet",
         ),
         ConfirmField(
             name="confirm",

@@ -8,7 +8,6 @@ again, so a flow never decides permission on its own. State diagrams: docs/flows
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -25,6 +24,7 @@ from sendbot.conversations.fields import (
 )
 from sendbot.conversations.flow import Flow, StaffFlow, SubmitRefused
 from sendbot.conversations.turn import Turn
+from sendbot.domain.dates import parse_time
 from sendbot.domain.people import Role
 from sendbot.services import guardian_contacts, invites, meetings
 
@@ -41,22 +41,6 @@ LENGTHS = (
     Option("60", "1 hour"),
     Option("90", "1 hour 30 minutes"),
 )
-_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
-
-
-def parse_time(raw: str) -> time | None:
-    """'15:30', '3.30pm', '9am' -> a time of day; None if it is not one."""
-    match = _TIME.match(raw)
-    if not match:
-        return None
-    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if half.lower() == "pm" else 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
 
 
 def _check_time(turn: Turn, value: Any) -> str | None:

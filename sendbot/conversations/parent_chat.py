@@ -14,6 +14,7 @@ commit: the adapter sends them, and the scheduler's sweep sends any the platform
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -86,6 +87,12 @@ class ChatRouter:
 
     # --- entry -----------------------------------------------------------------------------
 
+    def staff_chat_of(self, platform: str, chat_key: str) -> bool:
+        """Whether this chat is a member of staff's, so a photo sent there is worth fetching."""
+        with self.sessions() as session, session.begin():
+            sender = inbound.identify(session, platform, chat_key, self.clock.now())
+            return sender is not None and sender.staff is not None
+
     def handle(self, incoming: Incoming) -> Outcome:
         """One update, one transaction; tried again once if another worker changed the same
         conversation meanwhile (the first try is rolled back whole, its claim included)."""
@@ -123,6 +130,9 @@ class ChatRouter:
             text = self._slow_down(session, incoming, admission.sender)
             return _say(text, toast=incoming.kind == "tap")
         sender = admission.sender if isinstance(admission, inbound.Admitted) else None
+        if incoming.kind == "photo" and (sender is None or sender.staff is None):
+            # Only typed text reaches the school from a parent, for now.
+            incoming = dataclasses.replace(incoming, kind="text", text="", photo=None)
         return self._handle(session, incoming, sender)
 
     def _slow_down(self, session: Session, m: Incoming, sender: inbound.Sender | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sendbot.conversations.add_addendum import ADD_ADDENDUM
 from sendbot.conversations.add_target import ADD_TARGET
 from sendbot.conversations.adult_concern import ADULT_CONCERN
 from sendbot.conversations.change_enrolment import CHANGE_ENROLMENT
@@ -57,6 +58,7 @@ REGISTRY = FlowRegistry(
         ADULT_CONCERN,
         ADULT_CONCERNS,
         LADO_CONSULTATION,
+        ADD_ADDENDUM,
     ),
     hidden=(STAFF_REPLY,),
 )

@@ -18,6 +18,7 @@ from sendbot.conversations.engine import ChatRef, Engine, Reply
 from sendbot.conversations.flow import Flow
 from sendbot.conversations.staff_reply import STAFF_REPLY
 from sendbot.delivery.contract import Button, OutgoingMessage
+from sendbot.domain.safeguarding import too_big
 from sendbot.services import action_ids, reply_buttons, safeguarding, staff_buttons
 from sendbot.services.actors import StaffActor
 from sendbot.services.school_time import school_zone
@@ -59,6 +60,8 @@ class StaffChat:
 
     def answer(self, session: Session, m: Incoming, actor: StaffActor, now: datetime) -> Outcome:
         chat = ChatRef(m.platform, m.chat_key)
+        if m.kind == "photo":
+            return self._photo(session, chat, actor, m)
         text: str | None = m.text if m.kind in ("text", "command") else None
         message_id = reply_buttons.message_answered_by(session, m.text) if m.kind == "tap" else None
         if message_id is not None:
@@ -87,6 +90,18 @@ class StaffChat:
                 [OutgoingMessage("Please type your answer, or 'menu' to see what you can do.")]
             )
         reply = self.engine.turn_in(session, chat, actor, text)
+        return Outcome([staff_reply_message(session, reply)])
+
+    def _photo(self, session: Session, chat: ChatRef, actor: StaffActor, m: Incoming) -> Outcome:
+        """A photo of a note or a body map: kept with the concern being written (or just
+        saved); one too big to fetch is refused kindly, and the open question asked again."""
+        if m.photo is None:
+            resumed = self.engine.resume_in(session, chat, actor)
+            text = too_big(m.photo_size)
+            if resumed.flow is not None:
+                text += "\n\n" + resumed.text.split("\n\n", 1)[-1]
+            return Outcome([OutgoingMessage(text)])
+        reply = self.engine.photo_in(session, chat, actor, m.photo)
         return Outcome([staff_reply_message(session, reply)])
 
     def _reply_tap(

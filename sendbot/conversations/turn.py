@@ -31,6 +31,8 @@ class Turn:
     kept: dict[str, Any] = field(default_factory=dict)
     # Worked out once per message and shared by copies of this turn: the menu is read up to
     # three times in one turn (matching a number, the reply, the help text).
+    # Which chat the message came in ('console:staff:1'); empty for a form (a Slack modal).
+    chat: str = ""
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # Where the conversation happens ("console", "telegram"; empty when not known, as in a
     # Slack modal). What a concern says is shown only on the console, never in a chat app.

@@ -8,7 +8,7 @@ next December, so the person is asked (`DateAmbiguous`) instead of being given a
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTH_NAMES = (
@@ -198,3 +198,70 @@ def _worded_date(text: str, typed: str, today: date, direction: str) -> date | N
     if year is None:
         return _nearest_year(month, day, today, direction, typed)
     return _real(year, month, day, typed)
+
+
+# --- a time of day, and a day with a time --------------------------------------------------
+
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
+_TIME_AT_END = re.compile(r"(?:^|\s)(?:at\s+)?(\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?)$")
+NOW_WORDS = ("now", "just now", "right now")
+WHEN_EXAMPLES = "for example 'now', 'today 12:30', 'yesterday 3pm' or 'mon 9am'"
+
+
+def parse_time(raw: str) -> time | None:
+    """'15:30', '3.30pm', '9am' -> a time of day; None if it is not one."""
+    match = _TIME.match(raw)
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _split_time(text: str) -> tuple[str, time | None]:
+    """'yesterday at 3pm' -> ('yesterday', 15:00); a bare number is a time only with ':',
+    '.', am or pm, so '3 feb' keeps its day."""
+    match = _TIME_AT_END.search(text)
+    if match is None:
+        return text, None
+    word = match.group(1)
+    if not re.search(r"[:.]|am|pm", word):
+        return text, None
+    at = parse_time(word)
+    if at is None:
+        raise DateNotUnderstood(
+            f"'{word}' is not a time of day. Please type a time like 12:30 or 3pm."
+        )
+    rest = text[: match.start()].strip()
+    return rest, at
+
+
+def parse_when(typed: str, now: datetime) -> tuple[date, time | None]:
+    """When something happened, as typed: 'now', 'today 12:30', 'yesterday', '3pm' (today),
+    'mon 9am', '3/12 14:00'. `now` is the school's local time. The day is read as in the
+    past; the time is None when none was given. Nothing is checked against `now` here."""
+    text = " ".join(typed.strip().lower().replace(",", " ").split())
+    if not text:
+        raise DateNotUnderstood(f"Please say when it happened, {WHEN_EXAMPLES}.")
+    if text in NOW_WORDS:
+        return now.date(), now.time().replace(second=0, microsecond=0)
+    rest, at = _split_time(text)
+    if not rest:
+        return now.date(), at
+    try:
+        day = parse_british_date(rest, now.date(), direction="past")
+    except DateAmbiguous:
+        raise
+    except DateNotUnderstood as exc:
+        if not str(exc).startswith("I didn't understand"):
+            raise  # a day that does not exist, month before day: said as it is
+        raise DateNotUnderstood(
+            f"I didn't understand '{typed.strip()}' as a day and time. Please try again, "
+            f"{WHEN_EXAMPLES}."
+        ) from None
+    return day, at

@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 from sendbot.delivery import keys
 from sendbot.domain.needs import Area
 from sendbot.domain.people import Role
+from sendbot.domain.safeguarding import Category
 from sendbot.services import audit, concern_drafts, outbox, policy
 from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.store.models import Concern, Pupil, Staff, StaffRole
 
 NARRATIVE_LIMIT = 2000
+DETAIL_LIMIT = 1000  # the child's words, what was done, who was told
+LOCATION_LIMIT = 200
 SOURCES = ("staff", "parent", "pupil")
 
 
@@ -35,6 +38,14 @@ class NewConcern:
     triage: dict[str, Any] = field(default_factory=dict)
     # The unfinished report this concern finishes (`services.concern_drafts`), if any.
     draft_id: int | None = None
+    # When it happened (aware); the time of day may be unknown (a day only).
+    occurred_at: datetime | None = None
+    occurred_time_known: bool = True
+    location: str | None = None
+    child_words: str | None = None
+    action_taken: str | None = None
+    told: str | None = None
+    category: Category | None = None  # KCSIE's, for a safeguarding concern only
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,27 @@ def validate(new: NewConcern) -> None:
         raise ConcernInvalid(f"Source must be one of {', '.join(SOURCES)}.")
     if new.immediate_danger and not new.safeguarding:
         raise ConcernInvalid("Immediate danger is only asked about a safeguarding concern.")
+    if new.category is not None and not new.safeguarding:
+        raise ConcernInvalid("A category of abuse is only given for a safeguarding concern.")
+    for words, limit, what in (
+        (new.location, LOCATION_LIMIT, "Where it happened"),
+        (new.child_words, DETAIL_LIMIT, "The child's words"),
+        (new.action_taken, DETAIL_LIMIT, "What you did"),
+        (new.told, DETAIL_LIMIT, "Who else was told"),
+    ):
+        if words is not None and len(words.strip()) > limit:
+            raise ConcernInvalid(f"{what} is over {limit:,} characters. Please shorten it.")
+
+
+def _when_checked(new: NewConcern, now: datetime) -> None:
+    if new.occurred_at is not None and new.occurred_at > now:
+        raise ConcernInvalid(
+            "That time is in the future. Please say when it happened: now or earlier."
+        )
+
+
+def _optional(text: str | None) -> str | None:
+    return text.strip() or None if text is not None else None
 
 
 def _why_refused(actor: StaffActor, pupil: Pupil | None, own: bool) -> str:
@@ -129,6 +161,8 @@ def log_concern(
     then, and this concern's alert says it is that report, now saved and ready to read.
     """
     validate(new)
+    _when_checked(new, now)
+    policy.require(session, actor, policy.Action.LOG_CONCERN, new.pupil_id)
     pupil = session.get(Pupil, new.pupil_id)
     if pupil is None or not policy.allowed(session, actor, policy.Action.LOG_CONCERN, pupil.id):
         raise _refused(actor, new.pupil_id, pupil, now)
@@ -144,6 +178,13 @@ def log_concern(
         immediate_danger=new.immediate_danger,
         triage=dict(new.triage),
         status="open",
+        occurred_at=new.occurred_at,
+        occurred_time_known=new.occurred_time_known if new.occurred_at else None,
+        location_text=_optional(new.location),
+        child_words_text=_optional(new.child_words),
+        action_taken_text=_optional(new.action_taken),
+        told_text=_optional(new.told),
+        category=new.category.value if new.category else None,
     )
     session.add(concern)
     session.flush()
@@ -162,6 +203,7 @@ def log_concern(
             "area": new.area.value,
             "source": new.source,
             **({"draft": new.draft_id} if new.draft_id is not None else {}),
+            **({"category": new.category.value} if new.category else {}),
         },
     )
     alerted_at = concern_drafts.link(session, actor, new.draft_id, concern.id, now)

@@ -57,6 +57,11 @@ Concerns (`may_read_concern`, `may_acknowledge_concern`; the safeguarding servic
   brings them in where the child's needs matter. A concern finishing a report whose
   reporter had already alerted the leads of immediate danger goes to the leads urgently
   even if it was saved as not safeguarding;
+- adding an addendum to a concern (`may_add_to_concern`: a correction or something learnt
+  later, with author and time; the record itself is never edited) and attaching a photo to
+  it: whoever logged it, and the DSL and deputies of its school;
+- a concern's photos (a written note, a body map) open for exactly those who may read the
+  concern;
 - a pupil's recent concerns looked at together (dates, areas, flags; no narrative): the DSL
   and deputies for any pupil, the SENCO where the pupil has SEND.
 - closing a concern with a reason (the DSL's sign-off), and reopening a closed one: the DSL
@@ -177,6 +182,7 @@ class Action(StrEnum):
     RECORD_REFERRAL_STEP = "concern.referral_step"
     OPEN_CONCERN_PAGE = "web.concern_page"
     CLOSE_CONCERN = "concern.close"
+    ADD_TO_CONCERN = "concern.add"
     # Subject: an unfinished report (a concern draft) id.
     SEE_UNFINISHED_REPORT = "concern_draft.see"
     READ_UNFINISHED_REPORT = "concern_draft.read"
@@ -225,6 +231,7 @@ SUBJECTS: dict[Action, str] = {
     Action.RECORD_REFERRAL_STEP: "concern",
     Action.OPEN_CONCERN_PAGE: "concern",
     Action.CLOSE_CONCERN: "concern",
+    Action.ADD_TO_CONCERN: "concern",
     Action.SEE_UNFINISHED_REPORT: "draft",
     Action.READ_UNFINISHED_REPORT: "draft",
     Action.READ_DEADLINE: "deadline",
@@ -507,6 +514,14 @@ def may_record_referral_step(actor: Actor, concern: Concern) -> bool:
         and concern.school_id == actor.school_id
         and bool(actor.roles & SAFEGUARDING_LEADS)
     )
+
+
+def may_add_to_concern(actor: Actor, concern: Concern) -> bool:
+    """An addendum or a photo: the person who logged the concern, and the DSL and deputies
+    of its school. Nobody edits the record itself."""
+    if not isinstance(actor, StaffActor) or concern.school_id != actor.school_id:
+        return False
+    return concern.raised_by_id == actor.staff_id or bool(actor.roles & SAFEGUARDING_LEADS)
 
 
 def may_review_concerns_together(session: Session, actor: Actor, pupil_id: int) -> bool:
@@ -933,6 +948,8 @@ def _decide_on_concern(
         return may_open_concern_page(session, actor, concern, pupil)
     if action is Action.CLOSE_CONCERN:
         return may_close_concern(actor, concern)
+    if action is Action.ADD_TO_CONCERN:
+        return may_add_to_concern(actor, concern)
     return new_concern_alert(actor, concern) is not None
 
 

@@ -26,6 +26,7 @@ from sendbot.store.models import (
     AuditEvent,
     Concern,
     ConcernAction,
+    ConcernAttachment,
     Deadline,
     EhcCase,
     Exemption,
@@ -141,6 +142,14 @@ def _concerns(
                 "assigned_to": names.person(concern.assigned_to_id),
                 "acknowledged_at": _iso(concern.acknowledged_at),
                 "narrative": concern.narrative_text,
+                "occurred_at": _iso(concern.occurred_at),
+                "occurred_time_known": concern.occurred_time_known,
+                "location": concern.location_text,
+                "child_words": concern.child_words_text,
+                "action_taken": concern.action_taken_text,
+                "told": concern.told_text,
+                "category": concern.category,
+                "photos": _photos(session, concern.id, names),
                 "actions": [
                     {
                         "at": _iso(a.at),
@@ -154,6 +163,27 @@ def _concerns(
             }
         )
     return found, left_out
+
+
+def _photos(session: Session, concern_id: int, names: _Names) -> list[dict[str, Any]]:
+    """What is known of a concern's photos: their type, size and SHA-256 (to check a copy
+    against), who added them and when. The images themselves stay in sendbot."""
+    rows = session.scalars(
+        select(ConcernAttachment)
+        .where(ConcernAttachment.concern_id == concern_id)
+        .order_by(ConcernAttachment.id)
+    )
+    return [
+        {
+            "id": r.id,
+            "content_type": r.content_type,
+            "size": r.size,
+            "sha256": r.sha256,
+            "by": names.person(r.uploaded_by_id),
+            "at": _iso(r.uploaded_at),
+        }
+        for r in rows
+    ]
 
 
 def _plans(session: Session, pupil_id: int, names: _Names) -> list[dict[str, Any]]:
@@ -1005,9 +1035,20 @@ def _concern(c: dict[str, Any]) -> list[str]:
                 ("Status", c["status"]),
                 ("Assigned to", c["assigned_to"]),
                 ("Acknowledged", c["acknowledged_at"]),
+                ("Category", c["category"]),
+                ("When it happened", c["occurred_at"]),
+                ("Where", c["location"]),
             ]
         ),
         f'<p class="text">{_e(c["narrative"])}</p>',
+        _fields(
+            [
+                ("The child's words", c["child_words"]),
+                ("What the reporter did", c["action_taken"]),
+                ("Who else was told", c["told"]),
+                ("Photos", len(c["photos"]) or None),
+            ]
+        ),
         _table(
             ["When", "Action", "By", "Note"],
             [[a["at"], a["kind"], a["by"], a["note"]] for a in c["actions"]],

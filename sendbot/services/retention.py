@@ -13,7 +13,8 @@ against its own retention schedule):
   chronology are kept until this birthday. `null` keeps them until someone deletes them by
   hand (for a school whose policy, or an inquiry's instruction, says to keep them longer).
 - `conversation_state_days` (default 2): half-finished conversations untouched this long
-  (and already expired) are deleted; they can hold half-typed narratives.
+  (and already expired) are deleted; they can hold half-typed narratives. Photos sent for a
+  report that was never saved go after the same number of days.
 - `processed_event_days` (default 7): the record of platform event ids used to drop
   duplicate deliveries.
 - `outbox_sent_days` (default 90): delivered messages and their delivery attempts, and the
@@ -45,6 +46,7 @@ from sendbot.services.records import CliActor, Requester, audit_actor
 from sendbot.store.models import (
     Concern,
     ConcernAction,
+    ConcernAttachment,
     ConcernDraft,
     ConversationState,
     Deadline,
@@ -182,6 +184,7 @@ def _concern_steps(session: Session, pupil_id: int, safeguarding: bool) -> list[
     return [
         drafts,
         Step(f"{kind}: actions", ConcernAction, ConcernAction.concern_id.in_(ids)),
+        Step(f"{kind}: photos", ConcernAttachment, ConcernAttachment.concern_id.in_(ids)),
         Step(
             f"{kind}: deadlines",
             Deadline,
@@ -330,6 +333,14 @@ def _plumbing(
             ConversationState,
             (ConversationState.updated_at < now - timedelta(days=state_days))
             & (ConversationState.expires_at < now),
+        )
+    )
+    steps.append(
+        Step(  # sent while writing a report that was never saved
+            "photos held for unsaved reports",
+            ConcernAttachment,
+            ConcernAttachment.concern_id.is_(None)
+            & (ConcernAttachment.uploaded_at < now - timedelta(days=state_days)),
         )
     )
     steps.append(

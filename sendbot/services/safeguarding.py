@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
-from sendbot.services import audit, outbox, policy
+from sendbot.services import audit, concern_record, outbox, policy
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import Concern, ConcernAction, Outbox, Pupil, Staff
 
@@ -49,6 +49,15 @@ class ConcernDetails:
     status: str
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    occurred_at: datetime | None = None
+    occurred_time_known: bool = True
+    location: str | None = None
+    child_words: str | None = None
+    action_taken: str | None = None
+    told: str | None = None
+    category: str | None = None
+    addenda: tuple[concern_record.Addendum, ...] = ()
+    attachments: tuple[concern_record.AttachmentInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,15 @@ def view_details(
             status=concern.status,
             acknowledged_at=concern.acknowledged_at,
             acknowledged_by=_acknowledger(session, concern.id),
+            occurred_at=concern.occurred_at,
+            occurred_time_known=concern.occurred_time_known is not False,
+            location=concern.location_text,
+            child_words=concern.child_words_text,
+            action_taken=concern.action_taken_text,
+            told=concern.told_text,
+            category=concern.category,
+            addenda=tuple(concern_record.addenda(session, concern.id)),
+            attachments=tuple(concern_record.attachments_of(session, actor, concern.id)),
         ),
     )
 

@@ -22,10 +22,13 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NO_VALUE
 
-from sendbot.store.crypto import EncryptedJSON, EncryptedText
+from sendbot.store.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
 from sendbot.store.types import UTCDateTime
 
 NAMING = {
@@ -319,6 +322,49 @@ class Concern(Base):
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     acknowledged_at: Mapped[datetime | None]
+    # What a record a court would accept holds besides the narrative: when and where it
+    # happened, the child's own words, what the reporter did and who else they told, and
+    # KCSIE's category (safeguarding only). Written once: corrections are addenda
+    # (ConcernAction kind "addendum"), never edits.
+    occurred_at: Mapped[datetime | None]
+    occurred_time_known: Mapped[bool | None] = mapped_column(Boolean)
+    location_text: Mapped[str | None] = mapped_column(EncryptedText)
+    child_words_text: Mapped[str | None] = mapped_column(EncryptedText)
+    action_taken_text: Mapped[str | None] = mapped_column(EncryptedText)
+    told_text: Mapped[str | None] = mapped_column(EncryptedText)
+    category: Mapped[str | None] = mapped_column(String(30))
+
+
+# What the reporter wrote and when: written once, never changed (corrections are addenda).
+WRITTEN_ONCE = (
+    "pupil_id",
+    "raised_by_id",
+    "raised_at",
+    "narrative_text",
+    "source",
+    "occurred_at",
+    "occurred_time_known",
+    "location_text",
+    "child_words_text",
+    "action_taken_text",
+    "told_text",
+)
+
+
+class RecordWrittenOnce(AttributeError):
+    """A saved concern's account was about to be changed: add an addendum instead."""
+
+
+def _refuse_a_change(target: Concern, value: Any, old: Any, initiator: Any) -> Any:
+    if inspect(target).has_identity and old is not NO_VALUE and value != old:
+        raise RecordWrittenOnce(
+            f"A saved concern's {initiator.key} is never changed: add an addendum instead."
+        )
+    return value
+
+
+for _name in WRITTEN_ONCE:
+    event.listen(getattr(Concern, _name), "set", _refuse_a_change, active_history=True)
 
 
 class ConcernAction(Base):
@@ -386,6 +432,25 @@ class AdultConcern(Base):
     lado_outcome_text: Mapped[str | None] = mapped_column(EncryptedText)
     lado_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     lado_recorded_at: Mapped[datetime | None]
+
+
+class ConcernAttachment(Base):
+    """A photo kept with a concern (a written note, a body map), encrypted like the
+    narrative. `concern_id` is empty while it is held for a report still being written in
+    `held_for` (a chat); saving the report claims it. Never changed once attached."""
+
+    __tablename__ = "concern_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    uploaded_at: Mapped[datetime]
+    held_for: Mapped[str | None] = mapped_column(String(240), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # slack|telegram|console
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(EncryptedBytes)
 
 
 # --- provision: interventions, plans, targets ----------------------------------------------

@@ -53,6 +53,10 @@ class FakeSlack:
         self.socket: web.WebSocketResponse | None = None
         self.socket_replies: dict[str, dict[str, Any]] = {}
         self.latency: dict[str, float] = {}  # seconds a method takes to answer, as over a network
+        # Files people shared, by id: (name, mimetype, bytes). files.info describes them and
+        # their url_private_download serves them to a request with the bot's token.
+        self.files: dict[str, tuple[str, str, bytes]] = {}
+        self.downloads: list[tuple[str, str]] = []  # (file id, token) of each download
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -85,6 +89,7 @@ class FakeSlack:
         app.router.add_post("/response/{name}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -199,6 +204,8 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1764000000.{n:06d}"}
+        if method == "files.info":
+            return self._file_info(str(params.get("file")))
         if method == "files.getUploadURLExternal":
             file_id = f"F{n:08d}"
             return {
@@ -260,6 +267,43 @@ class FakeSlack:
     async def _response(self, request: web.Request) -> web.Response:
         self.responses.append((request.match_info["name"], await request.json()))
         return web.Response(text="ok")
+
+    def _file_info(self, file_id: str) -> dict[str, Any]:
+        """files.info's answer: the File object, with its private URLs (the bot's token reads them)."""
+        if file_id not in self.files:
+            return {"ok": False, "error": "file_not_found"}
+        name, mimetype, data = self.files[file_id]
+        base = f"http://127.0.0.1:{self.port}/files-pri/{TEAM_ID}-{file_id}"
+        return {
+            "ok": True,
+            "file": {
+                "id": file_id,
+                "created": 1764000000,
+                "timestamp": 1764000000,
+                "name": name,
+                "title": name,
+                "mimetype": mimetype,
+                "filetype": name.rsplit(".", 1)[-1],
+                "user": "U0TEACHER",
+                "size": len(data),
+                "mode": "hosted",
+                "is_external": False,
+                "is_public": False,
+                "url_private": f"{base}/{name}",
+                "url_private_download": f"{base}/download/{name}",
+            },
+            "comments": [],
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """url_private_download: only with the bot's token, as Slack requires."""
+        file_id = request.match_info["team_file"].split("-", 1)[1]
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        self.downloads.append((file_id, token))
+        if not token.startswith("xoxb-") or file_id not in self.files:
+            return web.Response(status=404, text="Not found")
+        return web.Response(body=self.files[file_id][2], content_type=self.files[file_id][1])
 
     async def _upload(self, request: web.Request) -> web.Response:
         """The upload URL; `fail_next(UPLOAD, ...)` makes it answer an error instead."""

@@ -279,6 +279,41 @@ def app_home_opened(user_id: str, *, event_id: str, team_id: str = TEAM_ID) -> d
     )
 
 
+def file_shared_in_dm(
+    user_id: str, files: list[tuple[str, str, str, int]], *, event_id: str, text: str = ""
+) -> dict[str, Any]:
+    """A message.im event for a file shared in the app's direct message (subtype file_share);
+    `files` are (id, name, mimetype, size), as Slack lists them in the event."""
+    return event(
+        user_id,
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "text": text,
+            "user": user_id,
+            "channel": "D" + user_id[1:],
+            "channel_type": "im",
+            "ts": f"{time.time():.6f}",
+            "event_ts": f"{time.time():.6f}",
+            "upload": False,
+            "display_as_bot": False,
+            "files": [
+                {
+                    "id": file_id,
+                    "name": name,
+                    "title": name,
+                    "mimetype": mimetype,
+                    "size": size,
+                    "mode": "hosted",
+                    "is_external": False,
+                }
+                for file_id, name, mimetype, size in files
+            ],
+        },
+        event_id=event_id,
+    )
+
+
 def json_request(
     payload: dict[str, Any], extra_headers: dict[str, str] | None = None, **sign_kw: Any
 ) -> tuple[str, dict[str, str]]:

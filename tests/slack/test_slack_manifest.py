@@ -24,10 +24,11 @@ def test_the_manifest_declares_every_entry_point_scope_and_url():
     }
     assert all(len(s["description"]) <= 150 for s in features["shortcuts"])
     assert features["app_home"]["home_tab_enabled"] is True
-    assert {"commands", "chat:write", "users:read", "users:read.email", "files:write"} <= set(
-        manifest["oauth_config"]["scopes"]["bot"]
-    )
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert {
+        "commands", "chat:write", "users:read", "users:read.email", "files:write", "files:read",
+        "im:history",
+    } <= set(manifest["oauth_config"]["scopes"]["bot"])  # fmt: skip
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "message.im"]
     urls = {
         features["slash_commands"][0]["url"],
         settings["event_subscriptions"]["request_url"],

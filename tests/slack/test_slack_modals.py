@@ -36,10 +36,17 @@ def test_send_concern_acks_at_once_and_opens_the_concern_modal(db_url, sessions)
             assert [b["block_id"] for b in inputs] == [
                 "pupil",
                 "narrative",
+                "child_words",
+                "when",
+                "location",
                 "source",
                 "area",
                 "safeguarding",
+                "action_taken",
+                "told",
             ]
+            optional = {b["block_id"] for b in inputs if b.get("optional")}
+            assert optional == {"child_words", "location", "action_taken", "told"}
             pupil = inputs[0]["element"]
             assert pupil["type"] == "external_select"
             assert pupil["action_id"] == "field.pupil"
@@ -51,19 +58,21 @@ def test_send_concern_acks_at_once_and_opens_the_concern_modal(db_url, sessions)
                 "multiline": True,
                 "max_length": 2000,
             }
-            assert inputs[2]["element"]["type"] == "radio_buttons"
-            assert [o["value"] for o in inputs[2]["element"]["options"]] == [
+            # When: typed as in a chat ('today 12:30'); left empty, it means now.
+            assert inputs[3]["element"]["type"] == "plain_text_input"
+            assert inputs[5]["element"]["type"] == "radio_buttons"
+            assert [o["value"] for o in inputs[5]["element"]["options"]] == [
                 "staff",
                 "pupil",
                 "parent",
             ]
-            assert inputs[3]["element"]["type"] == "static_select"
-            assert inputs[4]["element"]["options"] == [
+            assert inputs[6]["element"]["type"] == "static_select"
+            assert inputs[7]["element"]["options"] == [
                 {"text": {"type": "plain_text", "text": "Yes", "emoji": True}, "value": "yes"},
                 {"text": {"type": "plain_text", "text": "No", "emoji": True}, "value": "no"},
             ]
-            assert inputs[4]["dispatch_action"] is True
-            assert inputs[4]["hint"]["text"].startswith("If in doubt, answer yes.")
+            assert inputs[7]["dispatch_action"] is True
+            assert inputs[7]["hint"]["text"].startswith("If in doubt, answer yes.")
             assert call.token == "xoxb-test-token"
             with sessions() as session:
                 identity = session.scalars(select(Identity)).one()
@@ -177,10 +186,16 @@ def test_safeguarding_follow_up_appears_only_when_the_answer_is_yes(db_url, sess
             assert [b["block_id"] for b in redrawn["blocks"] if b["type"] == "input"] == [
                 "pupil",
                 "narrative",
+                "child_words",
+                "when",
+                "location",
                 "source",
                 "area",
                 "safeguarding",
                 "immediate_danger",
+                "category",
+                "action_taken",
+                "told",
             ]
             pupil = redrawn["blocks"][0]["element"]
             assert pupil["initial_option"]["text"]["text"] == "Amelia Khan (Year 3, 3B)"

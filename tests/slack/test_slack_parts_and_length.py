@@ -212,3 +212,50 @@ def test_a_first_line_too_long_for_a_header_is_shown_whole_in_the_body() -> None
     blocks = _posted_sections(OutgoingMessage(f"{first.strip()}\nThank you."))
     assert all(b["type"] != "header" for b in blocks)
     assert unescape(blocks[0]["text"]["text"]) == f"{first.strip()}\nThank you."
+
+
+def test_the_details_show_the_whole_account_addenda_and_photos_within_slacks_limits() -> None:
+    from sendbot.services.concern_record import Addendum, AttachmentInfo
+
+    words = "& < > " * 166  # 996 characters; about 4,300 once escaped
+    details = ConcernDetails(
+        concern_id=9,
+        pupil_name="Amir Khan",
+        year_group=3,
+        raised_by="Hannah Price",
+        raised_at=NOW,
+        area="semh",
+        source="pupil",
+        status="open",
+        narrative=("A & B " * 333).strip(),
+        safeguarding=True,
+        immediate_danger=True,
+        acknowledged_at=None,
+        acknowledged_by=None,
+        occurred_at=NOW,
+        occurred_time_known=False,
+        location=words[:200],
+        child_words=words,
+        action_taken=words,
+        told=words,
+        category="physical_abuse",
+        addenda=tuple(Addendum("Dana Shah", NOW, "& " * 1000) for _ in range(7)),
+        attachments=(AttachmentInfo(1, "image/png", 120_000, "ab" * 32, "Hannah Price", NOW),),
+    )
+    view = details_modal(details, "Europe/London")
+    assert len(view["blocks"]) <= 100
+    texts = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section" and "text" in b]
+    assert all(len(t) <= SECTION_LIMIT for t in texts)
+    page = unescape(" ".join(texts))
+    assert (
+        "*The child's words*" in page
+        and "*When it happened*\nTue 24 Nov 2026 (time not known)" in page
+    )
+    assert page.count("*Addendum by Dana Shah") == 5
+    fields = " ".join(f["text"] for f in view["blocks"][0]["fields"])
+    assert "*Category*\nPhysical abuse" in fields
+    notes = " ".join(
+        e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]
+    )
+    assert "Photos kept with this concern: Photo (PNG, 117 KB)" in notes
+    assert "2 more addenda are in the chronology." in notes

@@ -75,6 +75,9 @@ class FakeBotApi:
         self._flood: tuple[int, int, Callable[[], float]] | None = None
         self._accepted: list[float] = []
         self.updates: list[dict[str, Any]] = []
+        # Files a user sent, by file_id: getFile describes them and /file/bot<token>/<path>
+        # serves them, as the Bot API does.
+        self.files: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -114,6 +117,7 @@ class FakeBotApi:
             asyncio.set_event_loop(loop)
             app = web.Application(client_max_size=20_000_000)
             app.router.add_post("/bot{token}/{method}", self._api)
+            app.router.add_get("/file/bot{token}/{path:.+}", self._file)
             self._runner = web.AppRunner(app)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -205,6 +209,15 @@ class FakeBotApi:
             return web.json_response(TOO_LONG, status=400)
         return web.json_response({"ok": True, "result": self._result(method, params)})
 
+    async def _file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        with self._lock:
+            self.calls.append(Call("file", {"path": path}, {}))
+            data = self.files.get(path.rsplit("/", 1)[-1].split(".", 1)[0])
+        return web.Response(status=404) if data is None else web.Response(body=data)
+
     def _flooded(self, method: str) -> tuple[int, dict[str, Any]] | None:
         """Called under the lock: Telegram's answer when this send is over the limit."""
         if self._flood is None or method not in ("sendMessage", "sendDocument"):
@@ -265,6 +278,14 @@ class FakeBotApi:
                     "file_name": "meeting.ics",
                 }
             return message
+        if method == "getFile":  # the File object: file_path is where to download it
+            file_id = str(params["file_id"])
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.files.get(file_id, b"")),
+                "file_path": f"photos/{file_id}.jpg",
+            }
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         if method == "editMessageText":  # the edited Message, as for a message the bot sent
@@ -309,6 +330,39 @@ def _message(user: dict[str, Any], text: str, chat_type: str = "private") -> dic
         command = text.split(" ", 1)[0]
         message["entities"] = [{"offset": 0, "length": len(command), "type": "bot_command"}]
     return message
+
+
+def photo_update(
+    user: dict[str, Any], file_id: str, size: int, caption: str | None = None
+) -> dict[str, Any]:
+    """A photo as Telegram sends it: several sizes (PhotoSize), the largest last."""
+    message = _message(user, "")
+    del message["text"]
+    message["photo"] = [
+        {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 90, "height": 67,
+         "file_size": min(size, 1200)},
+        {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 960,
+         "file_size": size},
+    ]  # fmt: skip
+    if caption:
+        message["caption"] = caption
+    return {"update_id": next(_update_ids), "message": message}
+
+
+def document_update(
+    user: dict[str, Any], file_id: str, size: int, name: str, mime: str
+) -> dict[str, Any]:
+    """A file sent as a document (Document), with the name and type the phone gave it."""
+    message = _message(user, "")
+    del message["text"]
+    message["document"] = {
+        "file_id": file_id,
+        "file_unique_id": f"u-{file_id}",
+        "file_name": name,
+        "mime_type": mime,
+        "file_size": size,
+    }
+    return {"update_id": next(_update_ids), "message": message}
 
 
 def text_update(user: dict[str, Any], text: str, chat_type: str = "private") -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from sendbot.conversations.engine import ChatRef, Engine, Reply
@@ -10,6 +11,25 @@ from sendbot.services.actors import StaffActor
 
 PLATFORM = "console"
 QUIT = ("quit", "exit", "/quit", "/exit")
+ATTACH = "attach "  # 'attach note.jpg': a photo from a file, for the demo
+READ_LIMIT = 10 * 1024 * 1024 + 1  # one byte past the limit is enough to refuse it
+
+
+def read_photo(path_text: str) -> bytes | str:
+    """The file's bytes (up to one past the limit), or a kind message why not."""
+    path = Path(path_text.strip().strip("'\"")).expanduser()
+    try:
+        with path.open("rb") as handle:
+            return handle.read(READ_LIMIT)
+    except OSError:
+        return f"I couldn't open '{path_text.strip()}'. Please check the file's name and folder."
+
+
+def attach(engine: Engine, actor: StaffActor, path_text: str) -> Reply:
+    data = read_photo(path_text)
+    if isinstance(data, str):
+        return Reply(data)
+    return engine.photo(chat_ref(actor), actor, data)
 
 
 def render(reply: Reply) -> str:
@@ -37,6 +57,9 @@ def run(engine: Engine, actor: StaffActor, lines: Iterable[str], out: TextIO, ec
             out.write("Goodbye. Anything unfinished is kept for next time.\n")
             return
         if not text.strip():
+            continue
+        if text.strip().lower().startswith(ATTACH):
+            out.write(render(attach(engine, actor, text.strip()[len(ATTACH) :])) + "\n")
             continue
         out.write(render(engine.handle(chat, actor, text)) + "\n")
         out.flush()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sendbot.domain.needs import area_label
 from sendbot.domain.people import Role, year_label
+from sendbot.domain.safeguarding import category_label
 from sendbot.handlers.slack.blocks import (
     HOME_START,
     MODAL_BLOCKS,
@@ -38,6 +39,41 @@ SOURCE_LABELS = {
 }
 
 
+def _occurred(details: ConcernDetails, tz: str) -> str | None:
+    if details.occurred_at is None:
+        return None
+    local = details.occurred_at.astimezone(ZoneInfo(tz))
+    if not details.occurred_time_known:
+        return local.strftime("%a %-d %b %Y") + " (time not known)"
+    return local.strftime("%a %-d %b %Y, %H:%M")
+
+
+def _account(details: ConcernDetails, tz: str) -> list[Block]:
+    """The rest of the reporter's account, then the addenda and photos, as written."""
+    lines = [
+        (
+            "The child's words",
+            f"\u201c{details.child_words}\u201d" if details.child_words else None,
+        ),
+        ("When it happened", _occurred(details, tz)),
+        ("Where", details.location),
+        ("What the reporter did", details.action_taken),
+        ("Who else was told", details.told),
+    ]
+    blocks: list[Block] = [section(f"*{title}*\n{escape(text)}") for title, text in lines if text]
+    for addendum in details.addenda[:5]:
+        at = addendum.at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %H:%M")
+        blocks.append(
+            section(f"*Addendum by {escape(addendum.author)}, {at}*\n{escape(addendum.note)}")
+        )
+    if len(details.addenda) > 5:
+        blocks.append(context(f"{len(details.addenda) - 5} more addenda are in the chronology."))
+    if details.attachments:
+        names = ", ".join(a.describe for a in details.attachments)
+        blocks.append(context(f"Photos kept with this concern: {names}"))
+    return blocks
+
+
 def details_modal(details: ConcernDetails, tz: str) -> dict[str, Any]:
     local = details.raised_at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %H:%M")
     fields = [
@@ -51,7 +87,10 @@ def details_modal(details: ConcernDetails, tz: str) -> dict[str, Any]:
     blocks: list[Block] = [{"type": "section", "fields": fields}]
     if details.immediate_danger:
         blocks.append(section(":rotating_light: *Immediate danger was reported; 999 was advised.*"))
-    blocks += sections("*What happened*\n" + escape(details.narrative), most=MODAL_BLOCKS - 5)
+    if details.category:
+        fields.append(mrkdwn(f"*Category*\n{category_label(details.category)}"))
+    blocks += sections("*What happened*\n" + escape(details.narrative), most=MODAL_BLOCKS - 40)
+    blocks += _account(details, tz)
     if details.acknowledged_at is not None:
         ack = details.acknowledged_at.astimezone(ZoneInfo(tz)).strftime("%H:%M on %a %-d %b")
         blocks.append(

@@ -160,7 +160,10 @@ ANY_OTHER = Kind()
 
 
 # The events sendbot subscribes to, by the event's own `type`.
-EVENTS: dict[str, Obj] = {"app_home_opened": Obj(EVENT.fields, frozenset({"type", "user"}))}
+EVENTS: dict[str, Obj] = {
+    "app_home_opened": Obj(EVENT.fields, frozenset({"type", "user"})),
+    "message": Obj(EVENT.fields, frozenset({"type", "channel"})),
+}
 
 
 def problem(body: Any) -> str | None:

@@ -10,6 +10,7 @@ delays a reply and never loses it. Every Bot API call is paced (`pacing.py`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from telegram.ext import (
 
 from sendbot.conversations.chat import Incoming, Outcome
 from sendbot.conversations.parent_chat import ChatRouter, command_descriptions
+from sendbot.domain.safeguarding import MAX_IMAGE_BYTES
 from sendbot.handlers.telegram.pacing import DEFAULT_CALLS_PER_SECOND, CallPacer
 from sendbot.handlers.telegram.sender import TelegramSender
 from sendbot.handlers.telegram.transport import AiohttpRequest
@@ -43,6 +45,21 @@ from sendbot.scheduling.replies import ReplyCourier
 from sendbot.serving.core import Core
 
 log = logging.getLogger(__name__)
+
+
+def _photo_of(message: Message | None) -> tuple[str, int] | None:
+    """(file id, declared size) of a photo (its largest size) or a file (checked later: only
+    an image is kept, and anything else is answered kindly)."""
+    if message is None:
+        return None
+    if message.photo:
+        largest = message.photo[-1]
+        return largest.file_id, largest.file_size or 0
+    document = message.document
+    if document is not None:
+        return document.file_id, document.file_size or 0
+    return None
+
 
 PLATFORM = "telegram"
 DEFAULT_API_ROOT = "https://api.telegram.org"
@@ -159,8 +176,26 @@ class TelegramBot:
         await self._run(update, self._incoming(update, "edited", ""))
 
     async def _other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Photos, stickers, voice notes: only typed text reaches the school for now.
-        await self._run(update, self._incoming(update, "text", ""))
+        # A member of staff's photo (a written note, a body map) goes with a concern; from
+        # anyone else, and stickers and voice notes from anyone, only typed text counts.
+        incoming = self._incoming(update, "text", "")
+        found = _photo_of(update.effective_message)
+        if found is not None and incoming.private:
+            staff = await asyncio.to_thread(self.router.staff_chat_of, PLATFORM, incoming.chat_key)
+            if staff:
+                incoming = await self._with_photo(incoming, *found)
+        await self._run(update, incoming)
+
+    async def _with_photo(self, incoming: Incoming, file_id: str, declared: int) -> Incoming:
+        """The photo fetched from Telegram (getFile, then the file's URL with the bot's
+        token), unless the size Telegram declares is over the limit: then only its size."""
+        photo: bytes | None = None
+        size = declared
+        if declared <= MAX_IMAGE_BYTES:
+            found = await self.application.bot.get_file(file_id)
+            photo = bytes(await found.download_as_bytearray())
+            size = len(photo)
+        return dataclasses.replace(incoming, kind="photo", photo=photo, photo_size=size)
 
     async def _tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

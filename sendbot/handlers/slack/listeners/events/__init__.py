@@ -1,4 +1,5 @@
-"""Events: opening the Home tab draws it for the person, as they are now."""
+"""Events: opening the Home tab draws it for the person, as they are now; a photo shared in
+sendbot's direct message is kept with the concern just logged (`photos`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sendbot.handlers.slack.errors import kindly
+from sendbot.handlers.slack.listeners.events.photos import on_message
 from sendbot.handlers.slack.runtime import SlackApp
 
 
 def register(app: AsyncApp, slack: SlackApp) -> None:
     app.event("app_home_opened")(kindly(slack, on_home_opened))
+    app.event("message")(kindly(slack, on_message))
 
 
 async def on_home_opened(
