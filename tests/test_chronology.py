@@ -276,6 +276,15 @@ def test_every_kind_of_step_shows_and_a_new_kind_is_never_left_out(sessions, sch
                 note_text="Correction: it was Tuesday, not Monday.",
             )
         )
+        session.add(
+            ConcernAction(
+                concern_id=concern,
+                actor_id=school.staff["dsl"],
+                at=NOW + timedelta(hours=2),
+                kind="strategy_meeting",  # a kind the chronology has no heading for yet
+                note_text="Strategy discussion with the police.",
+            )
+        )
         for days, status in ((7, "scheduled"), (8, "cancelled")):
             session.add(
                 Meeting(
@@ -294,8 +303,10 @@ def test_every_kind_of_step_shows_and_a_new_kind_is_never_left_out(sessions, sch
     escalated = next(e for e in record.entries if e.title.startswith("The alert had not"))
     assert escalated.title.endswith("after 15 minutes: it was sent on to others")
     assert escalated.by == "sendbot" and escalated.facts[0].startswith("Sent to Priya Patel")
+    addendum = next(e for e in record.entries if e.title.startswith("Addendum added"))
+    assert addendum.text == "Correction: it was Tuesday, not Monday."
     further = next(e for e in record.entries if e.title == chronology.UNKNOWN_STEP)
-    assert further.text == "Correction: it was Tuesday, not Monday."
+    assert further.text == "Strategy discussion with the police."
     assert further.heading.endswith("recorded by Martin Shaw, designated safeguarding lead")
     meetings = [e for e in record.entries if e.title == "Reintegration meeting"]
     assert [e.facts for e in meetings] == [("The meeting was planned",)]
@@ -307,3 +318,48 @@ def _staff_by_id(session: Session, staff_id: int) -> StaffActor:
     actor = staff_actor_by_id(session, staff_id)
     assert actor is not None
     return actor
+
+
+def test_a_concerns_whole_account_and_its_photos_are_in_the_chronology(sessions, school) -> None:
+    """When and where, the child's own words, the category, what the reporter did and who
+    was told: the chronology carries the account as the reporter gave it."""
+    from sendbot.domain.safeguarding import Category
+    from sendbot.services import concern_record
+    from tests.factories import NOW
+    from tests.privacy_records import photo_bytes
+
+    with sessions() as session, session.begin():
+        teacher = _staff_by_id(session, school.staff["teacher"])
+        concern = concerns.log_concern(
+            session,
+            teacher,
+            concerns.NewConcern(
+                school.pupils["amir"],
+                Area.SEMH,
+                "A bruise on his arm.",
+                True,
+                occurred_at=datetime(2026, 11, 23, 12, 30, tzinfo=UTC),
+                location="the playground",
+                child_words="my brother did it",
+                action_taken="told him he did the right thing",
+                told="the class TA",
+                category=Category.PHYSICAL,
+            ),
+            NOW,
+        ).concern_id
+        concern_record.attach(session, teacher, concern, photo_bytes("a body map"), "console", NOW)
+    with sessions() as session, session.begin():
+        dsl = _staff_by_id(session, school.staff["dsl"])
+        record = chronology.for_pupil(session, dsl, school.pupils["amir"], NOW)
+    [logged] = [e for e in record.entries if e.title == "Concern logged"]
+    assert logged.facts == (
+        "Area: Social, emotional and mental health",
+        "Flagged as a safeguarding concern",
+        "Category: Physical abuse",
+        "Happened: Monday 23 November 2026, 12:30",
+        "Where: the playground",
+        "The child's own words: \u201cmy brother did it\u201d",
+        "What the reporter did: told him he did the right thing",
+        "Who else was told: the class TA",
+        "Photos kept with the concern: 1",
+    )

@@ -24,14 +24,23 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import AREA_LABELS, Area
 from sendbot.domain.people import ROLE_LABELS, Role
+from sendbot.domain.safeguarding import Category
 from sendbot.services import audit, escalation, policy
 from sendbot.services.actors import StaffActor
-from sendbot.store.models import Concern, ConcernAction, Meeting, Pupil, School, Staff
+from sendbot.store.models import (
+    Concern,
+    ConcernAction,
+    ConcernAttachment,
+    Meeting,
+    Pupil,
+    School,
+    Staff,
+)
 
 REFUSED = (
     "Only the designated safeguarding lead and deputies can read a pupil's safeguarding "
@@ -107,6 +116,7 @@ STEP_TITLES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "closed": lambda d: "Concern closed",
     "reopened": lambda d: "Concern reopened",
+    "addendum": lambda d: "Addendum added (the concern as first written is kept unchanged)",
 }
 UNKNOWN_STEP = "A further step was recorded"
 
@@ -202,10 +212,13 @@ def _concern_entry(session: Session, concern: Concern, zone: ZoneInfo) -> Entry:
     facts = [f"Area: {_area(concern.area)}"]
     if concern.safeguarding:
         facts.append("Flagged as a safeguarding concern")
+    if concern.category:
+        facts.append(f"Category: {_category(concern.category)}")
     if concern.immediate_danger:
         facts.append("The reporter said the child may be in immediate danger")
     if concern.source != "staff":
         facts.append(f"Raised by {SOURCES.get(concern.source, 'someone else')}")
+    facts += _account(session, concern, zone)
     return Entry(
         at=concern.raised_at,
         when=when_in_words(concern.raised_at, zone),
@@ -216,6 +229,39 @@ def _concern_entry(session: Session, concern: Concern, zone: ZoneInfo) -> Entry:
         facts=tuple(facts),
         by_words="by",
     )
+
+
+def _category(value: str) -> str:
+    try:
+        return Category(value).label
+    except ValueError:
+        return "recorded"
+
+
+def _account(session: Session, concern: Concern, zone: ZoneInfo) -> list[str]:
+    """The rest of the reporter's account, as they gave it, and the photos kept with it."""
+    lines = []
+    if concern.occurred_at is not None:
+        happened = (
+            when_in_words(concern.occurred_at, zone)
+            if concern.occurred_time_known is not False
+            else date_in_words(concern.occurred_at.astimezone(zone).date()) + ", time not known"
+        )
+        lines.append(f"Happened: {happened}")
+    if concern.location_text:
+        lines.append(f"Where: {concern.location_text}")
+    if concern.child_words_text:
+        lines.append(f"The child's own words: \u201c{concern.child_words_text}\u201d")
+    if concern.action_taken_text:
+        lines.append(f"What the reporter did: {concern.action_taken_text}")
+    if concern.told_text:
+        lines.append(f"Who else was told: {concern.told_text}")
+    photos = session.scalar(
+        select(func.count(ConcernAttachment.id)).where(ConcernAttachment.concern_id == concern.id)
+    )
+    if photos:
+        lines.append(f"Photos kept with the concern: {photos}")
+    return lines
 
 
 def _step_entry(session: Session, action: ConcernAction, zone: ZoneInfo) -> Entry:
