@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import area_label
+from sendbot.domain.safeguarding import Category
 from sendbot.services import audit, escalation, policy, safeguarding
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import Concern, ConcernAction, Pupil, Staff
@@ -45,6 +46,7 @@ class ConcernPage:
     may_acknowledge: bool
     may_decide: bool
     chronology_of: int | None  # the pupil whose chronology this reader may open from here
+    category: str | None  # KCSIE's category, in words
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def concern_page(
         may_acknowledge=concern.acknowledged_at is None
         and policy.may_acknowledge_concern(actor, concern),
         may_decide=concern.safeguarding and policy.may_record_referral_step(actor, concern),
+        category=Category(concern.category).label if concern.category else None,
         chronology_of=concern.pupil_id
         if policy.decide(session, actor, policy.Action.READ_CHRONOLOGY, concern.pupil_id)
         else None,

@@ -331,6 +331,7 @@ class Photo:
     content_type: str
     data: bytes
     filename: str
+    concern_id: int
 
 
 def open_attachment(
@@ -353,7 +354,9 @@ def open_attachment(
         school_id=actor.school_id,
         pupil_id=concern.pupil_id if allowed and concern else None,
     )
-    if not allowed or row is None:
+    if not allowed or row is None or concern is None:
         return None
     extension = row.content_type.removeprefix("image/").replace("jpeg", "jpg")
-    return Photo(row.content_type, row.data, f"concern-{row.concern_id}-{row.id}.{extension}")
+    return Photo(
+        row.content_type, row.data, f"concern-{row.concern_id}-{row.id}.{extension}", concern.id
+    )

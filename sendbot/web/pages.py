@@ -17,6 +17,7 @@ from sendbot.services import (
     chronology,
     chronology_export,
     concern_page,
+    concern_record,
     escalation,
     policy,
     safeguarding,
@@ -46,6 +47,10 @@ NOT_FOR_YOU = [
 NO_SUCH_CONCERN = [
     "There is no concern with that number for your school. It may have been moved, or the "
     "link may be wrong.",
+]
+NO_SUCH_PHOTO = [
+    "There is no photo with that number that you can open. Photos open for those who may "
+    "read the concern they are kept with; your request has been recorded.",
 ]
 NO_LIST = [
     "The list of open concerns is for the designated safeguarding lead and deputies.",
@@ -149,6 +154,25 @@ def _record(
     return None
 
 
+@signed_in
+async def photo(request: web.Request, who: Who) -> web.StreamResponse:
+    """A photo kept with a concern, for whoever may read the concern (audited either way)."""
+    site = request.app[WEB_KEY]
+    raw = request.match_info["photo_id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise web.HTTPNotFound()
+    found = await site.db(concern_record.open_attachment, who.actor, int(raw), site.now())
+    if found is None or found.concern_id != _concern_id(request):
+        return render(
+            request, "problem.html", status=404, title="Photo not found", lines=NO_SUCH_PHOTO
+        )
+    return web.Response(
+        body=found.data,
+        content_type=found.content_type,
+        headers={"Content-Disposition": f'inline; filename="{found.filename}"'},
+    )
+
+
 def _pupil_id(request: web.Request) -> int:
     raw = request.match_info["pupil_id"]
     if not raw.isdigit() or len(raw) > 12:
@@ -225,6 +249,7 @@ ROUTES: list[web.RouteDef] = [
     web.get("/concerns/{concern_id}", concern),
     web.post("/concerns/{concern_id}/acknowledge", acknowledge),
     web.post("/concerns/{concern_id}/decision", decide),
+    web.get("/concerns/{concern_id}/photos/{photo_id}", photo),
     web.get("/pupils/{pupil_id}/chronology", pupil_chronology),
     web.get("/pupils/{pupil_id}/chronology.{fmt}", chronology_file),
 ]

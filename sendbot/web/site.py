@@ -118,6 +118,13 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone(SCHOOL_ZONE).strftime("%A %-d %B %Y at %H:%M")
 
 
+def day(moment: datetime | None) -> str:
+    """The day alone, for a time the reporter did not know: "Monday 7 December 2026"."""
+    if moment is None:
+        return ""
+    return moment.astimezone(SCHOOL_ZONE).strftime("%A %-d %B %Y")
+
+
 def templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -125,6 +132,7 @@ def templates() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["when"] = when
+    env.filters["day"] = day
     return env
 
 

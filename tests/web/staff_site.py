@@ -20,13 +20,15 @@ from aiohttp import web
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.domain.needs import Area
-from sendbot.services import web_access
+from sendbot.domain.safeguarding import Category
+from sendbot.services import concern_record, web_access
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.concerns import NewConcern, log_concern
 from sendbot.serving.app import build_app
 from sendbot.serving.core import build_core
 from sendbot.web.app import web_plugin
 from tests.factories import SmallSchool
+from tests.privacy_records import photo_bytes
 
 NARRATIVE = "Amelia said her uncle hit her with a belt; red marks on her left forearm."
 
@@ -52,8 +54,13 @@ class StaffSite:
         return web_access.link_url(self.base, token)
 
 
+CHILD_WORDS = "my uncle said not to tell"
+
+
 def a_safeguarding_concern(sessions, school: SmallSchool, clock: FrozenClock) -> int:  # type: ignore[no-untyped-def]
-    """Amelia Khan's teacher logs what she said, flagged as safeguarding."""
+    """Amelia Khan's teacher logs what she said, flagged as safeguarding, with her own
+    words and a photo of the note she wrote."""
+    logged = clock.now() - timedelta(minutes=40)
     with sessions() as session, session.begin():
         teacher = staff_actor_by_id(session, school.staff["teacher"])
         assert teacher is not None
@@ -66,9 +73,17 @@ def a_safeguarding_concern(sessions, school: SmallSchool, clock: FrozenClock) ->
                 narrative=NARRATIVE,
                 safeguarding=True,
                 triage={"risk_indicators": True, "immediate_danger": False},
+                occurred_at=logged - timedelta(hours=1),
+                location="the library corner",
+                child_words=CHILD_WORDS,
+                category=Category.EMOTIONAL,
             ),
-            clock.now() - timedelta(minutes=40),
+            logged,
         )
+        kept = concern_record.attach(
+            session, teacher, receipt.concern_id, photo_bytes("her note"), "console", logged
+        )
+        assert kept.attachment_id is not None
     return receipt.concern_id
 
 

@@ -28,6 +28,7 @@ from tests.conftest import CHROMIUM
 from tests.factories import SmallSchool
 from tests.web.fake_oidc import CLIENT_ID, CLIENT_SECRET, TENANT, FakeProvider
 from tests.web.staff_site import (
+    CHILD_WORDS,
     NARRATIVE,
     StaffSite,
     a_safeguarding_concern,
@@ -102,6 +103,10 @@ def test_the_dsl_signs_in_with_a_link_reads_the_concern_and_records_a_decision(
     expect(page.get_by_role("heading", name="Concern about Amelia Khan")).to_be_visible()
     expect(page.get_by_text(NARRATIVE)).to_be_visible()
     expect(page.get_by_text("Reported by")).to_be_visible()
+    expect(page.get_by_text(CHILD_WORDS)).to_be_visible()
+    photo = page.get_by_role("img", name="Photo (PNG")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.naturalWidth") == 1  # the image itself loaded
     shot(page, "02-concern")
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Acknowledged, by Martin Shaw")).to_be_visible()

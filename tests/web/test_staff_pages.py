@@ -21,6 +21,7 @@ from sendbot.web.site import NotServable
 from tests.factories import SmallSchool
 from tests.web.fake_oidc import CLIENT_ID, CLIENT_SECRET, TENANT, FakeProvider
 from tests.web.staff_site import (
+    CHILD_WORDS,
     NARRATIVE,
     StaffSite,
     a_safeguarding_concern,
@@ -293,3 +294,38 @@ def test_a_teacher_is_refused_the_chronology_and_the_refusal_is_audited(
     with sessions() as session:
         refused = session.query(AuditEvent).filter_by(action="chronology.refused").count()
     assert refused == 2
+
+
+def test_the_concern_page_shows_the_whole_account_and_its_photo_to_its_readers_only(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock
+) -> None:
+    concern_id = a_safeguarding_concern(sessions, school, clock)
+    page = f"/staff/concerns/{concern_id}"
+    with httpx.Client() as browser:
+        opened = sign_in(browser, site.link(sessions, school.staff["dsl"], page))
+        photo = re.search(rf'src="(/staff/concerns/{concern_id}/photos/\d+)"', opened.text)
+        assert photo, "the page shows the photo kept with the concern"
+        image = browser.get(f"{site.base}{photo.group(1)}")
+    for shown in ("the library corner", "Emotional abuse", "The child's own words"):
+        assert shown in opened.text
+    assert CHILD_WORDS in opened.text
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
+    with httpx.Client() as browser:
+        sign_in(browser, site.link(sessions, school.staff["teacher"]))
+        refused = browser.get(f"{site.base}{photo.group(1)}")
+        elsewhere = browser.get(f"{site.base}/staff/concerns/{concern_id + 1}/photos/1")
+    assert refused.status_code == 404 and not refused.content.startswith(b"\x89PNG")
+    assert elsewhere.status_code == 404
+    with sessions() as session:
+        views = [
+            e.action
+            for e in session.query(AuditEvent).filter(
+                AuditEvent.action.like("concern.attachment_view%")
+            )
+        ]
+    assert views == [
+        "concern.attachment_view",
+        "concern.attachment_view_refused",
+        "concern.attachment_view_refused",
+    ]
