@@ -30,7 +30,12 @@ from tests.factories import SmallSchool
 from tests.staff_dialogs import count, dialog_for, restarted
 
 NARRATIVE = "He says a man is waiting at the gate to hurt him and he is shaking."
-UP_TO_DANGER = ["concern", "Amir", NARRATIVE, "2", "3", "yes"]
+# The child's words, when and where, skipped or 'now': what a hurried report answers.
+QUICK = ("skip", "now", "skip")
+UP_TO_DANGER = ["concern", "Amir", NARRATIVE, *QUICK, "2", "3", "yes"]
+# After immediate danger: the category, what the reporter did, who else was told.
+CATEGORY_Q = "Which kind of concern is it closest to?"
+AFTER_DANGER = ("skip", "skip", "skip")
 
 
 def deliver_once(sessions: sessionmaker[Session], clock: FrozenClock) -> ConsoleSender:
@@ -69,7 +74,7 @@ def test_a_teacher_who_says_yes_to_danger_and_closes_the_app_has_alerted_the_dsl
     teacher = dialog_for(sessions, clock, school, "teacher")
     told = answer_danger_and_close_the_app(teacher)
     assert told.startswith(f"{DANGER_FIRST}\n\n{DSL_ALERTED}\n\n")
-    assert "tell the DSL in person" in told and told.endswith("Save this concern?")
+    assert "tell the DSL in person" in told and told.endswith(CATEGORY_Q)
 
     console = deliver_once(sessions, clock)
     urgent = [(r, m) for r, m in console.sent if m.urgent]
@@ -159,7 +164,7 @@ def test_the_draft_is_still_there_for_the_dsl_and_the_reporter_past_24_hours(
         "This is your unfinished safeguarding report, started at 10:15 on Tue 24 Nov. "
         "It was kept, not cleared: the DSL and deputies can see it as unfinished."
     )
-    assert back.text.endswith("Save this concern?")
+    assert back.text.endswith(CATEGORY_Q)  # the question they stopped at, asked again
 
 
 def test_saving_afterwards_links_the_concern_to_the_early_alert_and_says_so(
@@ -171,6 +176,8 @@ def test_saving_afterwards_links_the_concern_to_the_early_alert_and_says_so(
     clock.advance(timedelta(hours=26))
     again = restarted(sessions, clock, teacher)
     again.says("hello")  # the question again, after the note that the report was kept
+    for line in AFTER_DANGER:
+        again.says(line)
     saved = again.says("1").text
     assert "alerted when you said the child was in danger, now have the full report" in saved
 
@@ -224,7 +231,7 @@ def test_a_concern_that_is_not_safeguarding_writes_no_draft_and_expires_as_befor
     sessions, clock, school: SmallSchool
 ) -> None:
     teacher = dialog_for(sessions, clock, school, "teacher")
-    for line in ("concern", "Amelia", "Upset at lunch.", "1", "3", "no"):
+    for line in ("concern", "Amelia", "Upset at lunch.", *QUICK, "1", "3", "no"):
         teacher.says(line)
     clock.advance(timedelta(hours=25))
     assert (
@@ -336,6 +343,8 @@ def test_a_report_saved_as_not_safeguarding_after_the_alert_still_reaches_the_le
     teacher.says("back")  # to immediate danger
     teacher.says("back")  # to safeguarding
     teacher.says("no")
+    teacher.says("skip")  # what you did
+    teacher.says("skip")  # who else was told
     assert teacher.says("1").text.startswith("Saved as concern #")
     sent = deliver_once(sessions, clock).sent
     urgent = [m.text for _, m in sent if m.urgent]
@@ -358,10 +367,10 @@ def test_unfinished_reports_go_with_the_pupils_safeguarding_records_at_retention
     sessions, clock, school: SmallSchool
 ) -> None:
     teacher = dialog_for(sessions, clock, school, "teacher")
-    for line in ["concern", "Zoe", NARRATIVE, "2", "3", "yes", "yes"]:
+    for line in ["concern", "Zoe", NARRATIVE, *QUICK, "2", "3", "yes", "yes", *AFTER_DANGER]:
         teacher.says(line)
     teacher.says("1")  # saved: the report is linked to its concern
-    for line in ["concern", "Zoe", "Another worry.", "1", "3", "yes"]:
+    for line in ["concern", "Zoe", "Another worry.", *QUICK, "1", "3", "yes"]:
         teacher.says(line)  # and one left unfinished
     with sessions() as session, session.begin():
         pupil = session.get(Pupil, school.pupils["zoe"])

@@ -11,6 +11,9 @@ from tests.factories import build_small_school
 from tests.telegram.fake_bot_api import BOT_USERNAME, FakeBotApi, person, text_update
 from tests.telegram.harness import Harness
 
+# The child's words, when and where, skipped or 'now': what a hurried report answers.
+QUICK = ("skip", "now", "skip")
+
 
 async def _linked(h: Harness, staff_id: int, who) -> None:  # type: ignore[no-untyped-def]
     with h.core.sessions() as session, session.begin():
@@ -29,7 +32,7 @@ def test_the_dsl_reads_a_teachers_unfinished_report_in_telegram(
         async with Harness(db_url, fake_api) as h:
             await _linked(h, school.staff["teacher4"], teacher)
             await _linked(h, school.staff["dsl"], dsl)
-            for line in ("concern", "Kacper", "He said he is scared to go home.", "2", "3"):
+            for line in ("concern", "Kacper", "He said he is scared to go home.", *QUICK, "2", "3"):
                 await h.send(text_update(teacher, line))
             await h.send(text_update(teacher, "yes"))
             assert h.outbox(keys.SAFEGUARDING_DANGER) == []
