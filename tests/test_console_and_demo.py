@@ -98,10 +98,15 @@ def test_the_demo_user_can_be_the_lunchtime_supervisor_and_report_any_child(
         "concern",
         "Xavier",  # Year 2, a class she has nothing to do with
         "Xavier was crying by the bins and said nobody collects him.",
-        "2",
-        "3",
-        "no",
-        "1",
+        "nobody comes for me",  # his own words
+        "now",
+        "By the bins",
+        "2",  # the child told me
+        "3",  # social, emotional and mental health
+        "no",  # not safeguarding
+        "Walked him to the office",  # what she did
+        "skip",  # who else was told
+        "1",  # Save
         "quit",
     ]
     result = runner.invoke(app, ["demo", "--database", str(database)], input="\n".join(lines))

@@ -36,10 +36,20 @@ from tests.staff_dialogs import count, dialog_for
 
 INTRO = "Let's log a concern. Type 'back' to change an answer or 'cancel' to stop at any time."
 PUPIL_Q = "Which pupil is this about? Type part of their first name or surname."
-NARRATIVE_Q = (
-    "What happened? Say what you saw or heard, using the child's own words where you can "
-    "(up to 2,000 characters)."
+NARRATIVE_Q = "What happened? Say what you saw or heard, as facts (up to 2,000 characters)."
+WORDS_Q = "Did the child say anything? Write their exact words, as they said them, or type 'skip'."
+WHEN_Q = "When did it happen? Type 'now', or a day and time like 'today 12:30' or 'yesterday'."
+WHERE_Q = "Where did it happen? For example 'playground' or 'Year 4 classroom'. Or 'skip'."
+CATEGORY_Q = "Which kind of concern is it closest to?"
+DONE_Q = (
+    "What have you done about it so far (for example 'comforted her, told the DSL in "
+    "person')? Or 'skip'."
 )
+TOLD_Q = "Who else have you told about this? Or 'skip'."
+# The child's words, when and where, skipped or 'now': what a hurried report answers.
+QUICK = ("skip", "now", "skip")
+# The category, what the reporter did and who else was told, all skipped.
+SKIPS = ("skip", "skip", "skip")
 SOURCE_Q = "How did this come to you?"
 AREA_Q = "Which area is it mostly about?"
 SAFEGUARDING_Q = (
@@ -49,6 +59,7 @@ SAFEGUARDING_Q = (
 DANGER_Q = "Is the child in immediate danger right now?"
 MENU = "What would you like to do?\n1. Log a concern\n2. Concern about an adult"
 STORY = "Kacper hid behind the shed at lunch and said his stepdad locks him out at night."
+WORDS = "my stepdad locks me out at night"
 
 
 @pytest.fixture
@@ -80,19 +91,35 @@ def test_a_lunchtime_supervisor_reports_a_child_of_a_class_she_has_nothing_to_do
         [
             ("1", f"{INTRO}\n\n{PUPIL_Q}"),
             ("kacper", NARRATIVE_Q),
-            (STORY, SOURCE_Q),
+            (STORY, WORDS_Q),
+            (WORDS, WHEN_Q),
+            ("now", WHERE_Q),
+            ("Behind the shed", SOURCE_Q),
             ("2", AREA_Q),
             ("3", SAFEGUARDING_Q),
             ("yes", DANGER_Q),
+        ]
+    )
+    assert d.says("no").text.startswith(CATEGORY_Q)
+    d.verify(
+        [
+            ("skip", DONE_Q),
+            ("Stayed with him and took him to the office", TOLD_Q),
             (
-                "no",
+                "skip",
                 "Please check your concern:\n"
                 "- Pupil: Kacper Wiśniewski (Year 4, 4R)\n"
                 f"- What happened: {STORY}\n"
+                f"- The child's words: {WORDS}\n"
+                "- When: Tue 24 Nov 2026, 10:15\n"
+                "- Where: Behind the shed\n"
                 "- Raised by: The child told me\n"
                 "- Area: Social, emotional and mental health\n"
                 "- Safeguarding: Yes\n"
                 "- Immediate danger: No\n"
+                "- Category: not sure\n"
+                "- What you did: Stayed with him and took him to the office\n"
+                "- Who else was told: nobody yet\n"
                 "This will be saved as a safeguarding concern and the DSL alerted at once.\n\n"
                 "Save this concern?",
             ),
@@ -162,7 +189,7 @@ def test_the_school_admin_reports_a_concern(sessions, clock, school):
     d = dialog_for(sessions, clock, school, "admin")
     for line in ("concern", "Ruby", "Ruby's mum shouted at her in reception and pulled her arm."):
         d.says(line)
-    for line in ("3", "3", "yes", "no"):
+    for line in (*QUICK, "3", "3", "yes", "no", *SKIPS):
         d.says(line)
     saved = d.says("save")
     assert saved.text.startswith("Saved as safeguarding concern #")
@@ -178,7 +205,7 @@ def test_the_school_admin_reports_a_concern(sessions, clock, school):
 def test_a_teacher_reports_a_pupil_outside_her_class(sessions, clock, school):
     d = dialog_for(sessions, clock, school, "teacher")  # 3B's teacher; Kacper is in 4R
     d.verify([("concern", f"{INTRO}\n\n{PUPIL_Q}"), ("Wisniewski", NARRATIVE_Q)])
-    for line in ("Crying by the gate at home time.", "1", "3", "no"):
+    for line in ("Crying by the gate at home time.", *QUICK, "1", "3", "no", "skip", "skip"):
         d.says(line)
     assert d.says("1").text.startswith("Saved as concern #")
     with sessions() as session:
@@ -242,9 +269,11 @@ def test_a_pupil_who_leaves_before_the_save_is_refused_kindly_and_audited(
     sessions, clock, school, lunchtime
 ):
     d = dialog_for(sessions, clock, school, "lunch")
-    for line in ("concern", "Zoe", "Zoë said she has had no breakfast all week.", "2", "3"):
+    for line in ("concern", "Zoe", "Zoë said she has had no breakfast all week.", *QUICK):
         d.says(line)
-    d.says("no")
+    for line in ("2", "3", "no", "skip"):
+        d.says(line)
+    assert d.says("skip").text.endswith("Save this concern?")
     with sessions() as session, session.begin():
         zoe = session.get(Pupil, school.pupils["zoe"])
         assert zoe is not None
@@ -302,9 +331,9 @@ def test_a_forged_choice_of_another_schools_pupil_is_refused_with_its_audit_even
 
 def test_typing_the_cancel_options_number_at_save_cancels(sessions, clock, school):
     d = dialog_for(sessions, clock, school, "teacher")
-    for line in ("concern", "Amelia", "Upset at lunch.", "1", "3"):
+    for line in ("concern", "Amelia", "Upset at lunch.", *QUICK, "1", "3", "no", "skip"):
         d.says(line)
-    summary = d.says("no")
+    summary = d.says("skip")
     assert summary.text.endswith("Save this concern?")
     assert [o.label for o in summary.options] == ["Save", "Change an answer", "Cancel"]
     reply = d.says("3")

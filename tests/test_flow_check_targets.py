@@ -197,11 +197,11 @@ def test_help_lists_what_each_role_can_do(sessions, clock, school, prov):
         "their targets\n"
         "- Check targets ('targets'): a pupil's plan, targets, latest ratings and next review\n"
         "- What's due ('due'): your reviews, targets and deadlines in the next 14 days\n"
-        "- Add to a concern ('addendum'): add a correction or something you learnt later to a "
-        "concern (never an edit)\n"
         "- Concern about an adult ('adult'): report an allegation or a low-level concern "
         "about an adult working in the school (it goes to the headteacher, never to the "
         "adult)\n"
+        "- Add to a concern ('addendum'): add a correction or something you learnt later to a "
+        "concern (never an edit)\n"
         "Type a word in quotes or 'menu' to start. While answering, 'back', 'cancel' and "
         "'help' always work."
     )

@@ -390,8 +390,9 @@ def _kept(flow: Flow, turn: Turn, platform: str) -> Turn:
 def _progress(flow: Flow, turn: Turn, checked: FormCheck, platform: str) -> FormCheck:
     """A form's answers so far through the flow's `on_answer`, as a chat's are after each
     answer (an urgent alert must not wait for the form to be submitted); its note goes
-    beside the last question answered. An optional question left empty is not answered:
-    it must not take the note from the question before it."""
+    beside the last question answered. An optional question left empty (None) is not an
+    answer: a form shows every question at once, so the ones after the last answer are
+    still blank, and are read as skipped only when the form is submitted."""
     if flow.on_answer is None:
         return checked
     answered = [
