@@ -33,7 +33,9 @@ def test_chat_refuses_an_unknown_email_kindly(sessions, db_url) -> None:
     assert "No active staff member has the email nobody@oakfield.example." in result.output
 
 
-def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) -> None:
+def test_demo_walkthrough_logs_the_concerns_follows_the_dsl_and_shows_the_rows(
+    tmp_path: Path,
+) -> None:
     database = tmp_path / "tour.db"
     result = runner.invoke(app, ["demo", "--walkthrough", "--database", str(database)])
     assert result.exit_code == 0, result.output
@@ -42,12 +44,20 @@ def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) 
     assert "I couldn't find a pupil called 'Xenia' on roll at your school." in out
     assert "2 pupils match 'Walsh'. Which one do you mean?" in out
     assert "the limit is 2,000" in out
+    assert "=== Acting as Denise Varley (other staff member" in out
+    assert "- Pupil: Xavier Bamford (Year 2 - Hazels)" in out
     assert "Saved as safeguarding concern #2." in out
+    assert "Saved as safeguarding concern #3." in out
     assert "That is in the future. Please say when it happened" in out
     assert "4 present, 2 absent, 3 target ratings." in out
     assert "Interventions this term: Reading catch-up." in out
     assert "Due in the next 14 days (1 overdue):" in out
     assert list((tmp_path / "exports").glob("provision-map-*.csv"))
+    # The DSL: a decision with its reason, the concern's page, the chronology for a conference.
+    assert "Recorded: referral to children's social care for Isaac Walsh (concern 3)." in out
+    assert "Here is your sign-in link to concern #3." in out
+    assert "http://localhost:8080/staff/sign-in/" in out
+    assert (tmp_path / "exports" / "chronology.pdf").read_bytes().startswith(b"%PDF")
     assert "=== One EHC annual review, from the reminder to the LA's decision ===" in out
     assert "Meeting booked for " in out
     assert "(attached: meeting.ics," in out
@@ -66,8 +76,8 @@ def test_demo_walkthrough_logs_both_concerns_and_shows_the_rows(tmp_path: Path) 
             text("select count(*) from outbox where template = 'safeguarding.alert'")
         ).scalar()
     engine.dispose()
-    assert [bool(c) for c in concerns] == [False, True]
-    assert audit == 2
+    assert [bool(c) for c in concerns] == [False, True, True]
+    assert audit == 3
     assert alerts >= 1
 
 

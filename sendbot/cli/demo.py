@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.cli.common import console, err_console
 from sendbot.cli.export_provision import provision_map_command
+from sendbot.cli.safeguarding import chronology_command
 from sendbot.clock import Clock, FrozenClock, SystemClock
 from sendbot.config import get_settings
 from sendbot.conversations.engine import Engine
@@ -63,7 +64,9 @@ def demo(
             f"Building {DEMO_SCHOOL_NAME} in {path}; the tour is set on {day:%A %-d %B %Y}."
         )
         sessions = build_demo(path, day)
-        engine = Engine(sessions, REGISTRY, clock)
+        # View details answers with a link to the concern's page on `sendbot serve`.
+        web_url = settings.web_url or "http://localhost:8080"
+        engine = Engine(sessions, REGISTRY, clock, web_url=web_url)
         tour.run(
             engine,
             sessions,
@@ -71,8 +74,16 @@ def demo(
             f"sqlite:///{path}",
             path.parent / "exports",
             provision_map_command=provision_map_command,
+            chronology_command=chronology_command,
         )
         console.print(f"\nThe tour's database is {path}: open it with sqlite3 to look around.")
+        console.print(
+            f"To read the DSL's pages in a browser: SENDBOT_DATABASE_URL=sqlite:///{path} "
+            f"SENDBOT_WEB_URL={web_url} sendbot serve, then type 'sign in' in "
+            f"sendbot demo --database {path} --as {DEMO_LOGINS['dsl']} for a fresh link "
+            "(the tour's link was made at the tour's own time and lasts 10 minutes).",
+            markup=False,
+        )
         return
     path = database or settings.demo_database
     try:

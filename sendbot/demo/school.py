@@ -58,6 +58,7 @@ DEMO_PUPIL_XAVIER = "Xavier Bamford"
 DEMO_UNIQUE_FIRST_NAMES = ("Amelia", "Kacper", "Zainab", "Xavier")  # nobody else has these
 DEMO_SHARED_SURNAME = "Walsh"  # exactly two pupils, both in the demo class, not related
 DEMO_SHARED_SURNAME_PUPILS = ("Isaac Walsh", "Ella Walsh")  # Isaac: SEN support, SEMH
+DEMO_SAFEGUARDING_PUPIL = "Isaac Walsh"  # the walkthrough's safeguarding concern is about him
 
 # Parents a walkthrough can act as (they link their Telegram account with an invite).
 DEMO_PARENT_EMAIL = "parent@family.example"  # Amelia's mother, English

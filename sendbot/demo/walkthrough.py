@@ -15,6 +15,9 @@ from sendbot.conversations.engine import Engine
 from sendbot.demo import annual_review
 from sendbot.demo.provision import demo_terms
 from sendbot.demo.school import (
+    DEMO_DSL_EMAIL,
+    DEMO_LUNCHTIME_EMAIL,
+    DEMO_SAFEGUARDING_PUPIL,
     DEMO_SENCO_EMAIL,
     DEMO_SHARED_SURNAME,
     DEMO_TA_EMAIL,
@@ -51,6 +54,27 @@ SCRIPT: tuple[Step, ...] = (
     Step(DEMO_TEACHER_EMAIL, "skip"),
     Step(DEMO_TEACHER_EMAIL, "skip"),
     Step(DEMO_TEACHER_EMAIL, "1"),
+    Step(
+        DEMO_LUNCHTIME_EMAIL,
+        "concern",
+        "The midday supervisor reports too: every adult, about any child on roll",
+    ),
+    Step(DEMO_LUNCHTIME_EMAIL, "Xavier", "Year 2: a class she has nothing to do with"),
+    Step(
+        DEMO_LUNCHTIME_EMAIL,
+        "Xavier was crying by the bins at morning break and said nobody collects him after school.",
+    ),
+    Step(DEMO_LUNCHTIME_EMAIL, "nobody comes for me"),
+    Step(DEMO_LUNCHTIME_EMAIL, "today 10:05"),
+    Step(DEMO_LUNCHTIME_EMAIL, "by the kitchen bins"),
+    Step(DEMO_LUNCHTIME_EMAIL, "2"),
+    Step(DEMO_LUNCHTIME_EMAIL, "3"),
+    Step(DEMO_LUNCHTIME_EMAIL, "yes"),
+    Step(DEMO_LUNCHTIME_EMAIL, "no"),
+    Step(DEMO_LUNCHTIME_EMAIL, "Neglect"),
+    Step(DEMO_LUNCHTIME_EMAIL, "Sat with him until the bell"),
+    Step(DEMO_LUNCHTIME_EMAIL, "skip"),
+    Step(DEMO_LUNCHTIME_EMAIL, "1"),
     Step(
         DEMO_TA_EMAIL,
         "concern",
@@ -95,6 +119,23 @@ SCRIPT: tuple[Step, ...] = (
     Step(DEMO_TEACHER_EMAIL, "targets", "The class teacher checks Amelia's targets"),
     Step(DEMO_TEACHER_EMAIL, "Amelia"),
     Step(DEMO_SENCO_EMAIL, "due", "The SENCO asks what is due"),
+    Step(
+        DEMO_DSL_EMAIL,
+        "decision",
+        "The DSL, alerted at once by a message with no details in it, records a decision",
+    ),
+    Step(DEMO_DSL_EMAIL, "3"),
+    Step(DEMO_DSL_EMAIL, "3"),
+    Step(
+        DEMO_DSL_EMAIL,
+        "Bruise and fear of telling: spoke to the duty social worker, referral made at 11:05.",
+    ),
+    Step(DEMO_DSL_EMAIL, "1"),
+    Step(
+        DEMO_DSL_EMAIL,
+        "details 3",
+        "View details: a one-time sign-in link to the concern's web page, never the story in chat",
+    ),
 )
 
 
@@ -124,9 +165,10 @@ def run(
     script: Sequence[Step] = SCRIPT,
     *,
     provision_map_command: Callable[..., None],
+    chronology_command: Callable[..., None],
 ) -> None:
-    """Play the script, then the provision map export through the command line's own
-    command (passed in by it, as the command line sits above the demo)."""
+    """Play the script, then the provision map and the DSL's chronology exports through the
+    command line's own commands (passed in by it, as the command line sits above the demo)."""
     with sessions() as session:
         first_new_event = (session.scalar(select(func.max(AuditEvent.id))) or 0) + 1
     current = None
@@ -148,6 +190,21 @@ def run(
     out.write(f"\n> sendbot export provision-map --school {DEMO_URN} --term {term}\n")
     out.flush()
     provision_map_command(school=DEMO_URN, term=term, out=str(export_to), database=database_url)
+    chronology_file = export_to / "chronology.pdf"
+    out.write(
+        f"\n=== The DSL exports {DEMO_SAFEGUARDING_PUPIL}'s chronology for a case conference ===\n"
+        f"\n> sendbot safeguarding chronology --pupil '{DEMO_SAFEGUARDING_PUPIL}' "
+        f"--by {DEMO_DSL_EMAIL} --format pdf --out {chronology_file}\n"
+    )
+    out.flush()
+    chronology_command(
+        pupil=DEMO_SAFEGUARDING_PUPIL,
+        by=DEMO_DSL_EMAIL,
+        fmt="pdf",
+        out=str(chronology_file),
+        school=DEMO_URN,
+        database=database_url,
+    )
     write_what_was_stored(sessions, out, first_new_event)
     # Last, as it moves the clock on by weeks: the rows above are the tour's morning.
     annual_review.play(engine, sessions, out)
