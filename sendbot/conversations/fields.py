@@ -405,7 +405,7 @@ class WhenField(Field):
     def parse(self, turn: Turn, raw: str, scratch: dict[str, Any]) -> Outcome:
         local_now = turn.now.astimezone(turn.tz).replace(tzinfo=None)
         try:
-            day, at = parse_when(raw, local_now)
+            day, at = _given_before(raw) or parse_when(raw, local_now)
         except DateAmbiguous as exc:
             return Reject(
                 f"{exc} Please type it again with the year, for example '1/12/2026 14:00'."
@@ -421,6 +421,21 @@ class WhenField(Field):
 
     def show(self, turn: Turn, value: Any) -> str:
         return when_words(str(value))
+
+
+WHEN_ANSWER = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _given_before(raw: str) -> tuple[date, time | None] | None:
+    """A WhenField's own answer, as a form shows it back when it is redrawn or sent again
+    ('2026-12-07T12:30'); None for anything else, which is read as typed."""
+    text = raw.strip()
+    if not WHEN_ANSWER.fullmatch(text):
+        return None
+    try:
+        return when_answer(text)
+    except ValueError:
+        return None
 
 
 def when_answer(value: str) -> tuple[date, time | None]:

@@ -147,25 +147,17 @@ def _refused(
     return policy.PermissionDenied(policy.REFUSALS[policy.Action.LOG_CONCERN], audit=event)
 
 
-def log_concern(
-    session: Session, actor: StaffActor, new: NewConcern, now: datetime
-) -> ConcernReceipt:
-    """Store the concern and alert the SENCO (the DSL and deputies instead when it is
-    flagged as safeguarding), as the policy says.
-
-    Alerts carry no narrative: they name who logged it, when, and the pupil's year group,
-    so nothing about a child's story travels through a chat platform.
-
-    A concern that finishes an unfinished report is linked to it; when its reporter had
-    answered that the child was in immediate danger, the DSL and deputies were alerted
-    then, and this concern's alert says it is that report, now saved and ready to read.
-    """
-    validate(new)
-    _when_checked(new, now)
+def _pupil_allowed(session: Session, actor: StaffActor, new: NewConcern, now: datetime) -> Pupil:
+    """The pupil the concern is about, once the reporter may log a concern about them."""
     pupil = session.get(Pupil, new.pupil_id)
     if pupil is None or not policy.allowed(session, actor, policy.Action.LOG_CONCERN, pupil.id):
         raise _refused(actor, new.pupil_id, pupil, now)
-    concern = Concern(
+    return pupil
+
+
+def _record(actor: StaffActor, pupil: Pupil, new: NewConcern, now: datetime) -> Concern:
+    """The concern as written once: what the reporter said, trimmed, and nothing more."""
+    return Concern(
         school_id=actor.school_id,
         pupil_id=pupil.id,
         raised_by_id=actor.staff_id,
@@ -185,8 +177,12 @@ def log_concern(
         told_text=_optional(new.told),
         category=new.category.value if new.category else None,
     )
-    session.add(concern)
-    session.flush()
+
+
+def _audit_created(
+    session: Session, actor: StaffActor, concern: Concern, new: NewConcern, now: datetime
+) -> None:
+    """The audit event of the concern: its kind, never its words."""
     audit.record(
         session,
         at=now,
@@ -196,7 +192,7 @@ def log_concern(
         object_type="concern",
         object_id=concern.id,
         school_id=actor.school_id,
-        pupil_id=pupil.id,
+        pupil_id=concern.pupil_id,
         details={
             "safeguarding": new.safeguarding,
             "area": new.area.value,
@@ -205,9 +201,18 @@ def log_concern(
             **({"category": new.category.value} if new.category else {}),
         },
     )
-    alerted_at = concern_drafts.link(session, actor, new.draft_id, concern.id, now)
-    recipients = _recipients(session, concern, alerted_at is not None)
-    params = {
+
+
+def _alert_params(
+    actor: StaffActor,
+    pupil: Pupil,
+    concern: Concern,
+    new: NewConcern,
+    now: datetime,
+    alerted_at: datetime | None,
+) -> dict[str, Any]:
+    """What an alert says: who logged it, when, the year group; never the narrative."""
+    params: dict[str, Any] = {
         "concern_id": concern.id,
         "pupil_id": pupil.id,
         "year_group": pupil.year_group,
@@ -219,7 +224,19 @@ def log_concern(
     }
     if alerted_at is not None:
         params["danger_alert_at"] = alerted_at.isoformat()
-    for staff_id, template in recipients.items():
+    return params
+
+
+def _send_alerts(
+    session: Session,
+    actor: StaffActor,
+    concern: Concern,
+    params: dict[str, Any],
+    alerted_at: datetime | None,
+    now: datetime,
+) -> None:
+    """One alert per person the policy says is told, through the outbox, once each."""
+    for staff_id, template in _recipients(session, concern, alerted_at is not None).items():
         urgent = template == keys.SAFEGUARDING_ALERT
         outbox.enqueue(
             session,
@@ -231,6 +248,31 @@ def log_concern(
             priority=outbox.URGENT if urgent else outbox.NORMAL,
             now=now,
         )
+
+
+def log_concern(
+    session: Session, actor: StaffActor, new: NewConcern, now: datetime
+) -> ConcernReceipt:
+    """Store the concern and alert the SENCO (the DSL and deputies instead when it is
+    flagged as safeguarding), as the policy says.
+
+    Alerts carry no narrative: they name who logged it, when, and the pupil's year group,
+    so nothing about a child's story travels through a chat platform.
+
+    A concern that finishes an unfinished report is linked to it; when its reporter had
+    answered that the child was in immediate danger, the DSL and deputies were alerted
+    then, and this concern's alert says it is that report, now saved and ready to read.
+    """
+    validate(new)
+    _when_checked(new, now)
+    pupil = _pupil_allowed(session, actor, new, now)
+    concern = _record(actor, pupil, new, now)
+    session.add(concern)
+    session.flush()
+    _audit_created(session, actor, concern, new, now)
+    alerted_at = concern_drafts.link(session, actor, new.draft_id, concern.id, now)
+    params = _alert_params(actor, pupil, concern, new, now, alerted_at)
+    _send_alerts(session, actor, concern, params, alerted_at, now)
     return ConcernReceipt(
         concern_id=concern.id,
         safeguarding=new.safeguarding,

@@ -10,7 +10,7 @@ import asyncio
 from sqlalchemy import select
 
 from sendbot.store.models import Concern, Identity
-from tests.factories import build_small_school
+from tests.factories import NOW, build_small_school
 from tests.teams.fake_connector import (
     TENANT,
     FakeMicrosoft,
@@ -49,16 +49,26 @@ def test_a_teacher_logs_a_concern_and_the_dsl_acknowledges_it(
             assert inputs(card) == [
                 "f:pupil",
                 "f:narrative",
+                "f:child_words",
+                "f:when",
+                "f:location",
                 "f:source",
                 "f:area",
                 "f:safeguarding",
+                "f:action_taken",
+                "f:told",
             ]
             answers = {
                 "f:pupil": "zoe",
                 "f:narrative": "Zoë said someone at home hurt her arm.",
+                "f:child_words": "",
+                "f:when": value_of(card, "f:when"),  # filled in already: now
+                "f:location": "",
                 "f:source": "pupil",
                 "f:area": "semh",
                 "f:safeguarding": "yes",
+                "f:action_taken": "",
+                "f:told": "",
             }
             # Flagged as safeguarding: the card comes back asking the question that now
             # applies, the answers kept; nothing is saved yet.
@@ -66,12 +76,13 @@ def test_a_teacher_logs_a_concern_and_the_dsl_acknowledges_it(
             assert await h.post(sent_card) == 200
             again = fake.posts(chat)[-1].card
             assert again is not None
-            assert "f:immediate_danger" in inputs(again)
+            assert inputs(again)[8:10] == ["f:immediate_danger", "f:category"]
             assert value_of(again, "f:narrative") == answers["f:narrative"]
             with h.core.sessions() as session:
                 assert session.scalars(select(Concern)).first() is None
             answers["f:pupil"] = value_of(again, "f:pupil")  # the pupil found, by id
             answers["f:immediate_danger"] = "no"
+            answers["f:category"] = "physical_abuse"
             assert await h.post(submit(fake, TEACHER, again, answers, reply_to="act-card-2")) == 200
             assert fake.texts(chat)[-1].startswith("Saved as safeguarding concern #1.")
             # The card changed in place to say it was sent, so nobody sends it twice...
@@ -85,6 +96,9 @@ def test_a_teacher_logs_a_concern_and_the_dsl_acknowledges_it(
                 concern = session.scalars(select(Concern)).one()
                 assert concern.raised_by_id == school.staff["teacher"]
                 assert concern.safeguarding
+                assert concern.category == "physical_abuse"
+                # When: the time the card filled in, read back from the card sent twice.
+                assert (concern.occurred_at, concern.occurred_time_known) == (NOW, True)
                 linked = session.scalars(select(Identity).where(Identity.platform == "teams"))
                 assert {(i.team_id, i.external_id) for i in linked} == {
                     (TENANT, TEACHER[1]),
