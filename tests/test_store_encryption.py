@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -100,6 +101,23 @@ def test_exactly_the_story_columns_are_encrypted() -> None:
         | REPLY_COLUMNS
         | DRAFT_COLUMNS
     )
+
+
+def test_security_md_lists_exactly_the_encrypted_columns() -> None:
+    """SECURITY.md tells a school what is encrypted at rest: its table must say the truth."""
+    section = Path("SECURITY.md").read_text(encoding="utf-8").split(
+        "## What is encrypted at rest", 1
+    )[1].split("**Not encrypted**", 1)[0]
+    listed: set[tuple[str, str]] = set()
+    for cell in re.findall(r"^\| ([^|]+) \|", section, flags=re.M):
+        table = ""
+        for name in re.findall(r"`([^`]+)`", cell):
+            if "." in name and not name.startswith("."):
+                table, column = name.split(".", 1)
+            else:
+                column = name.lstrip(".")
+            listed.add((table, column))
+    assert listed == set(crypto.encrypted_columns(Base.metadata))
 
 
 def test_the_models_still_match_the_migrations_so_no_schema_change_was_needed(engine) -> None:
