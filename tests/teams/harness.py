@@ -31,6 +31,7 @@ def teams_settings(db_url: str, fake: FakeMicrosoft) -> Settings:
         teams_tenant_id=TENANT,
         teams_openid_url=f"{fake.url}/openid",
         teams_token_url=f"{fake.url}/token",
+        web_url="https://sendbot.oakfield.example",  # View details links to the staff pages
     )
 
 

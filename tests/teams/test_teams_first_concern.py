@@ -116,9 +116,11 @@ def test_a_teacher_logs_a_concern_and_the_dsl_acknowledges_it(
             assert [label for label, _ in alert.buttons] == ["Acknowledge", "View details"]
             ack, view = (data for _, data in alert.buttons)
 
-            # View details answers with where to read it, and never the narrative.
+            # View details answers with a one-time link to the concern's page, never the story.
             await h.post(activity(fake, *DSL, value={"sendbot": view}))
-            assert "hurt her arm" not in fake.texts(conversation_of(DSL[0]))[-1]
+            details = fake.texts(conversation_of(DSL[0]))[-1]
+            assert "hurt her arm" not in details
+            assert "https://sendbot.oakfield.example/staff/sign-in/" in details
             # Acknowledge: the DSL is told, and the deputy's copy changes in place.
             await h.post(activity(fake, *DSL, value={"sendbot": ack}))
             assert fake.texts(conversation_of(DSL[0]))[-1].startswith("Acknowledged.")
