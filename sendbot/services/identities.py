@@ -94,21 +94,34 @@ def link_slack_by_email(
     ).all()
     if len(found) != 1:
         return None
-    staff = found[0]
+    return link_staff(session, found[0], SLACK, team_id, user_id, "email", now)
+
+
+def link_staff(
+    session: Session,
+    staff: Staff,
+    platform: str,
+    team_id: str,
+    external_id: str,
+    matched_by: str,
+    now: datetime,
+) -> StaffActor | None:
+    """Link a platform account to a member of staff, audited; nobody when another account
+    of that platform and team already speaks for them."""
     taken = session.scalar(
         select(Identity.id).where(
-            Identity.platform == SLACK,
+            Identity.platform == platform,
             Identity.team_id == team_id,
             Identity.staff_id == staff.id,
             Identity.active,
         )
     )
     if taken is not None:
-        return None  # another Slack account already speaks for this person
+        return None
     identity = Identity(
-        platform=SLACK,
+        platform=platform,
         team_id=team_id,
-        external_id=user_id,
+        external_id=external_id,
         staff_id=staff.id,
         created_at=now,
         last_seen_at=now,
@@ -124,7 +137,7 @@ def link_slack_by_email(
         object_type="identity",
         object_id=identity.id,
         school_id=staff.school_id,
-        details={"platform": SLACK, "team_id": team_id, "matched_by": "email"},
+        details={"platform": platform, "team_id": team_id, "matched_by": matched_by},
     )
     return actor_for_staff(staff)
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sendbot.services import audit
+from sendbot.services import audit, identities
 from sendbot.services.actors import StaffActor, actor_for_staff
 from sendbot.services.identities import mark_seen, may_resume
 from sendbot.store.models import Identity, Outbox, School, Staff, TeamsConversation
@@ -122,36 +122,7 @@ def link_by_email(
     ).all()
     if len(found) != 1:
         return None
-    staff = found[0]
-    taken = session.scalar(
-        select(Identity.id).where(
-            Identity.platform == TEAMS, Identity.staff_id == staff.id, Identity.active
-        )
-    )
-    if taken is not None:
-        return None
-    identity = Identity(
-        platform=TEAMS,
-        team_id=tenant_id,
-        external_id=aad_object_id,
-        staff_id=staff.id,
-        created_at=now,
-        last_seen_at=now,
-    )
-    session.add(identity)
-    session.flush()
-    audit.record(
-        session,
-        at=now,
-        actor_kind="staff",
-        actor_id=staff.id,
-        action="identity.link",
-        object_type="identity",
-        object_id=identity.id,
-        school_id=staff.school_id,
-        details={"platform": TEAMS, "team_id": tenant_id, "matched_by": "email"},
-    )
-    return actor_for_staff(staff)
+    return identities.link_staff(session, found[0], TEAMS, tenant_id, aad_object_id, "email", now)
 
 
 def remember_conversation(session: Session, ref: ConversationRef, now: datetime) -> None:
