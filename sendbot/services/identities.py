@@ -65,13 +65,13 @@ def slack_staff(session: Session, team_id: str, user_id: str, now: datetime) -> 
     return actor_for_staff(staff)
 
 
-def has_slack_identity(session: Session, team_id: str, user_id: str) -> bool:
+def has_identity(session: Session, platform: str, team_id: str, external_id: str) -> bool:
     """Whether this account was ever linked (linked once, it is never re-matched by email)."""
     found = session.scalar(
         select(Identity.id).where(
-            Identity.platform == SLACK,
+            Identity.platform == platform,
             Identity.team_id == team_id,
-            Identity.external_id == user_id,
+            Identity.external_id == external_id,
         )
     )
     return found is not None
@@ -81,7 +81,7 @@ def link_slack_by_email(
     session: Session, team_id: str, user_id: str, email: str, now: datetime
 ) -> StaffActor | None:
     """Match by email among the schools using this workspace; exactly one match or nobody."""
-    if not email.strip() or has_slack_identity(session, team_id, user_id):
+    if not email.strip() or has_identity(session, SLACK, team_id, user_id):
         return None
     found = session.scalars(
         select(Staff)

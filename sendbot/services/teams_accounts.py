@@ -63,15 +63,8 @@ def teams_staff(
 
 
 def has_teams_identity(session: Session, tenant_id: str, aad_object_id: str) -> bool:
-    """Whether this account was ever linked (linked once, it is never re-matched by email)."""
-    found = session.scalar(
-        select(Identity.id).where(
-            Identity.platform == TEAMS,
-            Identity.team_id == tenant_id,
-            Identity.external_id == aad_object_id,
-        )
-    )
-    return found is not None
+    """Whether this Entra account was ever linked (then it is never re-matched by email)."""
+    return identities.has_identity(session, TEAMS, tenant_id, aad_object_id)
 
 
 def blocked_account(session: Session, tenant_id: str, aad_object_id: str) -> int | None:
