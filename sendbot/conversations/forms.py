@@ -329,7 +329,22 @@ def check(turn: Turn, flow: Flow, raw: dict[str, Any], *, partial: bool = False)
         for f in fields
         if (view := _view(final, f, answers, shown.get(f.name, raw.get(f.name)))) is not None
     )
-    return FormCheck(flow.applicable_answers(answers, final), errors, notes, views)
+    applicable = (
+        _applicable(flow, final, answers) if partial else flow.applicable_answers(answers, final)
+    )
+    return FormCheck(applicable, errors, notes, views)
+
+
+def _applicable(flow: Flow, turn: Turn, answers: Answers) -> Answers:
+    """`Flow.applicable_answers` for a half-filled form: a question that cannot be worked
+    out yet (it needs an answer still missing) keeps no answer, rather than failing."""
+    current = dict(answers)
+    while True:
+        names = {f.name for f in _inputs(flow, turn, current)}
+        kept = {name: value for name, value in current.items() if name in names}
+        if kept == current:
+            return kept
+        current = kept
 
 
 def _labels(turn: Turn, f: Field, value: Any) -> dict[str, str]:

@@ -137,3 +137,51 @@ def test_step_by_step_instead_and_a_read_only_card(db_url, sessions, fake: FakeM
                 assert session.scalars(select(Concern)).first() is None
 
     asyncio.run(scenario())
+
+
+def test_every_flow_that_asks_something_opens_as_a_card_for_whoever_may_start_it(
+    db_url, sessions, fake: FakeMicrosoft
+) -> None:
+    """The SENCO's and the DSL's flows too, as `/send <word>` opens any flow's modal in
+    Slack: a card per form, built from the flow's own declaration, with its first
+    questions; a flow that only answers (what's due) answers in the chat."""
+    from sendbot.conversations.registry import REGISTRY
+    from sendbot.services.actors import staff_actor_by_id
+
+    school = build_small_school(sessions)
+
+    async def scenario() -> None:
+        async with Harness(db_url, fake) as h:
+            for who in ("senco", "dsl"):
+                aad = f"aad-{who}"
+                with h.core.sessions() as session, session.begin():
+                    session.add(
+                        Identity(
+                            platform="teams",
+                            team_id=TENANT,
+                            external_id=aad,
+                            staff_id=school.staff[who],
+                            created_at=NOW,
+                        )
+                    )
+                    actor = staff_actor_by_id(session, school.staff[who])
+                assert actor is not None
+                chat = conversation_of(f"29:{who}")
+                opened: list[str] = []
+                for flow in REGISTRY.for_actor(actor):
+                    word = flow.triggers[0] if flow.triggers else flow.name
+                    assert await h.post(activity(fake, f"29:{who}", aad, word)) == 200
+                    card = fake.posts(chat)[-1].card
+                    if card is None:  # nothing to ask: answered in the chat
+                        assert fake.texts(chat)[-1], flow.name
+                        continue
+                    assert card["body"][0]["text"] == flow.title
+                    assert inputs(card), f"{flow.name}: a card with nothing to answer"
+                    opened.append(flow.name)
+                assert {"log_concern", "adult_concern"} <= set(opened), who
+                if who == "dsl":
+                    assert {"record_decision", "unfinished_reports"} & set(opened)
+                else:
+                    assert {"support_plan", "add_target", "close_target"} <= set(opened)
+
+    asyncio.run(scenario())

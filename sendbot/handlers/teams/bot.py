@@ -31,7 +31,7 @@ from sendbot.conversations.parent_chat import ChatRouter
 from sendbot.delivery.contract import Button, OutgoingMessage
 from sendbot.handlers.teams import connector, form_cards
 from sendbot.handlers.teams.cards import activity_for, tapped
-from sendbot.handlers.teams.forms import CARD_WORDS, CardForms
+from sendbot.handlers.teams.forms import CardForms
 from sendbot.handlers.teams.sender import TeamsSender
 from sendbot.messages import registry
 from sendbot.scheduling.replies import ReplyCourier
@@ -164,7 +164,7 @@ class TeamsBot:
             await self.cards.submit(activity, aad, tenant, value)
             return
         steps = value.get(form_cards.STEPS_KEY)
-        if isinstance(steps, str) and steps in CARD_WORDS:  # the same flow, step by step
+        if isinstance(steps, str) and self.cards.may_open_card(steps):  # the same, step by step
             incoming = replace(self._incoming(activity, tenant, aad), kind="text", text=steps)
             await self._run(incoming)
             return
@@ -183,7 +183,7 @@ class TeamsBot:
     async def _card(self, activity: Activity, tenant: str, aad: str) -> bool:
         """A typed word that opens its flow's card: True when it was answered so."""
         word = (activity.text or "").strip()
-        if word.lower() not in CARD_WORDS:
+        if not self.cards.may_open_card(word):
             return False
 
         def which() -> tuple[StaffActor, Flow] | None:
@@ -193,7 +193,8 @@ class TeamsBot:
             return (actor, flow) if actor is not None and flow is not None else None
 
         found = await asyncio.to_thread(which)
-        if found is None:
+        # A flow with nothing to ask (what's due) answers in the chat instead.
+        if found is None or not await asyncio.to_thread(self.cards.asks_something, *found):
             return False
         admitted = await asyncio.to_thread(self.cards.admit, activity.id, aad, tenant)
         if isinstance(admitted, str):

@@ -1,7 +1,8 @@
 """The flows as Adaptive Cards in the personal chat: one card per form.
 
-Typing `concern`, `session` or `targets` (when no step-by-step flow is under way) opens that
-flow's card, drawn from the flow's declaration by `form_cards`; its "Step by step instead"
+Typing a flow's word (`concern`, `session`, `targets`, `decision`, `plan`, ...: any flow the
+person may start that asks something), when no step-by-step flow is under way, opens that
+flow's card, as `/send <word>` opens a Slack modal; drawn from the flow's declaration by `form_cards`; its "Step by step instead"
 button answers the same questions one at a time in the chat, as on a phone. A submitted
 card goes through the same gate as every message (the activity id claimed, the sender
 identified and counted), and then through the same checks and the same save as a Slack
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "teams"
-# A typed word that opens its flow's card.
-CARD_WORDS = {"concern": "log_concern", "session": "record_session", "targets": "check_targets"}
 SAVED_BEFORE = (
     "This card was sent already, and what it held is saved: nothing was saved twice. "
     "Type menu to see what else you can do."
@@ -88,16 +87,26 @@ class CardForms:
             return admission.sender.staff
         return None
 
+    def may_open_card(self, text: str) -> bool:
+        """Whether a typed word names a flow at all (no database): most messages do not."""
+        said = " ".join(text.strip().lower().split())
+        return not said.isdecimal() and any(
+            said in _words(flow) for flow in self.forms.registry.flows
+        )
+
     def opens_card(self, session: Session, actor: StaffActor, aad: str, text: str) -> Flow | None:
         """The flow a typed word opens as a card: only when no step-by-step flow is under
         way in this chat (there the word may be an answer), and only one this person may do."""
-        name = CARD_WORDS.get(text.strip().lower())
-        if name is None:
+        if not self.may_open_card(text):
             return None
         row = self.core.conversations.states.load(session, PLATFORM, aad)
         if row is not None and not row.expired(self.core.clock.now()):
             return None
-        return self.forms.flow_for(actor, name)
+        return self.forms.registry.match(actor, text)
+
+    def asks_something(self, actor: StaffActor, flow: Flow) -> bool:
+        """Whether the flow's card would have a question on it (in its own transaction)."""
+        return bool(self.forms.preview(actor, flow, {}).views)
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -253,5 +262,10 @@ class CardForms:
             log.warning("teams: could not send a form card (%s)", type(error).__name__)
 
 
+def _words(flow: Flow) -> set[str]:
+    return {flow.name, flow.title.lower(), *flow.triggers}
+
+
 def _word_for(flow: Flow) -> str | None:
-    return next((w for w, name in CARD_WORDS.items() if name == flow.name), None)
+    """The word that starts the flow step by step in the chat."""
+    return flow.triggers[0] if flow.triggers else flow.name
