@@ -7,6 +7,7 @@ shows up in both and the ratio still says what our code costs.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import platform
@@ -15,10 +16,10 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,41 @@ def table(results: Results, info: dict[str, str], sizes: str) -> str:
     if notes:
         lines += ["", "Notes:", "", *notes]
     return "\n".join(lines)
+
+
+# Each message moves the clock a second, so each person sends about five a minute.
+PACE = timedelta(seconds=1)
+Script = list[Callable[[], dict[str, Any]]]
+
+
+async def drive_chats(
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+    scripts: list[Script],
+    total: int,
+    clock: Any,
+) -> tuple[float, list[float]]:
+    """Every chat runs its script in a loop, all chats at once, until `total` messages.
+
+    The clock (a `FrozenClock`) moves one second for each message, so each person sends
+    about five messages a minute, as people type: at a frozen time every chat would pass
+    the per-sender limit of 30 a minute within its first 30 messages, and the run would
+    time the "please slow down" reply instead of the work. Returns the wall time and each
+    message's latency.
+    """
+    latencies: list[float] = []
+    remaining = [total]
+
+    async def chat(script: Script) -> None:
+        step = 0
+        while remaining[0] > 0:
+            remaining[0] -= 1
+            payload = script[step % len(script)]()
+            step += 1
+            clock.advance(PACE)
+            start = time.perf_counter()
+            await send(payload)
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(chat(s) for s in scripts))
+    return time.perf_counter() - start, latencies

@@ -18,16 +18,14 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy import insert
 
-from benchmarks.common import NOW, Databases, Results, Row, median, percentile
+from benchmarks.common import NOW, Databases, Results, Row, drive_chats, median, percentile
 from sendbot.clock import FrozenClock
 from sendbot.handlers.teams.auth import TokenCheck
 from sendbot.handlers.teams.plugin import MESSAGES_PATH, teams_plugin
@@ -40,7 +38,6 @@ from tests.teams.harness import teams_settings
 
 NAME = "teams inbound"
 STAFF_KEYS = ("teacher", "teacher4", "senco", "ta", "dsl", "deputy")
-PACE = timedelta(seconds=1)
 ROUNDS = 3
 
 
@@ -56,33 +53,6 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
     port = _port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner, f"http://127.0.0.1:{port}{MESSAGES_PATH}"
-
-
-async def _drive(
-    post: Callable[[dict[str, Any]], Awaitable[None]],
-    scripts: list[list[Callable[[], dict[str, Any]]]],
-    total: int,
-    clock: FrozenClock,
-) -> tuple[float, list[float]]:
-    """Every chat runs its script in a loop, all at once, until `total` activities; the clock
-    moves a second an activity so nobody passes the per-sender limit (as in Telegram's)."""
-    latencies: list[float] = []
-    remaining = [total]
-
-    async def chat(script: list[Callable[[], dict[str, Any]]]) -> None:
-        step = 0
-        while remaining[0] > 0:
-            remaining[0] -= 1
-            payload = script[step % len(script)]()
-            step += 1
-            clock.advance(PACE)
-            start = time.perf_counter()
-            await post(payload)
-            latencies.append(time.perf_counter() - start)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(chat(s) for s in scripts))
-    return time.perf_counter() - start, latencies
 
 
 async def _measure(url: str, fake: FakeMicrosoft, total: int) -> dict[str, Any]:
@@ -147,11 +117,11 @@ async def _measure(url: str, fake: FakeMicrosoft, total: int) -> dict[str, Any]:
     ]
     ours, base = poster(ours_url), poster(base_url)
     for warm_up in (ours, base):
-        await _drive(warm_up, scripts, min(total, 30), clock)
+        await drive_chats(warm_up, scripts, min(total, 30), clock)
     rounds: dict[str, list[tuple[float, list[float]]]] = {"ours": [], "base": []}
     for _ in range(ROUNDS):
-        rounds["ours"].append(await _drive(ours, scripts, total, clock))
-        rounds["base"].append(await _drive(base, scripts, total, clock))
+        rounds["ours"].append(await drive_chats(ours, scripts, total, clock))
+        rounds["base"].append(await drive_chats(base, scripts, total, clock))
     replies = len(fake.posts())
     await http.close()
     await ours_runner.cleanup()

@@ -14,7 +14,6 @@ sends one reply. Each runs three rounds, in turn with ours, and reports its medi
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -23,7 +22,16 @@ from sqlalchemy import event, insert
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from benchmarks.common import NOW, Databases, Results, Row, median, percentile
+from benchmarks.common import (
+    NOW,
+    PACE,
+    Databases,
+    Results,
+    Row,
+    drive_chats,
+    median,
+    percentile,
+)
 from benchmarks.fakes import TOKEN, FakeBotApiProcess
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
@@ -42,40 +50,7 @@ NAME = "telegram inbound"
 STAFF_KEYS = ("teacher", "teacher4", "senco", "ta")
 PARENTS = 8
 BOT_USERNAME = "bench_send_bot"
-PACE = timedelta(seconds=1)
 ROUNDS = 3
-
-
-async def _drive(
-    process: Callable[[dict[str, Any]], Awaitable[None]],
-    scripts: list[list[Callable[[], dict[str, Any]]]],
-    total: int,
-    clock: FrozenClock,
-) -> tuple[float, list[float]]:
-    """Every chat runs its script in a loop, all chats at once, until `total` updates.
-
-    The clock moves one second for each update, so each person sends about five messages
-    a minute, as people type: at a frozen time every chat would pass the per-sender limit
-    of 30 a minute within its first 30 updates, and the run would time the "please slow
-    down" reply instead of the work.
-    """
-    latencies: list[float] = []
-    remaining = [total]
-
-    async def chat(script: list[Callable[[], dict[str, Any]]]) -> None:
-        step = 0
-        while remaining[0] > 0:
-            remaining[0] -= 1
-            payload = script[step % len(script)]()
-            step += 1
-            clock.advance(PACE)
-            start = time.perf_counter()
-            await process(payload)
-            latencies.append(time.perf_counter() - start)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(chat(s) for s in scripts))
-    return time.perf_counter() - start, latencies
 
 
 async def _measure(url: str, api: FakeBotApiProcess, total: int) -> dict[str, Any]:
@@ -187,17 +162,17 @@ async def _measure(url: str, api: FakeBotApiProcess, total: int) -> dict[str, An
     # answer to the invitation, not "you already told us").
     statements = await _count_statements(core.db, process, scripts, clock)
     for warm_up in (process, base_process):  # imports, caches, connections
-        await _drive(warm_up, scripts, min(total, 60), clock)
+        await drive_chats(warm_up, scripts, min(total, 60), clock)
 
     # Rounds in turn, so a passing change in the machine's load touches all three alike;
     # each is reported from its median round.
     rounds: dict[str, list[tuple[float, list[float]]]] = {"ours": [], "base": [], "reply": []}
     for _ in range(ROUNDS):
-        rounds["ours"].append(await _drive(process, scripts, total, clock))
+        rounds["ours"].append(await drive_chats(process, scripts, total, clock))
         replying[0] = False
-        rounds["base"].append(await _drive(base_process, scripts, total, clock))
+        rounds["base"].append(await drive_chats(base_process, scripts, total, clock))
         replying[0] = True
-        rounds["reply"].append(await _drive(base_process, scripts, total, clock))
+        rounds["reply"].append(await drive_chats(base_process, scripts, total, clock))
     _, _, slowed = api.stats()
     await app.shutdown()
     await base_app.shutdown()
