@@ -15,8 +15,8 @@ Finding a pupil to work with their record (`visible_pupils`):
 - teaching assistant: pupils in the classes they support and the interventions they deliver;
 - SENCO, DSL, deputy DSL, headteacher: every pupil in their school, because overseeing
   concerns and provision for any child is part of their role;
-- admin and other staff: none; the admin keeps the roster, and neither sees a child's
-  record through the bot.
+- admin, other staff and the chair of governors: none; the admin keeps the roster, and
+  none of them sees a child's record through the bot.
 
 Other staff (lunchtime, office, site, supply, volunteers) log concerns and nothing else:
 every other action below leaves them out.
@@ -102,9 +102,9 @@ Concerns and allegations about adults working in the school (KCSIE Part four; th
 
 Deadlines (`deadlines_for`, `may_see_deadline_kind`): safeguarding deadlines (a referral's
 follow-up, the local authority's reply, a leaving pupil's child protection file) only to
-the DSL and deputies; a pupil's other
-deadlines to those who may read that pupil's SEND record and to their owner; the school's
-own to the SENCO and headteacher. The Home tab, the digests and "what's due" all ask here.
+the DSL and deputies; a pupil's other deadlines to those who may read that pupil's SEND
+record and to their owner; the school's own to the SENCO and headteacher. The Home tab, the
+digests and "what's due" all ask here.
 
 Answering a parent's message: the SENCO, the headteacher and the staff attached to the
 child's class (teacher or TA); `reply_refusal` says why not, before the Reply form opens.
