@@ -105,9 +105,12 @@ def test_exactly_the_story_columns_are_encrypted() -> None:
 
 def test_security_md_lists_exactly_the_encrypted_columns() -> None:
     """SECURITY.md tells a school what is encrypted at rest: its table must say the truth."""
-    section = Path("SECURITY.md").read_text(encoding="utf-8").split(
-        "## What is encrypted at rest", 1
-    )[1].split("**Not encrypted**", 1)[0]
+    section = (
+        Path("SECURITY.md")
+        .read_text(encoding="utf-8")
+        .split("## What is encrypted at rest", 1)[1]
+        .split("**Not encrypted**", 1)[0]
+    )
     listed: set[tuple[str, str]] = set()
     for cell in re.findall(r"^\| ([^|]+) \|", section, flags=re.M):
         table = ""
