@@ -28,6 +28,8 @@ from sendbot.store.models import (
     SessionAttendance,
     SupportPlan,
     Target,
+    WebSession,
+    WebSignIn,
 )
 from tests.factories import NOW
 from tests.privacy_records import photo_bytes, plant_records
@@ -280,6 +282,26 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
                     data=photo,
                 )
             )
+        for token, age in (("old", 8), ("new", 1)):
+            session.add(
+                WebSignIn(
+                    school_id=school.school_id,
+                    staff_id=school.staff["dsl"],
+                    token_hash=token * 16,
+                    created_at=now - timedelta(days=age, minutes=10),
+                    expires_at=now - timedelta(days=age),
+                )
+            )
+            session.add(
+                WebSession(
+                    school_id=school.school_id,
+                    staff_id=school.staff["dsl"],
+                    session_hash=token * 16,
+                    via="link",
+                    created_at=now - timedelta(days=age, hours=1),
+                    last_seen_at=now - timedelta(days=age),
+                )
+            )
         for key, status, age in (("a", "sent", 91), ("b", "sent", 10), ("c", "pending", 200)):
             row = Outbox(
                 school_id=school.school_id,
@@ -303,6 +325,8 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
         "half-finished conversations": 1,
         "photos held for unsaved reports": 1,
         "processed event ids": 1,
+        "staff web sign-in links": 1,
+        "staff web sessions": 1,
         "rate-limit counters": 1,
         "delivery attempts": 1,
         "delivered messages": 1,
@@ -314,6 +338,8 @@ def test_housekeeping_rows_go_after_their_days(sessions, school) -> None:
         assert set(session.scalars(select(ConcernAttachment.held_for))) == {"telegram:now"}
         assert set(session.scalars(select(ProcessedEvent.event_id))) == {"E2"}
         assert set(session.scalars(select(InboundRate.sender_key))) == {"writing-now"}
+        assert set(session.scalars(select(WebSignIn.token_hash))) == {"new" * 16}
+        assert set(session.scalars(select(WebSession.session_hash))) == {"new" * 16}
         assert set(session.scalars(select(Outbox.dedupe_key))) == {"b", "c"}
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "retention.housekeeping")

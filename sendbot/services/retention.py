@@ -73,6 +73,8 @@ from sendbot.store.models import (
     Target,
     TargetIntervention,
     TargetProgress,
+    WebSession,
+    WebSignIn,
 )
 
 RATE_COUNTER_LIFE = timedelta(days=1)
@@ -348,6 +350,20 @@ def _plumbing(
             "processed event ids",
             ProcessedEvent,
             ProcessedEvent.at < now - timedelta(days=event_days),
+        )
+    )
+    steps.append(
+        Step(  # a link is of no use once it has expired; its use is in the audit log
+            "staff web sign-in links",
+            WebSignIn,
+            WebSignIn.expires_at < now - timedelta(days=event_days),
+        )
+    )
+    steps.append(
+        Step(  # a session ends after 15 idle minutes at the most
+            "staff web sessions",
+            WebSession,
+            WebSession.last_seen_at < now - timedelta(days=event_days),
         )
     )
     steps.append(
