@@ -4,13 +4,14 @@ a parent or carer whose chat should no longer hear from the school."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import typer
 
 from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
 from sendbot.config import get_settings
-from sendbot.services import invites, parents
+from sendbot.services import invites, parents, roster_ids
 from sendbot.store.private_files import write_private
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 
 QR_OPTION = typer.Option(None, help="Where to write the QR code PNG")
+SCHOOL = typer.Option(None, "--school", help="The school's URN, when two schools share ids")
 
 
 def _username() -> str:
@@ -28,17 +30,24 @@ def _username() -> str:
     return username
 
 
-def _issue(kind: str, person_id: int, qr: Path | None, database: str | None) -> None:
+def _issue(
+    kind: Literal["guardian", "staff"],
+    given: str,
+    school: str | None,
+    qr: Path | None,
+    database: str | None,
+) -> None:
     username = _username()
     sessions = open_database(database)
     create = invites.create_guardian_invite if kind == "guardian" else invites.create_staff_invite
     try:
         with sessions() as session, session.begin():
+            person_id = roster_ids.resolve(session, kind, given, school)
             created = create(session, person_id, SystemClock().now(), username)
-    except invites.InviteRefused as exc:
-        err_console.print(str(exc))
+    except (invites.InviteRefused, LookupError) as exc:
+        err_console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(1) from exc
-    path = qr or Path(f"invite-{kind}-{person_id}.png")
+    path = qr or Path(f"invite-{kind}-{given.strip()}.png")
     write_private(path, created.qr_png())  # the code opens the account: this user only
     console.print(
         f"Invite for {created.for_name}, works once until {created.expires_at:%d %B %Y %H:%M} UTC:"
@@ -50,27 +59,30 @@ def _issue(kind: str, person_id: int, qr: Path | None, database: str | None) -> 
 
 @app.command()
 def guardian(
-    guardian_id: int = typer.Argument(..., help="The guardian's id in sendbot"),
+    guardian_id: str = typer.Argument(..., help="The guardian's id in the MIS export (G002)"),
     qr: Path | None = QR_OPTION,
+    school: str | None = SCHOOL,
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Make a one-time link for a parent or carer (valid 14 days)."""
-    _issue("guardian", guardian_id, qr, database)
+    _issue("guardian", guardian_id, school, qr, database)
 
 
 @app.command()
 def staff(
-    staff_id: int = typer.Argument(..., help="The staff member's id in sendbot"),
+    staff_id: str = typer.Argument(..., help="The staff member's id in the MIS export (S014)"),
     qr: Path | None = QR_OPTION,
+    school: str | None = SCHOOL,
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Make a one-time link for a member of staff to use sendbot in Telegram."""
-    _issue("staff", staff_id, qr, database)
+    _issue("staff", staff_id, school, qr, database)
 
 
 @app.command()
 def unlink(
-    guardian_id: int = typer.Argument(..., help="The guardian's id in sendbot"),
+    guardian_id: str = typer.Argument(..., help="The guardian's id in the MIS export (G002)"),
+    school: str | None = SCHOOL,
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Disconnect every chat of a parent or carer and cancel their unused link.
@@ -80,9 +92,10 @@ def unlink(
     sessions = open_database(database)
     try:
         with sessions() as session, session.begin():
-            done = parents.unlink(session, guardian_id, SystemClock().now())
+            found = roster_ids.resolve(session, "guardian", guardian_id, school)
+            done = parents.unlink(session, found, SystemClock().now())
     except LookupError as exc:
-        err_console.print(str(exc))
+        err_console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(1) from exc
     console.print(
         f"{done.guardian_name}: {done.accounts} chat account(s) disconnected, "

@@ -209,7 +209,7 @@ def test_the_school_unlinks_a_parent_from_the_command_line(
             assert result.exit_code == 0, result.output
             nobody = CliRunner().invoke(app, ["invite", "unlink", "9999", "--database", db_url])
             assert nobody.exit_code == 1
-            assert "There is no parent or carer with that number." in nobody.output
+            assert "No parent or carer has the id '9999'." in nobody.output
             assert "Nadia Nowak: 1 chat account(s) disconnected, 1 unused link(s) cancelled" in (
                 result.stdout
             )
