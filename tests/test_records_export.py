@@ -171,7 +171,7 @@ def test_an_unknown_pupil_exports_nothing_and_audits_nothing(
 ) -> None:
     result = _export(db_url, 424242, tmp_path / "out")
     assert result.exit_code == 1
-    assert "No pupil has the id 424242." in result.output
+    assert "No pupil has the id '424242'." in result.output
     assert list((tmp_path / "out").iterdir()) == []
     with sessions() as session:
         assert session.scalars(select(AuditEvent)).all() == []

@@ -8,7 +8,7 @@ import typer
 
 from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
-from sendbot.services import records
+from sendbot.services import records, roster_ids
 from sendbot.services.policy import PermissionDenied
 from sendbot.store.private_files import write_private
 
@@ -27,7 +27,9 @@ def _write_private(path: Path, text: str) -> None:
 
 @app.command()
 def pupil(
-    pupil_id: int = typer.Argument(..., metavar="ID", help="The pupil's id in sendbot"),
+    pupil_given: str = typer.Argument(
+        ..., metavar="ID", help="The pupil's id in the MIS export (sendbot's number works too)"
+    ),
     out: str | None = typer.Option(
         None, "--out", help="Folder for the JSON and HTML files (default: this folder)"
     ),
@@ -40,12 +42,15 @@ def pupil(
         help="Leave safeguarding concerns out of a transfer or other export; a subject "
         "access export leaves them out unless the DSL decides otherwise",
     ),
-    decided_by: int | None = typer.Option(
+    decided_by: str | None = typer.Option(
         None,
         "--safeguarding-decided-by",
         metavar="STAFF_ID",
-        help="Include safeguarding records in a subject access export: the staff id of the "
-        "DSL or deputy who decided they may be disclosed (recorded in the audit log)",
+        help="Include safeguarding records in a subject access export: the staff id (in the "
+        "MIS export) of the DSL or deputy who decided they may be disclosed (audited)",
+    ),
+    school: str | None = typer.Option(
+        None, "--school", help="The school's URN, when two schools share ids"
     ),
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
@@ -66,6 +71,7 @@ def pupil(
     try:
         with sessions() as session, session.begin():
             now = SystemClock().now()
+            pupil_id = roster_ids.resolve(session, "pupil", pupil_given, school)
             export = records.export_pupil(
                 session,
                 records.CliActor.current(),
@@ -73,7 +79,11 @@ def pupil(
                 now,
                 purpose=purpose,
                 include_safeguarding=not leave_out_safeguarding,
-                safeguarding_decided_by=decided_by,
+                safeguarding_decided_by=(
+                    roster_ids.resolve(session, "staff", decided_by, school)
+                    if decided_by is not None
+                    else None
+                ),
             )
             stem = f"pupil-{pupil_id}-record-{now:%Y%m%d-%H%M%S}"
             for suffix, text in ((".json", export.json_text()), (".html", export.html_text())):
@@ -81,7 +91,7 @@ def pupil(
                 _write_private(path, text)
                 written.append(path)
     except LookupError as exc:
-        err_console.print(str(exc))
+        err_console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(1) from exc
     except PermissionDenied as exc:
         err_console.print(str(exc))
