@@ -25,6 +25,21 @@ def _write_private(path: Path, text: str) -> None:
     write_private(path, text)
 
 
+def _check_options(purpose: str, decided: bool, leave_out_safeguarding: bool) -> records.Purpose:
+    """The purpose, once the options make sense together; otherwise the command stops
+    before anything is read."""
+    if not records.is_purpose(purpose):
+        err_console.print(f"--purpose must be one of: {', '.join(records.PURPOSES)}.")
+        raise typer.Exit(2)
+    if decided and (purpose != records.SUBJECT_ACCESS or leave_out_safeguarding):
+        err_console.print(
+            "--safeguarding-decided-by is for a subject access export that includes "
+            "safeguarding records; leave it out otherwise."
+        )
+        raise typer.Exit(2)
+    return purpose
+
+
 @app.command()
 def pupil(
     pupil_given: str = typer.Argument(
@@ -55,15 +70,7 @@ def pupil(
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Everything held about one pupil, as JSON and a readable HTML report."""
-    if not records.is_purpose(purpose):
-        err_console.print(f"--purpose must be one of: {', '.join(records.PURPOSES)}.")
-        raise typer.Exit(2)
-    if decided_by is not None and (purpose != records.SUBJECT_ACCESS or leave_out_safeguarding):
-        err_console.print(
-            "--safeguarding-decided-by is for a subject access export that includes "
-            "safeguarding records; leave it out otherwise."
-        )
-        raise typer.Exit(2)
+    purpose_of = _check_options(purpose, decided_by is not None, leave_out_safeguarding)
     folder = Path(out or ".")
     sessions = open_database(database)
     folder.mkdir(parents=True, exist_ok=True)
@@ -77,7 +84,7 @@ def pupil(
                 records.CliActor.current(),
                 pupil_id,
                 now,
-                purpose=purpose,
+                purpose=purpose_of,
                 include_safeguarding=not leave_out_safeguarding,
                 safeguarding_decided_by=(
                     roster_ids.resolve(session, "staff", decided_by, school)
@@ -90,11 +97,8 @@ def pupil(
                 path = folder / f"{stem}{suffix}"
                 _write_private(path, text)
                 written.append(path)
-    except LookupError as exc:
+    except (LookupError, PermissionDenied) as exc:
         err_console.print(str(exc), markup=False, soft_wrap=True)
-        raise typer.Exit(1) from exc
-    except PermissionDenied as exc:
-        err_console.print(str(exc))
         raise typer.Exit(1) from exc
     except BaseException:
         for path in written:  # not in the audit log, so it must not exist either
