@@ -28,9 +28,8 @@ from sendbot.handlers.console import chat as console_chat
 from sendbot.services import action_ids, deadlines
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import Action
-from sendbot.store.db import make_engine
 from sendbot.store.models import Deadline, Identity
-from tests.factories import NOW, build_small_school
+from tests.factories import NOW
 from tests.permission_world import FOREIGN, PARENT_ROLES, SCOPES, STAFF_ROLES, World, build_world
 from tests.slack import payloads
 from tests.slack.harness import USERS as SCHOOL_USERS
@@ -212,14 +211,9 @@ async def _telegram_reads(h: TelegramHarness, fake: FakeBotApi, world: World) ->
 
 
 def test_through_telegram_every_read_is_the_policys(
-    db_url: str, sessions, fake_bot: FakeBotApi
+    db_url: str, engine, sessions, school, fake_bot: FakeBotApi
 ) -> None:  # type: ignore[no-untyped-def]
-    school = build_small_school(sessions)
-    engine = make_engine(db_url)
-    try:
-        world = build_world(engine, school)
-    finally:
-        engine.dispose()
+    world = build_world(engine, school)
     _link_chats(sessions, world)
 
     async def scenario() -> Reads:
@@ -293,14 +287,9 @@ async def _teams_reads(h: TeamsHarness, fake: FakeMicrosoft, world: World) -> Re
 
 
 def test_through_teams_every_read_is_the_policys(
-    db_url: str, sessions, fake_microsoft: FakeMicrosoft
+    db_url: str, engine, sessions, school, fake_microsoft: FakeMicrosoft
 ) -> None:  # type: ignore[no-untyped-def]
-    school = build_small_school(sessions)
-    engine = make_engine(db_url)
-    try:
-        world = build_world(engine, school)
-    finally:
-        engine.dispose()
+    world = build_world(engine, school)
     _link_teams(sessions, world)
 
     async def scenario() -> Reads:

@@ -15,7 +15,7 @@ from sendbot.scheduling import jobs
 from sendbot.services import concerns
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Identity, ProcessedEvent, TeamsConversation
-from tests.factories import build_small_school
+from tests.factories import SmallSchool, build_small_school
 from tests.teams.fake_connector import (
     OTHER_TENANT,
     FakeMicrosoft,
@@ -41,6 +41,21 @@ def _counts(h: Harness) -> tuple[int, int, int]:
         )
 
 
+def _a_teacher_tells_the_senco(h: Harness, school: SmallSchool) -> None:
+    """Zoë's teacher logs a concern that is not safeguarding: the SENCO gets a note."""
+    with h.core.sessions() as session, session.begin():
+        teacher = staff_actor_by_id(session, school.staff["teacher"])
+        assert teacher is not None
+        concerns.log_concern(
+            session,
+            teacher,
+            concerns.NewConcern(
+                school.pupils["zoe"], Area.SEMH, "Quiet at break.", safeguarding=False
+            ),
+            h.clock.now(),
+        )
+
+
 def test_the_senco_digest_comes_with_its_chart_after_a_throttled_try(
     db_url, sessions, fake: FakeMicrosoft
 ) -> None:
@@ -50,17 +65,7 @@ def test_the_senco_digest_comes_with_its_chart_after_a_throttled_try(
     async def scenario() -> None:
         async with Harness(db_url, fake) as h:
             assert await h.post(activity(fake, *SENCO, "help")) == 200
-            with h.core.sessions() as session, session.begin():
-                teacher = staff_actor_by_id(session, school.staff["teacher"])
-                assert teacher is not None
-                concerns.log_concern(
-                    session,
-                    teacher,
-                    concerns.NewConcern(
-                        school.pupils["zoe"], Area.SEMH, "Quiet at break.", safeguarding=False
-                    ),
-                    h.clock.now(),
-                )
+            _a_teacher_tells_the_senco(h, school)
             await h.deliver()  # the SENCO's "new concern" note
             h.clock.advance(timedelta(hours=21, minutes=30))  # Wednesday 07:45
             with h.core.sessions() as session, session.begin():
@@ -163,17 +168,7 @@ def test_an_app_removed_marks_the_account_blocked_until_they_write_again(
     async def scenario() -> None:
         async with Harness(db_url, fake) as h:
             assert await h.post(activity(fake, *SENCO, "help")) == 200
-            with h.core.sessions() as session, session.begin():
-                teacher = staff_actor_by_id(session, school.staff["teacher"])
-                assert teacher is not None
-                concerns.log_concern(
-                    session,
-                    teacher,
-                    concerns.NewConcern(
-                        school.pupils["zoe"], Area.SEMH, "Quiet at break.", safeguarding=False
-                    ),
-                    h.clock.now(),
-                )
+            _a_teacher_tells_the_senco(h, school)
             fake.refuse.append(403)  # the SENCO removed the app
             await h.deliver()
             with h.core.sessions() as session:
