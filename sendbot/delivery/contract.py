@@ -38,6 +38,9 @@ class OutgoingMessage:
     # Parts an earlier attempt delivered, (part name, platform id): a sender sends the
     # others only, so a failed upload never sends the text again.
     delivered: tuple[tuple[str, str], ...] = ()
+    # The one-tap web page where a parent answers or reads this message: email and text
+    # messages carry it, since they have no buttons; chat platforms show the buttons.
+    link: str | None = None
 
 
 @dataclass(frozen=True)
