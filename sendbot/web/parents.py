@@ -27,8 +27,8 @@ from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, Language
 from sendbot.i18n.writer import Writer
 from sendbot.messages import registry
 from sendbot.messages.parents.invitation import invitation_ics, meeting_title
-from sendbot.serving.core import Core
 from sendbot.services import meetings, parent_links, parents
+from sendbot.serving.core import Core
 from sendbot.web import parent_words
 from sendbot.web.site import HEADERS, HERE, WEB_KEY, Web, form_of, see_other, templates
 
