@@ -10,6 +10,7 @@ so each message carries the parent's link as `sendbot serve` would send it.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -95,7 +96,9 @@ class Post:
     worker: OutboxWorker
 
     def deliver(self) -> None:
-        asyncio.run(self.worker.drain(max_seconds=10))
+        """Send what is due, on a thread of its own (a browser test's thread has a loop)."""
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, self.worker.drain(max_seconds=10)).result()
 
     def links_to(self, address: str) -> list[str]:
         return [
