@@ -409,10 +409,11 @@ def _again(session: Session, link: ParentLink, now: datetime) -> Outbox | None:
             return None  # nothing left to answer: the page says so
         if row.template != keys.MEETING_VIEWS_REQUEST:
             params = state.params
+    template = keys.MEETING_INVITATION if link.purpose == INVITATION else row.template
     return outbox.enqueue(
         session,
         school_id=row.school_id,
-        template=keys.MEETING_INVITATION if link.purpose == INVITATION else row.template,
+        template=template,
         params=params,
         dedupe_key=f"parent-link-again:{link.id}:{now.isoformat()}"[:200],
         now=now,
