@@ -86,7 +86,9 @@ def digest(token: str) -> str:
 def _keys(session: Session) -> list[bytes]:
     """The link keys, newest first, derived from the encryption keys."""
     ring = keyring_of(session.get_bind().dialect)
-    return [hmac.new(k.strip().encode("ascii"), _CONTEXT, hashlib.sha256).digest() for k in ring.keys]
+    return [
+        hmac.new(k.strip().encode("ascii"), _CONTEXT, hashlib.sha256).digest() for k in ring.keys
+    ]
 
 
 def _token(key: bytes, outbox_id: int, guardian_id: int, purpose: str) -> str:
@@ -118,9 +120,7 @@ def _audit(session: Session, now: datetime, link: ParentLink | None, action: str
 def _object_of(row: Outbox, purpose: str) -> int | None:
     params = row.params or {}
     if purpose in (INVITATION, VIEWS):
-        found = params.get("invitation_id") or (params.get("invitation") or {}).get(
-            "invitation_id"
-        )
+        found = params.get("invitation_id") or (params.get("invitation") or {}).get("invitation_id")
         return int(found) if found else None
     return row.id
 
@@ -262,7 +262,11 @@ def _invitation_state(session: Session, invitation_id: int, now: datetime) -> Sh
     meeting = session.get(Meeting, invitation.meeting_id)
     assert meeting is not None
     gone = (
-        "cancelled" if meeting.status == "cancelled" else "past" if meeting.starts_at <= now else None
+        "cancelled"
+        if meeting.status == "cancelled"
+        else "past"
+        if meeting.starts_at <= now
+        else None
     )
     return Shown(
         keys.MEETING_INVITATION,
@@ -452,4 +456,3 @@ def can_send_new(session: Session, token: str, now: datetime) -> bool:
     if link.purpose in (INVITATION, VIEWS):
         return _invitation_state(session, link.object_id, now).meeting_gone is None
     return True
-

@@ -261,7 +261,9 @@ def test_forged_expired_and_replaced_links_explain_themselves(
     assert "I do not recognise that link." in forged.text and 'lang="en-GB"' in forged.text
     assert "Send me a new link" not in forged.text
     with sessions() as session, session.begin():
-        link = session.scalars(select(ParentLink).where(ParentLink.guardian_id == family.father)).one()
+        link = session.scalars(
+            select(ParentLink).where(ParentLink.guardian_id == family.father)
+        ).one()
         link.expires_at = clock.now()
         link.created_at = clock.now() - timedelta(days=1)
         link.purpose = "summary"  # a summary's link, 14 days old
