@@ -34,6 +34,7 @@ def words(w: Writer) -> dict[str, str]:
         "from_school": w._("A message from the school"),
         "private": w._("This link is only for you. Please do not share it."),
         "new_link": w._("Send me a new link"),
+        "back": w._("Back"),
         "going_well": w._("Going well"),
         "worries": w._("Worries"),
         "hopes": w._("Hopes"),

@@ -105,6 +105,8 @@ def _broken(session: Session, token: str, opened: parent_links.Opened, now: date
     w = Writer(opened.language, opened.timezone)
     context = _problem(w, opened.status)
     context["resend"] = parent_links.can_send_new(session, token, now)
+    if not context["resend"] and opened.purpose in (parent_links.INVITATION, parent_links.VIEWS):
+        context["lines"] = [*context["lines"], parent_words.done(w, "past")]
     context["csrf"] = parent_links.form_token(session, token)
     context["token"] = token
     return View("problem.html", 410, opened.language, context)
@@ -116,6 +118,8 @@ def _notice(w: Writer, done: dict[str, str], child_of: Callable[[int], str]) -> 
         return [parent_words.views_saved(w, done.get("child", ""))]
     if key == "message" and done.get("child", "").isdigit():
         return [parent_words.message_sent(w, child_of(int(done["child"])))]
+    if key == "too_long":
+        return [parent_words.too_long(w, parents.MESSAGE_LIMIT)]
     if key == "language":
         return [parent_words.language_saved(w, w.language.native_name)]
     said = parent_words.done(w, key, changed=done.get("changed") == "1")
@@ -142,6 +146,7 @@ def _page(session: Session, token: str, now: datetime, done: dict[str, str], par
         "lines": _notice(w, done, lambda pid: names.get(pid, "")),
         "children": kids,
         "purpose": opened.purpose,
+        "part": part,
     }
     if part == "settings":
         return _settings(session, opened, w, context)
@@ -275,8 +280,8 @@ def message(session: Session, token: str, form: dict[str, str], now: datetime) -
         return _then("/message", done="empty")
     try:
         sent = parent_links.message_school(session, token, int(raw), form["text"], now)
-    except ValueError:
-        return _then("/message", done="empty")
+    except ValueError as problem:
+        return _then("/message", done="too_long" if "long" in str(problem) else "empty")
     return _then("/message", done="message", child=raw) if sent else _then("/message")
 
 

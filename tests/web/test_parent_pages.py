@@ -19,6 +19,7 @@ from sendbot.clock import FrozenClock
 from sendbot.delivery import keys
 from sendbot.store.models import (
     AuditEvent,
+    Identity,
     Invitation,
     Outbox,
     ParentLink,
@@ -28,6 +29,7 @@ from tests.factories import SmallSchool
 from tests.web.parent_site import (
     BOOKED,
     Family,
+    Kept,
     a_family_without_telegram,
     book_review,
     the_post,
@@ -293,3 +295,62 @@ def test_forged_expired_and_replaced_links_explain_themselves(
     assert fresh != father and httpx.get(fresh).status_code == 200
     replaced = httpx.get(father)
     assert replaced.status_code == 410
+
+
+def test_only_email_and_text_messages_carry_a_link_and_only_with_the_web_address_set(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    with sessions() as session, session.begin():
+        session.add(
+            Identity(
+                platform="telegram", external_id="7101", guardian_id=family.father,
+                created_at=clock.now(),
+            )
+        )  # fmt: skip
+    book_review(sessions, school, clock.now())
+    telegram = Kept("telegram")
+    without_address = the_post(sessions, clock, "")
+    without_address.worker.senders = {**without_address.worker.senders, "telegram": telegram}
+    without_address.deliver()
+    [(_, on_telegram)] = telegram.sent
+    [(_, by_email)] = without_address.email.sent
+    assert on_telegram.link is None and on_telegram.buttons  # the chat shows its buttons
+    assert by_email.link is None  # no web address: no page to send anyone to
+    with sessions() as session:
+        assert session.query(ParentLink).count() == 0
+
+
+def test_a_too_long_message_is_kept_back_and_said_so(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    _, father = invitation_links(sessions, school, clock, site)
+    with httpx.Client() as browser:
+        page = browser.get(f"{father}/message")
+        refused = browser.post(
+            f"{father}/message",
+            data={"csrf": form_token(page.text), "pupil": str(school.pupils["kacper"]),
+                  "text": "x" * 3001},
+            follow_redirects=True,
+        )  # fmt: skip
+        not_his = browser.post(
+            f"{father}/message",
+            data={"csrf": form_token(page.text), "pupil": str(school.pupils["amelia"]),
+                  "text": "Hello"},
+            follow_redirects=True,
+        )  # fmt: skip
+    assert refused.status_code == 200 and "3000" in refused.text.replace("\u00a0", "")
+    assert not_his.status_code == 200
+    with sessions() as session:
+        assert session.query(ParentMessage).count() == 0
+
+
+def test_after_the_meeting_its_link_says_so_and_offers_nothing(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invitation_links(sessions, school, clock, site)
+    clock.advance(BOOKED + timedelta(hours=1) - clock.now())
+    page = httpx.get(mother)
+    assert page.status_code == 410 and 'lang="ur"' in page.text
+    assert "Send me a new link" not in page.text and "/new" not in page.text
+    answered = httpx.post(f"{mother}/answer", data={"choice": "yes"})
+    assert answered.status_code == 410
