@@ -8,6 +8,8 @@ httpx. tests/web/test_parent_browser.py drives the same pages with Chromium.
 from __future__ import annotations
 
 import re
+import sys
+import types
 from datetime import timedelta
 
 import httpx
@@ -17,6 +19,7 @@ from sqlalchemy import select
 
 from sendbot.clock import FrozenClock
 from sendbot.delivery import keys
+from sendbot.services import parent_links, policy
 from sendbot.store.models import (
     AuditEvent,
     Identity,
@@ -354,3 +357,46 @@ def test_after_the_meeting_its_link_says_so_and_offers_nothing(
     assert "Send me a new link" not in page.text and "/new" not in page.text
     answered = httpx.post(f"{mother}/answer", data={"choice": "yes"})
     assert answered.status_code == 410
+
+
+def test_the_channel_choice_calls_the_guardians_channel_service(
+    site: StaffSite,
+    sessions,
+    school: SmallSchool,
+    clock: FrozenClock,
+    family: Family,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`guardian_channels.set_preferred_channel` is another part's; here a stand-in records
+    the call the page makes, with the guardian and the channel chosen from their own."""
+    chosen: list[tuple[int, str, object]] = []
+
+    def set_preferred_channel(session, guardian_id, channel, now, actor):  # type: ignore[no-untyped-def]
+        chosen.append((guardian_id, channel, actor))
+
+    stand_in = types.ModuleType(parent_links.CHANNEL_SETTER)
+    stand_in.set_preferred_channel = set_preferred_channel  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, parent_links.CHANNEL_SETTER, stand_in)
+    mother, _ = invitation_links(sessions, school, clock, site)
+    with sessions() as session, session.begin():  # she gives the school her mobile too
+        session.add(
+            Identity(
+                platform="sms", external_id="+447700900456", guardian_id=family.mother,
+                created_at=clock.now(),
+            )
+        )  # fmt: skip
+    with httpx.Client() as browser:
+        page = browser.get(f"{mother}/settings")
+        assert 'value="email"' in page.text and 'value="sms"' in page.text
+        assert 'value="telegram"' not in page.text  # only the channels they have
+        browser.post(
+            f"{mother}/channel", data={"csrf": form_token(page.text), "channel": "telegram"}
+        )
+        done = browser.post(
+            f"{mother}/channel",
+            data={"csrf": form_token(page.text), "channel": "sms"},
+            follow_redirects=True,
+        )
+    assert done.status_code == 200 and done.url.path.endswith("/settings")
+    assert [(g, c) for g, c, _ in chosen] == [(family.mother, "sms")]
+    assert chosen[0][2] == policy.GuardianActor(family.mother, school.school_id)
