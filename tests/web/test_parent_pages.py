@@ -18,8 +18,11 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from sendbot.clock import FrozenClock
+from sendbot.config import Settings
 from sendbot.delivery import keys
 from sendbot.services import parent_links, policy
+from sendbot.serving.core import build_core
+from sendbot.serving.scheduler import SchedulerService
 from sendbot.store.models import (
     AuditEvent,
     Identity,
@@ -400,3 +403,13 @@ def test_the_channel_choice_calls_the_guardians_channel_service(
     assert done.status_code == 200 and done.url.path.endswith("/settings")
     assert [(g, c) for g, c, _ in chosen] == [(family.mother, "sms")]
     assert chosen[0][2] == policy.GuardianActor(family.mother, school.school_id)
+
+
+def test_sendbot_serves_worker_is_given_the_web_address(db_url: str, clock: FrozenClock) -> None:
+    core = build_core(
+        Settings(database_url=db_url, web_url="https://sendbot.school.example"), clock
+    )
+    try:
+        assert SchedulerService(core).worker.config.web_url == "https://sendbot.school.example"
+    finally:
+        core.db.dispose()
