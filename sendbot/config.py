@@ -177,7 +177,8 @@ class Settings(BaseSettings):
         description=(
             "Public base URL of the staff web pages (e.g. https://sendbot.school.example); "
             "setting it turns the pages on under <web_url>/staff/ and sign-in links point "
-            "there. Only http://localhost or http://127.0.0.1 may be plain http (tests, demo)"
+            "there, and parents' email and text messages carry a link to their one-tap page "
+            "under <web_url>/p/. Only http://localhost or http://127.0.0.1 may be plain http (tests, demo)"
         ),
     )
     web_oidc_issuer: str | None = Field(

@@ -44,7 +44,7 @@ from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOu
 from sendbot.domain.people import Role
 from sendbot.i18n.languages import resolve as resolve_language
 from sendbot.messages import registry
-from sendbot.services import audit, identities, parents
+from sendbot.services import audit, identities, parent_links, parents
 from sendbot.services import outbox as outbox_service
 from sendbot.store.db import database_now
 from sendbot.store.models import (
@@ -107,6 +107,9 @@ class WorkerConfig:
     backoff_max_seconds: float = 3600.0
     # Recipients with no chat account go here (the console in `tick` and the demo).
     fallback_platform: str | None = None
+    # The public web address (SENDBOT_WEB_URL): email and text messages to parents then
+    # carry a link to the parent's one-tap page (services/parent_links.py).
+    web_url: str | None = None
     limits: dict[str, PlatformLimit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
 
@@ -403,8 +406,27 @@ class OutboxWorker:
         if message is None:
             prepared.decision, prepared.detail = "cancelled", "no longer needed"
             return prepared
+        message = self._with_parent_link(session, row, prepared.recipient, message, now)
         prepared.message = _without_delivered_parts(row, prepared.recipient, message)
         return prepared
+
+    def _with_parent_link(
+        self,
+        session: Session,
+        row: Outbox,
+        recipient: Recipient,
+        message: OutgoingMessage,
+        now: datetime,
+    ) -> OutgoingMessage:
+        """A parent's email or text message carries the link to its one-tap page (the same
+        link on a retry); the service decides which page, if any."""
+        web_url = self.config.web_url
+        if not web_url or row.recipient_guardian_id is None:
+            return message
+        if recipient.platform not in parent_links.LINKED_PLATFORMS:
+            return message
+        link = parent_links.link_for_outbox(session, row.id, web_url, now)
+        return replace(message, link=link) if link else message
 
     # sending
 

@@ -44,6 +44,7 @@ def daily_trigger(timezone: str) -> CronTrigger:
 class SchedulerService:
     def __init__(self, core: Core, config: WorkerConfig | None = None) -> None:
         self.core = core
+        config = config or WorkerConfig(web_url=core.settings.web_url)
         self.worker = OutboxWorker(core.sessions, core.clock, core.senders, config=config)
         self.replies = ReplyCourier(core.sessions, core.clock, core.senders)
         self.scheduler: AsyncIOScheduler | None = None

@@ -303,6 +303,29 @@ class WebSession(Base):
     ended_at: Mapped[datetime | None]
 
 
+class ParentLink(Base):
+    """A parent's one-tap web page link (services/parent_links.py): only the token's
+    SHA-256 is kept; bound to one guardian, one purpose and one object (an invitation, or
+    the outbox row it came with), and it expires. The token is made again from the outbox
+    row under a key derived from the encryption keys, so a retried send carries the same
+    link; `outbox_id` is unique for that reason."""
+
+    __tablename__ = "parent_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardian.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[int]
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # A newer link was sent in its place ("Send me a new link"): this one no longer opens.
+    replaced_at: Mapped[datetime | None]
+    # When its "Send me a new link" button last queued one (at most one an hour).
+    resent_at: Mapped[datetime | None]
+
+
 # --- concerns and safeguarding -------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from sendbot.config import Settings
 from sendbot.serving.app import Plugin
 from sendbot.serving.core import Core
-from sendbot.web import pages
+from sendbot.web import pages, parents
 from sendbot.web.oidc import Provider
 from sendbot.web.site import HERE, PREFIX, WEB_KEY, Web, secure_base, security_headers, templates
 
@@ -49,5 +49,7 @@ def web_plugin(settings: Settings) -> Plugin:
     def register(app: web.Application, core: Core) -> None:
         assert settings.web_url is not None
         app.add_subapp(PREFIX + "/", staff_pages(core, settings.web_url))
+        url, secure = secure_base(settings.web_url)
+        app.add_subapp(parents.PREFIX + "/", parents.parent_pages(core, url, secure))
 
     return register

@@ -1,0 +1,458 @@
+"""A parent's one-tap web page: the link an email or a text message carries.
+
+A link is `<web address>/p/<token>`. The token is 22 URL-safe characters: the first 16
+bytes of an HMAC-SHA-256 of the outbox row it goes with, under a key derived from the
+encryption keys (as the audit checkpoints' key is: it lives in configuration, never in the
+database). So a retried send of the same row carries the same link, and only the token's
+SHA-256 is stored (`parent_link`). A link names no child: it is bound to one guardian, one
+purpose and one object, and it expires:
+
+| purpose | sent with | object | works until |
+|---|---|---|---|
+| `invitation` | an invitation, its reminder, a moved meeting | the invitation | the meeting is over |
+| `views` | "tell us your views before the review" | the invitation | the meeting is over |
+| `summary` | a review summary, a term's progress, a cancelled meeting | the outbox row | 14 days |
+| `message` | a reply from staff | the outbox row | 14 days |
+
+Every page a link opens also lets the parent change their language (and how the school
+contacts them). Nothing here decides more than the services it calls: an answer goes
+through `meetings.answer` (re-authorised there, the SENCO told there), views through
+`meetings.save_views`, a message through `parents.message_school`. Every open, answer and
+refusal is audited.
+
+A link that expired, or that a newer link replaced, opens nothing; its page offers "Send me
+a new link", which queues the same message again, for the same guardian, by their own
+channel (at most once an hour for each old link), and never shows anything to whoever
+holds the old link.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sendbot.delivery import keys
+from sendbot.i18n.languages import Language, resolve
+from sendbot.services import action_ids, audit, meetings, outbox, parents, policy
+from sendbot.store.crypto import keyring_of
+from sendbot.store.models import Guardian, Identity, Invitation, Meeting, Outbox, ParentLink
+
+INVITATION = "invitation"
+VIEWS = "views"
+SUMMARY = "summary"
+MESSAGE = "message"
+PURPOSES = (INVITATION, VIEWS, SUMMARY, MESSAGE)
+# The answers an invitation's page offers: the chat's four buttons.
+ANSWERS = (*meetings.ANSWERS, "interpreter")
+
+# Which page a message's link opens, by its outbox template.
+PURPOSE_BY_TEMPLATE: dict[str, str] = {
+    keys.MEETING_INVITATION: INVITATION,
+    keys.MEETING_REMINDER: INVITATION,
+    keys.MEETING_MOVED: INVITATION,
+    keys.MEETING_VIEWS_REQUEST: VIEWS,
+    keys.MEETING_CANCELLED: SUMMARY,
+    keys.PARENT_REVIEW_SUMMARY: SUMMARY,
+    keys.PARENT_TERM_PROGRESS: SUMMARY,
+    keys.PARENT_MEETING_INVITATION: SUMMARY,
+    keys.PARENT_STAFF_REPLY: MESSAGE,
+}
+# The platforms whose messages carry a link (they cannot show buttons).
+LINKED_PLATFORMS = frozenset({"email", "sms"})
+LIFETIME = timedelta(days=14)
+# A meeting with no end time given is over this long after it starts.
+MEETING_LENGTH = timedelta(hours=2)
+RESEND_GAP = timedelta(hours=1)
+PREFIX = "/p/"
+_CONTEXT = b"sendbot parent links v1"
+_FORM = b"sendbot parent link form v1|"
+# The channels a parent may choose on the page; `guardian_channels` decides the rest.
+CHANNEL_SETTER = "sendbot.services.guardian_channels"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _keys(session: Session) -> list[bytes]:
+    """The link keys, newest first, derived from the encryption keys."""
+    ring = keyring_of(session.get_bind().dialect)
+    return [
+        hmac.new(k.strip().encode("ascii"), _CONTEXT, hashlib.sha256).digest() for k in ring.keys
+    ]
+
+
+def _token(key: bytes, outbox_id: int, guardian_id: int, purpose: str) -> str:
+    mac = hmac.new(key, f"{outbox_id}|{guardian_id}|{purpose}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:16]).decode("ascii").rstrip("=")
+
+
+def url_of(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}{PREFIX}{token}"
+
+
+def _audit(session: Session, now: datetime, link: ParentLink | None, action: str, **d: Any) -> None:
+    audit.record(
+        session,
+        at=now,
+        actor_kind="guardian",
+        actor_id=link.guardian_id if link else None,
+        action=action,
+        object_type="parent_link",
+        object_id=link.id if link else None,
+        school_id=link.school_id if link else None,
+        details=d or None,
+    )
+
+
+# --- making links (the worker asks, when it sends by email or text message) ----------------
+
+
+def _object_of(row: Outbox, purpose: str) -> int | None:
+    params = row.params or {}
+    if purpose in (INVITATION, VIEWS):
+        found = params.get("invitation_id") or (params.get("invitation") or {}).get("invitation_id")
+        return int(found) if found else None
+    return row.id
+
+
+def _meeting_over(session: Session, invitation_id: int) -> datetime | None:
+    invitation = session.get(Invitation, invitation_id)
+    meeting = session.get(Meeting, invitation.meeting_id) if invitation else None
+    if meeting is None:
+        return None
+    return meeting.ends_at or meeting.starts_at + MEETING_LENGTH
+
+
+def link_for_outbox(session: Session, outbox_id: int, base_url: str, now: datetime) -> str | None:
+    """The parent's link for this outbox row (the same one on every retry), or None when
+    the message has no page. Made here, audited once."""
+    row = session.get(Outbox, outbox_id)
+    purpose = PURPOSE_BY_TEMPLATE.get(row.template) if row else None
+    if row is None or purpose is None or row.recipient_guardian_id is None:
+        return None
+    object_id = _object_of(row, purpose)
+    if object_id is None:
+        return None
+    ring = _keys(session)
+    guardian_id = row.recipient_guardian_id
+    link = session.scalar(select(ParentLink).where(ParentLink.outbox_id == row.id))
+    if link is not None:
+        for key in ring:
+            token = _token(key, row.id, guardian_id, purpose)
+            if hmac.compare_digest(digest(token), link.token_hash):
+                return url_of(base_url, token)
+    token = _token(ring[0], row.id, guardian_id, purpose)
+    if link is not None:  # the key it was made with is gone: the newest makes it again
+        link.token_hash = digest(token)
+        return url_of(base_url, token)
+    over = _meeting_over(session, object_id) if purpose in (INVITATION, VIEWS) else None
+    link = ParentLink(
+        school_id=row.school_id,
+        guardian_id=guardian_id,
+        purpose=purpose,
+        object_id=object_id,
+        outbox_id=row.id,
+        token_hash=digest(token),
+        created_at=now,
+        expires_at=over or now + LIFETIME,
+    )
+    session.add(link)
+    session.flush()
+    _audit(session, now, link, "parent_link.issued", purpose=purpose)
+    return url_of(base_url, token)
+
+
+# --- opening a link ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a link opens. `status`: ok, unknown (forged or mistyped), expired, replaced.
+    For a link that was real, whose it is (so the page speaks their language)."""
+
+    status: str
+    purpose: str | None = None
+    guardian_id: int | None = None
+    object_id: int | None = None
+    outbox_id: int | None = None
+    language: Language | None = None
+    timezone: str = "Europe/London"
+    link_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def _expires(session: Session, link: ParentLink) -> datetime:
+    """A meeting's link follows the meeting: moved later, its link works later too."""
+    if link.purpose in (INVITATION, VIEWS):
+        return _meeting_over(session, link.object_id) or link.expires_at
+    return link.expires_at
+
+
+def open_link(session: Session, token: str, now: datetime, doing: str = "open") -> Opened:
+    """The link's guardian, purpose and object, checked now; audited either way."""
+    link = session.scalar(select(ParentLink).where(ParentLink.token_hash == digest(token)))
+    if link is None:
+        _audit(session, now, None, "parent_link.refused", reason="unknown", doing=doing)
+        return Opened("unknown")
+    guardian = session.get(Guardian, link.guardian_id)
+    status = "ok"
+    if link.replaced_at is not None:
+        status = "replaced"
+    elif now >= _expires(session, link) or guardian is None or not guardian.active:
+        status = "expired"
+    language, _, timezone = parents.reading(session, link.guardian_id)
+    script = guardian.script if guardian else None
+    if status == "ok":
+        _audit(session, now, link, "parent_link.used", purpose=link.purpose, doing=doing)
+    else:
+        _audit(session, now, link, "parent_link.refused", reason=status, doing=doing)
+    return Opened(
+        status, link.purpose, link.guardian_id, link.object_id, link.outbox_id,
+        resolve(language, script), timezone, link.id,
+    )  # fmt: skip
+
+
+def form_token(session: Session, token: str) -> str:
+    """A form's token (CSRF), bound to the link: only someone who holds the link has it."""
+    key = _keys(session)[0]
+    return hmac.new(key, _FORM + token.encode(), hashlib.sha256).hexdigest()
+
+
+def form_ok(session: Session, token: str, given: str | None) -> bool:
+    if not given:
+        return False
+    return any(
+        hmac.compare_digest(hmac.new(k, _FORM + token.encode(), hashlib.sha256).hexdigest(), given)
+        for k in _keys(session)
+    )
+
+
+# --- what the pages show and do ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The message a page shows (rendered by the registry, as the chat gets it) and the
+    state of the invitation it is about, if any."""
+
+    template: str
+    params: dict[str, Any]
+    rsvp: str | None = None
+    interpreter: bool = False
+    views_given: bool = False
+    meeting_gone: str | None = None  # cancelled, past
+
+
+def _invitation_state(session: Session, invitation_id: int, now: datetime) -> Shown:
+    invitation = session.get(Invitation, invitation_id)
+    assert invitation is not None
+    meeting = session.get(Meeting, invitation.meeting_id)
+    assert meeting is not None
+    gone = (
+        "cancelled"
+        if meeting.status == "cancelled"
+        else "past"
+        if meeting.starts_at <= now
+        else None
+    )
+    return Shown(
+        keys.MEETING_INVITATION,
+        meetings.invitation_params(session, invitation),
+        rsvp=invitation.rsvp,
+        interpreter=bool(invitation.interpreter_requested),
+        views_given=invitation.parent_views_text is not None,
+        meeting_gone=gone,
+    )
+
+
+def shown(session: Session, opened: Opened, now: datetime) -> Shown:
+    """What the link's page shows: the invitation as it is now, or the message it came with."""
+    assert opened.ok and opened.object_id is not None and opened.outbox_id is not None
+    if opened.purpose in (INVITATION, VIEWS):
+        return _invitation_state(session, opened.object_id, now)
+    row = session.get(Outbox, opened.outbox_id)
+    assert row is not None
+    return Shown(row.template, dict(row.params or {}))
+
+
+def render_params(shown_: Shown, opened: Opened, now: datetime) -> dict[str, Any]:
+    """The row's params with the context the worker adds, so the registry renders the page's
+    message exactly as it rendered the one that was sent."""
+    return {
+        **shown_.params,
+        "_now": now.isoformat(),
+        "_timezone": opened.timezone,
+        "_recipient_guardian_id": opened.guardian_id,
+        "_outbox_id": opened.outbox_id,
+    }
+
+
+def answer(session: Session, token: str, choice: str, now: datetime) -> meetings.TapResult:
+    """An answer to an invitation from its page: the chat's own service, sealed now with the
+    meeting as it is (a second answer counts; the latest wins; the SENCO is told)."""
+    opened = open_link(session, token, now, doing="answer")
+    if not opened.ok or opened.purpose not in (INVITATION, VIEWS) or opened.guardian_id is None:
+        return meetings.TapResult("refused")
+    invitation = session.get(Invitation, opened.object_id)
+    meeting = session.get(Meeting, invitation.meeting_id) if invitation else None
+    if invitation is None or meeting is None:
+        return meetings.TapResult("refused")
+    if choice not in ANSWERS:
+        return meetings.TapResult("refused")
+    stamp = meetings.stamp_of(meeting)
+    sealed = action_ids.encode(session, action_ids.Action("rsvp", invitation.id, choice, stamp))
+    return meetings.answer(session, opened.guardian_id, sealed, now)
+
+
+def save_views(
+    session: Session, token: str, views: dict[str, str | None], now: datetime
+) -> str | None:
+    """The parent's views before the review, saved with the meeting; the child's name for
+    the thank-you, or None when the link does not allow it."""
+    opened = open_link(session, token, now, doing="views")
+    if not opened.ok or opened.purpose not in (INVITATION, VIEWS) or opened.guardian_id is None:
+        return None
+    assert opened.object_id is not None and opened.language is not None
+    language = opened.language.code
+    if not meetings.save_views(session, opened.guardian_id, opened.object_id, views, language, now):
+        return None
+    return _invitation_state(session, opened.object_id, now).params["invitation"]["child_name"]
+
+
+def children(session: Session, guardian_id: int) -> list[parents.Child]:
+    return parents.children(session, guardian_id)
+
+
+def message_school(
+    session: Session, token: str, pupil_id: int, text: str, now: datetime
+) -> parents.Sent | None:
+    """A message to the school from the page; None when the link does not allow it. Raises
+    ValueError for an empty or too long message, as the chat's service does."""
+    opened = open_link(session, token, now, doing="message")
+    if not opened.ok or opened.guardian_id is None or opened.language is None:
+        return None
+    try:
+        return parents.message_school(
+            session, opened.guardian_id, pupil_id, text, opened.language.code, now
+        )
+    except policy.PermissionDenied:
+        return None
+
+
+def set_language(session: Session, token: str, code: str, now: datetime) -> Language | None:
+    opened = open_link(session, token, now, doing="language")
+    if not opened.ok or opened.guardian_id is None:
+        return None
+    try:
+        return parents.set_language(session, opened.guardian_id, code, now)
+    except ValueError:
+        return None
+
+
+# --- channel: part of `guardian_channels` (one import, below) ----------------------------
+
+
+def channel_setter() -> Callable[..., Any] | None:
+    """`guardian_channels.set_preferred_channel(session, guardian_id, channel, now, actor)`,
+    where that module is installed; None leaves the channel choice off the page."""
+    try:
+        module = importlib.import_module(CHANNEL_SETTER)
+    except ImportError:
+        return None
+    found = getattr(module, "set_preferred_channel", None)
+    return found if callable(found) else None
+
+
+def channels(session: Session, guardian_id: int) -> list[str]:
+    """The channels this guardian can be reached by now (their active accounts)."""
+    found = session.scalars(
+        select(Identity.platform).where(Identity.guardian_id == guardian_id, Identity.active)
+    )
+    return sorted(set(found))
+
+
+def set_channel(session: Session, token: str, channel: str, now: datetime) -> bool:
+    opened = open_link(session, token, now, doing="channel")
+    setter = channel_setter()
+    if not opened.ok or opened.guardian_id is None or setter is None:
+        return False
+    if channel not in channels(session, opened.guardian_id):
+        return False
+    guardian = session.get(Guardian, opened.guardian_id)
+    assert guardian is not None
+    actor = policy.GuardianActor(guardian.id, guardian.school_id)
+    setter(session, guardian.id, channel, now, actor)
+    return True
+
+
+# --- a new link for an old one -----------------------------------------------------------
+
+
+def _again(session: Session, link: ParentLink, now: datetime) -> Outbox | None:
+    """The same message queued again for the same guardian (a new row: a new link)."""
+    row = session.get(Outbox, link.outbox_id)
+    if row is None:
+        return None
+    params = dict(row.params or {})
+    if link.purpose in (INVITATION, VIEWS):
+        state = _invitation_state(session, link.object_id, now)
+        if state.meeting_gone is not None:
+            return None  # nothing left to answer: the page says so
+        if row.template != keys.MEETING_VIEWS_REQUEST:
+            params = state.params
+    template = keys.MEETING_INVITATION if link.purpose == INVITATION else row.template
+    return outbox.enqueue(
+        session,
+        school_id=row.school_id,
+        template=template,
+        params=params,
+        dedupe_key=f"parent-link-again:{link.id}:{now.isoformat()}"[:200],
+        now=now,
+        recipient_guardian_id=link.guardian_id,
+    )
+
+
+def send_new_link(session: Session, token: str, now: datetime) -> bool:
+    """For an expired or replaced link that was real: the message again, with a new link, by
+    the guardian's own channel. True when one is on its way (or was, within the hour)."""
+    link = session.scalar(select(ParentLink).where(ParentLink.token_hash == digest(token)))
+    if link is None:
+        _audit(session, now, None, "parent_link.refused", reason="unknown", doing="new_link")
+        return False
+    if link.resent_at is not None and now - link.resent_at < RESEND_GAP:
+        _audit(session, now, link, "parent_link.new_link_limited")
+        return True
+    guardian = session.get(Guardian, link.guardian_id)
+    if guardian is None or not guardian.active:
+        return False
+    queued = _again(session, link, now)
+    if queued is None:
+        return False
+    link.resent_at = now
+    link.replaced_at = link.replaced_at or now
+    _audit(session, now, link, "parent_link.new_link", purpose=link.purpose)
+    return True
+
+
+def can_send_new(session: Session, token: str, now: datetime) -> bool:
+    """Whether the old link's page may offer "Send me a new link": it was real, and there
+    is still something to send."""
+    link = session.scalar(select(ParentLink).where(ParentLink.token_hash == digest(token)))
+    if link is None:
+        return False
+    if link.purpose in (INVITATION, VIEWS):
+        return _invitation_state(session, link.object_id, now).meeting_gone is None
+    return True

@@ -1,0 +1,415 @@
+"""The parents' one-tap pages over HTTP: the links the worker puts on email and text
+messages, each page, and bad links and forms.
+
+The same app `sendbot serve` runs, on a free port (tests/web/staff_site.py); requests from
+httpx. tests/web/test_parent_browser.py drives the same pages with Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from datetime import timedelta
+
+import httpx
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from sendbot.clock import FrozenClock
+from sendbot.config import Settings
+from sendbot.delivery import keys
+from sendbot.services import parent_links, policy
+from sendbot.serving.core import build_core
+from sendbot.serving.scheduler import SchedulerService
+from sendbot.store.models import (
+    AuditEvent,
+    Identity,
+    Invitation,
+    Outbox,
+    ParentLink,
+    ParentMessage,
+)
+from tests.factories import SmallSchool
+from tests.web.parent_site import (
+    BOOKED,
+    Family,
+    Kept,
+    a_family_without_telegram,
+    book_review,
+    the_post,
+)
+from tests.web.staff_site import StaffSite, serving
+
+TOKEN = re.compile(r"/p/([A-Za-z0-9_-]{22})$")
+
+
+@pytest.fixture
+def site(db_url, clock):  # type: ignore[no-untyped-def]
+    with serving(db_url, clock) as running:
+        yield running
+
+
+@pytest.fixture
+def family(sessions, school: SmallSchool) -> Family:  # type: ignore[no-untyped-def]
+    return a_family_without_telegram(sessions, school)
+
+
+def form_token(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def invitation_links(sessions, school, clock, site) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The review is booked; the mother's email and the father's text message go."""
+    book_review(sessions, school, clock.now())
+    post = the_post(sessions, clock, site.base)
+    post.deliver()
+    [mother] = post.links_to("amna@example.org")
+    [father] = post.links_to("+447700900123")
+    return mother, father
+
+
+def test_each_email_and_text_message_carries_its_own_short_link_naming_no_child(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, father = invitation_links(sessions, school, clock, site)
+    for link in (mother, father):
+        assert link.startswith(f"{site.base}/p/")
+        assert TOKEN.search(link), link
+        assert "kacper" not in link.lower()
+    assert mother != father
+    with sessions() as session:
+        rows = session.scalars(select(ParentLink).order_by(ParentLink.id)).all()
+        issued = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "parent_link.issued")
+        ).all()
+    assert [(r.guardian_id, r.purpose) for r in rows] == [
+        (family.mother, "invitation"),
+        (family.father, "invitation"),
+    ]
+    for row, link in zip(rows, (mother, father), strict=True):
+        assert TOKEN.search(link).group(1) not in row.token_hash  # type: ignore[union-attr]
+        assert row.expires_at == BOOKED + timedelta(hours=1)
+    assert len(issued) == 2
+
+
+def test_a_retried_send_of_the_same_row_carries_the_same_link(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    book_review(sessions, school, clock.now())
+    post = the_post(sessions, clock, site.base)
+    with sessions() as session:
+        row_id = session.scalar(
+            select(Outbox.id).where(
+                Outbox.recipient_guardian_id == family.mother,
+                Outbox.template == keys.MEETING_INVITATION,
+            )
+        )
+    first = post.worker.prepare([row_id])[0]
+    again = post.worker.prepare([row_id])[0]
+    assert first.message is not None and again.message is not None
+    assert first.message.link == again.message.link is not None
+    with sessions() as session:
+        assert session.query(ParentLink).count() == 1
+
+
+def test_the_invitation_page_answers_in_urdu_and_a_second_answer_counts(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invitation_links(sessions, school, clock, site)
+    with httpx.Client() as browser:
+        page = browser.get(mother)
+        assert page.status_code == 200
+        assert '<html lang="ur" dir="rtl">' in page.text
+        assert "میں آؤں گا / آؤں گی" in page.text  # "I will come", as the chat's button says
+        assert page.text.count("<h1>") == 1
+        token = form_token(page.text)
+        came = browser.post(
+            f"{mother}/answer", data={"csrf": token, "choice": "yes"}, follow_redirects=True
+        )
+        assert came.status_code == 200 and came.url.path == TOKEN.search(mother).group(0)  # type: ignore[union-attr]
+        changed = browser.post(
+            f"{mother}/answer", data={"csrf": token, "choice": "no"}, follow_redirects=True
+        )
+        assert changed.status_code == 200
+        interpreter = browser.post(
+            f"{mother}/answer", data={"csrf": token, "choice": "interpreter"}
+        )
+        assert interpreter.status_code == 303
+    with sessions() as session:
+        invitation = session.scalars(
+            select(Invitation).where(Invitation.guardian_id == family.mother)
+        ).one()
+        notices = session.scalars(
+            select(Outbox).where(Outbox.template == keys.MEETING_RSVP_NOTICE)
+        ).all()
+    assert invitation.rsvp == "no" and invitation.interpreter_requested
+    to_senco = [n.params for n in notices if n.recipient_staff_id == school.staff["senco"]]
+    assert [(n["answer"], n["previous"]) for n in to_senco] == [
+        ("yes", None),
+        ("no", "yes"),
+        ("interpreter", "no"),
+    ]
+
+
+def test_a_form_without_its_token_saves_nothing(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, father = invitation_links(sessions, school, clock, site)
+    with httpx.Client() as browser:
+        other = form_token(browser.get(father).text)  # the father's form, the mother's link
+        for data in ({"choice": "yes"}, {"choice": "yes", "csrf": other}):
+            refused = browser.post(f"{mother}/answer", data=data)
+            assert refused.status_code == 403
+            assert 'lang="ur"' in refused.text and "<form" in refused.text
+    with sessions() as session:
+        invitation = session.scalars(
+            select(Invitation).where(Invitation.guardian_id == family.mother)
+        ).one()
+    assert invitation.rsvp is None
+
+
+def test_the_calendar_file_is_the_invitation_in_the_parents_language(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    _, father = invitation_links(sessions, school, clock, site)
+    got = httpx.get(f"{father}/meeting.ics")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/calendar")
+    event = Calendar.from_ical(got.content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == BOOKED
+    assert event["summary"].params["LANGUAGE"] == "pl"
+
+
+def test_views_before_the_review_are_saved_from_their_page(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    book_review(sessions, school, clock.now())
+    post = the_post(sessions, clock, site.base)
+    post.deliver()
+    clock.advance(timedelta(minutes=3))
+    post.deliver()
+    links = post.links_to("+447700900123")
+    assert len(links) == 2  # the invitation, then the request for views
+    with httpx.Client() as browser:
+        page = browser.get(links[1])
+        assert page.status_code == 200 and 'lang="pl"' in page.text
+        saved = browser.post(
+            f"{links[1]}/views",
+            data={"csrf": form_token(page.text), "going_well": "Czyta więcej", "hopes": ""},
+            follow_redirects=True,
+        )
+    assert saved.status_code == 200
+    with sessions() as session:
+        invitation = session.scalars(
+            select(Invitation).where(Invitation.guardian_id == family.father)
+        ).one()
+    assert "Czyta więcej" in (invitation.parent_views_text or "")
+
+
+def test_a_message_to_the_school_and_a_change_of_language(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invitation_links(sessions, school, clock, site)
+    with httpx.Client() as browser:
+        page = browser.get(f"{mother}/message")
+        assert page.status_code == 200 and 'dir="rtl"' in page.text
+        sent = browser.post(
+            f"{mother}/message",
+            data={"csrf": form_token(page.text), "pupil": str(school.pupils["kacper"]),
+                  "text": "Kacper has a dentist appointment on Friday."},
+            follow_redirects=True,
+        )  # fmt: skip
+        assert sent.status_code == 200
+        settings = browser.get(f"{mother}/settings")
+        changed = browser.post(
+            f"{mother}/language",
+            data={"csrf": form_token(settings.text), "language": "en_GB"},
+            follow_redirects=True,
+        )
+        assert changed.status_code == 200 and '<html lang="en-GB" dir="ltr">' in changed.text
+        assert "Thank you. I will write to you in English." in changed.text
+    with sessions() as session:
+        message = session.scalars(select(ParentMessage)).one()
+    assert message.guardian_id == family.mother and "dentist" in message.body_text
+
+
+def test_a_summary_page_shows_the_message_the_chat_gets(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invitation_links(sessions, school, clock, site)
+    # a cancelled meeting's message opens a page to read
+    with sessions() as session, session.begin():
+        from sendbot.services import meetings
+        from sendbot.services.actors import staff_actor_by_id
+
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        meeting_id = session.scalars(select(Invitation.meeting_id)).first()
+        meetings.cancel(session, senco, meeting_id, now=clock.now())  # type: ignore[arg-type]
+    post = the_post(sessions, clock, site.base)
+    post.deliver()
+    [cancelled] = [m for r, m in post.email.sent if "cancel" in m.text.lower() or m.link]
+    assert cancelled.link is not None
+    page = httpx.get(cancelled.link)
+    assert page.status_code == 200
+    assert cancelled.text.splitlines()[0] in page.text
+    gone = httpx.get(mother)
+    assert gone.status_code == 200  # the invitation's link says the meeting was cancelled
+    assert "<form" not in gone.text.split("<main")[1].split("<nav")[0]
+
+
+def test_forged_expired_and_replaced_links_explain_themselves(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    _, father = invitation_links(sessions, school, clock, site)
+    forged = httpx.get(f"{site.base}/p/AAAAAAAAAAAAAAAAAAAAAA")
+    assert forged.status_code == 404
+    assert "I do not recognise that link." in forged.text and 'lang="en-GB"' in forged.text
+    assert "Send me a new link" not in forged.text
+    with sessions() as session, session.begin():
+        link = session.scalars(
+            select(ParentLink).where(ParentLink.guardian_id == family.father)
+        ).one()
+        link.expires_at = clock.now()
+        link.created_at = clock.now() - timedelta(days=1)
+        link.purpose = "summary"  # a summary's link, 14 days old
+    with httpx.Client() as browser:
+        expired = browser.get(father)
+        assert expired.status_code == 410 and 'lang="pl"' in expired.text
+        assert "Kacper" not in expired.text and "Room 4" not in expired.text
+        asked = browser.post(
+            f"{father}/new", data={"csrf": form_token(expired.text)}, follow_redirects=True
+        )
+        assert asked.status_code == 200 and "Kacper" not in asked.text
+        again = browser.post(f"{father}/new", data={"csrf": form_token(expired.text)})
+        assert again.status_code == 303
+    with sessions() as session:
+        resent = session.scalars(
+            select(Outbox).where(
+                Outbox.recipient_guardian_id == family.father,
+                Outbox.dedupe_key.like("parent-link-again:%"),
+            )
+        ).all()
+        refused = session.query(AuditEvent).filter_by(action="parent_link.refused").count()
+    assert len(resent) == 1  # once an hour, however often the button is pressed
+    assert refused >= 2
+    post = the_post(sessions, clock, site.base)
+    post.deliver()
+    [fresh] = post.links_to("+447700900123")
+    assert fresh != father and httpx.get(fresh).status_code == 200
+    replaced = httpx.get(father)
+    assert replaced.status_code == 410
+
+
+def test_only_email_and_text_messages_carry_a_link_and_only_with_the_web_address_set(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    with sessions() as session, session.begin():
+        session.add(
+            Identity(
+                platform="telegram", external_id="7101", guardian_id=family.father,
+                created_at=clock.now(),
+            )
+        )  # fmt: skip
+    book_review(sessions, school, clock.now())
+    telegram = Kept("telegram")
+    without_address = the_post(sessions, clock, "")
+    without_address.worker.senders = {**without_address.worker.senders, "telegram": telegram}
+    without_address.deliver()
+    [(_, on_telegram)] = telegram.sent
+    [(_, by_email)] = without_address.email.sent
+    assert on_telegram.link is None and on_telegram.buttons  # the chat shows its buttons
+    assert by_email.link is None  # no web address: no page to send anyone to
+    with sessions() as session:
+        assert session.query(ParentLink).count() == 0
+
+
+def test_a_too_long_message_is_kept_back_and_said_so(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    _, father = invitation_links(sessions, school, clock, site)
+    with httpx.Client() as browser:
+        page = browser.get(f"{father}/message")
+        refused = browser.post(
+            f"{father}/message",
+            data={"csrf": form_token(page.text), "pupil": str(school.pupils["kacper"]),
+                  "text": "x" * 3001},
+            follow_redirects=True,
+        )  # fmt: skip
+        not_his = browser.post(
+            f"{father}/message",
+            data={"csrf": form_token(page.text), "pupil": str(school.pupils["amelia"]),
+                  "text": "Hello"},
+            follow_redirects=True,
+        )  # fmt: skip
+    assert refused.status_code == 200 and "3000" in refused.text.replace("\u00a0", "")
+    assert not_his.status_code == 200
+    with sessions() as session:
+        assert session.query(ParentMessage).count() == 0
+
+
+def test_after_the_meeting_its_link_says_so_and_offers_nothing(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invitation_links(sessions, school, clock, site)
+    clock.advance(BOOKED + timedelta(hours=1) - clock.now())
+    page = httpx.get(mother)
+    assert page.status_code == 410 and 'lang="ur"' in page.text
+    assert "Send me a new link" not in page.text and "/new" not in page.text
+    answered = httpx.post(f"{mother}/answer", data={"choice": "yes"})
+    assert answered.status_code == 410
+
+
+def test_the_channel_choice_calls_the_guardians_channel_service(
+    site: StaffSite,
+    sessions,
+    school: SmallSchool,
+    clock: FrozenClock,
+    family: Family,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`guardian_channels.set_preferred_channel` is another part's; here a stand-in records
+    the call the page makes, with the guardian and the channel chosen from their own."""
+    chosen: list[tuple[int, str, object]] = []
+
+    def set_preferred_channel(session, guardian_id, channel, now, actor):  # type: ignore[no-untyped-def]
+        chosen.append((guardian_id, channel, actor))
+
+    stand_in = types.ModuleType(parent_links.CHANNEL_SETTER)
+    stand_in.set_preferred_channel = set_preferred_channel  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, parent_links.CHANNEL_SETTER, stand_in)
+    mother, _ = invitation_links(sessions, school, clock, site)
+    with sessions() as session, session.begin():  # she gives the school her mobile too
+        session.add(
+            Identity(
+                platform="sms", external_id="+447700900456", guardian_id=family.mother,
+                created_at=clock.now(),
+            )
+        )  # fmt: skip
+    with httpx.Client() as browser:
+        page = browser.get(f"{mother}/settings")
+        assert 'value="email"' in page.text and 'value="sms"' in page.text
+        assert 'value="telegram"' not in page.text  # only the channels they have
+        browser.post(
+            f"{mother}/channel", data={"csrf": form_token(page.text), "channel": "telegram"}
+        )
+        done = browser.post(
+            f"{mother}/channel",
+            data={"csrf": form_token(page.text), "channel": "sms"},
+            follow_redirects=True,
+        )
+    assert done.status_code == 200 and done.url.path.endswith("/settings")
+    assert [(g, c) for g, c, _ in chosen] == [(family.mother, "sms")]
+    assert chosen[0][2] == policy.GuardianActor(family.mother, school.school_id)
+
+
+def test_sendbot_serves_worker_is_given_the_web_address(db_url: str, clock: FrozenClock) -> None:
+    core = build_core(
+        Settings(database_url=db_url, web_url="https://sendbot.school.example"), clock
+    )
+    try:
+        assert SchedulerService(core).worker.config.web_url == "https://sendbot.school.example"
+    finally:
+        core.db.dispose()
