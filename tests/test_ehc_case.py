@@ -30,12 +30,14 @@ from sendbot.conversations.ehc_case import EHC_CASE
 from sendbot.conversations.forms import Forms
 from sendbot.conversations.registry import REGISTRY
 from sendbot.demo.build import build_demo
-from sendbot.services import digests, ehc_cases, records
+from sendbot.conversations.engine import ChatRef, Engine
+from sendbot.services import digests, ehc_cases, records, review_outcomes
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
 from sendbot.services.roster import RosterError, import_roster
 from sendbot.store.db import transaction
-from sendbot.store.models import AuditEvent, Deadline, EhcCase, Pupil, School
+from sendbot.store.models import AuditEvent, Deadline, EhcCase, Meeting, Pupil, School, Staff
+from tests.dialog import Dialog
 from tests.factories import NOW, SmallSchool
 from tests.staff_dialogs import dialog_for
 
@@ -486,6 +488,60 @@ def test_the_sample_roster_gives_ayaan_his_annual_review(sessions: Sessions) -> 
     found = deadlines_by_pupil(sessions)
     # Last reviewed 12 Jun 2025: the next review was due by 11 Jun 2026.
     assert found[("P005", "ehc.annual_review")] == date(2026, 6, 11)
+
+
+def test_an_imported_pupils_send_history_holds_his_ehc_case_and_his_review_held(
+    sessions: Sessions,
+) -> None:
+    """Ayaan's SEN status is "EHC plan" and the roster dates his case: his history is not
+    empty. The steps are dated when they happened, oldest first; a review meeting marked
+    held is dated by the meeting."""
+    run_import(sessions, Path(__file__).resolve().parent.parent / "examples" / "roster")
+    with transaction(sessions) as session:
+        session.info["sendbot.now"] = NOW
+        ayaan = session.scalars(select(Pupil).where(Pupil.external_id == "P005")).one()
+        senco_id = session.scalars(
+            select(Staff.id).where(Staff.email == "senco@millbrook.example")
+        ).one()
+        senco = staff_actor_by_id(session, senco_id)
+        assert senco is not None
+        meeting = Meeting(
+            school_id=ayaan.school_id,
+            pupil_id=ayaan.id,
+            kind="annual_review",
+            starts_at=datetime(2026, 11, 17, 9, 30, tzinfo=UTC),
+            place="The SENCO's office",
+        )
+        session.add(meeting)
+        session.flush()
+        review_outcomes.record_outcome(session, senco, meeting.id, held=True, reason=None, now=NOW)
+    d = Dialog(Engine(sessions, REGISTRY, CLOCK), senco, ChatRef("console", "staff:senco"))
+    d.says("history")
+    assert d.says("ayaan").text == (
+        "Ayaan Hussain's SEND history:\n"
+        "- 10 Jan 2022: EHC case: Assessment requested (by a parent or carer)\n"
+        "- 20 May 2022: EHC case: Final plan issued\n"
+        "- 12 Jun 2025: EHC case: Last annual review\n"
+        "- 17 Nov 2026: EHC plan annual review held (Anjali Varma)"
+    )
+
+
+def test_a_pupil_with_a_level_but_nothing_recorded_is_not_said_to_have_no_history(
+    sessions: Sessions,
+) -> None:
+    run_import(sessions, Path(__file__).resolve().parent.parent / "examples" / "roster")
+    with sessions() as session:
+        senco_id = session.scalars(
+            select(Staff.id).where(Staff.email == "senco@millbrook.example")
+        ).one()
+        senco = staff_actor_by_id(session, senco_id)
+    assert senco is not None
+    d = Dialog(Engine(sessions, REGISTRY, CLOCK), senco, ChatRef("console", "staff:senco"))
+    d.says("history")
+    assert d.says("zofia").text == (
+        "Zofia Kamińska is on SEN support, as the school's records say. Nothing else has "
+        "been recorded in sendbot yet."
+    )
 
 
 # --- the demo --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from sendbot.cli import app
-from sendbot.store.models import EhcCase
+from sendbot.store.models import EhcCase, SupportPlan
 from tests.factories import build_small_school
 from tests.scheduling.helpers import set_settings
 
@@ -37,6 +37,41 @@ def test_deadlines_for_a_school_and_a_pupil_with_json(sessions, db_url) -> None:
     assert by_pupil.exit_code == 0 and "13(2),(3)" in by_pupil.output
     assert "SEND_TIMESCALES" not in by_pupil.output
     assert runner.invoke(app, ["deadlines", "--database", db_url]).exit_code == 2
+
+
+def test_deadlines_list_the_review_agreed_on_a_support_plan(sessions, db_url) -> None:
+    """A written SEN support plan carries its agreed review date instead of a
+    `sen_support.review` row: the list shows it all the same, overdue or not, in date order."""
+    school = build_small_school(sessions)
+    with sessions() as session, session.begin():
+        session.add(
+            EhcCase(pupil_id=school.pupils["amir"], request_received_on=date(2026, 11, 2))
+        )
+        session.add(
+            SupportPlan(
+                pupil_id=school.pupils["amelia"],
+                kind="sen_support",
+                started_on=date(2026, 9, 7),
+                next_review_on=date(2026, 12, 4),
+            )
+        )
+    result = runner.invoke(app, ["deadlines", "--school", "900001", "--json", "--database", db_url])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    reviews = [r for r in rows if r["pupil"] == "Amelia Khan" and "review" in r["kind"]]
+    assert [(r["kind"], r["due_on"], r["id"]) for r in reviews] == [
+        ("plan_review", "2026-12-04", None)
+    ]
+    assert reviews[0]["plan_id"] > 0 and reviews[0]["owner_role"] == "senco"
+    assert reviews[0]["title"] == "Review of the SEN support plan (the date agreed)"
+    assert [r["due_on"] for r in rows] == sorted(r["due_on"] for r in rows)
+    one = runner.invoke(
+        app, ["deadlines", "--pupil", str(school.pupils["amelia"]), "--json", "--database", db_url]
+    )
+    assert one.exit_code == 0, one.output
+    assert "plan_review" in {r["kind"] for r in json.loads(one.output)}
+    table = runner.invoke(app, ["deadlines", "--school", "900001", "--database", db_url])
+    assert table.exit_code == 0 and "agreed" in table.output
 
 
 def test_digest_prints_and_saves_the_chart(sessions, db_url, tmp_path: Path) -> None:
