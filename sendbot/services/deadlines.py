@@ -1045,7 +1045,7 @@ def plan_review_views(
             DeadlineView(
                 id=None,
                 kind=PLAN_REVIEW,
-                title=f"Review of the {names.plan_name(plan.kind)} (the date agreed)",
+                title=f"{names.plan_name(plan.kind)} review (the date agreed)",
                 description="The review date agreed for this plan.",
                 pupil_id=pupil.id,
                 pupil_name=pupil.display_name,

@@ -44,9 +44,7 @@ def test_deadlines_list_the_review_agreed_on_a_support_plan(sessions, db_url) ->
     `sen_support.review` row: the list shows it all the same, overdue or not, in date order."""
     school = build_small_school(sessions)
     with sessions() as session, session.begin():
-        session.add(
-            EhcCase(pupil_id=school.pupils["amir"], request_received_on=date(2026, 11, 2))
-        )
+        session.add(EhcCase(pupil_id=school.pupils["amir"], request_received_on=date(2026, 11, 2)))
         session.add(
             SupportPlan(
                 pupil_id=school.pupils["amelia"],
@@ -63,7 +61,7 @@ def test_deadlines_list_the_review_agreed_on_a_support_plan(sessions, db_url) ->
         ("plan_review", "2026-12-04", None)
     ]
     assert reviews[0]["plan_id"] > 0 and reviews[0]["owner_role"] == "senco"
-    assert reviews[0]["title"] == "Review of the SEN support plan (the date agreed)"
+    assert reviews[0]["title"] == "SEN support plan review (the date agreed)"
     assert [r["due_on"] for r in rows] == sorted(r["due_on"] for r in rows)
     one = runner.invoke(
         app, ["deadlines", "--pupil", str(school.pupils["amelia"]), "--json", "--database", db_url]
