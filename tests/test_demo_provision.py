@@ -16,9 +16,11 @@ from sendbot.clock import FrozenClock
 from sendbot.conversations.engine import Engine
 from sendbot.conversations.registry import REGISTRY
 from sendbot.demo.build import build_demo, sqlite_url
-from sendbot.demo.provision import CALM, READING, TALK
+from sendbot.demo.provision import CALM, READING, TALK, demo_terms
 from sendbot.demo.school import DEMO_SENCO_EMAIL, DEMO_TA_EMAIL, DEMO_TEACHER_EMAIL, DEMO_URN
+from sendbot.domain.calendar import SchoolCalendar
 from sendbot.handlers.console.chat import chat_ref
+from sendbot.services import terms as school_terms
 from sendbot.services.actors import staff_actor_by_email
 from sendbot.store.models import Intervention, InterventionSession, SupportPlan, Target
 
@@ -109,3 +111,13 @@ def test_provision_seeds_on_any_day_of_the_year(tmp_path: Path, today: date):
         )
         held = session.scalars(select(InterventionSession.held_on)).all()
         assert all(day < today for day in held)
+
+
+def test_the_demo_knows_next_autumn_so_a_year_ahead_has_its_summer_holiday() -> None:
+    """A year fast-forwarded from the demo's day crosses the summer: with next autumn's term
+    entered, August is a holiday (no digest) and September is term again."""
+    calendar = SchoolCalendar(terms=tuple(demo_terms(date(2026, 11, 24))))
+    assert [t.name for t in calendar.terms][-1] == "2027-autumn"
+    assert not school_terms.is_open(calendar, date(2027, 8, 12))  # a Thursday in August
+    assert school_terms.is_open(calendar, date(2027, 9, 6))
+    assert not school_terms.is_open(calendar, date(2027, 10, 27))  # half term

@@ -27,15 +27,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import FrozenClock
 from sendbot.conversations.ehc_case import EHC_CASE
+from sendbot.conversations.engine import ChatRef, Engine
 from sendbot.conversations.forms import Forms
 from sendbot.conversations.registry import REGISTRY
 from sendbot.demo.build import build_demo
-from sendbot.services import digests, ehc_cases, records
+from sendbot.services import digests, ehc_cases, records, review_outcomes
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
 from sendbot.services.roster import RosterError, import_roster
 from sendbot.store.db import transaction
-from sendbot.store.models import AuditEvent, Deadline, EhcCase, Pupil, School
+from sendbot.store.models import AuditEvent, Deadline, EhcCase, Meeting, Pupil, School, Staff
+from tests.dialog import Dialog
 from tests.factories import NOW, SmallSchool
 from tests.staff_dialogs import dialog_for
 
@@ -364,6 +366,8 @@ ROWS = (
     "E3,Lena,Kowalska,09/09/2015,6,E,,,10/09/2022,15/10/2026,2027",
     "E4,Ivy,Moss,21/06/2016,5,E,,,,,",
     "K1,Maya,Osei,05/05/2016,5,K,02/11/2026,parent,,,",
+    "E5,Sami,Patel,01/10/2015,6,E,,,01/10/2024,,",
+    "E6,Ada,Lowe,12/12/2010,11,E,,,05/03/2021,04/03/2026,",
 )
 
 
@@ -395,8 +399,9 @@ def test_an_imported_roster_gives_every_ehc_plan_with_dates_its_deadlines(
     run_import(sessions, write_roster(tmp_path / "roster", ROWS))
     found = deadlines_by_pupil(sessions)
     with_review = {pupil for pupil, kind in found if kind == "ehc.annual_review"}
-    assert with_review == {"E1", "E2", "E3"}  # E4 has no dates: "dates missing" instead
-    assert ("E3", "ehc.phase_transfer") in found
+    assert with_review == {"E1", "E2", "E3", "E5", "E6"}  # E4 has no dates: "dates missing"
+    transfers = {pupil for pupil, kind in found if kind == "ehc.phase_transfer"}
+    assert transfers == {"E3", "E5", "E6"}  # Years 6 and 11: no one typed E5's or E6's year
     assert ("K1", "ehc.assessment_decision") in found
     with sessions() as session:
         missing = ehc_cases.missing_dates(session, session.scalars(select(Pupil.school_id)).first())
@@ -421,6 +426,14 @@ EXPECTED = {
     ("E3", "ehc.annual_review"): date(2027, 10, 14),
     # Year 6, moving in September 2027: amended "before 15th February" 2027.
     ("E3", "ehc.phase_transfer"): date(2027, 2, 14),
+    # Plan made 1 Oct 2024 and never reviewed: due by 30 Sep 2025, long overdue.
+    ("E5", "ehc.annual_review"): date(2025, 9, 30),
+    # Year 6 in the school year 2026-27, from the year group alone: before 15 February 2027.
+    ("E5", "ehc.phase_transfer"): date(2027, 2, 14),
+    # Last reviewed 4 Mar 2026: by 3 Mar 2027.
+    ("E6", "ehc.annual_review"): date(2027, 3, 3),
+    # Year 11, moving on to post-16 in 2027: reg 18(1)(a), before 31 March, so 30 March.
+    ("E6", "ehc.phase_transfer"): date(2027, 3, 30),
     # Request received Mon 2 Nov 2026: 6 weeks, then 20 weeks.
     ("K1", "ehc.assessment_decision"): date(2026, 12, 14),
     ("K1", "ehc.final_plan"): date(2027, 3, 22),
@@ -436,7 +449,7 @@ def test_importing_again_changes_nothing_and_keeps_what_the_senco_recorded(
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "roster.import")
         ).one()
-        assert event.details["counts"]["EHC cases"]["created"] == 4
+        assert event.details["counts"]["EHC cases"]["created"] == 6
         assert event.details["ehc_cases"]["E1"] == {"final_issued_on": "2025-11-30"}
         assert event.details["ehc_cases"]["K1"] == {
             "request_received_on": "2026-11-02",
@@ -447,7 +460,7 @@ def test_importing_again_changes_nothing_and_keeps_what_the_senco_recorded(
         case.advice_requested_on = date(2026, 11, 20)  # recorded by the SENCO since
     with transaction(sessions) as session:
         report = import_roster(session, [folder], clock=CLOCK)
-    assert (report.counts["EHC cases"].created, report.counts["EHC cases"].unchanged) == (0, 4)
+    assert (report.counts["EHC cases"].created, report.counts["EHC cases"].unchanged) == (0, 6)
     assert report.ehc_changed == {}
     with sessions() as session:
         case = session.scalars(select(EhcCase).where(EhcCase.pupil_id == k1.id)).one()
@@ -486,6 +499,60 @@ def test_the_sample_roster_gives_ayaan_his_annual_review(sessions: Sessions) -> 
     found = deadlines_by_pupil(sessions)
     # Last reviewed 12 Jun 2025: the next review was due by 11 Jun 2026.
     assert found[("P005", "ehc.annual_review")] == date(2026, 6, 11)
+
+
+def test_an_imported_pupils_send_history_holds_his_ehc_case_and_his_review_held(
+    sessions: Sessions,
+) -> None:
+    """Ayaan's SEN status is "EHC plan" and the roster dates his case: his history is not
+    empty. The steps are dated when they happened, oldest first; a review meeting marked
+    held is dated by the meeting."""
+    run_import(sessions, Path(__file__).resolve().parent.parent / "examples" / "roster")
+    with transaction(sessions) as session:
+        session.info["sendbot.now"] = NOW
+        ayaan = session.scalars(select(Pupil).where(Pupil.external_id == "P005")).one()
+        senco_id = session.scalars(
+            select(Staff.id).where(Staff.email == "senco@millbrook.example")
+        ).one()
+        senco = staff_actor_by_id(session, senco_id)
+        assert senco is not None
+        meeting = Meeting(
+            school_id=ayaan.school_id,
+            pupil_id=ayaan.id,
+            kind="annual_review",
+            starts_at=datetime(2026, 11, 17, 9, 30, tzinfo=UTC),
+            place="The SENCO's office",
+        )
+        session.add(meeting)
+        session.flush()
+        review_outcomes.record_outcome(session, senco, meeting.id, held=True, reason=None, now=NOW)
+    d = Dialog(Engine(sessions, REGISTRY, CLOCK), senco, ChatRef("console", "staff:senco"))
+    d.says("history")
+    assert d.says("ayaan").text == (
+        "Ayaan Hussain's SEND history:\n"
+        "- 10 Jan 2022: EHC case: Assessment requested (by a parent or carer)\n"
+        "- 20 May 2022: EHC case: Final plan issued\n"
+        "- 12 Jun 2025: EHC case: Last annual review\n"
+        "- 17 Nov 2026: EHC plan annual review held (Anjali Varma)"
+    )
+
+
+def test_a_pupil_with_a_level_but_nothing_recorded_is_not_said_to_have_no_history(
+    sessions: Sessions,
+) -> None:
+    run_import(sessions, Path(__file__).resolve().parent.parent / "examples" / "roster")
+    with sessions() as session:
+        senco_id = session.scalars(
+            select(Staff.id).where(Staff.email == "senco@millbrook.example")
+        ).one()
+        senco = staff_actor_by_id(session, senco_id)
+    assert senco is not None
+    d = Dialog(Engine(sessions, REGISTRY, CLOCK), senco, ChatRef("console", "staff:senco"))
+    d.says("history")
+    assert d.says("zofia").text == (
+        "Zofia Kamińska is on SEN support, as the school's records say. Nothing else has "
+        "been recorded in sendbot yet."
+    )
 
 
 # --- the demo --------------------------------------------------------------------------------

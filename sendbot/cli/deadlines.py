@@ -63,6 +63,11 @@ def deadlines(
         views = deadline_service.list_deadlines(
             session, now, school_id=school_id, pupil_id=pupil_id, include_closed=show_all
         )
+        # A support plan's agreed review is dated on the plan, not as a deadline row.
+        views += deadline_service.plan_review_views(
+            session, now, school_id=school_id, pupil_id=pupil_id
+        )
+        views.sort(key=lambda v: v.due_on)
     if notice:  # on stderr with --json, so the JSON stays one document
         (err_console if as_json else console).print(notice, markup=False, highlight=False)
     if as_json:

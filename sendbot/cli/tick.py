@@ -43,6 +43,12 @@ def tick(
         "--hold-reviews",
         help="Answer each 'Was it held?' with Held, as the SENCO asked would tap it",
     ),
+    book_reviews: bool = typer.Option(
+        False,
+        "--book-reviews",
+        help="Book each review the reminders ask for, as the SENCO would (writes the "
+        "bookings: for the demo or a copy)",
+    ),
     database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
 ) -> None:
     """Advance a simulated clock through reminders, digests and escalations."""
@@ -54,7 +60,11 @@ def tick(
     sessions = open_database(database)
     clock = FrozenClock(begin)
     ff = FastForward(
-        sessions, clock, stream=None if quiet else sys.stdout, hold_reviews=hold_reviews
+        sessions,
+        clock,
+        stream=None if quiet else sys.stdout,
+        hold_reviews=hold_reviews,
+        book_reviews=book_reviews,
     )
     delivered = asyncio.run(ff.run_until(end))
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(ff.report.counts.items()) if v)

@@ -113,7 +113,10 @@ RATING_STEPS = ("not_yet", "emerging", "emerging", "developing", "developing", "
 
 
 def demo_terms(today: date) -> list[Term]:
-    """Terms of the school year containing `today`, shaped like a typical English year."""
+    """Terms of the school year containing `today`, shaped like a typical English year, and
+    the next autumn term, as a school enters it before the summer: a year fast-forwarded
+    from the demo's day has no digest in the summer holiday, and reviews after it fall on
+    next year's term."""
     y = today.year if today.month >= 8 else today.year - 1
     return [
         Term(f"{y}-autumn", date(y, 9, 3), date(y, 12, 18), date(y, 10, 26), date(y, 10, 30)),
@@ -130,6 +133,13 @@ def demo_terms(today: date) -> list[Term]:
             date(y + 1, 7, 21),
             date(y + 1, 5, 24),
             date(y + 1, 5, 28),
+        ),
+        Term(
+            f"{y + 1}-autumn",
+            date(y + 1, 9, 3),
+            date(y + 1, 12, 18),
+            date(y + 1, 10, 25),
+            date(y + 1, 10, 29),
         ),
     ]
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import FrozenClock
 from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
-from sendbot.scheduling import jobs
+from sendbot.scheduling import jobs, review_booking
 from sendbot.scheduling.senders import format_message
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig
 from sendbot.services import action_ids, staff_buttons
@@ -95,6 +95,7 @@ class FastForward:
         *,
         stream: IO[str] | None = None,
         hold_reviews: bool = False,
+        book_reviews: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -102,6 +103,9 @@ class FastForward:
         # Answer "Was it held?" with Held, as the person asked would tap it, so a run over a
         # year shows each review held and the next one dated.
         self.hold_reviews = hold_reviews
+        # Book each review the reminders ask for, once a day after the daily run, as the
+        # SENCO would (`review_booking`): with hold_reviews, a year rolls every review on.
+        self.book_reviews = book_reviews
         self._answered = 0
         with sessions() as session:
             first = session.scalar(select(School.timezone).order_by(School.id).limit(1))
@@ -141,10 +145,21 @@ class FastForward:
         now = self.clock.now()
         if self._daily_due():
             await asyncio.to_thread(jobs.run_daily_jobs, self.sessions, now, self.report)
+            if self.book_reviews:
+                await asyncio.to_thread(self._book, now)
         await asyncio.to_thread(jobs.run_minute_jobs, self.sessions, now, self.report)
         await self.worker.drain(max_seconds=120)
         if self.hold_reviews:
             await asyncio.to_thread(self._tap_held)
+
+    def _book(self, now: datetime) -> None:
+        with self.sessions() as session, session.begin():
+            session.info["sendbot.now"] = now
+            booked = review_booking.book_due_reviews(session, now)
+        if self.stream is not None:
+            for made in booked:
+                self.stream.write(made.line(self.transcript.timezone) + "\n")
+            self.stream.flush()
 
     def _tap_held(self) -> None:
         """Tap Held on each "Was it held?" delivered since the last step, through the same

@@ -834,7 +834,7 @@ def keep_fresh(factory: sessionmaker[Session]) -> None:
 
 @dataclass(frozen=True)
 class DeadlineView:
-    id: int
+    id: int | None  # the deadline's; None for a plan's agreed review (`plan_id` says which)
     kind: str
     title: str
     description: str
@@ -846,10 +846,12 @@ class DeadlineView:
     owner: str
     status: str
     source: str
+    plan_id: int | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
             "id": self.id,
+            **({"plan_id": self.plan_id} if self.plan_id is not None else {}),
             "kind": self.kind,
             "title": self.title,
             "pupil_id": self.pupil_id,
@@ -1006,6 +1008,57 @@ def plan_reviews_due(session: Session, school_id: int, until: date) -> list[Plan
         for plan, pupil in rows
         if plan.next_review_on is not None
     ]
+
+
+PLAN_REVIEW = "plan_review"
+
+
+def plan_review_views(
+    session: Session, now: datetime, *, school_id: int | None = None, pupil_id: int | None = None
+) -> list[DeadlineView]:
+    """Each active support or monitoring plan's agreed next review, as a line beside the
+    deadlines: the plan carries that date instead of a `sen_support.review` row, so a list of
+    deadlines without it would leave out the review the SENCO agreed (Code 6.65)."""
+    query = (
+        select(SupportPlan, Pupil)
+        .join(Pupil, Pupil.id == SupportPlan.pupil_id)
+        .where(
+            Pupil.active,
+            SupportPlan.status == "active",
+            SupportPlan.kind != "ehc_plan",
+            SupportPlan.next_review_on.is_not(None),
+        )
+        .order_by(SupportPlan.next_review_on, SupportPlan.id)
+    )
+    if school_id is not None:
+        query = query.where(Pupil.school_id == school_id)
+    if pupil_id is not None:
+        query = query.where(Pupil.id == pupil_id)
+    views = []
+    for plan, pupil in session.execute(query).all():
+        assert plan.next_review_on is not None
+        names = school_policy.load(session, pupil.school_id)
+        today = school_today(session.get(School, pupil.school_id), now)
+        people = staff_with_role(session, pupil.school_id, Role.SENCO)
+        cited = "Code 6.44, 6.65; school policy" if plan.kind == SEN_SUPPORT else "school policy"
+        views.append(
+            DeadlineView(
+                id=None,
+                kind=PLAN_REVIEW,
+                title=f"{names.plan_name(plan.kind)} review (the date agreed)",
+                description="The review date agreed for this plan.",
+                pupil_id=pupil.id,
+                pupil_name=pupil.display_name,
+                due_on=plan.next_review_on,
+                days_left=(plan.next_review_on - today).days,
+                owner_role=Owner.SENCO.value,
+                owner=f"SENCO: {', '.join(p.display_name for p in people)}" if people else "SENCO",
+                status=OPEN,
+                source=cited,
+                plan_id=plan.id,
+            )
+        )
+    return views
 
 
 # --- marking one done ----------------------------------------------------------------------

@@ -18,11 +18,20 @@ from sqlalchemy.orm import Session
 
 from sendbot.domain.needs import BROAD_AREAS, Area
 from sendbot.domain.people import SenStatus
-from sendbot.services import audit, parent_summaries, policy, school_policy, terms
+from sendbot.services import (
+    audit,
+    ehc_cases,
+    parent_summaries,
+    policy,
+    review_outcomes,
+    school_policy,
+    terms,
+)
 from sendbot.services.actors import StaffActor
 from sendbot.services.pupils import PupilSummary, summarise
 from sendbot.store.models import (
     AuditEvent,
+    EhcCase,
     Intervention,
     InterventionPupil,
     InterventionSession,
@@ -587,6 +596,8 @@ HISTORY_ACTIONS = (
     "target.create",
     "target.close",
     "plan_review.create",
+    "meeting.held",
+    "meeting.not_held",
 )
 
 
@@ -606,8 +617,34 @@ def history(session: Session, actor: StaffActor, pupil_id: int, now: datetime) -
         by = f" ({staff.display_name})" if staff else ""
         text = _history_text(session, names, event)
         if text:
-            lines.append(HistoryLine(event.at.date(), text + by))
+            lines.append(HistoryLine(_history_day(event), text + by))
+    lines += _ehc_case_lines(session, pupil_id)
+    lines.sort(key=lambda line: line.on)  # stable: a day's lines keep the audit log's order
     _audit(session, actor, now, "send_history.read", "pupil", pupil_id, pupil_id)
+    return lines
+
+
+def _history_day(event: AuditEvent) -> date:
+    """A review meeting marked held or not held is dated by the meeting, not the tap."""
+    on = event.details.get("on") if event.action.startswith("meeting.") else None
+    return date.fromisoformat(str(on)) if on else event.at.date()
+
+
+def _ehc_case_lines(session: Session, pupil_id: int) -> list[HistoryLine]:
+    """Each dated step of the pupil's EHC cases, however it was recorded (the ehc flow or
+    the roster's columns), on the day it happened."""
+    lines = []
+    for case in session.scalars(
+        select(EhcCase).where(EhcCase.pupil_id == pupil_id).order_by(EhcCase.id)
+    ):
+        for step in ehc_cases.STEPS:
+            day = getattr(case, step.column)
+            if day is None:
+                continue
+            text = f"EHC case: {step.label}"
+            if step.key == "request" and case.requested_by in ehc_cases.REQUESTED_BY:
+                text += f" (by {ehc_cases.REQUESTED_BY[case.requested_by]})"
+            lines.append(HistoryLine(day, text))
     return lines
 
 
@@ -636,6 +673,10 @@ def _history_text(
             return f"Target set: {target.staff_wording}"
         outcome = CLOSE_OUTCOMES.get(str(event.details.get("outcome")), "closed").lower()
         return f"Target {outcome}: {target.staff_wording}"
+    if event.action in ("meeting.held", "meeting.not_held"):
+        words = review_outcomes.kind_words(str(event.details.get("kind", "review")))
+        held = "held" if event.action == "meeting.held" else "not held"
+        return f"{words[:1].upper()}{words[1:]} {held}"
     review = session.get(PlanReview, event.object_id)
     if review is None:
         return None

@@ -6,10 +6,11 @@ import json
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from sendbot.cli import app
-from sendbot.store.models import EhcCase
+from sendbot.store.models import EhcCase, SupportPlan
 from tests.factories import build_small_school
 from tests.scheduling.helpers import set_settings
 
@@ -37,6 +38,39 @@ def test_deadlines_for_a_school_and_a_pupil_with_json(sessions, db_url) -> None:
     assert by_pupil.exit_code == 0 and "13(2),(3)" in by_pupil.output
     assert "SEND_TIMESCALES" not in by_pupil.output
     assert runner.invoke(app, ["deadlines", "--database", db_url]).exit_code == 2
+
+
+def test_deadlines_list_the_review_agreed_on_a_support_plan(sessions, db_url) -> None:
+    """A written SEN support plan carries its agreed review date instead of a
+    `sen_support.review` row: the list shows it all the same, overdue or not, in date order."""
+    school = build_small_school(sessions)
+    with sessions() as session, session.begin():
+        session.add(EhcCase(pupil_id=school.pupils["amir"], request_received_on=date(2026, 11, 2)))
+        session.add(
+            SupportPlan(
+                pupil_id=school.pupils["amelia"],
+                kind="sen_support",
+                started_on=date(2026, 9, 7),
+                next_review_on=date(2026, 12, 4),
+            )
+        )
+    result = runner.invoke(app, ["deadlines", "--school", "900001", "--json", "--database", db_url])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    reviews = [r for r in rows if r["pupil"] == "Amelia Khan" and "review" in r["kind"]]
+    assert [(r["kind"], r["due_on"], r["id"]) for r in reviews] == [
+        ("plan_review", "2026-12-04", None)
+    ]
+    assert reviews[0]["plan_id"] > 0 and reviews[0]["owner_role"] == "senco"
+    assert reviews[0]["title"] == "SEN support plan review (the date agreed)"
+    assert [r["due_on"] for r in rows] == sorted(r["due_on"] for r in rows)
+    one = runner.invoke(
+        app, ["deadlines", "--pupil", str(school.pupils["amelia"]), "--json", "--database", db_url]
+    )
+    assert one.exit_code == 0, one.output
+    assert "plan_review" in {r["kind"] for r in json.loads(one.output)}
+    table = runner.invoke(app, ["deadlines", "--school", "900001", "--database", db_url])
+    assert table.exit_code == 0 and "agreed" in table.output
 
 
 def test_digest_prints_and_saves_the_chart(sessions, db_url, tmp_path: Path) -> None:
@@ -194,3 +228,45 @@ def test_tick_can_hold_each_review_and_says_what_follows(sessions, db_url) -> No
     assert "Recorded: Zoë Nowak's EHC plan annual review on Wed 2 Dec 2026 was held." in held[0]
     assert "Next review due by Wed 1 Dec 2027." in held[0]
     assert "Annual review of the EHC plan for Zoë Nowak" not in result.output.split(held[0])[1]
+
+
+def test_tick_can_book_each_review_the_reminders_ask_for_then_hold_it(sessions, db_url) -> None:
+    """`sendbot tick --book-reviews --hold-reviews`: the SENCO books the review when the
+    reminders start asking (28 days ahead), on a school day with two weeks' notice (SEND Regs
+    2014 reg 20), taps Held after it, and the next one is dated: CFA 2014 s44(1), within the
+    12 months starting with Tue 8 Dec 2026, so by Tue 7 Dec 2027."""
+    from sendbot.store.models import Meeting, Pupil
+
+    school = build_small_school(sessions)
+    set_settings(sessions, school.school_id)
+    set_settings(sessions, school.other_school_id)
+    zoe = school.pupils["zoe"]
+    with sessions() as session, session.begin():
+        session.get(Pupil, zoe).sen_status = "ehc_plan"
+        session.add(EhcCase(pupil_id=zoe, final_issued_on=date(2025, 12, 13)))  # due 12 Dec
+    result = runner.invoke(
+        app,
+        [
+            "tick",
+            "--from",
+            "2026-11-24T09:00",
+            "--until",
+            "2026-12-20",
+            "--book-reviews",
+            "--hold-reviews",
+            "--database",
+            db_url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    booked = [line for line in lines if "Booked by" in line and "Zoë Nowak" in line]
+    assert booked == [
+        "[Tue 24 Nov 2026 09:00 GMT] Booked by Grace Okafor: Zoë Nowak's EHC plan annual "
+        "review on Tue 8 Dec 2026 at 09:00 (due by Sat 12 Dec 2026)"
+    ]
+    held = [line for line in lines if "Held, tapped by" in line and "Zoë Nowak" in line]
+    assert len(held) == 1 and "Next review due by Tue 7 Dec 2027." in held[0]
+    with sessions() as session:
+        statuses = session.scalars(select(Meeting.status).where(Meeting.pupil_id == zoe)).all()
+    assert statuses == ["held"]  # booked once: a booked review is not booked again
