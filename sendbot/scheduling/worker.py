@@ -403,6 +403,7 @@ class OutboxWorker:
         if message is None:
             prepared.decision, prepared.detail = "cancelled", "no longer needed"
             return prepared
+        message = replace(message, reference=str(row.id))
         prepared.message = _without_delivered_parts(row, prepared.recipient, message)
         return prepared
 
