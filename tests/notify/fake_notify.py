@@ -42,6 +42,7 @@ class Request:
     kind: str  # sms | email
     body: dict[str, Any]
     status: int
+    notification_id: str | None = None
 
 
 @dataclass
@@ -87,8 +88,9 @@ class FakeNotify:
                     {"status_code": status, "errors": [{"error": error, "message": message}]},
                     status=status,
                 )
-            self.log.append(Request(kind, body, 201))
-        return web.json_response(_created(kind, body), status=201)
+            created = _created(kind, body)
+            self.log.append(Request(kind, body, 201, created["id"]))
+        return web.json_response(created, status=201)
 
     @property
     def delivered(self) -> list[Request]:
