@@ -70,7 +70,9 @@ def _receipt(outbox_id: int, status: str, **changes: Any) -> dict[str, Any]:
     }
 
 
-async def _post(core: Core, *bodies: Any, token: str | None = TOKEN, raw: bytes | None = None) -> list[int]:
+async def _post(
+    core: Core, *bodies: Any, token: str | None = TOKEN, raw: bytes | None = None
+) -> list[int]:
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
@@ -102,7 +104,10 @@ def _attempts(core: Core, outbox_id: int) -> list[str]:
 def test_delivered_is_recorded_once_however_often_notify_says_it(db_url) -> None:
     core = _core(db_url)
     outbox_id, _ = _sent_by_sms(core)
-    assert post(core, _receipt(outbox_id, "delivered"), _receipt(outbox_id, "delivered")) == [200, 200]
+    assert post(core, _receipt(outbox_id, "delivered"), _receipt(outbox_id, "delivered")) == [
+        200,
+        200,
+    ]
     assert _attempts(core, outbox_id) == ["delivered"]
     with core.sessions() as session:
         row = session.get(Outbox, outbox_id)

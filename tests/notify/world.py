@@ -51,7 +51,9 @@ def family(
             session.add(by_email)
             session.flush()
             email_id = by_email.id
-        by_sms = Identity(platform="sms", external_id=PHONE, guardian_id=guardian.id, created_at=now)
+        by_sms = Identity(
+            platform="sms", external_id=PHONE, guardian_id=guardian.id, created_at=now
+        )
         session.add(by_sms)
         session.flush()
         return Family(guardian.id, by_sms.id, email_id)
