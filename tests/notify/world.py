@@ -90,9 +90,9 @@ class LinkingWorker(OutboxWorker):
 
     def _prepare_one(self, session: Session, row, now, skip) -> Prepared:  # type: ignore[no-untyped-def]
         prepared = super()._prepare_one(session, row, now, skip)
-        if prepared.message is not None and prepared.recipient is not None:
-            if prepared.recipient.platform in ("sms", "email"):
-                prepared.message = replace(prepared.message, link=LINK)
+        recipient = prepared.recipient
+        if prepared.message is not None and recipient and recipient.platform in ("sms", "email"):
+            prepared.message = replace(prepared.message, link=LINK)
         return prepared
 
 
