@@ -157,3 +157,27 @@ def test_notify_out_of_reach_is_retried() -> None:
         port = sock.getsockname()[1]
     outcome = _send(_senders(f"http://127.0.0.1:{port}")["sms"], PHONE, MESSAGE)
     assert outcome.status == "retry"
+
+
+def test_sendbot_serve_adds_notify_only_when_it_is_configured() -> None:
+    from sendbot.cli.serve import plugins_for
+
+    bare = Settings(database_url="sqlite://")
+    configured = Settings(
+        database_url="sqlite://",
+        notify_api_key=API_KEY,
+        notify_sms_template_id=SMS_TEMPLATE,
+    )
+    assert len(plugins_for(configured)) == len(plugins_for(bare)) + 1
+    key_only = Settings(database_url="sqlite://", notify_api_key=API_KEY)
+    assert len(plugins_for(key_only)) == len(plugins_for(bare))
+
+
+def test_a_callback_token_notify_would_refuse_stops_start_up() -> None:
+    from sendbot.handlers.notify.plugin import notify_plugin
+
+    settings = Settings(
+        notify_api_key=API_KEY, notify_sms_template_id=SMS_TEMPLATE, notify_callback_token="short"
+    )
+    with pytest.raises(ValueError, match="at least 10"):
+        notify_plugin(settings)
