@@ -31,6 +31,14 @@ class SmsCost:
     by_language: dict[str, LanguageCost] = field(default_factory=dict)
 
 
+LINK_TOKEN_LENGTH = 22  # a parent's link is <web url>/p/<about 22 characters>
+
+
+def sample_link(web_url: str) -> str:
+    """A link as long as the real ones, for counting before the links are made."""
+    return f"{web_url.rstrip('/')}/p/{'x' * LINK_TOKEN_LENGTH}"
+
+
 def estimate(messages: Iterable[OutgoingMessage]) -> SmsCost:
     """Count the text messages `messages` cost, overall and per language."""
     cost = SmsCost()

@@ -226,3 +226,23 @@ def test_a_receipt_for_nothing_we_sent_is_accepted_and_changes_nothing(db_url) -
     stranger = _receipt(outbox_id, "permanent-failure", id="00000000-0000-4000-8000-000000000000")
     assert post(core, stranger) == [200]
     assert _attempts(core, outbox_id) == []
+
+
+def test_an_email_address_that_does_not_exist_moves_the_message_to_text(db_url) -> None:
+    core = _core(db_url)
+    outbox_id, people = _sent_by_sms(core)
+    with core.sessions() as session, session.begin():
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        row.platform = "email"
+    bounced = _receipt(
+        outbox_id, "permanent-failure", to="Anna.Nowak@Example.org", notification_type="email"
+    )
+    assert post(core, bounced) == [200]
+    with core.sessions() as session:
+        by_email = session.get(Identity, people.email_id)
+        by_sms = session.get(Identity, people.sms_id)
+        assert by_email is not None and not by_email.active
+        assert by_sms is not None and by_sms.active
+        row = session.get(Outbox, outbox_id)
+        assert row is not None and row.status == "pending"

@@ -124,3 +124,12 @@ def test_the_cost_before_a_bulk_send_is_counted_per_language() -> None:
     lines = summary(cost)
     assert lines[0] == "3 text messages to send, charged as 4 (a long message counts as several)."
     assert "pl: 1 messages, charged as 2; 1 use characters that fit only 70" in lines[2]
+
+
+def test_a_sample_link_is_as_long_as_a_real_one() -> None:
+    from sendbot.services.sms_cost import sample_link
+
+    assert sample_link("https://school.example/") == "https://school.example/p/" + "x" * 22
+    assert (
+        len(sample_link("https://school.example")) == len(LINK) - len("Qm9vay1hLXJldmlldy0x") + 22
+    )
