@@ -36,7 +36,7 @@ def plugins_for(settings: Settings) -> list[Plugin]:
         from sendbot.handlers.teams.plugin import teams_plugin  # only when configured
 
         plugins.append(teams_plugin(settings))
-    if settings.notify_sms_configured() or settings.notify_email_configured():
+    if settings.notify_sms_configured() or settings.email_via == "notify":
         from sendbot.handlers.notify.plugin import notify_plugin  # only when configured
 
         plugins.append(notify_plugin(settings))

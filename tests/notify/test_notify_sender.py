@@ -181,3 +181,11 @@ def test_a_callback_token_notify_would_refuse_stops_start_up() -> None:
     )
     with pytest.raises(ValueError, match="at least 10"):
         notify_plugin(settings)
+
+
+def test_email_via_notify_without_its_template_stops_start_up() -> None:
+    from sendbot.cli.serve import plugins_for
+
+    settings = Settings(database_url="sqlite://", email_via="notify", notify_api_key=API_KEY)
+    with pytest.raises(ValueError, match="SENDBOT_NOTIFY_EMAIL_TEMPLATE_ID"):
+        plugins_for(settings)

@@ -104,6 +104,11 @@ def _status_handler(
 
 def senders_of(settings: Settings) -> dict[str, NotifySender]:
     """The Notify senders the settings ask for; a key in the wrong shape stops start-up."""
+    if settings.email_via == "notify" and not settings.notify_email_configured():
+        raise ValueError(
+            "SENDBOT_EMAIL_VIA=notify needs SENDBOT_NOTIFY_API_KEY and "
+            "SENDBOT_NOTIFY_EMAIL_TEMPLATE_ID (docs/parents.md)"
+        )
     if settings.notify_api_key is None:
         return {}
     key = settings.notify_api_key.get_secret_value().strip()
