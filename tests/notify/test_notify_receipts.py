@@ -246,3 +246,24 @@ def test_an_email_address_that_does_not_exist_moves_the_message_to_text(db_url) 
         assert by_sms is not None and by_sms.active
         row = session.get(Outbox, outbox_id)
         assert row is not None and row.status == "pending"
+
+
+def test_after_three_resends_a_temporary_failure_tells_the_school(db_url) -> None:
+    core = _core(db_url)
+    outbox_id, _ = _sent_by_sms(core)
+    for n in range(4):
+        notification = f"740e5834-3a29-46b4-9a6f-16142fde53{n:02d}"
+        with core.sessions() as session, session.begin():
+            row = session.get(Outbox, outbox_id)
+            assert row is not None
+            assert n == 0 or row.status == "pending"  # sent again after each failure
+            row.status, row.platform, row.platform_message_id = "sent", "sms", notification
+        assert post(core, _receipt(outbox_id, "temporary-failure", id=notification)) == [200]
+    with core.sessions() as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None and row.status == "failed"
+        told = session.scalar(
+            select(func.count(Outbox.id)).where(Outbox.template == keys.DELIVERY_FAILED)
+        )
+        assert told
+    assert _attempts(core, outbox_id) == ["retry"] * 4
