@@ -189,3 +189,17 @@ def test_email_via_notify_without_its_template_stops_start_up() -> None:
     settings = Settings(database_url="sqlite://", email_via="notify", notify_api_key=API_KEY)
     with pytest.raises(ValueError, match="SENDBOT_NOTIFY_EMAIL_TEMPLATE_ID"):
         plugins_for(settings)
+
+
+def test_an_email_subject_is_the_first_line_and_formatting_marks_read_as_written() -> None:
+    from sendbot.handlers.notify.layout import email_parts
+
+    message = OutgoingMessage(
+        text="A reply from Ms Patel about Zoe:\n\n- bring her reading book\n# 3 is the room",
+        link=LINK,
+    )
+    subject, body = email_parts(message)
+    assert subject == "A reply from Ms Patel about Zoe"
+    assert body.splitlines()[2] == "\u00a0- bring her reading book"
+    assert body.splitlines()[3] == "\u00a0# 3 is the room"
+    assert body.endswith(f"\n\n{LINK}")
