@@ -203,6 +203,59 @@ class Settings(BaseSettings):
         ),
     )
 
+    # GOV.UK Notify: text messages to parents and carers, and their email when
+    # email_via is "notify" (docs/parents.md, "Text messages and GOV.UK Notify").
+    email_via: str = Field(
+        default="smtp",
+        pattern="^(smtp|notify)$",
+        description=(
+            "How email reaches parents and carers: smtp (the school's relay) or notify "
+            "(GOV.UK Notify, with SENDBOT_NOTIFY_EMAIL_TEMPLATE_ID); never both"
+        ),
+    )
+    notify_api_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The school's GOV.UK Notify API key (a live key; a team or test key sends only "
+            "to the team or nowhere); setting it with a template id turns text messages on"
+        ),
+    )
+    notify_base_url: str = Field(
+        default="https://api.notifications.service.gov.uk",
+        description="GOV.UK Notify's API; tests point it at a local fake",
+    )
+    notify_sms_template_id: str | None = Field(
+        default=None,
+        description="Id of the school's Notify text message template, whose content is ((body))",
+    )
+    notify_email_template_id: str | None = Field(
+        default=None,
+        description=(
+            "Id of the school's Notify email template: subject ((subject)), message ((body))"
+        ),
+    )
+    notify_sms_sender_id: str | None = Field(
+        default=None,
+        description="Id of a text message sender set up in Notify; unset: the service's default",
+    )
+    notify_callback_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Bearer token Notify sends with delivery receipts to <public_url>/notify/status "
+            "(at least 10 characters); unset: receipts are refused"
+        ),
+    )
+
+    def notify_sms_configured(self) -> bool:
+        return self.notify_api_key is not None and bool(self.notify_sms_template_id)
+
+    def notify_email_configured(self) -> bool:
+        return (
+            self.email_via == "notify"
+            and self.notify_api_key is not None
+            and bool(self.notify_email_template_id)
+        )
+
     def teams_configured(self) -> bool:
         """Teams is on when the app id, the tenant and a secret or certificate are all given."""
         return bool(

@@ -36,6 +36,10 @@ def plugins_for(settings: Settings) -> list[Plugin]:
         from sendbot.handlers.teams.plugin import teams_plugin  # only when configured
 
         plugins.append(teams_plugin(settings))
+    if settings.notify_sms_configured() or settings.email_via == "notify":
+        from sendbot.handlers.notify.plugin import notify_plugin  # only when configured
+
+        plugins.append(notify_plugin(settings))
     if settings.web_url is not None:
         plugins.append(web_plugin(settings))
     # Last, so the platforms above have added their senders before the clock starts.

@@ -41,6 +41,9 @@ class OutgoingMessage:
     # The one-tap web page where a parent answers or reads this message: email and text
     # messages carry it, since they have no buttons; chat platforms show the buttons.
     link: str | None = None
+    # The outbox row this message comes from, for platforms that echo a reference back in
+    # their delivery receipts (GOV.UK Notify's `reference`); None outside the outbox.
+    reference: str | None = None
 
 
 @dataclass(frozen=True)

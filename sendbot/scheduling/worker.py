@@ -407,6 +407,7 @@ class OutboxWorker:
             prepared.decision, prepared.detail = "cancelled", "no longer needed"
             return prepared
         message = self._with_parent_link(session, row, prepared.recipient, message, now)
+        message = replace(message, reference=str(row.id))
         prepared.message = _without_delivered_parts(row, prepared.recipient, message)
         return prepared
 
