@@ -18,12 +18,13 @@ from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.delivery import keys
 from sendbot.handlers.notify.plugin import STATUS_PATH, notify_plugin
+from sendbot.scheduling.worker import OutboxWorker
 from sendbot.serving.app import build_app
 from sendbot.serving.core import Core, build_core
 from sendbot.store.models import DeliveryAttempt, Identity, Outbox
 from tests.factories import NOW, build_small_school
 from tests.notify.fake_notify import API_KEY, SMS_TEMPLATE
-from tests.notify.world import PHONE, LinkingWorker, RecordingSender, family, reply_to
+from tests.notify.world import PHONE, RecordingSender, family, reply_to
 
 TOKEN = "a-long-callback-token-for-notify"
 NOTIFICATION = "740e5834-3a29-46b4-9a6f-16142fde533a"
@@ -132,7 +133,7 @@ def test_a_number_that_does_not_exist_moves_the_message_to_the_next_channel(db_u
     assert _attempts(core, outbox_id) == ["blocked"]
     # The worker now sends it by email, the guardian's next channel.
     email = RecordingSender("email")
-    worker = LinkingWorker(core.sessions, core.clock, {"email": email}, worker_id="t")
+    worker = OutboxWorker(core.sessions, core.clock, {"email": email}, worker_id="t")
     assert asyncio.run(worker.run_once()).sent >= 1
     assert [r.address for r, _ in email.sent] == ["anna.nowak@example.org"]
     with core.sessions() as session:

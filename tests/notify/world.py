@@ -4,18 +4,20 @@ outbox, and the worker that adds the one-tap link as `_prepare_one` will once pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.delivery import keys
 from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
-from sendbot.scheduling.worker import OutboxWorker, Prepared
 from sendbot.services import outbox
 from sendbot.store.models import Guardian, Identity
 
-LINK = "https://school.example/p/Qm9vay1hLXJldmlldy0x"
+WEB_URL = "https://school.example"
+# The one-tap link the worker puts on a parent's text message or email.
+LINK = re.compile(r"https://school\.example/p/[A-Za-z0-9_-]{22}")
 PHONE = "+447700900123"
 EMAIL = "anna.nowak@example.org"
 REPLY = "Thank you for your message. Zoe's review will be on Tuesday at 3:30pm in the library."
@@ -83,17 +85,6 @@ def reply_to(
         assert row is not None
         session.flush()
         return row.id
-
-
-class LinkingWorker(OutboxWorker):
-    """The real worker, with the one-tap link part "plinks" adds for email and text messages."""
-
-    def _prepare_one(self, session: Session, row, now, skip) -> Prepared:  # type: ignore[no-untyped-def]
-        prepared = super()._prepare_one(session, row, now, skip)
-        recipient = prepared.recipient
-        if prepared.message is not None and recipient and recipient.platform in ("sms", "email"):
-            prepared.message = replace(prepared.message, link=LINK)
-        return prepared
 
 
 @dataclass
