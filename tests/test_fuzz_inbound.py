@@ -1,4 +1,4 @@
-"""Fuzzing every inbound HTTP transport of `sendbot serve`, in-process.
+"""Fuzzing every inbound HTTP transport of `sendbot serve`, and its staff pages' forms, in-process.
 
 Hypothesis builds requests in the shapes Slack and Telegram document, correctly signed (the
 test signing secret; the webhook's secret header), then mutates them: fields of the wrong
@@ -13,7 +13,13 @@ is half-written: every concern has its narrative and the audit event that create
 half-finished conversation and every parent's message reads back, every outbox row names a
 message that exists, and the audit chain is intact.
 
-There are no web form pages yet (no `sendbot/web`), so there is nothing of that kind here.
+The staff pages' forms (acknowledge, record a decision, sign in with a link, ask for a new
+link, sign out) are fuzzed the same way: posts built as a browser sends them, by staff
+signed in or not, with the form's token or not, as multipart, in other content types, as
+bytes that are no form, or too long. After every post: below 500, the health check
+answers, nothing above is half-written, every step of a concern's chronology has its audit
+event, only the DSL and deputies ever act on a safeguarding concern, a concern is
+acknowledged once, and every session has the audit event of its sign-in.
 
 The examples are derandomized (the same ones every run, so CI is repeatable) and few
 enough for well under a minute on one core; `--hypothesis-profile=release` runs 400
@@ -29,13 +35,15 @@ import itertools
 import json
 import string
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
+from aiohttp import DummyCookieJar
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -44,21 +52,29 @@ from sqlalchemy import func, select, update
 
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
+from sendbot.domain.needs import Area
 from sendbot.handlers.slack.plugin import slack_plugin
 from sendbot.handlers.telegram.plugin import WEBHOOK_PATH, telegram_plugin
 from sendbot.messages import registry
-from sendbot.services import action_ids, audit, invites
+from sendbot.services import action_ids, audit, escalation, invites, web_access
+from sendbot.services.actors import staff_actor_by_id
+from sendbot.services.concerns import NewConcern, log_concern
 from sendbot.serving.app import build_app
 from sendbot.serving.core import Core, build_core
 from sendbot.store.models import (
     AuditEvent,
     Concern,
+    ConcernAction,
     ConversationState,
     Identity,
     Outbox,
     ParentMessage,
     School,
+    WebSession,
+    WebSignIn,
 )
+from sendbot.web import sign_in
+from sendbot.web.app import web_plugin
 from tests.factories import NOW, SmallSchool, build_small_school
 from tests.slack import payloads
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
@@ -610,3 +626,242 @@ def test_text_that_cannot_be_stored_is_never_a_server_error(
     served.settle()
     assert statuses == [200, 200]
     assert half_written(sessions) == []
+
+
+# --- the staff pages' forms -------------------------------------------------------------
+
+WEB_FUZZ = settings(max_examples=max(150, settings.default.max_examples))
+WEB_BASE = "http://127.0.0.1:8080"  # the pages' own address, for the links they give out
+WEB_STAFF = ["dsl", "deputy", "teacher", "senco", "head"]
+LEADS = {"dsl", "deputy"}  # who may act on a safeguarding concern
+
+
+@dataclass
+class WebServed:
+    loop: asyncio.AbstractEventLoop
+    client: TestClient
+    core: Core
+    school: SmallSchool
+    concerns: list[int]  # a safeguarding concern, then one that is not
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        async def send() -> int:
+            response = await self.client.post(path, data=body, headers=headers)
+            await response.read()
+            return response.status
+
+        return int(self.loop.run_until_complete(send()))
+
+    def healthy(self) -> bool:
+        async def check() -> int:
+            return (await self.client.get("/healthz")).status
+
+        return bool(self.loop.run_until_complete(check()) == 200)
+
+    def signed_in(self, who: str) -> str:
+        """A fresh session for this member of staff: the cookie their browser would hold."""
+        with self.core.sessions() as session, session.begin():
+            actor = staff_actor_by_id(session, self.school.staff[who])
+            assert actor is not None
+            return web_access.start_session(session, actor, "link", self.core.clock.now())
+
+    def sign_in_link(self, who: str) -> str:
+        """A one-time sign-in token for this member of staff, as the chat would send it."""
+        with self.core.sessions() as session, session.begin():
+            actor = staff_actor_by_id(session, self.school.staff[who])
+            assert actor is not None
+            token = web_access.issue_link(session, actor, self.core.clock.now())
+        assert token is not None
+        return token
+
+
+@pytest.fixture
+def web_served(db_url: str, sessions: Any) -> Iterator[WebServed]:
+    school = build_small_school(sessions)
+    clock = FrozenClock(NOW)
+    with sessions() as session, session.begin():
+        teacher = staff_actor_by_id(session, school.staff["teacher"])
+        assert teacher is not None
+        logged = [
+            log_concern(
+                session,
+                teacher,
+                NewConcern(school.pupils["amelia"], Area.WELLBEING, text, safeguarding),
+                NOW - timedelta(minutes=30),
+            ).concern_id
+            for text, safeguarding in (
+                ("Amelia said her uncle hit her; a bruise on her arm.", True),
+                ("Amelia was very quiet at break.", False),
+            )
+        ]
+    config = Settings(database_url=db_url, web_url=WEB_BASE)
+    core = build_core(config, clock)
+    loop = asyncio.new_event_loop()
+
+    async def start() -> TestClient:
+        # No cookie jar: each request carries exactly the cookies the example chose.
+        app = build_app(core, [web_plugin(config)])
+        client = TestClient(TestServer(app), cookie_jar=DummyCookieJar())
+        await client.start_server()
+        return client
+
+    client = loop.run_until_complete(start())
+    try:
+        yield WebServed(loop, client, core, school, logged)
+    finally:
+        loop.run_until_complete(client.close())
+        loop.close()
+        core.db.dispose()
+
+
+def _segment(value: str) -> str:
+    """A path segment as a browser would send it, whatever the text (surrogates too)."""
+    return quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+
+WEB_FIELDS = {
+    "csrf": TEXT,
+    "decision": mostly(st.sampled_from(sorted(escalation.DECISIONS)), TEXT),
+    "note": mostly(NARRATIVES, TEXT),
+}
+
+
+@st.composite
+def web_body(draw: st.DrawFn, fields: list[tuple[str, str]]) -> tuple[bytes, dict[str, str]]:
+    """The fields as a browser posts a form, mostly; else as multipart, in another content
+    type, as bytes that are no form at all, or longer than any form of these pages."""
+    how = draw(mostly(st.just("form"), st.sampled_from(["multipart", "junk", "huge"])))
+    if how == "form":
+        raw = urlencode(fields, errors="surrogatepass").encode()
+        return raw, {"Content-Type": "application/x-www-form-urlencoded"}
+    if how == "multipart":
+        boundary = "fuzzboundary7MA4YWxkTrZu0gW"
+        raw = (
+            b"".join(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'.encode()
+                + value.encode("utf-8", "surrogatepass")
+                + b"\r\n"
+                for key, value in fields
+            )
+            + f"--{boundary}--\r\n".encode()
+        )
+        return raw, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    if how == "huge":
+        raw = b"note=" + b"x" * draw(st.sampled_from([16_001, 70_000]))
+        return raw, {"Content-Type": "application/x-www-form-urlencoded"}
+    kind = draw(
+        st.sampled_from(
+            [
+                "application/json",
+                "text/plain",
+                "multipart/form-data",
+                "application/x-www-form-urlencoded; charset=latin-1",
+            ]
+        )
+    )
+    return draw(st.binary(max_size=300)), {"Content-Type": kind}
+
+
+@st.composite
+def web_form_post(draw: st.DrawFn, here: WebServed) -> tuple[str, bytes, dict[str, str]]:
+    """One post to one of the staff pages' forms: acknowledge, record a decision, sign in
+    with a link, ask for a new link, sign out; by a member of staff signed in or not, with
+    the form's token or a wrong one, about a concern that exists or not."""
+    form = draw(st.sampled_from(["acknowledge", "decision", "sign-in", "new-link", "sign-out"]))
+    headers: dict[str, str] = {}
+    fields: list[tuple[str, str]] = []
+    if form in ("sign-in", "new-link"):
+        token = draw(
+            mostly(st.sampled_from(WEB_STAFF).map(here.sign_in_link), st.builds(_segment, TEXT))
+        )
+        path = f"/staff/sign-in/{token}" + ("/new" if form == "new-link" else "")
+        pre = draw(st.text(string.ascii_letters + string.digits, min_size=1, max_size=32))
+        headers["Cookie"] = f"{sign_in.PRE_COOKIE}={pre}"
+        fields.append(("csrf", draw(mostly(st.just(pre), TEXT))))
+    else:
+        who = draw(mostly(st.sampled_from(WEB_STAFF), st.sampled_from(["nobody", "forged"])))
+        cookie = (
+            here.signed_in(who)
+            if who in WEB_STAFF
+            else draw(
+                st.one_of(
+                    st.text(string.ascii_letters + string.digits + "-_", max_size=43),
+                    st.sampled_from(["caf\u00e9", "\u00ff" * 43, "%00", '"quoted"']),
+                )
+            )
+        )
+        if who != "nobody":
+            headers["Cookie"] = f"sendbot-staff={cookie}"
+        csrf = web_access.csrf_token(cookie) if cookie else ""
+        fields.append(("csrf", draw(mostly(st.just(csrf), WEB_FIELDS["csrf"]))))
+        path = "/staff/sign-out"
+        if form != "sign-out":
+            concern = draw(
+                mostly(
+                    st.sampled_from(here.concerns).map(str),
+                    st.one_of(st.sampled_from(["0", "-1", "99999999999999"]), TEXT),
+                )
+            )
+            path = f"/staff/concerns/{_segment(concern)}/{form}"
+        if form == "decision":
+            fields += [(key, draw(WEB_FIELDS[key])) for key in ("decision", "note")]
+    fields += draw(st.lists(st.tuples(st.sampled_from(["csrf", "note", "x"]), TEXT), max_size=2))
+    body, content = draw(web_body(fields))
+    return path, body, {**headers, **content}
+
+
+# The audit event each step of a concern's chronology is written with.
+AUDITED_AS = {"acknowledged": "concern.acknowledge"}
+
+
+def web_half_written(sessions: Any, here: WebServed) -> list[str]:
+    """What the staff pages' forms could leave part-way, or let the wrong person do."""
+    wrong: list[str] = []
+    leads = {here.school.staff[key] for key in LEADS}
+    with sessions() as session:
+        audited = select(AuditEvent.object_id, AuditEvent.action).where(
+            AuditEvent.object_type == "concern"
+        )
+        recorded = Counter(tuple(row) for row in session.execute(audited))
+        steps = select(ConcernAction.concern_id, ConcernAction.kind)
+        done = Counter(tuple(row) for row in session.execute(steps))
+        for (concern_id, kind), times in done.items():
+            if recorded[(concern_id, AUDITED_AS.get(kind, f"concern.{kind}"))] < times:
+                wrong.append(f"concern {concern_id}: {kind} without its audit event")
+            if kind == "acknowledged" and times > 1:
+                wrong.append(f"concern {concern_id} acknowledged {times} times")
+        for action in session.scalars(select(ConcernAction)):
+            lead_only = action.concern_id == here.concerns[0]  # the safeguarding concern
+            if lead_only and action.actor_id is not None and action.actor_id not in leads:
+                wrong.append(f"concern {action.concern_id}: {action.kind} by {action.actor_id}")
+            if action.kind in ("decision", "referral") and not action.note_text:
+                wrong.append(f"concern {action.concern_id}: {action.kind} without its reason")
+        signed_in = Counter(
+            session.scalars(select(AuditEvent.actor_id).where(AuditEvent.action == "web.sign_in"))
+        )
+        sessions_of = Counter(session.scalars(select(WebSession.staff_id)))
+        for staff_id, times in sessions_of.items():
+            if signed_in[staff_id] < times:
+                wrong.append(f"staff {staff_id}: a session without its web.sign_in event")
+    return wrong
+
+
+def test_fuzzed_staff_page_form_posts_never_get_500_or_leave_a_half_written_record(
+    web_served: WebServed, sessions: Any
+) -> None:
+    @WEB_FUZZ
+    @given(request=web_form_post(web_served))
+    def one(request: tuple[str, bytes, dict[str, str]]) -> None:
+        status = web_served.post(*request)
+        assert status < 500
+        assert web_served.healthy()
+        assert half_written(sessions) == []
+        assert web_half_written(sessions, web_served) == []
+
+    one()
+    # The posts reached the forms' work, not only their refusals.
+    with sessions() as session:
+        kinds = set(session.scalars(select(ConcernAction.kind)))
+        linked = select(func.count()).where(WebSignIn.used_at.is_not(None))
+        assert session.scalar(linked.select_from(WebSignIn))
+    assert {"acknowledged", "decision"} <= kinds

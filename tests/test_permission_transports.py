@@ -1,11 +1,12 @@
-"""The permission matrix again, reached through each adapter: Slack, Telegram, Teams and the
-console.
+"""The permission matrix again, reached through each adapter: Slack, Telegram, Teams, the
+console and the staff web pages.
 
 tests/test_permission_matrix.py asks the policy directly. Here every read it can be asked
 about through a chat is asked the way a person would (or a forged button would): a concern's
 View details and a "Look at them together" button tapped in Slack and in Telegram, the Home
 tab opened in Slack, the same buttons' ids submitted from a Teams card, /mychild sent in
-Telegram, "what's due" typed at the console. What each
+Telegram, "what's due" typed at the console, a concern's page, the list of open concerns
+and a child's chronology opened on the staff web pages. What each
 person was shown is compared with the matrix's EXPECTED: anything shown to someone the table
 does not name is an unauthorised read, and there must be none; the direct reads must match
 the table exactly, so an adapter neither widens nor narrows what the policy decides.
@@ -18,6 +19,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,12 +27,21 @@ from sendbot.clock import FrozenClock
 from sendbot.conversations.engine import Engine
 from sendbot.conversations.registry import REGISTRY
 from sendbot.handlers.console import chat as console_chat
-from sendbot.services import action_ids, deadlines
+from sendbot.services import action_ids, deadlines, web_access
 from sendbot.services.actors import StaffActor
 from sendbot.services.policy import Action
 from sendbot.store.models import Deadline, Identity
 from tests.factories import NOW
-from tests.permission_world import FOREIGN, PARENT_ROLES, SCOPES, STAFF_ROLES, World, build_world
+from tests.permission_world import (
+    FOREIGN,
+    OTHER_SAFEGUARDING,
+    OWN_SAFEGUARDING,
+    PARENT_ROLES,
+    SCOPES,
+    STAFF_ROLES,
+    World,
+    build_world,
+)
 from tests.slack import payloads
 from tests.slack.harness import USERS as SCHOOL_USERS
 from tests.slack.harness import Harness, running
@@ -39,6 +50,8 @@ from tests.teams.harness import Harness as TeamsHarness
 from tests.telegram.fake_bot_api import FakeBotApi, person, tap_update, text_update
 from tests.telegram.harness import Harness as TelegramHarness
 from tests.test_permission_matrix import expected
+from tests.web.staff_site import serving
+from tests.web.test_staff_pages import sign_in
 
 # The small school's Slack users, and the chair of governors the permission world adds.
 USERS = {**SCHOOL_USERS, "chair": "U0CHAIR"}
@@ -330,3 +343,61 @@ def test_through_the_console_whats_due_shows_only_the_deadlines_the_policy_allow
         SCOPES[1],
         SCOPES[2],
     }
+
+
+# --- the staff web pages --------------------------------------------------------------------
+
+
+def _signed_in_browsers(sessions: sessionmaker[Session], world: World, base: str) -> dict:  # type: ignore[type-arg]
+    """A browser for everyone the policy lets sign in, signed in with their chat's link."""
+    browsers = {}
+    for who in STAFF_ROLES:
+        actor = world.actors[who]
+        assert isinstance(actor, StaffActor)
+        with sessions() as session, session.begin():
+            token = web_access.issue_link(session, actor, NOW)
+        if token is None:
+            continue
+        browser = httpx.Client()
+        sign_in(browser, web_access.link_url(base, token))
+        browsers[who] = browser
+    return browsers
+
+
+def _web_reads(sessions: sessionmaker[Session], world: World, base: str) -> Reads:
+    reads: Reads = {}
+    browsers = _signed_in_browsers(sessions, world, base)
+    try:
+        for who, browser in browsers.items():
+            listed = browser.get(f"{base}/staff/concerns").text
+            for scope in ALL_SCOPES:
+                concern = world.subjects[scope]["concern"]
+                pupil = world.subjects[scope]["pupil"]
+                page = browser.get(f"{base}/staff/concerns/{concern}").text
+                if world.narratives[scope] in page:
+                    reads.setdefault(("web", Action.READ_CONCERN, scope), set()).add(who)
+                if f'href="/staff/concerns/{concern}"' in listed:
+                    reads.setdefault(("web", Action.READ_SAFEGUARDING, scope), set()).add(who)
+                chronology = browser.get(f"{base}/staff/pupils/{pupil}/chronology").text
+                if f"Safeguarding chronology: {world.pupil_names[scope]}" in chronology:
+                    reads.setdefault(("web", Action.READ_CHRONOLOGY, scope), set()).add(who)
+    finally:
+        for browser in browsers.values():
+            browser.close()
+    return reads
+
+
+def test_through_the_staff_web_pages_every_read_is_the_policys(
+    db_url: str, engine, sessions, school
+) -> None:  # type: ignore[no-untyped-def]
+    world = build_world(engine, school)
+    with serving(db_url, FrozenClock(NOW)) as site:
+        reads = _web_reads(sessions, world, site.base)
+    assert unauthorised(reads) == []
+    for scope in ALL_SCOPES:
+        for action in (Action.READ_CONCERN, Action.READ_CHRONOLOGY):
+            shown = reads.get(("web", action, scope), set())
+            assert shown == expected(action, scope) & set(STAFF_ROLES), (action, scope)
+    # The list of open concerns names the safeguarding ones, to the DSL and deputies only.
+    listed = {scope for (_, action, scope) in reads if action is Action.READ_SAFEGUARDING}
+    assert listed == {OWN_SAFEGUARDING, OTHER_SAFEGUARDING}

@@ -39,7 +39,7 @@ HOME = "/staff/"
 
 
 def digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(_raw(raw)).hexdigest()
 
 
 def safe_page(page: str | None) -> str:
@@ -262,15 +262,26 @@ def end_session(session: Session, cookie: str | None, now: datetime) -> None:
         _audit(session, now, row.staff_id, row.school_id, "web.sign_out")
 
 
+def _raw(text: str) -> bytes:
+    """Bytes of whatever a browser sent: lone surrogates (undecodable bytes) included."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """A constant-time comparison that any text a client sends can take part in
+    (`hmac.compare_digest` refuses strings with characters outside ASCII)."""
+    return hmac.compare_digest(_raw(expected), _raw(given))
+
+
 def csrf_token(cookie: str) -> str:
     """The form token of a session: bound to it, unguessable without the cookie."""
-    return hmac.new(cookie.encode(), b"sendbot-web-form", hashlib.sha256).hexdigest()
+    return hmac.new(_raw(cookie), b"sendbot-web-form", hashlib.sha256).hexdigest()
 
 
 def csrf_ok(cookie: str | None, given: str | None) -> bool:
     if not cookie or not given:
         return False
-    return hmac.compare_digest(csrf_token(cookie), given)
+    return same_secret(csrf_token(cookie), given)
 
 
 def staff_name(session: Session, staff_id: int) -> str:

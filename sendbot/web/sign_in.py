@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import secrets
 
@@ -83,7 +82,7 @@ def _pre_cookie(response: web.StreamResponse, site: Web, value: str) -> None:
 
 def _pre_ok(request: web.Request, form: dict[str, str]) -> bool:
     cookie, given = request.cookies.get(PRE_COOKIE), form.get("csrf")
-    return bool(cookie and given) and hmac.compare_digest(str(cookie), str(given))
+    return bool(cookie and given) and web_access.same_secret(str(cookie), str(given))
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -207,7 +206,7 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
             "Signing in with your school account was cancelled or refused. Nothing has been "
             "lost; you can try again."
         )
-    elif pending is None or not code or not hmac.compare_digest(pending.state, state):
+    elif pending is None or not code or not web_access.same_secret(pending.state, state):
         failed = "This sign-in was started in another window or has expired. Please start again."
     else:
         try:

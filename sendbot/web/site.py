@@ -151,6 +151,8 @@ async def security_headers(
         response = render(request, "problem.html", status=405, **NOT_FOUND)
     except web.HTTPRequestEntityTooLarge:
         response = render(request, "problem.html", status=413, **TOO_LONG)
+    except web.HTTPBadRequest:
+        response = render(request, "problem.html", status=400, **NOT_A_FORM)
     site = request.app[WEB_KEY]
     response.headers.update(HEADERS)
     if site.secure:
@@ -162,6 +164,13 @@ NOT_FOUND = {
     "title": "Page not found",
     "lines": [
         "There is no page at this address. Check the link, or start again from the home page."
+    ],
+}
+NOT_A_FORM = {
+    "title": "That could not be read",
+    "lines": [
+        "What your browser sent was not a form these pages can read. Nothing was saved; go "
+        "back and try again."
     ],
 }
 TOO_LONG = {
@@ -270,7 +279,11 @@ FORM_EXPIRED = [
 async def form_of(request: web.Request) -> dict[str, str]:
     if request.content_length is not None and request.content_length > MAX_FORM:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM, actual_size=request.content_length)
-    data = await request.post()
+    try:
+        data = await request.post()
+    except ValueError as problem:  # multipart with no boundary, bytes that are not UTF-8...
+        log.info("staff pages: a form that could not be read (%s)", type(problem).__name__)
+        raise web.HTTPBadRequest() from None
     return {key: value for key, value in data.items() if isinstance(value, str)}
 
 

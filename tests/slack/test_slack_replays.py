@@ -8,6 +8,7 @@ form once per version of it. A replay gets a plain 200 and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -106,5 +107,21 @@ def test_three_identical_chase_taps_record_one_chase(db_url, sessions):
                 )
             assert chases == 1
             assert len(h.fake.called("chat.update")) == 1
+
+    run(scenario())
+
+
+def test_a_replayed_slash_command_opens_one_form(db_url, sessions):
+    async def scenario() -> None:
+        async with running(db_url, sessions) as h:
+            command = payloads.slash_command(USERS["teacher"], "concern")
+            body, headers = payloads.form_request(command)
+            first = await h.post(body, headers)
+            replay = await h.post(body, headers)
+            assert first.status == replay.status == 200
+            assert await replay.text() == ""
+            await h.fake.wait_for("views.open", 1)
+            await asyncio.sleep(0.2)  # a second form would have been opened by now
+            assert len(h.fake.called("views.open")) == 1
 
     run(scenario())

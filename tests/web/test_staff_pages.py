@@ -329,3 +329,30 @@ def test_the_concern_page_shows_the_whole_account_and_its_photo_to_its_readers_o
         "concern.attachment_view_refused",
         "concern.attachment_view_refused",
     ]
+
+
+def test_a_form_token_outside_ascii_or_a_form_that_cannot_be_read_is_answered_kindly(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock
+) -> None:
+    """What fuzzing the forms found: a token with a character outside ASCII, and a
+    multipart post without its boundary, were server errors. Neither saves anything."""
+    concern_id = a_safeguarding_concern(sessions, school, clock)
+    page = f"{site.base}/staff/concerns/{concern_id}"
+    with httpx.Client() as browser:
+        sign_in(browser, site.link(sessions, school.staff["dsl"], page))
+        odd_token = browser.post(f"{page}/acknowledge", data={"csrf": "\u00e9t\u00e9"})
+        no_boundary = browser.post(
+            f"{page}/decision",
+            content=b"decision=monitor&note=x",
+            headers={"Content-Type": "multipart/form-data"},
+        )
+        odd_link = browser.post(
+            f"{site.base}/staff/sign-in/abc",
+            data={"csrf": "\u00e9"},
+            cookies={"sendbot-sign-in": "abc"},
+        )
+    assert odd_token.status_code == 403 and "needed refreshing" in odd_token.text
+    assert no_boundary.status_code == 400 and "not a form these pages can read" in no_boundary.text
+    assert odd_link.status_code == 200 and "Sign in" in odd_link.text
+    with sessions() as session:
+        assert session.query(ConcernAction).count() == 0
