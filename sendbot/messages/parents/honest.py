@@ -16,17 +16,25 @@ from sendbot.delivery.contract import OutgoingMessage
 from sendbot.i18n.writer import Writer
 
 
+def _(message: str) -> str:
+    """Marks a msgid for extraction; the Writer translates it when the message is written."""
+    return message
+
+
+# TRANSLATORS: shown under every message until a fluent speaker has checked your
+# translation. When you review the catalog, this notice stops being shown.
+MACHINE_NOTICE = _(
+    "A computer translated this message. Nobody who speaks your language well has "
+    "checked it yet. If anything is unclear, please ask the school for an interpreter. "
+    "It is free."
+)
+
+
 def machine_notice(w: Writer) -> str | None:
     """The notice in the reader's language, or None when everything used was checked."""
     if not w.used_unreviewed:
         return None
-    # TRANSLATORS: shown under every message until a fluent speaker has checked your
-    # translation. When you review the catalog, this notice stops being shown.
-    return w._(
-        "A computer translated this message. Nobody who speaks your language well has "
-        "checked it yet. If anything is unclear, please ask the school for an interpreter. "
-        "It is free."
-    )
+    return w._(MACHINE_NOTICE)
 
 
 def with_notice(w: Writer, message: OutgoingMessage) -> OutgoingMessage:
