@@ -234,13 +234,12 @@ def test_reviewing_a_catalog_takes_the_notice_away_for_that_language_only(
     assert "Translation status: machine translation, then reviewed in full" in header
     assert "not yet reviewed" not in header
     assert "Reviewed so far: all 141 translated messages, 2027-01-15." in header
-    assert all(
-        f"reviewed-by: {REVIEWER}, 2027-01-15" in m.user_comments for m in catalog if m.id
-    )
+    assert all(f"reviewed-by: {REVIEWER}, 2027-01-15" in m.user_comments for m in catalog if m.id)
     assert i18n_command(["status"]) == 0
     status = capsys.readouterr().out
-    assert f"pl       141/141 reviewed by a fluent speaker; whole catalog signed off by {REVIEWER}" in (
-        status
+    assert (
+        f"pl       141/141 reviewed by a fluent speaker; whole catalog signed off by {REVIEWER}"
+        in (status)
     )
     assert "ur         0/141 reviewed by a fluent speaker\n" in status
 
