@@ -278,29 +278,55 @@ def _catalog_base(base: Path | None) -> Path:
     return base if base is not None else locales_dir()
 
 
+_BEFORE = "Before the review:"
+
+
+def _status_paragraph(lines: list[str], at: int) -> list[str]:
+    """The texts of the status line at `at` and the lines that continue its paragraph."""
+    texts = [lines[at].lstrip("#").strip()]
+    for line in lines[at + 1 :]:
+        text = line.lstrip("#").strip()
+        if not text or text.startswith(("A message", "Reviewed")):
+            break
+        texts.append(text)
+    return texts
+
+
+def _reviewed_status(old: str, by: str, on: date) -> list[str]:
+    """The new status paragraph: how it was translated, who reviewed it, and the old words
+    kept as history (the first review's history, however often it is reviewed again)."""
+    value = old[len(STATUS_LINE) :].strip()
+    origin = value.replace(".", ",").split(",")[0].strip() or "translation"
+    history = value.split(_BEFORE, 1)[1].strip() if _BEFORE in value else f"{STATUS_LINE} {value}"
+    return [
+        f"# {STATUS_LINE} {origin}, then reviewed in full by a fluent speaker ({by}) "
+        f"on {on.isoformat()}. {_BEFORE} {history}",
+        f"# {REVIEWED_BY_LINE} {by}",
+        f"# {REVIEWED_ON_LINE} {on.isoformat()}",
+    ]
+
+
 def _reviewed_header(header: str, by: str, on: date, count: int) -> str:
     """The header comment with its status paragraph saying who reviewed it and when."""
+    lines = [
+        line
+        for line in header.split("\n")
+        if not line.lstrip("#").strip().startswith((REVIEWED_BY_LINE, REVIEWED_ON_LINE))
+    ]
     out: list[str] = []
-    in_status = False
-    for line in header.split("\n"):
-        text = line.lstrip("#").strip()
-        if text.startswith((REVIEWED_BY_LINE, REVIEWED_ON_LINE)):
-            continue
+    i = 0
+    while i < len(lines):
+        text = lines[i].lstrip("#").strip()
         if text.startswith(STATUS_LINE):
-            in_status = True
-            out.append(
-                f"# {STATUS_LINE} machine translation, then reviewed in full by a fluent "
-                f"speaker ({by}) on {on.isoformat()}."
-            )
-            out.append(f"# {REVIEWED_BY_LINE} {by}")
-            out.append(f"# {REVIEWED_ON_LINE} {on.isoformat()}")
+            paragraph = _status_paragraph(lines, i)
+            out += _reviewed_status(" ".join(paragraph), by, on)
+            i += len(paragraph)
             continue
-        if in_status and text and not text.startswith(("A message", "Reviewed")):
-            continue  # the old status paragraph
-        in_status = False
         if text.startswith(_SO_FAR):
-            line = f"# {_SO_FAR} all {count} translated messages, {on.isoformat()}."
-        out.append(line)
+            out.append(f"# {_SO_FAR} all {count} translated messages, {on.isoformat()}.")
+        else:
+            out.append(lines[i])
+        i += 1
     return "\n".join(out)
 
 

@@ -232,7 +232,10 @@ def test_reviewing_a_catalog_takes_the_notice_away_for_that_language_only(
     header = catalog.header_comment
     assert f"Reviewed-By: {REVIEWER}" in header and "Reviewed-On: 2027-01-15" in header
     assert "Translation status: machine translation, then reviewed in full" in header
-    assert "not yet reviewed" not in header
+    # What it said before stays on record, marked as what it was before the review.
+    assert "2027-01-15. Before the review: Translation status: machine translation, not yet" in (
+        " ".join(x.lstrip("# ") for x in header.split("\n"))
+    )
     assert "Reviewed so far: all 141 translated messages, 2027-01-15." in header
     assert all(f"reviewed-by: {REVIEWER}, 2027-01-15" in m.user_comments for m in catalog if m.id)
     assert i18n_command(["status"]) == 0
