@@ -16,15 +16,17 @@ from icalendar import Calendar
 
 from sendbot.delivery import keys
 from sendbot.delivery.parent_params import RsvpActions
-from sendbot.i18n import catalogs, maintain
+from sendbot.i18n import catalogs, maintain, plain
 from sendbot.i18n.__main__ import main as i18n_command
 from sendbot.i18n.catalogs import po_path, read_catalog
-from sendbot.i18n.languages import BY_CODE, shipped_codes
+from sendbot.i18n.languages import BY_CODE, resolve, shipped_codes
 from sendbot.i18n.translate import Translation
 from sendbot.i18n.writer import Writer
 from sendbot.messages import registry
 from sendbot.messages.parents import notices as parent_notices
-from sendbot.messages.parents.honest import MACHINE_NOTICE
+from sendbot.messages.parents.honest import MACHINE_NOTICE, NO_CATALOG_NOTE
+from sendbot.store.models import Guardian
+from tests.factories import build_small_school
 from tests.i18n import samples
 
 CODES = shipped_codes()
@@ -329,3 +331,46 @@ def test_a_template_with_no_catalog_entry_is_not_called_machine_translated() -> 
     w = Writer(BY_CODE["pl"])
     assert w._("Not in any catalog") == "Not in any catalog"
     assert not w.used_unreviewed
+
+
+# --- a language with no catalog -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "script", "told"),
+    [
+        ("fr", None, True),  # no catalog yet
+        ("pa", "Arab", True),  # Panjabi in Shahmukhi: not sent Gurmukhi
+        ("Turkish", None, True),
+        ("en", None, False),
+        ("en-US", None, False),
+        (None, None, False),  # nobody asked for anything else
+    ],
+)
+def test_a_parent_with_no_catalog_is_told_in_english_why(
+    sessions: Any, stored: str | None, script: str | None, told: bool
+) -> None:
+    school = build_small_school(sessions)
+    with sessions() as session, session.begin():
+        guardian = Guardian(
+            school_id=school.school_id,
+            external_id="G-honest",
+            first_name="Sara",
+            last_name="Demir",
+            preferred_language=stored,
+            script=script,
+        )
+        session.add(guardian)
+        session.flush()
+        guardian_id = guardian.id
+    with sessions() as session:
+        for key in sorted(keys.PARENT_KEYS):
+            params = {**PARAMS[key], **CONTEXT, "_recipient_guardian_id": guardian_id}
+            message = registry.render(key, params, resolve(stored, script).code, session)
+            assert message is not None and message.language == "en_GB", key
+            assert message.text.endswith("\n\n" + NO_CATALOG_NOTE) is told, key
+            assert "computer translated" not in message.text
+
+
+def test_the_english_note_is_plain() -> None:
+    assert plain.check(NO_CATALOG_NOTE) == []

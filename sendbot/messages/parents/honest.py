@@ -5,7 +5,8 @@ The catalogs were translated by a machine. Until a fluent speaker marks a messag
 it is told so in their own language, and how to get help. The `Writer` notes whether it
 used such a message; `with_notice` is called where every parent message is rendered (the
 registry's parent renderers), so Telegram, email, text messages and the web pages all carry
-the same words. English needs no notice.
+the same words. English needs no notice; a guardian who asked for a language with no catalog
+is told in English why the message is in English (`with_english_note`, from the registry).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sendbot.delivery.contract import OutgoingMessage
+from sendbot.i18n.languages import lacks_catalog
 from sendbot.i18n.writer import Writer
 
 
@@ -30,6 +32,13 @@ MACHINE_NOTICE = _(
 )
 
 
+# For a guardian whose language has no catalog: they read English, so this is in English.
+NO_CATALOG_NOTE = (
+    "This message is in English because we cannot write in your language yet. "
+    "We can give you an interpreter for free. Just ask us."
+)
+
+
 def machine_notice(w: Writer) -> str | None:
     """The notice in the reader's language, or None when everything used was checked."""
     if not w.used_unreviewed:
@@ -43,3 +52,13 @@ def with_notice(w: Writer, message: OutgoingMessage) -> OutgoingMessage:
     if notice is None:
         return message
     return replace(message, text=f"{message.text}\n\n{notice}")
+
+
+def with_english_note(
+    message: OutgoingMessage, stored_language: str | None, script: str | None
+) -> OutgoingMessage:
+    """The message with a last paragraph saying why it is in English, when the guardian asked
+    for a language sendbot cannot write yet (say French, or Panjabi in Shahmukhi)."""
+    if not lacks_catalog(stored_language, script):
+        return message
+    return replace(message, text=f"{message.text}\n\n{NO_CATALOG_NOTE}")
