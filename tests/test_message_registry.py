@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sendbot.delivery import keys
 from sendbot.delivery.contract import OutgoingMessage
 from sendbot.delivery.parent_params import RsvpActions
+from sendbot.i18n.languages import BY_CODE
+from sendbot.i18n.writer import Writer
 from sendbot.messages import registry
+from sendbot.messages.parents.honest import MACHINE_NOTICE
 from sendbot.services import action_ids
 from sendbot.services.action_ids import Action
 from sendbot.store.models import (
@@ -375,6 +378,8 @@ def test_every_key_renders_for_its_audience(
             assert message.text.strip(), key
             if audience is keys.PARENT_KEYS:
                 assert message.language == "pl", key
+                # The Polish catalog is unchecked: every parent message says so, in Polish.
+                assert message.text.endswith(Writer(BY_CODE["pl"])._(MACHINE_NOTICE)), key
             # One button-id scheme: every button on every message is a sealed action id.
             for button in message.buttons:
                 assert action_ids.decode(session, button.action_id) is not None, (key, button)

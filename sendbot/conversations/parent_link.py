@@ -23,6 +23,7 @@ from sendbot.conversations.parent_turn import (
 )
 from sendbot.delivery.contract import OutgoingMessage
 from sendbot.i18n.writer import Writer
+from sendbot.messages.parents.honest import machine_notice
 from sendbot.services import invites, parents
 
 
@@ -119,7 +120,10 @@ def _choose_language(turn: ParentTurn, answers: Answers) -> Outcome:
         return Outcome(toast="?")
     w = Writer(language, parents.reading(turn.session, turn.guardian)[2])
     text = w._("Thank you. I will write to you in {language}.", language=language.native_name)
-    out = say(text, help_message(w), toast=True)
+    # Told once here, and again under every message the school sends: a computer
+    # translated these words and nobody fluent has checked them yet.
+    notice = machine_notice(w)
+    out = say(f"{text}\n\n{notice}" if notice else text, help_message(w), toast=True)
     out.language = language.code
     return out
 

@@ -97,6 +97,14 @@ def resolve(language: str | None, script: str | None = None) -> Language:
     return ENGLISH
 
 
+def lacks_catalog(language: str | None, script: str | None = None) -> bool:
+    """The guardian asked for a language (or script) we have no catalog for, so they are
+    written to in plain English; False for English itself and for no choice at all."""
+    if not language or not language.strip() or resolve(language, script) is not ENGLISH:
+        return False
+    return language.strip().replace("-", "_").lower().split("_")[0] not in {"en", "english"}
+
+
 def shipped_codes() -> list[str]:
     """Catalog codes for parents, in the order a language picker should offer them."""
     return [lang.code for lang in PARENT_LANGUAGES]

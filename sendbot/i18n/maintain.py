@@ -1,4 +1,4 @@
-"""Keeping the parent catalogs honest: extract, update, check, compile.
+"""Keeping the parent catalogs honest: extract, update, check, review, compile.
 
 `python -m sendbot.i18n check` is what CI runs (through the ordinary test suite too): it fails
 when the template is out of date with the code, when a parent message is missing or fuzzy in
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from gettext import c2py
 from io import BytesIO
 from pathlib import Path
@@ -22,9 +23,17 @@ from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import write_po
 
-from sendbot.i18n.catalogs import DOMAIN, REVIEWED_MARK, locales_dir, po_path, read_catalog
+from sendbot.i18n.catalogs import (
+    DOMAIN,
+    REVIEWED_MARK,
+    is_reviewed,
+    is_translated,
+    locales_dir,
+    po_path,
+    read_catalog,
+)
 from sendbot.i18n.catalogs import template_path as _template_path
-from sendbot.i18n.languages import PARENT_LANGUAGES
+from sendbot.i18n.languages import PARENT_LANGUAGES, resolve, shipped_codes
 from sendbot.i18n.writer import placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -246,20 +255,149 @@ def check(root: Path = ROOT) -> list[Finding]:
     return findings
 
 
-def is_reviewed(message: Message) -> bool:
-    """A fluent speaker checked it: a `# reviewed-by: ...` translator comment, not fuzzy."""
-    return not message.fuzzy and any(
-        c.strip().lower().startswith(REVIEWED_MARK) for c in message.user_comments
+REVIEWED_BY_LINE = "Reviewed-By:"
+REVIEWED_ON_LINE = "Reviewed-On:"
+_SO_FAR = "Reviewed so far:"
+
+
+class ReviewRefused(ValueError):
+    """The review cannot be recorded as asked (no such language, no reviewer named)."""
+
+
+@dataclass(frozen=True)
+class Review:
+    code: str
+    by: str
+    on: date
+    marked: int  # messages marked now
+    already: int  # messages that carried a mark already
+    left: tuple[str, ...]  # untranslated or fuzzy: not marked, the parent still gets the notice
+
+
+def _catalog_base(base: Path | None) -> Path:
+    return base if base is not None else locales_dir()
+
+
+_BEFORE = "Before the review:"
+
+
+def _status_paragraph(lines: list[str], at: int) -> list[str]:
+    """The texts of the status line at `at` and the lines that continue its paragraph."""
+    texts = [lines[at].lstrip("#").strip()]
+    for line in lines[at + 1 :]:
+        text = line.lstrip("#").strip()
+        if not text or text.startswith(("A message", "Reviewed")):
+            break
+        texts.append(text)
+    return texts
+
+
+def _reviewed_status(old: str, by: str, on: date) -> list[str]:
+    """The new status paragraph: how it was translated, who reviewed it, and the old words
+    kept as history (the first review's history, however often it is reviewed again)."""
+    value = old[len(STATUS_LINE) :].strip()
+    origin = value.replace(".", ",").split(",")[0].strip() or "translation"
+    history = value.split(_BEFORE, 1)[1].strip() if _BEFORE in value else f"{STATUS_LINE} {value}"
+    return [
+        f"# {STATUS_LINE} {origin}, then reviewed in full by a fluent speaker ({by}) "
+        f"on {on.isoformat()}. {_BEFORE} {history}",
+        f"# {REVIEWED_BY_LINE} {by}",
+        f"# {REVIEWED_ON_LINE} {on.isoformat()}",
+    ]
+
+
+def _reviewed_header(header: str, by: str, on: date, count: int) -> str:
+    """The header comment with its status paragraph saying who reviewed it and when."""
+    lines = [
+        line
+        for line in header.split("\n")
+        if not line.lstrip("#").strip().startswith((REVIEWED_BY_LINE, REVIEWED_ON_LINE))
+    ]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        text = lines[i].lstrip("#").strip()
+        if text.startswith(STATUS_LINE):
+            paragraph = _status_paragraph(lines, i)
+            out += _reviewed_status(" ".join(paragraph), by, on)
+            i += len(paragraph)
+            continue
+        if text.startswith(_SO_FAR):
+            out.append(f"# {_SO_FAR} all {count} translated messages, {on.isoformat()}.")
+        else:
+            out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
+def review_catalog(code: str, by: str, on: date, base: Path | None = None) -> Review:
+    """Record that a fluent speaker (`by`: a name or role) checked the whole catalog on `on`.
+
+    Every translated message gets a `# reviewed-by: BY, DATE` comment unless it has one; the
+    header says who and when (`Reviewed-By:`, `Reviewed-On:`). From then on the parents of
+    that language no longer get the machine-translation notice, until a new or changed
+    message arrives without the mark. Untranslated and fuzzy messages are not marked.
+    """
+    by = " ".join(by.split())
+    if not by:
+        raise ReviewRefused("say who reviewed it: --by 'NAME or ROLE'")
+    lang = resolve(code)
+    if lang not in PARENT_LANGUAGES:
+        raise ReviewRefused(f"no parent catalog for {code!r}: one of {', '.join(shipped_codes())}")
+    path = po_path(lang.code, _catalog_base(base))
+    catalog = read_catalog(path, locale=lang.code)
+    marked = already = 0
+    left = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if is_reviewed(message):
+            already += 1
+        elif is_translated(message):
+            message.user_comments.insert(0, f"{REVIEWED_MARK} {by}, {on.isoformat()}")
+            marked += 1
+        else:
+            left.append(str(message.id))
+    catalog.header_comment = _reviewed_header(
+        catalog.header_comment or "", by, on, marked + already
     )
+    catalog.last_translator = f"machine language model, reviewed by {by}"
+    catalog.language_team = f"{lang.english_name}: reviewed by {by}, {on.isoformat()}"
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=_WIDTH, include_lineno=False)
+    return Review(lang.code, by, on, marked, already, tuple(left))
 
 
-def review_status(root: Path = ROOT) -> dict[str, tuple[int, int]]:
-    """(reviewed, total) messages per language, for docs and the admin command line."""
+@dataclass(frozen=True)
+class Status:
+    reviewed: int
+    total: int
+    signed_off: str | None  # "BY on DATE" from the header, when the whole catalog was reviewed
+
+
+def _signed_off(header: str) -> str | None:
+    found = {}
+    for line in header.split("\n"):
+        text = line.lstrip("#").strip()
+        for key in (REVIEWED_BY_LINE, REVIEWED_ON_LINE):
+            if text.startswith(key):
+                found[key] = text[len(key) :].strip()
+    if REVIEWED_BY_LINE not in found:
+        return None
+    return f"{found[REVIEWED_BY_LINE]} on {found.get(REVIEWED_ON_LINE, '?')}"
+
+
+def review_status(base: Path | None = None) -> dict[str, Status]:
+    """Reviewed and total messages per language, and who signed the catalog off, if anyone."""
     status = {}
     for lang in PARENT_LANGUAGES:
-        catalog = read_catalog(po_path(lang.code, root / LOCALES), locale=lang.code)
+        catalog = read_catalog(po_path(lang.code, _catalog_base(base)), locale=lang.code)
         messages = [m for m in catalog if m.id]
-        status[lang.code] = (sum(is_reviewed(m) for m in messages), len(messages))
+        status[lang.code] = Status(
+            sum(is_reviewed(m) for m in messages),
+            len(messages),
+            _signed_off(catalog.header_comment or ""),
+        )
     return status
 
 
@@ -283,6 +421,7 @@ __all__ = [
     "extract",
     "is_reviewed",
     "locales_dir",
+    "review_catalog",
     "review_status",
     "update_catalogs",
     "write_template",

@@ -19,7 +19,7 @@ from typing import Any
 from babel.dates import format_date, format_time, get_timezone
 from babel.numbers import format_decimal
 
-from sendbot.i18n.catalogs import translations
+from sendbot.i18n.catalogs import translations, unreviewed
 from sendbot.i18n.languages import ENGLISH, Language
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,12 @@ class Writer:
         self._catalog: NullTranslations = (
             NullTranslations() if language is ENGLISH else translations(language.code)
         )
+        self._unreviewed: frozenset[str] = (
+            frozenset() if language is ENGLISH else unreviewed(language.code)
+        )
+        # True once this writer has put a catalog translation that no fluent speaker has
+        # checked into the message: the parent must then be told (messages/parents/honest.py).
+        self.used_unreviewed = False
 
     @property
     def rtl(self) -> bool:
@@ -106,11 +112,13 @@ class Writer:
             return _Raw(source.format_map(values))
 
     def _(self, message: str, **params: Any) -> str:
+        self.used_unreviewed |= message in self._unreviewed
         return self._format(self._catalog.gettext(message), message, params)
 
     def n_(self, singular: str, plural: str, count: int, **params: Any) -> str:
         """A plural message; `{count}` is available to it, formatted for the locale."""
         params.setdefault("count", self.number(count))
+        self.used_unreviewed |= singular in self._unreviewed
         translated = self._catalog.ngettext(singular, plural, count)
         source = singular if count == 1 else plural
         return self._format(translated, source, params)

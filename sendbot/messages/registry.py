@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sendbot.delivery import keys
 from sendbot.delivery.contract import OutgoingMessage
 from sendbot.messages.parents import notices as parent_messages
+from sendbot.messages.parents.honest import with_english_note
 from sendbot.messages.parents.render import from_outbox_worker as render_summary
 from sendbot.messages.staff import (
     concern_alerts,
@@ -39,6 +40,7 @@ from sendbot.messages.staff import (
     web_link,
 )
 from sendbot.messages.staff.wording import timezone_of
+from sendbot.services import parents
 
 Renderer = Callable[[Mapping[str, Any], str, Session], "OutgoingMessage | None"]
 
@@ -93,26 +95,47 @@ STAFF: Mapping[str, Renderer] = {
     },
 }
 
+
+def _told_why_english(render: Renderer) -> Renderer:
+    """A parent renderer whose message says why it is in English, when the guardian asked for
+    a language sendbot has no catalog for (the worker passes the resolved language only)."""
+
+    def rendered(
+        params: Mapping[str, Any], language: str, session: Session
+    ) -> OutgoingMessage | None:
+        message = render(params, language, session)
+        guardian_id = params.get("_recipient_guardian_id")
+        if message is None or session is None or guardian_id is None:
+            return message
+        stored, script, _ = parents.reading(session, int(guardian_id))
+        return with_english_note(message, stored, script)
+
+    return rendered
+
+
 PARENTS: Mapping[str, Renderer] = {
-    **{
-        key: _by_key(parent_messages.from_outbox_worker, key)
-        for key in (
-            keys.MEETING_INVITATION,
-            keys.MEETING_REMINDER,
-            keys.MEETING_VIEWS_REQUEST,
-            keys.MEETING_MOVED,
-            keys.MEETING_CANCELLED,
-            keys.PARENT_STAFF_REPLY,
-        )
-    },
-    **{
-        key: _by_key(render_summary, key)
-        for key in (
-            keys.PARENT_MEETING_INVITATION,
-            keys.PARENT_REVIEW_SUMMARY,
-            keys.PARENT_TERM_PROGRESS,
-        )
-    },
+    key: _told_why_english(render)
+    for key, render in {
+        **{
+            key: _by_key(parent_messages.from_outbox_worker, key)
+            for key in (
+                keys.MEETING_INVITATION,
+                keys.MEETING_REMINDER,
+                keys.MEETING_VIEWS_REQUEST,
+                keys.MEETING_MOVED,
+                keys.MEETING_CANCELLED,
+                keys.PARENT_STAFF_REPLY,
+            )
+        },
+        **{
+            key: _by_key(render_summary, key)
+            for key in (
+                keys.PARENT_MEETING_INVITATION,
+                keys.PARENT_REVIEW_SUMMARY,
+                keys.PARENT_TERM_PROGRESS,
+            )
+        },
+    }.items()
 }
 
 REGISTRY: Mapping[str, Renderer] = {**STAFF, **PARENTS}

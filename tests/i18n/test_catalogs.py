@@ -5,6 +5,7 @@ catalog says honestly how it was translated. Each check is also shown to catch a
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def test_every_catalog_header_is_honest() -> None:
 def test_review_status_counts_reviewed_messages() -> None:
     status = maintain.review_status()
     assert set(status) == set(shipped_codes())
-    assert all(reviewed == 0 and total > 40 for reviewed, total in status.values())
+    assert all(s.reviewed == 0 and s.total > 40 for s in status.values())
+    assert all(s.signed_off is None for s in status.values())
 
 
 def test_catalogs_compile_at_first_use_without_mo_files() -> None:
@@ -230,3 +232,24 @@ def test_compile_to_writes_mo_files(tmp_path: Path) -> None:
     written = maintain.compile_to(tmp_path)
     assert len(written) == len(PARENT_LANGUAGES)
     assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_a_reviewed_catalog_still_passes_every_check_and_says_so_honestly(tree: Path) -> None:
+    review = maintain.review_catalog(
+        "Polish", "school EAL team", date(2027, 1, 15), base=tree / maintain.LOCALES
+    )
+    assert review.code == "pl" and review.marked > 40 and review.left == ()
+    assert maintain.check(tree) == []
+    header = read_catalog(po_path("pl", tree / maintain.LOCALES), locale="pl").header_comment
+    assert "machine language model" in header  # where the words came from stays on record
+    assert "Reviewed so far: none." not in header
+    said = " ".join(x.lstrip("# ") for x in header.split("\n"))
+    assert (
+        "Translation status: machine translation, then reviewed in full by a fluent speaker "
+        "(school EAL team) on 2027-01-15. Before the review: Translation status: machine "
+        "translation, not yet reviewed."
+    ) in said
+    status = maintain.review_status(tree / maintain.LOCALES)
+    assert status["pl"].signed_off == "school EAL team on 2027-01-15"
+    assert status["pl"].reviewed == status["pl"].total
+    assert status["ro"].signed_off is None and status["ro"].reviewed == 0

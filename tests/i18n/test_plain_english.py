@@ -14,6 +14,7 @@ from sendbot.i18n.catalogs import read_catalog, template_path
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents import render
 from sendbot.messages.parents.freetext import FreeText
+from sendbot.messages.parents.honest import MACHINE_NOTICE
 from sendbot.messages.parents.invitation import ics_description, meeting_title
 from sendbot.messages.parents.render import (
     MEETING_INVITATION,
@@ -57,6 +58,8 @@ def _english_messages() -> dict[str, str]:
     free.translated.append(("x", "y"))
     free.left_in_english.append("x")
     texts["notes"] = "\n\n".join([*free.notes(), free.english_originals()])
+    # The machine-translation notice is only shown in other languages: check its English.
+    texts["notice"] = MACHINE_NOTICE
     return texts
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.writer import Writer
+from sendbot.messages.parents.honest import MACHINE_NOTICE
 from sendbot.messages.registry import render as render_outbox
 from sendbot.services import invites, meetings
 from sendbot.services.actors import staff_actor_by_id
@@ -90,7 +91,11 @@ def test_invite_link_polish_invitation_interpreter_and_an_old_button(
             text = invitation.params["text"]
             polish = Writer(resolve("pl"))
             assert polish._("Date: {date}", date="") in text  # the Polish catalog's words
-            assert polish._("Who will be there: {people}", people="SENCO, Class teacher") in text
+            # What staff typed is spelt out, and said to be in English: no translator here.
+            people = "Special educational needs co-ordinator (SENCO), Class teacher"
+            assert polish._("Who will be there: {people}", people=people) in text
+            assert "Niektóre części tej wiadomości są po angielsku" in text
+            assert text.endswith(polish._(MACHINE_NOTICE))
             row = h.outbox(meetings.INVITATION)[0]
             expected = render_outbox(row.template, {**row.params, "_now": NOW.isoformat()}, "pl")
             assert text == expected.text

@@ -68,6 +68,13 @@ class FreeText:
             )
         return notes
 
+    def closing(self) -> list[str]:
+        """The notes, then the English behind any machine translation, to end a message with.
+
+        The English goes in the message itself, so it reaches the parent on every channel
+        (a text message or an email has no "Show the English" button)."""
+        return self.notes() + ([self.english_originals()] if self.translated else [])
+
     def english_originals(self) -> str:
         """The English behind each machine translation, for a reader who wants to check."""
         w = self.writer

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, vText
 
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.delivery.parent_params import MeetingInvitationData, normalise_meeting_kind
+from sendbot.i18n.plain import expand_jargon
+from sendbot.i18n.translate import Translator
 from sendbot.i18n.writer import Writer
+from sendbot.messages.parents.freetext import FreeText
+from sendbot.messages.parents.honest import machine_notice
 
 DEFAULT_LENGTH = timedelta(hours=1)
 
@@ -31,7 +36,7 @@ def meeting_title(w: Writer, kind: str, child: str) -> str:
     return w._("Meeting about {child}", child=child)
 
 
-def _when(w: Writer, data: MeetingInvitationData) -> list[str]:
+def _when(w: Writer, data: MeetingInvitationData, free: FreeText) -> list[str]:
     # TRANSLATORS: {date} is already written in your language, e.g. the weekday and month.
     lines = [w._("Date: {date}", date=w.local_date(data.starts_at))]
     if data.ends_at:
@@ -41,19 +46,31 @@ def _when(w: Writer, data: MeetingInvitationData) -> list[str]:
     else:
         lines.append(w._("Time: {start}", start=w.time(data.starts_at)))
     if data.place:
-        lines.append(w._("Place: {place}", place=data.place))
+        # Typed by staff ("SENCO office"): jargon spelt out, translated or marked as English.
+        lines.append(w._("Place: {place}", place=free(data.place)))
     if data.video_link:
         lines.append(w._("Online: {link}", link=w.isolate(data.video_link, ltr=True)))
     return lines
 
 
-def invitation_text(w: Writer, data: MeetingInvitationData) -> str:
+def invitation_text(
+    w: Writer,
+    data: MeetingInvitationData,
+    free: FreeText | None = None,
+    attendees: Sequence[str] = (),
+) -> str:
+    """The invitation's words; what staff typed (place, who will be there) goes through
+    `free`, and the message ends by saying how that text was treated."""
+    free = free if free is not None else FreeText(w)
     child = data.child_name
     parts = []
     if data.parent_name:
         parts.append(w._("Hello {name},", name=data.parent_name))
     parts.append(meeting_title(w, data.meeting_kind, child))
-    parts.append("\n".join(_when(w, data)))
+    parts.append("\n".join(_when(w, data, free)))
+    people = ", ".join(a.strip() for a in attendees if a.strip())
+    if people:
+        parts.append(w._("Who will be there: {people}", people=free(people)))
     parts.append(
         w._(
             "We would like you to come. You know {child} best, and your views matter to us.",
@@ -69,6 +86,7 @@ def invitation_text(w: Writer, data: MeetingInvitationData) -> str:
     )
     parts.append(w._("The calendar file adds the meeting to your phone's calendar."))
     parts.append(w._("From {school}", school=data.school_name))
+    parts += free.closing()
     return "\n\n".join(parts)
 
 
@@ -126,9 +144,13 @@ def invitation_ics(
     plain = Writer(w.language, w.tz, isolates=False)
     summary = meeting_title(plain, data.meeting_kind, data.child_name)
     event.add("summary", vText(summary), parameters={"LANGUAGE": language})
-    event.add("description", vText(ics_description(plain, data)), parameters={"LANGUAGE": language})
+    description = ics_description(plain, data)
+    notice = machine_notice(plain)
+    if notice:
+        description += "\n" + notice
+    event.add("description", vText(description), parameters={"LANGUAGE": language})
     if data.place:
-        event.add("location", data.place)
+        event.add("location", expand_jargon(data.place))
     if data.video_link:
         event.add("url", data.video_link)
     cal.add_component(event)
@@ -136,7 +158,11 @@ def invitation_ics(
 
 
 def build_invitation(
-    w: Writer, data: MeetingInvitationData, now: datetime | None = None
+    w: Writer,
+    data: MeetingInvitationData,
+    now: datetime | None = None,
+    translator: Translator | None = None,
+    attendees: Sequence[str] = (),
 ) -> OutgoingMessage:
     ics = Attachment(
         filename="meeting.ics",
@@ -145,7 +171,7 @@ def build_invitation(
         title=meeting_title(w, data.meeting_kind, data.child_name),
     )
     return OutgoingMessage(
-        text=invitation_text(w, data),
+        text=invitation_text(w, data, FreeText(w, translator), attendees),
         buttons=rsvp_buttons(w, data),
         attachments=(ics,),
         language=w.language.code,

@@ -1,9 +1,11 @@
 """Meeting invitations and reminders, the views request and staff replies, to parents.
 
 Rendered at send time in the guardian's language through the `Writer` (the gettext
-helper); the meeting invitation is `invitation.build_invitation` with "who will be there"
-added. A string the catalogs do not have yet falls back to plain English until it is
-extracted and translated.
+helper); the meeting invitation is `invitation.build_invitation`. What staff typed (the
+place, who will be there, a reply) goes through `FreeText`, with the school's translator
+when one is configured; every message ends with the machine-translation notice
+(`honest.with_notice`) while its words are unchecked. A string the catalogs do not have
+yet falls back to plain English until it is extracted and translated.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from sendbot.delivery import keys
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.delivery.parent_params import MeetingInvitationData
 from sendbot.i18n.languages import resolve
-from sendbot.i18n.translate import Translator
+from sendbot.i18n.translate import Translator, translator_from_settings
 from sendbot.i18n.writer import Writer
 from sendbot.messages.bodies import with_body
 from sendbot.messages.parents.freetext import FreeText
+from sendbot.messages.parents.honest import with_notice
 from sendbot.messages.parents.invitation import build_invitation, invitation_ics, meeting_title
 from sendbot.messages.parents.render import render as render_summary
 from sendbot.services import meetings
@@ -31,32 +34,11 @@ ParentBuilder = Callable[
 ]
 
 
-def _with_attendees(
-    w: Writer, message: OutgoingMessage, data: MeetingInvitationData, attendees: list[str]
-) -> OutgoingMessage:
-    if not attendees:
-        return message
-    parts = message.text.split("\n\n")
-    # After the greeting, the title and the date/time/place block.
-    at = 3 if data.parent_name else 2
-    people = ", ".join(w.isolate(a) for a in attendees)
-    parts.insert(min(at, len(parts)), w._("Who will be there: {people}", people=people))
-    return OutgoingMessage(
-        text="\n\n".join(parts),
-        buttons=message.buttons,
-        attachments=message.attachments,
-        language=message.language,
-        urgent=message.urgent,
-    )
-
-
 def invitation(
     w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
 ) -> OutgoingMessage:
     data = MeetingInvitationData.from_params(dict(params["invitation"]))
-    return _with_attendees(
-        w, build_invitation(w, data, now), data, list(params.get("attendees", []))
-    )
+    return build_invitation(w, data, now, translator, list(params.get("attendees", [])))
 
 
 def reminder(
@@ -70,6 +52,7 @@ def reminder(
         else w._("The meeting is in {days} days.", days=w.number(days))
     )
     if params.get("reminder") == "accepted":
+        free = FreeText(w, translator)
         title = meeting_title(w, data.meeting_kind, data.child_name)
         lines = [
             w._("Reminder: {title}", title=title),
@@ -78,11 +61,12 @@ def reminder(
             w._("Time: {start}", start=w.time(data.starts_at)),
         ]
         if data.place:
-            lines.append(w._("Place: {place}", place=data.place))
+            lines.append(w._("Place: {place}", place=free(data.place)))
         if data.video_link:
             lines.append(w._("Online: {link}", link=w.isolate(data.video_link, ltr=True)))
         lines.append(w._("Thank you for telling us you will come."))
-        return OutgoingMessage(text="\n".join(lines), language=w.language.code)
+        text = "\n\n".join(["\n".join(lines), *free.closing()])
+        return OutgoingMessage(text=text, language=w.language.code)
     full = invitation(w, params, translator, now)
     header = w._("Reminder: please tell us if you can come.") + " " + when
     return OutgoingMessage(
@@ -137,7 +121,8 @@ def staff_reply(
             staff=params.get("staff_name", ""),
             school=params.get("school_name", ""),
         )
-    parts = [head, body, *free.notes()]
+    # Translated, the staff member's own English comes with it: the parent can check it.
+    parts = [head, body, *free.closing()]
     return OutgoingMessage(text="\n\n".join(parts), language=w.language.code)
 
 
@@ -221,7 +206,8 @@ def render_for_guardian(
             translator=translator,
             now=now,
         )
-    return builder(Writer(resolve(language, script), timezone), params, translator, now)
+    w = Writer(resolve(language, script), timezone)
+    return with_notice(w, builder(w, params, translator, now))
 
 
 def from_outbox_worker(
@@ -235,7 +221,15 @@ def from_outbox_worker(
         invited = params["invitation"]
         if not meetings.still_current(session, int(invited["invitation_id"]), invited["sequence"]):
             return None  # the meeting moved or was cancelled since: a newer message says so
-    return render_for_guardian(template, params, language, timezone=tz, now=now, session=session)
+    return render_for_guardian(
+        template,
+        params,
+        language,
+        timezone=tz,
+        translator=translator_from_settings(),
+        now=now,
+        session=session,
+    )
 
 
 # Messages about one time of a meeting, not sent once it has moved or been cancelled.

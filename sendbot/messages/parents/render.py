@@ -19,6 +19,7 @@ from sendbot.delivery.parent_params import (
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.translate import Translator, translator_from_settings
 from sendbot.i18n.writer import Writer
+from sendbot.messages.parents.honest import with_notice
 from sendbot.messages.parents.invitation import build_invitation
 from sendbot.messages.parents.summaries import build_review_summary, build_term_progress
 from sendbot.store.models import PlanReview
@@ -42,7 +43,7 @@ Builder = Callable[[Writer, dict[str, Any], Translator | None, datetime | None],
 
 TEMPLATES: dict[str, Builder] = {
     MEETING_INVITATION: lambda w, p, t, now: build_invitation(
-        w, MeetingInvitationData.from_params(p), now
+        w, MeetingInvitationData.from_params(p), now, t
     ),
     REVIEW_SUMMARY: lambda w, p, t, now: build_review_summary(
         w, ReviewSummaryData.from_params(p), t
@@ -87,7 +88,7 @@ def render(
         raise UnknownTemplate(template) from None
     params = _with_next_steps({k: v for k, v in params.items() if not k.startswith("_")}, session)
     writer = Writer(resolve(language, script), timezone)
-    return builder(writer, params, translator, now)
+    return with_notice(writer, builder(writer, params, translator, now))
 
 
 def from_outbox_worker(
