@@ -199,6 +199,5 @@ def test_booking_says_who_is_reached_how_and_names_those_with_no_channel(
 
     assert _by_channel(booked.channels, booked.guardians_without_chat) == [
         *told,
-        "No Telegram, email address or mobile number, so please send a letter or call: "
-        "Gus Khan.",
+        "No Telegram, email address or mobile number, so please send a letter or call: Gus Khan.",
     ]

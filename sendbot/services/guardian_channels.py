@@ -180,7 +180,9 @@ def sync_roster_address(
     """
     rows = list(
         session.scalars(
-            select(Identity).where(Identity.guardian_id == guardian.id, Identity.platform == platform)
+            select(Identity).where(
+                Identity.guardian_id == guardian.id, Identity.platform == platform
+            )
         )
     )
     same = next((r for r in rows if r.external_id == address), None)

@@ -38,15 +38,16 @@ def test_a_parent_switches_to_email_and_is_refused_a_channel_without_an_address(
                 )
             await link(h, ruth.guardian_id, RUTH)
             await h.send(text_update(RUTH, "/help"))
-            assert "/channel - Choose how messages from school reach you" in fake_api.texts(
-                RUTH["id"]
-            )[-1]
+            assert (
+                "/channel - Choose how messages from school reach you"
+                in fake_api.texts(RUTH["id"])[-1]
+            )
 
             await h.send(text_update(RUTH, "/channel"))
             ask = fake_api.of("sendMessage", RUTH["id"])[-1]
-            assert "How would you like to get messages from school?" in fake_api.texts(
-                RUTH["id"]
-            )[-1]
+            assert (
+                "How would you like to get messages from school?" in fake_api.texts(RUTH["id"])[-1]
+            )
             labels = [label for label, _ in ask.buttons]
             assert labels == ["Telegram (here)", "Email to ruth.khan@family.example"]
 
