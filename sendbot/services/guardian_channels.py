@@ -41,7 +41,7 @@ def fallback_order(preferred: str | None) -> tuple[str, ...]:
     """Every channel in the order to try: the guardian's choice, then the school's order."""
     if preferred not in CHANNELS:
         return ORDER
-    return (preferred, *(c for c in ORDER if c != preferred))  # type: ignore[misc]
+    return (preferred, *(c for c in ORDER if c != preferred))
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,14 @@ def schedule(
         pupil_id=pupil.id,
         details={"kind": kind, "starts_at": starts_at.isoformat()},
     )
+    return _invite_guardians(session, meeting, pupil.id, now)
+
+
+def _invite_guardians(
+    session: Session, meeting: Meeting, pupil_id: int, now: datetime
+) -> Scheduled:
+    """An invitation for each guardian who may read through their link; queued for those
+    with a channel, and the rest named for a letter or a call."""
     invited: list[int] = []
     no_chat: list[str] = []
     reached: list[tuple[str, str]] = []
@@ -237,7 +245,7 @@ def schedule(
         select(Guardian)
         .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
         .where(
-            GuardianPupil.pupil_id == pupil.id,
+            GuardianPupil.pupil_id == pupil_id,
             policy.may_read_through_link(),
             Guardian.active,
         )
