@@ -126,11 +126,22 @@ def test_a_class_is_invited_after_a_summary_and_a_confirmation(sendbot, sessions
 
 def test_a_year_group_and_the_mistakes_an_admin_can_make(sendbot, sessions) -> None:
     school = build_small_school(sessions)
-    _family(sessions, school, [("Zara Nowak", "zoe", "en", True, {"email": "zara@family.example"})])
+    ids = _family(
+        sessions,
+        school,
+        [
+            ("Zara Nowak", "zoe", "en", True, {"email": "zara@family.example"}),
+            ("Nana Nowak", "zoe", "en", False, {"sms": "+447700900009"}),
+        ],
+    )
+    with sessions() as session, session.begin():  # the school decided to share with Nana
+        link = session.get(GuardianPupil, (ids["Nana"], school.pupils["zoe"]))
+        assert link is not None
+        link.shared_at, link.shared_by_id = NOW, school.staff["senco"]
     year = sendbot("invite", "guardians", "--year", "3", "--school", "900001", "--yes")
     assert year.exit_code == 0, year.output
-    assert "class" not in year.output and "year 3: 1 parent(s)" in year.output
-    assert "1 invitation(s) queued" in year.output
+    assert "class" not in year.output and "year 3: 2 parent(s)" in year.output
+    assert "2 invitation(s) queued" in year.output
 
     both = sendbot("invite", "guardians", "--year", "3", "--class", "3B")
     assert both.exit_code == 2 and "one of them" in both.output

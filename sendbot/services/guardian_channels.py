@@ -29,8 +29,6 @@ SMS = "sms"
 # The school's order when the guardian chose none; the chosen channel goes first.
 ORDER: tuple[str, ...] = (TELEGRAM, EMAIL, SMS)
 CHANNELS = frozenset(ORDER)
-# Words for staff ("by email: ..."); parents see their own words, in their language.
-STAFF_WORDS = {TELEGRAM: "Telegram", EMAIL: "email", SMS: "text message"}
 
 # Who changed a guardian's channel: the guardian (chat or web page), the admin's command
 # line, or a member of staff.
@@ -72,13 +70,10 @@ def channels_of(session: Session, guardian_id: int) -> list[Channel]:
     return _ordered(found, guardian.preferred_channel)
 
 
-def first_channels(session: Session, guardian_ids: list[int]) -> dict[int, str | None]:
-    """For each guardian, the channel a message to them goes by first; None: no channel."""
-    result: dict[int, str | None] = {}
-    for guardian_id in guardian_ids:
-        found = channels_of(session, guardian_id)
-        result[guardian_id] = found[0].platform if found else None
-    return result
+def first_channel(session: Session, guardian_id: int) -> str | None:
+    """The channel a message to this guardian goes by first; None: no channel at all."""
+    found = channels_of(session, guardian_id)
+    return found[0].platform if found else None
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,6 @@ class Scheduled:
     channels: tuple[tuple[str, str], ...] = ()
 
 
-def _first_channel(session: Session, guardian_id: int) -> str | None:
-    """The channel a message to this guardian goes by first; None: no channel at all."""
-    found = guardian_channels.channels_of(session, guardian_id)
-    return found[0].platform if found else None
-
-
 def _senco_ids(session: Session, school_id: int) -> list[int]:
     return list(
         session.scalars(
@@ -256,7 +250,7 @@ def _invite_guardians(
         session.add(invitation)
         session.flush()
         invited.append(invitation.id)
-        channel = _first_channel(session, guardian.id)
+        channel = guardian_channels.first_channel(session, guardian.id)
         if channel is not None:
             _queue_invitation(session, invitation, meeting, now)
             reached.append((guardian.display_name, channel))
@@ -809,7 +803,7 @@ def move(
         invitation.rsvp, invitation.rsvp_at = None, None
         invitation.reminders_sent = []
         invitation.sent_at = now
-        channel = _first_channel(session, guardian.id)
+        channel = guardian_channels.first_channel(session, guardian.id)
         if channel is None:
             no_chat.append(guardian.display_name)
             continue
@@ -830,7 +824,7 @@ def cancel(session: Session, actor: StaffActor, meeting_id: int, *, now: datetim
     _record_change(session, actor, meeting, "meeting.cancel", now, meeting.starts_at)
     told, no_chat, reached = [], [], []
     for invitation, guardian in _invitations(session, meeting.id):
-        channel = _first_channel(session, guardian.id)
+        channel = guardian_channels.first_channel(session, guardian.id)
         if channel is None:
             no_chat.append(guardian.display_name)
             continue
