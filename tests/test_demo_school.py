@@ -22,6 +22,7 @@ from sendbot.store.models import (
     GroupStaff,
     Guardian,
     GuardianPupil,
+    Identity,
     Pupil,
     School,
     Staff,
@@ -191,7 +192,7 @@ def test_guardians_languages_and_siblings(loaded: Session) -> None:
     interpreters = [g for g in guardians.values() if g.needs_interpreter]
     assert interpreters and all(g.preferred_language != "en" for g in interpreters)
     assert all(g.email is None or g.email.endswith(".example") for g in guardians.values())
-    assert all(g.phone and g.phone.startswith("07700 900") for g in guardians.values())
+    assert all(g.phone is None or g.phone.startswith("07700 900") for g in guardians.values())
 
     by_email = {g.email: g for g in guardians.values() if g.email}
     assert by_email[demo.DEMO_PARENT_PL_EMAIL].preferred_language == "pl"
@@ -200,6 +201,25 @@ def test_guardians_languages_and_siblings(loaded: Session) -> None:
     assert by_email[demo.DEMO_PARENT_EMAIL].preferred_language == "en"
     carers = [link for link in links if link.relationship_to_pupil == "foster carer"]
     assert carers and not any(link.parental_responsibility for link in carers)
+
+
+def test_the_demo_guardians_show_every_channel(loaded: Session) -> None:
+    """Some parents gave the school only an email address, some only a mobile number, most
+    both; each is an account messages can go to. Kacper's mother has only email and his
+    father only a mobile (Telegram is linked in the walkthroughs)."""
+    accounts: dict[int, set[str]] = {}
+    for identity in loaded.scalars(select(Identity).where(Identity.guardian_id.is_not(None))):
+        assert identity.active
+        accounts.setdefault(identity.guardian_id or 0, set()).add(identity.platform)
+    guardians = list(loaded.scalars(select(Guardian)))
+    kinds = Counter(frozenset(accounts.get(g.id, set())) for g in guardians)
+    assert kinds[frozenset({"email"})] >= 10
+    assert kinds[frozenset({"sms"})] >= 10
+    assert kinds[frozenset({"email", "sms"})] > kinds[frozenset({"email"})]
+    by_name = {g.display_name: g for g in guardians}
+    mother, father = by_name["Magdalena Wiśniewska"], by_name["Tomasz Wiśniewski"]
+    assert accounts[mother.id] == {"email"} and mother.phone is None
+    assert accounts[father.id] == {"sms"} and father.email is None
 
 
 def test_no_generated_name_is_on_the_list_of_famous_names(loaded: Session) -> None:

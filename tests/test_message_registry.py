@@ -354,6 +354,11 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
             "school_name": "Oakfield",
             "child_name": "Zoe",
         },
+        keys.PARENT_LINK_INVITATION: {
+            "school_name": "Oakfield",
+            "first_name": "Anna",
+            "purpose": "confirm_email",
+        },
         keys.PARENT_MEETING_INVITATION: sealed_invitation,
         keys.PARENT_REVIEW_SUMMARY: samples.review().to_params(),
         keys.PARENT_TERM_PROGRESS: samples.term_progress().to_params(),

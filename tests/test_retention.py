@@ -18,6 +18,7 @@ from sendbot.store.models import (
     Deadline,
     DeliveryAttempt,
     Guardian,
+    Identity,
     InboundRate,
     InterventionSession,
     Outbox,
@@ -137,6 +138,16 @@ def test_apply_removes_the_records_anonymises_the_pupil_and_parent_and_audits(
     kept = plant_records(sessions, school, who="amelia")  # still on roll, never touched
     with sessions() as session, session.begin():  # amelia shared zoe's session
         session.add(SessionAttendance(session_id=records.session_id, pupil_id=kept.pupil_id))
+        email = Identity(
+            platform="email",
+            team_id=f"guardian:{records.guardian_id}",
+            external_id="parent.of.zoe@family.example",
+            guardian_id=records.guardian_id,
+            created_at=AT_25,
+        )
+        session.add(email)
+        session.flush()
+        email_id = email.id
     _leave(sessions, records.pupil_id)
 
     result = retention.apply(sessions, CliActor("dpo"), AT_25)
@@ -159,6 +170,9 @@ def test_apply_removes_the_records_anonymises_the_pupil_and_parent_and_audits(
         assert pupil.destination_school is None  # where the child went is about the child
         guardian = session.get(Guardian, records.guardian_id)
         assert guardian is not None and guardian.first_name == "Removed" and guardian.email is None
+        account = session.get(Identity, email_id)  # the address was contact data too
+        assert account is not None and not account.active
+        assert account.external_id == f"removed-{email_id}"
         event = session.get(AuditEvent, result.audit_event_ids[0])
         assert event is not None
         assert (event.action, event.actor_kind, event.pupil_id) == (

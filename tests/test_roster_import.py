@@ -47,6 +47,7 @@ KINDS = (
     "class staff",
     "pupils",
     "guardians",
+    "guardian channels",
     "guardian links",
     "EHC cases",
 )
@@ -124,6 +125,7 @@ def test_sample_roster_imports_with_counts(sessions: Sessions) -> None:
         "class staff": 5,
         "pupils": 8,
         "guardians": 8,
+        "guardian channels": 13,  # 5 email addresses, 8 mobile numbers
         "guardian links": 9,
         "EHC cases": 1,  # Ayaan's
     }
@@ -256,6 +258,7 @@ def test_a_changed_row_updates_in_place(sessions: Sessions, roster: Path) -> Non
         "class staff": (0, 1, 0),
         "pupils": (0, 1, 0),
         "guardians": (0, 1, 0),
+        "guardian channels": (1, 0, 1),  # Claire's new mobile; the old one off
         "guardian links": (0, 1, 0),
         "EHC cases": (0, 0, 0),  # Ayaan's, as it was
     }

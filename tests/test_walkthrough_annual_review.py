@@ -47,7 +47,9 @@ def test_booking_warns_of_short_notice_and_the_senco_keeps_the_date(transcript: 
     be given." Thursday 3 December is 9 days after Tuesday 24 November."""
     assert "That gives 9 days' notice." in transcript
     assert "Meeting booked for Thu 3 Dec 2026 at 15:30." in transcript
-    assert "Not on Telegram, so please send a letter or call: Adeel Qureshi." in transcript
+    # Her father is not on Telegram: the school has his email address, so his goes by email.
+    assert "By email: Adeel Qureshi." in transcript
+    assert "letter or call" not in transcript
 
 
 def test_the_mother_gets_the_invitation_in_urdu_with_its_calendar_file_and_answers(

@@ -11,11 +11,14 @@ import typer
 from sendbot.cli.common import console, err_console, open_database
 from sendbot.clock import SystemClock
 from sendbot.config import get_settings
-from sendbot.services import invites, parents, roster_ids
+from sendbot.delivery import keys
+from sendbot.messages.parents.notices import render_for_guardian
+from sendbot.services import invite_groups, invites, parents, roster_ids
 from sendbot.store.private_files import write_private
 
 app = typer.Typer(
-    help="Invite parents, carers and staff to sendbot on Telegram.", no_args_is_help=True
+    help="Invite parents, carers and staff to sendbot on Telegram, by letter, email or text.",
+    no_args_is_help=True,
 )
 
 QR_OPTION = typer.Option(None, help="Where to write the QR code PNG")
@@ -102,3 +105,96 @@ def unlink(
         f"{done.invites_cancelled} unused link(s) cancelled. They get no more messages."
     )
     console.print(f"To link them again: sendbot invite guardian {guardian_id}", markup=False)
+
+
+# --- a whole class or year group -------------------------------------------------------------
+
+# GSM 03.38's basic characters: a text message of these alone takes 160 per part (153 when
+# split); any other character makes the whole message UCS-2, 70 per part (67 when split).
+# A stand-in until the shared SMS length rules land (domain/sms_length.py).
+_GSM = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ ÆæßÉ!\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+LINK_ALLOWANCE = 60  # the one-tap link the worker adds: the school's web address and a token
+
+
+def _sms_parts(text: str) -> int:
+    single, split = (160, 153) if set(text) <= _GSM else (70, 67)
+    return 1 if len(text) <= single else -(-len(text) // split)
+
+
+def _text_parts(chosen: invite_groups.GroupPlan) -> int:
+    total = 0
+    for invitee in chosen.by("sms"):
+        message = render_for_guardian(
+            keys.PARENT_LINK_INVITATION,
+            invite_groups.params_for(chosen, invitee),
+            invitee.language,
+            script=invitee.script,
+        )
+        total += _sms_parts(message.text + "\n\n" + "x" * LINK_ALLOWANCE)
+    return total
+
+
+def _summary(chosen: invite_groups.GroupPlan) -> None:
+    emails, texts, nobody = chosen.by("email"), chosen.by("sms"), chosen.by(None)
+    console.print(
+        f"{chosen.school_name}, {chosen.group}: {len(chosen.invitees)} parent(s) or carer(s) "
+        "to invite, not yet on Telegram.",
+        markup=False,
+    )
+    console.print(f"  by email: {len(emails)}", markup=False)
+    console.print(
+        f"  by text message: {len(texts)} ({_text_parts(chosen)} text message part(s) to pay "
+        "for, beyond any free allowance)",
+        markup=False,
+    )
+    if chosen.on_telegram:
+        console.print(f"  already on Telegram, not sent: {len(chosen.on_telegram)}", markup=False)
+    if nobody:
+        console.print(
+            f"  no email address or mobile number ({len(nobody)}), please send a letter: "
+            + ", ".join(i.name for i in nobody),
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def guardians(
+    class_code: str | None = typer.Option(None, "--class", help="The class code (4B)"),
+    year: int | None = typer.Option(None, "--year", help="The year group (6)"),
+    school: str | None = SCHOOL,
+    yes: bool = typer.Option(False, "--yes", help="Send without asking to confirm"),
+    database: str | None = typer.Option(None, help="Database URL (default SENDBOT_DATABASE_URL)"),
+) -> None:
+    """Invite every parent or carer of a class or year group by email or text message.
+
+    Each is asked to link Telegram, or (known only by email) to confirm that address. A
+    summary comes first: how many by email and by text message (and its cost in message
+    parts), and who has no address at all. Sending twice on one day sends nothing new."""
+    if (class_code is None) == (year is None):
+        err_console.print("Say which pupils' parents: --class CODE or --year N (one of them).")
+        raise typer.Exit(2)
+    sessions = open_database(database)
+    try:
+        with sessions() as session, session.begin():
+            chosen = invite_groups.plan(
+                session, class_code=class_code, year=year, school_urn=school
+            )
+            _summary(chosen)
+            if not any(i.channel for i in chosen.invitees):
+                console.print("Nobody to send to.")
+                return
+            if not yes and not typer.confirm("Send these invitations now?"):
+                console.print("Nothing was sent.")
+                return
+            queued = invite_groups.send(session, chosen, SystemClock().now())
+    except LookupError as exc:
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    console.print(
+        f"{queued} invitation(s) queued; the outbox sends them (quiet hours respected).",
+        markup=False,
+    )

@@ -84,3 +84,5 @@ def _print_report(report: RosterReport) -> None:
         )
     if report.law_notice:
         console.print(report.law_notice, markup=False, highlight=False)
+    for note in report.channel_notes:
+        console.print(note, markup=False, highlight=False, soft_wrap=True)

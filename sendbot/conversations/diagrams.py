@@ -30,6 +30,7 @@ PAGES = {
     "staff.reply": "staff_reply.md",
     "parent.link": "parent_link_and_language.md",
     "parent.language": "parent_link_and_language.md",
+    "parent.channel": "parent_channel.md",
     "parent.rsvp": "parent_rsvp.md",
     "parent.views": "parent_views.md",
     "parent.message": "parent_message.md",

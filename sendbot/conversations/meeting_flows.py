@@ -8,6 +8,7 @@ again, so a flow never decides permission on its own. State diagrams: docs/flows
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -208,13 +209,25 @@ def _schedule(turn: Turn, answers: Answers) -> str:
         )
     elif not done.invitation_ids:
         lines.append("No parent or carer with parental responsibility is linked to this pupil.")
-    if done.guardians_without_chat:
+    lines += _by_channel(done.channels, done.guardians_without_chat)
+    return "\n".join(lines)
+
+
+def _by_channel(channels: Sequence[tuple[str, str]], unreachable: Sequence[str]) -> list[str]:
+    """Who is reached by email or by text message (Telegram is the default and goes unsaid),
+    and who has no channel at all: no Telegram, no email address and no mobile number."""
+    lines = []
+    for platform, words in (("email", "By email"), ("sms", "By text message")):
+        names = [name for name, channel in channels if channel == platform]
+        if names:
+            lines.append(f"{words}: {', '.join(names)}.")
+    if unreachable:
         lines.append(
-            "Not on Telegram, so please send a letter or call: "
-            + ", ".join(done.guardians_without_chat)
+            "No Telegram, email address or mobile number, so please send a letter or call: "
+            + ", ".join(unreachable)
             + "."
         )
-    return "\n".join(lines)
+    return lines
 
 
 SCHEDULE_MEETING: StaffFlow = Flow(
@@ -225,7 +238,7 @@ SCHEDULE_MEETING: StaffFlow = Flow(
     describe="book a review or parent meeting; the parents get an invitation with buttons",
     may_start=lambda actor: actor.has(Role.SENCO),
     submit=_schedule,
-    outcome="meeting + invitations + outbox in one transaction; names parents not on Telegram",
+    outcome="meeting + invitations + outbox in one transaction; names parents with no channel",
     fields=(
         PupilField(name="pupil", label="Pupil", question="Which pupil is the meeting about?"),
         ChoiceField(
@@ -328,16 +341,10 @@ def _told(changed: meetings.Changed) -> list[str]:
     lines = []
     if changed.told:
         lines.append(
-            f"{plural(len(changed.told), 'parent')} or carer told on their chat, in their own "
+            f"{plural(len(changed.told), 'parent')} or carer told, in their own "
             "language, with a calendar file: " + ", ".join(changed.told) + "."
         )
-    if changed.guardians_without_chat:
-        lines.append(
-            "Not on Telegram, so please send a letter or call: "
-            + ", ".join(changed.guardians_without_chat)
-            + "."
-        )
-    return lines
+    return lines + _by_channel(changed.channels, changed.guardians_without_chat)
 
 
 def _move(turn: Turn, answers: Answers) -> str:

@@ -24,6 +24,7 @@ from sendbot.clock import Clock
 from sendbot.conversations import parent_commands
 from sendbot.conversations.chat import Incoming, Outcome, say
 from sendbot.conversations.engine import Engine
+from sendbot.conversations.parent_channel import PARENT_CHANNEL, tapped_channel
 from sendbot.conversations.parent_link import PARENT_LANGUAGE, PARENT_LINK
 from sendbot.conversations.parent_message import PARENT_MESSAGE
 from sendbot.conversations.parent_rsvp import PARENT_RSVP
@@ -60,7 +61,7 @@ __all__ = ["ChatRouter", "Incoming", "Outcome", "command_descriptions", "languag
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "language", "mychild", "stop")
+COMMANDS = ("start", "help", "language", "channel", "mychild", "stop")
 _say = say
 
 
@@ -202,6 +203,8 @@ class ChatRouter:
         )
         if m.text == "language":
             return self.engine.begin_parent(turn, PARENT_LANGUAGE)
+        if m.text == "channel":
+            return self.engine.begin_parent(turn, PARENT_CHANNEL)
         return parent_commands.command(turn, m.text, identity_id)
 
     def _tap(self, turn: ParentTurn, m: Incoming) -> Outcome:
@@ -213,6 +216,9 @@ class ChatRouter:
         language = tapped_language(action)
         if language is not None:
             return self.engine.begin_parent(turn, PARENT_LANGUAGE, {"language": language})
+        channel = tapped_channel(action)
+        if channel is not None:
+            return self.engine.begin_parent(turn, PARENT_CHANNEL, {"channel": channel})
         state = self.engine.parent_state(session, m.platform, m.chat_key)
         word = tapped_word(action)
         if word == CANCEL:

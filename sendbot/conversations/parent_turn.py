@@ -30,6 +30,7 @@ SKIP = "skip"
 SEND = "send"
 LINK = "parent.link"
 LANGUAGE = "parent.language"
+CHANNEL = "parent.channel"
 RSVP = "parent.rsvp"
 VIEWS = "parent.views"
 MESSAGE = "parent.message"
@@ -169,6 +170,7 @@ def command_descriptions(w: Writer) -> list[tuple[str, str]]:
     return [
         ("mychild", w._("What your child is working on, and the next review")),
         ("language", w._("Choose your language")),
+        ("channel", w._("Choose how messages from school reach you")),
         ("help", w._("What I can do")),
         ("stop", w._("Stop all messages from me")),
     ]

@@ -57,6 +57,8 @@ PARENT_STAFF_REPLY = "parent.staff_reply"
 PARENT_MEETING_INVITATION = "parent.meeting_invitation"
 PARENT_REVIEW_SUMMARY = "parent.review_summary"
 PARENT_TERM_PROGRESS = "parent.term_progress"
+# Link Telegram, or confirm this email address (`sendbot invite guardians`).
+PARENT_LINK_INVITATION = "parent.link_invitation"
 
 STAFF_KEYS = frozenset(
     {
@@ -98,5 +100,6 @@ PARENT_KEYS = frozenset(
         PARENT_MEETING_INVITATION,
         PARENT_REVIEW_SUMMARY,
         PARENT_TERM_PROGRESS,
+        PARENT_LINK_INVITATION,
     }
 )

@@ -472,6 +472,10 @@ class Adult:
     email: str = ""
     phone: str = ""
     external_id: str = ""
+    # The school has no email address / no mobile number for them (the demo's families show
+    # every channel: Telegram, email only, text message only, both).
+    no_email: bool = False
+    no_phone: bool = False
 
 
 @dataclass
@@ -671,8 +675,8 @@ def _fixed_families() -> list[Family]:
                    primary_need="SLCN", eal=True, first_language="Polish")],
             [
                 Adult("Mrs", "Magdalena", "Wiśniewska", "mother", "pl", True,
-                      email=DEMO_PARENT_PL_EMAIL),
-                Adult("Mr", "Tomasz", "Wiśniewski", "father", "pl"),
+                      email=DEMO_PARENT_PL_EMAIL, no_phone=True),
+                Adult("Mr", "Tomasz", "Wiśniewski", "father", "pl", no_email=True),
             ],
         ),
         Family(
@@ -768,8 +772,12 @@ def _assign_ids(rng: random.Random, families: list[Family]) -> None:
     adults = [a for f in families for a in f.adults]
     for number, adult in enumerate(adults, start=1):
         adult.external_id = f"G{number:04d}"
-        adult.phone = f"07700 900{phones[number - 1]:03d}"  # Ofcom's range for drama
-        if not adult.email and rng.random() < 0.85:
+        # Every seventh adult gave the school only an email address; about one in seven
+        # only a mobile number (the draw is made for everyone, so the school stays the same).
+        adult.no_phone = adult.no_phone or number % 7 == 3
+        if not adult.no_phone:
+            adult.phone = f"07700 900{phones[number - 1]:03d}"  # Ofcom's range for drama
+        if not adult.email and rng.random() < 0.85 and not adult.no_email:
             adult.email = _family_email(adult, emails)
 
 

@@ -125,6 +125,7 @@ PARENTS: Mapping[str, Renderer] = {
                 keys.MEETING_MOVED,
                 keys.MEETING_CANCELLED,
                 keys.PARENT_STAFF_REPLY,
+                keys.PARENT_LINK_INVITATION,
             )
         },
         **{

@@ -26,7 +26,8 @@ from sendbot.services import action_ids, staff_buttons
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Guardian, Identity, School, Staff
 
-PLATFORMS = ("console", "slack", "telegram", "webhook")
+# Parents' email and text messages are shown in the transcript like the chats.
+PLATFORMS = ("console", "slack", "telegram", "webhook", "email", "sms")
 
 
 @dataclass
@@ -61,6 +62,7 @@ class TranscriptSender:
                 identity = session.scalar(
                     select(Identity).where(
                         Identity.platform == recipient.platform,
+                        Identity.team_id == recipient.team_id,
                         Identity.external_id == recipient.address,
                     )
                 )

@@ -44,7 +44,7 @@ from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOu
 from sendbot.domain.people import Role
 from sendbot.i18n.languages import resolve as resolve_language
 from sendbot.messages import registry
-from sendbot.services import audit, identities, parent_links, parents
+from sendbot.services import audit, guardian_channels, identities, parent_links, parents
 from sendbot.services import outbox as outbox_service
 from sendbot.store.db import database_now
 from sendbot.store.models import (
@@ -67,7 +67,8 @@ BLOCKED = "blocked"
 CANCELLED = "cancelled"
 
 STAFF_PREFERENCE = ("slack", "telegram")
-GUARDIAN_PREFERENCE = ("telegram",)
+# A guardian's order is their own: the channel they chose, then Telegram, email, text
+# message (guardian_channels.fallback_order).
 NOTICE_TEMPLATES = frozenset({keys.DELIVERY_FAILED, keys.IDENTITY_BLOCKED})
 
 
@@ -367,7 +368,8 @@ class OutboxWorker:
                     prepared.decision, prepared.hold_until = "held", until
                     prepared.detail = "quiet hours"
                     return prepared
-            people = _identities(session, guardian_id=guardian.id, skip=skip)
+            order = guardian_channels.fallback_order(guardian.preferred_channel)
+            people = _identities(session, guardian_id=guardian.id, skip=skip, order=order)
             fallback_address = f"guardian:{guardian.id}"
         else:
             staff = session.get(Staff, row.recipient_staff_id)
@@ -828,7 +830,10 @@ def _identities(
     staff_id: int | None = None,
     guardian_id: int | None = None,
     skip: tuple[int, ...] = (),
+    order: tuple[str, ...] = STAFF_PREFERENCE,
 ) -> list[Identity]:
+    """The person's active accounts not yet tried, in the order to try them (the newest
+    account of a platform first)."""
     key = ("staff", staff_id) if staff_id is not None else ("guardian", guardian_id)
     cached = session.info.get("sendbot.identities", {}).get(key)
     if cached is None:
@@ -838,7 +843,6 @@ def _identities(
         else:
             query = query.where(Identity.guardian_id == guardian_id)
         cached = list(session.scalars(query))
-    order = STAFF_PREFERENCE if staff_id is not None else GUARDIAN_PREFERENCE
     found = sorted((i for i in cached if i.id not in skip and i.active), key=lambda i: -i.id)
     rank = {p: n for n, p in enumerate(order)}
     return sorted(found, key=lambda i: rank.get(i.platform, len(rank)))

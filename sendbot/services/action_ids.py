@@ -47,6 +47,8 @@ CP_FILE_RECEIVED = "cp_file.received"
 OPTION = "option"
 LANGUAGE = "language"
 WORD = "word"
+# A parent's channel button (/channel): Telegram, email or text message.
+CHANNEL = "channel"
 
 # Kinds and values are stored as one byte each; append only, never renumber.
 KINDS: tuple[str, ...] = (
@@ -68,6 +70,7 @@ KINDS: tuple[str, ...] = (
     MEETING_OUTCOME,
     CP_FILE_SENT,
     CP_FILE_RECEIVED,
+    CHANNEL,
 )
 VALUES: tuple[str, ...] = (
     "",

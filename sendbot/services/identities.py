@@ -33,8 +33,9 @@ def may_resume(identity: Identity) -> bool:
 
 
 def guardian_reachable(session: Session, guardian_id: int) -> bool:
-    """A parent or carer with a linked chat: what the school sends them can arrive. Anything
-    queued for one without would be retried for a day and end as an "undelivered" notice."""
+    """A parent or carer with a channel (a linked chat, an email address or a mobile number
+    from the roster): what the school sends them can arrive. Anything queued for one without
+    would be retried for a day and end as an "undelivered" notice."""
     return (
         session.scalar(
             select(Identity.id).where(Identity.guardian_id == guardian_id, Identity.active)

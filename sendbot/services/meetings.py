@@ -30,7 +30,7 @@ from sendbot.delivery.parent_params import (
 )
 from sendbot.domain.calendar import is_bank_holiday
 from sendbot.domain.people import Role
-from sendbot.services import action_ids, audit, identities, policy, terms
+from sendbot.services import action_ids, audit, guardian_channels, identities, policy, terms
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.outbox import enqueue
@@ -74,7 +74,9 @@ class MeetingInvalid(ValueError):
 class Scheduled:
     meeting_id: int
     invitation_ids: tuple[int, ...]
-    guardians_without_chat: tuple[str, ...]  # to be invited by letter or phone
+    guardians_without_chat: tuple[str, ...]  # no channel at all: a letter or a phone call
+    # (name, the channel their invitation goes by first) for each guardian reached
+    channels: tuple[tuple[str, str], ...] = ()
 
 
 def _senco_ids(session: Session, school_id: int) -> list[int]:
@@ -222,13 +224,22 @@ def schedule(
         pupil_id=pupil.id,
         details={"kind": kind, "starts_at": starts_at.isoformat()},
     )
+    return _invite_guardians(session, meeting, pupil.id, now)
+
+
+def _invite_guardians(
+    session: Session, meeting: Meeting, pupil_id: int, now: datetime
+) -> Scheduled:
+    """An invitation for each guardian who may read through their link; queued for those
+    with a channel, and the rest named for a letter or a call."""
     invited: list[int] = []
     no_chat: list[str] = []
+    reached: list[tuple[str, str]] = []
     guardians = session.scalars(
         select(Guardian)
         .join(GuardianPupil, GuardianPupil.guardian_id == Guardian.id)
         .where(
-            GuardianPupil.pupil_id == pupil.id,
+            GuardianPupil.pupil_id == pupil_id,
             policy.may_read_through_link(),
             Guardian.active,
         )
@@ -239,11 +250,13 @@ def schedule(
         session.add(invitation)
         session.flush()
         invited.append(invitation.id)
-        if identities.guardian_reachable(session, guardian.id):
+        channel = guardian_channels.first_channel(session, guardian.id)
+        if channel is not None:
             _queue_invitation(session, invitation, meeting, now)
+            reached.append((guardian.display_name, channel))
         else:
             no_chat.append(guardian.display_name)
-    return Scheduled(meeting.id, tuple(invited), tuple(no_chat))
+    return Scheduled(meeting.id, tuple(invited), tuple(no_chat), tuple(reached))
 
 
 def _queue_invitation(
@@ -748,8 +761,9 @@ def upcoming_meetings(
 @dataclass(frozen=True)
 class Changed:
     meeting_id: int
-    told: tuple[str, ...]  # guardians told on their chat
-    guardians_without_chat: tuple[str, ...]  # to be told by letter or phone
+    told: tuple[str, ...]  # guardians told on their chat, by email or by text message
+    guardians_without_chat: tuple[str, ...]  # no channel at all: a letter or a phone call
+    channels: tuple[tuple[str, str], ...] = ()  # (name, first channel) of those told
 
 
 def _changeable(session: Session, actor: StaffActor, meeting_id: int, now: datetime) -> Meeting:
@@ -784,20 +798,22 @@ def move(
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     meeting.sequence = (meeting.sequence or 0) + 1
     _record_change(session, actor, meeting, "meeting.move", now, was)
-    told, no_chat = [], []
+    told, no_chat, reached = [], [], []
     for invitation, guardian in _invitations(session, meeting.id):
         invitation.rsvp, invitation.rsvp_at = None, None
         invitation.reminders_sent = []
         invitation.sent_at = now
-        if not identities.guardian_reachable(session, guardian.id):
+        channel = guardian_channels.first_channel(session, guardian.id)
+        if channel is None:
             no_chat.append(guardian.display_name)
             continue
         params = invitation_params(session, invitation)
         params["previous_starts_at"] = was.isoformat()
         _tell_guardian(session, meeting, invitation, MOVED, params, now)
         told.append(guardian.display_name)
+        reached.append((guardian.display_name, channel))
     _tell_staff(session, meeting, "moved", was, now)
-    return Changed(meeting.id, tuple(told), tuple(no_chat))
+    return Changed(meeting.id, tuple(told), tuple(no_chat), tuple(reached))
 
 
 def cancel(session: Session, actor: StaffActor, meeting_id: int, *, now: datetime) -> Changed:
@@ -806,16 +822,18 @@ def cancel(session: Session, actor: StaffActor, meeting_id: int, *, now: datetim
     meeting.status = "cancelled"
     meeting.sequence = (meeting.sequence or 0) + 1
     _record_change(session, actor, meeting, "meeting.cancel", now, meeting.starts_at)
-    told, no_chat = [], []
+    told, no_chat, reached = [], [], []
     for invitation, guardian in _invitations(session, meeting.id):
-        if not identities.guardian_reachable(session, guardian.id):
+        channel = guardian_channels.first_channel(session, guardian.id)
+        if channel is None:
             no_chat.append(guardian.display_name)
             continue
         params = invitation_params(session, invitation)
         _tell_guardian(session, meeting, invitation, CANCELLED, params, now)
         told.append(guardian.display_name)
+        reached.append((guardian.display_name, channel))
     _tell_staff(session, meeting, "cancelled", meeting.starts_at, now)
-    return Changed(meeting.id, tuple(told), tuple(no_chat))
+    return Changed(meeting.id, tuple(told), tuple(no_chat), tuple(reached))
 
 
 def _invitations(session: Session, meeting_id: int) -> list[tuple[Invitation, Guardian]]:

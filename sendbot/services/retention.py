@@ -458,6 +458,12 @@ def _anonymise(session: Session, outcome: PupilOutcome) -> None:
         session.execute(
             update(Identity).where(Identity.guardian_id == guardian_id).values(active=False)
         )
+        for identity in session.scalars(
+            select(Identity).where(
+                Identity.guardian_id == guardian_id, Identity.platform.in_(("email", "sms"))
+            )
+        ):
+            identity.external_id = f"removed-{identity.id}"  # the address, like guardian.email
         guardian.first_name = "Removed"
         guardian.last_name = f"parent/carer #{guardian.id}"
         guardian.title = None

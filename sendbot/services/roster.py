@@ -19,7 +19,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,11 +33,12 @@ from sqlalchemy.orm import Session
 from sendbot.clock import Clock, SystemClock
 from sendbot.domain import timescales
 from sendbot.domain.calendar import parse_nation as nation_of
+from sendbot.domain.contact_addresses import normalise_email, parse_uk_phone
 from sendbot.domain.needs import CENSUS_NEEDS, parse_need
 from sendbot.domain.people import Role, SenStatus, parse_roles, parse_sen_status
 from sendbot.domain.school_settings import SchoolSettings, SettingError, conflicts, with_changes
 from sendbot.domain.school_settings import find as find_setting
-from sendbot.services import audit, cp_files, ehc_cases, school_settings
+from sendbot.services import audit, cp_files, ehc_cases, guardian_channels, school_settings
 from sendbot.services.school_settings_changes import (
     STAFF_ID_SETTINGS,
     active_staff_ids,
@@ -117,6 +118,8 @@ class RosterReport:
     encodings: dict[str, str] = field(default_factory=dict)  # file -> encoding, if not UTF-8
     ehc_changed: dict[str, dict[str, str]] = field(default_factory=dict)  # pupil id -> dates
     law_notice: str | None = None  # the school is outside England: EHC rules not applied
+    # Guardians' numbers that get no text messages, addresses left off: one line each.
+    channel_notes: list[str] = field(default_factory=list)
 
     def as_details(self) -> dict[str, Any]:
         details = {
@@ -131,6 +134,8 @@ class RosterReport:
             details["encodings"] = self.encodings
         if self.ehc_changed:
             details["ehc_cases"] = self.ehc_changed
+        if self.channel_notes:
+            details["channel_notes"] = len(self.channel_notes)  # the names stay out of the log
         return details
 
 
@@ -248,8 +253,6 @@ _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: 00:00(?::00)?)?")
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?")
 _FLAGS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False}
 _FLAGS |= {"false": False, "0": False}
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE = re.compile(r"\+?[0-9(][0-9 ()\-]{5,30}")
 _UPN = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]")
 _LANG = re.compile(r"([a-z]{2,3})(?:[-_]([a-z]{4}))?(?:[-_](?:[a-z]{2}|[0-9]{3}))?")
 # Names an MIS may write instead of a code, beyond CLDR's English names.
@@ -330,14 +333,13 @@ def parse_language(text: str) -> tuple[str, str | None]:
 
 
 def parse_email(text: str) -> str:
-    if not _EMAIL.fullmatch(text):
-        raise ValueError("is not an email address")
-    return text.lower()
+    return normalise_email(text)
 
 
 def parse_phone(text: str) -> str:
-    if not _PHONE.fullmatch(text):
-        raise ValueError("is not a phone number")
+    """Checked as a UK (or international) number; kept as the school wrote it, for staff to
+    read and dial. Its E.164 form is the guardian's text-message account."""
+    parse_uk_phone(text)
     return text
 
 
@@ -1358,11 +1360,16 @@ def _apply_ehc_cases(
     return counts, audited
 
 
-def _apply_guardians(session: Session, school: School, rows: list[GuardianIn]) -> KindCounts:
+def _apply_guardians(
+    session: Session, school: School, rows: list[GuardianIn], now: datetime, notes: list[str]
+) -> tuple[KindCounts, KindCounts]:
+    """The guardians, then their email and text-message accounts (see `_apply_addresses`)."""
     counts = KindCounts()
     existing = _by_external_id(session, Guardian, school)
+    before = {key: (g.email, g.phone) for key, g in existing.items()}
+    written = []
     for row in rows:
-        _upsert(
+        guardian = _upsert(
             session,
             existing,
             row.external_id,
@@ -1370,8 +1377,48 @@ def _apply_guardians(session: Session, school: School, rows: list[GuardianIn]) -
             partial(Guardian, school_id=school.id, external_id=row.external_id),
             counts,
         )
+        written.append((guardian, before.get(row.external_id, (None, None))))
     _deactivate(existing.values(), {row.external_id for row in rows}, counts)
-    return counts
+    session.flush()
+    return counts, _apply_addresses(session, written, now, notes)
+
+
+def _apply_addresses(
+    session: Session,
+    written: list[tuple[Guardian, tuple[str | None, str | None]]],
+    now: datetime,
+    notes: list[str],
+) -> KindCounts:
+    """Each guardian's email address and mobile number become their "email" and "sms"
+    accounts (guardian_channels.sync_roster_address); a number that cannot take a text
+    message is kept for staff to call, and the summary says so."""
+    done = guardian_channels.AddressSync()
+    for guardian, (email_was, phone_was) in written:
+        email = guardian.email
+        guardian_channels.sync_roster_address(
+            session, guardian, "email", email, email != email_was, now, done
+        )
+        number = parse_uk_phone(guardian.phone) if guardian.phone else None
+        if number is not None and number.why_no_texts:
+            notes.append(
+                f"{guardian.external_id} {guardian.display_name}: phone {guardian.phone} "
+                f"{number.why_no_texts}, so no text messages (kept for staff to call)"
+            )
+        mobile = number.e164 if number is not None and number.mobile else None
+        guardian_channels.sync_roster_address(
+            session, guardian, "sms", mobile, guardian.phone != phone_was, now, done
+        )
+    notes.extend(
+        f"{kept}: this address stopped working and the roster gives it again unchanged, so it "
+        "stays off; correct it in the MIS"
+        for kept in done.kept_off
+    )
+    return KindCounts(
+        created=done.created,
+        updated=done.revived,
+        unchanged=done.unchanged + len(done.kept_off),
+        deactivated=done.deactivated,
+    )
 
 
 def _apply_links(session: Session, school: School, rows: list[LinkIn]) -> KindCounts:
@@ -1421,7 +1468,9 @@ def _apply_settings(
     return counts, done.as_details()
 
 
-def _apply(session: Session, roster: Roster, school: School, clock: Clock) -> dict[str, KindCounts]:
+def _apply(
+    session: Session, roster: Roster, school: School, clock: Clock, notes: list[str]
+) -> dict[str, KindCounts]:
     """Write kind by kind, flushing between, so later kinds can refer to the new ids."""
     counts: dict[str, KindCounts] = {}
     if roster.classes is not None:
@@ -1436,7 +1485,9 @@ def _apply(session: Session, roster: Roster, school: School, clock: Clock) -> di
         counts["pupils"] = _apply_pupils(session, school, roster.pupils, clock)
         session.flush()
     if roster.guardians is not None:
-        counts["guardians"] = _apply_guardians(session, school, roster.guardians)
+        counts["guardians"], counts["guardian channels"] = _apply_guardians(
+            session, school, roster.guardians, clock.now(), notes
+        )
         session.flush()
     if roster.links is not None:
         counts["guardian links"] = _apply_links(session, school, roster.links)
@@ -1463,7 +1514,8 @@ def import_roster(
     changed: dict[str, Any] = {}
     if roster.settings is not None:
         counts["settings"], changed = _apply_settings(session, school, roster.settings, clock)
-    counts |= _apply(session, roster, school, clock)
+    notes: list[str] = []
+    counts |= _apply(session, roster, school, clock, notes)
     ehc_changed: dict[str, dict[str, str]] = {}
     if roster.pupils is not None and any(row.ehc for row in roster.pupils):
         counts["EHC cases"], ehc_changed = _apply_ehc_cases(session, school, roster.pupils, clock)
@@ -1479,6 +1531,7 @@ def import_roster(
         encodings=roster.encodings,
         ehc_changed=ehc_changed,
         law_notice=timescales.ehc_rules_not_applied(nation_of(school.nation)),
+        channel_notes=notes,
     )
     audit.record(
         session,

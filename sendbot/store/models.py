@@ -203,6 +203,9 @@ class Guardian(Base):
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The channel the parent chose ("telegram", "email" or "sms"); None: the school's order
+    # (services/guardian_channels.py). Their accounts on each are Identity rows.
+    preferred_channel: Mapped[str | None] = mapped_column(String(20))
     __table_args__ = (UniqueConstraint("school_id", "external_id"),)
 
     @property
@@ -229,9 +232,10 @@ class Identity(Base):
 
     __tablename__ = "identity"
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20))  # slack | telegram | console
+    # slack | telegram | teams | console; a guardian's email | sms (the address, E.164)
+    platform: Mapped[str] = mapped_column(String(20))
     team_id: Mapped[str] = mapped_column(String(64), default="")
-    external_id: Mapped[str] = mapped_column(String(128))
+    external_id: Mapped[str] = mapped_column(String(254))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

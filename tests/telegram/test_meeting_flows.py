@@ -50,7 +50,7 @@ def test_the_senco_books_a_review_and_the_parents_are_invited(sessions) -> None:
     assert "Tue 1 Dec 2026" in check and "Room 4" in check
     done = senco.says("1").text
     assert "Meeting booked for Tue 1 Dec 2026 at 15:30" in done
-    assert "Not on Telegram" in done and "Anna Wiśniewska" in done
+    assert "No Telegram, email address or mobile number" in done and "Anna Wiśniewska" in done
     with sessions() as session:
         meeting = session.scalars(select(Meeting)).one()
         assert meeting.starts_at == datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
@@ -94,7 +94,10 @@ def test_a_parent_with_no_chat_gets_no_queued_invitation_and_no_undelivered_noti
         queued = {r.recipient_guardian_id for r in session.scalars(select(Outbox))}
         assert piotr.guardian_id not in queued and anna.guardian_id in queued
     assert "Invitations are on their way to 1 parent or carer" in done
-    assert "Not on Telegram, so please send a letter or call: Piotr Wiśniewski." in done
+    assert (
+        "No Telegram, email address or mobile number, so please send a letter or call: "
+        "Piotr Wiśniewski."
+    ) in done
 
     # A week before, the reminder goes to Anna only; Piotr's stays with the SENCO's letter.
     with sessions() as session, session.begin():

@@ -26,6 +26,7 @@ from sendbot.messages.bodies import with_body
 from sendbot.messages.parents.freetext import FreeText
 from sendbot.messages.parents.honest import with_notice
 from sendbot.messages.parents.invitation import build_invitation, invitation_ics, meeting_title
+from sendbot.messages.parents.link_invitation import link_invitation
 from sendbot.messages.parents.render import render as render_summary
 from sendbot.services import meetings
 
@@ -179,6 +180,7 @@ PARENT_TEMPLATES: dict[str, ParentBuilder] = {
     keys.MEETING_MOVED: moved,
     keys.MEETING_CANCELLED: cancelled,
     keys.PARENT_STAFF_REPLY: staff_reply,
+    keys.PARENT_LINK_INVITATION: link_invitation,
 }
 
 
