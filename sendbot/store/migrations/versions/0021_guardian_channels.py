@@ -5,7 +5,7 @@ order), and room in an account's id for a whole email address (254 characters), 
 guardian's email address and mobile number are accounts now, like a Telegram chat.
 
 Revision ID: 0021_guardian_channels
-Revises: 0019_concern_record
+Revises: 0020_parent_links
 Create Date: 2026-12-07 23:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_guardian_channels"
-down_revision = "0019_concern_record"
+down_revision = "0020_parent_links"
 branch_labels = None
 depends_on = None
 
