@@ -514,9 +514,7 @@ def count_by_key(engine: Engine, columns: Iterable[tuple[str, str]]) -> dict[str
                 else_=literal_column(f"'{NOT_ENCRYPTED}'"),
             ).label("key")
             written = select(label).where(value.is_not(None)).subquery()
-            rows = conn.execute(
-                select(written.c.key, func.count()).group_by(written.c.key)
-            ).all()
+            rows = conn.execute(select(written.c.key, func.count()).group_by(written.c.key)).all()
             for key_fingerprint, number in rows:
                 counts[key_fingerprint] = counts.get(key_fingerprint, 0) + number
     return counts
