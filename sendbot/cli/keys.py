@@ -89,16 +89,20 @@ def _status_lines(keyring: crypto.Keyring, counts: dict[str, int]) -> list[str]:
     lines = []
     for number, key in enumerate(keyring.fingerprints):
         role = "configured, newest: encrypts" if number == 0 else "configured"
-        lines.append(f"key {key} ({role}): {counts.get(key, 0)} values")
-    lines += [f"key {k} (NOT configured: cannot be read): {counts[k]} values" for k in others]
+        lines.append(f"key {key} ({role}): {_values(counts.get(key, 0))}")
+    lines += [f"key {k} (NOT configured: cannot be read): {_values(counts[k])}" for k in others]
     if counts.get(crypto.NO_FINGERPRINT):
         lines.append(
-            f"no fingerprint (written before fingerprints were stored): "
-            f"{counts[crypto.NO_FINGERPRINT]} values; `sendbot keys rotate` adds one"
+            "no fingerprint (written before fingerprints were stored): "
+            f"{_values(counts[crypto.NO_FINGERPRINT])}; `sendbot keys rotate` adds one"
         )
     if counts.get(crypto.NOT_ENCRYPTED):
         lines.append(
-            f"not encrypted (written before encryption was turned on): "
-            f"{counts[crypto.NOT_ENCRYPTED]} values; `sendbot keys rotate` encrypts them"
+            "not encrypted (written before encryption was turned on): "
+            f"{_values(counts[crypto.NOT_ENCRYPTED])}; `sendbot keys rotate` encrypts them"
         )
     return lines
+
+
+def _values(number: int) -> str:
+    return f"{number} value" if number == 1 else f"{number} values"
