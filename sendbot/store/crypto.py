@@ -19,7 +19,10 @@ digits). A Fernet token is URL-safe base64, which has no `.`, and always starts 
 the two forms cannot be taken for each other. The fingerprint is readable without any key, so
 start-up and `sendbot keys status` can tell which key wrote what without decrypting. Values
 written before fingerprints were stored (a bare token) still read, by trying every key;
-`sendbot keys rotate` rewrites them in the new form.
+`sendbot keys rotate` rewrites them in the new form. Only the key a value names is tried: a
+value that names a configured key and does not decrypt with it was altered or damaged, and
+says so (TamperedValue). The fingerprint is a label, not signed: changing it cannot make a
+value read as other words (the token's HMAC sees to that), only make it unreadable.
 """
 
 from __future__ import annotations
@@ -134,6 +137,7 @@ class Keyring:
     _newest: Fernet = field(init=False, repr=False, compare=False)
     _each: tuple[Fernet, ...] = field(init=False, repr=False, compare=False)
     _by_fingerprint: dict[str, Fernet] = field(init=False, repr=False, compare=False)
+    _newest_name: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.keys:
@@ -154,6 +158,7 @@ class Keyring:
         for key, fernet in zip(self.keys, fernets, strict=True):
             by_fingerprint.setdefault(fingerprint(key), fernet)
         object.__setattr__(self, "_by_fingerprint", by_fingerprint)
+        object.__setattr__(self, "_newest_name", fingerprint(self.keys[0]))
 
     @classmethod
     def parse(cls, text: str, source: str) -> Keyring:
@@ -167,7 +172,7 @@ class Keyring:
 
     @property
     def newest_fingerprint(self) -> str:
-        return fingerprint(self.keys[0])
+        return self._newest_name
 
     @property
     def fingerprints(self) -> tuple[str, ...]:
@@ -193,7 +198,7 @@ class Keyring:
         return self.encrypt_bytes(plaintext.encode("utf-8"))
 
     def encrypt_bytes(self, plain: bytes) -> str:
-        return seal(self.newest_fingerprint, self._newest.encrypt(plain).decode("ascii"))
+        return seal(self._newest_name, self._newest.encrypt(plain).decode("ascii"))
 
     def decrypt(self, token: str) -> str:
         return self.decrypt_bytes(token).decode("utf-8")
