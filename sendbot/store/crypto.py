@@ -12,6 +12,17 @@ databases with different keys, and a test can read the same file with the wrong 
 
 Encryption is randomised (a fresh IV every time), so the same words never give the same
 token: an encrypted column cannot be searched or compared in SQL, only read back.
+
+Every value written carries the fingerprint of the key that wrote it, in front of the token:
+`k1.<fingerprint>.<Fernet token>` (`k1` is the form's version; the fingerprint is 12 hex
+digits). A Fernet token is URL-safe base64, which has no `.`, and always starts `gAAAAA`, so
+the two forms cannot be taken for each other. The fingerprint is readable without any key, so
+start-up and `sendbot keys status` can tell which key wrote what without decrypting. Values
+written before fingerprints were stored (a bare token) still read, by trying every key;
+`sendbot keys rotate` rewrites them in the new form. Only the key a value names is tried: a
+value that names a configured key and does not decrypt with it was altered or damaged, and
+says so (TamperedValue). The fingerprint is a label, not signed: changing it cannot make a
+value read as other words (the token's HMAC sees to that), only make it unreadable.
 """
 
 from __future__ import annotations
@@ -29,7 +40,18 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import Engine, Integer, Text, column, select, table, update
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Text,
+    case,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.types import TypeDecorator
 
@@ -42,6 +64,9 @@ KEYS_ENV = "SENDBOT_ENCRYPTION_KEYS"
 KEY_FILE_ENV = "SENDBOT_ENCRYPTION_KEY_FILE"
 _TOKEN_VERSION = 0x80
 _MIN_TOKEN_BYTES = 1 + 8 + 16 + 16 + 32  # version, time, IV, one cipher block, HMAC
+ENVELOPE = "k1"  # the form `k1.<fingerprint>.<token>`; a new form gets a new version
+_FINGERPRINT_LENGTH = 12
+_HEX = frozenset("0123456789abcdef")
 
 
 class KeyringError(RuntimeError):
@@ -52,6 +77,10 @@ class DecryptionError(RuntimeError):
     """Stored text cannot be read with the configured keys: never shown as garbage."""
 
 
+class TamperedValue(DecryptionError):
+    """A value names a configured key but does not decrypt with it: altered or damaged."""
+
+
 def generate_key() -> str:
     """A new random key, as text to paste into configuration or a key file."""
     return Fernet.generate_key().decode("ascii")
@@ -59,11 +88,38 @@ def generate_key() -> str:
 
 def fingerprint(key: str) -> str:
     """A short name for a key that reveals nothing about it, for logs and the audit trail."""
-    return hashlib.sha256(key.strip().encode("ascii")).hexdigest()[:12]
+    return hashlib.sha256(key.strip().encode("ascii")).hexdigest()[:_FINGERPRINT_LENGTH]
+
+
+def seal(key_fingerprint: str, token: str) -> str:
+    """A token with the fingerprint of the key that wrote it in front: `k1.<fp>.<token>`."""
+    return f"{ENVELOPE}.{key_fingerprint}.{token}"
+
+
+def unseal(value: str) -> tuple[str | None, str]:
+    """(fingerprint, token) of a stored value; (None, value) for a bare token or plaintext."""
+    version, _, rest = value.partition(".")
+    key_fingerprint, _, token = rest.partition(".")
+    if (
+        version == ENVELOPE
+        and len(key_fingerprint) == _FINGERPRINT_LENGTH
+        and set(key_fingerprint) <= _HEX
+        and token
+    ):
+        return key_fingerprint, token
+    return None, value
+
+
+def written_with(value: str) -> str | None:
+    """The fingerprint of the key that wrote a stored value, read without decrypting it;
+    None for a value written before fingerprints were stored (or never encrypted)."""
+    return unseal(value)[0]
 
 
 def looks_like_token(value: str) -> bool:
-    """True when a stored value has the shape of a Fernet token (so is not legacy plaintext)."""
+    """True when a stored value is encrypted (fingerprinted or a bare Fernet token), so is
+    not text stored before encryption was turned on."""
+    value = unseal(value)[1]
     try:
         raw = base64.urlsafe_b64decode(value.encode("ascii"))
     except (binascii.Error, UnicodeEncodeError, ValueError):
@@ -80,6 +136,8 @@ class Keyring:
     _fernet: MultiFernet = field(init=False, repr=False, compare=False)
     _newest: Fernet = field(init=False, repr=False, compare=False)
     _each: tuple[Fernet, ...] = field(init=False, repr=False, compare=False)
+    _by_fingerprint: dict[str, Fernet] = field(init=False, repr=False, compare=False)
+    _newest_name: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.keys:
@@ -96,6 +154,11 @@ class Keyring:
         object.__setattr__(self, "_fernet", MultiFernet(fernets))
         object.__setattr__(self, "_newest", fernets[0])
         object.__setattr__(self, "_each", tuple(fernets))
+        by_fingerprint: dict[str, Fernet] = {}
+        for key, fernet in zip(self.keys, fernets, strict=True):
+            by_fingerprint.setdefault(fingerprint(key), fernet)
+        object.__setattr__(self, "_by_fingerprint", by_fingerprint)
+        object.__setattr__(self, "_newest_name", fingerprint(self.keys[0]))
 
     @classmethod
     def parse(cls, text: str, source: str) -> Keyring:
@@ -109,14 +172,20 @@ class Keyring:
 
     @property
     def newest_fingerprint(self) -> str:
-        return fingerprint(self.keys[0])
+        return self._newest_name
 
     @property
     def fingerprints(self) -> tuple[str, ...]:
         return tuple(fingerprint(key) for key in self.keys)
 
     def opener(self, token: str) -> str | None:
-        """The fingerprint of the configured key that wrote this token; None if none did."""
+        """The fingerprint of the configured key that wrote this value; None if none did.
+
+        A fingerprinted value names its key (and is not decrypted); a bare token is tried
+        with every key."""
+        named = written_with(token)
+        if named is not None:
+            return named if named in self._by_fingerprint else None
         for key, fernet in zip(self.keys, self._each, strict=True):
             try:
                 fernet.decrypt(token.encode("ascii"))
@@ -126,10 +195,10 @@ class Keyring:
         return None
 
     def encrypt(self, plaintext: str) -> str:
-        return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
+        return self.encrypt_bytes(plaintext.encode("utf-8"))
 
     def encrypt_bytes(self, plain: bytes) -> str:
-        return self._fernet.encrypt(plain).decode("ascii")
+        return seal(self._newest_name, self._newest.encrypt(plain).decode("ascii"))
 
     def decrypt(self, token: str) -> str:
         return self.decrypt_bytes(token).decode("utf-8")
@@ -139,6 +208,9 @@ class Keyring:
         return self.encrypt_bytes(self.decrypt_bytes(token))
 
     def decrypt_bytes(self, token: str) -> bytes:
+        named, bare = unseal(token)
+        if named is not None:
+            return self._open_named(named, bare)
         try:
             return self._fernet.decrypt(token.encode("ascii"))
         except (InvalidToken, UnicodeEncodeError) as exc:
@@ -149,16 +221,35 @@ class Keyring:
                 ) from exc
             raise DecryptionError(
                 "Stored text cannot be decrypted with the configured encryption keys "
-                f"({', '.join(fingerprint(k) for k in self.keys)}). The key it was written "
+                f"({', '.join(self.fingerprints)}). The key it was written "
                 f"with is missing from {self.source}: add it back (after the newest key)."
             ) from exc
 
-    def is_current(self, token: str) -> bool:
-        """Already encrypted under the newest key, so rotation can leave it alone."""
+    def _open_named(self, named: str, token: str) -> bytes:
+        """A fingerprinted value: only the key it names is tried."""
+        fernet = self._by_fingerprint.get(named)
+        if fernet is None:
+            raise DecryptionError(
+                "Stored text cannot be decrypted with the configured encryption keys "
+                f"({', '.join(self.fingerprints)}): it was written with key {named}, which is "
+                f"missing from {self.source}. Add it back (after the newest key)."
+            )
         try:
-            self._newest.decrypt(token.encode("ascii"))
-        except (InvalidToken, UnicodeEncodeError):
+            return fernet.decrypt(token.encode("ascii"))
+        except (InvalidToken, UnicodeEncodeError) as exc:
+            raise TamperedValue(
+                f"Stored text says it was written with key {named}, which is configured, but "
+                "it does not decrypt with that key: the value has been altered or damaged "
+                "(tampering or corruption), not written with another key. Restore it from a "
+                "backup."
+            ) from exc
+
+    def is_current(self, token: str) -> bool:
+        """Written with the newest key, in the fingerprinted form, so rotation can leave it
+        alone. A value naming the newest key that does not decrypt stops rotation."""
+        if written_with(token) != self.newest_fingerprint:
             return False
+        self.decrypt_bytes(token)
         return True
 
 
@@ -361,8 +452,9 @@ def rotate(
 ) -> list[ColumnRotation]:
     """Re-encrypt every value under the newest key, one transaction per batch.
 
-    Values already under the newest key are left alone, so a second run (or a run resumed
-    after a crash) does nothing more. An update only lands if the value is still the one
+    Values already under the newest key, with its fingerprint, are left alone, so a second
+    run (or a run resumed after a crash) does nothing more; a bare token from before
+    fingerprints were stored is rewritten with one, even under the newest key. An update only lands if the value is still the one
     read, so a change written meanwhile by the bot is never overwritten. Text stored before
     encryption was turned on is encrypted. A token no configured key opens stops the run
     rather than being encrypted twice.
@@ -403,3 +495,31 @@ def rotate(
             last_id = rows[-1][0]
         report.append(done)
     return report
+
+
+# --- which key wrote what --------------------------------------------------------------------
+
+NO_FINGERPRINT = "bare"  # a Fernet token written before fingerprints were stored
+NOT_ENCRYPTED = "plain"  # text stored before encryption was turned on
+
+
+def count_by_key(engine: Engine, columns: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """How many stored values each key wrote, by fingerprint, read without decrypting.
+
+    Counted in the database (only the prefix is read, never a photo), so it is quick on a
+    large store. NO_FINGERPRINT and NOT_ENCRYPTED count the values that name no key."""
+    start = len(ENVELOPE) + 2
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        for table_name, column_name in columns:
+            value = _raw(table_name, column_name).c[column_name]
+            label = case(
+                (value.like(f"{ENVELOPE}.%"), func.substr(value, start, _FINGERPRINT_LENGTH)),
+                (value.like("gAAAAA%"), literal_column(f"'{NO_FINGERPRINT}'")),
+                else_=literal_column(f"'{NOT_ENCRYPTED}'"),
+            ).label("key")
+            written = select(label).where(value.is_not(None)).subquery()
+            rows = conn.execute(select(written.c.key, func.count()).group_by(written.c.key)).all()
+            for key_fingerprint, number in rows:
+                counts[key_fingerprint] = counts.get(key_fingerprint, 0) + number
+    return counts

@@ -3,11 +3,14 @@
 A process started with the wrong key used to run happily: it could not read the old text
 (that failed later, one request at a time), and it wrote new records under its own key, so
 the database ended up with text under two keys and no record of which. Now the database
-keeps the fingerprint of every key that has written to it (`EncryptionKey`), and start-up
-refuses a keyring that
+keeps the fingerprint of every key that has written to it (`EncryptionKey`), every encrypted
+value carries the fingerprint of the key that wrote it (`k1.<fingerprint>.<token>`, see
+crypto.py), and start-up refuses a keyring that
 
 - holds none of the keys the database knows (a wrong key, or a typo), or
-- cannot open the newest value of an encrypted column (the key that wrote it is missing).
+- does not hold the key that wrote the newest value of an encrypted column (read from the
+  value's fingerprint, without decrypting; a value from before fingerprints were stored is
+  tried with each configured key).
 
 Rotation keeps working: with the new key listed first and the old ones after it, an old key
 is known, so the new key is accepted and recorded as first used now.
@@ -66,20 +69,26 @@ def _newest_openers(conn: Connection, keyring: crypto.Keyring, known: list[str])
             continue  # nothing yet, or text from before encryption (`keys rotate` takes it)
         opener = keyring.opener(newest)
         if opener is None:
-            raise KeyMismatch(_refusal(keyring, known, f"{table_name}.{column_name}"))
+            where = f"{table_name}.{column_name}"
+            raise KeyMismatch(_refusal(keyring, known, where, crypto.written_with(newest)))
         openers.add(opener)
     return openers
 
 
-def _refusal(keyring: crypto.Keyring, known: list[str], where: str | None = None) -> str:
+def _refusal(
+    keyring: crypto.Keyring,
+    known: list[str],
+    where: str | None = None,
+    written: str | None = None,
+) -> str:
     """One line naming the configured key and the key the database was written with."""
     configured = ", ".join(keyring.fingerprints)
-    theirs = next((k for k in known if k not in keyring.fingerprints), None)
+    theirs = written or next((k for k in known if k not in keyring.fingerprints), None)
     database = f"key {theirs}" if theirs else "a key that is not configured"
-    written = f"its newest text in {where} was written with" if where else "it was written with"
+    text = f"its newest text in {where} was written with" if where else "it was written with"
     return (
         f"The configured encryption key ({configured}) does not match this database: "
-        f"{written} {database}. sendbot will not start, so that nothing is written under a "
+        f"{text} {database}. sendbot will not start, so that nothing is written under a "
         "key the rest of the records cannot be read with. Configure the database's key; to "
         "change keys, list the new key first and the old one after it, then run "
         "`sendbot keys rotate`."
