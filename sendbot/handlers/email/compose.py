@@ -23,7 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import format_datetime, formataddr, make_msgid
 from functools import lru_cache
 from urllib.parse import quote
@@ -65,6 +67,26 @@ class From:
 class Piece:
     text: str
     url: str | None = None
+
+
+class EncodedSubject(str):
+    """A subject in any script, folded with its spaces kept inside the encoded words.
+
+    The standard library's own folding puts a space between two encoded words, where
+    RFC 2047 says a reader must drop it: an Urdu or Polish subject would lose a space
+    at each fold. The legacy `Header` encodes it as the RFC asks; `fold` is what the
+    generator calls for a header object that names itself.
+    """
+
+    name = "Subject"
+
+    def fold(self, *, policy: Policy) -> str:
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+def _subject_header(subject: str) -> str:
+    return subject if subject.isascii() else EncodedSubject(subject)
 
 
 @lru_cache(maxsize=1)
@@ -194,7 +216,7 @@ def compose(
     email["To"] = to
     if sender.reply_to:
         email["Reply-To"] = sender.reply_to
-    email["Subject"] = subject
+    email["Subject"] = _subject_header(subject)
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message_id or make_msgid(domain=sender.domain)
     email["Auto-Submitted"] = "auto-generated"
