@@ -76,11 +76,23 @@ class RelayHandler:
 
 
 class Relay:
-    def __init__(self, port: int | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        authenticator: Any = None,
+        auth_require_tls: bool = True,
+        **options: Any,
+    ) -> None:
         self.port = port or free_port()
         self.handler = RelayHandler(**options)
         self._controller = Controller(
-            self.handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            enable_SMTPUTF8=True,
+            authenticator=authenticator,
+            auth_require_tls=auth_require_tls,
         )
 
     def start(self) -> Relay:

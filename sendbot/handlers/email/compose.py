@@ -39,9 +39,8 @@ from sendbot.messages.parents.email_frame import EmailFrame, email_frame
 
 RLI = "\u2067"
 SUBJECT_LIMIT = 78
-# A greeting is a short first paragraph ending like "Hello Anna," in any of our languages.
-_GREETING_ENDS = (",", "\u060c", ":", "!")
 _URL = re.compile(r"https?://[^\s<>\"\u2066-\u2069\u200e\u200f]+")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _TRAILING = ".,;:!?)]"
 _METHOD = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.M)
 
@@ -69,24 +68,29 @@ class Piece:
     url: str | None = None
 
 
-class EncodedSubject(str):
-    """A subject in any script, folded with its spaces kept inside the encoded words.
+class WrittenHeader(str):
+    """A header value written out exactly as given; the generator calls `fold` for a header
+    object that names itself, instead of refolding it.
 
-    The standard library's own folding puts a space between two encoded words, where
-    RFC 2047 says a reader must drop it: an Urdu or Polish subject would lose a space
-    at each fold. The legacy `Header` encodes it as the RFC asks; `fold` is what the
-    generator calls for a header object that names itself.
+    Two headers need it. A subject in any script: the standard library's folding puts a
+    space between two encoded words, where RFC 2047 says a reader must drop it, so an Urdu
+    or Polish subject would lose a space at each fold; the legacy `Header` encodes it as
+    the RFC asks. And a calendar part's `Content-Type`, written as calendar apps expect
+    (`method=REQUEST; charset=UTF-8`, unquoted).
     """
 
-    name = "Subject"
+    name: str
+
+    def __new__(cls, name: str, value: str) -> WrittenHeader:
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
 
     def fold(self, *, policy: Policy) -> str:
-        encoded = Header(str(self), "utf-8", header_name=self.name).encode(linesep=policy.linesep)
-        return f"{self.name}: {encoded}{policy.linesep}"
-
-
-def _subject_header(subject: str) -> str:
-    return subject if subject.isascii() else EncodedSubject(subject)
+        value = str(self)
+        if not value.isascii():
+            value = Header(value, "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {value}{policy.linesep}"
 
 
 @lru_cache(maxsize=1)
@@ -104,18 +108,26 @@ def _balanced(text: str) -> str:
     return text + PDI * max(0, opened)
 
 
-def subject_of(text: str, limit: int = SUBJECT_LIMIT) -> str:
-    """The first line of the message, after a greeting, shortened at a word."""
+def _is_greeting(paragraph: str, greeting: tuple[str, str] | None) -> bool:
+    if greeting is None or "\n" in paragraph or len(paragraph) > 80:
+        return False
+    before, after = greeting
+    return paragraph.startswith(before) and paragraph.endswith(after)
+
+
+def subject_of(
+    text: str, greeting: tuple[str, str] | None = None, limit: int = SUBJECT_LIMIT
+) -> str:
+    """The first line of the message, after its greeting, shortened at a word.
+
+    `greeting` is the words before and after the name in the parent's language ("Hello",
+    ","), so "Hello Anna," is passed over and "A reply from Ms Shaw:" is not.
+    """
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     if not paragraphs:
         return ""
     first = paragraphs[0]
-    if (
-        len(paragraphs) > 1
-        and "\n" not in first
-        and len(first) <= 60
-        and first.rstrip().endswith(_GREETING_ENDS)
-    ):
+    if len(paragraphs) > 1 and _is_greeting(first, greeting):
         first = paragraphs[1]
     line = " ".join(first.splitlines()[0].split())
     if len(line) <= limit:
@@ -201,7 +213,8 @@ def _attach(email: EmailMessage, attachment: Attachment) -> None:
     method = calendar_method(attachment.content)
     # Mail apps offer "add to calendar / accept" for a calendar part carrying its method.
     kind = f"text/calendar; method={method}; charset=UTF-8" if method else "text/calendar"
-    part.replace_header("Content-Type", kind + f'; name="{attachment.filename}"')
+    name = _UNSAFE_NAME.sub("_", attachment.filename)
+    part.replace_header("Content-Type", WrittenHeader("Content-Type", f'{kind}; name="{name}"'))
 
 
 def compose(
@@ -210,17 +223,16 @@ def compose(
     """The email for `to`; raises ValueError for an address or header that cannot be written."""
     language = resolve(message.language)
     frame = email_frame(Writer(language), sender.name or sender.address)
-    subject = subject_of(message.text)
+    subject = subject_of(message.text, frame.greeting)
     email = EmailMessage()
     email["From"] = formataddr((sender.name or "", sender.address))
     email["To"] = to
     if sender.reply_to:
         email["Reply-To"] = sender.reply_to
-    email["Subject"] = _subject_header(subject)
+    email["Subject"] = subject if subject.isascii() else WrittenHeader("Subject", subject)
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message_id or make_msgid(domain=sender.domain)
     email["Auto-Submitted"] = "auto-generated"
-    email["Content-Language"] = language.code.replace("_", "-")
     for name, value in unsubscribe_headers(sender, message.link).items():
         email[name] = value
     email.set_content(text_body(message, frame), cte="quoted-printable")
@@ -228,4 +240,6 @@ def compose(
     email.add_alternative(html, subtype="html", cte="quoted-printable")
     for attachment in message.attachments:
         _attach(email, attachment)
+    # After the parts are made: making them moves every Content- header into the first part.
+    email["Content-Language"] = language.code.replace("_", "-")
     return email

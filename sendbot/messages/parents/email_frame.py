@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sendbot.i18n.writer import Writer
+from sendbot.i18n.writer import Writer, raw
+
+_NAME = "\x00"
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,8 @@ class EmailFrame:
     link_label: str  # the button to the parent's web page for this message
     sent_by: str  # who sent the email
     how_to_stop: str  # how to stop getting emails
+    # The greeting messages open with ("Hello", ","): an email's subject is the line after it.
+    greeting: tuple[str, str]
 
 
 def email_frame(w: Writer, sender: str) -> EmailFrame:
@@ -29,4 +33,13 @@ def email_frame(w: Writer, sender: str) -> EmailFrame:
         how_to_stop=w._(
             "To stop these emails, reply to this email and tell us, or contact the school."
         ),
+        greeting=_greeting(w),
     )
+
+
+def _greeting(w: Writer) -> tuple[str, str]:
+    """The words before and after the name in the greeting, as the parent's language has it."""
+    # The same message the invitation opens with (invitation.py), from the same catalog.
+    hello = w._("Hello {name},", name=raw(_NAME))
+    before, _, after = hello.partition(_NAME)
+    return before.strip(), after.strip()
