@@ -42,7 +42,9 @@ async def main(args: argparse.Namespace) -> int:
         backoff_base_seconds=0.2,
     )
     sender = smtp_sender(args.port, clock)
-    worker = OutboxWorker(sessions, clock, {"email": sender}, worker_id=args.worker_id, config=config)
+    worker = OutboxWorker(
+        sessions, clock, {"email": sender}, worker_id=args.worker_id, config=config
+    )
     idle_since = time.monotonic()
     while time.monotonic() - idle_since < args.idle_exit_seconds:
         report = await worker.run_once()

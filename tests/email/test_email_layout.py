@@ -171,21 +171,39 @@ REFUSED = "<anna@example.org>: mailbox unavailable"
 @pytest.mark.parametrize(
     ("error", "status", "says"),
     [
-        (aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(550, REFUSED, "anna@example.org")]), "blocked", "550"),
+        (
+            aiosmtplib.SMTPRecipientsRefused(
+                [aiosmtplib.SMTPRecipientRefused(550, REFUSED, "anna@example.org")]
+            ),
+            "blocked",
+            "550",
+        ),
         (aiosmtplib.SMTPRecipientRefused(553, REFUSED, "anna@example.org"), "blocked", "553"),
         (aiosmtplib.SMTPRecipientRefused(551, REFUSED, "anna@example.org"), "blocked", "551"),
         (aiosmtplib.SMTPRecipientRefused(552, "mailbox full", "anna@example.org"), "retry", "552"),
         (aiosmtplib.SMTPRecipientRefused(450, REFUSED, "anna@example.org"), "retry", "450"),
         (aiosmtplib.SMTPDataError(451, "try later"), "retry", "451"),
         (aiosmtplib.SMTPDataError(554, "message refused as spam"), "failed", "554"),
-        (aiosmtplib.SMTPAuthenticationError(535, "bad credentials"), "failed", "SENDBOT_SMTP_PASSWORD"),
+        (
+            aiosmtplib.SMTPAuthenticationError(535, "bad credentials"),
+            "failed",
+            "SENDBOT_SMTP_PASSWORD",
+        ),
         (aiosmtplib.SMTPAuthenticationError(454, "try later"), "retry", "454"),
-        (aiosmtplib.SMTPSenderRefused(550, "not yours", "office@oakfield.example"), "failed", "FROM_ADDRESS"),
+        (
+            aiosmtplib.SMTPSenderRefused(550, "not yours", "office@oakfield.example"),
+            "failed",
+            "FROM_ADDRESS",
+        ),
         (aiosmtplib.SMTPResponseException(421, "closing"), "retry", "421"),
         (aiosmtplib.SMTPServerDisconnected("gone"), "retry", "SMTPServerDisconnected"),
         (aiosmtplib.SMTPReadTimeoutError("slow"), "retry", "SMTPReadTimeoutError"),
         (ConnectionRefusedError(111, "refused"), "retry", "ConnectionRefusedError"),
-        (aiosmtplib.SMTPException("SMTP STARTTLS extension not supported by server."), "failed", "SENDBOT_SMTP_SECURITY"),
+        (
+            aiosmtplib.SMTPException("SMTP STARTTLS extension not supported by server."),
+            "failed",
+            "SENDBOT_SMTP_SECURITY",
+        ),
     ],
 )
 def test_what_each_answer_of_the_relay_means(error: Exception, status: str, says: str) -> None:
@@ -203,7 +221,9 @@ def test_a_wrong_password_fails_with_a_detail_saying_what_to_check() -> None:
     ).start()
     try:
         sender = smtp_sender(relay.port, FrozenClock(NOW))
-        sender.smtp = type(sender.smtp)(**{**sender.smtp.__dict__, "username": "office", "password": "wrong"})
+        sender.smtp = type(sender.smtp)(
+            **{**sender.smtp.__dict__, "username": "office", "password": "wrong"}
+        )
         outcome = asyncio.run(
             sender.send(Recipient("email", "anna@example.org"), OutgoingMessage(text="Hello"))
         )

@@ -69,10 +69,16 @@ def test_each_parent_gets_the_invitation_by_email_in_their_own_language(sessions
     tom = email_guardian(sessions, school, "tom", "Tom", "Walker", "tom@example.org")
     sana = email_guardian(sessions, school, "sana", "Sana", "Iqbal", "sana@example.org", "ur")
     book_review(sessions, school, WINTER)
-    report = deliver(sessions, FrozenClock(NOW), {"email": smtp_sender(relay.port, FrozenClock(NOW))})
+    report = deliver(
+        sessions, FrozenClock(NOW), {"email": smtp_sender(relay.port, FrozenClock(NOW))}
+    )
     assert report.sent == 3
 
-    for guardian, address, code in ((anna, "anna", "pl"), (tom, "tom", "en_GB"), (sana, "sana", "ur")):
+    for guardian, address, code in (
+        (anna, "anna", "pl"),
+        (tom, "tom", "en_GB"),
+        (sana, "sana", "ur"),
+    ):
         [got] = relay.handler.to(f"{address}@example.org")
         assert got.mail_from == SCHOOL.address
         email = got.email()

@@ -162,15 +162,19 @@ def html_body(
         for paragraph in message.text.split("\n\n")
         if paragraph.strip()
     ]
-    return _templates().get_template("email.html").render(
-        lang=lang,
-        direction="rtl" if rtl else "ltr",
-        subject=subject,
-        paragraphs=paragraphs,
-        link=message.link,
-        link_label=frame.link_label,
-        sent_by=frame.sent_by,
-        how_to_stop=frame.how_to_stop,
+    return (
+        _templates()
+        .get_template("email.html")
+        .render(
+            lang=lang,
+            direction="rtl" if rtl else "ltr",
+            subject=subject,
+            paragraphs=paragraphs,
+            link=message.link,
+            link_label=frame.link_label,
+            sent_by=frame.sent_by,
+            how_to_stop=frame.how_to_stop,
+        )
     )
 
 

@@ -24,9 +24,9 @@ from sendbot.handlers.email.sender import (
     SmtpEmailSender,
     SmtpSettings,
 )
+from sendbot.services.school_names import only_school_name
 from sendbot.serving.app import Plugin
 from sendbot.serving.core import Core
-from sendbot.services.school_names import only_school_name
 
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 # The file route needs no real address: the files never leave the machine.
@@ -83,7 +83,9 @@ def email_plugin(settings: Settings) -> Plugin:
 
     def register(app: web.Application, core: Core) -> None:
         async def start(app: web.Application) -> None:
-            school = None if settings.smtp_from_name else await asyncio.to_thread(_school_name, core)
+            school = (
+                None if settings.smtp_from_name else await asyncio.to_thread(_school_name, core)
+            )
             core.senders[PLATFORM] = make_sender(settings, core, school)
 
         async def stop(app: web.Application) -> None:

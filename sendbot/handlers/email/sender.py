@@ -36,7 +36,6 @@ from sendbot.handlers.email.compose import From, compose
 from sendbot.serving.logs import redact
 from sendbot.store.private_files import write_private
 
-
 PLATFORM = "email"
 # 552 to RCPT is "mailbox full" in practice (RFC 5321 4.5.3.1.10): it may clear, so retried.
 _TEMPORARY_5XX = frozenset({552})
