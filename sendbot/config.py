@@ -218,7 +218,7 @@ class Settings(BaseSettings):
     )
     smtp_host: str | None = Field(
         default=None,
-        description="The school's SMTP relay (e.g. smtp.office365.com); setting it turns email on",
+        description="The school's SMTP relay (e.g. smtp.school.example); setting it turns email on",
     )
     smtp_port: int | None = Field(
         default=None,
