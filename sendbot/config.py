@@ -257,9 +257,6 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(
         default=30.0, gt=0, le=300, description="Give up on one conversation with the relay"
     )
-    smtp_max_connections: int = Field(
-        default=4, ge=1, le=50, description="Emails sent to the relay at the same time, at most"
-    )
 
     def email_route(self) -> str | None:
         """smtp, notify, file, or None (no email): the one way this school sends email."""

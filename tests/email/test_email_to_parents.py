@@ -4,6 +4,7 @@ server received the way a mail app would."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
@@ -250,3 +251,20 @@ def test_with_the_relay_down_nothing_is_lost_and_it_goes_when_the_relay_is_back(
     finally:
         relay.stop()
     assert _outbox(sessions, tom).status == "sent"
+
+
+def test_sending_logs_neither_the_address_nor_the_message(sessions, relay, caplog) -> None:
+    school = build_small_school(sessions)
+    email_guardian(sessions, school, "sana", "Sana", "Iqbal", "sana@example.org", "ur")
+    relay.handler.put_off["sana@example.org"] = 1
+    book_review(sessions, school, WINTER)
+    clock = FrozenClock(NOW)
+    with caplog.at_level(logging.DEBUG):
+        deliver(sessions, clock, {"email": smtp_sender(relay.port, clock)})
+        clock.advance(timedelta(minutes=5))
+        deliver(sessions, clock, {"email": smtp_sender(relay.port, clock)})
+    assert len(_invitations(relay, "sana@example.org")) == 1
+    # The test relay's own log (aiosmtpd's "mail.log") is not sendbot's.
+    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail"))
+    for secret in ("sana@example.org", "Sana", "Kacper", "Room 4"):
+        assert secret not in ours

@@ -49,7 +49,6 @@ def smtp_settings(settings: Settings) -> SmtpSettings:
         username=settings.smtp_username,
         password=password,
         timeout_seconds=settings.smtp_timeout_seconds,
-        max_connections=settings.smtp_max_connections,
     )
 
 

@@ -49,7 +49,6 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout_seconds: float = 30.0
-    max_connections: int = 4
 
 
 def _said(error: aiosmtplib.SMTPResponseException) -> str:
@@ -110,7 +109,6 @@ class SmtpEmailSender:
         self.smtp = smtp
         self.sender = sender
         self.clock = clock
-        self._slots = asyncio.Semaphore(smtp.max_connections)
 
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
         try:
@@ -120,8 +118,10 @@ class SmtpEmailSender:
                 f"email: could not be written as an email ({type(error).__name__})"
             )
         try:
-            async with self._slots:
-                await self._deliver(email, recipient.address)
+            # No queue of our own: a send that waited here could outlive the worker's lease
+            # on its row. The worker's concurrency and its pacing for "email" bound the
+            # connections to the relay, before it checks the lease.
+            await self._deliver(email, recipient.address)
         except Exception as error:  # never raises: every failure is an outcome
             return outcome_for(error)
         return SendOutcome.sent(_platform_id(email))
