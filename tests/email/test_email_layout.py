@@ -246,3 +246,11 @@ def test_the_demo_folder_gets_the_same_email_as_a_private_eml_file(tmp_path: Pat
     assert email["Message-ID"] == outcome.platform_message_id
     assert email["To"] == "anna@example.org" and email["Subject"] == "Meeting about Kacper"
     assert email.get_body(("html",)) is not None and PAGE in path.read_text()
+
+
+def test_a_school_name_in_another_script_is_written_so_mail_apps_read_it_back() -> None:
+    school = SCHOOL.__class__("office@oakfield.example", "Szkoła Podstawowa nr 5 w Oakfield")
+    raw = compose("anna@example.org", OutgoingMessage(text="Hello"), school, NOW)
+    email = message_from_bytes(raw.as_bytes(policy=policy.SMTP), policy=policy.default)
+    [sender] = email["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (school.name, school.address)

@@ -72,25 +72,37 @@ class WrittenHeader(str):
     """A header value written out exactly as given; the generator calls `fold` for a header
     object that names itself, instead of refolding it.
 
-    Two headers need it. A subject in any script: the standard library's folding puts a
-    space between two encoded words, where RFC 2047 says a reader must drop it, so an Urdu
-    or Polish subject would lose a space at each fold; the legacy `Header` encodes it as
-    the RFC asks. And a calendar part's `Content-Type`, written as calendar apps expect
-    (`method=REQUEST; charset=UTF-8`, unquoted).
+    Three headers need it. A subject, or the school's name in From, in any script: the
+    standard library's folding puts a space between two encoded words, where RFC 2047 says
+    a reader must drop it, so "Królowej" folded became "Kr ólowej"; the legacy `Header`
+    encodes it as the RFC asks. And a calendar part's `Content-Type`, written as calendar
+    apps expect (`method=REQUEST; charset=UTF-8`, unquoted).
     """
 
     name: str
+    address: str | None  # From: the words are the display name, then this address
 
-    def __new__(cls, name: str, value: str) -> WrittenHeader:
-        header = super().__new__(cls, value)
-        header.name = name
+    def __new__(cls, name: str, value: str, address: str | None = None) -> WrittenHeader:
+        shown = formataddr((value, address)) if address else value
+        header = super().__new__(cls, shown)
+        header.name, header.address, header.words = name, address, value
         return header
 
+    words: str
+
     def fold(self, *, policy: Policy) -> str:
-        value = str(self)
+        value = self.words
         if not value.isascii():
             value = Header(value, "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        if self.address:
+            value = f"{value} <{self.address}>"
         return f"{self.name}: {value}{policy.linesep}"
+
+
+def _from_header(sender: From) -> str:
+    if sender.name and not sender.name.isascii():
+        return WrittenHeader("From", sender.name, sender.address)
+    return formataddr((sender.name or "", sender.address))
 
 
 @lru_cache(maxsize=1)
@@ -229,7 +241,7 @@ def compose(
     frame = email_frame(Writer(language), sender.name or sender.address)
     subject = subject_of(message.text, frame.greeting)
     email = EmailMessage()
-    email["From"] = formataddr((sender.name or "", sender.address))
+    email["From"] = _from_header(sender)
     email["To"] = to
     if sender.reply_to:
         email["Reply-To"] = sender.reply_to
