@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -203,16 +204,73 @@ class Settings(BaseSettings):
         ),
     )
 
-    # GOV.UK Notify: text messages to parents and carers, and their email when
-    # email_via is "notify" (docs/parents.md, "Text messages and GOV.UK Notify").
-    email_via: str = Field(
-        default="smtp",
-        pattern="^(smtp|notify)$",
+    # Email to parents and carers through the school's own SMTP relay (docs/parents.md).
+    email_via: Literal["smtp", "notify", "file"] | None = Field(
+        default=None,
         description=(
-            "How email reaches parents and carers: smtp (the school's relay) or notify "
-            "(GOV.UK Notify, with SENDBOT_NOTIFY_EMAIL_TEMPLATE_ID); never both"
+            "How email to parents goes: smtp (the school's relay, SENDBOT_SMTP_*), notify "
+            "(GOV.UK Notify) or file (each email written as a .eml file into "
+            "SENDBOT_EMAIL_DIR, for the demo and trials). Unset: smtp when SENDBOT_SMTP_HOST "
+            "is set, else file when SENDBOT_EMAIL_DIR is set, else no email"
         ),
     )
+    email_dir: Path | None = Field(
+        default=None, description="Folder the file route writes each email into, as a .eml file"
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="The school's SMTP relay (e.g. smtp.school.example); setting it turns email on",
+    )
+    smtp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the relay; default 587 with starttls, 465 with tls, 25 with none",
+    )
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description=(
+            "starttls (upgrade a plain connection, port 587), tls (TLS from the start, port "
+            "465), or none (only for a relay on the same machine or a test server)"
+        ),
+    )
+    smtp_username: str | None = Field(
+        default=None, description="User name for the relay, if it asks for one"
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="Password (or app password) for the relay"
+    )
+    smtp_from_address: str | None = Field(
+        default=None,
+        description="The address emails come from (e.g. office@school.example); required",
+    )
+    smtp_from_name: str | None = Field(
+        default=None,
+        description="The name emails come from; default the school's name from the roster",
+    )
+    smtp_reply_to: str | None = Field(
+        default=None,
+        description=(
+            "Where parents' replies go, if not the from address (e.g. the school office); "
+            "requests to stop emails go here too"
+        ),
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=300, description="Give up on one conversation with the relay"
+    )
+
+    def email_route(self) -> str | None:
+        """smtp, notify, file, or None (no email): the one way this school sends email."""
+        if self.email_via is not None:
+            return self.email_via
+        if self.smtp_host:
+            return "smtp"
+        if self.email_dir is not None:
+            return "file"
+        return None
+
+    # GOV.UK Notify: text messages to parents and carers, and their email when
+    # email_via is "notify" (docs/parents.md, "Text messages and GOV.UK Notify").
     notify_api_key: SecretStr | None = Field(
         default=None,
         description=(
@@ -251,7 +309,7 @@ class Settings(BaseSettings):
 
     def notify_email_configured(self) -> bool:
         return (
-            self.email_via == "notify"
+            self.email_route() == "notify"
             and self.notify_api_key is not None
             and bool(self.notify_email_template_id)
         )

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from sendbot.cli.common import console, database_url, err_console
 from sendbot.config import Settings, get_settings
+from sendbot.handlers.email.plugin import email_configured, email_plugin
 from sendbot.i18n import catalogs
 from sendbot.serving import logs
 from sendbot.serving.app import Plugin, build_app
@@ -36,10 +37,12 @@ def plugins_for(settings: Settings) -> list[Plugin]:
         from sendbot.handlers.teams.plugin import teams_plugin  # only when configured
 
         plugins.append(teams_plugin(settings))
-    if settings.notify_sms_configured() or settings.email_via == "notify":
+    if settings.notify_sms_configured() or settings.email_route() == "notify":
         from sendbot.handlers.notify.plugin import notify_plugin  # only when configured
 
         plugins.append(notify_plugin(settings))
+    if email_configured(settings):  # by SMTP or into files; Notify has its own plugin
+        plugins.append(email_plugin(settings))
     if settings.web_url is not None:
         plugins.append(web_plugin(settings))
     # Last, so the platforms above have added their senders before the clock starts.

@@ -104,7 +104,7 @@ def _status_handler(
 
 def senders_of(settings: Settings) -> dict[str, NotifySender]:
     """The Notify senders the settings ask for; a key in the wrong shape stops start-up."""
-    if settings.email_via == "notify" and not settings.notify_email_configured():
+    if settings.email_route() == "notify" and not settings.notify_email_configured():
         raise ValueError(
             "SENDBOT_EMAIL_VIA=notify needs SENDBOT_NOTIFY_API_KEY and "
             "SENDBOT_NOTIFY_EMAIL_TEMPLATE_ID (docs/parents.md)"
