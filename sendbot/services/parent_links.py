@@ -232,10 +232,15 @@ def form_token(session: Session, token: str) -> str:
 
 
 def form_ok(session: Session, token: str, given: str | None) -> bool:
+    """The form's token, as the browser sent it: any characters (compared as bytes, so a
+    token in other characters is only wrong)."""
     if not given:
         return False
+    sent = given.encode("utf-8", "surrogatepass")
     return any(
-        hmac.compare_digest(hmac.new(k, _FORM + token.encode(), hashlib.sha256).hexdigest(), given)
+        hmac.compare_digest(
+            hmac.new(k, _FORM + token.encode(), hashlib.sha256).hexdigest().encode(), sent
+        )
         for k in _keys(session)
     )
 

@@ -232,17 +232,22 @@ Work = Callable[..., str]
 
 def _posted(work: Work) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """A form's handler: the form token first (a stale or forged form saves nothing and
-    shows the page again), then the work, which says where to go next."""
+    shows the page again), then the work, which says where to go next. A post that is no
+    readable form (multipart without a boundary, bytes that are not UTF-8) is one without
+    its token: the page again, in the parent's language, with its headers."""
 
     @functools.wraps(work)
     async def post(request: web.Request) -> web.StreamResponse:
         site = request.app[WEB_KEY]
         token = _token(request)
-        form = await form_of(request)
+        try:
+            form = await form_of(request)
+        except web.HTTPBadRequest:
+            form = {}
         ok = await site.db(_form_ok, token, form.get("csrf"))
         if not ok:
             view = await site.db(_page, token, site.now(), {"done": "form"}, "main")
-            view.status = 403 if view.status == 200 else view.status
+            view.status = (400 if not form else 403) if view.status == 200 else view.status
             return render(request, view)
         where = await site.db(work, token, form, site.now())
         return see_other(f"{PREFIX}/{token}{where}")
