@@ -105,7 +105,7 @@ def _broken(session: Session, token: str, opened: parent_links.Opened, now: date
     w = Writer(opened.language, opened.timezone)
     context = _problem(w, opened.status)
     context["resend"] = parent_links.can_send_new(session, token, now)
-    if not context["resend"] and opened.purpose in (parent_links.INVITATION, parent_links.VIEWS):
+    if not context["resend"] and parent_links.meeting_gone(session, token, now):
         context["lines"] = [*context["lines"], parent_words.done(w, "past")]
     context["csrf"] = parent_links.form_token(session, token)
     context["token"] = token
