@@ -378,9 +378,9 @@ def answer(session: Session, token: str, choice: str, now: datetime) -> meetings
 
 def save_views(
     session: Session, token: str, views: dict[str, str | None], now: datetime
-) -> str | None:
-    """The parent's views before the review, saved with the meeting; the child's name for
-    the thank-you, or None when the link does not allow it."""
+) -> int | None:
+    """The parent's views before the review, saved with the meeting; the child's id for the
+    thank-you (a name never goes in an address), or None when the link does not allow it."""
     opened = open_link(session, token, now, doing="views")
     if not opened.ok or opened.purpose not in (INVITATION, VIEWS) or opened.guardian_id is None:
         return None
@@ -388,7 +388,9 @@ def save_views(
     language = opened.language.code
     if not meetings.save_views(session, opened.guardian_id, opened.object_id, views, language, now):
         return None
-    return _invitation_state(session, opened.object_id, now).params["invitation"]["child_name"]
+    link = session.get(ParentLink, opened.link_id)
+    assert link is not None
+    return _pupil_of(session, link)
 
 
 def children(session: Session, guardian_id: int) -> list[parents.Child]:

@@ -114,8 +114,8 @@ def _broken(session: Session, token: str, opened: parent_links.Opened, now: date
 
 def _notice(w: Writer, done: dict[str, str], child_of: Callable[[int], str]) -> list[str]:
     key = done.get("done", "")
-    if key == "views":
-        return [parent_words.views_saved(w, done.get("child", ""))]
+    if key == "views" and done.get("child", "").isdigit():
+        return [parent_words.views_saved(w, child_of(int(done["child"])))]
     if key == "message" and done.get("child", "").isdigit():
         return [parent_words.message_sent(w, child_of(int(done["child"])))]
     if key == "too_long":
@@ -276,7 +276,7 @@ def answer(session: Session, token: str, form: dict[str, str], now: datetime) ->
 def views(session: Session, token: str, form: dict[str, str], now: datetime) -> str:
     given = {q: form.get(q) for q in meetings.VIEW_QUESTIONS}
     child = parent_links.save_views(session, token, given, now)
-    return _then(done="views", child=child) if child else _then("/views")
+    return _then(done="views", child=str(child)) if child else _then("/views")
 
 
 def message(session: Session, token: str, form: dict[str, str], now: datetime) -> str:

@@ -22,9 +22,12 @@ from sqlalchemy import select
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.delivery import keys
-from sendbot.services import parent_links, policy
+from sendbot.services import parent_links, parents, policy
 from sendbot.serving.core import build_core
 from sendbot.serving.logs import RedactPersonalData
+from sendbot.web import parent_words
+from sendbot.i18n.languages import resolve
+from sendbot.i18n.writer import Writer
 from sendbot.serving.scheduler import SchedulerService
 from sendbot.store.models import (
     AuditEvent,
@@ -208,6 +211,13 @@ def test_views_before_the_review_are_saved_from_their_page(
             follow_redirects=True,
         )
     assert saved.status_code == 200
+    # The thank-you names the child; the address it is at names only the child's number
+    # (an address goes into the browser's history and the access log).
+    [moved] = saved.history
+    assert moved.headers["location"].endswith(f"?done=views&child={school.pupils['kacper']}")
+    with sessions() as session:
+        [kacper] = parents.children(session, family.father)
+    assert parent_words.views_saved(Writer(resolve("pl")), kacper.name) in saved.text
     with sessions() as session:
         invitation = session.scalars(
             select(Invitation).where(Invitation.guardian_id == family.father)
