@@ -52,11 +52,11 @@ from sqlalchemy import func, select, update
 
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
+from sendbot.delivery import keys
 from sendbot.domain.needs import Area
 from sendbot.handlers.slack.plugin import slack_plugin
 from sendbot.handlers.telegram.plugin import WEBHOOK_PATH, telegram_plugin
 from sendbot.messages import registry
-from sendbot.delivery import keys
 from sendbot.services import (
     action_ids,
     audit,
@@ -1060,8 +1060,7 @@ def parents_half_written(sessions: Any) -> list[str]:
     wrong: list[str] = []
     with sessions() as session:
         events = Counter(
-            tuple(row)
-            for row in session.execute(select(AuditEvent.action, AuditEvent.object_id))
+            tuple(row) for row in session.execute(select(AuditEvent.action, AuditEvent.object_id))
         )
         for message in session.scalars(select(ParentMessage)):
             if message.direction == "in" and not events[("parent_message.in", message.id)]:

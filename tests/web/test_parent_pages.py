@@ -22,12 +22,11 @@ from sqlalchemy import select
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.delivery import keys
+from sendbot.i18n.languages import resolve
+from sendbot.i18n.writer import Writer
 from sendbot.services import parent_links, parents, policy
 from sendbot.serving.core import build_core
 from sendbot.serving.logs import RedactPersonalData
-from sendbot.web import parent_words
-from sendbot.i18n.languages import resolve
-from sendbot.i18n.writer import Writer
 from sendbot.serving.scheduler import SchedulerService
 from sendbot.store.models import (
     AuditEvent,
@@ -40,6 +39,7 @@ from sendbot.store.models import (
     ParentMessage,
     Pupil,
 )
+from sendbot.web import parent_words
 from tests.factories import SmallSchool
 from tests.web.parent_site import (
     BOOKED,
