@@ -220,8 +220,10 @@ def _pupil_of(session: Session, link: ParentLink) -> int | None:
     invitation_id = invitation_id or _object_of(row, INVITATION) if row else invitation_id
     if invitation_id is not None:
         invitation = session.get(Invitation, invitation_id)
-        meeting = session.get(Meeting, invitation.meeting_id) if invitation else None
-        return meeting.pupil_id if meeting else -1  # a meeting that is gone: nobody's
+        if invitation is None or invitation.guardian_id != link.guardian_id:
+            return -1  # an invitation that is gone, or another's: nobody's child
+        meeting = session.get(Meeting, invitation.meeting_id)
+        return meeting.pupil_id if meeting else -1
     if params.get("reply_id"):
         reply = session.get(ParentMessage, int(params["reply_id"]))
         return reply.pupil_id if reply else -1

@@ -574,3 +574,24 @@ def test_the_access_log_never_carries_a_parents_link(
         access.setLevel(level)
     assert "/p/[redacted]" in written.getvalue()
     assert token not in written.getvalue()
+
+
+def test_a_link_bound_to_another_guardians_invitation_opens_nothing(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    """Defence in depth: a link is made for its outbox row's own guardian, but were one ever
+    bound to another guardian's invitation, it opens nothing of it and answers nothing."""
+    _, father = invitation_links(sessions, school, clock, site)
+    with sessions() as session, session.begin():
+        hers = session.scalars(
+            select(Invitation.id).where(Invitation.guardian_id == family.mother)
+        ).one()
+        link = session.scalars(
+            select(ParentLink).where(ParentLink.guardian_id == family.father)
+        ).one()
+        link.object_id = hers
+        token = parent_links.form_token(session, TOKEN.search(father).group(1))  # type: ignore[union-attr]
+    assert httpx.get(father).status_code == 410
+    httpx.post(f"{father}/answer", data={"csrf": token, "choice": "no"})
+    with sessions() as session:
+        assert session.scalars(select(Invitation.rsvp)).all() == [None, None]
