@@ -45,18 +45,28 @@ from urllib.parse import quote, urlencode
 import pytest
 from aiohttp import DummyCookieJar
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
+from sendbot.delivery import keys
 from sendbot.domain.needs import Area
 from sendbot.handlers.slack.plugin import slack_plugin
 from sendbot.handlers.telegram.plugin import WEBHOOK_PATH, telegram_plugin
 from sendbot.messages import registry
-from sendbot.services import action_ids, audit, escalation, invites, web_access
+from sendbot.services import (
+    action_ids,
+    audit,
+    escalation,
+    invites,
+    meetings,
+    parent_links,
+    parents,
+    web_access,
+)
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.concerns import NewConcern, log_concern
 from sendbot.serving.app import build_app
@@ -67,7 +77,9 @@ from sendbot.store.models import (
     ConcernAction,
     ConversationState,
     Identity,
+    Invitation,
     Outbox,
+    ParentLink,
     ParentMessage,
     School,
     WebSession,
@@ -81,6 +93,7 @@ from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.harness import USERS
 from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi, person
 from tests.telegram.harness import add_guardian
+from tests.web.parent_site import BOOKED, a_family_without_telegram, book_review, the_post
 
 SECRET = "webhook-secret-for-tests_0123456789"
 # The "ci" profile (tests/conftest.py) derandomizes: the same examples every run. These
@@ -865,3 +878,230 @@ def test_fuzzed_staff_page_form_posts_never_get_500_or_leave_a_half_written_reco
         linked = select(func.count()).where(WebSignIn.used_at.is_not(None))
         assert session.scalar(linked.select_from(WebSignIn))
     assert {"acknowledged", "decision"} <= kinds
+
+
+# --- the parents' one-tap pages ---------------------------------------------------------
+
+PARENT_FUZZ = settings(max_examples=max(150, settings.default.max_examples))
+PARENT_FORMS = ["answer", "views", "message", "language", "channel", "new"]
+FORM_ENCODED = "application/x-www-form-urlencoded"
+PARENT_PAGES = ["", "/views", "/message", "/settings", "/meeting.ics"]
+
+
+@dataclass
+class ParentsServed:
+    loop: asyncio.AbstractEventLoop
+    client: TestClient
+    core: Core
+    school: SmallSchool
+    links: dict[str, str]  # what each link opens: its token
+    live: list[str]  # the tokens that open something
+
+    def send(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> int:
+        async def go() -> int:
+            response = await self.client.request(method, path, data=body, headers=headers)
+            await response.read()
+            if response.status < 500 and not path.endswith("/meeting.ics"):
+                assert response.headers["Cache-Control"] == "no-store", path
+                assert response.headers["Referrer-Policy"] == "no-referrer", path
+                assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+            return response.status
+
+        return int(self.loop.run_until_complete(go()))
+
+    def healthy(self) -> bool:
+        async def check() -> int:
+            return (await self.client.get("/healthz")).status
+
+        return bool(self.loop.run_until_complete(check()) == 200)
+
+    def relive(self) -> None:
+        """Each example starts with the live links live ("send me a new link" replaces one)."""
+        digests = [parent_links.digest(token) for token in self.live]
+        with self.core.sessions() as session, session.begin():
+            session.execute(
+                update(ParentLink)
+                .where(ParentLink.token_hash.in_(digests))
+                .values(replaced_at=None, resent_at=None)
+            )
+
+
+def _parents_links(sessions: Any, school: SmallSchool, clock: FrozenClock) -> dict[str, str]:
+    """Kacper's mother (email) and father (text message) are invited to his review, asked
+    for their views, told of a meeting that was cancelled, and answered by the SENCO: each
+    message carries its link. The father's cancelled meeting's link is out of date."""
+    family = a_family_without_telegram(sessions, school)
+    book_review(sessions, school, clock.now())
+    with sessions() as session, session.begin():
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        other = meetings.schedule(
+            session, senco, pupil_id=school.pupils["kacper"], kind="parent_meeting",
+            starts_at=BOOKED + timedelta(days=1), now=clock.now(), place="Room 4",
+        ).meeting_id  # fmt: skip
+        meetings.cancel(session, senco, other, now=clock.now())
+        sent = parents.message_school(
+            session, family.mother, school.pupils["kacper"], "Is Friday all right?", "ur", NOW
+        )
+        parents.staff_reply(session, senco, sent.message_id, "Friday is fine.", clock.now())
+    post = the_post(sessions, clock, WEB_BASE)
+    post.deliver()
+    clock.advance(timedelta(minutes=3))
+    post.deliver()
+    found: dict[str, str] = {}
+    with sessions() as session, session.begin():
+        for link in session.scalars(select(ParentLink).order_by(ParentLink.id)):
+            row = session.get(Outbox, link.outbox_id)
+            assert row is not None
+            who = "mother" if link.guardian_id == family.mother else "father"
+            name = f"{who} {link.purpose} {row.template}"
+            url = parent_links.link_for_outbox(session, row.id, WEB_BASE, clock.now())
+            assert url is not None
+            found[name] = url.rsplit("/", 1)[1]
+            if who == "father" and row.template == keys.MEETING_CANCELLED:
+                link.expires_at = clock.now() - timedelta(days=1)
+                found["expired"] = found.pop(name)
+    assert {name.split()[1] for name in found if name != "expired"} == set(parent_links.PURPOSES)
+    return found
+
+
+@pytest.fixture
+def parents_served(db_url: str, sessions: Any) -> Iterator[ParentsServed]:
+    school = build_small_school(sessions)
+    clock = FrozenClock(NOW)
+    links = _parents_links(sessions, school, clock)
+    config = Settings(database_url=db_url, web_url=WEB_BASE)
+    core = build_core(config, clock)
+    loop = asyncio.new_event_loop()
+
+    async def start() -> TestClient:
+        app = build_app(core, [web_plugin(config)])
+        client = TestClient(TestServer(app), cookie_jar=DummyCookieJar())
+        await client.start_server()
+        return client
+
+    client = loop.run_until_complete(start())
+    live = [token for name, token in links.items() if name != "expired"]
+    try:
+        yield ParentsServed(loop, client, core, school, links, live)
+    finally:
+        loop.run_until_complete(client.close())
+        loop.close()
+        core.db.dispose()
+
+
+# What a parent writes: mostly a sentence; sometimes longer than any page takes, or junk.
+PARENT_TEXT = st.one_of(
+    *[st.sampled_from(["Kacper is worried about the trip.", "Czyta więcej", ""])] * 6,
+    st.sampled_from(["x" * 3001, "y" * 60_000]),
+    TEXT,
+)
+
+
+@st.composite
+def parent_request(draw: st.DrawFn, here: ParentsServed) -> tuple[str, str, bytes, dict]:
+    """One GET of a parent's page or one post of its forms. Two in three are honest: a real
+    link (one is out of date), its own form token, a form as a browser posts it, with mostly the values the page
+    offers. The rest come from anyone: an expired or replaced link, a forged one, another
+    link's form token or junk, any values, in any content type or none that can be read."""
+    honest = draw(st.integers(0, 2)) > 0
+    real = st.sampled_from(sorted(here.links.values()))
+    forged = st.one_of(
+        st.text(string.ascii_letters + string.digits + "-_", min_size=10, max_size=64),
+        st.builds(lambda text: _segment(text[:300]), TEXT),
+    )
+    token = draw(real if honest else mostly(real, forged))
+    if draw(st.integers(0, 3)) == 0:
+        page = draw(st.sampled_from([*PARENT_PAGES, "/answer", "/nothing", "/static/x.css"]))
+        return "GET", f"/p/{token}{page}?done={_segment(draw(TEXT)[:200])}&child=1", b"", {}
+    forms = st.sampled_from(PARENT_FORMS)
+    form = draw(forms if honest else mostly(forms, st.sampled_from(["meeting.ics", "x"])))
+    with here.core.sessions() as session:
+        own = parent_links.form_token(session, token)
+        other = parent_links.form_token(session, draw(real))
+    csrf = st.just(own) if honest else mostly(st.just(own), st.one_of(st.just(other), TEXT))
+    fields = [("csrf", draw(csrf))]
+    values = {
+        "choice": mostly(st.sampled_from(parent_links.ANSWERS), TEXT),
+        "pupil": mostly(
+            st.sampled_from([str(p) for p in here.school.pupils.values()]),
+            st.one_of(st.sampled_from(["0", "-1", "99999999999999", "١٢"]), TEXT),
+        ),
+        "text": PARENT_TEXT,
+        "language": mostly(st.sampled_from(["en_GB", "pl", "ur", "ar", "so"]), TEXT),
+        "channel": mostly(st.sampled_from(["email", "sms", "telegram"]), TEXT),
+        **{question: PARENT_TEXT for question in meetings.VIEW_QUESTIONS},
+    }
+    fields += [(k, draw(v)) for k, v in values.items() if honest or draw(st.booleans())]
+    if honest:
+        raw = urlencode(fields, errors="surrogatepass").encode()
+        return "POST", f"/p/{token}/{form}", raw, {"Content-Type": FORM_ENCODED}
+    fields += draw(st.lists(st.tuples(st.sampled_from(["csrf", "choice", "x"]), TEXT), max_size=2))
+    body, content = draw(web_body(fields))
+    if draw(st.integers(0, 5)) == 0:
+        content = {"Content-Type": "multipart/form-data"}  # no boundary
+    return "POST", f"/p/{token}/{form}", body, content
+
+
+def _honest(here: ParentsServed, link: str, form: str, **fields: str) -> tuple[str, ...]:
+    """A post as the page's own form makes it, by the link whose name starts `link`, so
+    every run reaches each form's work whatever the examples drawn."""
+    [token] = [t for name, t in here.links.items() if name.startswith(link)][:1]
+    if form == "message":
+        fields["pupil"] = str(here.school.pupils["kacper"])
+    with here.core.sessions() as session:
+        fields["csrf"] = parent_links.form_token(session, token)
+    raw = urlencode(fields).encode()
+    return "POST", f"/p/{token}/{form}", raw, {"Content-Type": FORM_ENCODED}
+
+
+def parents_half_written(sessions: Any) -> list[str]:
+    """What a parent's page could leave part-way."""
+    wrong: list[str] = []
+    with sessions() as session:
+        events = Counter(
+            tuple(row) for row in session.execute(select(AuditEvent.action, AuditEvent.object_id))
+        )
+        for message in session.scalars(select(ParentMessage)):
+            if message.direction == "in" and not events[("parent_message.in", message.id)]:
+                wrong.append(f"parent message {message.id} without its audit event")
+        for invitation in session.scalars(select(Invitation)):
+            if invitation.rsvp not in (None, *meetings.ANSWERS):
+                wrong.append(f"invitation {invitation.id} answered {invitation.rsvp!r}")
+            answered = invitation.rsvp is not None or invitation.interpreter_requested
+            if answered and not events[("invitation.answer", invitation.id)]:
+                wrong.append(f"invitation {invitation.id} answered without its audit event")
+            if invitation.parent_views_text is not None:
+                views = json.loads(invitation.parent_views_text)
+                if set(views["answers"]) != set(meetings.VIEW_QUESTIONS):
+                    wrong.append(f"invitation {invitation.id}: views do not read back")
+                if not events[("invitation.views", invitation.id)]:
+                    wrong.append(f"invitation {invitation.id}: views without their audit event")
+    return wrong
+
+
+def test_fuzzed_parent_page_requests_never_get_500_or_leave_a_half_written_record(
+    parents_served: ParentsServed, sessions: Any
+) -> None:
+    @PARENT_FUZZ
+    @given(request=parent_request(parents_served))
+    @example(request=_honest(parents_served, "mother invitation", "answer", choice="yes"))
+    @example(request=_honest(parents_served, "father views", "views", hopes="Czyta więcej"))
+    @example(request=_honest(parents_served, "mother message", "message", text="Dziękuję"))
+    @example(request=_honest(parents_served, "expired", "new"))
+    def one(request: tuple[str, str, bytes, dict[str, str]]) -> None:
+        parents_served.relive()
+        for _ in range(2 if request[0] == "POST" else 1):  # a post sent twice
+            status = parents_served.send(*request)
+            assert status < 500
+            assert parents_served.healthy()
+        assert half_written(sessions) == []
+        assert parents_half_written(sessions) == []
+
+    one()
+    # The requests reached the pages' work, not only their refusals.
+    with sessions() as session:
+        done = set(session.scalars(select(AuditEvent.action)))
+        messages = session.scalar(select(func.count()).select_from(ParentMessage))
+    assert {"invitation.answer", "invitation.views", "parent_link.new_link"} <= done
+    assert messages and messages > 1

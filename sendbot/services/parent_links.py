@@ -37,14 +37,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
 from sendbot.i18n.languages import Language, resolve
 from sendbot.services import action_ids, audit, meetings, outbox, parents, policy
 from sendbot.store.crypto import keyring_of
-from sendbot.store.models import Guardian, Identity, Invitation, Meeting, Outbox, ParentLink
+from sendbot.store.models import (
+    AuditEvent,
+    Guardian,
+    Identity,
+    Invitation,
+    Meeting,
+    Outbox,
+    ParentLink,
+    ParentMessage,
+)
 
 INVITATION = "invitation"
 VIEWS = "views"
@@ -72,6 +81,8 @@ LIFETIME = timedelta(days=14)
 # A meeting with no end time given is over this long after it starts.
 MEETING_LENGTH = timedelta(hours=2)
 RESEND_GAP = timedelta(hours=1)
+# How many new links one old link may ask for, ever: never a way to message a family hourly.
+RESEND_LIMIT = 3
 PREFIX = "/p/"
 _CONTEXT = b"sendbot parent links v1"
 _FORM = b"sendbot parent link form v1|"
@@ -201,18 +212,63 @@ def _expires(session: Session, link: ParentLink) -> datetime:
     return link.expires_at
 
 
+def _pupil_of(session: Session, link: ParentLink) -> int | None:
+    """The child a link is about: its invitation's meeting's, or the one its message names."""
+    row = session.get(Outbox, link.outbox_id)
+    params = (row.params if row else None) or {}
+    invitation_id = link.object_id if link.purpose in (INVITATION, VIEWS) else None
+    invitation_id = invitation_id or _object_of(row, INVITATION) if row else invitation_id
+    if invitation_id is not None:
+        invitation = session.get(Invitation, invitation_id)
+        if invitation is None or invitation.guardian_id != link.guardian_id:
+            return -1  # an invitation that is gone, or another's: nobody's child
+        meeting = session.get(Meeting, invitation.meeting_id)
+        return meeting.pupil_id if meeting else -1
+    if params.get("reply_id"):
+        reply = session.get(ParentMessage, int(params["reply_id"]))
+        return reply.pupil_id if reply else -1
+    found = params.get("pupil_id")
+    return int(found) if found else None
+
+
+def may_open(session: Session, link: ParentLink) -> bool:
+    """The policy's answer, now: the guardian may still read the child the link is about."""
+    return policy.may_open_parent_link(session, link.guardian_id, _pupil_of(session, link))
+
+
+def _channel_gone(session: Session, link: ParentLink) -> bool:
+    """The account the link was sent to (email, text message) was switched off since: the
+    link may be in a mailbox or on a phone that is no longer the guardian's."""
+    row = session.get(Outbox, link.outbox_id)
+    if row is None or row.platform is None:
+        return False
+    return link.guardian_id not in channels_of(session, row.platform)
+
+
+def channels_of(session: Session, platform: str) -> set[int]:
+    found = session.scalars(
+        select(Identity.guardian_id).where(Identity.platform == platform, Identity.active)
+    )
+    return {g for g in found if g is not None}
+
+
+def _status(session: Session, link: ParentLink, now: datetime) -> str:
+    if link.replaced_at is not None:
+        return "replaced"
+    if now >= _expires(session, link) or _channel_gone(session, link):
+        return "expired"
+    return "ok" if may_open(session, link) else "expired"
+
+
 def open_link(session: Session, token: str, now: datetime, doing: str = "open") -> Opened:
-    """The link's guardian, purpose and object, checked now; audited either way."""
+    """The link's guardian, purpose and object, checked now (the policy asked again); audited
+    either way."""
     link = session.scalar(select(ParentLink).where(ParentLink.token_hash == digest(token)))
     if link is None:
         _audit(session, now, None, "parent_link.refused", reason="unknown", doing=doing)
         return Opened("unknown")
     guardian = session.get(Guardian, link.guardian_id)
-    status = "ok"
-    if link.replaced_at is not None:
-        status = "replaced"
-    elif now >= _expires(session, link) or guardian is None or not guardian.active:
-        status = "expired"
+    status = _status(session, link, now)
     language, _, timezone = parents.reading(session, link.guardian_id)
     script = guardian.script if guardian else None
     if status == "ok":
@@ -232,10 +288,15 @@ def form_token(session: Session, token: str) -> str:
 
 
 def form_ok(session: Session, token: str, given: str | None) -> bool:
+    """The form's token, as the browser sent it: any characters (compared as bytes, so a
+    token in other characters is only wrong)."""
     if not given:
         return False
+    sent = given.encode("utf-8", "surrogatepass")
     return any(
-        hmac.compare_digest(hmac.new(k, _FORM + token.encode(), hashlib.sha256).hexdigest(), given)
+        hmac.compare_digest(
+            hmac.new(k, _FORM + token.encode(), hashlib.sha256).hexdigest().encode(), sent
+        )
         for k in _keys(session)
     )
 
@@ -319,9 +380,9 @@ def answer(session: Session, token: str, choice: str, now: datetime) -> meetings
 
 def save_views(
     session: Session, token: str, views: dict[str, str | None], now: datetime
-) -> str | None:
-    """The parent's views before the review, saved with the meeting; the child's name for
-    the thank-you, or None when the link does not allow it."""
+) -> int | None:
+    """The parent's views before the review, saved with the meeting; the child's id for the
+    thank-you (a name never goes in an address), or None when the link does not allow it."""
     opened = open_link(session, token, now, doing="views")
     if not opened.ok or opened.purpose not in (INVITATION, VIEWS) or opened.guardian_id is None:
         return None
@@ -329,7 +390,9 @@ def save_views(
     language = opened.language.code
     if not meetings.save_views(session, opened.guardian_id, opened.object_id, views, language, now):
         return None
-    return _invitation_state(session, opened.object_id, now).params["invitation"]["child_name"]
+    link = session.get(ParentLink, opened.link_id)
+    assert link is not None
+    return _pupil_of(session, link)
 
 
 def children(session: Session, guardian_id: int) -> list[parents.Child]:
@@ -435,8 +498,12 @@ def send_new_link(session: Session, token: str, now: datetime) -> bool:
     if link.resent_at is not None and now - link.resent_at < RESEND_GAP:
         _audit(session, now, link, "parent_link.new_link_limited")
         return True
-    guardian = session.get(Guardian, link.guardian_id)
-    if guardian is None or not guardian.active:
+    if _status(session, link, now) == "ok" or _resent(session, link) >= RESEND_LIMIT:
+        # a link that works needs no other; an old one asks a few times, not every hour
+        _audit(session, now, link, "parent_link.new_link_limited")
+        return True
+    if not may_open(session, link):
+        _audit(session, now, link, "parent_link.refused", reason="policy", doing="new_link")
         return False
     queued = _again(session, link, now)
     if queued is None:
@@ -447,12 +514,30 @@ def send_new_link(session: Session, token: str, now: datetime) -> bool:
     return True
 
 
+def _resent(session: Session, link: ParentLink) -> int:
+    """How many new links this old one has asked for."""
+    asked = select(func.count()).where(
+        AuditEvent.action == "parent_link.new_link",
+        AuditEvent.object_type == "parent_link",
+        AuditEvent.object_id == link.id,
+    )
+    return session.scalar(asked.select_from(AuditEvent)) or 0
+
+
 def can_send_new(session: Session, token: str, now: datetime) -> bool:
-    """Whether the old link's page may offer "Send me a new link": it was real, and there
-    is still something to send."""
+    """Whether the old link's page may offer "Send me a new link": it was real, its guardian
+    may still read the child it is about, and there is still something to send."""
     link = session.scalar(select(ParentLink).where(ParentLink.token_hash == digest(token)))
-    if link is None:
+    if link is None or not may_open(session, link) or _resent(session, link) >= RESEND_LIMIT:
         return False
     if link.purpose in (INVITATION, VIEWS):
         return _invitation_state(session, link.object_id, now).meeting_gone is None
     return True
+
+
+def meeting_gone(session: Session, token: str, now: datetime) -> bool:
+    """Whether the meeting an invitation's link is about was cancelled or has taken place."""
+    link = session.scalar(select(ParentLink).where(ParentLink.token_hash == digest(token)))
+    if link is None or link.purpose not in (INVITATION, VIEWS):
+        return False
+    return _invitation_state(session, link.object_id, now).meeting_gone is not None

@@ -113,7 +113,9 @@ Parents and carers (`GuardianActor`): only their own linked children (`GuardianP
 the school that holds their record, and only where they hold parental responsibility for
 the child or the school has recorded a decision to share with them (`shared_at`, set by
 `sendbot guardian share`, audited with who decided); only invitations addressed to them; no
-staff action. Inviting a parent or carer to the bot (`invite_refusal`): the SENCO or the
+staff action. A parent's one-tap web link (`may_open_parent_link`) opens only by the same
+rule, asked again on every use: a link for a guardian who was deactivated, lost parental
+responsibility, or whose child left, opens nothing and sends no new link. Inviting a parent or carer to the bot (`invite_refusal`): the SENCO or the
 headteacher of their school (or the command line), and only a contact who may read a child
 of the school by the rule above.
 
@@ -781,6 +783,17 @@ def own_children(guardian_id: int) -> Select[Pupil]:
 
 def is_own_child(session: Session, guardian_id: int, pupil_id: int) -> bool:
     query = own_children(guardian_id).where(Pupil.id == pupil_id).with_only_columns(Pupil.id)
+    return session.scalar(query) is not None
+
+
+def may_open_parent_link(session: Session, guardian_id: int, pupil_id: int | None) -> bool:
+    """A parent's one-tap link (services/parent_links.py) opens, and may ask for a new link,
+    only while its guardian may still read the child it is about through their link to the
+    child (`may_read_through_link`: active, parental responsibility or the school's recorded
+    decision to share). A message whose row names no child needs a child they may read."""
+    if pupil_id is not None:
+        return is_own_child(session, guardian_id, pupil_id)
+    query = own_children(guardian_id).with_only_columns(Pupil.id).limit(1)
     return session.scalar(query) is not None
 
 

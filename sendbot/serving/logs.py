@@ -6,7 +6,8 @@ dump whole request and response bodies at DEBUG: users' names and emails from
 INFO, whatever level sendbot runs at. Then every record that reaches sendbot's handlers,
 from any library or from sendbot itself, passes `RedactPersonalData`, which blanks email
 addresses, phone numbers, the fields of a payload that hold names or typed text, and the
-staff pages' sign-in tokens and OpenID codes in the access log's request lines.
+staff pages' sign-in tokens, the parents' link tokens and OpenID codes in the access log's
+request lines.
 Failed SQL statements are logged without their values (`hide_parameters` on the engine).
 """
 
@@ -43,6 +44,8 @@ _PATTERNS = (
     (re.compile(rf"\b({_PERSONAL_KEYS})=[^&\s]*"), rf"\1={REDACTED}"),
     # the staff pages' one-time links and the OpenID provider's answer, in the access log
     (re.compile(r"(/sign-in/)[\w-]+"), rf"\1{REDACTED}"),
+    # a parent's one-tap link (/p/<token>), in the access log's request line
+    (re.compile(r"(/p/)[\w%-]+"), rf"\1{REDACTED}"),
     (re.compile(r"\b(code|state|nonce|code_verifier|id_token)=[^&\s\"]*"), rf"\1={REDACTED}"),
     (re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     (re.compile(r"(?<![\w.])(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b"), "[phone]"),

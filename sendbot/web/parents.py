@@ -105,7 +105,7 @@ def _broken(session: Session, token: str, opened: parent_links.Opened, now: date
     w = Writer(opened.language, opened.timezone)
     context = _problem(w, opened.status)
     context["resend"] = parent_links.can_send_new(session, token, now)
-    if not context["resend"] and opened.purpose in (parent_links.INVITATION, parent_links.VIEWS):
+    if not context["resend"] and parent_links.meeting_gone(session, token, now):
         context["lines"] = [*context["lines"], parent_words.done(w, "past")]
     context["csrf"] = parent_links.form_token(session, token)
     context["token"] = token
@@ -114,8 +114,8 @@ def _broken(session: Session, token: str, opened: parent_links.Opened, now: date
 
 def _notice(w: Writer, done: dict[str, str], child_of: Callable[[int], str]) -> list[str]:
     key = done.get("done", "")
-    if key == "views":
-        return [parent_words.views_saved(w, done.get("child", ""))]
+    if key == "views" and done.get("child", "").isdigit():
+        return [parent_words.views_saved(w, child_of(int(done["child"])))]
     if key == "message" and done.get("child", "").isdigit():
         return [parent_words.message_sent(w, child_of(int(done["child"])))]
     if key == "too_long":
@@ -232,17 +232,22 @@ Work = Callable[..., str]
 
 def _posted(work: Work) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """A form's handler: the form token first (a stale or forged form saves nothing and
-    shows the page again), then the work, which says where to go next."""
+    shows the page again), then the work, which says where to go next. A post that is no
+    readable form (multipart without a boundary, bytes that are not UTF-8) is one without
+    its token: the page again, in the parent's language, with its headers."""
 
     @functools.wraps(work)
     async def post(request: web.Request) -> web.StreamResponse:
         site = request.app[WEB_KEY]
         token = _token(request)
-        form = await form_of(request)
+        try:
+            form = await form_of(request)
+        except web.HTTPBadRequest:
+            form = {}
         ok = await site.db(_form_ok, token, form.get("csrf"))
         if not ok:
             view = await site.db(_page, token, site.now(), {"done": "form"}, "main")
-            view.status = 403 if view.status == 200 else view.status
+            view.status = (400 if not form else 403) if view.status == 200 else view.status
             return render(request, view)
         where = await site.db(work, token, form, site.now())
         return see_other(f"{PREFIX}/{token}{where}")
@@ -271,7 +276,7 @@ def answer(session: Session, token: str, form: dict[str, str], now: datetime) ->
 def views(session: Session, token: str, form: dict[str, str], now: datetime) -> str:
     given = {q: form.get(q) for q in meetings.VIEW_QUESTIONS}
     child = parent_links.save_views(session, token, given, now)
-    return _then(done="views", child=child) if child else _then("/views")
+    return _then(done="views", child=str(child)) if child else _then("/views")
 
 
 def message(session: Session, token: str, form: dict[str, str], now: datetime) -> str:

@@ -7,6 +7,8 @@ httpx. tests/web/test_parent_browser.py drives the same pages with Chromium.
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import sys
 import types
@@ -20,17 +22,24 @@ from sqlalchemy import select
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.delivery import keys
-from sendbot.services import parent_links, policy
+from sendbot.i18n.languages import resolve
+from sendbot.i18n.writer import Writer
+from sendbot.services import parent_links, parents, policy
 from sendbot.serving.core import build_core
+from sendbot.serving.logs import RedactPersonalData
 from sendbot.serving.scheduler import SchedulerService
 from sendbot.store.models import (
     AuditEvent,
+    Guardian,
+    GuardianPupil,
     Identity,
     Invitation,
     Outbox,
     ParentLink,
     ParentMessage,
+    Pupil,
 )
+from sendbot.web import parent_words
 from tests.factories import SmallSchool
 from tests.web.parent_site import (
     BOOKED,
@@ -202,6 +211,13 @@ def test_views_before_the_review_are_saved_from_their_page(
             follow_redirects=True,
         )
     assert saved.status_code == 200
+    # The thank-you names the child; the address it is at names only the child's number
+    # (an address goes into the browser's history and the access log).
+    [moved] = saved.history
+    assert moved.headers["location"].endswith(f"?done=views&child={school.pupils['kacper']}")
+    with sessions() as session:
+        [kacper] = parents.children(session, family.father)
+    assert parent_words.views_saved(Writer(resolve("pl")), kacper.name) in saved.text
     with sessions() as session:
         invitation = session.scalars(
             select(Invitation).where(Invitation.guardian_id == family.father)
@@ -413,3 +429,169 @@ def test_sendbot_serves_worker_is_given_the_web_address(db_url: str, clock: Froz
         assert SchedulerService(core).worker.config.web_url == "https://sendbot.school.example"
     finally:
         core.db.dispose()
+
+
+# --- what the fuzzing and the security review found ---------------------------------------
+
+
+def test_a_form_token_in_other_characters_or_a_post_that_is_no_form_saves_nothing(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    """Found by fuzzing: a form token with a character outside ASCII was a server error (the
+    comparison refused it), and a multipart post without a boundary answered a bare 400
+    without the pages' security headers. Now both are a form without its token: the page
+    again, in the parent's language, with every header, and nothing saved."""
+    mother, _ = invitation_links(sessions, school, clock, site)
+    with httpx.Client() as browser:
+        odd = browser.post(f"{mother}/answer", data={"csrf": "é" * 64, "choice": "yes"})
+        no_form = browser.post(
+            f"{mother}/answer",
+            content=b"csrf=x&choice=yes",
+            headers={"Content-Type": "multipart/form-data"},
+        )
+    assert odd.status_code == 403 and no_form.status_code == 400
+    for refused in (odd, no_form):
+        assert 'lang="ur"' in refused.text and "<form" in refused.text
+        assert refused.headers["Cache-Control"] == "no-store"
+        assert refused.headers["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
+        assert refused.headers["X-Frame-Options"] == "DENY"
+    with sessions() as session:
+        assert session.scalars(select(Invitation.rsvp)).all() == [None, None]
+
+
+def _no_longer_theirs(sessions, family: Family, school: SmallSchool, how: str) -> None:  # type: ignore[no-untyped-def]
+    with sessions() as session, session.begin():
+        if how == "deactivated":
+            session.get(Guardian, family.father).active = False
+        elif how == "no parental responsibility":
+            link = session.scalars(
+                select(GuardianPupil).where(GuardianPupil.guardian_id == family.father)
+            ).one()
+            link.parental_responsibility = False
+            link.shared_at = None
+        else:  # the child left the school
+            session.get(Pupil, school.pupils["kacper"]).active = False
+
+
+@pytest.mark.parametrize(
+    "how", ["deactivated", "no parental responsibility", "child left"]
+)  # fmt: skip
+def test_a_link_opens_nothing_once_the_policy_says_the_parent_may_not_read_the_child(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family, how: str
+) -> None:
+    """Found by the review: a link checked only that its guardian was active, so a summary's
+    link still showed the child's news for 14 days after a parent lost parental
+    responsibility, and "Send me a new link" queued it again. Every use now asks the policy
+    (`may_open_parent_link`), and a link it refuses offers no new one."""
+    _, father = invitation_links(sessions, school, clock, site)
+    _no_longer_theirs(sessions, family, school, how)
+    with httpx.Client() as browser:
+        page = browser.get(father)
+        assert page.status_code == 410 and "Kacper" not in page.text
+        assert "Send me a new link" not in page.text and "<form" not in page.text
+        assert "odbyło" not in page.text  # "it took place": it did not; no more than why
+        with sessions() as session:  # the form token the page gave before
+            token = parent_links.form_token(session, TOKEN.search(father).group(1))  # type: ignore[union-attr]
+        answered = browser.post(f"{father}/answer", data={"csrf": token, "choice": "yes"})
+        assert answered.status_code == 303
+        browser.post(f"{father}/new", data={"csrf": token})
+        asked = browser.post(
+            f"{father}/message",
+            data={"csrf": token, "pupil": str(school.pupils["kacper"]), "text": "Hello"},
+        )
+        assert asked.status_code == 303
+    with sessions() as session:
+        invitation = session.scalars(
+            select(Invitation).where(Invitation.guardian_id == family.father)
+        ).one()
+        again = session.scalars(select(Outbox).where(Outbox.dedupe_key.like("parent-link-%")))
+        assert invitation.rsvp is None and again.all() == []
+        assert session.query(ParentMessage).count() == 0
+
+
+def test_a_link_sent_to_an_account_that_was_switched_off_opens_nothing(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    """The father's old mobile number was switched off: the text message's link may be on a
+    phone that is no longer his. It opens nothing; a new link goes to his accounts now."""
+    _, father = invitation_links(sessions, school, clock, site)
+    with sessions() as session, session.begin():
+        phone = session.scalars(select(Identity).where(Identity.platform == "sms")).one()
+        phone.active = False
+        session.add(
+            Identity(
+                platform="email", external_id="marek@example.org", guardian_id=family.father,
+                created_at=clock.now(),
+            )
+        )  # fmt: skip
+    page = httpx.get(father)
+    assert page.status_code == 410 and "Kacper" not in page.text
+
+
+def test_send_me_a_new_link_cannot_be_used_to_message_a_family_again_and_again(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    """Found by the review: a link that still works could ask for a new link, and an old
+    link could ask again every hour for ever. A working link needs no other; an old one
+    asks at most `RESEND_LIMIT` times."""
+    _, father = invitation_links(sessions, school, clock, site)
+    with httpx.Client() as browser:
+        token = form_token(browser.get(father).text)
+        browser.post(f"{father}/new", data={"csrf": token})
+        assert browser.get(father).status_code == 200  # still works: nothing was sent
+        with sessions() as session, session.begin():
+            session.scalars(select(ParentLink)).all()[1].replaced_at = clock.now()
+        for _ in range(parent_links.RESEND_LIMIT + 3):
+            browser.post(f"{father}/new", data={"csrf": token})
+            clock.advance(timedelta(hours=1, minutes=1))
+        last = browser.get(father)
+    assert last.status_code == 410 and "Send me a new link" not in last.text
+    with sessions() as session:
+        again = session.scalars(select(Outbox).where(Outbox.dedupe_key.like("parent-link-%")))
+        assert len(again.all()) == parent_links.RESEND_LIMIT
+
+
+def test_the_access_log_never_carries_a_parents_link(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    """The token is the key to the page: the access log's request lines blank it, as they
+    blank the staff pages' sign-in links."""
+    mother, _ = invitation_links(sessions, school, clock, site)
+    token = TOKEN.search(mother).group(1)  # type: ignore[union-attr]
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.addFilter(RedactPersonalData())
+    access = logging.getLogger("aiohttp.access")
+    access.addHandler(handler)
+    level = access.level
+    access.setLevel(logging.INFO)
+    try:
+        httpx.get(f"{mother}/views")
+        httpx.get(f"{mother}/meeting.ics")
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    assert "/p/[redacted]" in written.getvalue()
+    assert token not in written.getvalue()
+
+
+def test_a_link_bound_to_another_guardians_invitation_opens_nothing(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    """Defence in depth: a link is made for its outbox row's own guardian, but were one ever
+    bound to another guardian's invitation, it opens nothing of it and answers nothing."""
+    _, father = invitation_links(sessions, school, clock, site)
+    with sessions() as session, session.begin():
+        hers = session.scalars(
+            select(Invitation.id).where(Invitation.guardian_id == family.mother)
+        ).one()
+        link = session.scalars(
+            select(ParentLink).where(ParentLink.guardian_id == family.father)
+        ).one()
+        link.object_id = hers
+        token = parent_links.form_token(session, TOKEN.search(father).group(1))  # type: ignore[union-attr]
+    assert httpx.get(father).status_code == 410
+    httpx.post(f"{father}/answer", data={"csrf": token, "choice": "no"})
+    with sessions() as session:
+        assert session.scalars(select(Invitation.rsvp)).all() == [None, None]
