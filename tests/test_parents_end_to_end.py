@@ -62,6 +62,7 @@ pytestmark = pytest.mark.browser
 LONDON = ZoneInfo("Europe/London")
 BOOKED = datetime(2026, 12, 15, 15, 30, tzinfo=LONDON)
 MOTHER, FATHER = "amna.kowalska@family.example", "+447700900123"
+PHONE = {"width": 390, "height": 844}
 URDU_INTERPRETER, POLISH_INTERPRETER = "مجھے ترجمان کی ضرورت ہے", "Potrzebuję tłumacza"
 
 # The school's MIS export, as `sendbot roster import` reads it: only the parents' files.
@@ -230,12 +231,13 @@ def the_invitation_arrives_by_text(served: Serving) -> str:
 
 
 def answers(browser: Browser, link: str, interpreter: str, name: str) -> Page:  # noqa: F811
-    page = small_phone(browser)
+    """A parent's phone (390 pixels wide, the size of the screenshots in docs/parents.md)."""
+    page = browser.new_context(viewport=PHONE).new_page()
     page.goto(link)
-    fits(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, f"e2e-invitation-{name}")
     page.get_by_role("button", name=interpreter).click()
-    fits(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, f"e2e-thank-you-{name}")
     return page
 
