@@ -31,8 +31,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,7 +40,15 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
 from sendbot.i18n.languages import Language, resolve
-from sendbot.services import action_ids, audit, meetings, outbox, parents, policy
+from sendbot.services import (
+    action_ids,
+    audit,
+    guardian_channels,
+    meetings,
+    outbox,
+    parents,
+    policy,
+)
 from sendbot.store.crypto import keyring_of
 from sendbot.store.models import (
     AuditEvent,
@@ -86,8 +92,6 @@ RESEND_LIMIT = 3
 PREFIX = "/p/"
 _CONTEXT = b"sendbot parent links v1"
 _FORM = b"sendbot parent link form v1|"
-# The channels a parent may choose on the page; `guardian_channels` decides the rest.
-CHANNEL_SETTER = "sendbot.services.guardian_channels"
 
 
 def digest(token: str) -> str:
@@ -425,18 +429,7 @@ def set_language(session: Session, token: str, code: str, now: datetime) -> Lang
         return None
 
 
-# --- channel: part of `guardian_channels` (one import, below) ----------------------------
-
-
-def channel_setter() -> Callable[..., Any] | None:
-    """`guardian_channels.set_preferred_channel(session, guardian_id, channel, now, actor)`,
-    where that module is installed; None leaves the channel choice off the page."""
-    try:
-        module = importlib.import_module(CHANNEL_SETTER)
-    except ImportError:
-        return None
-    found = getattr(module, "set_preferred_channel", None)
-    return found if callable(found) else None
+# --- channel: `guardian_channels` decides ------------------------------------------------
 
 
 def channels(session: Session, guardian_id: int) -> list[str]:
@@ -447,18 +440,18 @@ def channels(session: Session, guardian_id: int) -> list[str]:
     return sorted(set(found))
 
 
-def set_channel(session: Session, token: str, channel: str, now: datetime) -> bool:
+def set_channel(
+    session: Session, token: str, channel: str, now: datetime
+) -> guardian_channels.ChannelChange | None:
+    """The guardian's choice from their page, through the service the chat's /channel uses
+    (changed, same, no_address, unknown: it never raises for a channel); None when the link
+    does not allow it."""
     opened = open_link(session, token, now, doing="channel")
-    setter = channel_setter()
-    if not opened.ok or opened.guardian_id is None or setter is None:
-        return False
-    if channel not in channels(session, opened.guardian_id):
-        return False
-    guardian = session.get(Guardian, opened.guardian_id)
-    assert guardian is not None
-    actor = policy.GuardianActor(guardian.id, guardian.school_id)
-    setter(session, guardian.id, channel, now, actor)
-    return True
+    if not opened.ok or opened.guardian_id is None:
+        return None
+    return guardian_channels.set_preferred_channel(
+        session, opened.guardian_id, channel, now, "guardian"
+    )
 
 
 # --- a new link for an old one -----------------------------------------------------------

@@ -76,6 +76,10 @@ def done(w: Writer, key: str, changed: bool = False) -> str:
         ),
         "unchanged": w._("You already told us this. Thank you."),
         "channel": w._("Thank you. We will contact you this way from now on."),
+        "channel_same": w._("The school already contacts you this way."),
+        "channel_none": w._(
+            "The school has no working address for you there. Please ask the school to add it."
+        ),
         "form": w._("Please press the button again. Nothing was saved yet."),
         "empty": w._("Please write your message first."),
         "cancelled": w._("This meeting was cancelled. You do not need to do anything."),

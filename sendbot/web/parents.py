@@ -27,7 +27,7 @@ from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, Language
 from sendbot.i18n.writer import Writer
 from sendbot.messages import registry
 from sendbot.messages.parents.invitation import invitation_ics, meeting_title
-from sendbot.services import meetings, parent_links, parents
+from sendbot.services import guardian_channels, meetings, parent_links, parents
 from sendbot.serving.core import Core
 from sendbot.web import parent_words
 from sendbot.web.site import HEADERS, HERE, WEB_KEY, Web, form_of, see_other, templates
@@ -202,7 +202,8 @@ def _settings(
         title=parent_words.words(w)["settings"],
         languages=[ENGLISH, *PARENT_LANGUAGES],
         current=opened.language.code,
-        channels=choices if parent_links.channel_setter() and len(choices) > 1 else [],
+        channels=choices if len(choices) > 1 else [],
+        current_channel=guardian_channels.first_channel(session, opened.guardian_id),
     )
     return View("settings.html", 200, opened.language, context)
 
@@ -296,8 +297,11 @@ def language(session: Session, token: str, form: dict[str, str], now: datetime) 
 
 
 def channel(session: Session, token: str, form: dict[str, str], now: datetime) -> str:
-    changed = parent_links.set_channel(session, token, form.get("channel", ""), now)
-    return _then("/settings", done="channel") if changed else _then("/settings")
+    change = parent_links.set_channel(session, token, form.get("channel", ""), now)
+    if change is None:
+        return _then("/settings")
+    said = {"changed": "channel", "same": "channel_same"}.get(change.status, "channel_none")
+    return _then("/settings", done=said)
 
 
 def new_link(session: Session, token: str, form: dict[str, str], now: datetime) -> str:

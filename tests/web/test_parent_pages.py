@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import sys
-import types
 from datetime import timedelta
 
 import httpx
@@ -378,24 +376,11 @@ def test_after_the_meeting_its_link_says_so_and_offers_nothing(
     assert answered.status_code == 410
 
 
-def test_the_channel_choice_calls_the_guardians_channel_service(
-    site: StaffSite,
-    sessions,
-    school: SmallSchool,
-    clock: FrozenClock,
-    family: Family,
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_parent_with_email_and_a_mobile_switches_to_text_messages_from_the_page(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
 ) -> None:
-    """`guardian_channels.set_preferred_channel` is another part's; here a stand-in records
-    the call the page makes, with the guardian and the channel chosen from their own."""
-    chosen: list[tuple[int, str, object]] = []
-
-    def set_preferred_channel(session, guardian_id, channel, now, actor):  # type: ignore[no-untyped-def]
-        chosen.append((guardian_id, channel, actor))
-
-    stand_in = types.ModuleType(parent_links.CHANNEL_SETTER)
-    stand_in.set_preferred_channel = set_preferred_channel  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, parent_links.CHANNEL_SETTER, stand_in)
+    """The page calls `guardian_channels.set_preferred_channel`, as /channel in the chat
+    does, and says kindly what it did: changed, already so, or no address there."""
     mother, _ = invitation_links(sessions, school, clock, site)
     with sessions() as session, session.begin():  # she gives the school her mobile too
         session.add(
@@ -404,21 +389,45 @@ def test_the_channel_choice_calls_the_guardians_channel_service(
                 created_at=clock.now(),
             )
         )  # fmt: skip
+    w = Writer(resolve("ur"))
     with httpx.Client() as browser:
         page = browser.get(f"{mother}/settings")
         assert 'value="email"' in page.text and 'value="sms"' in page.text
         assert 'value="telegram"' not in page.text  # only the channels they have
-        browser.post(
-            f"{mother}/channel", data={"csrf": form_token(page.text), "channel": "telegram"}
+        assert 'value="email" checked' in page.text  # email is how she is reached now
+        csrf = form_token(page.text)
+        no_address = browser.post(
+            f"{mother}/channel", data={"csrf": csrf, "channel": "telegram"}, follow_redirects=True
         )
         done = browser.post(
-            f"{mother}/channel",
-            data={"csrf": form_token(page.text), "channel": "sms"},
-            follow_redirects=True,
+            f"{mother}/channel", data={"csrf": csrf, "channel": "sms"}, follow_redirects=True
         )
+        same = browser.post(
+            f"{mother}/channel", data={"csrf": csrf, "channel": "sms"}, follow_redirects=True
+        )
+    assert parent_words.done(w, "channel_none") in no_address.text
     assert done.status_code == 200 and done.url.path.endswith("/settings")
-    assert [(g, c) for g, c, _ in chosen] == [(family.mother, "sms")]
-    assert chosen[0][2] == policy.GuardianActor(family.mother, school.school_id)
+    assert parent_words.done(w, "channel") in done.text
+    assert 'value="sms" checked' in done.text
+    assert parent_words.done(w, "channel_same") in same.text
+    with sessions() as session:
+        assert session.get(Guardian, family.mother).preferred_channel == "sms"  # type: ignore[union-attr]
+        changes = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "guardian.channel")
+        ).all()
+    assert [(e.actor_kind, e.actor_id, e.details) for e in changes] == [
+        ("guardian", family.mother, {"from": None, "to": "sms"})
+    ]
+    with sessions() as session, session.begin():  # the next message goes by text message
+        from sendbot.services import meetings
+        from sendbot.services.actors import staff_actor_by_id
+
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        meeting_id = session.scalars(select(Invitation.meeting_id)).first()
+        meetings.cancel(session, senco, meeting_id, now=clock.now())  # type: ignore[arg-type]
+    post = the_post(sessions, clock, site.base)
+    post.deliver()
+    assert post.links_to("+447700900456") and not post.links_to("amna@example.org")
 
 
 def test_sendbot_serves_worker_is_given_the_web_address(db_url: str, clock: FrozenClock) -> None:
