@@ -22,7 +22,7 @@ from sendbot.config import Settings
 from sendbot.delivery import keys
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.writer import Writer
-from sendbot.services import parent_links, parents, policy
+from sendbot.services import outbox, parent_links, parents
 from sendbot.serving.core import build_core
 from sendbot.serving.logs import RedactPersonalData
 from sendbot.serving.scheduler import SchedulerService
@@ -604,3 +604,61 @@ def test_a_link_bound_to_another_guardians_invitation_opens_nothing(
     httpx.post(f"{father}/answer", data={"csrf": token, "choice": "no"})
     with sessions() as session:
         assert session.scalars(select(Invitation.rsvp)).all() == [None, None]
+
+
+def test_a_summarys_link_opens_only_while_its_parent_may_read_that_child(
+    sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    """A review summary and a term's progress name their child (`pupil_id` in the row's
+    params), so a mother who may still read her other child does not open Kacper's summary
+    once she may not read his record. A row queued before names none: any child of hers."""
+    from sendbot.services.parent_summaries import queue_review_summary, queue_term_progress
+    from sendbot.store.models import PlanReview, SupportPlan
+
+    now = clock.now()
+    with sessions() as session, session.begin():
+        session.add(
+            GuardianPupil(
+                guardian_id=family.mother, pupil_id=school.pupils["amelia"],
+                relationship_to_pupil="parent", parental_responsibility=True,
+            )
+        )  # fmt: skip
+        plan = SupportPlan(
+            pupil_id=school.pupils["kacper"], kind="sen_support", started_on=now.date()
+        )
+        session.add(plan)
+        session.flush()
+        review = PlanReview(plan_id=plan.id, held_on=now.date(), outcomes={}, recorded_at=now)
+        session.add(review)
+        session.flush()
+        rows = [*queue_review_summary(session, review.id, now)]
+        rows += queue_term_progress(session, plan.id, "2026-autumn", now)
+        old = outbox.enqueue(
+            session, school_id=school.school_id, template=keys.PARENT_TERM_PROGRESS,
+            params={k: v for k, v in session.get(Outbox, rows[-1]).params.items()  # type: ignore[union-attr]
+                    if k != "pupil_id"},
+            dedupe_key="before-pupil-id", now=now, recipient_guardian_id=family.mother,
+        )  # fmt: skip
+        assert old is not None
+        session.flush()
+        mine = [
+            r for r in [*rows, old.id] if session.get(Outbox, r).recipient_guardian_id == family.mother  # type: ignore[union-attr]
+        ]
+        assert {session.get(Outbox, r).params.get("pupil_id") for r in mine} == {  # type: ignore[union-attr]
+            school.pupils["kacper"], None,
+        }  # fmt: skip
+        links = [
+            parent_links.link_for_outbox(session, r, "https://school.example", now) for r in mine
+        ]
+    tokens = [TOKEN.search(str(link)).group(1) for link in links]  # type: ignore[union-attr]
+    with sessions() as session, session.begin():
+        assert all(parent_links.open_link(session, t, now).ok for t in tokens)
+        session.scalars(
+            select(GuardianPupil).where(
+                GuardianPupil.guardian_id == family.mother,
+                GuardianPupil.pupil_id == school.pupils["kacper"],
+            )
+        ).one().parental_responsibility = False
+    with sessions() as session, session.begin():
+        opened = [parent_links.open_link(session, t, now).status for t in tokens]
+    assert opened == ["expired", "expired", "ok"]  # the old row keeps today's behaviour
