@@ -26,6 +26,7 @@ from sendbot.delivery.parent_params import MeetingInvitationData
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, Language
 from sendbot.i18n.writer import Writer
 from sendbot.messages import registry
+from sendbot.messages.parents.honest import machine_notice
 from sendbot.messages.parents.invitation import invitation_ics, meeting_title
 from sendbot.services import guardian_channels, meetings, parent_links, parents
 from sendbot.serving.core import Core
@@ -57,6 +58,11 @@ def render(request: web.Request, view: View) -> web.Response:
     site = request.app[WEB_KEY]
     w = Writer(view.language)
     context = {"t": parent_words.words(w), "lines": [], "csrf": "", "token": "", **view.context}
+    # Said once on every page, in the layout, while the page's words are unchecked; the
+    # message a page shows carries it too (the registry's renderers): not twice.
+    context["machine"] = machine_notice(w)
+    if context["machine"] and isinstance(context.get("text"), str):
+        context["text"] = context["text"].removesuffix(f"\n\n{context['machine']}")
     page = site.templates.get_template(f"parents/{view.template}").render(
         lang=_lang(view.language),
         dir="rtl" if view.language.rtl else "ltr",

@@ -22,6 +22,7 @@ from sendbot.config import Settings
 from sendbot.delivery import keys
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.writer import Writer
+from sendbot.messages.parents.honest import machine_notice
 from sendbot.services import outbox, parent_links, parents
 from sendbot.serving.core import build_core
 from sendbot.serving.logs import RedactPersonalData
@@ -662,3 +663,33 @@ def test_a_summarys_link_opens_only_while_its_parent_may_read_that_child(
     with sessions() as session, session.begin():
         opened = [parent_links.open_link(session, t, now).status for t in tokens]
     assert opened == ["expired", "expired", "ok"]  # the old row keeps today's behaviour
+
+
+def test_every_page_says_once_that_a_computer_translated_it_and_english_never_does(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    _, father = invitation_links(sessions, school, clock, site)
+    pl, en = Writer(resolve("pl")), Writer(resolve("en"))
+    parent_words.words(pl), parent_words.words(en)
+    polish = machine_notice(pl)  # the Polish catalog is not reviewed yet
+    english = machine_notice(en)
+    assert polish is not None and english is None
+    pages = ("", "/views", "/message", "/settings")
+    for part in pages:
+        page = httpx.get(f"{father}{part}")
+        assert page.status_code == 200 and 'lang="pl"' in page.text
+        assert page.text.count(polish) == 1, part
+    with sessions() as session, session.begin():
+        session.get(Guardian, family.father).preferred_language = "en"  # type: ignore[union-attr]
+    for part in pages:
+        page = httpx.get(f"{father}{part}")
+        assert 'lang="en-GB"' in page.text and 'class="machine"' not in page.text, part
+        assert "A computer translated" not in page.text
+    with sessions() as session, session.begin():
+        session.get(Guardian, family.father).preferred_language = "pl"  # type: ignore[union-attr]
+        session.scalars(
+            select(ParentLink).where(ParentLink.guardian_id == family.father)
+        ).one().replaced_at = clock.now()
+    gone = httpx.get(father)
+    assert gone.status_code == 410 and gone.text.count(polish) == 1
+    assert 'class="machine"' not in httpx.get(f"{site.base}/p/AAAAAAAAAAAAAAAAAAAAAA").text
