@@ -454,6 +454,25 @@ def set_channel(
     )
 
 
+# --- one-click unsubscribe (RFC 8058) -------------------------------------------------------
+
+
+def unsubscribe(session: Session, token: str, now: datetime) -> bool:
+    """A mail app's one-click "Unsubscribe" for the email this link came with: the guardian's
+    email goes off (`parents.unsubscribe_email`: audited, the SENCO told once), nothing else.
+    It works for a link that expired or was replaced too (the header stays in the mailbox;
+    stopping mail to it is all it can do). Idempotent: a second press changes nothing.
+    False for a link that is not real or did not come by email."""
+    link = session.scalar(select(ParentLink).where(ParentLink.token_hash == digest(token)))
+    row = session.get(Outbox, link.outbox_id) if link else None
+    if link is None or row is None or row.platform != "email":
+        _audit(session, now, link, "parent_link.refused", reason="unknown", doing="unsubscribe")
+        return False
+    changed = parents.unsubscribe_email(session, link.guardian_id, now)
+    _audit(session, now, link, "parent_link.unsubscribe", changed=changed)
+    return True
+
+
 # --- a new link for an old one -----------------------------------------------------------
 
 

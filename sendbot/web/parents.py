@@ -342,7 +342,27 @@ async def calendar(request: web.Request) -> web.StreamResponse:
     )
 
 
+ONE_CLICK = ("List-Unsubscribe", "One-Click")
+
+
+async def one_click(request: web.Request) -> web.StreamResponse:
+    """RFC 8058: the mail app posts `List-Unsubscribe=One-Click` to the link in the email's
+    List-Unsubscribe header, with no cookie and no form token (the RFC's own design: the
+    unguessable link is the authority). It does this one thing, once; any other post here
+    does nothing."""
+    site = request.app[WEB_KEY]
+    try:
+        form = await form_of(request)
+    except web.HTTPBadRequest:
+        form = {}
+    if form.get(ONE_CLICK[0]) != ONE_CLICK[1]:
+        return web.Response(status=400, text="")
+    done = await site.db(parent_links.unsubscribe, _token(request), site.now())
+    return web.Response(status=200 if done else 404, text="")
+
+
 ROUTES: list[web.RouteDef] = [
+    web.post(f"/{TOKEN}", one_click),
     web.get(f"/{TOKEN}", _show("main")),
     web.get(f"/{TOKEN}/views", _show("views")),
     web.get(f"/{TOKEN}/message", _show("message")),

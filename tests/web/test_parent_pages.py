@@ -693,3 +693,66 @@ def test_every_page_says_once_that_a_computer_translated_it_and_english_never_do
     gone = httpx.get(father)
     assert gone.status_code == 410 and gone.text.count(polish) == 1
     assert 'class="machine"' not in httpx.get(f"{site.base}/p/AAAAAAAAAAAAAAAAAAAAAA").text
+
+
+def _one_click(link: str, body: str = "List-Unsubscribe=One-Click") -> httpx.Response:
+    """What a mail app posts for RFC 8058's one-click unsubscribe: no cookie, no form token."""
+    return httpx.post(
+        link, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+
+
+def _unsubscribed_notices(sessions) -> list[str]:  # type: ignore[no-untyped-def]
+    from sendbot.messages import registry
+
+    with sessions() as session:
+        rows = session.scalars(
+            select(Outbox).where(Outbox.template == keys.PARENT_UNSUBSCRIBED_NOTICE)
+        ).all()
+        return [registry.render(r.template, r.params, "en", session).text for r in rows]  # type: ignore[union-attr]
+
+
+def test_one_click_unsubscribe_switches_email_off_keeps_text_messages_and_tells_the_senco(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, father = invitation_links(sessions, school, clock, site)
+    with sessions() as session, session.begin():  # she gives the school her mobile too
+        session.add(
+            Identity(
+                platform="sms", external_id="+447700900456", guardian_id=family.mother,
+                created_at=clock.now(),
+            )
+        )  # fmt: skip
+    assert _one_click(mother, "List-Unsubscribe=Yes").status_code == 400  # only this post
+    assert _one_click(father).status_code == 404  # his link came by text message: no email
+    assert _unsubscribed_notices(sessions) == []
+    first, again = _one_click(mother), _one_click(mother)
+    assert first.status_code == again.status_code == 200
+    with sessions() as session:
+        accounts = {
+            i.platform: (i.active, i.inactive_reason)
+            for i in session.scalars(select(Identity).where(Identity.guardian_id == family.mother))
+        }
+        audited = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "identity.unsubscribe")
+        ).all()
+    assert accounts == {"email": (False, "unsubscribed"), "sms": (True, None)}
+    assert [(e.actor_kind, e.actor_id) for e in audited] == [("guardian", family.mother)]
+    [notice] = _unsubscribed_notices(sessions)  # once, to the school's one SENCO
+    assert "Parent unsubscribed from sendbot's emails: Amna Kowalska" in notice
+    assert "by text message instead" in notice
+
+
+def test_one_click_unsubscribe_from_a_parents_only_channel_says_to_write_or_call(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invitation_links(sessions, school, clock, site)
+    clock.advance(timedelta(days=30))  # the meeting is long over: the header still works
+    assert httpx.get(mother).status_code == 410
+    assert _one_click(mother).status_code == 200
+    with sessions() as session:
+        assert not session.scalars(
+            select(Identity).where(Identity.guardian_id == family.mother, Identity.active)
+        ).all()
+    [notice] = _unsubscribed_notices(sessions)
+    assert "can no longer reach them at all" in notice and "letter or phone" in notice
