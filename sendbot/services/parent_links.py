@@ -13,6 +13,13 @@ purpose and one object, and it expires:
 | `views` | "tell us your views before the review" | the invitation | the meeting is over |
 | `summary` | a review summary, a term's progress, a cancelled meeting | the outbox row | 14 days |
 | `message` | a reply from staff | the outbox row | 14 days |
+| `link_telegram` | `sendbot invite guardians`: connect Telegram | the outbox row | 14 days |
+| `confirm_email` | `sendbot invite guardians`: is this address yours? | the outbox row | 14 days |
+
+A `link_telegram` page makes the parent's Telegram invite (`invites.create_own_invite`, the
+one `sendbot invite guardian` makes) only when they press its button, never on opening: a
+mail scanner that opens links sees no code. A `confirm_email` page marks the address
+confirmed (`guardian_channels.confirm_email`) on its button, for the same reason.
 
 Every page a link opens also lets the parent change their language (and how the school
 contacts them). Nothing here decides more than the services it calls: an answer goes
@@ -46,6 +53,8 @@ from sendbot.services import (
     guardian_channels,
     meetings,
     outbox,
+    invite_groups,
+    invites,
     parents,
     policy,
 )
@@ -65,7 +74,9 @@ INVITATION = "invitation"
 VIEWS = "views"
 SUMMARY = "summary"
 MESSAGE = "message"
-PURPOSES = (INVITATION, VIEWS, SUMMARY, MESSAGE)
+LINK_TELEGRAM = invite_groups.LINK_TELEGRAM
+CONFIRM_EMAIL = invite_groups.CONFIRM_EMAIL
+PURPOSES = (INVITATION, VIEWS, SUMMARY, MESSAGE, LINK_TELEGRAM, CONFIRM_EMAIL)
 # The answers an invitation's page offers: the chat's four buttons.
 ANSWERS = (*meetings.ANSWERS, "interpreter")
 
@@ -148,11 +159,19 @@ def _meeting_over(session: Session, invitation_id: int) -> datetime | None:
     return meeting.ends_at or meeting.starts_at + MEETING_LENGTH
 
 
+def purpose_of(row: Outbox) -> str | None:
+    """Which page the row's link opens; `sendbot invite guardians`' message says which."""
+    if row.template == keys.PARENT_LINK_INVITATION:
+        asked = (row.params or {}).get("purpose")
+        return asked if asked in (LINK_TELEGRAM, CONFIRM_EMAIL) else None
+    return PURPOSE_BY_TEMPLATE.get(row.template)
+
+
 def link_for_outbox(session: Session, outbox_id: int, base_url: str, now: datetime) -> str | None:
     """The parent's link for this outbox row (the same one on every retry), or None when
     the message has no page. Made here, audited once."""
     row = session.get(Outbox, outbox_id)
-    purpose = PURPOSE_BY_TEMPLATE.get(row.template) if row else None
+    purpose = purpose_of(row) if row else None
     if row is None or purpose is None or row.recipient_guardian_id is None:
         return None
     object_id = _object_of(row, purpose)
@@ -452,6 +471,37 @@ def set_channel(
     return guardian_channels.set_preferred_channel(
         session, opened.guardian_id, channel, now, "guardian"
     )
+
+
+# --- connect Telegram, confirm an email address (`sendbot invite guardians`) --------------
+
+
+def telegram_invite(
+    session: Session, token: str, now: datetime, bot_username: str | None
+) -> invites.CreatedInvite | str:
+    """The parent's Telegram invite, made now: "no_telegram" when the school has no bot,
+    "refused" when the link (or the policy) does not allow it."""
+    opened = open_link(session, token, now, doing="telegram")
+    if not opened.ok or opened.purpose != LINK_TELEGRAM or opened.guardian_id is None:
+        return "refused"
+    if not bot_username:
+        return "no_telegram"
+    try:
+        return invites.create_own_invite(session, opened.guardian_id, now, bot_username)
+    except invites.InviteRefused:
+        return "refused"
+
+
+def confirm_email(session: Session, token: str, now: datetime) -> bool:
+    """The address the link came to is the parent's: marked confirmed (audited there)."""
+    opened = open_link(session, token, now, doing="confirm_email")
+    if not opened.ok or opened.purpose != CONFIRM_EMAIL or opened.guardian_id is None:
+        return False
+    row = session.get(Outbox, opened.outbox_id)
+    if row is None or row.platform != guardian_channels.EMAIL:
+        return False
+    guardian_channels.confirm_email(session, opened.guardian_id, now)
+    return True
 
 
 # --- one-click unsubscribe (RFC 8058) -------------------------------------------------------

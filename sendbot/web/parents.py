@@ -20,7 +20,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import segno
 from aiohttp import web
+from markupsafe import Markup
 
 from sendbot.delivery.parent_params import MeetingInvitationData
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, Language
@@ -28,7 +30,7 @@ from sendbot.i18n.writer import Writer
 from sendbot.messages import registry
 from sendbot.messages.parents.honest import machine_notice
 from sendbot.messages.parents.invitation import invitation_ics, meeting_title
-from sendbot.services import guardian_channels, meetings, parent_links, parents
+from sendbot.services import guardian_channels, invites, meetings, parent_links, parents
 from sendbot.serving.core import Core
 from sendbot.web import parent_words
 from sendbot.web.site import HEADERS, HERE, WEB_KEY, Web, form_of, see_other, templates
@@ -159,6 +161,8 @@ def _page(session: Session, token: str, now: datetime, done: dict[str, str], par
     if part == "message":
         context["title"] = parent_words.words(w)["message"]
         return View("message.html", 200, opened.language, context)
+    if opened.purpose in (parent_links.LINK_TELEGRAM, parent_links.CONFIRM_EMAIL):
+        return _connect(session, opened, w, context)
     shown = parent_links.shown(session, opened, now)
     message = registry.render(
         shown.template,
@@ -197,6 +201,41 @@ def _invitation(
         )
         return View("views.html", 200, opened.language, context)
     return View("invitation.html", 200, opened.language, context)
+
+
+def _connect(
+    session: Session, opened: parent_links.Opened, w: Writer, context: dict[str, Any]
+) -> View:
+    """Connect Telegram, or confirm the email address: one button, pressed by the parent."""
+    assert opened.guardian_id is not None and opened.language is not None
+    said = parent_words.connect(w)
+    telegram = opened.purpose == parent_links.LINK_TELEGRAM
+    context.update(
+        said=said,
+        title=said["telegram_title" if telegram else "email_title"],
+        confirmed=not telegram and guardian_channels.email_confirmed(session, opened.guardian_id),
+        invite="",
+        qr="",
+    )
+    if context["confirmed"]:
+        context["lines"] = [*context["lines"], said["confirmed"]]
+    return View("connect.html", 200, opened.language, context)
+
+
+def _telegram_page(
+    session: Session, token: str, now: datetime, bot_username: str | None
+) -> View:
+    """The parent pressed "Get my Telegram link": their invite, made now, shown once."""
+    made = parent_links.telegram_invite(session, token, now, bot_username)
+    view = _page(session, token, now, {}, "main")
+    if view.template != "connect.html":
+        return view
+    if made == "no_telegram":
+        view.context["lines"] = [*view.context["lines"], view.context["said"]["no_telegram"]]
+    elif isinstance(made, invites.CreatedInvite):
+        qr = segno.make(made.link, error="m").svg_inline(scale=5)
+        view.context.update(invite=made.link, qr=Markup(qr))
+    return view
 
 
 def _settings(
@@ -302,6 +341,28 @@ def language(session: Session, token: str, form: dict[str, str], now: datetime) 
     return _then("/settings", done="language") if chosen else _then("/settings")
 
 
+def confirm(session: Session, token: str, form: dict[str, str], now: datetime) -> str:
+    parent_links.confirm_email(session, token, now)
+    return _then()
+
+
+async def telegram(request: web.Request) -> web.StreamResponse:
+    """The invite is shown on the page the button's post returns (no redirect): its code is
+    never stored, so no later page could show it again. A stale form makes none."""
+    site = request.app[WEB_KEY]
+    token = _token(request)
+    try:
+        form = await form_of(request)
+    except web.HTTPBadRequest:
+        form = {}
+    if not await site.db(_form_ok, token, form.get("csrf")):
+        view = await site.db(_page, token, site.now(), {"done": "form"}, "main")
+        view.status = (400 if not form else 403) if view.status == 200 else view.status
+        return render(request, view)
+    username = site.core.settings.telegram_bot_username
+    return render(request, await site.db(_telegram_page, token, site.now(), username))
+
+
 def channel(session: Session, token: str, form: dict[str, str], now: datetime) -> str:
     change = parent_links.set_channel(session, token, form.get("channel", ""), now)
     if change is None:
@@ -373,6 +434,8 @@ ROUTES: list[web.RouteDef] = [
     web.post(f"/{TOKEN}/message", _posted(message)),
     web.post(f"/{TOKEN}/language", _posted(language)),
     web.post(f"/{TOKEN}/channel", _posted(channel)),
+    web.post(f"/{TOKEN}/telegram", telegram),
+    web.post(f"/{TOKEN}/confirm", _posted(confirm)),
     web.post(f"/{TOKEN}/new", _posted(new_link)),
 ]
 

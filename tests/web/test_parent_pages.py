@@ -756,3 +756,83 @@ def test_one_click_unsubscribe_from_a_parents_only_channel_says_to_write_or_call
         ).all()
     [notice] = _unsubscribed_notices(sessions)
     assert "can no longer reach them at all" in notice and "letter or phone" in notice
+
+
+@pytest.fixture
+def site_with_telegram(db_url, clock):  # type: ignore[no-untyped-def]
+    with serving(db_url, clock, telegram_bot_username="oakfield_bot") as running:
+        yield running
+
+
+def invited_by_class(sessions, clock, site) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """`sendbot invite guardians --class 4R`: the mother, known only by email, is asked to
+    confirm it; the father, known only by his mobile, to connect Telegram."""
+    from sendbot.services import invite_groups
+
+    with sessions() as session, session.begin():
+        plan = invite_groups.plan(session, class_code="4R", year=None, school_urn="900001")
+        assert invite_groups.send(session, plan, clock.now()) == 2
+    post = the_post(sessions, clock, site.base)
+    post.deliver()
+    [mother] = post.links_to("amna@example.org")
+    [father] = post.links_to("+447700900123")
+    return mother, father
+
+
+def test_the_invitation_to_connect_telegram_makes_the_invite_when_the_parent_asks(
+    site_with_telegram: StaffSite, sessions, clock: FrozenClock, family: Family
+) -> None:
+    from sendbot.services import invites
+    from sendbot.store.models import Invite
+
+    _, father = invited_by_class(sessions, clock, site_with_telegram)
+    said = parent_words.connect(Writer(resolve("pl")))
+    with httpx.Client() as browser:
+        page = browser.get(father)
+        assert page.status_code == 200 and 'lang="pl"' in page.text
+        assert f"<h1>{said['telegram_title']}</h1>" in page.text and "t.me" not in page.text
+        with sessions() as session:  # opening the link (or a mail scanner opening it) makes none
+            assert session.query(Invite).count() == 0
+        stale = browser.post(f"{father}/telegram", data={"csrf": "stale"})
+        assert stale.status_code == 403 and "t.me" not in stale.text
+        made = browser.post(f"{father}/telegram", data={"csrf": form_token(page.text)})
+    assert made.status_code == 200 and said["open"] in made.text and "<svg" in made.text
+    found = re.search(r'href="https://t\.me/oakfield_bot\?start=([A-Za-z0-9_-]+)"', made.text)
+    assert found, made.text
+    with sessions() as session:
+        invite = session.scalars(select(Invite)).one()
+        created = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "invite.create")
+        ).one()
+    assert invite.guardian_id == family.father
+    assert invite.code_hash == invites.hash_code(found.group(1))  # the code the bot redeems
+    assert (created.actor_kind, created.actor_id) == ("guardian", family.father)
+
+
+def test_the_invitation_to_confirm_an_email_address_marks_it_confirmed(
+    site: StaffSite, sessions, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invited_by_class(sessions, clock, site)
+    said = parent_words.connect(Writer(resolve("ur")))
+    with httpx.Client() as browser:
+        page = browser.get(mother)
+        assert page.status_code == 200 and 'lang="ur" dir="rtl"' in page.text
+        assert said["email_title"] in page.text and said["confirmed"] not in page.text
+        with sessions() as session:  # opening the link confirms nothing: the button does
+            assert session.scalars(select(Identity.confirmed_at)).all() == [None, None]
+        done = browser.post(
+            f"{mother}/confirm", data={"csrf": form_token(page.text)}, follow_redirects=True
+        )
+        browser.post(f"{mother}/confirm", data={"csrf": form_token(page.text)})
+    assert done.status_code == 200 and said["confirmed"] in done.text
+    assert f"{mother}/confirm" not in done.text  # nothing left to press
+    with sessions() as session:
+        email = session.scalars(select(Identity).where(Identity.platform == "email")).one()
+        sms = session.scalars(select(Identity).where(Identity.platform == "sms")).one()
+        confirmed = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "identity.confirm")
+        ).all()
+    assert email.confirmed_at == clock.now() and sms.confirmed_at is None
+    assert [(e.actor_kind, e.actor_id, e.object_id) for e in confirmed] == [
+        ("guardian", family.mother, email.id)
+    ]
