@@ -51,10 +51,10 @@ from sendbot.services import (
     action_ids,
     audit,
     guardian_channels,
-    meetings,
-    outbox,
     invite_groups,
     invites,
+    meetings,
+    outbox,
     parents,
     policy,
 )

@@ -222,9 +222,7 @@ def _connect(
     return View("connect.html", 200, opened.language, context)
 
 
-def _telegram_page(
-    session: Session, token: str, now: datetime, bot_username: str | None
-) -> View:
+def _telegram_page(session: Session, token: str, now: datetime, bot_username: str | None) -> View:
     """The parent pressed "Get my Telegram link": their invite, made now, shown once."""
     made = parent_links.telegram_invite(session, token, now, bot_username)
     view = _page(session, token, now, {}, "main")

@@ -643,7 +643,9 @@ def test_a_summarys_link_opens_only_while_its_parent_may_read_that_child(
         assert old is not None
         session.flush()
         mine = [
-            r for r in [*rows, old.id] if session.get(Outbox, r).recipient_guardian_id == family.mother  # type: ignore[union-attr]
+            r
+            for r in [*rows, old.id]
+            if session.get(Outbox, r).recipient_guardian_id == family.mother  # type: ignore[union-attr]
         ]
         assert {session.get(Outbox, r).params.get("pupil_id") for r in mine} == {  # type: ignore[union-attr]
             school.pupils["kacper"], None,

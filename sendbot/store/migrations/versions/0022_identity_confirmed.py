@@ -24,9 +24,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("identity") as batch:
-        batch.add_column(sa.Column(
-                "confirmed_at", sendbot.store.types.UTCDateTime(timezone=True), nullable=True
-            ))
+        batch.add_column(
+            sa.Column("confirmed_at", sendbot.store.types.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
