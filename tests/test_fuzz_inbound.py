@@ -61,6 +61,7 @@ from sendbot.services import (
     action_ids,
     audit,
     escalation,
+    invite_groups,
     invites,
     meetings,
     parent_links,
@@ -883,7 +884,10 @@ def test_fuzzed_staff_page_form_posts_never_get_500_or_leave_a_half_written_reco
 # --- the parents' one-tap pages ---------------------------------------------------------
 
 PARENT_FUZZ = settings(max_examples=max(150, settings.default.max_examples))
-PARENT_FORMS = ["answer", "views", "message", "language", "channel", "new"]
+PARENT_FORMS = [
+    "answer", "views", "message", "language", "channel", "new", "telegram", "confirm"
+]  # fmt: skip
+ONE_CLICK = b"List-Unsubscribe=One-Click"  # RFC 8058: a post to the link itself
 FORM_ENCODED = "application/x-www-form-urlencoded"
 PARENT_PAGES = ["", "/views", "/message", "/settings", "/meeting.ics"]
 
@@ -924,6 +928,11 @@ class ParentsServed:
                 .where(ParentLink.token_hash.in_(digests))
                 .values(replaced_at=None, resent_at=None)
             )
+            session.execute(  # and with the email a one-click unsubscribe switched off
+                update(Identity)
+                .where(Identity.inactive_reason == "unsubscribed")
+                .values(active=True, inactive_reason=None)
+            )
 
 
 def _parents_links(sessions: Any, school: SmallSchool, clock: FrozenClock) -> dict[str, str]:
@@ -944,6 +953,9 @@ def _parents_links(sessions: Any, school: SmallSchool, clock: FrozenClock) -> di
             session, family.mother, school.pupils["kacper"], "Is Friday all right?", "ur", NOW
         )
         parents.staff_reply(session, senco, sent.message_id, "Friday is fine.", clock.now())
+        # `sendbot invite guardians`: confirm the mother's email, connect the father's Telegram
+        plan = invite_groups.plan(session, class_code="4R", year=None, school_urn="900001")
+        invite_groups.send(session, plan, clock.now())
     post = the_post(sessions, clock, WEB_BASE)
     post.deliver()
     clock.advance(timedelta(minutes=3))
@@ -970,7 +982,7 @@ def parents_served(db_url: str, sessions: Any) -> Iterator[ParentsServed]:
     school = build_small_school(sessions)
     clock = FrozenClock(NOW)
     links = _parents_links(sessions, school, clock)
-    config = Settings(database_url=db_url, web_url=WEB_BASE)
+    config = Settings(database_url=db_url, web_url=WEB_BASE, telegram_bot_username="fuzz_bot")
     core = build_core(config, clock)
     loop = asyncio.new_event_loop()
 
@@ -1011,6 +1023,9 @@ def parent_request(draw: st.DrawFn, here: ParentsServed) -> tuple[str, str, byte
         st.builds(lambda text: _segment(text[:300]), TEXT),
     )
     token = draw(real if honest else mostly(real, forged))
+    if draw(st.integers(0, 7)) == 0:  # a mail app's one-click unsubscribe, or not quite one
+        body = draw(st.one_of(st.just(ONE_CLICK), st.binary(max_size=40)))
+        return "POST", f"/p/{token}", body, {"Content-Type": FORM_ENCODED}
     if draw(st.integers(0, 3)) == 0:
         page = draw(st.sampled_from([*PARENT_PAGES, "/answer", "/nothing", "/static/x.css"]))
         return "GET", f"/p/{token}{page}?done={_segment(draw(TEXT)[:200])}&child=1", b"", {}
@@ -1055,6 +1070,11 @@ def _honest(here: ParentsServed, link: str, form: str, **fields: str) -> tuple[s
     return "POST", f"/p/{token}/{form}", raw, {"Content-Type": FORM_ENCODED}
 
 
+def _one_click(here: ParentsServed, link: str) -> tuple[str, ...]:
+    [token] = [t for name, t in here.links.items() if name.startswith(link)][:1]
+    return "POST", f"/p/{token}", ONE_CLICK, {"Content-Type": FORM_ENCODED}
+
+
 def parents_half_written(sessions: Any) -> list[str]:
     """What a parent's page could leave part-way."""
     wrong: list[str] = []
@@ -1089,6 +1109,9 @@ def test_fuzzed_parent_page_requests_never_get_500_or_leave_a_half_written_recor
     @example(request=_honest(parents_served, "father views", "views", hopes="Czyta więcej"))
     @example(request=_honest(parents_served, "mother message", "message", text="Dziękuję"))
     @example(request=_honest(parents_served, "expired", "new"))
+    @example(request=_honest(parents_served, "father link_telegram", "telegram"))
+    @example(request=_honest(parents_served, "mother confirm_email", "confirm"))
+    @example(request=_one_click(parents_served, "mother invitation"))
     def one(request: tuple[str, str, bytes, dict[str, str]]) -> None:
         parents_served.relive()
         for _ in range(2 if request[0] == "POST" else 1):  # a post sent twice
@@ -1104,4 +1127,5 @@ def test_fuzzed_parent_page_requests_never_get_500_or_leave_a_half_written_recor
         done = set(session.scalars(select(AuditEvent.action)))
         messages = session.scalar(select(func.count()).select_from(ParentMessage))
     assert {"invitation.answer", "invitation.views", "parent_link.new_link"} <= done
+    assert {"invite.create", "identity.confirm", "identity.unsubscribe"} <= done
     assert messages and messages > 1

@@ -337,6 +337,7 @@ def _params(session: Session, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         keys.PARENT_STOPPED_NOTICE: people,
         keys.PARENT_BLOCKED_NOTICE: people,
         keys.PARENT_RESUMED_NOTICE: people,
+        keys.PARENT_UNSUBSCRIBED_NOTICE: {**people, "still_by": ["sms"]},
         keys.INVITE_REUSED_NOTICE: {
             "guardian_id": 7,
             "guardian_name": "Anna W",

@@ -39,6 +39,7 @@ PARENT_MESSAGE_NOTICE = "parent.message_notice"
 PARENT_STOPPED_NOTICE = "parent.stopped_notice"
 PARENT_BLOCKED_NOTICE = "parent.blocked_notice"
 PARENT_RESUMED_NOTICE = "parent.resumed_notice"
+PARENT_UNSUBSCRIBED_NOTICE = "parent.unsubscribed_notice"
 INVITE_REUSED_NOTICE = "parent.invite_reused_notice"
 # A one-time link to the staff web pages, asked for from the web page itself.
 WEB_SIGN_IN_LINK = "web.sign_in_link"
@@ -85,6 +86,7 @@ STAFF_KEYS = frozenset(
         PARENT_STOPPED_NOTICE,
         PARENT_BLOCKED_NOTICE,
         PARENT_RESUMED_NOTICE,
+        PARENT_UNSUBSCRIBED_NOTICE,
         INVITE_REUSED_NOTICE,
         WEB_SIGN_IN_LINK,
     }

@@ -132,6 +132,9 @@ class ReviewSummaryData:
     # Staff's next steps are encrypted at rest (PlanReview.next_steps_text): the outbox row
     # holds this id instead of the words, and `render` reads them with a session at send time.
     next_steps_review_id: int | None = None
+    # The child it is about (an id, never shown): a parent's link for this message opens only
+    # while its guardian may still read this child. Rows queued before it was kept lack it.
+    pupil_id: int | None = None
 
     def to_params(self) -> dict[str, Any]:
         params = asdict(self)
@@ -170,6 +173,7 @@ class TermProgressData:
     interpreter_action_id: str | None = None
     show_english_action_id: str | None = None
     next_steps_review_id: int | None = None  # as in ReviewSummaryData
+    pupil_id: int | None = None  # as in ReviewSummaryData
 
     def to_params(self) -> dict[str, Any]:
         params = asdict(self)

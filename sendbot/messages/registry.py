@@ -90,6 +90,7 @@ STAFF: Mapping[str, Renderer] = {
             keys.PARENT_STOPPED_NOTICE,
             keys.PARENT_BLOCKED_NOTICE,
             keys.PARENT_RESUMED_NOTICE,
+            keys.PARENT_UNSUBSCRIBED_NOTICE,
             keys.INVITE_REUSED_NOTICE,
         )
     },

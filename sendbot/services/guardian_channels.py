@@ -132,6 +132,50 @@ def set_preferred_channel(
     return ChannelChange("changed", channel, available)
 
 
+def confirm_email(session: Session, guardian_id: int, now: datetime) -> int:
+    """The guardian confirmed, by the link sent there, that their email address is theirs:
+    each active email account of theirs not confirmed yet is marked (audited). Returns how
+    many were marked; a second confirmation marks none."""
+    found = session.scalars(
+        select(Identity).where(
+            Identity.guardian_id == guardian_id,
+            Identity.platform == EMAIL,
+            Identity.active,
+            Identity.confirmed_at.is_(None),
+        )
+    ).all()
+    marked = 0
+    for identity in found:
+        identity.confirmed_at = now
+        marked += 1
+        guardian = session.get(Guardian, guardian_id)
+        audit.record(
+            session,
+            at=now,
+            actor_kind="guardian",
+            actor_id=guardian_id,
+            action="identity.confirm",
+            object_type="identity",
+            object_id=identity.id,
+            school_id=guardian.school_id if guardian else None,
+            details={"platform": EMAIL},
+        )
+    return marked
+
+
+def email_confirmed(session: Session, guardian_id: int) -> bool:
+    """Whether the guardian's active email address is confirmed."""
+    found = session.scalar(
+        select(Identity.id).where(
+            Identity.guardian_id == guardian_id,
+            Identity.platform == EMAIL,
+            Identity.active,
+            Identity.confirmed_at.is_not(None),
+        )
+    )
+    return found is not None
+
+
 # --- from the school's roster -----------------------------------------------------------------
 
 # Why a roster address went inactive: the roster no longer gives it (removed or changed).

@@ -25,6 +25,9 @@ BLOCKED = "blocked"
 STOPPED = "stopped"
 REPLACED = "replaced"
 UNLINKED = "school"
+# The parent pressed their mail app's "Unsubscribe" (RFC 8058): no more email there until
+# the school's roster gives a changed address.
+UNSUBSCRIBED = "unsubscribed"
 
 
 def may_resume(identity: Identity) -> bool:

@@ -93,6 +93,10 @@ def _audit_actor(actor: StaffActor | None) -> tuple[str, int | None]:
     return ("staff", actor.staff_id) if actor else ("cli", None)
 
 
+# Who asked for a parent's own invite: the parent, from their one-tap link (parent_links).
+BY_GUARDIAN = "guardian"
+
+
 def _create(
     session: Session,
     *,
@@ -103,6 +107,7 @@ def _create(
     now: datetime,
     bot_username: str,
     for_name: str,
+    by_guardian: bool = False,
 ) -> CreatedInvite:
     # Replace unused earlier invites for the same person: only the newest letter works.
     owner = Invite.guardian_id == guardian_id if guardian_id else Invite.staff_id == staff_id
@@ -123,7 +128,7 @@ def _create(
     )
     session.add(invite)
     session.flush()
-    kind, actor_id = _audit_actor(actor)
+    kind, actor_id = ("guardian", guardian_id) if by_guardian else _audit_actor(actor)
     audit.record(
         session,
         at=now,
@@ -165,6 +170,30 @@ def create_guardian_invite(
         now=now,
         bot_username=bot_username,
         for_name=guardian.display_name,
+    )
+
+
+def create_own_invite(
+    session: Session, guardian_id: int, now: datetime, bot_username: str
+) -> CreatedInvite:
+    """The parent's own invite, made when they ask for it on their one-tap page (the
+    invitation `sendbot invite guardians` sends): the same invite, the same rule (parental
+    responsibility or the school's recorded decision to share), audited as theirs."""
+    refusal = policy.invite_refusal(session, None, guardian_id)
+    if refusal is not None:
+        raise InviteRefused(refusal)
+    guardian = session.get(Guardian, guardian_id)
+    assert guardian is not None
+    return _create(
+        session,
+        school_id=guardian.school_id,
+        guardian_id=guardian.id,
+        staff_id=None,
+        actor=None,
+        now=now,
+        bot_username=bot_username,
+        for_name=guardian.display_name,
+        by_guardian=True,
     )
 
 

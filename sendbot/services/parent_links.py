@@ -13,6 +13,13 @@ purpose and one object, and it expires:
 | `views` | "tell us your views before the review" | the invitation | the meeting is over |
 | `summary` | a review summary, a term's progress, a cancelled meeting | the outbox row | 14 days |
 | `message` | a reply from staff | the outbox row | 14 days |
+| `link_telegram` | `sendbot invite guardians`: connect Telegram | the outbox row | 14 days |
+| `confirm_email` | `sendbot invite guardians`: is this address yours? | the outbox row | 14 days |
+
+A `link_telegram` page makes the parent's Telegram invite (`invites.create_own_invite`, the
+one `sendbot invite guardian` makes) only when they press its button, never on opening: a
+mail scanner that opens links sees no code. A `confirm_email` page marks the address
+confirmed (`guardian_channels.confirm_email`) on its button, for the same reason.
 
 Every page a link opens also lets the parent change their language (and how the school
 contacts them). Nothing here decides more than the services it calls: an answer goes
@@ -31,8 +38,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,7 +47,17 @@ from sqlalchemy.orm import Session
 
 from sendbot.delivery import keys
 from sendbot.i18n.languages import Language, resolve
-from sendbot.services import action_ids, audit, meetings, outbox, parents, policy
+from sendbot.services import (
+    action_ids,
+    audit,
+    guardian_channels,
+    invite_groups,
+    invites,
+    meetings,
+    outbox,
+    parents,
+    policy,
+)
 from sendbot.store.crypto import keyring_of
 from sendbot.store.models import (
     AuditEvent,
@@ -59,7 +74,9 @@ INVITATION = "invitation"
 VIEWS = "views"
 SUMMARY = "summary"
 MESSAGE = "message"
-PURPOSES = (INVITATION, VIEWS, SUMMARY, MESSAGE)
+LINK_TELEGRAM = invite_groups.LINK_TELEGRAM
+CONFIRM_EMAIL = invite_groups.CONFIRM_EMAIL
+PURPOSES = (INVITATION, VIEWS, SUMMARY, MESSAGE, LINK_TELEGRAM, CONFIRM_EMAIL)
 # The answers an invitation's page offers: the chat's four buttons.
 ANSWERS = (*meetings.ANSWERS, "interpreter")
 
@@ -86,8 +103,6 @@ RESEND_LIMIT = 3
 PREFIX = "/p/"
 _CONTEXT = b"sendbot parent links v1"
 _FORM = b"sendbot parent link form v1|"
-# The channels a parent may choose on the page; `guardian_channels` decides the rest.
-CHANNEL_SETTER = "sendbot.services.guardian_channels"
 
 
 def digest(token: str) -> str:
@@ -144,11 +159,19 @@ def _meeting_over(session: Session, invitation_id: int) -> datetime | None:
     return meeting.ends_at or meeting.starts_at + MEETING_LENGTH
 
 
+def purpose_of(row: Outbox) -> str | None:
+    """Which page the row's link opens; `sendbot invite guardians`' message says which."""
+    if row.template == keys.PARENT_LINK_INVITATION:
+        asked = (row.params or {}).get("purpose")
+        return asked if asked in (LINK_TELEGRAM, CONFIRM_EMAIL) else None
+    return PURPOSE_BY_TEMPLATE.get(row.template)
+
+
 def link_for_outbox(session: Session, outbox_id: int, base_url: str, now: datetime) -> str | None:
     """The parent's link for this outbox row (the same one on every retry), or None when
     the message has no page. Made here, audited once."""
     row = session.get(Outbox, outbox_id)
-    purpose = PURPOSE_BY_TEMPLATE.get(row.template) if row else None
+    purpose = purpose_of(row) if row else None
     if row is None or purpose is None or row.recipient_guardian_id is None:
         return None
     object_id = _object_of(row, purpose)
@@ -425,18 +448,7 @@ def set_language(session: Session, token: str, code: str, now: datetime) -> Lang
         return None
 
 
-# --- channel: part of `guardian_channels` (one import, below) ----------------------------
-
-
-def channel_setter() -> Callable[..., Any] | None:
-    """`guardian_channels.set_preferred_channel(session, guardian_id, channel, now, actor)`,
-    where that module is installed; None leaves the channel choice off the page."""
-    try:
-        module = importlib.import_module(CHANNEL_SETTER)
-    except ImportError:
-        return None
-    found = getattr(module, "set_preferred_channel", None)
-    return found if callable(found) else None
+# --- channel: `guardian_channels` decides ------------------------------------------------
 
 
 def channels(session: Session, guardian_id: int) -> list[str]:
@@ -447,17 +459,67 @@ def channels(session: Session, guardian_id: int) -> list[str]:
     return sorted(set(found))
 
 
-def set_channel(session: Session, token: str, channel: str, now: datetime) -> bool:
+def set_channel(
+    session: Session, token: str, channel: str, now: datetime
+) -> guardian_channels.ChannelChange | None:
+    """The guardian's choice from their page, through the service the chat's /channel uses
+    (changed, same, no_address, unknown: it never raises for a channel); None when the link
+    does not allow it."""
     opened = open_link(session, token, now, doing="channel")
-    setter = channel_setter()
-    if not opened.ok or opened.guardian_id is None or setter is None:
+    if not opened.ok or opened.guardian_id is None:
+        return None
+    return guardian_channels.set_preferred_channel(
+        session, opened.guardian_id, channel, now, "guardian"
+    )
+
+
+# --- connect Telegram, confirm an email address (`sendbot invite guardians`) --------------
+
+
+def telegram_invite(
+    session: Session, token: str, now: datetime, bot_username: str | None
+) -> invites.CreatedInvite | str:
+    """The parent's Telegram invite, made now: "no_telegram" when the school has no bot,
+    "refused" when the link (or the policy) does not allow it."""
+    opened = open_link(session, token, now, doing="telegram")
+    if not opened.ok or opened.purpose != LINK_TELEGRAM or opened.guardian_id is None:
+        return "refused"
+    if not bot_username:
+        return "no_telegram"
+    try:
+        return invites.create_own_invite(session, opened.guardian_id, now, bot_username)
+    except invites.InviteRefused:
+        return "refused"
+
+
+def confirm_email(session: Session, token: str, now: datetime) -> bool:
+    """The address the link came to is the parent's: marked confirmed (audited there)."""
+    opened = open_link(session, token, now, doing="confirm_email")
+    if not opened.ok or opened.purpose != CONFIRM_EMAIL or opened.guardian_id is None:
         return False
-    if channel not in channels(session, opened.guardian_id):
+    row = session.get(Outbox, opened.outbox_id)
+    if row is None or row.platform != guardian_channels.EMAIL:
         return False
-    guardian = session.get(Guardian, opened.guardian_id)
-    assert guardian is not None
-    actor = policy.GuardianActor(guardian.id, guardian.school_id)
-    setter(session, guardian.id, channel, now, actor)
+    guardian_channels.confirm_email(session, opened.guardian_id, now)
+    return True
+
+
+# --- one-click unsubscribe (RFC 8058) -------------------------------------------------------
+
+
+def unsubscribe(session: Session, token: str, now: datetime) -> bool:
+    """A mail app's one-click "Unsubscribe" for the email this link came with: the guardian's
+    email goes off (`parents.unsubscribe_email`: audited, the SENCO told once), nothing else.
+    It works for a link that expired or was replaced too (the header stays in the mailbox;
+    stopping mail to it is all it can do). Idempotent: a second press changes nothing.
+    False for a link that is not real or did not come by email."""
+    link = session.scalar(select(ParentLink).where(ParentLink.token_hash == digest(token)))
+    row = session.get(Outbox, link.outbox_id) if link else None
+    if link is None or row is None or row.platform != "email":
+        _audit(session, now, link, "parent_link.refused", reason="unknown", doing="unsubscribe")
+        return False
+    changed = parents.unsubscribe_email(session, link.guardian_id, now)
+    _audit(session, now, link, "parent_link.unsubscribe", changed=changed)
     return True
 
 

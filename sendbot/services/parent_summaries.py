@@ -132,7 +132,7 @@ def queue_review_summary(session: Session, plan_review_id: int, now: datetime) -
         data = replace(data, next_steps=None, next_steps_review_id=plan_review_id)
     ids = []
     for guardian in reachable_guardians(session, pupil):
-        params = replace(data, parent_name=guardian.first_name)
+        params = replace(data, parent_name=guardian.first_name, pupil_id=pupil.id)
         row = enqueue(
             session,
             school_id=pupil.school_id,
@@ -205,7 +205,7 @@ def queue_term_progress(
     data = replace(data, next_steps=None)  # read from the review at send time, as above
     ids = []
     for guardian in reachable_guardians(session, pupil):
-        params = replace(data, parent_name=guardian.first_name)
+        params = replace(data, parent_name=guardian.first_name, pupil_id=pupil.id)
         row = enqueue(
             session,
             school_id=pupil.school_id,

@@ -21,7 +21,7 @@ from sendbot.i18n.plain import preview_for_parent
 from sendbot.services import action_ids, audit, policy, school_settings
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
-from sendbot.services.identities import BLOCKED, STOPPED, UNLINKED, may_resume
+from sendbot.services.identities import BLOCKED, STOPPED, UNLINKED, UNSUBSCRIBED, may_resume
 from sendbot.services.meetings import tell_sencos
 from sendbot.services.outbox import enqueue
 from sendbot.services.policy import PermissionDenied
@@ -43,6 +43,7 @@ STAFF_PARENT_MESSAGE = keys.PARENT_MESSAGE_NOTICE
 STAFF_STOPPED = keys.PARENT_STOPPED_NOTICE
 STAFF_BLOCKED = keys.PARENT_BLOCKED_NOTICE
 STAFF_RESUMED = keys.PARENT_RESUMED_NOTICE
+STAFF_UNSUBSCRIBED = keys.PARENT_UNSUBSCRIBED_NOTICE
 PARENT_STAFF_REPLY = keys.PARENT_STAFF_REPLY
 
 MESSAGE_LIMIT = 3000
@@ -436,6 +437,61 @@ def mark_blocked(
         _school_notice(
             session, guardian, STAFF_BLOCKED, f"blocked:{identity.id}:{now.isoformat()}", now
         )
+    return True
+
+
+def unsubscribe_email(session: Session, guardian_id: int, now: datetime) -> bool:
+    """The parent pressed "Unsubscribe" in their mail app (RFC 8058 one-click, through their
+    link): every email account of theirs goes off (reason "unsubscribed"), their other
+    channels stay, and the SENCO is told once what still reaches them (maybe nothing: then
+    only a letter or a call). False when email was off already: nothing more happens."""
+    accounts = list(
+        session.scalars(
+            select(Identity)
+            .where(
+                Identity.guardian_id == guardian_id,
+                Identity.platform == "email",
+                Identity.active,
+            )
+            .order_by(Identity.id)
+            .with_for_update()
+        )
+    )
+    guardian = session.get(Guardian, guardian_id)
+    if not accounts or guardian is None:
+        return False
+    for identity in accounts:
+        identity.active, identity.inactive_reason = False, UNSUBSCRIBED
+        audit.record(
+            session,
+            at=now,
+            actor_kind="guardian",
+            actor_id=guardian.id,
+            action="identity.unsubscribe",
+            object_type="identity",
+            object_id=identity.id,
+            school_id=guardian.school_id,
+            details={"platform": "email"},
+        )
+    session.flush()
+    still = set(
+        session.scalars(
+            select(Identity.platform).where(Identity.guardian_id == guardian.id, Identity.active)
+        )
+    )
+    tell_sencos(
+        session,
+        guardian.school_id,
+        STAFF_UNSUBSCRIBED,
+        {
+            "guardian_name": guardian.display_name,
+            "children": [c.name for c in children(session, guardian.id)],
+            "at": now.isoformat(),
+            "still_by": [c for c in ("telegram", "email", "sms") if c in still],
+        },
+        f"unsubscribed:{accounts[0].id}:{now.isoformat()}",
+        now,
+    )
     return True
 
 

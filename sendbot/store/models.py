@@ -245,6 +245,9 @@ class Identity(Base):
     inactive_reason: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
+    # A guardian's email address from the roster: when they confirmed, by its link, that it
+    # is theirs (services/parent_links.py). None: not confirmed.
+    confirmed_at: Mapped[datetime | None]
     __table_args__ = (UniqueConstraint("platform", "team_id", "external_id"),)
 
 

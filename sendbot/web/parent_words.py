@@ -45,6 +45,25 @@ def words(w: Writer) -> dict[str, str]:
     }
 
 
+def connect(w: Writer) -> dict[str, str]:
+    """The words of the pages `sendbot invite guardians`' message opens."""
+    return {
+        "telegram_title": w._("Connect Telegram"),
+        "get_link": w._("Get my Telegram link"),
+        "open": w._("Open Telegram"),
+        "how": w._(
+            "Tap the button, then press Start in Telegram. This link works once, for 14 days."
+        ),
+        "scan": w._("Reading this on a computer? Scan the code with your phone's camera."),
+        "no_telegram": w._(
+            "The school does not use Telegram yet. It will keep writing to you here."
+        ),
+        "email_title": w._("Please confirm your email address"),
+        "confirm": w._("Yes, this email address is mine"),
+        "confirmed": w._("Thank you. Your email address is confirmed."),
+    }
+
+
 def questions(w: Writer, child: str) -> dict[str, str]:
     """The views questions, as the chat asks them."""
     return {
@@ -76,6 +95,10 @@ def done(w: Writer, key: str, changed: bool = False) -> str:
         ),
         "unchanged": w._("You already told us this. Thank you."),
         "channel": w._("Thank you. We will contact you this way from now on."),
+        "channel_same": w._("The school already contacts you this way."),
+        "channel_none": w._(
+            "The school has no working address for you there. Please ask the school to add it."
+        ),
         "form": w._("Please press the button again. Nothing was saved yet."),
         "empty": w._("Please write your message first."),
         "cancelled": w._("This meeting was cancelled. You do not need to do anything."),

@@ -20,14 +20,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import segno
 from aiohttp import web
+from markupsafe import Markup
 
 from sendbot.delivery.parent_params import MeetingInvitationData
 from sendbot.i18n.languages import ENGLISH, PARENT_LANGUAGES, Language
 from sendbot.i18n.writer import Writer
 from sendbot.messages import registry
+from sendbot.messages.parents.honest import machine_notice
 from sendbot.messages.parents.invitation import invitation_ics, meeting_title
-from sendbot.services import meetings, parent_links, parents
+from sendbot.services import guardian_channels, invites, meetings, parent_links, parents
 from sendbot.serving.core import Core
 from sendbot.web import parent_words
 from sendbot.web.site import HEADERS, HERE, WEB_KEY, Web, form_of, see_other, templates
@@ -57,6 +60,11 @@ def render(request: web.Request, view: View) -> web.Response:
     site = request.app[WEB_KEY]
     w = Writer(view.language)
     context = {"t": parent_words.words(w), "lines": [], "csrf": "", "token": "", **view.context}
+    # Said once on every page, in the layout, while the page's words are unchecked; the
+    # message a page shows carries it too (the registry's renderers): not twice.
+    context["machine"] = machine_notice(w)
+    if context["machine"] and isinstance(context.get("text"), str):
+        context["text"] = context["text"].removesuffix(f"\n\n{context['machine']}")
     page = site.templates.get_template(f"parents/{view.template}").render(
         lang=_lang(view.language),
         dir="rtl" if view.language.rtl else "ltr",
@@ -153,6 +161,8 @@ def _page(session: Session, token: str, now: datetime, done: dict[str, str], par
     if part == "message":
         context["title"] = parent_words.words(w)["message"]
         return View("message.html", 200, opened.language, context)
+    if opened.purpose in (parent_links.LINK_TELEGRAM, parent_links.CONFIRM_EMAIL):
+        return _connect(session, opened, w, context)
     shown = parent_links.shown(session, opened, now)
     message = registry.render(
         shown.template,
@@ -193,6 +203,39 @@ def _invitation(
     return View("invitation.html", 200, opened.language, context)
 
 
+def _connect(
+    session: Session, opened: parent_links.Opened, w: Writer, context: dict[str, Any]
+) -> View:
+    """Connect Telegram, or confirm the email address: one button, pressed by the parent."""
+    assert opened.guardian_id is not None and opened.language is not None
+    said = parent_words.connect(w)
+    telegram = opened.purpose == parent_links.LINK_TELEGRAM
+    context.update(
+        said=said,
+        title=said["telegram_title" if telegram else "email_title"],
+        confirmed=not telegram and guardian_channels.email_confirmed(session, opened.guardian_id),
+        invite="",
+        qr="",
+    )
+    if context["confirmed"]:
+        context["lines"] = [*context["lines"], said["confirmed"]]
+    return View("connect.html", 200, opened.language, context)
+
+
+def _telegram_page(session: Session, token: str, now: datetime, bot_username: str | None) -> View:
+    """The parent pressed "Get my Telegram link": their invite, made now, shown once."""
+    made = parent_links.telegram_invite(session, token, now, bot_username)
+    view = _page(session, token, now, {}, "main")
+    if view.template != "connect.html":
+        return view
+    if made == "no_telegram":
+        view.context["lines"] = [*view.context["lines"], view.context["said"]["no_telegram"]]
+    elif isinstance(made, invites.CreatedInvite):
+        qr = segno.make(made.link, error="m").svg_inline(scale=5)
+        view.context.update(invite=made.link, qr=Markup(qr))
+    return view
+
+
 def _settings(
     session: Session, opened: parent_links.Opened, w: Writer, context: dict[str, Any]
 ) -> View:
@@ -202,7 +245,8 @@ def _settings(
         title=parent_words.words(w)["settings"],
         languages=[ENGLISH, *PARENT_LANGUAGES],
         current=opened.language.code,
-        channels=choices if parent_links.channel_setter() and len(choices) > 1 else [],
+        channels=choices if len(choices) > 1 else [],
+        current_channel=guardian_channels.first_channel(session, opened.guardian_id),
     )
     return View("settings.html", 200, opened.language, context)
 
@@ -295,9 +339,34 @@ def language(session: Session, token: str, form: dict[str, str], now: datetime) 
     return _then("/settings", done="language") if chosen else _then("/settings")
 
 
+def confirm(session: Session, token: str, form: dict[str, str], now: datetime) -> str:
+    parent_links.confirm_email(session, token, now)
+    return _then()
+
+
+async def telegram(request: web.Request) -> web.StreamResponse:
+    """The invite is shown on the page the button's post returns (no redirect): its code is
+    never stored, so no later page could show it again. A stale form makes none."""
+    site = request.app[WEB_KEY]
+    token = _token(request)
+    try:
+        form = await form_of(request)
+    except web.HTTPBadRequest:
+        form = {}
+    if not await site.db(_form_ok, token, form.get("csrf")):
+        view = await site.db(_page, token, site.now(), {"done": "form"}, "main")
+        view.status = (400 if not form else 403) if view.status == 200 else view.status
+        return render(request, view)
+    username = site.core.settings.telegram_bot_username
+    return render(request, await site.db(_telegram_page, token, site.now(), username))
+
+
 def channel(session: Session, token: str, form: dict[str, str], now: datetime) -> str:
-    changed = parent_links.set_channel(session, token, form.get("channel", ""), now)
-    return _then("/settings", done="channel") if changed else _then("/settings")
+    change = parent_links.set_channel(session, token, form.get("channel", ""), now)
+    if change is None:
+        return _then("/settings")
+    said = {"changed": "channel", "same": "channel_same"}.get(change.status, "channel_none")
+    return _then("/settings", done=said)
 
 
 def new_link(session: Session, token: str, form: dict[str, str], now: datetime) -> str:
@@ -332,7 +401,27 @@ async def calendar(request: web.Request) -> web.StreamResponse:
     )
 
 
+ONE_CLICK = ("List-Unsubscribe", "One-Click")
+
+
+async def one_click(request: web.Request) -> web.StreamResponse:
+    """RFC 8058: the mail app posts `List-Unsubscribe=One-Click` to the link in the email's
+    List-Unsubscribe header, with no cookie and no form token (the RFC's own design: the
+    unguessable link is the authority). It does this one thing, once; any other post here
+    does nothing."""
+    site = request.app[WEB_KEY]
+    try:
+        form = await form_of(request)
+    except web.HTTPBadRequest:
+        form = {}
+    if form.get(ONE_CLICK[0]) != ONE_CLICK[1]:
+        return web.Response(status=400, text="")
+    done = await site.db(parent_links.unsubscribe, _token(request), site.now())
+    return web.Response(status=200 if done else 404, text="")
+
+
 ROUTES: list[web.RouteDef] = [
+    web.post(f"/{TOKEN}", one_click),
     web.get(f"/{TOKEN}", _show("main")),
     web.get(f"/{TOKEN}/views", _show("views")),
     web.get(f"/{TOKEN}/message", _show("message")),
@@ -343,6 +432,8 @@ ROUTES: list[web.RouteDef] = [
     web.post(f"/{TOKEN}/message", _posted(message)),
     web.post(f"/{TOKEN}/language", _posted(language)),
     web.post(f"/{TOKEN}/channel", _posted(channel)),
+    web.post(f"/{TOKEN}/telegram", telegram),
+    web.post(f"/{TOKEN}/confirm", _posted(confirm)),
     web.post(f"/{TOKEN}/new", _posted(new_link)),
 ]
 

@@ -35,13 +35,16 @@ def family(
 ) -> Family:
     """A guardian with a mobile number and, unless told not, an email address.
 
-    The email account is made first, so the text message account ranks first in the
-    worker's order today (newest first among equals); once guardians have a preferred
-    channel (part "channels") these tests set it to "sms" instead.
+    They chose text messages (`Guardian.preferred_channel`), so a message tries the mobile
+    number first and the email address next.
     """
     with sessions() as session, session.begin():
         guardian = Guardian(
-            school_id=school_id, external_id="G-SMS", first_name="Anna", last_name="Nowak"
+            school_id=school_id,
+            external_id="G-SMS",
+            first_name="Anna",
+            last_name="Nowak",
+            preferred_channel="sms",
         )
         session.add(guardian)
         session.flush()

@@ -13,6 +13,7 @@ pages' do (tests/web/test_browser.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,44 @@ def checked(  # type: ignore[no-untyped-def]
             if found:
                 problems[f"{language} {name}"] = found
     return problems
+
+
+def test_the_connect_telegram_and_confirm_email_pages_pass_axe(
+    browser: Browser,  # noqa: F811
+    db_url: str,
+    sessions,
+    school: SmallSchool,
+    clock: FrozenClock,
+    family: Family,
+) -> None:
+    """`sendbot invite guardians`' pages: confirm an email address (the mother), connect
+    Telegram before and after the button that makes the invite (the father)."""
+    from sendbot.services import invite_groups
+
+    with serving(db_url, clock, telegram_bot_username="oakfield_bot") as site:
+        with sessions() as session, session.begin():
+            plan = invite_groups.plan(session, class_code="4R", year=None, school_urn="900001")
+            invite_groups.send(session, plan, clock.now())
+        post = the_post(sessions, clock, site.base)
+        post.deliver()
+        [mother] = post.links_to("amna@example.org")
+        [father] = post.links_to("+447700900123")
+        problems: dict[str, list[dict[str, Any]]] = {}
+        for language in ("en", "ar", "pl"):
+            _speak(sessions, family.mother, language)
+            _speak(sessions, family.father, language)
+            page = small_phone(browser, bypass_csp=True)
+            for name, url in (("confirm-email", mother), ("connect-telegram", father)):
+                page.goto(url)
+                assert page.locator("h1").count() == 1
+                fits(page)
+                shot(page, f"p-axe-{language}-{name}")
+                problems[f"{language} {name}"] = serious(page)
+            page.locator("main form button").click()
+            expect(page.locator("main a.button.primary")).to_have_attribute(
+                "href", re.compile(r"^https://t\.me/oakfield_bot\?start=")
+            )
+            fits(page)
+            shot(page, f"p-axe-{language}-telegram-link")
+            problems[f"{language} telegram-link"] = serious(page)
+    assert {k: v for k, v in problems.items() if v} == {}

@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import sys
-import types
 from datetime import timedelta
 
 import httpx
@@ -24,7 +22,8 @@ from sendbot.config import Settings
 from sendbot.delivery import keys
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.writer import Writer
-from sendbot.services import parent_links, parents, policy
+from sendbot.messages.parents.honest import machine_notice
+from sendbot.services import outbox, parent_links, parents
 from sendbot.serving.core import build_core
 from sendbot.serving.logs import RedactPersonalData
 from sendbot.serving.scheduler import SchedulerService
@@ -378,24 +377,11 @@ def test_after_the_meeting_its_link_says_so_and_offers_nothing(
     assert answered.status_code == 410
 
 
-def test_the_channel_choice_calls_the_guardians_channel_service(
-    site: StaffSite,
-    sessions,
-    school: SmallSchool,
-    clock: FrozenClock,
-    family: Family,
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_parent_with_email_and_a_mobile_switches_to_text_messages_from_the_page(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
 ) -> None:
-    """`guardian_channels.set_preferred_channel` is another part's; here a stand-in records
-    the call the page makes, with the guardian and the channel chosen from their own."""
-    chosen: list[tuple[int, str, object]] = []
-
-    def set_preferred_channel(session, guardian_id, channel, now, actor):  # type: ignore[no-untyped-def]
-        chosen.append((guardian_id, channel, actor))
-
-    stand_in = types.ModuleType(parent_links.CHANNEL_SETTER)
-    stand_in.set_preferred_channel = set_preferred_channel  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, parent_links.CHANNEL_SETTER, stand_in)
+    """The page calls `guardian_channels.set_preferred_channel`, as /channel in the chat
+    does, and says kindly what it did: changed, already so, or no address there."""
     mother, _ = invitation_links(sessions, school, clock, site)
     with sessions() as session, session.begin():  # she gives the school her mobile too
         session.add(
@@ -404,21 +390,45 @@ def test_the_channel_choice_calls_the_guardians_channel_service(
                 created_at=clock.now(),
             )
         )  # fmt: skip
+    w = Writer(resolve("ur"))
     with httpx.Client() as browser:
         page = browser.get(f"{mother}/settings")
         assert 'value="email"' in page.text and 'value="sms"' in page.text
         assert 'value="telegram"' not in page.text  # only the channels they have
-        browser.post(
-            f"{mother}/channel", data={"csrf": form_token(page.text), "channel": "telegram"}
+        assert 'value="email" checked' in page.text  # email is how she is reached now
+        csrf = form_token(page.text)
+        no_address = browser.post(
+            f"{mother}/channel", data={"csrf": csrf, "channel": "telegram"}, follow_redirects=True
         )
         done = browser.post(
-            f"{mother}/channel",
-            data={"csrf": form_token(page.text), "channel": "sms"},
-            follow_redirects=True,
+            f"{mother}/channel", data={"csrf": csrf, "channel": "sms"}, follow_redirects=True
         )
+        same = browser.post(
+            f"{mother}/channel", data={"csrf": csrf, "channel": "sms"}, follow_redirects=True
+        )
+    assert parent_words.done(w, "channel_none") in no_address.text
     assert done.status_code == 200 and done.url.path.endswith("/settings")
-    assert [(g, c) for g, c, _ in chosen] == [(family.mother, "sms")]
-    assert chosen[0][2] == policy.GuardianActor(family.mother, school.school_id)
+    assert parent_words.done(w, "channel") in done.text
+    assert 'value="sms" checked' in done.text
+    assert parent_words.done(w, "channel_same") in same.text
+    with sessions() as session:
+        assert session.get(Guardian, family.mother).preferred_channel == "sms"  # type: ignore[union-attr]
+        changes = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "guardian.channel")
+        ).all()
+    assert [(e.actor_kind, e.actor_id, e.details) for e in changes] == [
+        ("guardian", family.mother, {"from": None, "to": "sms"})
+    ]
+    with sessions() as session, session.begin():  # the next message goes by text message
+        from sendbot.services import meetings
+        from sendbot.services.actors import staff_actor_by_id
+
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        meeting_id = session.scalars(select(Invitation.meeting_id)).first()
+        meetings.cancel(session, senco, meeting_id, now=clock.now())  # type: ignore[arg-type]
+    post = the_post(sessions, clock, site.base)
+    post.deliver()
+    assert post.links_to("+447700900456") and not post.links_to("amna@example.org")
 
 
 def test_sendbot_serves_worker_is_given_the_web_address(db_url: str, clock: FrozenClock) -> None:
@@ -595,3 +605,236 @@ def test_a_link_bound_to_another_guardians_invitation_opens_nothing(
     httpx.post(f"{father}/answer", data={"csrf": token, "choice": "no"})
     with sessions() as session:
         assert session.scalars(select(Invitation.rsvp)).all() == [None, None]
+
+
+def test_a_summarys_link_opens_only_while_its_parent_may_read_that_child(
+    sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    """A review summary and a term's progress name their child (`pupil_id` in the row's
+    params), so a mother who may still read her other child does not open Kacper's summary
+    once she may not read his record. A row queued before names none: any child of hers."""
+    from sendbot.services.parent_summaries import queue_review_summary, queue_term_progress
+    from sendbot.store.models import PlanReview, SupportPlan
+
+    now = clock.now()
+    with sessions() as session, session.begin():
+        session.add(
+            GuardianPupil(
+                guardian_id=family.mother, pupil_id=school.pupils["amelia"],
+                relationship_to_pupil="parent", parental_responsibility=True,
+            )
+        )  # fmt: skip
+        plan = SupportPlan(
+            pupil_id=school.pupils["kacper"], kind="sen_support", started_on=now.date()
+        )
+        session.add(plan)
+        session.flush()
+        review = PlanReview(plan_id=plan.id, held_on=now.date(), outcomes={}, recorded_at=now)
+        session.add(review)
+        session.flush()
+        rows = [*queue_review_summary(session, review.id, now)]
+        rows += queue_term_progress(session, plan.id, "2026-autumn", now)
+        old = outbox.enqueue(
+            session, school_id=school.school_id, template=keys.PARENT_TERM_PROGRESS,
+            params={k: v for k, v in session.get(Outbox, rows[-1]).params.items()  # type: ignore[union-attr]
+                    if k != "pupil_id"},
+            dedupe_key="before-pupil-id", now=now, recipient_guardian_id=family.mother,
+        )  # fmt: skip
+        assert old is not None
+        session.flush()
+        mine = [
+            r
+            for r in [*rows, old.id]
+            if session.get(Outbox, r).recipient_guardian_id == family.mother  # type: ignore[union-attr]
+        ]
+        assert {session.get(Outbox, r).params.get("pupil_id") for r in mine} == {  # type: ignore[union-attr]
+            school.pupils["kacper"], None,
+        }  # fmt: skip
+        links = [
+            parent_links.link_for_outbox(session, r, "https://school.example", now) for r in mine
+        ]
+    tokens = [TOKEN.search(str(link)).group(1) for link in links]  # type: ignore[union-attr]
+    with sessions() as session, session.begin():
+        assert all(parent_links.open_link(session, t, now).ok for t in tokens)
+        session.scalars(
+            select(GuardianPupil).where(
+                GuardianPupil.guardian_id == family.mother,
+                GuardianPupil.pupil_id == school.pupils["kacper"],
+            )
+        ).one().parental_responsibility = False
+    with sessions() as session, session.begin():
+        opened = [parent_links.open_link(session, t, now).status for t in tokens]
+    assert opened == ["expired", "expired", "ok"]  # the old row keeps today's behaviour
+
+
+def test_every_page_says_once_that_a_computer_translated_it_and_english_never_does(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    _, father = invitation_links(sessions, school, clock, site)
+    pl, en = Writer(resolve("pl")), Writer(resolve("en"))
+    parent_words.words(pl), parent_words.words(en)
+    polish = machine_notice(pl)  # the Polish catalog is not reviewed yet
+    english = machine_notice(en)
+    assert polish is not None and english is None
+    pages = ("", "/views", "/message", "/settings")
+    for part in pages:
+        page = httpx.get(f"{father}{part}")
+        assert page.status_code == 200 and 'lang="pl"' in page.text
+        assert page.text.count(polish) == 1, part
+    with sessions() as session, session.begin():
+        session.get(Guardian, family.father).preferred_language = "en"  # type: ignore[union-attr]
+    for part in pages:
+        page = httpx.get(f"{father}{part}")
+        assert 'lang="en-GB"' in page.text and 'class="machine"' not in page.text, part
+        assert "A computer translated" not in page.text
+    with sessions() as session, session.begin():
+        session.get(Guardian, family.father).preferred_language = "pl"  # type: ignore[union-attr]
+        session.scalars(
+            select(ParentLink).where(ParentLink.guardian_id == family.father)
+        ).one().replaced_at = clock.now()
+    gone = httpx.get(father)
+    assert gone.status_code == 410 and gone.text.count(polish) == 1
+    assert 'class="machine"' not in httpx.get(f"{site.base}/p/AAAAAAAAAAAAAAAAAAAAAA").text
+
+
+def _one_click(link: str, body: str = "List-Unsubscribe=One-Click") -> httpx.Response:
+    """What a mail app posts for RFC 8058's one-click unsubscribe: no cookie, no form token."""
+    return httpx.post(
+        link, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+
+
+def _unsubscribed_notices(sessions) -> list[str]:  # type: ignore[no-untyped-def]
+    from sendbot.messages import registry
+
+    with sessions() as session:
+        rows = session.scalars(
+            select(Outbox).where(Outbox.template == keys.PARENT_UNSUBSCRIBED_NOTICE)
+        ).all()
+        return [registry.render(r.template, r.params, "en", session).text for r in rows]  # type: ignore[union-attr]
+
+
+def test_one_click_unsubscribe_switches_email_off_keeps_text_messages_and_tells_the_senco(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, father = invitation_links(sessions, school, clock, site)
+    with sessions() as session, session.begin():  # she gives the school her mobile too
+        session.add(
+            Identity(
+                platform="sms", external_id="+447700900456", guardian_id=family.mother,
+                created_at=clock.now(),
+            )
+        )  # fmt: skip
+    assert _one_click(mother, "List-Unsubscribe=Yes").status_code == 400  # only this post
+    assert _one_click(father).status_code == 404  # his link came by text message: no email
+    assert _unsubscribed_notices(sessions) == []
+    first, again = _one_click(mother), _one_click(mother)
+    assert first.status_code == again.status_code == 200
+    with sessions() as session:
+        accounts = {
+            i.platform: (i.active, i.inactive_reason)
+            for i in session.scalars(select(Identity).where(Identity.guardian_id == family.mother))
+        }
+        audited = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "identity.unsubscribe")
+        ).all()
+    assert accounts == {"email": (False, "unsubscribed"), "sms": (True, None)}
+    assert [(e.actor_kind, e.actor_id) for e in audited] == [("guardian", family.mother)]
+    [notice] = _unsubscribed_notices(sessions)  # once, to the school's one SENCO
+    assert "Parent unsubscribed from sendbot's emails: Amna Kowalska" in notice
+    assert "by text message instead" in notice
+
+
+def test_one_click_unsubscribe_from_a_parents_only_channel_says_to_write_or_call(
+    site: StaffSite, sessions, school: SmallSchool, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invitation_links(sessions, school, clock, site)
+    clock.advance(timedelta(days=30))  # the meeting is long over: the header still works
+    assert httpx.get(mother).status_code == 410
+    assert _one_click(mother).status_code == 200
+    with sessions() as session:
+        assert not session.scalars(
+            select(Identity).where(Identity.guardian_id == family.mother, Identity.active)
+        ).all()
+    [notice] = _unsubscribed_notices(sessions)
+    assert "can no longer reach them at all" in notice and "letter or phone" in notice
+
+
+@pytest.fixture
+def site_with_telegram(db_url, clock):  # type: ignore[no-untyped-def]
+    with serving(db_url, clock, telegram_bot_username="oakfield_bot") as running:
+        yield running
+
+
+def invited_by_class(sessions, clock, site) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """`sendbot invite guardians --class 4R`: the mother, known only by email, is asked to
+    confirm it; the father, known only by his mobile, to connect Telegram."""
+    from sendbot.services import invite_groups
+
+    with sessions() as session, session.begin():
+        plan = invite_groups.plan(session, class_code="4R", year=None, school_urn="900001")
+        assert invite_groups.send(session, plan, clock.now()) == 2
+    post = the_post(sessions, clock, site.base)
+    post.deliver()
+    [mother] = post.links_to("amna@example.org")
+    [father] = post.links_to("+447700900123")
+    return mother, father
+
+
+def test_the_invitation_to_connect_telegram_makes_the_invite_when_the_parent_asks(
+    site_with_telegram: StaffSite, sessions, clock: FrozenClock, family: Family
+) -> None:
+    from sendbot.services import invites
+    from sendbot.store.models import Invite
+
+    _, father = invited_by_class(sessions, clock, site_with_telegram)
+    said = parent_words.connect(Writer(resolve("pl")))
+    with httpx.Client() as browser:
+        page = browser.get(father)
+        assert page.status_code == 200 and 'lang="pl"' in page.text
+        assert f"<h1>{said['telegram_title']}</h1>" in page.text and "t.me" not in page.text
+        with sessions() as session:  # opening the link (or a mail scanner opening it) makes none
+            assert session.query(Invite).count() == 0
+        stale = browser.post(f"{father}/telegram", data={"csrf": "stale"})
+        assert stale.status_code == 403 and "t.me" not in stale.text
+        made = browser.post(f"{father}/telegram", data={"csrf": form_token(page.text)})
+    assert made.status_code == 200 and said["open"] in made.text and "<svg" in made.text
+    found = re.search(r'href="https://t\.me/oakfield_bot\?start=([A-Za-z0-9_-]+)"', made.text)
+    assert found, made.text
+    with sessions() as session:
+        invite = session.scalars(select(Invite)).one()
+        created = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "invite.create")
+        ).one()
+    assert invite.guardian_id == family.father
+    assert invite.code_hash == invites.hash_code(found.group(1))  # the code the bot redeems
+    assert (created.actor_kind, created.actor_id) == ("guardian", family.father)
+
+
+def test_the_invitation_to_confirm_an_email_address_marks_it_confirmed(
+    site: StaffSite, sessions, clock: FrozenClock, family: Family
+) -> None:
+    mother, _ = invited_by_class(sessions, clock, site)
+    said = parent_words.connect(Writer(resolve("ur")))
+    with httpx.Client() as browser:
+        page = browser.get(mother)
+        assert page.status_code == 200 and 'lang="ur" dir="rtl"' in page.text
+        assert said["email_title"] in page.text and said["confirmed"] not in page.text
+        with sessions() as session:  # opening the link confirms nothing: the button does
+            assert session.scalars(select(Identity.confirmed_at)).all() == [None, None]
+        done = browser.post(
+            f"{mother}/confirm", data={"csrf": form_token(page.text)}, follow_redirects=True
+        )
+        browser.post(f"{mother}/confirm", data={"csrf": form_token(page.text)})
+    assert done.status_code == 200 and said["confirmed"] in done.text
+    assert f"{mother}/confirm" not in done.text  # nothing left to press
+    with sessions() as session:
+        email = session.scalars(select(Identity).where(Identity.platform == "email")).one()
+        sms = session.scalars(select(Identity).where(Identity.platform == "sms")).one()
+        confirmed = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "identity.confirm")
+        ).all()
+    assert email.confirmed_at == clock.now() and sms.confirmed_at is None
+    assert [(e.actor_kind, e.actor_id, e.object_id) for e in confirmed] == [
+        ("guardian", family.mother, email.id)
+    ]

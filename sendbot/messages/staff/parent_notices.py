@@ -119,6 +119,21 @@ def invite_reused_notice(params: Mapping[str, Any], tz: str = "Europe/London") -
     return OutgoingMessage(text="\n".join(lines))
 
 
+CHANNEL_WORDS = {"telegram": "Telegram", "email": "email", "sms": "text message"}
+
+
+def unsubscribed_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> OutgoingMessage:
+    """A parent pressed "Unsubscribe" in their mail app: what still reaches them, if anything."""
+    still = [CHANNEL_WORDS.get(c, c) for c in params.get("still_by") or []]
+    advice = (
+        f"sendbot will send to them by {' and '.join(still)} instead."
+        if still
+        else "sendbot can no longer reach them at all. Please contact them by letter or "
+        "phone, and ask how they would like to hear from the school."
+    )
+    return _people_notice("Parent unsubscribed from sendbot's emails", advice)(params, tz)
+
+
 STAFF_TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
     keys.MEETING_RSVP_NOTICE: rsvp_notice,
     keys.MEETING_VIEWS_NOTICE: views_notice,
@@ -136,6 +151,7 @@ STAFF_TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
         "Parent turned Telegram messages back on", "They will get messages from sendbot again."
     ),
     keys.INVITE_REUSED_NOTICE: invite_reused_notice,
+    keys.PARENT_UNSUBSCRIBED_NOTICE: unsubscribed_notice,
 }
 
 
