@@ -21,6 +21,7 @@ from sendbot.conversations.engine import Engine
 from sendbot.conversations.registry import REGISTRY
 from sendbot.demo import walkthrough as tour
 from sendbot.demo.build import build_demo, open_demo
+from sendbot.demo.post import DEMO_WEB_URL, DemoPost, mail_folder
 from sendbot.demo.school import DEMO_LOGINS, DEMO_SCHOOL_NAME
 from sendbot.handlers.console import chat as console_chat
 from sendbot.services.actors import StaffActor, staff_actor_by_email
@@ -65,8 +66,10 @@ def demo(
         )
         sessions = build_demo(path, day)
         # View details answers with a link to the concern's page on `sendbot serve`.
-        web_url = settings.web_url or "http://localhost:8080"
+        web_url = settings.web_url or DEMO_WEB_URL
         engine = Engine(sessions, REGISTRY, clock, web_url=web_url)
+        # Parents' email as .eml files beside the database, their links to the same pages.
+        post = DemoPost(f"sqlite:///{path}", mail_folder(path), web_url, DEMO_SCHOOL_NAME)
         tour.run(
             engine,
             sessions,
@@ -75,8 +78,15 @@ def demo(
             path.parent / "exports",
             provision_map_command=provision_map_command,
             chronology_command=chronology_command,
+            post=post,
         )
         console.print(f"\nThe tour's database is {path}: open it with sqlite3 to look around.")
+        console.print(
+            f"The parents' emails are in {post.mail_dir} (.eml files: open one with any mail "
+            f"program). Their links open with SENDBOT_DATABASE_URL=sqlite:///{path} "
+            f"SENDBOT_WEB_URL={web_url} sendbot serve (until each meeting is over).",
+            markup=False,
+        )
         console.print(
             f"To read the DSL's pages in a browser: SENDBOT_DATABASE_URL=sqlite:///{path} "
             f"SENDBOT_WEB_URL={web_url} sendbot serve, then type 'sign in' in "

@@ -63,7 +63,9 @@ class DemoPost:
         """The `.eml` file an email was written to."""
         if item.recipient.platform != "email" or not item.platform_id:
             return None
-        written = sorted(self.mail_dir.glob(f"*-{_UNSAFE.sub('_', item.platform_id.strip('<>'))}.eml"))
+        written = sorted(
+            self.mail_dir.glob(f"*-{_UNSAFE.sub('_', item.platform_id.strip('<>'))}.eml")
+        )
         return written[-1] if written else None
 
 

@@ -42,7 +42,9 @@ def format_message(recipient: Recipient, message: OutgoingMessage, name: str | N
     who = name or recipient.address
     head = f"--> {who} [{recipient.platform}]" + (" URGENT" if message.urgent else "")
     if recipient.platform == "sms":
-        return "\n".join([head, *("    " + line for line in sms_text(message).splitlines())]) + "\n\n"
+        return (
+            "\n".join([head, *("    " + line for line in sms_text(message).splitlines())]) + "\n\n"
+        )
     lines = [head, *("    " + line for line in message.text.splitlines())]
     if message.link:  # the button to the parent's page, in an email
         lines.append(f"    (link: {message.link})")
