@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sendbot.clock import FrozenClock
+from sendbot.clock import Clock, FrozenClock
 from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOutcome
 from sendbot.scheduling import jobs, review_booking
 from sendbot.scheduling.senders import format_message
@@ -51,7 +51,7 @@ class TranscriptSender:
     """Records every message with the simulated time and the recipient's name."""
 
     platform: str
-    clock: FrozenClock
+    clock: Clock
     sessions: sessionmaker[Session]
     timezone: str = "Europe/London"
     stream: IO[str] | None = None
