@@ -175,3 +175,24 @@ def test_in_the_demo_a_booked_review_reaches_parents_by_email_file_and_printed_t
     statuses = {status: count for status, count in rows}
     assert statuses.get("sent", 0) >= 2
     assert "failed" not in statuses and "blocked" not in statuses
+
+
+def test_in_the_demo_parents_email_and_text_wait_for_the_end_of_quiet_hours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evening = datetime(2026, 11, 24, 22, 30, tzinfo=ZoneInfo("Europe/London"))
+    monkeypatch.setattr("sendbot.cli.demo.SystemClock", lambda: FrozenClock(evening))
+    database = tmp_path / "demo.db"
+    lines = ["meeting", "Kacper", "1", "08/12/2026", "15:30", "3", "1", "Room 4", "skip", "1"]
+    result = runner.invoke(
+        app,
+        ["demo", "--database", str(database), "--as", "senco@brookfield.example"],
+        input="\n".join([*lines, "quit"]),
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "(2 messages to parents by email or text wait for the end of the school's quiet hours, "
+        "as they would.)"
+    ) in result.output
+    assert "[sms]" not in result.output
+    assert not list((tmp_path / "demo-mail").glob("*.eml"))

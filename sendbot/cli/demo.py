@@ -133,6 +133,7 @@ def _walkthrough(web_url: str, database: Path | None, today: date) -> None:
         f"program). Their links open with SENDBOT_DATABASE_URL=sqlite:///{path} "
         f"SENDBOT_WEB_URL={web_url} sendbot serve (until each meeting is over).",
         markup=False,
+        soft_wrap=True,
     )
     console.print(
         f"To read the DSL's pages in a browser: SENDBOT_DATABASE_URL=sqlite:///{path} "

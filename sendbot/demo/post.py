@@ -112,14 +112,21 @@ class ParentsPost:
         self.worker = _ByEmailOrText(sessions, clock, senders, worker_id="demo-post", config=config)
 
     def deliver(self) -> None:
-        start = len(self.transcript.delivered)
+        start, held = len(self.transcript.delivered), 0
         for _ in range(ROUNDS):
-            if not asyncio.run(self.worker.run_once()).sent:
+            report = asyncio.run(self.worker.run_once())
+            held += report.held
+            if not report.sent:
                 break
         for item in self.transcript.delivered[start:]:
             eml = self.post.eml_of(item)
             if eml is not None:
                 self.out.write(f"(the email to {item.name} as sent: {eml})\n")
+        if held:
+            self.out.write(
+                f"({held} message{'s' if held != 1 else ''} to parents by email or text wait "
+                "for the end of the school's quiet hours, as they would.)\n"
+            )
         self.out.flush()
 
 
