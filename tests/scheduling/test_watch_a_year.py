@@ -43,6 +43,7 @@ from sendbot.domain.timescales import RULES_BY_KIND, annual_review_last_day
 from sendbot.scheduling import jobs
 from sendbot.scheduling.fastforward import Delivered, FastForward
 from sendbot.scheduling.jobs import WATCHED_OWNERS
+from sendbot.scheduling.review_booking import next_review_due
 from sendbot.services import due, meetings, staff_buttons
 from sendbot.services.actors import StaffActor, staff_actor_by_email
 from sendbot.store.models import Deadline, Outbox, Pupil, SupportPlan
@@ -146,7 +147,7 @@ class Senco:
             pupil = session.get(Pupil, pupil_id)
             assert pupil is not None
             kind = REVIEW_KINDS[pupil.sen_status]
-            due_on = _next_review(session, pupil)
+            due_on = next_review_due(session, pupil)
             assert due_on is not None, f"{pupil.display_name} has no review due"
             actor = self.actor(session)
             day = self.pick_day(session, actor, pupil.id, kind, due_on, _local(now).date())
@@ -217,7 +218,7 @@ class Senco:
             assert result is not None and result.done, result
             assert "was held" in result.text, result.text
             review.held_at = now
-            review.next_due = _next_review(session, pupil)
+            review.next_due = next_review_due(session, pupil)
             # What the review met, or moved on to the next date, is never reminded again.
             review.reminded_as = before - _reminded_as(session, pupil, review)
             review.still_due = set(
@@ -230,26 +231,6 @@ class Senco:
                     )
                 )
             )
-
-
-def _next_review(session: Session, pupil: Pupil) -> date | None:
-    """The pupil's next review: the date agreed on their plan, else the rule's deadline."""
-    if pupil.sen_status == "sen_support":
-        agreed = session.scalar(
-            select(SupportPlan.next_review_on).where(
-                SupportPlan.pupil_id == pupil.id,
-                SupportPlan.status == "active",
-                SupportPlan.kind == "sen_support",
-            )
-        )
-        if agreed is not None:
-            return agreed
-    kind = "ehc.annual_review" if pupil.sen_status == "ehc_plan" else "sen_support.review"
-    return session.scalar(
-        select(Deadline.due_on).where(
-            Deadline.pupil_id == pupil.id, Deadline.kind == kind, Deadline.status == "open"
-        )
-    )
 
 
 def _reminded_as(session: Session, pupil: Pupil, review: Review) -> set[str]:
@@ -265,7 +246,7 @@ def _reminded_as(session: Session, pupil: Pupil, review: Review) -> set[str]:
             )
         )
     }
-    due_on = _next_review(session, pupil)
+    due_on = next_review_due(session, pupil)
     if due_on is not None and review.kind == "annual_review":
         found.add(f"Book {name}'s EHC plan annual review: it must be held by {due_on:%a %-d %b %Y}")
     elif due_on is not None:

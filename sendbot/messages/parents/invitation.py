@@ -136,8 +136,10 @@ def invitation_ics(
     event = Event()
     event.add("uid", f"invitation-{data.invitation_id}@{data.uid_domain}")
     event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
-    event.add("dtstart", data.starts_at.astimezone(UTC))
-    event.add("dtend", (data.ends_at or data.starts_at + DEFAULT_LENGTH).astimezone(UTC))
+    # In the school's time zone (TZID, with its VTIMEZONE), so a calendar shows the school's
+    # wall-clock time and keeps it across a change of summer time.
+    event.add("dtstart", data.starts_at.astimezone(w.tz))
+    event.add("dtend", (data.ends_at or data.starts_at + DEFAULT_LENGTH).astimezone(w.tz))
     event.add("sequence", data.sequence)
     event.add("status", "CANCELLED" if cancel else "CONFIRMED")
     # The isolates belong in chat text; a calendar app does its own layout.
@@ -154,6 +156,7 @@ def invitation_ics(
     if data.video_link:
         event.add("url", data.video_link)
     cal.add_component(event)
+    cal.add_missing_timezones()
     return cal.to_ical()
 
 
