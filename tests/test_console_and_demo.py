@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import email
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from sendbot.cli import app
+from sendbot.clock import FrozenClock
 from tests.factories import build_small_school
 
 runner = CliRunner()
@@ -125,3 +133,66 @@ def test_the_demo_user_can_be_the_lunchtime_supervisor_and_report_any_child(
     assert "Hello Denise." in result.output
     assert "- Pupil: Xavier Bamford (Year 2 - Hazels)" in result.output
     assert "Saved as concern #" in result.output
+
+
+def test_in_the_demo_a_booked_review_reaches_parents_by_email_file_and_printed_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kacper's mother has only an email address, his father only a mobile number: the
+    SENCO books his review and, before her next line, the mother's invitation is an .eml
+    file beside the demo database and the father's text message is printed, each with its
+    link to the page `sendbot serve` shows."""
+    morning = datetime(2026, 11, 24, 10, 30, tzinfo=ZoneInfo("Europe/London"))  # a Tuesday
+    monkeypatch.setattr("sendbot.cli.demo.SystemClock", lambda: FrozenClock(morning))
+    database = tmp_path / "demo.db"
+    lines = ["meeting", "Kacper", "1", "08/12/2026", "15:30", "3", "1", "Room 4", "skip", "1"]
+    result = runner.invoke(
+        app,
+        ["demo", "--database", str(database), "--as", "senco@brookfield.example"],
+        input="\n".join([*lines, "quit"]),
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    mail = tmp_path / "demo-mail"
+    assert f"Email to parents is written into {mail} (.eml files)" in out
+    assert f"SENDBOT_DATABASE_URL=sqlite:///{database}" in out
+    assert "By text message: Tomasz Wiśniewski." in out
+    link = r"http://localhost:8080/p/[A-Za-z0-9_-]{22}"
+    sms = out.split("--> Tomasz Wiśniewski (parent/carer) [sms]\n")[1].split("\n\n[")[0]
+    assert "Dzień dobry Tomasz," in sms and re.search(link, sms.splitlines()[-1])
+    written = re.findall(
+        r"\(the email to Magdalena Wiśniewska \(parent/carer\) as sent: (.+)\)", out
+    )
+    assert written and all(Path(w).parent == mail for w in written)
+    parsed = email.message_from_bytes(Path(written[0]).read_bytes(), policy=default)
+    assert isinstance(parsed, EmailMessage) and parsed.is_multipart()
+    assert parsed["To"] == "parent.pl@family.example"
+    body = parsed.get_body(("plain",))
+    assert body is not None and re.search(link, body.get_content())
+    # The rows for anyone else stay in the outbox, untouched: none is marked failed.
+    with create_engine(f"sqlite:///{database}").connect() as db:
+        rows = db.execute(text("select status, count(*) from outbox group by status")).all()
+    statuses = {status: count for status, count in rows}
+    assert statuses.get("sent", 0) >= 2
+    assert "failed" not in statuses and "blocked" not in statuses
+
+
+def test_in_the_demo_parents_email_and_text_wait_for_the_end_of_quiet_hours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evening = datetime(2026, 11, 24, 22, 30, tzinfo=ZoneInfo("Europe/London"))
+    monkeypatch.setattr("sendbot.cli.demo.SystemClock", lambda: FrozenClock(evening))
+    database = tmp_path / "demo.db"
+    lines = ["meeting", "Kacper", "1", "08/12/2026", "15:30", "3", "1", "Room 4", "skip", "1"]
+    result = runner.invoke(
+        app,
+        ["demo", "--database", str(database), "--as", "senco@brookfield.example"],
+        input="\n".join([*lines, "quit"]),
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "(2 messages to parents by email or text wait for the end of the school's quiet hours, "
+        "as they would.)"
+    ) in result.output
+    assert "[sms]" not in result.output
+    assert not list((tmp_path / "demo-mail").glob("*.eml"))

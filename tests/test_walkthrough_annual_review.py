@@ -2,34 +2,62 @@
 
 Set on Tuesday 24 November 2026, so every date can be worked by hand. The demo makes
 Zainab's final EHC plan issued on 4 December 2025 (a year before her plan review in 10 days).
+Played with the demo's post, as `sendbot demo --walkthrough` plays it: parents' email is
+written as `.eml` files, text messages are printed, and Kacper's father answers his
+invitation on his one-tap web page.
 """
 
 from __future__ import annotations
 
+import email
 import io
+import re
+import stat
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import FrozenClock
 from sendbot.conversations.engine import Engine
 from sendbot.conversations.registry import REGISTRY
+from sendbot.delivery import keys
 from sendbot.demo import annual_review
 from sendbot.demo.build import build_demo
+from sendbot.demo.post import DemoPost, mail_folder
+from sendbot.store.models import Guardian, Invitation, Outbox
 
 TOUR_DAY = date(2026, 11, 24)  # a Tuesday in the autumn term
+LINK = re.compile(r"http://localhost:8080/p/[A-Za-z0-9_-]{22}")
+
+
+@dataclass(frozen=True)
+class Tour:
+    transcript: str
+    post: DemoPost
+    sessions: sessionmaker[Session]
 
 
 @pytest.fixture(scope="module")
-def transcript(tmp_path_factory: pytest.TempPathFactory) -> str:
+def tour(tmp_path_factory: pytest.TempPathFactory) -> Tour:
     path: Path = tmp_path_factory.mktemp("tour") / "tour.db"
     sessions = build_demo(path, TOUR_DAY)
     clock = FrozenClock(datetime.combine(TOUR_DAY, time(10, 30), ZoneInfo("Europe/London")))
     out = io.StringIO()
-    annual_review.play(Engine(sessions, REGISTRY, clock), sessions, out)
-    return out.getvalue()
+    post = DemoPost(f"sqlite:///{path}", mail_folder(path), school_name="Brookfield")
+    annual_review.play(Engine(sessions, REGISTRY, clock), sessions, out, post)
+    return Tour(out.getvalue(), post, sessions)
+
+
+@pytest.fixture(scope="module")
+def transcript(tour: Tour) -> str:
+    return tour.transcript
 
 
 def test_the_reminder_to_book_quotes_the_law_and_cites_it(transcript: str) -> None:
@@ -104,3 +132,81 @@ def test_the_las_decision_is_recorded_and_the_next_review_is_due_within_12_month
 def test_the_scene_shows_only_zainabs_messages(transcript: str) -> None:
     assert "SENCO digest for" not in transcript
     assert "other messages went out meanwhile: digests, other pupils." in transcript
+
+
+def _kacpers_scene(transcript: str) -> str:
+    return transcript.split("--- Meanwhile: Kacper's family, who are not on Telegram ---")[1].split(
+        "--- The days before the meeting"
+    )[0]
+
+
+def _parsed(path: Path) -> EmailMessage:
+    parsed = email.message_from_bytes(path.read_bytes(), policy=default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def test_his_mothers_invitation_is_an_eml_file_beside_the_database_with_her_link(
+    tour: Tour,
+) -> None:
+    scene = _kacpers_scene(tour.transcript)
+    assert "--> Magdalena Wiśniewska (parent/carer) [email]" in scene
+    written = re.findall(r"\(the email as sent: (.+\.eml)\)", scene)
+    assert written and all(Path(w).parent == tour.post.mail_dir for w in written)
+    assert tour.post.mail_dir == tour.post.mail_dir.parent / "tour-mail"
+    assert stat.S_IMODE(tour.post.mail_dir.stat().st_mode) == 0o700
+    invitation = Path(written[0])
+    assert stat.S_IMODE(invitation.stat().st_mode) == 0o600
+    parsed = _parsed(invitation)
+    assert parsed["To"] == "parent.pl@family.example"
+    assert parsed.is_multipart()
+    text = parsed.get_body(("plain",))
+    html = parsed.get_body(("html",))
+    assert text is not None and html is not None
+    [link] = LINK.findall(text.get_content())
+    assert f'href="{link}"' in html.get_content()
+    assert f"(link: {link})" in scene  # the transcript shows the link the email carries
+    assert "Spotkanie, aby sprawdzić, jak działa dodatkowa pomoc" in text.get_content()
+    attached = [p.get_filename() for p in parsed.iter_attachments()]
+    assert "meeting.ics" in attached
+
+
+def test_his_fathers_text_message_is_printed_as_his_phone_shows_it_with_his_link(
+    tour: Tour,
+) -> None:
+    scene = _kacpers_scene(tour.transcript)
+    sms = scene.split("--> Tomasz Wiśniewski (parent/carer) [sms]\n")[1].split("\n\n[")[0]
+    assert "Dzień dobry Tomasz," in sms
+    assert "pomoc - Kacper" in sms  # the plain hyphen a text message sends, not the en dash
+    assert LINK.search(sms.strip().splitlines()[-1])  # the link on the last line
+    assert "[Przyjdę]" not in sms  # no buttons to tap in a text message
+
+
+def test_his_father_answers_on_the_page_and_the_senco_is_told_he_needs_an_interpreter(
+    tour: Tour,
+) -> None:
+    scene = _kacpers_scene(tour.transcript)
+    assert "# The page, in Polish: Spotkanie, aby sprawdzić" in scene
+    assert "[Przyjdę]  [Nie mogę przyjść]  [Proszę o inny termin]  [Potrzebuję tłumacza]" in scene
+    assert "<-- Dziękujemy. Poprosiliśmy szkołę o zamówienie tłumacza dla Państwa." in scene
+    assert "Parent reply: Tomasz Wiśniewski needs an interpreter" in scene
+    assert "Their language: Polish. Please book an interpreter." in scene
+    with tour.sessions() as session:
+        father = session.scalars(
+            select(Guardian).where(
+                Guardian.first_name == "Tomasz", Guardian.last_name == "Wiśniewski"
+            )
+        ).one()
+        invitation = session.scalars(
+            select(Invitation).where(Invitation.guardian_id == father.id)
+        ).one()
+        notices = session.scalars(
+            select(Outbox).where(Outbox.template == keys.MEETING_RSVP_NOTICE)
+        ).all()
+    assert invitation.interpreter_requested
+    assert "interpreter" in [n.params.get("answer") for n in notices]
+
+
+def test_only_the_first_meetings_family_is_followed_after_kacpers_scene(transcript: str) -> None:
+    after = transcript.split("--- The days before the meeting")[1]
+    assert "Wiśniew" not in after

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from sendbot.conversations.engine import Engine
 from sendbot.conversations.registry import REGISTRY
 from sendbot.demo import walkthrough as tour
 from sendbot.demo.build import build_demo, open_demo
+from sendbot.demo.post import DEMO_WEB_URL, DemoPost, ParentsPost, mail_folder
 from sendbot.demo.school import DEMO_LOGINS, DEMO_SCHOOL_NAME
 from sendbot.handlers.console import chat as console_chat
 from sendbot.services.actors import StaffActor, staff_actor_by_email
@@ -57,33 +58,7 @@ def demo(
     clock: Clock = SystemClock()
     today = clock.now().astimezone(LONDON).date()
     if walkthrough:
-        day = tour.walkthrough_day(today)
-        clock = FrozenClock(datetime.combine(day, time(10, 30), LONDON))
-        path = database or Path(tempfile.mkdtemp(prefix="sendbot-walkthrough-")) / "walkthrough.db"
-        console.print(
-            f"Building {DEMO_SCHOOL_NAME} in {path}; the tour is set on {day:%A %-d %B %Y}."
-        )
-        sessions = build_demo(path, day)
-        # View details answers with a link to the concern's page on `sendbot serve`.
-        web_url = settings.web_url or "http://localhost:8080"
-        engine = Engine(sessions, REGISTRY, clock, web_url=web_url)
-        tour.run(
-            engine,
-            sessions,
-            sys.stdout,
-            f"sqlite:///{path}",
-            path.parent / "exports",
-            provision_map_command=provision_map_command,
-            chronology_command=chronology_command,
-        )
-        console.print(f"\nThe tour's database is {path}: open it with sqlite3 to look around.")
-        console.print(
-            f"To read the DSL's pages in a browser: SENDBOT_DATABASE_URL=sqlite:///{path} "
-            f"SENDBOT_WEB_URL={web_url} sendbot serve, then type 'sign in' in "
-            f"sendbot demo --database {path} --as {DEMO_LOGINS['dsl']} for a fresh link "
-            "(the tour's link was made at the tour's own time and lasts 10 minutes).",
-            markup=False,
-        )
+        _walkthrough(settings.web_url or DEMO_WEB_URL, database, today)
         return
     path = database or settings.demo_database
     try:
@@ -110,8 +85,63 @@ def demo(
         web_url=settings.web_url,
     )
     actor = _choose(sessions, rows, as_email)
+    web_url = settings.web_url or DEMO_WEB_URL
+    post = DemoPost(f"sqlite:///{path}", mail_folder(path), web_url, DEMO_SCHOOL_NAME)
+    console.print(
+        f"Email to parents is written into {post.mail_dir} (.eml files) and text messages are "
+        f"shown here. Their links open with SENDBOT_DATABASE_URL=sqlite:///{path} "
+        f"SENDBOT_WEB_URL={web_url} sendbot serve.",
+        markup=False,
+        soft_wrap=True,  # a path and a command must be copyable whole
+    )
     console.print(f"You are {actor.name}. Type 'menu' for what you can do, 'quit' to leave.\n")
-    console_chat.run(engine, actor, sys.stdin, sys.stdout, echo=not sys.stdin.isatty())
+    parents_post = ParentsPost(post, sessions, clock, sys.stdout)
+    console_chat.run(
+        engine,
+        actor,
+        sys.stdin,
+        sys.stdout,
+        echo=not sys.stdin.isatty(),
+        after_each=parents_post.deliver,
+    )
+
+
+def _walkthrough(web_url: str, database: Path | None, today: date) -> None:
+    """The scripted tour, on a fresh demo school, printed."""
+    day = tour.walkthrough_day(today)
+    clock = FrozenClock(datetime.combine(day, time(10, 30), LONDON))
+    path = database or Path(tempfile.mkdtemp(prefix="sendbot-walkthrough-")) / "walkthrough.db"
+    console.print(f"Building {DEMO_SCHOOL_NAME} in {path}; the tour is set on {day:%A %-d %B %Y}.")
+    sessions = build_demo(path, day)
+    # View details answers with a link to the concern's page on `sendbot serve`.
+    engine = Engine(sessions, REGISTRY, clock, web_url=web_url)
+    # Parents' email as .eml files beside the database, their links to the same pages.
+    post = DemoPost(f"sqlite:///{path}", mail_folder(path), web_url, DEMO_SCHOOL_NAME)
+    tour.run(
+        engine,
+        sessions,
+        sys.stdout,
+        f"sqlite:///{path}",
+        path.parent / "exports",
+        provision_map_command=provision_map_command,
+        chronology_command=chronology_command,
+        post=post,
+    )
+    console.print(f"\nThe tour's database is {path}: open it with sqlite3 to look around.")
+    console.print(
+        f"The parents' emails are in {post.mail_dir} (.eml files: open one with any mail "
+        f"program). Their links open with SENDBOT_DATABASE_URL=sqlite:///{path} "
+        f"SENDBOT_WEB_URL={web_url} sendbot serve (until each meeting is over).",
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"To read the DSL's pages in a browser: SENDBOT_DATABASE_URL=sqlite:///{path} "
+        f"SENDBOT_WEB_URL={web_url} sendbot serve, then type 'sign in' in "
+        f"sendbot demo --database {path} --as {DEMO_LOGINS['dsl']} for a fresh link "
+        "(the tour's link was made at the tour's own time and lasts 10 minutes).",
+        markup=False,
+    )
 
 
 def _choose(

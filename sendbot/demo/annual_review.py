@@ -10,7 +10,7 @@ everything else the jobs sent meanwhile (digests, other pupils' reminders) is co
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -23,6 +23,8 @@ from sendbot.conversations.chat import Incoming
 from sendbot.conversations.engine import Engine
 from sendbot.conversations.parent_chat import ChatRouter
 from sendbot.delivery.contract import Button
+from sendbot.demo import by_web
+from sendbot.demo.post import DemoPost
 from sendbot.demo.school import DEMO_PARENT_UR_EMAIL, DEMO_PUPIL_ZAINAB, DEMO_SENCO_EMAIL
 from sendbot.handlers.console.chat import chat_ref, render
 from sendbot.scheduling.fastforward import Delivered, FastForward
@@ -51,6 +53,10 @@ class Stage:
     forward: FastForward
     parent_name: str
     pupil_name: str
+    # Whose messages are shown besides Zainab's family's: another scene's family and child.
+    family: set[str] = field(default_factory=set)
+    pupils: set[str] = field(default_factory=set)
+    post: DemoPost | None = None
 
     def tap(self, button: Button) -> None:
         """The SENCO taps a button of a message the scheduler sent her."""
@@ -77,12 +83,15 @@ class Stage:
         sent = asyncio.run(self.forward.run_until(at))
         local = self.clock.now().astimezone(LONDON)
         self.out.write(f"# (the clock moves on to {local:%a %-d %b %Y %H:%M})\n")
-        ours = [d for d in sent if self._about_zainab(d)]
+        ours = [d for d in sent if self._ours(d)]
         for item in ours:
             when = item.at.astimezone(LONDON)
             self.out.write(f"[{when:%a %-d %b %H:%M}] " + format_message(
                 item.recipient, item.message, item.name
             ))  # fmt: skip
+            eml = self.post.eml_of(item) if self.post else None
+            if eml is not None:
+                self.out.write(f"    (the email as sent: {eml})\n\n")
         others = len(sent) - len(ours)
         if others:
             self.out.write(
@@ -90,12 +99,14 @@ class Stage:
             )
         return ours
 
-    def _about_zainab(self, item: Delivered) -> bool:
-        if item.name.startswith(self.parent_name):
+    def _ours(self, item: Delivered) -> bool:
+        """To Zainab's family (or the other scene's), or to the SENCO about the child."""
+        if any(item.name.startswith(name) for name in {self.parent_name, *self.family}):
             return True
         text = item.message.text
         digest = "digest" in text.split("\n", 1)[0].lower()
-        return item.name.startswith(self.senco.name) and self.pupil_name in text and not digest
+        about = any(name in text for name in {self.pupil_name, *self.pupils})
+        return item.name.startswith(self.senco.name) and about and not digest
 
 
 def _ids(session: Session, school_id: int) -> tuple[Pupil, Guardian]:
@@ -130,8 +141,12 @@ def meeting_day(session: Session, school_id: int, pupil_id: int, today: date) ->
     return day
 
 
-def play(engine: Engine, sessions: sessionmaker[Session], out: TextIO) -> None:
-    """The scene, start to end; the clock must be the demo's frozen one."""
+def play(
+    engine: Engine, sessions: sessionmaker[Session], out: TextIO, post: DemoPost | None = None
+) -> None:
+    """The scene, start to end; the clock must be the demo's frozen one. With the demo's
+    post, parents' email is written as `.eml` files and carries links, and the scene of
+    Kacper's family answering by the web page comes on the day of Zainab's invitation."""
     clock = engine.clock
     if not isinstance(clock, FrozenClock):
         raise RuntimeError("the annual review scene moves the clock: it needs a FrozenClock")
@@ -139,9 +154,10 @@ def play(engine: Engine, sessions: sessionmaker[Session], out: TextIO) -> None:
         senco = staff_actor_by_email(session, DEMO_SENCO_EMAIL)
         assert senco is not None
         pupil, mother = _ids(session, senco.school_id)
+        forward = post.forward(sessions, clock) if post else FastForward(sessions, clock)
         stage = Stage(
-            engine, sessions, out, clock, senco, FastForward(sessions, clock),
-            mother.display_name, pupil.first_name,
+            engine, sessions, out, clock, senco, forward, mother.display_name,
+            pupil.first_name, post=post,
         )  # fmt: skip
         pupil_id, mother_id = pupil.id, mother.id
     out.write("\n=== One EHC annual review, from the reminder to the LA's decision ===\n")
@@ -152,6 +168,8 @@ def play(engine: Engine, sessions: sessionmaker[Session], out: TextIO) -> None:
     router = ChatRouter(sessions, clock, engine)
     held_on = _remind_and_book(stage, router, pupil_id, mother_id)
     _invite_and_answer(stage, router)
+    if post is not None:
+        by_web.play(stage, post)
     _hold(stage, held_on)
     _report_and_decision(stage, held_on, pupil_id)
 
@@ -180,7 +198,9 @@ def _remind_and_book(stage: Stage, router: ChatRouter, pupil_id: int, mother_id:
 def _invite_and_answer(stage: Stage, router: ChatRouter) -> None:
     stage.heading("The invitation reaches Zainab's mother, in Urdu, with a calendar file")
     sent = stage.move_to(stage.clock.now() + timedelta(minutes=5))
-    invitation = next(d for d in sent if d.message.attachments)
+    invitation = next(
+        d for d in sent if d.message.attachments and d.recipient.platform == "telegram"
+    )
     stage.heading("She answers: she will come")
     tap = invitation.message.buttons[0]
     stage.note(f"She taps [{tap.label}] (I will come).")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.conversations.engine import Engine
 from sendbot.demo import annual_review
+from sendbot.demo.post import DemoPost
 from sendbot.demo.provision import demo_terms
 from sendbot.demo.school import (
     DEMO_DSL_EMAIL,
@@ -166,9 +167,11 @@ def run(
     *,
     provision_map_command: Callable[..., None],
     chronology_command: Callable[..., None],
+    post: DemoPost | None = None,
 ) -> None:
     """Play the script, then the provision map and the DSL's chronology exports through the
-    command line's own commands (passed in by it, as the command line sits above the demo)."""
+    command line's own commands (passed in by it, as the command line sits above the demo);
+    with the demo's post, parents' email and text messages carry their links."""
     with sessions() as session:
         first_new_event = (session.scalar(select(func.max(AuditEvent.id))) or 0) + 1
     current = None
@@ -207,7 +210,7 @@ def run(
     )
     write_what_was_stored(sessions, out, first_new_event)
     # Last, as it moves the clock on by weeks: the rows above are the tour's morning.
-    annual_review.play(engine, sessions, out)
+    annual_review.play(engine, sessions, out, post)
 
 
 def write_what_was_stored(

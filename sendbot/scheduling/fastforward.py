@@ -4,11 +4,16 @@ Instead of ticking every minute, the clock jumps straight to the next moment any
 happen (a reminder time, a digest time, the daily run, an escalation step, a message held
 until the morning), runs every job there, and delivers through a transcript sender. A term
 of reminders takes seconds, and nothing is sent to a real platform.
+
+A platform's messages can also be handed on to a sender that stays on this machine (the
+demo writes parents' email as `.eml` files), and with a web address the worker puts each
+parent's one-tap link on their email and text messages, as `sendbot serve` does.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO
@@ -17,8 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sendbot.clock import FrozenClock
-from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
+from sendbot.clock import Clock, FrozenClock
+from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOutcome
 from sendbot.scheduling import jobs, review_booking
 from sendbot.scheduling.senders import format_message
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig
@@ -36,6 +41,9 @@ class Delivered:
     recipient: Recipient
     name: str
     message: OutgoingMessage
+    # The platform's id for it when a sender it was handed on to took it (an email's
+    # Message-ID), else None.
+    platform_id: str | None = None
 
 
 @dataclass
@@ -43,11 +51,14 @@ class TranscriptSender:
     """Records every message with the simulated time and the recipient's name."""
 
     platform: str
-    clock: FrozenClock
+    clock: Clock
     sessions: sessionmaker[Session]
     timezone: str = "Europe/London"
     stream: IO[str] | None = None
     delivered: list[Delivered] = field(default_factory=list)
+    # Platforms whose messages are also handed on to a sender of their own (the demo's
+    # folder of `.eml` files); what that sender says is the outcome.
+    passes: Mapping[str, Sender] = field(default_factory=dict)
 
     def _name(self, recipient: Recipient) -> str:
         kind, _, number = recipient.address.partition(":")
@@ -79,14 +90,21 @@ class TranscriptSender:
     async def send(self, recipient: Recipient, message: OutgoingMessage) -> SendOutcome:
         now = self.clock.now()
         name = await asyncio.to_thread(self._name, recipient)
-        self.delivered.append(Delivered(now, recipient, name, message))
+        delivered = Delivered(now, recipient, name, message)
+        onward = self.passes.get(recipient.platform)
+        if onward is not None:
+            outcome = await onward.send(recipient, message)
+            if outcome.status != "sent":
+                return outcome
+            delivered.platform_id = outcome.platform_message_id
+        self.delivered.append(delivered)
         if self.stream is not None:
             local = now.astimezone(ZoneInfo(self.timezone))
             self.stream.write(
                 f"[{local:%a %d %b %Y %H:%M %Z}] " + format_message(recipient, message, name)
             )
             self.stream.flush()
-        return SendOutcome.sent(f"sim-{len(self.delivered)}")
+        return SendOutcome.sent(delivered.platform_id or f"sim-{len(self.delivered)}")
 
 
 class FastForward:
@@ -98,6 +116,8 @@ class FastForward:
         stream: IO[str] | None = None,
         hold_reviews: bool = False,
         book_reviews: bool = False,
+        web_url: str | None = None,
+        passes: Mapping[str, Sender] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -112,11 +132,12 @@ class FastForward:
         with sessions() as session:
             first = session.scalar(select(School.timezone).order_by(School.id).limit(1))
         self.transcript = TranscriptSender(
-            "console", clock, sessions, first or "Europe/London", stream
+            "console", clock, sessions, first or "Europe/London", stream, passes=passes or {}
         )
         senders = {platform: self.transcript for platform in PLATFORMS}
         config = WorkerConfig(
             fallback_platform="console",
+            web_url=web_url,
             limits={p: PlatformLimit(None, 0.0) for p in PLATFORMS},
         )
         self.worker = OutboxWorker(

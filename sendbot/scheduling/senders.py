@@ -15,6 +15,7 @@ from typing import IO, Any
 import aiohttp
 
 from sendbot.delivery.contract import OutgoingMessage, Recipient, SendOutcome
+from sendbot.delivery.sms import sms_text
 
 
 @dataclass
@@ -36,10 +37,18 @@ class ConsoleSender:
 
 
 def format_message(recipient: Recipient, message: OutgoingMessage, name: str | None = None) -> str:
+    """A message as its recipient would read it; a text message as the phone shows it (the
+    layout the SMS sender sends: no buttons, the one-tap link last)."""
     who = name or recipient.address
     head = f"--> {who} [{recipient.platform}]" + (" URGENT" if message.urgent else "")
+    if recipient.platform == "sms":
+        return (
+            "\n".join([head, *("    " + line for line in sms_text(message).splitlines())]) + "\n\n"
+        )
     lines = [head, *("    " + line for line in message.text.splitlines())]
-    if message.buttons:
+    if message.link:  # the button to the parent's page, in an email
+        lines.append(f"    (link: {message.link})")
+    if message.buttons and recipient.platform != "email":  # an email has no buttons to tap
         lines.append("    " + "  ".join(f"[{b.label}]" for b in message.buttons))
     for attachment in message.attachments:
         lines.append(f"    (attached: {attachment.filename}, {len(attachment.content):,} bytes)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -45,8 +45,16 @@ def chat_ref(actor: StaffActor) -> ChatRef:
     return ChatRef(PLATFORM, f"staff:{actor.staff_id}")
 
 
-def run(engine: Engine, actor: StaffActor, lines: Iterable[str], out: TextIO, echo: bool) -> None:
-    """One reply per line read; echo the typed line when input is not a terminal."""
+def run(
+    engine: Engine,
+    actor: StaffActor,
+    lines: Iterable[str],
+    out: TextIO,
+    echo: bool,
+    after_each: Callable[[], None] | None = None,
+) -> None:
+    """One reply per line read; echo the typed line when input is not a terminal. Then
+    `after_each`, if given (the demo sends its post to parents there)."""
     chat = chat_ref(actor)
     out.write(render(engine.resume(chat, actor)) + "\n")
     for line in lines:
@@ -63,3 +71,5 @@ def run(engine: Engine, actor: StaffActor, lines: Iterable[str], out: TextIO, ec
             continue
         out.write(render(engine.handle(chat, actor, text)) + "\n")
         out.flush()
+        if after_each is not None:
+            after_each()
