@@ -62,6 +62,11 @@ def every_parent_message() -> dict[str, dict[str, Any]]:
         keys.PARENT_MEETING_INVITATION: sealed,
         keys.PARENT_REVIEW_SUMMARY: samples.review().to_params(),
         keys.PARENT_TERM_PROGRESS: samples.term_progress().to_params(),
+        keys.PARENT_LINK_INVITATION: {
+            "school_name": "Oakfield",
+            "first_name": "Sara",
+            "purpose": "confirm_email",
+        },
     }
 
 

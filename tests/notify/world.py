@@ -31,17 +31,25 @@ class Family:
 
 
 def family(
-    sessions: sessionmaker[Session], school_id: int, now: datetime, *, email: bool = True
+    sessions: sessionmaker[Session],
+    school_id: int,
+    now: datetime,
+    *,
+    email: bool = True,
+    preferred_channel: str | None = None,
 ) -> Family:
     """A guardian with a mobile number and, unless told not, an email address.
 
-    The email account is made first, so the text message account ranks first in the
-    worker's order today (newest first among equals); once guardians have a preferred
-    channel (part "channels") these tests set it to "sms" instead.
+    With no preferred channel, text messages come last in the fallback order (they cost
+    money), after email; a test that needs the text message tried first says so.
     """
     with sessions() as session, session.begin():
         guardian = Guardian(
-            school_id=school_id, external_id="G-SMS", first_name="Anna", last_name="Nowak"
+            school_id=school_id,
+            external_id="G-SMS",
+            first_name="Anna",
+            last_name="Nowak",
+            preferred_channel=preferred_channel,
         )
         session.add(guardian)
         session.flush()
