@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import FrozenClock
+from sendbot.config import Settings
 from sendbot.delivery.contract import Recipient, SendOutcome
 from sendbot.scheduling.senders import ConsoleSender
 from sendbot.scheduling.worker import OutboxWorker
 from sendbot.services import guardian_channels, meetings, outbox
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.services.guardian_channels import fallback_order
+from sendbot.services.guardian_channels import CHANNELS, fallback_order
 from sendbot.store.models import AuditEvent, Guardian, GuardianPupil, Identity, Outbox
 from tests.factories import SmallSchool, build_small_school
 
@@ -201,3 +202,62 @@ def test_booking_says_who_is_reached_how_and_names_those_with_no_channel(
         *told,
         "No Telegram, email address or mobile number, so please send a letter or call: Gus Khan.",
     ]
+
+
+# --- only the channels the school can send by ---------------------------------------------
+
+NOTIFY_SMS = {"notify_api_key": "key-" + "0" * 70, "notify_sms_template_id": "sms-template"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "on"),
+    [
+        ({}, set()),
+        ({"telegram_bot_token": "123:abc"}, {"telegram"}),
+        ({"smtp_host": "relay.school.example"}, {"email"}),
+        ({"email_dir": "outgoing-mail"}, {"email"}),
+        (NOTIFY_SMS, {"sms"}),
+        ({"notify_api_key": "key"}, set()),  # a key without a template sends nothing
+        ({"telegram_bot_token": "123:abc", "smtp_host": "relay", **NOTIFY_SMS}, set(CHANNELS)),
+    ],
+)
+def test_a_channel_counts_only_where_the_school_can_send_by_it(
+    settings: dict[str, str], on: set[str]
+) -> None:
+    assert guardian_channels.configured(Settings(**settings)) == on  # type: ignore[arg-type]
+
+
+def test_a_school_with_no_email_or_text_route_is_told_to_write_or_call(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    school = build_small_school(sessions)
+    by_email = _guardian(sessions, school, "Fay Khan", {"email": "fay@example.org"})
+    by_phone = _guardian(sessions, school, "Gus Khan", {"sms": "+447700900123"})
+    guardian_channels.send_by(None)  # the settings decide, as in `sendbot serve`
+    monkeypatch.setattr(
+        guardian_channels, "get_settings", lambda: Settings(telegram_bot_token="123:abc")
+    )
+    with sessions() as session, session.begin():
+        assert guardian_channels.channels_of(session, by_email) == []
+        assert guardian_channels.first_channel(session, by_phone) is None
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        booked = meetings.schedule(
+            session,
+            senco,
+            pupil_id=school.pupils["amir"],
+            kind="parent_meeting",
+            starts_at=NOW + timedelta(days=7),
+            now=NOW,
+            place="SENCO office",
+        )
+        assert session.scalars(select(Outbox)).all() == []  # nothing undeliverable waits
+    assert booked.channels == ()
+    assert booked.guardians_without_chat == ("Fay Khan", "Gus Khan")
+    # Once the school sends email, the same address counts.
+    monkeypatch.setattr(
+        guardian_channels, "get_settings", lambda: Settings(smtp_host="relay.school.example")
+    )
+    with sessions() as session:
+        assert guardian_channels.first_channel(session, by_email) == "email"
+        assert guardian_channels.first_channel(session, by_phone) is None
