@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.delivery.contract import Recipient, SendOutcome
+from sendbot.messages import registry
 from sendbot.scheduling.senders import ConsoleSender
 from sendbot.scheduling.worker import OutboxWorker
 from sendbot.services import guardian_channels, meetings, outbox
@@ -139,6 +140,38 @@ def test_a_bounced_email_is_switched_off_and_the_text_message_goes_instead(
         ).all()
         assert [n.recipient_staff_id for n in told] == [school.staff["senco"]]
         assert [c.platform for c in guardian_channels.channels_of(session, dee)] == ["sms"]
+        notice = _staff_text(session, told[0])
+    assert notice.startswith("Parent's email address bounced or was refused: Dee Khan")
+    assert "Telegram" not in notice
+    assert notice.endswith("sendbot no longer sends there. Their messages now go by text message instead.")
+
+
+def _staff_text(session: Session, row: Outbox) -> str:
+    message = registry.render(row.template, row.params, "en", session)
+    assert message is not None
+    return message.text
+
+
+def test_an_invalid_mobile_number_with_nothing_after_it_tells_staff_nobody_can_reach_them(
+    sessions: Sessions,
+) -> None:
+    school = build_small_school(sessions)
+    eve = _guardian(sessions, school, "Eve Khan", {"sms": "+447700900505"})
+    _message(sessions, school, eve, "trip:eve")
+    invalid = Bounces()
+    invalid.platform = "sms"
+    asyncio.run(OutboxWorker(sessions, FrozenClock(NOW), {"sms": invalid}).drain())
+    with sessions() as session:
+        [told] = session.scalars(
+            select(Outbox).where(Outbox.template == "parent.blocked_notice")
+        ).all()
+        notice = _staff_text(session, told)
+    assert notice.startswith(
+        "Parent's mobile number is not valid or not receiving text messages: Eve Khan"
+    )
+    assert notice.endswith(
+        "Nobody can reach them through sendbot now. Please contact them another way."
+    )
 
 
 def test_a_parent_chooses_only_a_channel_they_have_an_address_for(sessions: Sessions) -> None:
