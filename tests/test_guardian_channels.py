@@ -143,7 +143,9 @@ def test_a_bounced_email_is_switched_off_and_the_text_message_goes_instead(
         notice = _staff_text(session, told[0])
     assert notice.startswith("Parent's email address bounced or was refused: Dee Khan")
     assert "Telegram" not in notice
-    assert notice.endswith("sendbot no longer sends there. Their messages now go by text message instead.")
+    assert notice.endswith(
+        "sendbot no longer sends there. Their messages now go by text message instead."
+    )
 
 
 def _staff_text(session: Session, row: Outbox) -> str:

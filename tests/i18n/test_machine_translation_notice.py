@@ -227,8 +227,9 @@ def test_reviewing_a_catalog_takes_the_notice_away_for_that_language_only(
     translated = sum(bool(m.id) and bool(m.string) for m in read_catalog(po_path("pl", locales)))
     code = i18n_command(["review", "pl", "--by", REVIEWER, "--on", "2027-01-15"])
     assert code == 0
-    assert f"pl: {translated} message(s) marked reviewed by school EAL co-ordinator on 2027-01-15" in (
-        capsys.readouterr().out
+    assert (
+        f"pl: {translated} message(s) marked reviewed by school EAL co-ordinator on 2027-01-15"
+        in (capsys.readouterr().out)
     )
     _touched(po_path("pl", locales))
 

@@ -139,8 +139,7 @@ def blocked_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> Outg
         advice = f"{stopped} Their messages now go by {CHANNEL_WORDS.get(after, after)} instead."
     elif "next_channel" in params:
         advice = (
-            f"{stopped} Nobody can reach them through sendbot now. "
-            "Please contact them another way."
+            f"{stopped} Nobody can reach them through sendbot now. Please contact them another way."
         )
     else:
         advice = "Messages to them are not being delivered. Please contact them another way."
