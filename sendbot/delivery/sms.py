@@ -45,7 +45,8 @@ def _cut(body: str, tail: str, max_fragments: int) -> str:
     """`body` cut at a word to fit with "..." and `tail` in `max_fragments`."""
 
     def fits(n: int) -> bool:
-        return measure(body[:n].rstrip() + ELLIPSIS + tail).fragments <= max_fragments
+        kept = body[:n].rstrip()
+        return measure(kept + ELLIPSIS + _closed(kept) + tail).fragments <= max_fragments
 
     low, high = 0, len(body)  # fits(low) unless even the tail is too long; not fits(high)
     while high - low > 1:
@@ -61,7 +62,16 @@ def _cut(body: str, tail: str, max_fragments: int) -> str:
     kept = kept.rstrip()
     if not kept:
         return tail.strip() or body[: low or 1]
-    return kept + ELLIPSIS + tail
+    return kept + ELLIPSIS + _closed(kept) + tail
+
+
+_OPENS, _CLOSE = ("\u2066", "\u2067", "\u2068"), "\u2069"
+
+
+def _closed(kept: str) -> str:
+    """The isolates a cut left open (a name or staff's English in Urdu text), closed, so the
+    notice after them is laid out right to left again."""
+    return _CLOSE * max(0, sum(kept.count(o) for o in _OPENS) - kept.count(_CLOSE))
 
 
 def sms_length(message: OutgoingMessage) -> SmsLength:
