@@ -110,6 +110,7 @@ def unlink(
 
 # --- a whole class or year group -------------------------------------------------------------
 
+
 def _text_cost(chosen: invite_groups.GroupPlan) -> sms_cost.SmsCost:
     """What the text messages will cost, counted as the sender lays them out: each in its
     guardian's language, its notice kept, and a link as long as the real ones."""

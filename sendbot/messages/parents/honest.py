@@ -34,9 +34,7 @@ MACHINE_NOTICE = _(
 
 # TRANSLATORS: the same notice, shorter, for a text message too long to carry the whole
 # notice (a text message is charged by its length). Keep it as short as you can.
-SMS_NOTICE = _(
-    "Translated by computer, not checked yet. Ask the school for a free interpreter."
-)
+SMS_NOTICE = _("Translated by computer, not checked yet. Ask the school for a free interpreter.")
 
 # For a guardian whose language has no catalog: they read English, so this is in English.
 NO_CATALOG_NOTE = (
