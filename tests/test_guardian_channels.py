@@ -252,6 +252,11 @@ NOTIFY_SMS = {"notify_api_key": "key-" + "0" * 70, "notify_sms_template_id": "sm
         ({"smtp_host": "relay.school.example"}, {"email"}),
         ({"email_dir": "outgoing-mail"}, {"email"}),
         (NOTIFY_SMS, {"sms"}),
+        ({"email_via": "notify", **NOTIFY_SMS}, {"sms"}),  # no email template: no email
+        (
+            {"email_via": "notify", "notify_email_template_id": "t", **NOTIFY_SMS},
+            set(CHANNELS) - {"telegram"},
+        ),
         ({"notify_api_key": "key"}, set()),  # a key without a template sends nothing
         ({"telegram_bot_token": "123:abc", "smtp_host": "relay", **NOTIFY_SMS}, set(CHANNELS)),
     ],

@@ -56,7 +56,8 @@ def configured(settings: Settings) -> frozenset[str]:
     found = set()
     if settings.telegram_bot_token is not None:
         found.add(TELEGRAM)
-    if settings.email_route() is not None:
+    route = settings.email_route()
+    if route is not None and (route != "notify" or settings.notify_email_configured()):
         found.add(EMAIL)
     if settings.notify_sms_configured():
         found.add(SMS)
