@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sendbot.clock import FrozenClock
-from sendbot.services import SESSION_HOOKS
+from sendbot.services import SESSION_HOOKS, guardian_channels
 from sendbot.store.db import make_engine, session_factory, upgrade
 from tests.factories import NOW, SmallSchool, build_small_school
 from tests.pg import TemporaryPostgres, find_bin_dir
@@ -177,6 +177,15 @@ def sessions(engine):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW)
+
+
+@pytest.fixture(autouse=True)
+def every_channel_switched_on() -> Iterator[None]:
+    """Tests send by every channel, as the console does; tests/test_channels_configured.py
+    switches them on and off through the settings."""
+    guardian_channels.send_by(guardian_channels.CHANNELS)
+    yield
+    guardian_channels.send_by(None)
 
 
 @pytest.fixture

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sendbot.clock import FrozenClock
+from sendbot.config import Settings
 from sendbot.delivery.contract import Recipient, SendOutcome
+from sendbot.messages import registry
 from sendbot.scheduling.senders import ConsoleSender
 from sendbot.scheduling.worker import OutboxWorker
 from sendbot.services import guardian_channels, meetings, outbox
 from sendbot.services.actors import staff_actor_by_id
-from sendbot.services.guardian_channels import fallback_order
+from sendbot.services.guardian_channels import CHANNELS, fallback_order
 from sendbot.store.models import AuditEvent, Guardian, GuardianPupil, Identity, Outbox
 from tests.factories import SmallSchool, build_small_school
 
@@ -138,6 +140,40 @@ def test_a_bounced_email_is_switched_off_and_the_text_message_goes_instead(
         ).all()
         assert [n.recipient_staff_id for n in told] == [school.staff["senco"]]
         assert [c.platform for c in guardian_channels.channels_of(session, dee)] == ["sms"]
+        notice = _staff_text(session, told[0])
+    assert notice.startswith("Parent's email address bounced or was refused: Dee Khan")
+    assert "Telegram" not in notice
+    assert notice.endswith(
+        "sendbot no longer sends there. Their messages now go by text message instead."
+    )
+
+
+def _staff_text(session: Session, row: Outbox) -> str:
+    message = registry.render(row.template, row.params, "en", session)
+    assert message is not None
+    return message.text
+
+
+def test_an_invalid_mobile_number_with_nothing_after_it_tells_staff_nobody_can_reach_them(
+    sessions: Sessions,
+) -> None:
+    school = build_small_school(sessions)
+    eve = _guardian(sessions, school, "Eve Khan", {"sms": "+447700900505"})
+    _message(sessions, school, eve, "trip:eve")
+    invalid = Bounces()
+    invalid.platform = "sms"
+    asyncio.run(OutboxWorker(sessions, FrozenClock(NOW), {"sms": invalid}).drain())
+    with sessions() as session:
+        [told] = session.scalars(
+            select(Outbox).where(Outbox.template == "parent.blocked_notice")
+        ).all()
+        notice = _staff_text(session, told)
+    assert notice.startswith(
+        "Parent's mobile number is not valid or not receiving text messages: Eve Khan"
+    )
+    assert notice.endswith(
+        "Nobody can reach them through sendbot now. Please contact them another way."
+    )
 
 
 def test_a_parent_chooses_only_a_channel_they_have_an_address_for(sessions: Sessions) -> None:
@@ -201,3 +237,67 @@ def test_booking_says_who_is_reached_how_and_names_those_with_no_channel(
         *told,
         "No Telegram, email address or mobile number, so please send a letter or call: Gus Khan.",
     ]
+
+
+# --- only the channels the school can send by ---------------------------------------------
+
+NOTIFY_SMS = {"notify_api_key": "key-" + "0" * 70, "notify_sms_template_id": "sms-template"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "on"),
+    [
+        ({}, set()),
+        ({"telegram_bot_token": "123:abc"}, {"telegram"}),
+        ({"smtp_host": "relay.school.example"}, {"email"}),
+        ({"email_dir": "outgoing-mail"}, {"email"}),
+        (NOTIFY_SMS, {"sms"}),
+        ({"email_via": "notify", **NOTIFY_SMS}, {"sms"}),  # no email template: no email
+        (
+            {"email_via": "notify", "notify_email_template_id": "t", **NOTIFY_SMS},
+            set(CHANNELS) - {"telegram"},
+        ),
+        ({"notify_api_key": "key"}, set()),  # a key without a template sends nothing
+        ({"telegram_bot_token": "123:abc", "smtp_host": "relay", **NOTIFY_SMS}, set(CHANNELS)),
+    ],
+)
+def test_a_channel_counts_only_where_the_school_can_send_by_it(
+    settings: dict[str, str], on: set[str]
+) -> None:
+    assert guardian_channels.configured(Settings(**settings)) == on  # type: ignore[arg-type]
+
+
+def test_a_school_with_no_email_or_text_route_is_told_to_write_or_call(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    school = build_small_school(sessions)
+    by_email = _guardian(sessions, school, "Fay Khan", {"email": "fay@example.org"})
+    by_phone = _guardian(sessions, school, "Gus Khan", {"sms": "+447700900123"})
+    guardian_channels.send_by(None)  # the settings decide, as in `sendbot serve`
+    monkeypatch.setattr(
+        guardian_channels, "get_settings", lambda: Settings(telegram_bot_token="123:abc")
+    )
+    with sessions() as session, session.begin():
+        assert guardian_channels.channels_of(session, by_email) == []
+        assert guardian_channels.first_channel(session, by_phone) is None
+        senco = staff_actor_by_id(session, school.staff["senco"])
+        assert senco is not None
+        booked = meetings.schedule(
+            session,
+            senco,
+            pupil_id=school.pupils["amir"],
+            kind="parent_meeting",
+            starts_at=NOW + timedelta(days=7),
+            now=NOW,
+            place="SENCO office",
+        )
+        assert session.scalars(select(Outbox)).all() == []  # nothing undeliverable waits
+    assert booked.channels == ()
+    assert booked.guardians_without_chat == ("Fay Khan", "Gus Khan")
+    # Once the school sends email, the same address counts.
+    monkeypatch.setattr(
+        guardian_channels, "get_settings", lambda: Settings(smtp_host="relay.school.example")
+    )
+    with sessions() as session:
+        assert guardian_channels.first_channel(session, by_email) == "email"
+        assert guardian_channels.first_channel(session, by_phone) is None

@@ -3,6 +3,7 @@ a parent or carer whose chat should no longer hear from the school."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -13,7 +14,7 @@ from sendbot.clock import SystemClock
 from sendbot.config import get_settings
 from sendbot.delivery import keys
 from sendbot.messages.parents.notices import render_for_guardian
-from sendbot.services import invite_groups, invites, parents, roster_ids
+from sendbot.services import invite_groups, invites, parents, roster_ids, sms_cost
 from sendbot.store.private_files import write_private
 
 app = typer.Typer(
@@ -109,32 +110,25 @@ def unlink(
 
 # --- a whole class or year group -------------------------------------------------------------
 
-# GSM 03.38's basic characters: a text message of these alone takes 160 per part (153 when
-# split); any other character makes the whole message UCS-2, 70 per part (67 when split).
-# A stand-in until the shared SMS length rules land (domain/sms_length.py).
-_GSM = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ ÆæßÉ!\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-LINK_ALLOWANCE = 60  # the one-tap link the worker adds: the school's web address and a token
 
-
-def _sms_parts(text: str) -> int:
-    single, split = (160, 153) if set(text) <= _GSM else (70, 67)
-    return 1 if len(text) <= single else -(-len(text) // split)
-
-
-def _text_parts(chosen: invite_groups.GroupPlan) -> int:
-    total = 0
-    for invitee in chosen.by("sms"):
-        message = render_for_guardian(
-            keys.PARENT_LINK_INVITATION,
-            invite_groups.params_for(chosen, invitee),
-            invitee.language,
-            script=invitee.script,
+def _text_cost(chosen: invite_groups.GroupPlan) -> sms_cost.SmsCost:
+    """What the text messages will cost, counted as the sender lays them out: each in its
+    guardian's language, its notice kept, and a link as long as the real ones."""
+    web_url = get_settings().web_url
+    link = sms_cost.sample_link(web_url) if web_url else None
+    messages = (
+        replace(
+            render_for_guardian(
+                keys.PARENT_LINK_INVITATION,
+                invite_groups.params_for(chosen, invitee),
+                invitee.language,
+                script=invitee.script,
+            ),
+            link=link,
         )
-        total += _sms_parts(message.text + "\n\n" + "x" * LINK_ALLOWANCE)
-    return total
+        for invitee in chosen.by("sms")
+    )
+    return sms_cost.estimate(messages)
 
 
 def _summary(chosen: invite_groups.GroupPlan) -> None:
@@ -146,8 +140,8 @@ def _summary(chosen: invite_groups.GroupPlan) -> None:
     )
     console.print(f"  by email: {len(emails)}", markup=False)
     console.print(
-        f"  by text message: {len(texts)} ({_text_parts(chosen)} text message part(s) to pay "
-        "for, beyond any free allowance)",
+        f"  by text message: {len(texts)} ({_text_cost(chosen).fragments} text message part(s) "
+        "to pay for, beyond any free allowance)",
         markup=False,
     )
     if chosen.on_telegram:

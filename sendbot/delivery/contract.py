@@ -41,6 +41,11 @@ class OutgoingMessage:
     # The one-tap web page where a parent answers or reads this message: email and text
     # messages carry it, since they have no buttons; chat platforms show the buttons.
     link: str | None = None
+    # The last paragraph of `text` that a layout keeps whatever else it cuts: the parent's
+    # machine-translation notice, or the note on why a message is in English. A text message
+    # too long for its fragments keeps it, in `short_notice` when that is given.
+    notice: str = ""
+    short_notice: str = ""
     # The outbox row this message comes from, for platforms that echo a reference back in
     # their delivery receipts (GOV.UK Notify's `reference`); None outside the outbox.
     reference: str | None = None

@@ -13,7 +13,8 @@ never a silent drop.
 
 The worker adds context keys that start with an underscore and are never stored: `_now`
 (ISO time), `_timezone` (the school's), `_school_id`, `_recipient_staff_id`,
-`_recipient_guardian_id`, `_outbox_id`.
+`_recipient_guardian_id`, `_outbox_id`, and for a parent `_answer_by`: "link" when the
+message goes with its one-tap link (email, text message), else "buttons".
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from sendbot.delivery.contract import OutgoingMessage, Recipient, Sender, SendOu
 from sendbot.scheduling import jobs, review_booking
 from sendbot.scheduling.senders import format_message
 from sendbot.scheduling.worker import OutboxWorker, PlatformLimit, WorkerConfig
-from sendbot.services import action_ids, staff_buttons
+from sendbot.services import action_ids, guardian_channels, staff_buttons
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.store.models import Guardian, Identity, School, Staff
 
@@ -135,6 +135,8 @@ class FastForward:
             "console", clock, sessions, first or "Europe/London", stream, passes=passes or {}
         )
         senders = {platform: self.transcript for platform in PLATFORMS}
+        # The transcript prints email and text messages too: every channel counts.
+        guardian_channels.send_by(guardian_channels.CHANNELS)
         config = WorkerConfig(
             fallback_platform="console",
             web_url=web_url,

@@ -404,6 +404,10 @@ class OutboxWorker:
             _recipient_guardian_id=row.recipient_guardian_id,
             _outbox_id=row.id,
         )
+        if row.recipient_guardian_id is not None:
+            # The words say what the parent taps: this message's buttons, or its link.
+            linked = self._links(row, prepared.recipient)
+            params["_answer_by"] = "link" if linked else "buttons"
         message = registry.render(row.template, params, language, session)
         if message is None:
             prepared.decision, prepared.detail = "cancelled", "no longer needed"
@@ -412,6 +416,14 @@ class OutboxWorker:
         message = replace(message, reference=str(row.id))
         prepared.message = _without_delivered_parts(row, prepared.recipient, message)
         return prepared
+
+    def _links(self, row: Outbox, recipient: Recipient) -> bool:
+        """Whether this message goes to a parent with a link to its one-tap page."""
+        return (
+            bool(self.config.web_url)
+            and row.recipient_guardian_id is not None
+            and recipient.platform in parent_links.LINKED_PLATFORMS
+        )
 
     def _with_parent_link(
         self,
@@ -423,12 +435,10 @@ class OutboxWorker:
     ) -> OutgoingMessage:
         """A parent's email or text message carries the link to its one-tap page (the same
         link on a retry); the service decides which page, if any."""
-        web_url = self.config.web_url
-        if not web_url or row.recipient_guardian_id is None:
+        if not self._links(row, recipient):
             return message
-        if recipient.platform not in parent_links.LINKED_PLATFORMS:
-            return message
-        link = parent_links.link_for_outbox(session, row.id, web_url, now)
+        assert self.config.web_url is not None
+        link = parent_links.link_for_outbox(session, row.id, self.config.web_url, now)
         return replace(message, link=link) if link else message
 
     # sending

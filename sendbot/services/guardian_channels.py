@@ -8,10 +8,18 @@ Telegram, email, text message. Text messages come last because they cost the sch
 When one channel fails for good (a blocked chat, a bounced address) the outbox worker
 tries the next. Parents choose their channel themselves (Telegram's /channel, the web
 page); both call `set_preferred_channel`.
+
+A channel counts only where the school can send by it: Telegram with a bot token, email
+with an email route (SMTP, Notify or .eml files), text messages with Notify's key and
+template (`sending`). A guardian whose only address is on a channel the school has not
+switched on has no channel: booking tells the SENCO to write or call, and nothing
+undeliverable is queued. The console (`sendbot tick`, the demo) prints every channel, so
+it says so with `send_by`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -19,6 +27,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sendbot.config import Settings, get_settings
 from sendbot.services import audit
 from sendbot.services.actors import StaffActor
 from sendbot.store.models import Guardian, Identity
@@ -42,6 +51,34 @@ def fallback_order(preferred: str | None) -> tuple[str, ...]:
     return (preferred, *(c for c in ORDER if c != preferred))
 
 
+def configured(settings: Settings) -> frozenset[str]:
+    """The channels the settings switch on."""
+    found = set()
+    if settings.telegram_bot_token is not None:
+        found.add(TELEGRAM)
+    route = settings.email_route()
+    if route is not None and (route != "notify" or settings.notify_email_configured()):
+        found.add(EMAIL)
+    if settings.notify_sms_configured():
+        found.add(SMS)
+    return frozenset(found)
+
+
+# Set by a process whose senders are not the settings' (the console prints every channel).
+_sending_by: frozenset[str] | None = None
+
+
+def send_by(platforms: Iterable[str] | None) -> None:
+    """This process sends by these channels whatever the settings say; None: the settings."""
+    global _sending_by
+    _sending_by = None if platforms is None else frozenset(platforms) & CHANNELS
+
+
+def sending() -> frozenset[str]:
+    """The channels the school can send by now."""
+    return _sending_by if _sending_by is not None else configured(get_settings())
+
+
 @dataclass(frozen=True)
 class Channel:
     platform: str  # telegram | email | sms
@@ -50,7 +87,8 @@ class Channel:
 
 
 def _ordered(identities: list[Identity], preferred: str | None) -> list[Channel]:
-    rank = {p: n for n, p in enumerate(fallback_order(preferred))}
+    on = sending()
+    rank = {p: n for n, p in enumerate(fallback_order(preferred)) if p in on}
     usable = [i for i in identities if i.active and i.platform in rank]
     # The newest account of a kind first (a parent's new phone before the old one).
     usable.sort(key=lambda i: (rank[i.platform], -i.id))
@@ -58,7 +96,8 @@ def _ordered(identities: list[Identity], preferred: str | None) -> list[Channel]
 
 
 def channels_of(session: Session, guardian_id: int) -> list[Channel]:
-    """The guardian's usable channels, in the order a message tries them."""
+    """The guardian's usable channels, in the order a message tries them: their active
+    accounts on the channels the school can send by."""
     guardian = session.get(Guardian, guardian_id)
     if guardian is None:
         return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, or_, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from sendbot.delivery import keys
 from sendbot.i18n.languages import BY_CODE, Language, resolve
 from sendbot.i18n.plain import preview_for_parent
-from sendbot.services import action_ids, audit, policy, school_settings
+from sendbot.services import action_ids, audit, guardian_channels, policy, school_settings
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
 from sendbot.services.identities import BLOCKED, STOPPED, UNLINKED, UNSUBSCRIBED, may_resume
@@ -327,7 +328,12 @@ def staff_reply(
 
 
 def _school_notice(
-    session: Session, guardian: Guardian, template: str, key: str, now: datetime
+    session: Session,
+    guardian: Guardian,
+    template: str,
+    key: str,
+    now: datetime,
+    **more: Any,
 ) -> None:
     tell_sencos(
         session,
@@ -337,6 +343,7 @@ def _school_notice(
             "guardian_name": guardian.display_name,
             "children": [c.name for c in children(session, guardian.id)],
             "at": now.isoformat(),
+            **more,
         },
         key,
         now,
@@ -401,7 +408,10 @@ def resume(session: Session, identity_id: int, now: datetime) -> bool:
 def mark_blocked(
     session: Session, platform: str, address: str, now: datetime, team_id: str = ""
 ) -> bool:
-    """The platform says this account blocked us: stop sending and tell the school, once.
+    """The platform says this account can never work: a Telegram chat that blocked the bot,
+    an email address that bounced or was refused, a mobile number that is not valid or not
+    receiving. Stop sending there and tell the school, once, which account it was and what
+    happens next: the guardian's next channel is tried, or nothing reaches them now.
 
     For the outbox worker on `SendOutcome.blocked`. Only the change from active to inactive
     tells the school, so retries and other workers do not repeat the notice; a parent who
@@ -434,8 +444,16 @@ def mark_blocked(
         details={"platform": platform},
     )
     if guardian is not None:
+        session.flush()
+        after = guardian_channels.channels_of(session, guardian.id)
         _school_notice(
-            session, guardian, STAFF_BLOCKED, f"blocked:{identity.id}:{now.isoformat()}", now
+            session,
+            guardian,
+            STAFF_BLOCKED,
+            f"blocked:{identity.id}:{now.isoformat()}",
+            now,
+            platform=platform,
+            next_channel=after[0].platform if after else None,
         )
     return True
 

@@ -384,7 +384,8 @@ def _calendar(session: Session, token: str, now: datetime) -> bytes | None:
     if shown.meeting_gone:
         return None
     data = MeetingInvitationData.from_params(shown.params["invitation"])
-    return invitation_ics(Writer(opened.language, opened.timezone), data, now)
+    # Opened from the parent's link, so the file says to answer by the link.
+    return invitation_ics(Writer(opened.language, opened.timezone), data, now, answer_by="link")
 
 
 async def calendar(request: web.Request) -> web.StreamResponse:

@@ -104,7 +104,8 @@ def test_an_invalid_number_is_turned_off_and_the_next_channel_carries_it(
     fake, url = notify
     fake.answer_next(INVALID_NUMBER)
     clock = FrozenClock(NOW)
-    people = family(sessions, school.school_id, NOW)
+    # Text messages come last unless chosen: this parent chose them.
+    people = family(sessions, school.school_id, NOW, preferred_channel="sms")
     outbox_id = reply_to(sessions, school.school_id, people.guardian_id, NOW)
     email = RecordingSender("email")
     report = asyncio.run(_worker(sessions, clock, url, email).run_once())

@@ -32,6 +32,10 @@ MACHINE_NOTICE = _(
 )
 
 
+# TRANSLATORS: the same notice, shorter, for a text message too long to carry the whole
+# notice (a text message is charged by its length). Keep it as short as you can.
+SMS_NOTICE = _("Translated by computer, not checked yet. Ask the school for a free interpreter.")
+
 # For a guardian whose language has no catalog: they read English, so this is in English.
 NO_CATALOG_NOTE = (
     "This message is in English because we cannot write in your language yet. "
@@ -47,11 +51,13 @@ def machine_notice(w: Writer) -> str | None:
 
 
 def with_notice(w: Writer, message: OutgoingMessage) -> OutgoingMessage:
-    """The message with the notice as its last paragraph, when `w` used unchecked words."""
+    """The message with the notice as its last paragraph, when `w` used unchecked words; the
+    notice (and its short form for a text message) named so a layout that cuts keeps it."""
     notice = machine_notice(w)
     if notice is None:
         return message
-    return replace(message, text=f"{message.text}\n\n{notice}")
+    text = f"{message.text}\n\n{notice}"
+    return replace(message, text=text, notice=notice, short_notice=w._(SMS_NOTICE))
 
 
 def with_english_note(
@@ -61,4 +67,5 @@ def with_english_note(
     for a language sendbot cannot write yet (say French, or Panjabi in Shahmukhi)."""
     if not lacks_catalog(stored_language, script):
         return message
-    return replace(message, text=f"{message.text}\n\n{NO_CATALOG_NOTE}")
+    text = f"{message.text}\n\n{NO_CATALOG_NOTE}"
+    return replace(message, text=text, notice=NO_CATALOG_NOTE, short_notice="")

@@ -1,12 +1,18 @@
-"""The meeting invitation: text, the four RSVP buttons and a calendar file, all in one language."""
+"""The meeting invitation: text, the four RSVP buttons and a calendar file, all in one language.
+
+One message for every channel: Telegram shows the buttons, email and text messages carry a
+link to the page with the same answers instead. The worker says which (`_answer_by`:
+"buttons" or "link"), so the words tell the parent to tap what is really there.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
+from sendbot.config import get_settings
 from sendbot.delivery.contract import Attachment, Button, OutgoingMessage
 from sendbot.delivery.parent_params import MeetingInvitationData, normalise_meeting_kind
 from sendbot.i18n.plain import expand_jargon
@@ -16,6 +22,7 @@ from sendbot.messages.parents.freetext import FreeText
 from sendbot.messages.parents.honest import machine_notice
 
 DEFAULT_LENGTH = timedelta(hours=1)
+BUTTONS, LINK = "buttons", "link"  # how the parent answers: the message's buttons or link
 
 
 def meeting_title(w: Writer, kind: str, child: str) -> str:
@@ -58,9 +65,11 @@ def invitation_text(
     data: MeetingInvitationData,
     free: FreeText | None = None,
     attendees: Sequence[str] = (),
+    answer_by: str = BUTTONS,
 ) -> str:
     """The invitation's words; what staff typed (place, who will be there) goes through
-    `free`, and the message ends by saying how that text was treated."""
+    `free`, and the message ends by saying how that text was treated. `answer_by` says
+    whether the parent answers by the message's buttons or its link."""
     free = free if free is not None else FreeText(w)
     child = data.child_name
     parts = []
@@ -77,7 +86,10 @@ def invitation_text(
             child=child,
         )
     )
-    parts.append(w._("Please tap a button below to tell us if you can come."))
+    if answer_by == LINK:
+        parts.append(w._("Please open the link below to tell us if you can come."))
+    else:
+        parts.append(w._("Please tap a button below to tell us if you can come."))
     parts.append(
         w._(
             "You can bring a friend or family member with you. "
@@ -100,7 +112,7 @@ def rsvp_buttons(w: Writer, data: MeetingInvitationData) -> tuple[Button, ...]:
     )
 
 
-def ics_description(w: Writer, data: MeetingInvitationData) -> str:
+def ics_description(w: Writer, data: MeetingInvitationData, answer_by: str = BUTTONS) -> str:
     lines = [
         w._("A meeting at {school} about {child}.", school=data.school_name, child=data.child_name),
         w._(
@@ -114,14 +126,36 @@ def ics_description(w: Writer, data: MeetingInvitationData) -> str:
     ]
     if data.video_link:
         lines.append(w._("Online: {link}", link=w.isolate(data.video_link, ltr=True)))
-    lines.append(
-        w._("To reply, use the buttons in the message from {school}.", school=data.school_name)
-    )
+    if answer_by == LINK:
+        lines.append(
+            w._("To reply, open the link in the message from {school}.", school=data.school_name)
+        )
+    else:
+        lines.append(
+            w._("To reply, use the buttons in the message from {school}.", school=data.school_name)
+        )
     return "\n".join(lines)
 
 
+def reply_address() -> str | None:
+    """Where a parent's calendar sends its answer: the school's email reply-to address, else
+    the address its email comes from; None when the school sends no email of its own."""
+    settings = get_settings()
+    return settings.smtp_reply_to or settings.smtp_from_address or None
+
+
+def _organizer(school_name: str, address: str) -> vCalAddress:
+    organizer = vCalAddress(f"mailto:{address}")
+    organizer.params["CN"] = vText(school_name)
+    return organizer
+
+
 def invitation_ics(
-    w: Writer, data: MeetingInvitationData, now: datetime | None = None, cancel: bool = False
+    w: Writer,
+    data: MeetingInvitationData,
+    now: datetime | None = None,
+    cancel: bool = False,
+    answer_by: str = BUTTONS,
 ) -> bytes:
     """An RFC 5545 calendar file whose summary and description are in the reader's language.
 
@@ -142,11 +176,19 @@ def invitation_ics(
     event.add("dtend", (data.ends_at or data.starts_at + DEFAULT_LENGTH).astimezone(w.tz))
     event.add("sequence", data.sequence)
     event.add("status", "CANCELLED" if cancel else "CONFIRMED")
+    # RFC 5546 wants an ORGANIZER with METHOD:REQUEST and CANCEL: the school, by name, at
+    # the address parents' email replies go to. A school with no such address (Telegram
+    # only, or email through Notify, whose reply address is kept in Notify) gets the file
+    # without one, as before: an ORGANIZER nobody reads would send a calendar's "Accept"
+    # nowhere, and calendars add the event without it.
+    address = reply_address()
+    if address:
+        event.add("organizer", _organizer(data.school_name, address))
     # The isolates belong in chat text; a calendar app does its own layout.
     plain = Writer(w.language, w.tz, isolates=False)
     summary = meeting_title(plain, data.meeting_kind, data.child_name)
     event.add("summary", vText(summary), parameters={"LANGUAGE": language})
-    description = ics_description(plain, data)
+    description = ics_description(plain, data, answer_by)
     notice = machine_notice(plain)
     if notice:
         description += "\n" + notice
@@ -166,15 +208,16 @@ def build_invitation(
     now: datetime | None = None,
     translator: Translator | None = None,
     attendees: Sequence[str] = (),
+    answer_by: str = BUTTONS,
 ) -> OutgoingMessage:
     ics = Attachment(
         filename="meeting.ics",
-        content=invitation_ics(w, data, now),
+        content=invitation_ics(w, data, now, answer_by=answer_by),
         mime_type="text/calendar",
         title=meeting_title(w, data.meeting_kind, data.child_name),
     )
     return OutgoingMessage(
-        text=invitation_text(w, data, FreeText(w, translator), attendees),
+        text=invitation_text(w, data, FreeText(w, translator), attendees, answer_by),
         buttons=rsvp_buttons(w, data),
         attachments=(ics,),
         language=w.language.code,

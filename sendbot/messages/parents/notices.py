@@ -25,7 +25,12 @@ from sendbot.i18n.writer import Writer
 from sendbot.messages.bodies import with_body
 from sendbot.messages.parents.freetext import FreeText
 from sendbot.messages.parents.honest import with_notice
-from sendbot.messages.parents.invitation import build_invitation, invitation_ics, meeting_title
+from sendbot.messages.parents.invitation import (
+    BUTTONS,
+    build_invitation,
+    invitation_ics,
+    meeting_title,
+)
 from sendbot.messages.parents.link_invitation import link_invitation
 from sendbot.messages.parents.render import render as render_summary
 from sendbot.services import meetings
@@ -39,7 +44,9 @@ def invitation(
     w: Writer, params: Mapping[str, Any], translator: Translator | None, now: datetime | None
 ) -> OutgoingMessage:
     data = MeetingInvitationData.from_params(dict(params["invitation"]))
-    return build_invitation(w, data, now, translator, list(params.get("attendees", [])))
+    attendees = list(params.get("attendees", []))
+    answer_by = str(params.get("_answer_by") or BUTTONS)
+    return build_invitation(w, data, now, translator, attendees, answer_by)
 
 
 def reminder(

@@ -20,7 +20,7 @@ from sendbot.i18n.languages import resolve
 from sendbot.i18n.translate import Translator, translator_from_settings
 from sendbot.i18n.writer import Writer
 from sendbot.messages.parents.honest import with_notice
-from sendbot.messages.parents.invitation import build_invitation
+from sendbot.messages.parents.invitation import BUTTONS, build_invitation
 from sendbot.messages.parents.summaries import build_review_summary, build_term_progress
 from sendbot.store.models import PlanReview
 
@@ -43,7 +43,7 @@ Builder = Callable[[Writer, dict[str, Any], Translator | None, datetime | None],
 
 TEMPLATES: dict[str, Builder] = {
     MEETING_INVITATION: lambda w, p, t, now: build_invitation(
-        w, MeetingInvitationData.from_params(p), now, t
+        w, MeetingInvitationData.from_params(p), now, t, answer_by=p.get("_answer_by") or BUTTONS
     ),
     REVIEW_SUMMARY: lambda w, p, t, now: build_review_summary(
         w, ReviewSummaryData.from_params(p), t

@@ -119,7 +119,31 @@ def invite_reused_notice(params: Mapping[str, Any], tz: str = "Europe/London") -
     return OutgoingMessage(text="\n".join(lines))
 
 
+# Why an account of a parent's was switched off, by channel (a notice queued before the
+# channel was recorded is about Telegram, the only channel there was).
+BLOCKED_TITLES = {
+    "telegram": "Parent blocked the sendbot Telegram bot",
+    "email": "Parent's email address bounced or was refused",
+    "sms": "Parent's mobile number is not valid or not receiving text messages",
+}
 CHANNEL_WORDS = {"telegram": "Telegram", "email": "email", "sms": "text message"}
+
+
+def blocked_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> OutgoingMessage:
+    """One of a parent's accounts can never work again: which one, and what happens next."""
+    platform = str(params.get("platform") or "telegram")
+    title = BLOCKED_TITLES.get(platform, f"A parent's {platform} account stopped working")
+    stopped = "sendbot no longer sends there."
+    after = params.get("next_channel")
+    if after:
+        advice = f"{stopped} Their messages now go by {CHANNEL_WORDS.get(after, after)} instead."
+    elif "next_channel" in params:
+        advice = (
+            f"{stopped} Nobody can reach them through sendbot now. Please contact them another way."
+        )
+    else:
+        advice = "Messages to them are not being delivered. Please contact them another way."
+    return _people_notice(title, advice)(params, tz)
 
 
 def unsubscribed_notice(params: Mapping[str, Any], tz: str = "Europe/London") -> OutgoingMessage:
@@ -143,10 +167,7 @@ STAFF_TEMPLATES: dict[str, Callable[..., OutgoingMessage]] = {
         "They will get nothing from sendbot until they use a new invitation from the school. "
         "Please contact them another way.",
     ),
-    keys.PARENT_BLOCKED_NOTICE: _people_notice(
-        "Parent blocked the sendbot Telegram bot",
-        "Messages to them are not being delivered. Please contact them another way.",
-    ),
+    keys.PARENT_BLOCKED_NOTICE: blocked_notice,
     keys.PARENT_RESUMED_NOTICE: _people_notice(
         "Parent turned Telegram messages back on", "They will get messages from sendbot again."
     ),
