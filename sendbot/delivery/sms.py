@@ -15,7 +15,10 @@ from __future__ import annotations
 from sendbot.delivery.contract import OutgoingMessage
 from sendbot.domain.sms_length import SmsLength, measure, plain
 
-MAX_FRAGMENTS = 3
+# Five, not three: a message in Polish, Urdu or any language with letters outside the GSM
+# alphabet is charged 67 characters a part, and three parts held only the greeting and the
+# title once the notice and the link were kept; five carry the date, time and place too.
+MAX_FRAGMENTS = 5
 ELLIPSIS = "..."
 
 

@@ -27,6 +27,9 @@ LONG = " ".join(
         "The therapist will see Zoe on Monday and Thursday mornings this half term,",
         "and the class teacher will send home the word cards each Friday so that you",
         "can practise them together at home. The review will be on Tuesday at 3:30pm.",
+        "Please bring the home practice book, and any letters from the clinic or the",
+        "hospital, so that we can plan the next steps together. If Tuesday does not",
+        "suit you, tell the office and we will find another day that week or the next.",
     ]
 )
 
