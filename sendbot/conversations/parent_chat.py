@@ -10,6 +10,8 @@ every tapped id is re-authorised by the service it reaches. The update's id is c
 the same transaction, so a retried or raced update is handled once, and a failure leaves no
 claim. The replies are saved in it too (`services.chat_replies`), so none is lost after the
 commit: the adapter sends them, and the scheduler's sweep sends any the platform refused.
+A linked parent's replies are finished here: the last one ends with the machine-translation
+notice while the words their `Writer` used are unchecked (`honest.with_notice`).
 """
 
 from __future__ import annotations
