@@ -179,8 +179,10 @@ def test_a_moved_review_reaches_both_parents_with_a_new_calendar_file_then_a_can
                 assert int(event["SEQUENCE"]) == 2
             assert "This meeting is cancelled" in fake_api.texts(PIOTR["id"])[0]
             await h.send(tap_update(ANNA, anna_yes))
-            assert fake_api.texts(ANNA["id"])[-1] == Writer(resolve("pl"))._(
-                "This meeting was cancelled. You do not need to do anything."
+            assert fake_api.texts(ANNA["id"])[-1] == (
+                polish._("This meeting was cancelled. You do not need to do anything.")
+                + "\n\n"
+                + polish._(MACHINE_NOTICE)
             )
 
     asyncio.run(scenario())

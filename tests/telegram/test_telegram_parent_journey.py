@@ -129,7 +129,9 @@ def test_invite_link_polish_invitation_interpreter_and_an_old_button(
             # Tapping it again is handled kindly, and tells nobody twice.
             await h.send(tap_update(PARENT, interpreter))
             assert fake_api.texts(PARENT["id"])[-1] == (
-                polish._("We already know you would like an interpreter. The school will arrange it.")
+                polish._(
+                    "We already know you would like an interpreter. The school will arrange it."
+                )
                 + "\n\n"
                 + polish._(MACHINE_NOTICE)  # a chat reply says it is unchecked, too
             )
