@@ -10,6 +10,8 @@ every tapped id is re-authorised by the service it reaches. The update's id is c
 the same transaction, so a retried or raced update is handled once, and a failure leaves no
 claim. The replies are saved in it too (`services.chat_replies`), so none is lost after the
 commit: the adapter sends them, and the scheduler's sweep sends any the platform refused.
+A linked parent's replies are finished here: the last one ends with the machine-translation
+notice while the words their `Writer` used are unchecked (`honest.with_notice`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from sendbot.conversations.registry import REGISTRY
 from sendbot.conversations.staff_chat import StaffChat
 from sendbot.i18n.languages import ENGLISH, resolve
 from sendbot.i18n.writer import Writer
+from sendbot.messages.parents.honest import with_notice
 from sendbot.services import action_ids, chat_replies, inbound, meetings, parents
 from sendbot.services.action_ids import Action
 from sendbot.services.actors import StaffActor
@@ -68,6 +71,18 @@ _say = say
 def _speaks(sender: inbound.Sender) -> bool:
     """Whether this chat still speaks for its parent: linked, or only blocked for now."""
     return sender.active or sender.resumable
+
+
+def _noticed(w: Writer, outcome: Outcome) -> Outcome:
+    """The parent's last reply ending with the machine-translation notice, in their language,
+    when any reply of this turn used words nobody fluent has checked; once a turn. Not where a
+    reply says it already: the language choice tells it in the language just chosen."""
+    if not outcome.replies or outcome.language is not None:
+        return outcome
+    if any(reply.notice for reply in outcome.replies):
+        return outcome
+    outcome.replies[-1] = with_notice(w, outcome.replies[-1])
+    return outcome
 
 
 class ChatRouter:
@@ -171,6 +186,13 @@ class ChatRouter:
             # Stopped, replaced or unlinked: nothing of the parent's, not even their language.
             return parent_commands.unlinked(stranger_w, tapped=m.kind == "tap")
         w = self._writer(session, owner.guardian_id)
+        return _noticed(w, self._guardian(session, m, owner, w, now))
+
+    def _guardian(
+        self, session: Session, m: Incoming, owner: inbound.Sender, w: Writer, now: datetime
+    ) -> Outcome:
+        """A linked parent's message or tap, answered in their language through `w`."""
+        assert owner.guardian_id is not None and owner.identity_id is not None
         if not owner.active:
             return parent_commands.stopped(session, m, owner.identity_id, w, now)
         if m.kind == "edited":

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from sendbot.i18n.languages import resolve
 from sendbot.i18n.writer import Writer
+from sendbot.messages.parents.honest import MACHINE_NOTICE
 from sendbot.services import meetings
 from sendbot.services.actors import staff_actor_by_id
 from sendbot.services.policy import PermissionDenied
@@ -141,9 +142,14 @@ def test_a_moved_review_reaches_both_parents_with_a_new_calendar_file_then_a_can
                 meeting = session.get(Meeting, meeting_id)
                 assert meeting is not None and meeting.starts_at == new_start
             await h.send(tap_update(ANNA, anna_yes))
-            assert fake_api.texts(ANNA["id"])[-1] == Writer(resolve("pl"))._(
-                "This meeting has changed since that message. "
-                "Please use the buttons in the newest message about it."
+            polish = Writer(resolve("pl"))
+            assert fake_api.texts(ANNA["id"])[-1] == (
+                polish._(
+                    "This meeting has changed since that message. "
+                    "Please use the buttons in the newest message about it."
+                )
+                + "\n\n"
+                + polish._(MACHINE_NOTICE)  # her chat's words are unchecked, and it says so
             )
             with h.core.sessions() as session:
                 assert all(i.rsvp is None for i in session.scalars(select(Invitation)))
@@ -173,8 +179,10 @@ def test_a_moved_review_reaches_both_parents_with_a_new_calendar_file_then_a_can
                 assert int(event["SEQUENCE"]) == 2
             assert "This meeting is cancelled" in fake_api.texts(PIOTR["id"])[0]
             await h.send(tap_update(ANNA, anna_yes))
-            assert fake_api.texts(ANNA["id"])[-1] == Writer(resolve("pl"))._(
-                "This meeting was cancelled. You do not need to do anything."
+            assert fake_api.texts(ANNA["id"])[-1] == (
+                polish._("This meeting was cancelled. You do not need to do anything.")
+                + "\n\n"
+                + polish._(MACHINE_NOTICE)
             )
 
     asyncio.run(scenario())

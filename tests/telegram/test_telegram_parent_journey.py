@@ -128,8 +128,12 @@ def test_invite_link_polish_invitation_interpreter_and_an_old_button(
 
             # Tapping it again is handled kindly, and tells nobody twice.
             await h.send(tap_update(PARENT, interpreter))
-            assert fake_api.texts(PARENT["id"])[-1] == polish._(
-                "We already know you would like an interpreter. The school will arrange it."
+            assert fake_api.texts(PARENT["id"])[-1] == (
+                polish._(
+                    "We already know you would like an interpreter. The school will arrange it."
+                )
+                + "\n\n"
+                + polish._(MACHINE_NOTICE)  # a chat reply says it is unchecked, too
             )
             assert len(h.outbox(meetings.STAFF_RSVP)) == 1
 
@@ -139,9 +143,13 @@ def test_invite_link_polish_invitation_interpreter_and_an_old_button(
                 assert meeting is not None
                 meeting.starts_at = starts + timedelta(days=1)
             await h.send(tap_update(PARENT, invitation.buttons[0][1]))
-            assert fake_api.texts(PARENT["id"])[-1] == polish._(
-                "This meeting has changed since that message. "
-                "Please use the buttons in the newest message about it."
+            assert fake_api.texts(PARENT["id"])[-1] == (
+                polish._(
+                    "This meeting has changed since that message. "
+                    "Please use the buttons in the newest message about it."
+                )
+                + "\n\n"
+                + polish._(MACHINE_NOTICE)
             )
             with h.core.sessions() as session:
                 row = session.get(Invitation, scheduled.invitation_ids[0])

@@ -4,8 +4,8 @@ The catalogs were translated by a machine. Until a fluent speaker marks a messag
 (`python -m sendbot.i18n review`, or a `# reviewed-by:` comment by hand), a parent who reads
 it is told so in their own language, and how to get help. The `Writer` notes whether it
 used such a message; `with_notice` is called where every parent message is rendered (the
-registry's parent renderers), so Telegram, email, text messages and the web pages all carry
-the same words. English needs no notice; a guardian who asked for a language with no catalog
+registry's parent renderers, and the parents' chat router for its own replies), so Telegram,
+email, text messages and the web pages all carry the same words. English needs no notice; a guardian who asked for a language with no catalog
 is told in English why the message is in English (`with_english_note`, from the registry).
 """
 
