@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sendbot.config import get_settings
-from sendbot.conversations.common import plural, ref, ref_id, summary
+from sendbot.conversations.common import ref, ref_id, summary
 from sendbot.conversations.fields import (
     Answers,
     ChoiceField,
@@ -204,8 +204,8 @@ def _schedule(turn: Turn, answers: Answers) -> str:
     reachable = len(done.invitation_ids) - len(done.guardians_without_chat)
     if reachable:
         lines.append(
-            f"Invitations are on their way to {plural(reachable, 'parent')} "
-            "or carer, in their own language, with a calendar file. I will tell you their answers."
+            f"Invitations are on their way to {_parents_or_carers(reachable)}, in their own "
+            "language, with a calendar file. I will tell you their answers."
         )
     elif not done.invitation_ids:
         lines.append("No parent or carer with parental responsibility is linked to this pupil.")
@@ -337,11 +337,15 @@ def _chosen_or_refuse(turn: Turn, answers: Answers) -> meetings.Upcoming:
     return meeting
 
 
+def _parents_or_carers(count: int) -> str:
+    return f"{count} parent or carer" if count == 1 else f"{count} parents or carers"
+
+
 def _told(changed: meetings.Changed) -> list[str]:
     lines = []
     if changed.told:
         lines.append(
-            f"{plural(len(changed.told), 'parent')} or carer told, in their own "
+            f"{_parents_or_carers(len(changed.told))} told, in their own "
             "language, with a calendar file: " + ", ".join(changed.told) + "."
         )
     return lines + _by_channel(changed.channels, changed.guardians_without_chat)
