@@ -154,8 +154,13 @@ def create_guardian_invite(
     now: datetime,
     bot_username: str,
     actor: StaffActor | None = None,
+    *,
+    by_guardian: bool = False,
 ) -> CreatedInvite:
-    """An invite for a parent or carer. `actor` None means the school admin's command line."""
+    """An invite for a parent or carer. `actor` None means the school admin's command line,
+    or, `by_guardian`, the parent asking on their one-tap page (the invitation `sendbot invite
+    guardians` sends): the same invite, the same rule (parental responsibility or the
+    school's recorded decision to share), audited as theirs."""
     refusal = policy.invite_refusal(session, actor, guardian_id)
     if refusal is not None:
         raise InviteRefused(refusal)
@@ -170,30 +175,7 @@ def create_guardian_invite(
         now=now,
         bot_username=bot_username,
         for_name=guardian.display_name,
-    )
-
-
-def create_own_invite(
-    session: Session, guardian_id: int, now: datetime, bot_username: str
-) -> CreatedInvite:
-    """The parent's own invite, made when they ask for it on their one-tap page (the
-    invitation `sendbot invite guardians` sends): the same invite, the same rule (parental
-    responsibility or the school's recorded decision to share), audited as theirs."""
-    refusal = policy.invite_refusal(session, None, guardian_id)
-    if refusal is not None:
-        raise InviteRefused(refusal)
-    guardian = session.get(Guardian, guardian_id)
-    assert guardian is not None
-    return _create(
-        session,
-        school_id=guardian.school_id,
-        guardian_id=guardian.id,
-        staff_id=None,
-        actor=None,
-        now=now,
-        bot_username=bot_username,
-        for_name=guardian.display_name,
-        by_guardian=True,
+        by_guardian=by_guardian,
     )
 
 

@@ -16,7 +16,7 @@ purpose and one object, and it expires:
 | `link_telegram` | `sendbot invite guardians`: connect Telegram | the outbox row | 14 days |
 | `confirm_email` | `sendbot invite guardians`: is this address yours? | the outbox row | 14 days |
 
-A `link_telegram` page makes the parent's Telegram invite (`invites.create_own_invite`, the
+A `link_telegram` page makes the parent's Telegram invite (`invites.create_guardian_invite`, the
 one `sendbot invite guardian` makes) only when they press its button, never on opening: a
 mail scanner that opens links sees no code. A `confirm_email` page marks the address
 confirmed (`guardian_channels.confirm_email`) on its button, for the same reason.
@@ -487,7 +487,9 @@ def telegram_invite(
     if not bot_username:
         return "no_telegram"
     try:
-        return invites.create_own_invite(session, opened.guardian_id, now, bot_username)
+        return invites.create_guardian_invite(
+            session, opened.guardian_id, now, bot_username, by_guardian=True
+        )
     except invites.InviteRefused:
         return "refused"
 

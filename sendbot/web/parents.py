@@ -284,19 +284,30 @@ def _posted(work: Work) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     async def post(request: web.Request) -> web.StreamResponse:
         site = request.app[WEB_KEY]
         token = _token(request)
-        try:
-            form = await form_of(request)
-        except web.HTTPBadRequest:
-            form = {}
-        ok = await site.db(_form_ok, token, form.get("csrf"))
-        if not ok:
-            view = await site.db(_page, token, site.now(), {"done": "form"}, "main")
-            view.status = (400 if not form else 403) if view.status == 200 else view.status
-            return render(request, view)
+        form, refused = await _checked_form(request, token)
+        if refused is not None:
+            return refused
         where = await site.db(work, token, form, site.now())
         return see_other(f"{PREFIX}/{token}{where}")
 
     return post
+
+
+async def _checked_form(
+    request: web.Request, token: str
+) -> tuple[dict[str, str], web.StreamResponse | None]:
+    """The posted form, or the page again when its form token is stale, forged or missing
+    (400 for a post that is no readable form, 403 for a wrong token)."""
+    site = request.app[WEB_KEY]
+    try:
+        form = await form_of(request)
+    except web.HTTPBadRequest:
+        form = {}
+    if await site.db(_form_ok, token, form.get("csrf")):
+        return form, None
+    view = await site.db(_page, token, site.now(), {"done": "form"}, "main")
+    view.status = (400 if not form else 403) if view.status == 200 else view.status
+    return form, render(request, view)
 
 
 def _form_ok(session: Session, token: str, given: str | None) -> bool:
@@ -349,14 +360,9 @@ async def telegram(request: web.Request) -> web.StreamResponse:
     never stored, so no later page could show it again. A stale form makes none."""
     site = request.app[WEB_KEY]
     token = _token(request)
-    try:
-        form = await form_of(request)
-    except web.HTTPBadRequest:
-        form = {}
-    if not await site.db(_form_ok, token, form.get("csrf")):
-        view = await site.db(_page, token, site.now(), {"done": "form"}, "main")
-        view.status = (400 if not form else 403) if view.status == 200 else view.status
-        return render(request, view)
+    _, refused = await _checked_form(request, token)
+    if refused is not None:
+        return refused
     username = site.core.settings.telegram_bot_username
     return render(request, await site.db(_telegram_page, token, site.now(), username))
 
